@@ -1,0 +1,286 @@
+//! The registration lifecycle as a state machine. Each transition is a function from the
+//! current state to the next one, or an error that says why it is not possible.
+
+use serde::Serialize;
+
+use crate::Timestamp;
+
+/// Registration validity: two years.
+pub const VALIDITY_SECS: i64 = 2 * 365 * 86_400 + 86_400 / 2;
+/// Reminder offsets before expiry: 90 and 30 days.
+pub const REMINDER_DAYS: [i64; 2] = [90, 30];
+
+/// Where a service is in its registration lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    /// 下書き
+    Draft,
+    /// 審査中
+    Submitted,
+    /// 差戻し
+    Returned,
+    /// 掲載中 (登録済み)
+    Listed,
+    /// 変更審査中 — still listed while a change request is reviewed.
+    ChangeRequested,
+    /// 一時停止
+    Suspended,
+    /// 却下
+    Rejected,
+    /// 取下げ・登録取消
+    Withdrawn,
+    /// 有効期限切れ
+    Expired,
+}
+
+impl ServiceStatus {
+    pub const ALL: [ServiceStatus; 9] = [
+        ServiceStatus::Draft,
+        ServiceStatus::Submitted,
+        ServiceStatus::Returned,
+        ServiceStatus::Listed,
+        ServiceStatus::ChangeRequested,
+        ServiceStatus::Suspended,
+        ServiceStatus::Rejected,
+        ServiceStatus::Withdrawn,
+        ServiceStatus::Expired,
+    ];
+
+    /// Statuses that appear on the public list (once a service was listed, its later
+    /// states stay visible so buyers can see that a registration ended).
+    pub const PUBLIC: [ServiceStatus; 5] = [
+        ServiceStatus::Listed,
+        ServiceStatus::ChangeRequested,
+        ServiceStatus::Suspended,
+        ServiceStatus::Withdrawn,
+        ServiceStatus::Expired,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ServiceStatus::Draft => "draft",
+            ServiceStatus::Submitted => "submitted",
+            ServiceStatus::Returned => "returned",
+            ServiceStatus::Listed => "listed",
+            ServiceStatus::ChangeRequested => "change_requested",
+            ServiceStatus::Suspended => "suspended",
+            ServiceStatus::Rejected => "rejected",
+            ServiceStatus::Withdrawn => "withdrawn",
+            ServiceStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == s)
+    }
+
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (ServiceStatus::Draft, false) => "下書き",
+            (ServiceStatus::Draft, true) => "Draft",
+            (ServiceStatus::Submitted, false) => "審査中",
+            (ServiceStatus::Submitted, true) => "Under review",
+            (ServiceStatus::Returned, false) => "差戻し",
+            (ServiceStatus::Returned, true) => "Returned",
+            (ServiceStatus::Listed, false) => "登録・掲載中",
+            (ServiceStatus::Listed, true) => "Listed",
+            (ServiceStatus::ChangeRequested, false) => "変更審査中",
+            (ServiceStatus::ChangeRequested, true) => "Change under review",
+            (ServiceStatus::Suspended, false) => "一時停止",
+            (ServiceStatus::Suspended, true) => "Suspended",
+            (ServiceStatus::Rejected, false) => "却下",
+            (ServiceStatus::Rejected, true) => "Rejected",
+            (ServiceStatus::Withdrawn, false) => "取下げ・取消",
+            (ServiceStatus::Withdrawn, true) => "Withdrawn",
+            (ServiceStatus::Expired, false) => "期限切れ",
+            (ServiceStatus::Expired, true) => "Expired",
+        }
+    }
+
+    pub fn is_public(self) -> bool {
+        Self::PUBLIC.contains(&self)
+    }
+
+    /// Counts as a current registration (buyers may rely on it).
+    pub fn is_registered(self) -> bool {
+        matches!(self, ServiceStatus::Listed | ServiceStatus::ChangeRequested)
+    }
+}
+
+/// Every action that moves a service between states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    Submit,
+    Return,
+    Approve,
+    Reject,
+    RequestChange,
+    ApproveChange,
+    RejectChange,
+    Suspend,
+    Reinstate,
+    Withdraw,
+    Expire,
+}
+
+impl Transition {
+    pub fn code(self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Return => "return",
+            Transition::Approve => "approve",
+            Transition::Reject => "reject",
+            Transition::RequestChange => "request_change",
+            Transition::ApproveChange => "approve_change",
+            Transition::RejectChange => "reject_change",
+            Transition::Suspend => "suspend",
+            Transition::Reinstate => "reinstate",
+            Transition::Withdraw => "withdraw",
+            Transition::Expire => "expire",
+        }
+    }
+
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (Transition::Submit, false) => "申請",
+            (Transition::Submit, true) => "Submitted",
+            (Transition::Return, false) => "差戻し",
+            (Transition::Return, true) => "Returned with comments",
+            (Transition::Approve, false) => "登録（承認）",
+            (Transition::Approve, true) => "Approved and listed",
+            (Transition::Reject, false) => "却下",
+            (Transition::Reject, true) => "Rejected",
+            (Transition::RequestChange, false) => "変更申請",
+            (Transition::RequestChange, true) => "Change requested",
+            (Transition::ApproveChange, false) => "変更承認",
+            (Transition::ApproveChange, true) => "Change approved",
+            (Transition::RejectChange, false) => "変更却下",
+            (Transition::RejectChange, true) => "Change rejected",
+            (Transition::Suspend, false) => "一時停止",
+            (Transition::Suspend, true) => "Suspended",
+            (Transition::Reinstate, false) => "停止解除",
+            (Transition::Reinstate, true) => "Reinstated",
+            (Transition::Withdraw, false) => "取下げ・取消",
+            (Transition::Withdraw, true) => "Withdrawn",
+            (Transition::Expire, false) => "期限満了",
+            (Transition::Expire, true) => "Expired",
+        }
+    }
+
+    /// Transitions whose comment is mandatory (a reason must be recorded).
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            Transition::Return
+                | Transition::Reject
+                | Transition::RejectChange
+                | Transition::Suspend
+                | Transition::Withdraw
+        )
+    }
+}
+
+/// A transition that is not possible from the current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action} a service that is {from}", action = .transition.code(), from = .from.code())]
+pub struct InvalidTransition {
+    pub from: ServiceStatus,
+    pub transition: Transition,
+}
+
+impl InvalidTransition {
+    pub fn message_ja(&self) -> String {
+        format!(
+            "「{}」の状態のサービスに対して「{}」はできません",
+            self.from.label(false),
+            self.transition.label(false)
+        )
+    }
+}
+
+/// The next state after `t` from `from`, or why not.
+pub fn next_status(from: ServiceStatus, t: Transition) -> Result<ServiceStatus, InvalidTransition> {
+    use ServiceStatus as S;
+    use Transition as T;
+    let to = match (from, t) {
+        (S::Draft | S::Returned, T::Submit) => S::Submitted,
+        (S::Submitted, T::Return) => S::Returned,
+        (S::Submitted, T::Approve) => S::Listed,
+        (S::Submitted, T::Reject) => S::Rejected,
+        (S::Listed, T::RequestChange) => S::ChangeRequested,
+        (S::ChangeRequested, T::ApproveChange | T::RejectChange) => S::Listed,
+        (S::Listed | S::ChangeRequested, T::Suspend) => S::Suspended,
+        (S::Suspended, T::Reinstate) => S::Listed,
+        (S::Draft | S::Submitted | S::Returned | S::Listed | S::ChangeRequested | S::Suspended, T::Withdraw) => {
+            S::Withdrawn
+        }
+        (S::Listed | S::ChangeRequested | S::Suspended, T::Expire) => S::Expired,
+        _ => return Err(InvalidTransition { from, transition: t }),
+    };
+    Ok(to)
+}
+
+/// Validity end for a registration approved at `approved_at`.
+pub fn valid_until(approved_at: Timestamp) -> Timestamp {
+    approved_at + VALIDITY_SECS
+}
+
+/// Which reminder (90 or 30 days) is due now, if any, given those already sent.
+pub fn due_reminder(valid_until: Timestamp, now: Timestamp, sent: &[i64]) -> Option<i64> {
+    // The nearest threshold passed is the one to send; an older one is skipped.
+    REMINDER_DAYS
+        .iter()
+        .rev()
+        .copied()
+        .find(|d| now >= valid_until - d * 86_400 && now < valid_until)
+        .filter(|d| !sent.contains(d) && !sent.iter().any(|s| s < d))
+}
+
+/// Ledger number (登録番号): category code, sequence, two-digit year, e.g. `002-0031-19`.
+pub fn ledger_number(category: super::Category, seq: i64, year: i32) -> String {
+    format!("{:03}-{:04}-{:02}", category.ledger_code(), seq, year.rem_euclid(100))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approving_a_withdrawn_service_is_refused_with_reason() {
+        let e = next_status(ServiceStatus::Withdrawn, Transition::Approve).unwrap_err();
+        assert_eq!(e.to_string(), "cannot approve a service that is withdrawn");
+        assert!(e.message_ja().contains("取下げ"));
+    }
+
+    #[test]
+    fn happy_path() {
+        let mut s = ServiceStatus::Draft;
+        for t in [Transition::Submit, Transition::Return, Transition::Submit, Transition::Approve] {
+            s = next_status(s, t).unwrap();
+        }
+        assert_eq!(s, ServiceStatus::Listed);
+        assert_eq!(next_status(s, Transition::RequestChange).unwrap(), ServiceStatus::ChangeRequested);
+        assert_eq!(next_status(s, Transition::Expire).unwrap(), ServiceStatus::Expired);
+        assert!(next_status(ServiceStatus::Expired, Transition::Reinstate).is_err());
+        assert!(next_status(ServiceStatus::Rejected, Transition::Withdraw).is_err());
+    }
+
+    #[test]
+    fn reminders() {
+        let vu = 1_000 * 86_400;
+        assert_eq!(due_reminder(vu, vu - 100 * 86_400, &[]), None);
+        assert_eq!(due_reminder(vu, vu - 89 * 86_400, &[]), Some(90));
+        assert_eq!(due_reminder(vu, vu - 89 * 86_400, &[90]), None);
+        assert_eq!(due_reminder(vu, vu - 29 * 86_400, &[90]), Some(30));
+        assert_eq!(due_reminder(vu, vu - 29 * 86_400, &[]), Some(30));
+        assert_eq!(due_reminder(vu, vu - 29 * 86_400, &[30]), None);
+        assert_eq!(due_reminder(vu, vu + 1, &[]), None);
+    }
+
+    #[test]
+    fn ledger_format() {
+        assert_eq!(ledger_number(super::super::Category::VulnerabilityAssessment, 31, 2019), "002-0031-19");
+    }
+}

@@ -1,0 +1,74 @@
+//! Search normalisation that works for Japanese and English partial words.
+//!
+//! Japanese text has no spaces between words, so the search never tokenises on white space:
+//! text is normalised (NFKC folds full-width Latin and half-width kana, then lower case) and
+//! matched as substrings, with character bigrams as the index key.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC + lower case + white space folded to single spaces.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.nfkc().flat_map(char::to_lowercase) {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+/// Index keys of a normalised text: every pair of adjacent characters, and every single
+/// character (so one-character queries such as 「鍵」 still find something).
+/// Keys are packed into a u64 (two 21-bit code points; single characters use 0 as the second).
+pub fn keys(normalized: &str) -> impl Iterator<Item = u64> + '_ {
+    let mut prev: Option<char> = None;
+    normalized.chars().flat_map(move |c| {
+        let pair = prev.map(|p| pack(p, Some(c)));
+        prev = Some(c);
+        [Some(pack(c, None)), pair].into_iter().flatten()
+    })
+}
+
+/// The keys a query must all match: its bigrams, or its single character.
+pub fn query_keys(normalized_query: &str) -> Vec<u64> {
+    let chars: Vec<char> = normalized_query.chars().filter(|c| *c != ' ').collect();
+    if chars.len() == 1 {
+        return vec![pack(chars[0], None)];
+    }
+    let mut v: Vec<u64> = chars.windows(2).map(|w| pack(w[0], Some(w[1]))).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn pack(a: char, b: Option<char>) -> u64 {
+    ((a as u64) << 21) | b.map_or(0, |b| b as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_width_and_case() {
+        assert_eq!(normalize("ＡＢＣ　ｾｷｭﾘﾃｨ  Web"), "abc セキュリティ web");
+    }
+
+    #[test]
+    fn query_keys_are_bigrams_or_single_char() {
+        assert_eq!(query_keys("鍵").len(), 1);
+        assert_eq!(query_keys("診断").len(), 1);
+        assert_eq!(query_keys("脆弱性診断").len(), 4);
+        let text_keys: Vec<u64> = keys(&normalize("Webアプリケーション脆弱性診断")).collect();
+        for k in query_keys(&normalize("脆弱性")) {
+            assert!(text_keys.contains(&k));
+        }
+    }
+}
