@@ -1,1 +1,204 @@
+//! The only place with SQL. One store for SQLite and PostgreSQL through sqlx's `Any` driver:
+//! every query is written once with `$N` parameters (which both backends accept); the few
+//! dialect differences live in [`dialect`].
 
+mod audit;
+pub mod dialect;
+mod error;
+mod identity;
+mod migrate;
+mod notify;
+mod registry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use audit::AuditHead;
+pub use dialect::Backend;
+pub use error::StoreError;
+pub use identity::*;
+pub use notify::*;
+pub use registry::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Connection settings.
+#[derive(Clone)]
+pub struct StoreConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig").field("url", &redact_url(&self.url)).finish()
+    }
+}
+
+/// Hides a password in a connection string (for logs and error messages).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl StoreConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), max_connections: 0, acquire_timeout: Duration::from_secs(3) }
+    }
+}
+
+/// The store: a pool and, on SQLite, a process-wide write lock so that write transactions
+/// queue in the process instead of failing with SQLITE_BUSY.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// One write transaction. Commit explicitly; dropping it rolls back.
+pub struct Tx {
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await.map_err(StoreError::from)
+    }
+}
+
+impl Store {
+    /// Connects, checking that the URL is one we support and that the database answers.
+    pub async fn connect(cfg: &StoreConfig) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&cfg.url)?;
+        let opts: AnyConnectOptions = cfg
+            .url
+            .parse()
+            .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(&cfg.url))))?;
+        let max = match (cfg.max_connections, backend) {
+            (0, Backend::Sqlite) => 8,
+            (0, Backend::Postgres) => 16,
+            (n, _) => n,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(0)
+            .acquire_timeout(cfg.acquire_timeout)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for p in dialect::SQLITE_PRAGMAS {
+                            conn.execute(*p).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::connect(&cfg.url, e))?;
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Store { pool, backend, write_lock })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        let guard = match &self.write_lock {
+            Some(l) => Some(l.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(Tx { tx, _guard: guard })
+    }
+
+    /// Fails with a clear error when the database cannot be written (a read-only file).
+    pub async fn check_writable(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO counters (name, value) VALUES ('write_probe', 0) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+        )
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Online, consistent copy of a SQLite database into `path` (VACUUM INTO).
+    pub async fn backup_sqlite(&self, path: &str) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported("backup --to works on SQLite; use pg_dump for PostgreSQL".into()));
+        }
+        if std::path::Path::new(path).exists() {
+            return Err(StoreError::Conflict(format!("{path} already exists")));
+        }
+        sqlx::query("VACUUM INTO $1").bind(path.to_string()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Increments a named counter and returns the new value (ledger sequences, list version).
+    pub async fn next_counter(tx: &mut Tx, name: &str) -> Result<i64> {
+        let v: i64 = sqlx::query_scalar(
+            "INSERT INTO counters (name, value) VALUES ($1, 1) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+        )
+        .bind(name.to_string())
+        .fetch_one(&mut *tx.tx)
+        .await?;
+        Ok(v)
+    }
+
+    pub async fn counter(&self, name: &str) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT value FROM counters WHERE name = $1")
+            .bind(name.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+}
+
+/// Converts a `0/1` integer column.
+pub(crate) fn flag(v: i64) -> bool {
+    v != 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

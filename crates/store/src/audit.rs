@@ -1,0 +1,109 @@
+//! The append-only, hash-chained audit log. Appends lock the single `audit_head` row first, so
+//! concurrent writers on PostgreSQL chain one after another.
+
+use domain::audit::{AuditEntry, AuditRecord, entry_hash};
+use sqlx::Row;
+
+use crate::{Result, Store, Tx};
+
+#[derive(Debug, Clone)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl Tx {
+    /// Appends one entry in this transaction; returns its sequence number.
+    pub async fn audit(&mut self, rec: &AuditRecord, now: i64) -> Result<i64> {
+        // The UPDATE takes the row lock (PostgreSQL) before reading the previous hash.
+        let r = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let seq: i64 = r.try_get(0)?;
+        let prev: String = r.try_get(1)?;
+        let hash = entry_hash(seq, now, &prev, &rec.actor, &rec.action, &rec.subject, &rec.summary);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(now)
+        .bind(rec.actor.clone())
+        .bind(rec.action.clone())
+        .bind(rec.subject.clone())
+        .bind(rec.summary.clone())
+        .bind(prev)
+        .bind(hash.clone())
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash).execute(&mut *self.tx).await?;
+        Ok(seq)
+    }
+}
+
+impl Store {
+    pub async fn audit_head(&self) -> Result<AuditHead> {
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(AuditHead { seq: r.try_get(0)?, hash: r.try_get(1)? })
+    }
+
+    /// Entries with seq > `after`, in order, at most `limit`.
+    pub async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, summary, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    subject: r.try_get(4)?,
+                    summary: r.try_get(5)?,
+                    prev_hash: r.try_get(6)?,
+                    hash: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Newest entries about one subject (for history views).
+    pub async fn audit_for_subject(&self, subject: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, summary, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(subject.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    subject: r.try_get(4)?,
+                    summary: r.try_get(5)?,
+                    prev_hash: r.try_get(6)?,
+                    hash: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
+    /// For tamper tests and forensic tooling only: rewrites one entry's summary in place.
+    #[doc(hidden)]
+    pub async fn tamper_audit_summary(&self, seq: i64, summary: &str) -> Result<()> {
+        sqlx::query("UPDATE audit_log SET summary = $1 WHERE seq = $2")
+            .bind(summary.to_string())
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,277 @@
+//! Organisations, users, memberships, sessions, API tokens, login failures.
+
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, Tx, flag};
+
+#[derive(Debug, Clone)]
+pub struct OrgRow {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub is_operator: bool,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MembershipRow {
+    pub org_id: i64,
+    pub org_kind: String,
+    pub org_name: String,
+    pub org_name_en: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+const USER_COLS: &str = "id, email, display_name, password_hash, is_operator, disabled";
+
+fn user_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: r.try_get(0)?,
+        email: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        password_hash: r.try_get(3)?,
+        is_operator: flag(r.try_get(4)?),
+        disabled: flag(r.try_get(5)?),
+    })
+}
+
+fn org_row(r: &sqlx::any::AnyRow) -> Result<OrgRow> {
+    Ok(OrgRow { id: r.try_get(0)?, kind: r.try_get(1)?, name: r.try_get(2)?, name_en: r.try_get(3)? })
+}
+
+impl Tx {
+    pub async fn insert_org(&mut self, kind: &str, name: &str, name_en: &str, now: i64) -> Result<i64> {
+        let id = sqlx::query_scalar("INSERT INTO organizations (kind, name, name_en, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(kind.to_string())
+            .bind(name.to_string())
+            .bind(name_en.to_string())
+            .bind(now)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn insert_user(&mut self, email: &str, display_name: &str, password_hash: &str, is_operator: bool, now: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, password_hash, is_operator, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(email.to_string())
+        .bind(display_name.to_string())
+        .bind(password_hash.to_string())
+        .bind(is_operator as i64)
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("a user with e-mail {email} already exists")),
+            other => other,
+        })
+    }
+
+    pub async fn insert_membership(&mut self, user_id: i64, org_id: i64, role: &str) -> Result<()> {
+        sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)")
+            .bind(user_id)
+            .bind(org_id)
+            .bind(role.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn insert_session(&mut self, id_hash: &str, user_id: i64, csrf: &str, now: i64, expires_at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id_hash.to_string())
+            .bind(user_id)
+            .bind(csrf.to_string())
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *self.tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&mut self, id_hash: &str) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash.to_string()).execute(&mut *self.tx).await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn insert_token(&mut self, user_id: i64, name: &str, token_hash: &str, scopes: &str, now: i64) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name.to_string())
+        .bind(token_hash.to_string())
+        .bind(scopes.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    /// Revokes a token of this user; NotFound when it is not theirs or already revoked.
+    pub async fn revoke_token(&mut self, id: i64, user_id: i64, now: i64) -> Result<()> {
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn insert_login_failure(&mut self, key: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+            .bind(key.to_string())
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key.to_string()).execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn orgs(&self, kind: Option<&str>) -> Result<Vec<OrgRow>> {
+        let rows = match kind {
+            Some(k) => {
+                sqlx::query("SELECT id, kind, name, name_en FROM organizations WHERE kind = $1 ORDER BY id")
+                    .bind(k.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => sqlx::query("SELECT id, kind, name, name_en FROM organizations ORDER BY id").fetch_all(&self.pool).await?,
+        };
+        rows.iter().map(org_row).collect()
+    }
+
+    pub async fn org(&self, id: i64) -> Result<OrgRow> {
+        let r = sqlx::query("SELECT id, kind, name, name_en FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        org_row(&r)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
+        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE email = $1"))
+            .bind(email.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(user_row).transpose()
+    }
+
+    pub async fn user(&self, id: i64) -> Result<UserRow> {
+        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
+        user_row(&r)
+    }
+
+    pub async fn memberships(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.kind, o.name, o.name_en, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id \
+             WHERE m.user_id = $1 ORDER BY o.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MembershipRow {
+                    org_id: r.try_get(0)?,
+                    org_kind: r.try_get(1)?,
+                    org_name: r.try_get(2)?,
+                    org_name_en: r.try_get(3)?,
+                    role: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Users that belong to an organisation (for notifications by e-mail).
+    pub async fn member_emails(&self, org_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND u.disabled = 0 ORDER BY u.id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
+        let r = sqlx::query("SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+            .bind(id_hash.to_string())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| Ok(SessionRow { user_id: r.try_get(0)?, csrf: r.try_get(1)?, expires_at: r.try_get(2)? })).transpose()
+    }
+
+    pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>> {
+        let r = sqlx::query("SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE token_hash = $1")
+            .bind(token_hash.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        r.as_ref().map(token_row).transpose()
+    }
+
+    pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>> {
+        let rows = sqlx::query("SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(token_row).collect()
+    }
+
+    pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+            .bind(key.to_string())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
+
+fn token_row(r: &sqlx::any::AnyRow) -> Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        scopes: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        revoked_at: r.try_get(5)?,
+    })
+}

@@ -1,0 +1,68 @@
+//! Migrations: numbered SQL files embedded in the binary, applied in order, each in its own
+//! transaction, recorded in `schema_migrations`.
+
+use crate::{Result, Store, StoreError};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+
+impl Store {
+    /// Applies the migrations not yet applied; returns how many ran.
+    pub async fn migrate(&self, now: i64) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        let mut ran = 0;
+        for (version, name, sql) in MIGRATIONS {
+            let mut tx = self.begin().await?;
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            for stmt in statements(&self.backend.ddl(sql)) {
+                sqlx::query(&stmt)
+                    .execute(&mut *tx.tx)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Other(m) => StoreError::Other(format!("migration {version} ({name}): {m}")),
+                        other => other,
+                    })?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(*version)
+                .bind(name.to_string())
+                .bind(now)
+                .execute(&mut *tx.tx)
+                .await?;
+            tx.commit().await?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Latest applied migration version, or 0.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(None);
+        Ok(v.unwrap_or(0))
+    }
+}
+
+/// Splits a migration into statements (no semicolons inside literals in our migrations),
+/// dropping comment lines.
+fn statements(sql: &str) -> Vec<String> {
+    let body: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    body.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}

@@ -1,0 +1,533 @@
+//! Services, their history, evidence files, surveillance, and the public list's read model.
+
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, Tx};
+
+/// The columns a service is written with (new application or approved change).
+#[derive(Debug, Clone)]
+pub struct ServiceWrite {
+    pub provider_org_id: i64,
+    pub body_org_id: i64,
+    pub name: String,
+    pub name_key: String,
+    pub category: String,
+    pub subcategory: Option<String>,
+    pub application_json: String,
+    pub search_text: String,
+    pub regions: String,
+    pub industries: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceRow {
+    pub id: i64,
+    pub provider_org_id: i64,
+    pub provider_name: String,
+    pub provider_name_en: String,
+    pub body_org_id: i64,
+    pub body_name: String,
+    pub body_name_en: String,
+    pub name: String,
+    pub category: String,
+    pub subcategory: Option<String>,
+    pub status: String,
+    pub application_json: String,
+    pub pending_change: Option<String>,
+    pub ledger_number: Option<String>,
+    pub listed_at: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub reminders_sent: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SERVICE_COLS: &str = "s.id, s.provider_org_id, p.name, p.name_en, s.body_org_id, b.name, b.name_en, s.name, s.category, \
+     s.subcategory, s.status, s.application, s.pending_change, s.ledger_number, s.listed_at, s.valid_until, s.reminders_sent, \
+     s.version, s.created_at, s.updated_at";
+const SERVICE_FROM: &str =
+    "FROM services s JOIN organizations p ON p.id = s.provider_org_id JOIN organizations b ON b.id = s.body_org_id";
+
+fn service_row(r: &sqlx::any::AnyRow) -> Result<ServiceRow> {
+    Ok(ServiceRow {
+        id: r.try_get(0)?,
+        provider_org_id: r.try_get(1)?,
+        provider_name: r.try_get(2)?,
+        provider_name_en: r.try_get(3)?,
+        body_org_id: r.try_get(4)?,
+        body_name: r.try_get(5)?,
+        body_name_en: r.try_get(6)?,
+        name: r.try_get(7)?,
+        category: r.try_get(8)?,
+        subcategory: r.try_get(9)?,
+        status: r.try_get(10)?,
+        application_json: r.try_get(11)?,
+        pending_change: r.try_get(12)?,
+        ledger_number: r.try_get(13)?,
+        listed_at: r.try_get(14)?,
+        valid_until: r.try_get(15)?,
+        reminders_sent: r.try_get(16)?,
+        version: r.try_get(17)?,
+        created_at: r.try_get(18)?,
+        updated_at: r.try_get(19)?,
+    })
+}
+
+/// One entry of a service's visible history.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: i64,
+    pub service_id: i64,
+    pub at: i64,
+    pub actor_name: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EvidenceRow {
+    pub id: i64,
+    pub service_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SurveillanceRow {
+    pub id: i64,
+    pub service_id: i64,
+    pub period: String,
+    pub notice: String,
+    pub noticed_at: i64,
+    pub outcome: Option<String>,
+    pub outcome_note: String,
+    pub completed_at: Option<i64>,
+}
+
+/// The fields the public list needs, for the in-memory read model.
+#[derive(Debug, Clone)]
+pub struct PublicRow {
+    pub id: i64,
+    pub name: String,
+    pub provider_name: String,
+    pub provider_name_en: String,
+    pub body_org_id: i64,
+    pub category: String,
+    pub subcategory: Option<String>,
+    pub status: String,
+    pub ledger_number: Option<String>,
+    pub listed_at: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub updated_at: i64,
+    pub regions: String,
+    pub industries: String,
+    pub search_text: String,
+}
+
+fn in_list(statuses: &[&str], first: usize) -> String {
+    (0..statuses.len()).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
+}
+
+impl Tx {
+    pub async fn insert_service(&mut self, w: &ServiceWrite, status: &str, now: i64) -> Result<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO services (provider_org_id, body_org_id, name, name_key, category, subcategory, status, application, \
+             search_text, regions, industries, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(w.provider_org_id)
+        .bind(w.body_org_id)
+        .bind(w.name.clone())
+        .bind(w.name_key.clone())
+        .bind(w.category.clone())
+        .bind(w.subcategory.clone())
+        .bind(status.to_string())
+        .bind(w.application_json.clone())
+        .bind(w.search_text.clone())
+        .bind(w.regions.clone())
+        .bind(w.industries.clone())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("this provider already has a service named {:?}", w.name))
+            }
+            other => other,
+        })
+    }
+
+    /// Re-reads a service inside the transaction.
+    pub async fn service(&mut self, id: i64) -> Result<ServiceRow> {
+        let r = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        service_row(&r)
+    }
+
+    /// Replaces the application of a service, if nobody changed it since `version`.
+    pub async fn update_service_application(&mut self, id: i64, version: i64, w: &ServiceWrite, now: i64) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE services SET body_org_id = $1, name = $2, name_key = $3, category = $4, subcategory = $5, application = $6, \
+             search_text = $7, regions = $8, industries = $9, updated_at = $10, version = version + 1 \
+             WHERE id = $11 AND version = $12",
+        )
+        .bind(w.body_org_id)
+        .bind(w.name.clone())
+        .bind(w.name_key.clone())
+        .bind(w.category.clone())
+        .bind(w.subcategory.clone())
+        .bind(w.application_json.clone())
+        .bind(w.search_text.clone())
+        .bind(w.regions.clone())
+        .bind(w.industries.clone())
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("this provider already has a service named {:?}", w.name))
+            }
+            other => other,
+        })?;
+        changed(r.rows_affected())
+    }
+
+    /// Moves a service to `status`, if nobody changed it since `version`.
+    pub async fn set_status(&mut self, id: i64, version: i64, status: &str, now: i64) -> Result<()> {
+        let r = sqlx::query("UPDATE services SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4")
+            .bind(status.to_string())
+            .bind(now)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *self.tx)
+            .await?;
+        changed(r.rows_affected())
+    }
+
+    pub async fn set_registration(&mut self, id: i64, ledger: &str, listed_at: i64, valid_until: i64) -> Result<()> {
+        sqlx::query("UPDATE services SET ledger_number = $1, listed_at = $2, valid_until = $3, reminders_sent = '' WHERE id = $4")
+            .bind(ledger.to_string())
+            .bind(listed_at)
+            .bind(valid_until)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_pending_change(&mut self, id: i64, json: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE services SET pending_change = $1 WHERE id = $2")
+            .bind(json.map(str::to_string))
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a reminder as sent; false if another process recorded it first.
+    pub async fn mark_reminder(&mut self, id: i64, before: &str, after: &str) -> Result<bool> {
+        let r = sqlx::query("UPDATE services SET reminders_sent = $1 WHERE id = $2 AND reminders_sent = $3")
+            .bind(after.to_string())
+            .bind(id)
+            .bind(before.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_event(
+        &mut self,
+        service_id: i64,
+        at: i64,
+        actor_user_id: Option<i64>,
+        actor_name: &str,
+        action: &str,
+        from: Option<&str>,
+        to: &str,
+        comment: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO service_events (service_id, at, actor_user_id, actor_name, action, from_status, to_status, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(service_id)
+        .bind(at)
+        .bind(actor_user_id)
+        .bind(actor_name.to_string())
+        .bind(action.to_string())
+        .bind(from.map(str::to_string))
+        .bind(to.to_string())
+        .bind(comment.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a blob once per content hash.
+    pub async fn put_blob(&mut self, sha256: &str, data: &[u8]) -> Result<()> {
+        sqlx::query("INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+            .bind(sha256.to_string())
+            .bind(data.len() as i64)
+            .bind(data.to_vec())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_evidence(
+        &mut self,
+        service_id: i64,
+        filename: &str,
+        content_type: &str,
+        size: i64,
+        sha256: &str,
+        now: i64,
+        user_id: i64,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO evidence (service_id, filename, content_type, size, sha256, uploaded_at, uploaded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(service_id)
+        .bind(filename.to_string())
+        .bind(content_type.to_string())
+        .bind(size)
+        .bind(sha256.to_string())
+        .bind(now)
+        .bind(user_id)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn insert_surveillance(&mut self, service_id: i64, period: &str, notice: &str, now: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO surveillances (service_id, period, notice, noticed_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(service_id)
+        .bind(period.to_string())
+        .bind(notice.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn complete_surveillance(&mut self, id: i64, outcome: &str, note: &str, now: i64) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE surveillances SET outcome = $1, outcome_note = $2, completed_at = $3 WHERE id = $4 AND completed_at IS NULL",
+        )
+        .bind(outcome.to_string())
+        .bind(note.to_string())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        changed(r.rows_affected())
+    }
+
+    pub async fn surveillance(&mut self, id: i64) -> Result<SurveillanceRow> {
+        let r = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        surveillance_row(&r)
+    }
+}
+
+const SURV_COLS: &str = "id, service_id, period, notice, noticed_at, outcome, outcome_note, completed_at";
+
+fn surveillance_row(r: &sqlx::any::AnyRow) -> Result<SurveillanceRow> {
+    Ok(SurveillanceRow {
+        id: r.try_get(0)?,
+        service_id: r.try_get(1)?,
+        period: r.try_get(2)?,
+        notice: r.try_get(3)?,
+        noticed_at: r.try_get(4)?,
+        outcome: r.try_get(5)?,
+        outcome_note: r.try_get(6)?,
+        completed_at: r.try_get(7)?,
+    })
+}
+
+fn changed(rows: u64) -> Result<()> {
+    if rows == 0 {
+        Err(StoreError::Conflict("the service was changed by someone else; reload and try again".into()))
+    } else {
+        Ok(())
+    }
+}
+
+fn event_row(r: &sqlx::any::AnyRow) -> Result<EventRow> {
+    Ok(EventRow {
+        id: r.try_get(0)?,
+        service_id: r.try_get(1)?,
+        at: r.try_get(2)?,
+        actor_name: r.try_get(3)?,
+        action: r.try_get(4)?,
+        from_status: r.try_get(5)?,
+        to_status: r.try_get(6)?,
+        comment: r.try_get(7)?,
+    })
+}
+
+const EVENT_COLS: &str = "e.id, e.service_id, e.at, e.actor_name, e.action, e.from_status, e.to_status, e.comment";
+const EVIDENCE_COLS: &str = "id, service_id, filename, content_type, size, sha256, uploaded_at";
+
+fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow> {
+    Ok(EvidenceRow {
+        id: r.try_get(0)?,
+        service_id: r.try_get(1)?,
+        filename: r.try_get(2)?,
+        content_type: r.try_get(3)?,
+        size: r.try_get(4)?,
+        sha256: r.try_get(5)?,
+        uploaded_at: r.try_get(6)?,
+    })
+}
+
+impl Store {
+    pub async fn service(&self, id: i64) -> Result<ServiceRow> {
+        let r = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        service_row(&r)
+    }
+
+    /// Services of one provider organisation, newest first.
+    pub async fn services_of_provider(&self, org_id: i64) -> Result<Vec<ServiceRow>> {
+        let rows = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.provider_org_id = $1 ORDER BY s.id DESC"))
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(service_row).collect()
+    }
+
+    /// Services in the given states, optionally only those of one registration body.
+    pub async fn services_in(&self, statuses: &[&str], body_org_id: Option<i64>, limit: i64) -> Result<Vec<ServiceRow>> {
+        let sql = format!(
+            "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.status IN ({}) AND ($1 = 0 OR s.body_org_id = $1) ORDER BY s.updated_at, s.id LIMIT $2",
+            in_list(statuses, 3)
+        );
+        let mut q = sqlx::query(&sql).bind(body_org_id.unwrap_or(0)).bind(limit);
+        for s in statuses {
+            q = q.bind(s.to_string());
+        }
+        q.fetch_all(&self.pool).await?.iter().map(service_row).collect()
+    }
+
+    /// Registered services whose validity ends before `until` (for reminders and expiry).
+    pub async fn services_expiring_before(&self, until: i64) -> Result<Vec<ServiceRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.status IN ('listed', 'change_requested', 'suspended') \
+             AND s.valid_until IS NOT NULL AND s.valid_until <= $1 ORDER BY s.valid_until"
+        ))
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(service_row).collect()
+    }
+
+    pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM services GROUP BY status ORDER BY status").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    pub async fn events(&self, service_id: i64) -> Result<Vec<EventRow>> {
+        let rows = sqlx::query(&format!("SELECT {EVENT_COLS} FROM service_events e WHERE e.service_id = $1 ORDER BY e.id"))
+            .bind(service_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_row).collect()
+    }
+
+    /// Latest history entries of publicly listed services (for the Atom feed).
+    pub async fn recent_public_events(&self, limit: i64) -> Result<Vec<(EventRow, String)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLS}, s.name FROM service_events e JOIN services s ON s.id = e.service_id \
+             WHERE e.to_status IN ('listed', 'change_requested', 'suspended', 'withdrawn', 'expired') \
+             AND s.ledger_number IS NOT NULL ORDER BY e.id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((event_row(r)?, r.try_get(8)?))).collect()
+    }
+
+    pub async fn evidence_of(&self, service_id: i64) -> Result<Vec<EvidenceRow>> {
+        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE service_id = $1 ORDER BY id"))
+            .bind(service_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(evidence_row).collect()
+    }
+
+    pub async fn evidence(&self, id: i64) -> Result<(EvidenceRow, Vec<u8>)> {
+        let r = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
+        let row = evidence_row(&r)?;
+        let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM blobs WHERE sha256 = $1")
+            .bind(row.sha256.clone())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row, data))
+    }
+
+    pub async fn surveillances_of(&self, service_id: i64) -> Result<Vec<SurveillanceRow>> {
+        let rows = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE service_id = $1 ORDER BY id"))
+            .bind(service_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(surveillance_row).collect()
+    }
+
+    pub async fn open_surveillances(&self) -> Result<Vec<SurveillanceRow>> {
+        let rows = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE completed_at IS NULL ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(surveillance_row).collect()
+    }
+
+    /// Everything the public list shows, for the in-memory read model.
+    pub async fn public_rows(&self) -> Result<Vec<PublicRow>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, p.name, p.name_en, s.body_org_id, s.category, s.subcategory, s.status, s.ledger_number, \
+             s.listed_at, s.valid_until, s.updated_at, s.regions, s.industries, s.search_text \
+             FROM services s JOIN organizations p ON p.id = s.provider_org_id \
+             WHERE s.status IN ('listed', 'change_requested', 'suspended', 'withdrawn', 'expired') AND s.ledger_number IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    provider_name: r.try_get(2)?,
+                    provider_name_en: r.try_get(3)?,
+                    body_org_id: r.try_get(4)?,
+                    category: r.try_get(5)?,
+                    subcategory: r.try_get(6)?,
+                    status: r.try_get(7)?,
+                    ledger_number: r.try_get(8)?,
+                    listed_at: r.try_get(9)?,
+                    valid_until: r.try_get(10)?,
+                    updated_at: r.try_get(11)?,
+                    regions: r.try_get(12)?,
+                    industries: r.try_get(13)?,
+                    search_text: r.try_get(14)?,
+                })
+            })
+            .collect()
+    }
+}
