@@ -1,0 +1,648 @@
+//! 審査登録制度 use cases: apply, edit, submit, evidence, review decisions, change requests,
+//! surveillance, suspension, withdrawal, expiry with reminders.
+
+use domain::audit::AuditRecord;
+use domain::registry::{
+    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceStatus, Transition, checklist, due_reminder,
+    ledger_number, next_status, valid_until,
+};
+use domain::{OrgKind, search};
+use sha2::{Digest, Sha256};
+use store::{EventRow, EvidenceRow, ServiceRow, ServiceWrite, SurveillanceRow, Tx};
+
+use crate::authz::{Target, authorize};
+use crate::{Actor, App, AppError, Op, Result};
+
+/// Counter bumped by every change that the public list may show.
+pub const LIST_VERSION: &str = "registry_list_version";
+
+/// A service as the use cases see it.
+#[derive(Debug, Clone)]
+pub struct ServiceView {
+    pub id: i64,
+    pub provider_org_id: i64,
+    pub provider_name: String,
+    pub provider_name_en: String,
+    pub body_org_id: i64,
+    pub body_name: String,
+    pub body_name_en: String,
+    pub status: ServiceStatus,
+    pub app: ServiceApplication,
+    pub pending_change: Option<ServiceApplication>,
+    pub ledger_number: Option<String>,
+    pub listed_at: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ServiceView {
+    fn from_row(r: ServiceRow) -> Result<Self> {
+        let app: ServiceApplication =
+            serde_json::from_str(&r.application_json).map_err(|e| AppError::Internal(format!("service {}: {e}", r.id)))?;
+        let pending_change = match r.pending_change.as_deref() {
+            Some(j) => Some(serde_json::from_str(j).map_err(|e| AppError::Internal(format!("service {}: {e}", r.id)))?),
+            None => None,
+        };
+        let status = ServiceStatus::parse(&r.status).ok_or_else(|| AppError::Internal(format!("bad status {}", r.status)))?;
+        Ok(ServiceView {
+            id: r.id,
+            provider_org_id: r.provider_org_id,
+            provider_name: r.provider_name,
+            provider_name_en: r.provider_name_en,
+            body_org_id: r.body_org_id,
+            body_name: r.body_name,
+            body_name_en: r.body_name_en,
+            status,
+            app,
+            pending_change,
+            ledger_number: r.ledger_number,
+            listed_at: r.listed_at,
+            valid_until: r.valid_until,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+
+    pub fn target(&self) -> Target {
+        Target { provider_org_id: self.provider_org_id, body_org_id: self.body_org_id }
+    }
+}
+
+/// What the actor may do with one service (drives which buttons a page shows).
+#[derive(Debug, Clone, Default)]
+pub struct Permissions {
+    pub view_private: bool,
+    pub edit: bool,
+    pub submit: bool,
+    pub upload: bool,
+    pub request_change: bool,
+    pub withdraw_own: bool,
+    pub review: bool,
+    pub review_change: bool,
+    pub operate: bool,
+}
+
+/// A service page: the service, its visible history and what the viewer may do.
+#[derive(Debug, Clone)]
+pub struct ServiceDetail {
+    pub service: ServiceView,
+    pub events: Vec<EventRow>,
+    pub evidence: Vec<EvidenceRow>,
+    pub surveillances: Vec<SurveillanceRow>,
+    pub checklist: Vec<ChecklistItem>,
+    pub can: Permissions,
+}
+
+/// Outcome of a surveillance (サーベイランス).
+pub const SURVEILLANCE_OUTCOMES: [(&str, &str, &str); 2] =
+    [("conforming", "適合", "Conforming"), ("nonconforming", "不適合（是正要求）", "Nonconforming (corrective action required)")];
+
+/// The number of services the expiry sweep touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub reminders_90: usize,
+    pub reminders_30: usize,
+    pub expired: usize,
+}
+
+fn parse_application(input: &ApplicationInput) -> Result<ServiceApplication> {
+    ServiceApplication::parse(input).map_err(|e| match e {
+        ApplicationError::UnknownCategory(c) => AppError::UnknownCategory(c),
+        ApplicationError::Fields(f) => AppError::Invalid(f),
+    })
+}
+
+pub(crate) fn write_of(provider: i64, provider_name: &str, app: &ServiceApplication) -> Result<ServiceWrite> {
+    Ok(ServiceWrite {
+        provider_org_id: provider,
+        body_org_id: app.registration_body.0,
+        name: app.name.clone(),
+        name_key: search::normalize(&app.name),
+        category: app.category.code().into(),
+        subcategory: app.subcategory.map(|s| s.code().to_string()),
+        application_json: serde_json::to_string(app).map_err(|e| AppError::Internal(e.to_string()))?,
+        search_text: app.search_text(provider_name),
+        regions: app.regions.join(","),
+        industries: app.industries.join(","),
+    })
+}
+
+/// Sniffs the content type of an evidence file from its first bytes; None when refused.
+pub fn sniff_evidence(data: &[u8]) -> Option<&'static str> {
+    const SIGS: &[(&[u8], &str)] = &[
+        (b"%PDF-", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"\xff\xd8\xff", "image/jpeg"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    ];
+    if let Some((_, t)) = SIGS.iter().find(|(sig, _)| data.starts_with(sig)) {
+        return Some(t);
+    }
+    if !data.is_empty() && std::str::from_utf8(data).is_ok() && !data.contains(&0) {
+        return Some("text/plain; charset=utf-8");
+    }
+    None
+}
+
+impl App {
+    async fn check_body(&self, app: &ServiceApplication) -> Result<()> {
+        match self.store.org(app.registration_body.0).await {
+            Ok(o) if o.kind == OrgKind::RegistrationBody.code() => Ok(()),
+            Ok(_) | Err(store::StoreError::NotFound) => Err(AppError::field(
+                "registration_body_id",
+                "審査登録機関を選択してください",
+                "Choose a registration body",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn service_view(&self, id: i64) -> Result<ServiceView> {
+        ServiceView::from_row(self.store.service(id).await?)
+    }
+
+    /// A provider applies for one service (a draft, to be submitted).
+    pub async fn apply(&self, actor: &Actor, provider_org_id: i64, input: &ApplicationInput) -> Result<i64> {
+        let app = parse_application(input)?;
+        authorize(Some(actor), Op::Apply, Target { provider_org_id, body_org_id: app.registration_body.0 })?;
+        self.check_body(&app).await?;
+        let provider = self.store.org(provider_org_id).await?;
+        let w = write_of(provider_org_id, &provider.name, &app)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_service(&w, ServiceStatus::Draft.code(), now).await?;
+        tx.insert_event(id, now, Some(actor.user_id), &actor.name, "create", None, ServiceStatus::Draft.code(), "").await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "registry.apply".into(),
+                subject: format!("service#{id}"),
+                summary: format!("name={} category={} body={}", app.name, app.category.code(), app.registration_body),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Edits a draft or returned application.
+    pub async fn update_application(&self, actor: &Actor, id: i64, input: &ApplicationInput) -> Result<()> {
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), Op::EditApplication, svc.target())?;
+        if !matches!(svc.status, ServiceStatus::Draft | ServiceStatus::Returned) {
+            return Err(AppError::conflict(
+                "下書きまたは差戻しの申請だけが編集できます。登録後の変更は変更申請で行ってください",
+                "Only a draft or returned application can be edited; a listed service changes through a change request",
+            ));
+        }
+        let app = parse_application(input)?;
+        self.check_body(&app).await?;
+        let w = write_of(svc.provider_org_id, &svc.provider_name, &app)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.update_service_application(id, svc.version, &w, now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "registry.edit".into(),
+                subject: format!("service#{id}"),
+                summary: diff_summary(&svc.app, &app),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a service along one transition, with history, audit, notification and outbox.
+    async fn transition_in(
+        &self,
+        tx: &mut Tx,
+        actor: Option<&Actor>,
+        svc: &ServiceView,
+        t: Transition,
+        comment: &str,
+        now: i64,
+    ) -> Result<ServiceStatus> {
+        let comment = domain::text::clean_text(comment);
+        if t.needs_reason() && comment.is_empty() {
+            return Err(AppError::field("comment", "理由を入力してください", "Give a reason"));
+        }
+        if comment.chars().count() > 4000 {
+            return Err(AppError::field("comment", "4000文字以内で入力してください", "At most 4000 characters"));
+        }
+        let to = next_status(svc.status, t)?;
+        tx.set_status(svc.id, svc.version, to.code(), now).await?;
+        let (actor_id, actor_name, audit_actor) = match actor {
+            Some(a) => (Some(a.user_id), a.name.clone(), a.audit_name()),
+            None => (None, "システム / System".to_string(), "system".to_string()),
+        };
+        tx.insert_event(svc.id, now, actor_id, &actor_name, t.code(), Some(svc.status.code()), to.code(), &comment).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: audit_actor,
+                action: format!("registry.{}", t.code()),
+                subject: format!("service#{}", svc.id),
+                summary: format!("{} -> {}; {}", svc.status.code(), to.code(), comment),
+            },
+            now,
+        )
+        .await?;
+        let link = format!("/services/{}", svc.id);
+        let ja = format!("「{}」: {}", svc.app.name, t.label(false));
+        let en = format!("\"{}\": {}", svc.app.name, t.label(true));
+        let notify_org = if t == Transition::Submit || t == Transition::RequestChange { svc.body_org_id } else { svc.provider_org_id };
+        tx.notify(notify_org, t.code(), &ja, &en, &link, now).await?;
+        let payload = serde_json::json!({"org_id": notify_org, "subject": ja, "link": link}).to_string();
+        tx.outbox("email", &payload, now).await?;
+        store::Store::next_counter(tx, LIST_VERSION).await?;
+        Ok(to)
+    }
+
+    async fn simple_transition(&self, actor: &Actor, id: i64, op: Op, t: Transition, comment: &str) -> Result<ServiceStatus> {
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), op, svc.target())?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
+        tx.commit().await?;
+        self.search.invalidate();
+        Ok(to)
+    }
+
+    /// The provider submits a draft or returned application for review.
+    pub async fn submit(&self, actor: &Actor, id: i64) -> Result<ServiceStatus> {
+        self.simple_transition(actor, id, Op::Submit, Transition::Submit, "").await
+    }
+
+    /// The provider (admin) withdraws its own application or registration.
+    pub async fn withdraw_own(&self, actor: &Actor, id: i64, reason: &str) -> Result<ServiceStatus> {
+        self.simple_transition(actor, id, Op::WithdrawOwn, Transition::Withdraw, reason).await
+    }
+
+    /// Program office: suspend, reinstate, or revoke (withdraw) a registration.
+    pub async fn operate(&self, actor: &Actor, id: i64, t: Transition, reason: &str) -> Result<ServiceStatus> {
+        if !matches!(t, Transition::Suspend | Transition::Reinstate | Transition::Withdraw) {
+            return Err(AppError::Forbidden);
+        }
+        self.simple_transition(actor, id, Op::Operate, t, reason).await
+    }
+
+    /// Registration body decision: return with comments, approve, reject, or decide a change.
+    pub async fn decide(&self, actor: &Actor, id: i64, t: Transition, comment: &str) -> Result<ServiceStatus> {
+        if !matches!(
+            t,
+            Transition::Return | Transition::Approve | Transition::Reject | Transition::ApproveChange | Transition::RejectChange
+        ) {
+            return Err(AppError::Forbidden);
+        }
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), Op::Review, svc.target())?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
+        match t {
+            Transition::Approve => {
+                let year = time::OffsetDateTime::from_unix_timestamp(now).map(|d| d.year()).unwrap_or(2026);
+                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", svc.app.category.code())).await?;
+                let ledger = ledger_number(svc.app.category, seq, year);
+                tx.set_registration(id, &ledger, now, valid_until(now)).await?;
+                tx.audit(
+                    &AuditRecord {
+                        actor: actor.audit_name(),
+                        action: "registry.ledger".into(),
+                        subject: format!("service#{id}"),
+                        summary: format!("ledger={ledger} valid_until={}", crate::jst_date(valid_until(now))),
+                    },
+                    now,
+                )
+                .await?;
+            }
+            Transition::ApproveChange => {
+                let pending = svc.pending_change.as_ref().ok_or_else(|| AppError::Internal("change without content".into()))?;
+                let w = write_of(svc.provider_org_id, &svc.provider_name, pending)?;
+                tx.update_service_application(id, svc.version + 1, &w, now).await?;
+                tx.set_pending_change(id, None).await?;
+            }
+            Transition::RejectChange => tx.set_pending_change(id, None).await?,
+            _ => {}
+        }
+        tx.commit().await?;
+        self.search.invalidate();
+        Ok(to)
+    }
+
+    /// The provider asks to change a listed service; the change is re-reviewed and the
+    /// listing stays as it was until it is approved.
+    pub async fn request_change(&self, actor: &Actor, id: i64, input: &ApplicationInput) -> Result<ServiceStatus> {
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), Op::RequestChange, svc.target())?;
+        let app = parse_application(input)?;
+        if app.registration_body != svc.app.registration_body {
+            return Err(AppError::field(
+                "registration_body_id",
+                "変更申請では審査登録機関を変更できません",
+                "A change request cannot move the service to another registration body",
+            ));
+        }
+        if search::normalize(&app.name) != search::normalize(&svc.app.name)
+            && self
+                .store
+                .services_of_provider(svc.provider_org_id)
+                .await?
+                .iter()
+                .any(|s| s.id != id && search::normalize(&s.name) == search::normalize(&app.name))
+        {
+            return Err(AppError::conflict("同じ名前のサービスがすでに申請されています", "This provider already has a service with that name"));
+        }
+        let json = serde_json::to_string(&app).map_err(|e| AppError::Internal(e.to_string()))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let to = self.transition_in(&mut tx, Some(actor), &svc, Transition::RequestChange, &diff_summary(&svc.app, &app), now).await?;
+        tx.set_pending_change(id, Some(&json)).await?;
+        tx.commit().await?;
+        self.search.invalidate();
+        Ok(to)
+    }
+
+    /// Attaches an evidence file (content-addressed; size-limited; type sniffed).
+    pub async fn upload_evidence(&self, actor: &Actor, id: i64, filename: &str, data: &[u8]) -> Result<i64> {
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), Op::UploadEvidence, svc.target())?;
+        if data.len() > self.config.max_upload_bytes {
+            return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
+        }
+        if matches!(svc.status, ServiceStatus::Rejected | ServiceStatus::Withdrawn | ServiceStatus::Expired) {
+            return Err(AppError::conflict("この状態のサービスには資料を追加できません", "Evidence cannot be added to a service in this state"));
+        }
+        let content_type = sniff_evidence(data).ok_or(AppError::UnsupportedMedia)?;
+        let filename: String = domain::text::clean_text(filename).chars().filter(|c| !matches!(c, '/' | '\\')).take(200).collect();
+        let filename = if filename.is_empty() { "evidence".to_string() } else { filename };
+        let sha = hex::encode(Sha256::digest(data));
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.put_blob(&sha, data).await?;
+        let eid = tx.insert_evidence(id, &filename, content_type, data.len() as i64, &sha, now, actor.user_id).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "registry.evidence".into(),
+                subject: format!("service#{id}"),
+                summary: format!("file={filename} size={} sha256={sha}", data.len()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(eid)
+    }
+
+    /// An evidence file, for those who may see the service's private data.
+    pub async fn evidence_file(&self, actor: Option<&Actor>, id: i64, evidence_id: i64) -> Result<(EvidenceRow, Vec<u8>)> {
+        let svc = self.service_view(id).await?;
+        authorize(actor, Op::ViewPrivate, svc.target())?;
+        let (row, data) = self.store.evidence(evidence_id).await?;
+        if row.service_id != id {
+            return Err(AppError::NotFound);
+        }
+        Ok((row, data))
+    }
+
+    /// Program office: gives notice of surveillance for a listed service.
+    pub async fn start_surveillance(&self, actor: &Actor, id: i64, period: &str, notice: &str) -> Result<i64> {
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), Op::Operate, svc.target())?;
+        if !svc.status.is_registered() && svc.status != ServiceStatus::Suspended {
+            return Err(AppError::conflict("登録中のサービスだけがサーベイランスの対象です", "Only registered services can be placed under surveillance"));
+        }
+        let period = domain::text::clean_text(period);
+        let notice = domain::text::clean_text(notice);
+        let mut errs = Vec::new();
+        if period.is_empty() || period.chars().count() > 100 {
+            errs.push(domain::FieldError::new("period", "実施期間を100文字以内で入力してください", "Give the period (at most 100 characters)"));
+        }
+        if notice.is_empty() || notice.chars().count() > 4000 {
+            errs.push(domain::FieldError::new("notice", "通知内容を入力してください", "Give the notice text"));
+        }
+        if !errs.is_empty() {
+            return Err(AppError::Invalid(errs));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let sid = tx.insert_surveillance(id, &period, &notice, now).await?;
+        tx.insert_event(id, now, Some(actor.user_id), &actor.name, "surveillance_notice", Some(svc.status.code()), svc.status.code(), &format!("{period}: {notice}"))
+            .await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "registry.surveillance_notice".into(),
+                subject: format!("service#{id}"),
+                summary: format!("surveillance#{sid} period={period}"),
+            },
+            now,
+        )
+        .await?;
+        let ja = format!("「{}」サーベイランス実施のお知らせ（{period}）", svc.app.name);
+        let en = format!("Surveillance notice for \"{}\" ({period})", svc.app.name);
+        tx.notify(svc.provider_org_id, "surveillance", &ja, &en, &format!("/services/{id}"), now).await?;
+        tx.outbox("email", &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(), now).await?;
+        tx.commit().await?;
+        Ok(sid)
+    }
+
+    /// Program office: records the surveillance outcome.
+    pub async fn record_surveillance(&self, actor: &Actor, surveillance_id: i64, outcome: &str, note: &str) -> Result<()> {
+        if !SURVEILLANCE_OUTCOMES.iter().any(|(c, _, _)| *c == outcome) {
+            return Err(AppError::field("outcome", "結果を選択してください", "Choose an outcome"));
+        }
+        let note = domain::text::clean_text(note);
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let s = tx.surveillance(surveillance_id).await?;
+        let svc = ServiceView::from_row(tx.service(s.service_id).await?)?;
+        authorize(Some(actor), Op::Operate, svc.target())?;
+        tx.complete_surveillance(surveillance_id, outcome, &note, now).await.map_err(|e| match e {
+            store::StoreError::Conflict(_) => AppError::conflict("このサーベイランスは記録済みです", "This surveillance already has an outcome"),
+            e => e.into(),
+        })?;
+        tx.insert_event(svc.id, now, Some(actor.user_id), &actor.name, &format!("surveillance_{outcome}"), Some(svc.status.code()), svc.status.code(), &note)
+            .await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "registry.surveillance_outcome".into(),
+                subject: format!("service#{}", svc.id),
+                summary: format!("surveillance#{surveillance_id} outcome={outcome}; {note}"),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sends due 90/30-day reminders and expires registrations past validity. Idempotent; safe to
+    /// run from several processes at once.
+    pub async fn sweep(&self, now: i64) -> Result<SweepReport> {
+        let mut report = SweepReport::default();
+        let horizon = now + domain::registry::REMINDER_DAYS[0] * 86_400;
+        for row in self.store.services_expiring_before(horizon).await? {
+            let sent_s = row.reminders_sent.clone();
+            let svc = ServiceView::from_row(row)?;
+            let Some(vu) = svc.valid_until else { continue };
+            let mut tx = self.store.begin().await?;
+            if vu <= now {
+                match self.transition_in(&mut tx, None, &svc, Transition::Expire, "", now).await {
+                    Ok(_) => report.expired += 1,
+                    Err(AppError::Conflict { .. }) => continue,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                let sent: Vec<i64> = sent_s.split(',').filter_map(|s| s.parse().ok()).collect();
+                let Some(days) = due_reminder(vu, now, &sent) else { continue };
+                let after = if sent_s.is_empty() { days.to_string() } else { format!("{sent_s},{days}") };
+                if !tx.mark_reminder(svc.id, &sent_s, &after).await? {
+                    continue;
+                }
+                let ja = format!("「{}」の登録有効期限（{}）まで{days}日です。更新の手続きをしてください", svc.app.name, crate::jst_date(vu));
+                let en = format!("The registration of \"{}\" expires on {} ({days} days); please renew it", svc.app.name, crate::jst_date(vu));
+                tx.notify(svc.provider_org_id, &format!("reminder_{days}"), &ja, &en, &format!("/services/{}", svc.id), now).await?;
+                tx.outbox("email", &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(), now).await?;
+                tx.audit(
+                    &AuditRecord {
+                        actor: "system".into(),
+                        action: "registry.reminder".into(),
+                        subject: format!("service#{}", svc.id),
+                        summary: format!("days={days} valid_until={}", crate::jst_date(vu)),
+                    },
+                    now,
+                )
+                .await?;
+                if days == 90 { report.reminders_90 += 1 } else { report.reminders_30 += 1 }
+            }
+            tx.commit().await?;
+        }
+        if report.expired > 0 {
+            self.search.invalidate();
+        }
+        Ok(report)
+    }
+
+    /// A service page. Public services are visible to all; others only to those who may see
+    /// private data (others get NotFound, so existence does not leak).
+    pub async fn service_detail(&self, actor: Option<&Actor>, id: i64) -> Result<ServiceDetail> {
+        let svc = self.service_view(id).await?;
+        let t = svc.target();
+        let ok = |op| authorize(actor, op, t).is_ok();
+        let view_private = ok(Op::ViewPrivate);
+        if !(svc.status.is_public() && svc.ledger_number.is_some()) && !view_private {
+            return Err(AppError::NotFound);
+        }
+        let s = svc.status;
+        let can = Permissions {
+            view_private,
+            edit: ok(Op::EditApplication) && matches!(s, ServiceStatus::Draft | ServiceStatus::Returned),
+            submit: ok(Op::Submit) && next_status(s, Transition::Submit).is_ok(),
+            upload: ok(Op::UploadEvidence)
+                && !matches!(s, ServiceStatus::Rejected | ServiceStatus::Withdrawn | ServiceStatus::Expired),
+            request_change: ok(Op::RequestChange) && next_status(s, Transition::RequestChange).is_ok(),
+            withdraw_own: ok(Op::WithdrawOwn) && next_status(s, Transition::Withdraw).is_ok(),
+            review: ok(Op::Review) && s == ServiceStatus::Submitted,
+            review_change: ok(Op::Review) && s == ServiceStatus::ChangeRequested,
+            operate: ok(Op::Operate),
+        };
+        let events = self.store.events(id).await?;
+        let (evidence, surveillances) = if view_private {
+            (self.store.evidence_of(id).await?, self.store.surveillances_of(id).await?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let checklist = checklist(&svc.app, crate::today(self.now()), evidence.len());
+        Ok(ServiceDetail { service: svc, events, evidence, surveillances, checklist, can })
+    }
+
+    /// The services of the actor's provider organisations.
+    pub async fn my_services(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
+        let mut out = Vec::new();
+        for m in actor.provider_orgs() {
+            for r in self.store.services_of_provider(m.org_id).await? {
+                out.push(ServiceView::from_row(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applications and change requests waiting for the actor's registration bodies.
+    pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
+        let mut out = Vec::new();
+        for m in actor.body_orgs() {
+            for r in self.store.services_in(&["submitted", "change_requested"], Some(m.org_id), 500).await? {
+                out.push(ServiceView::from_row(r)?);
+            }
+        }
+        if out.is_empty() && actor.body_orgs().next().is_none() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(out)
+    }
+
+    /// Program office overview: counts per status, open surveillance, registrations to watch.
+    pub async fn operator_overview(&self, actor: &Actor) -> Result<OperatorOverview> {
+        if !actor.is_program_operator() || !actor.has_scope(crate::Scope::RegistryOperate) {
+            return Err(AppError::Forbidden);
+        }
+        let counts = self.store.status_counts().await?;
+        let mut open = Vec::new();
+        for s in self.store.open_surveillances().await? {
+            let svc = self.service_view(s.service_id).await?;
+            open.push((s, svc));
+        }
+        let expiring = self
+            .store
+            .services_expiring_before(self.now() + 90 * 86_400)
+            .await?
+            .into_iter()
+            .take(100)
+            .map(ServiceView::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let registered = self
+            .store
+            .services_in(&["listed", "change_requested", "suspended"], None, 50)
+            .await?
+            .into_iter()
+            .map(ServiceView::from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let notifications_pending = self.store.outbox_pending().await?;
+        Ok(OperatorOverview { counts, open, expiring, registered, outbox_pending: notifications_pending })
+    }
+
+    /// Registration bodies (for the application form).
+    pub async fn registration_bodies(&self) -> Result<Vec<store::OrgRow>> {
+        Ok(self.store.orgs(Some(OrgKind::RegistrationBody.code())).await?)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OperatorOverview {
+    pub counts: Vec<(String, i64)>,
+    pub open: Vec<(SurveillanceRow, ServiceView)>,
+    pub expiring: Vec<ServiceView>,
+    pub registered: Vec<ServiceView>,
+    pub outbox_pending: i64,
+}
+
+/// Names the fields that differ between two versions of an application (for history/audit).
+fn diff_summary(a: &ServiceApplication, b: &ServiceApplication) -> String {
+    let mut fields = Vec::new();
+    macro_rules! cmp {
+        ($($f:ident),*) => { $( if a.$f != b.$f { fields.push(stringify!($f)); } )* };
+    }
+    cmp!(name, category, subcategory, pentest_option, description, specification, experts, quality_manager, quality_manual_ref, improvement_procedure, industries, regions, options, price_min, price_max, registration_body);
+    if fields.is_empty() { "no changes".into() } else { format!("changed: {}", fields.join(", ")) }
+}
