@@ -4,7 +4,10 @@
 //! login per role, and `--scale N` generated services for load tests.
 
 use domain::audit::AuditRecord;
-use domain::registry::{ApplicationInput, Category, ExpertInput, INDUSTRIES, REGIONS, ServiceApplication, Transition, ledger_number};
+use domain::registry::{
+    ApplicationInput, Category, ExpertInput, INDUSTRIES, REGIONS, ServiceApplication, Transition,
+    ledger_number,
+};
 use domain::{MembershipRole, OrgKind};
 
 use crate::identity::NewUser;
@@ -22,18 +25,58 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: [DemoLogin; 5] = [
-    DemoLogin { role_ja: "制度事務局（運用者）", role_en: "Program operator", email: "operator@demo.kakehashi.jp" },
-    DemoLogin { role_ja: "審査登録機関（審査員）", role_en: "Registration body reviewer", email: "reviewer@demo.kakehashi.jp" },
-    DemoLogin { role_ja: "事業者（管理者）", role_en: "Provider admin", email: "provider-admin@demo.kakehashi.jp" },
-    DemoLogin { role_ja: "事業者（担当者）", role_en: "Provider member", email: "provider@demo.kakehashi.jp" },
-    DemoLogin { role_ja: "中小企業（閲覧のみ）", role_en: "SME (read only)", email: "sme@demo.kakehashi.jp" },
+    DemoLogin {
+        role_ja: "制度事務局（運用者）",
+        role_en: "Program operator",
+        email: "operator@demo.kakehashi.jp",
+    },
+    DemoLogin {
+        role_ja: "審査登録機関（審査員）",
+        role_en: "Registration body reviewer",
+        email: "reviewer@demo.kakehashi.jp",
+    },
+    DemoLogin {
+        role_ja: "事業者（管理者）",
+        role_en: "Provider admin",
+        email: "provider-admin@demo.kakehashi.jp",
+    },
+    DemoLogin {
+        role_ja: "事業者（担当者）",
+        role_en: "Provider member",
+        email: "provider@demo.kakehashi.jp",
+    },
+    DemoLogin {
+        role_ja: "中小企業（閲覧のみ）",
+        role_en: "SME (read only)",
+        email: "sme@demo.kakehashi.jp",
+    },
 ];
 
 const PREFIX: [(&str, &str); 24] = [
-    ("北斗", "Hokuto"), ("青葉", "Aoba"), ("瑞穂", "Mizuho"), ("昴", "Subaru"), ("若葉", "Wakaba"), ("朝日", "Asahi"),
-    ("桜川", "Sakuragawa"), ("富岳", "Fugaku"), ("浜風", "Hamakaze"), ("白鷺", "Shirasagi"), ("紅葉", "Momiji"), ("銀河", "Ginga"),
-    ("東雲", "Shinonome"), ("大和", "Yamato"), ("光陽", "Koyo"), ("碧海", "Hekikai"), ("飛鳥", "Asuka"), ("千歳", "Chitose"),
-    ("鳴門", "Naruto"), ("嵐山", "Arashiyama"), ("天神", "Tenjin"), ("栄", "Sakae"), ("梅田", "Umeda"), ("杜都", "Morinomiyako"),
+    ("北斗", "Hokuto"),
+    ("青葉", "Aoba"),
+    ("瑞穂", "Mizuho"),
+    ("昴", "Subaru"),
+    ("若葉", "Wakaba"),
+    ("朝日", "Asahi"),
+    ("桜川", "Sakuragawa"),
+    ("富岳", "Fugaku"),
+    ("浜風", "Hamakaze"),
+    ("白鷺", "Shirasagi"),
+    ("紅葉", "Momiji"),
+    ("銀河", "Ginga"),
+    ("東雲", "Shinonome"),
+    ("大和", "Yamato"),
+    ("光陽", "Koyo"),
+    ("碧海", "Hekikai"),
+    ("飛鳥", "Asuka"),
+    ("千歳", "Chitose"),
+    ("鳴門", "Naruto"),
+    ("嵐山", "Arashiyama"),
+    ("天神", "Tenjin"),
+    ("栄", "Sakae"),
+    ("梅田", "Umeda"),
+    ("杜都", "Morinomiyako"),
 ];
 const SUFFIX: [(&str, &str); 6] = [
     ("セキュリティ株式会社", "Security Inc."),
@@ -48,22 +91,57 @@ const SUFFIX: [(&str, &str); 6] = [
 fn service_kinds(cat: Category, i: usize) -> (&'static str, &'static str) {
     match cat {
         Category::Audit => {
-            if i % 2 == 0 { ("advisory", "情報セキュリティ監査サービス（助言型）") } else { ("assurance", "情報セキュリティ監査サービス（保証型）") }
+            if i % 2 == 0 {
+                ("advisory", "情報セキュリティ監査サービス（助言型）")
+            } else {
+                ("assurance", "情報セキュリティ監査サービス（保証型）")
+            }
         }
         Category::VulnerabilityAssessment => match i % 3 {
             0 => ("web_application", "Webアプリケーション脆弱性診断"),
             1 => ("platform", "プラットフォーム脆弱性診断"),
             _ => ("smartphone_app", "スマートフォンアプリ脆弱性診断"),
         },
-        Category::DigitalForensics => ("", if i % 2 == 0 { "デジタルフォレンジック調査サービス" } else { "インシデント調査・証拠保全サービス" }),
-        Category::SecurityMonitoring => ("", if i % 2 == 0 { "24時間365日 セキュリティ監視サービス（SOC）" } else { "マネージドEDR運用・監視サービス" }),
+        Category::DigitalForensics => (
+            "",
+            if i % 2 == 0 {
+                "デジタルフォレンジック調査サービス"
+            } else {
+                "インシデント調査・証拠保全サービス"
+            },
+        ),
+        Category::SecurityMonitoring => (
+            "",
+            if i % 2 == 0 {
+                "24時間365日 セキュリティ監視サービス（SOC）"
+            } else {
+                "マネージドEDR運用・監視サービス"
+            },
+        ),
         Category::PenetrationTesting => ("", "ペネトレーションテストサービス"),
         Category::DeviceVerification => ("", "IoT機器セキュリティ検証サービス"),
     }
 }
 
-const QUALIFICATIONS: [&str; 6] = ["情報処理安全確保支援士", "公認情報セキュリティ監査人", "CISSP", "GIAC GCFA", "OSCP", "システム監査技術者"];
-const SURNAMES: [&str; 12] = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田"];
+const VARIANTS: [&str; 6] = [
+    "",
+    "（スタンダード）",
+    "（プレミアム）",
+    "（ライト）",
+    "（クラウド対応）",
+    "（エンタープライズ）",
+];
+const QUALIFICATIONS: [&str; 6] = [
+    "情報処理安全確保支援士",
+    "公認情報セキュリティ監査人",
+    "CISSP",
+    "GIAC GCFA",
+    "OSCP",
+    "システム監査技術者",
+];
+const SURNAMES: [&str; 12] = [
+    "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田",
+];
 const GIVEN: [&str; 8] = ["太郎", "花子", "健一", "美咲", "大輔", "由美", "翔", "陽子"];
 const DESCRIPTIONS: [&str; 6] = [
     "経験豊富な専門家が、お客様のシステムとリスクに合わせて調査範囲を設計し、報告会で改善策まで提案します。",
@@ -127,7 +205,11 @@ const DECK_DATE: i64 = 1_548_860_400;
 impl App {
     /// Loads the demo data once (a second call reuses it), then tops up `scale` generated
     /// services. `progress` is told how many generated services are stored so far.
-    pub async fn seed_demo(&self, scale: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<SeedReport> {
+    pub async fn seed_demo(
+        &self,
+        scale: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<SeedReport> {
         let mut report = SeedReport::default();
         if self.store.counter("demo_seeded").await? > 0 {
             report.already_seeded = true;
@@ -145,32 +227,105 @@ impl App {
 
     async fn seed_base(&self) -> Result<()> {
         let sys = "system:demo";
-        let office = self.create_org(sys, OrgKind::ProgramOffice, "情報セキュリティサービス審査登録制度 事務局（デモ）", "Registry program office (demo)").await?;
+        let office = self
+            .create_org(
+                sys,
+                OrgKind::ProgramOffice,
+                "情報セキュリティサービス審査登録制度 事務局（デモ）",
+                "Registry program office (demo)",
+            )
+            .await?;
         let bodies = vec![
-            self.create_org(sys, OrgKind::RegistrationBody, "一般社団法人 日本セキュリティサービス審査協会（架空）", "Japan Security Service Review Association (fictitious)").await?,
-            self.create_org(sys, OrgKind::RegistrationBody, "株式会社 東和審査登録センター（架空）", "Towa Registration Center (fictitious)").await?,
-            self.create_org(sys, OrgKind::RegistrationBody, "一般財団法人 情報品質認証機構（架空）", "Information Quality Certification Organization (fictitious)").await?,
+            self.create_org(
+                sys,
+                OrgKind::RegistrationBody,
+                "一般社団法人 日本セキュリティサービス審査協会（架空）",
+                "Japan Security Service Review Association (fictitious)",
+            )
+            .await?,
+            self.create_org(
+                sys,
+                OrgKind::RegistrationBody,
+                "株式会社 東和審査登録センター（架空）",
+                "Towa Registration Center (fictitious)",
+            )
+            .await?,
+            self.create_org(
+                sys,
+                OrgKind::RegistrationBody,
+                "一般財団法人 情報品質認証機構（架空）",
+                "Information Quality Certification Organization (fictitious)",
+            )
+            .await?,
         ];
         let mut providers = Vec::new();
         for i in 0..30 {
             let (p, pe) = pick(&PREFIX, i);
             let (s, se) = pick(&SUFFIX, i * 5 + i / 6);
             let name = format!("{p}{s}");
-            let id = self.create_org(sys, OrgKind::Vendor, &name, &format!("{pe} {se}")).await?;
+            let id = self
+                .create_org(sys, OrgKind::Vendor, &name, &format!("{pe} {se}"))
+                .await?;
             providers.push((id, name, p.to_string()));
         }
-        let sme = self.create_org(sys, OrgKind::Sme, "有限会社 みなと精機（架空）", "Minato Seiki (fictitious)").await?;
-        let orgs = Orgs { office, bodies, providers, sme };
+        let sme = self
+            .create_org(
+                sys,
+                OrgKind::Sme,
+                "有限会社 みなと精機（架空）",
+                "Minato Seiki (fictitious)",
+            )
+            .await?;
+        let orgs = Orgs {
+            office,
+            bodies,
+            providers,
+            sme,
+        };
         let logins = [
-            (DEMO_LOGINS[0].email, "運用 一郎", true, Some((orgs.office, MembershipRole::Admin))),
-            (DEMO_LOGINS[1].email, "審査 花子", false, Some((orgs.bodies[0], MembershipRole::Member))),
-            (DEMO_LOGINS[2].email, "北斗 太郎", false, Some((orgs.providers[0].0, MembershipRole::Admin))),
-            (DEMO_LOGINS[3].email, "北斗 美咲", false, Some((orgs.providers[0].0, MembershipRole::Member))),
-            (DEMO_LOGINS[4].email, "港 健一", false, Some((orgs.sme, MembershipRole::Admin))),
+            (
+                DEMO_LOGINS[0].email,
+                "運用 一郎",
+                true,
+                Some((orgs.office, MembershipRole::Admin)),
+            ),
+            (
+                DEMO_LOGINS[1].email,
+                "審査 花子",
+                false,
+                Some((orgs.bodies[0], MembershipRole::Member)),
+            ),
+            (
+                DEMO_LOGINS[2].email,
+                "北斗 太郎",
+                false,
+                Some((orgs.providers[0].0, MembershipRole::Admin)),
+            ),
+            (
+                DEMO_LOGINS[3].email,
+                "北斗 美咲",
+                false,
+                Some((orgs.providers[0].0, MembershipRole::Member)),
+            ),
+            (
+                DEMO_LOGINS[4].email,
+                "港 健一",
+                false,
+                Some((orgs.sme, MembershipRole::Admin)),
+            ),
         ];
         for (email, name, op, org) in logins {
-            self.create_user(sys, NewUser { email: email.into(), display_name: name.into(), password: DEMO_PASSWORD.into(), is_operator: op, org })
-                .await?;
+            self.create_user(
+                sys,
+                NewUser {
+                    email: email.into(),
+                    display_name: name.into(),
+                    password: DEMO_PASSWORD.into(),
+                    is_operator: op,
+                    org,
+                },
+            )
+            .await?;
         }
         self.seed_deck_services(&orgs).await?;
         self.seed_lifecycle_examples(&orgs).await?;
@@ -194,6 +349,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut n = 0usize;
+        let mut per_provider = std::collections::HashMap::new();
         for (cat, count, until) in plan {
             for i in 0..count {
                 let (pid, pname, pshort) = &orgs.providers[(n * 7 + i) % orgs.providers.len()];
@@ -201,20 +357,69 @@ impl App {
                 // registrations spread over the months before the deck date
                 let listed = until - ((count - i) as i64) * 9 * 86_400;
                 let vu = renewed_until(listed, now, n);
-                let input = demo_input(cat, n, body, pshort);
-                let app = ServiceApplication::parse(&input).map_err(|e| AppError::Internal(format!("demo data invalid: {e:?}")))?;
-                let id = tx.insert_service(&crate::registry::write_of(*pid, pname, &app)?, "listed", listed).await?;
-                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
-                let year = time::OffsetDateTime::from_unix_timestamp(listed).map(|d| d.year()).unwrap_or(2019);
-                tx.set_registration(id, &ledger_number(cat, seq, year), listed, vu).await?;
-                tx.insert_event(id, listed - 40 * 86_400, None, "事業者 / Provider", "create", None, "draft", "").await?;
-                tx.insert_event(id, listed - 30 * 86_400, None, "事業者 / Provider", "submit", Some("draft"), "submitted", "").await?;
-                tx.insert_event(id, listed, None, "審査登録機関 / Registration body", "approve", Some("submitted"), "listed", "審査基準に適合").await?;
+                let mut input = demo_input(cat, n, body, pshort);
+                let k = per_provider.entry(*pid).or_insert(0usize);
+                input.name = format!("{}{}", input.name, VARIANTS[*k % VARIANTS.len()]);
+                *k += 1;
+                let app = ServiceApplication::parse(&input)
+                    .map_err(|e| AppError::Internal(format!("demo data invalid: {e:?}")))?;
+                let id = tx
+                    .insert_service(
+                        &crate::registry::write_of(*pid, pname, &app)?,
+                        "listed",
+                        listed,
+                    )
+                    .await?;
+                let seq =
+                    store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
+                let year = time::OffsetDateTime::from_unix_timestamp(listed)
+                    .map(|d| d.year())
+                    .unwrap_or(2019);
+                tx.set_registration(id, &ledger_number(cat, seq, year), listed, vu)
+                    .await?;
+                tx.insert_event(
+                    id,
+                    listed - 40 * 86_400,
+                    None,
+                    "事業者 / Provider",
+                    "create",
+                    None,
+                    "draft",
+                    "",
+                )
+                .await?;
+                tx.insert_event(
+                    id,
+                    listed - 30 * 86_400,
+                    None,
+                    "事業者 / Provider",
+                    "submit",
+                    Some("draft"),
+                    "submitted",
+                    "",
+                )
+                .await?;
+                tx.insert_event(
+                    id,
+                    listed,
+                    None,
+                    "審査登録機関 / Registration body",
+                    "approve",
+                    Some("submitted"),
+                    "listed",
+                    "審査基準に適合",
+                )
+                .await?;
                 n += 1;
             }
         }
         tx.audit(
-            &AuditRecord { actor: "system:demo".into(), action: "demo.seed".into(), subject: "registry".into(), summary: format!("{n} listed services") },
+            &AuditRecord {
+                actor: "system:demo".into(),
+                action: "demo.seed".into(),
+                subject: "registry".into(),
+                summary: format!("{n} listed services"),
+            },
             now,
         )
         .await?;
@@ -236,60 +441,200 @@ impl App {
             input
         };
         let evidence = b"%PDF-1.4\n% demo evidence: quality manual excerpt\n";
-        let draft = self.apply(&admin, provider, &mk("北斗 クラウド設定診断サービス", Category::VulnerabilityAssessment, 1)).await?;
+        let draft = self
+            .apply(
+                &admin,
+                provider,
+                &mk(
+                    "北斗 クラウド設定診断サービス",
+                    Category::VulnerabilityAssessment,
+                    1,
+                ),
+            )
+            .await?;
         let _ = draft;
-        let submitted = self.apply(&admin, provider, &mk("北斗 OT・制御システム ペネトレーションテスト", Category::PenetrationTesting, 2)).await?;
-        self.upload_evidence(&admin, submitted, "quality-manual.pdf", evidence).await?;
+        let submitted = self
+            .apply(
+                &admin,
+                provider,
+                &mk(
+                    "北斗 OT・制御システム ペネトレーションテスト",
+                    Category::PenetrationTesting,
+                    2,
+                ),
+            )
+            .await?;
+        self.upload_evidence(&admin, submitted, "quality-manual.pdf", evidence)
+            .await?;
         self.submit(&admin, submitted).await?;
-        let returned = self.apply(&admin, provider, &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3)).await?;
+        let returned = self
+            .apply(
+                &admin,
+                provider,
+                &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3),
+            )
+            .await?;
         self.submit(&admin, returned).await?;
-        self.decide(&reviewer, returned, Transition::Return, "資格の有効期限を証明する資料を添付してください。").await?;
-        let rejected = self.apply(&admin, provider, &mk("北斗 なんでもセキュリティ相談", Category::SecurityMonitoring, 4)).await?;
+        self.decide(
+            &reviewer,
+            returned,
+            Transition::Return,
+            "資格の有効期限を証明する資料を添付してください。",
+        )
+        .await?;
+        let rejected = self
+            .apply(
+                &admin,
+                provider,
+                &mk(
+                    "北斗 なんでもセキュリティ相談",
+                    Category::SecurityMonitoring,
+                    4,
+                ),
+            )
+            .await?;
         self.submit(&admin, rejected).await?;
-        self.decide(&reviewer, rejected, Transition::Reject, "監視体制（24時間）の実態が確認できないため。").await?;
-        let listed = self.apply(&admin, provider, &mk("北斗 スマートロック機器検証", Category::DeviceVerification, 5)).await?;
-        self.upload_evidence(&admin, listed, "spec.pdf", evidence).await?;
+        self.decide(
+            &reviewer,
+            rejected,
+            Transition::Reject,
+            "監視体制（24時間）の実態が確認できないため。",
+        )
+        .await?;
+        let listed = self
+            .apply(
+                &admin,
+                provider,
+                &mk(
+                    "北斗 スマートロック機器検証",
+                    Category::DeviceVerification,
+                    5,
+                ),
+            )
+            .await?;
+        self.upload_evidence(&admin, listed, "spec.pdf", evidence)
+            .await?;
         self.submit(&admin, listed).await?;
-        self.decide(&reviewer, listed, Transition::Approve, "審査基準に適合").await?;
-        self.start_surveillance(&operator, listed, "2026年度上期", "品質マニュアルの運用記録を提出してください。").await?;
-        let changing = self.apply(&admin, provider, &mk("北斗 フォレンジック初動対応サービス", Category::DigitalForensics, 6)).await?;
+        self.decide(&reviewer, listed, Transition::Approve, "審査基準に適合")
+            .await?;
+        self.start_surveillance(
+            &operator,
+            listed,
+            "2026年度上期",
+            "品質マニュアルの運用記録を提出してください。",
+        )
+        .await?;
+        let changing = self
+            .apply(
+                &admin,
+                provider,
+                &mk(
+                    "北斗 レッドチーム演習サービス",
+                    Category::PenetrationTesting,
+                    6,
+                ),
+            )
+            .await?;
         self.submit(&admin, changing).await?;
-        self.decide(&reviewer, changing, Transition::Approve, "").await?;
-        let mut change = mk("北斗 フォレンジック初動対応サービス", Category::DigitalForensics, 6);
-        change.description.push_str("（2026年より 九州・沖縄 地域にも対応）");
+        self.decide(&reviewer, changing, Transition::Approve, "")
+            .await?;
+        let mut change = mk(
+            "北斗 レッドチーム演習サービス",
+            Category::PenetrationTesting,
+            6,
+        );
+        change
+            .description
+            .push_str("（2026年より 九州・沖縄 地域にも対応）");
         change.regions.push("kyushu".into());
         self.request_change(&admin, changing, &change).await?;
-        let suspended = self.apply(&admin, provider, &mk("北斗 標的型メール訓練付き監視", Category::SecurityMonitoring, 7)).await?;
+        let suspended = self
+            .apply(
+                &admin,
+                provider,
+                &mk(
+                    "北斗 標的型メール訓練付き監視",
+                    Category::SecurityMonitoring,
+                    7,
+                ),
+            )
+            .await?;
         self.submit(&admin, suspended).await?;
-        self.decide(&reviewer, suspended, Transition::Approve, "").await?;
-        self.operate(&operator, suspended, Transition::Suspend, "サーベイランスで是正要求への未回答が確認されたため。").await?;
-        let withdrawn = self.apply(&admin, provider, &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8)).await?;
-        self.withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。").await?;
-        let expired = self.apply(&admin, provider, &mk("北斗 2024年版 監査サービス", Category::Audit, 9)).await?;
+        self.decide(&reviewer, suspended, Transition::Approve, "")
+            .await?;
+        self.operate(
+            &operator,
+            suspended,
+            Transition::Suspend,
+            "サーベイランスで是正要求への未回答が確認されたため。",
+        )
+        .await?;
+        let withdrawn = self
+            .apply(
+                &admin,
+                provider,
+                &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8),
+            )
+            .await?;
+        self.withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。")
+            .await?;
+        let expired = self
+            .apply(
+                &admin,
+                provider,
+                &mk("北斗 2024年版 監査サービス", Category::Audit, 9),
+            )
+            .await?;
         self.submit(&admin, expired).await?;
-        self.decide(&reviewer, expired, Transition::Approve, "").await?;
+        self.decide(&reviewer, expired, Transition::Approve, "")
+            .await?;
         // expire it by running the sweep as if two years had passed for this one service only:
         let svc = self.service_view(expired).await?;
         let mut tx = self.store.begin().await?;
-        tx.set_registration(expired, svc.ledger_number.as_deref().unwrap_or_default(), svc.listed_at.unwrap_or(0) - 800 * 86_400, self.now() - 86_400)
-            .await?;
+        tx.set_registration(
+            expired,
+            svc.ledger_number.as_deref().unwrap_or_default(),
+            svc.listed_at.unwrap_or(0) - 800 * 86_400,
+            self.now() - 86_400,
+        )
+        .await?;
         tx.commit().await?;
         self.sweep(self.now()).await?;
         Ok(())
     }
 
     async fn demo_actor(&self, email: &str) -> Result<Actor> {
-        let u = self.store.user_by_email(email).await?.ok_or(AppError::NotFound)?;
+        let u = self
+            .store
+            .user_by_email(email)
+            .await?
+            .ok_or(AppError::NotFound)?;
         self.load_actor(u.id, None).await?.ok_or(AppError::NotFound)
     }
 
     /// Generated services for load tests: N services over N/10 providers.
-    async fn seed_scale(&self, from: usize, to: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<()> {
-        let bodies: Vec<i64> = self.registration_bodies().await?.iter().map(|o| o.id).collect();
+    async fn seed_scale(
+        &self,
+        from: usize,
+        to: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<()> {
+        let bodies: Vec<i64> = self
+            .registration_bodies()
+            .await?
+            .iter()
+            .map(|o| o.id)
+            .collect();
         let now = self.now();
         let providers_needed = to.div_ceil(10).max(1);
         let mut providers: Vec<(i64, String, String)> = Vec::new();
-        let existing: Vec<store::OrgRow> = self.store.orgs(Some("vendor")).await?.into_iter().filter(|o| o.name_en.starts_with("Load ")).collect();
+        let existing: Vec<store::OrgRow> = self
+            .store
+            .orgs(Some("vendor"))
+            .await?
+            .into_iter()
+            .filter(|o| o.name_en.starts_with("Load "))
+            .collect();
         let mut tx = self.store.begin().await?;
         for o in existing {
             providers.push((o.id, o.name.clone(), o.name.clone()));
@@ -299,7 +644,9 @@ impl App {
             let (s, se) = pick(&SUFFIX, i / PREFIX.len());
             let short = format!("{p}{}", i / (PREFIX.len() * SUFFIX.len()) + 1);
             let name = format!("{short}{s}");
-            let id = tx.insert_org("vendor", &name, &format!("Load {pe} {se} {i}"), now).await?;
+            let id = tx
+                .insert_org("vendor", &name, &format!("Load {pe} {se} {i}"), now)
+                .await?;
             providers.push((id, name, short));
         }
         tx.commit().await?;
@@ -313,13 +660,39 @@ impl App {
                 let cat = cats[k % cats.len()];
                 let mut input = demo_input(cat, k, bodies[k % bodies.len()], pshort);
                 input.name = format!("{} No.{k}", input.name);
-                let app = ServiceApplication::parse(&input).map_err(|e| AppError::Internal(format!("generated data invalid: {e:?}")))?;
+                let app = ServiceApplication::parse(&input)
+                    .map_err(|e| AppError::Internal(format!("generated data invalid: {e:?}")))?;
                 let listed = now - (k as i64 % 700) * 86_400;
-                let id = tx.insert_service(&crate::registry::write_of(*pid, pname, &app)?, "listed", listed).await?;
-                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
-                let year = time::OffsetDateTime::from_unix_timestamp(listed).map(|d| d.year()).unwrap_or(2026);
-                tx.set_registration(id, &ledger_number(cat, seq, year), listed, domain::registry::valid_until(listed)).await?;
-                tx.insert_event(id, listed, None, "審査登録機関 / Registration body", "approve", Some("submitted"), "listed", "").await?;
+                let id = tx
+                    .insert_service(
+                        &crate::registry::write_of(*pid, pname, &app)?,
+                        "listed",
+                        listed,
+                    )
+                    .await?;
+                let seq =
+                    store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
+                let year = time::OffsetDateTime::from_unix_timestamp(listed)
+                    .map(|d| d.year())
+                    .unwrap_or(2026);
+                tx.set_registration(
+                    id,
+                    &ledger_number(cat, seq, year),
+                    listed,
+                    domain::registry::valid_until(listed),
+                )
+                .await?;
+                tx.insert_event(
+                    id,
+                    listed,
+                    None,
+                    "審査登録機関 / Registration body",
+                    "approve",
+                    Some("submitted"),
+                    "listed",
+                    "",
+                )
+                .await?;
             }
             store::Store::next_counter(&mut tx, LIST_VERSION).await?;
             for _ in i..end {

@@ -1,1 +1,462 @@
-fn main() {}
+//! `kakehashi`: one binary for the whole platform.
+
+mod config;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use config::{Settings, sqlite_url_for};
+
+/// 架け橋 Kakehashi — platform for Japan's cybersecurity industry programs.
+#[derive(Parser)]
+#[command(name = "kakehashi", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct DbArgs {
+    /// sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(long, env = "KAKEHASHI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// TOML configuration file (keys: database_url, bind, public_url, max_upload_mb, secure_cookies)
+    #[arg(long, env = "KAKEHASHI_CONFIG")]
+    config: Option<std::path::PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Creates (or reuses) a SQLite database with demo data and serves it.
+    Demo {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        #[arg(long, default_value = "./kakehashi-data")]
+        data_dir: std::path::PathBuf,
+        /// Also generate N listed services (with N/10 providers) for load tests.
+        #[arg(long, default_value_t = 0)]
+        scale: usize,
+        /// Load the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serves the platform.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "KAKEHASHI_BIND")]
+        bind: Option<String>,
+        /// Public base URL; writes must come from this origin.
+        #[arg(long, env = "KAKEHASHI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Do not apply pending migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Applies pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        cmd: AdminCmd,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Consistent online copy of a SQLite database.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Registry program jobs.
+    Registry {
+        #[command(subcommand)]
+        cmd: RegistryCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Creates a user (password from --password or the KAKEHASHI_PASSWORD variable).
+    CreateUser {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, env = "KAKEHASHI_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Organisation id to join.
+        #[arg(long)]
+        org: Option<i64>,
+        /// admin or member
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Program operator (制度事務局).
+        #[arg(long)]
+        operator: bool,
+    },
+    /// Creates an organisation.
+    CreateOrg {
+        #[command(flatten)]
+        db: DbArgs,
+        /// vendor, sme, insurer, chamber, registration_body, verification_body, program_office
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        name_en: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Checks the hash chain; reports the first broken link (exit 1).
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCmd {
+    /// Sends due 90/30-day reminders and expires registrations past validity.
+    Sweep {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Run as of this date (YYYY-MM-DD, JST midnight) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+/// An error with the exit code the CLI reports.
+pub struct CliError {
+    pub code: u8,
+    pub msg: String,
+}
+
+impl CliError {
+    pub fn new(code: u8, msg: impl Into<String>) -> Self {
+        CliError {
+            code,
+            msg: msg.into(),
+        }
+    }
+}
+
+impl From<app::AppError> for CliError {
+    fn from(e: app::AppError) -> Self {
+        match e {
+            app::AppError::Invalid(f) => CliError::new(
+                2,
+                f.iter()
+                    .map(|e| format!("{}: {}", e.field, e.en))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            app::AppError::Unavailable => CliError::new(2, "the database is unavailable"),
+            other => CliError::new(2, other.to_string()),
+        }
+    }
+}
+
+impl From<app::StoreError> for CliError {
+    fn from(e: app::StoreError) -> Self {
+        CliError::new(2, e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    config::init_logging();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {}", e.msg);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+async fn open(url: &str, migrate: bool) -> Result<app::Store, CliError> {
+    let store = app::Store::connect(&app::StoreConfig::new(url)).await?;
+    if migrate {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        store.migrate(now).await?;
+    }
+    store.check_writable().await?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> Result<u8, CliError> {
+    match cli.cmd {
+        Cmd::Demo {
+            port,
+            data_dir,
+            scale,
+            no_serve,
+        } => {
+            std::fs::create_dir_all(&data_dir).map_err(|e| {
+                CliError::new(
+                    2,
+                    format!("cannot create data directory {}: {e}", data_dir.display()),
+                )
+            })?;
+            let url = sqlite_url_for(&data_dir.join("kakehashi.db"));
+            let store = open(&url, true).await?;
+            let app = app::App::new(store, app::AppConfig::default());
+            println!(
+                "Kakehashi demo — database {}",
+                data_dir.join("kakehashi.db").display()
+            );
+            let progress = |done: usize, total: usize| {
+                eprint!(
+                    "\r  generating services: {done}/{total} ({}%)   ",
+                    done * 100 / total.max(1)
+                );
+                if done == total {
+                    eprintln!();
+                }
+            };
+            let r = app.seed_demo(scale, &progress).await?;
+            println!(
+                "{}",
+                if r.already_seeded {
+                    "Demo data already present (reused)."
+                } else {
+                    "Demo data loaded."
+                }
+            );
+            if r.services_added > 0 {
+                println!("Generated {} services for load tests.", r.services_added);
+            }
+            if no_serve {
+                return Ok(0);
+            }
+            let settings = Settings {
+                bind: format!("127.0.0.1:{port}"),
+                ..Settings::default()
+            };
+            println!("\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)\n");
+            println!(
+                "Demo logins (password for all: {}):",
+                app::demo::DEMO_PASSWORD
+            );
+            for l in app::demo::DEMO_LOGINS {
+                println!("  {:<34} {} / {}", l.email, l.role_ja, l.role_en);
+            }
+            println!();
+            serve(app, &settings).await
+        }
+        Cmd::Serve {
+            db,
+            bind,
+            public_url,
+            no_migrate,
+        } => {
+            let mut settings = Settings::load(&db)?;
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            if public_url.is_some() {
+                settings.public_url = public_url;
+            }
+            let store = open(&settings.database_url()?, !no_migrate).await?;
+            let app = app::App::new(store, settings.app_config());
+            tracing::info!(database = %app::store::redact_url(&settings.database_url()?), "starting");
+            serve(app, &settings).await
+        }
+        Cmd::Migrate { db } => {
+            let settings = Settings::load(&db)?;
+            let store =
+                app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let n = store
+                .migrate(time::OffsetDateTime::now_utc().unix_timestamp())
+                .await?;
+            println!(
+                "applied {n} migration(s); schema version {}",
+                store.schema_version().await?
+            );
+            Ok(0)
+        }
+        Cmd::Admin {
+            cmd:
+                AdminCmd::CreateUser {
+                    db,
+                    email,
+                    name,
+                    password,
+                    org,
+                    role,
+                    operator,
+                },
+        } => {
+            let settings = Settings::load(&db)?;
+            let app = app::App::new(
+                open(&settings.database_url()?, true).await?,
+                settings.app_config(),
+            );
+            let role = domain::MembershipRole::parse(&role)
+                .ok_or_else(|| CliError::new(2, "--role must be admin or member"))?;
+            let id = app
+                .create_user(
+                    "cli",
+                    app::identity::NewUser {
+                        email,
+                        display_name: name,
+                        password,
+                        is_operator: operator,
+                        org: org.map(|o| (o, role)),
+                    },
+                )
+                .await?;
+            println!("created user {id}");
+            Ok(0)
+        }
+        Cmd::Admin {
+            cmd:
+                AdminCmd::CreateOrg {
+                    db,
+                    kind,
+                    name,
+                    name_en,
+                },
+        } => {
+            let settings = Settings::load(&db)?;
+            let app = app::App::new(
+                open(&settings.database_url()?, true).await?,
+                settings.app_config(),
+            );
+            let kind = domain::OrgKind::parse(&kind)
+                .ok_or_else(|| CliError::new(2, format!("unknown organisation kind {kind:?}")))?;
+            let id = app.create_org("cli", kind, &name, &name_en).await?;
+            println!("created organisation {id}");
+            Ok(0)
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify { db },
+        } => {
+            let settings = Settings::load(&db)?;
+            let store =
+                app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let app = app::App::new(store, settings.app_config());
+            match app.audit_verify().await? {
+                Ok(n) => {
+                    println!("audit trail intact: {n} entries verified");
+                    Ok(0)
+                }
+                Err(b) => {
+                    println!("audit trail BROKEN: {b}");
+                    Ok(1)
+                }
+            }
+        }
+        Cmd::Backup { db, to } => {
+            let settings = Settings::load(&db)?;
+            let store =
+                app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let path = to
+                .to_str()
+                .ok_or_else(|| CliError::new(2, "the backup path must be UTF-8"))?;
+            store.backup_sqlite(path).await?;
+            println!("backup written to {path}");
+            Ok(0)
+        }
+        Cmd::Registry {
+            cmd: RegistryCmd::Sweep { db, at },
+        } => {
+            let settings = Settings::load(&db)?;
+            let app = app::App::new(
+                open(&settings.database_url()?, true).await?,
+                settings.app_config(),
+            );
+            let now = match at {
+                Some(d) => {
+                    let date = domain::registry::parse_date(&d)
+                        .ok_or_else(|| CliError::new(2, "--at takes YYYY-MM-DD"))?;
+                    date.midnight().assume_utc().unix_timestamp() - 9 * 3600
+                }
+                None => app.now(),
+            };
+            let r = app.sweep(now).await?;
+            println!(
+                "reminders: 90 days {}, 30 days {}; expired {}",
+                r.reminders_90, r.reminders_30, r.expired
+            );
+            Ok(0)
+        }
+    }
+}
+
+async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
+    let addr: SocketAddr = settings
+        .bind
+        .parse()
+        .map_err(|_| CliError::new(2, format!("bad listen address {:?}", settings.bind)))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| CliError::new(2, format!("cannot listen on {addr}: {e}")))?;
+    // Reminders and expiry, hourly; idempotent, so several processes may run it.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match sweeper.sweep(sweeper.now()).await {
+                Ok(r) => tracing::info!(?r, "registry sweep"),
+                Err(e) => tracing::warn!(error = %e, "registry sweep failed"),
+            }
+        }
+    });
+    let store = app.store.clone();
+    let router = web::router(app, settings.web_config());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(|e| CliError::new(1, format!("server error: {e}")))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(0)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

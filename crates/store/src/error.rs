@@ -25,7 +25,9 @@ impl StoreError {
     pub(crate) fn connect(url: &str, e: sqlx::Error) -> Self {
         match StoreError::from(e) {
             StoreError::Other(m) => StoreError::Unavailable(format!("{}: {m}", redact_url(url))),
-            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{}: {m}", redact_url(url))),
+            StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("{}: {m}", redact_url(url)))
+            }
             other => other,
         }
     }
@@ -35,7 +37,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_string())
+            }
             sqlx::Error::Database(db) => {
                 let m = db.message().to_string();
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
@@ -43,8 +47,10 @@ impl From<sqlx::Error> for StoreError {
                     StoreError::ReadOnly(m)
                 } else if m.contains("UNIQUE constraint") || code == "23505" {
                     StoreError::Conflict(m)
-                } else if matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "3D000" | "08006" | "08001" | "08004")
-                    || m.contains("unable to open database")
+                } else if matches!(
+                    code.as_str(),
+                    "57P01" | "57P02" | "57P03" | "3D000" | "08006" | "08001" | "08004"
+                ) || m.contains("unable to open database")
                 {
                     StoreError::Unavailable(m)
                 } else {

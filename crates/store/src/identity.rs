@@ -62,11 +62,22 @@ fn user_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
 }
 
 fn org_row(r: &sqlx::any::AnyRow) -> Result<OrgRow> {
-    Ok(OrgRow { id: r.try_get(0)?, kind: r.try_get(1)?, name: r.try_get(2)?, name_en: r.try_get(3)? })
+    Ok(OrgRow {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        name: r.try_get(2)?,
+        name_en: r.try_get(3)?,
+    })
 }
 
 impl Tx {
-    pub async fn insert_org(&mut self, kind: &str, name: &str, name_en: &str, now: i64) -> Result<i64> {
+    pub async fn insert_org(
+        &mut self,
+        kind: &str,
+        name: &str,
+        name_en: &str,
+        now: i64,
+    ) -> Result<i64> {
         let id = sqlx::query_scalar("INSERT INTO organizations (kind, name, name_en, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(kind.to_string())
             .bind(name.to_string())
@@ -77,7 +88,14 @@ impl Tx {
         Ok(id)
     }
 
-    pub async fn insert_user(&mut self, email: &str, display_name: &str, password_hash: &str, is_operator: bool, now: i64) -> Result<i64> {
+    pub async fn insert_user(
+        &mut self,
+        email: &str,
+        display_name: &str,
+        password_hash: &str,
+        is_operator: bool,
+        now: i64,
+    ) -> Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO users (email, display_name, password_hash, is_operator, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -104,7 +122,14 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn insert_session(&mut self, id_hash: &str, user_id: i64, csrf: &str, now: i64, expires_at: i64) -> Result<()> {
+    pub async fn insert_session(
+        &mut self,
+        id_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id_hash.to_string())
             .bind(user_id)
@@ -113,16 +138,29 @@ impl Tx {
             .bind(expires_at)
             .execute(&mut *self.tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 
     pub async fn delete_session(&mut self, id_hash: &str) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash.to_string()).execute(&mut *self.tx).await?;
+        let r = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(r.rows_affected())
     }
 
-    pub async fn insert_token(&mut self, user_id: i64, name: &str, token_hash: &str, scopes: &str, now: i64) -> Result<i64> {
+    pub async fn insert_token(
+        &mut self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        scopes: &str,
+        now: i64,
+    ) -> Result<i64> {
         let id = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -160,22 +198,30 @@ impl Tx {
     }
 
     pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 }
 
 impl Store {
     pub async fn orgs(&self, kind: Option<&str>) -> Result<Vec<OrgRow>> {
-        let rows = match kind {
-            Some(k) => {
-                sqlx::query("SELECT id, kind, name, name_en FROM organizations WHERE kind = $1 ORDER BY id")
-                    .bind(k.to_string())
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => sqlx::query("SELECT id, kind, name, name_en FROM organizations ORDER BY id").fetch_all(&self.pool).await?,
-        };
+        let rows =
+            match kind {
+                Some(k) => sqlx::query(
+                    "SELECT id, kind, name, name_en FROM organizations WHERE kind = $1 ORDER BY id",
+                )
+                .bind(k.to_string())
+                .fetch_all(&self.pool)
+                .await?,
+                None => {
+                    sqlx::query("SELECT id, kind, name, name_en FROM organizations ORDER BY id")
+                        .fetch_all(&self.pool)
+                        .await?
+                }
+            };
         rows.iter().map(org_row).collect()
     }
 
@@ -196,7 +242,10 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<UserRow> {
-        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
+        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         user_row(&r)
     }
 
@@ -232,12 +281,21 @@ impl Store {
     }
 
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-        let r = sqlx::query("SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-            .bind(id_hash.to_string())
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        r.map(|r| Ok(SessionRow { user_id: r.try_get(0)?, csrf: r.try_get(1)?, expires_at: r.try_get(2)? })).transpose()
+        let r = sqlx::query(
+            "SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash.to_string())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        r.map(|r| {
+            Ok(SessionRow {
+                user_id: r.try_get(0)?,
+                csrf: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>> {
@@ -257,11 +315,13 @@ impl Store {
     }
 
     pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-            .bind(key.to_string())
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+                .bind(key.to_string())
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }
 

@@ -17,7 +17,15 @@ pub struct NotificationRow {
 }
 
 impl Tx {
-    pub async fn notify(&mut self, org_id: i64, kind: &str, subject_ja: &str, subject_en: &str, link: &str, now: i64) -> Result<()> {
+    pub async fn notify(
+        &mut self,
+        org_id: i64,
+        kind: &str,
+        subject_ja: &str,
+        subject_en: &str,
+        link: &str,
+        now: i64,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO notifications (org_id, kind, subject_ja, subject_en, link, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -72,6 +80,10 @@ impl Store {
     }
 
     pub async fn outbox_pending(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

@@ -4,7 +4,18 @@ use serde::Serialize;
 
 macro_rules! id_type {
     ($name:ident) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            ::serde::Serialize,
+            ::serde::Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(pub i64);
         impl std::fmt::Display for $name {
@@ -125,7 +136,11 @@ impl Email {
         if ok {
             Ok(Email(s))
         } else {
-            Err(crate::FieldError::new("email", "メールアドレスの形式が正しくありません", "Not a valid e-mail address"))
+            Err(crate::FieldError::new(
+                "email",
+                "メールアドレスの形式が正しくありません",
+                "Not a valid e-mail address",
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -150,7 +165,10 @@ mod tests {
     use super::*;
     #[test]
     fn email_parsing() {
-        assert_eq!(Email::parse(" A@Example.JP ").unwrap().as_str(), "a@example.jp");
+        assert_eq!(
+            Email::parse(" A@Example.JP ").unwrap().as_str(),
+            "a@example.jp"
+        );
         assert!(Email::parse("no-at").is_err());
         assert!(Email::parse("a@b").is_err());
         assert!(Email::parse("a b@c.jp").is_err());

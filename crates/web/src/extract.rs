@@ -1,0 +1,230 @@
+//! Who is asking, in which language, and whether a write may proceed (Origin + CSRF).
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::middleware::RequestId;
+use app::{Actor, AppError};
+
+pub const SESSION_COOKIE: &str = "kh_session";
+pub const LANG_COOKIE: &str = "kh_lang";
+pub const LOGIN_CSRF_COOKIE: &str = "kh_login_csrf";
+
+/// The page language: Japanese unless English was chosen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct T {
+    pub en: bool,
+}
+
+impl T {
+    /// Picks the Japanese or English text.
+    pub fn s<'a>(&self, ja: &'a str, en: &'a str) -> &'a str {
+        if self.en { en } else { ja }
+    }
+    pub fn code(&self) -> &'static str {
+        if self.en { "en" } else { "ja" }
+    }
+}
+
+/// The signed-in user, and how they authenticated.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub actor: Actor,
+    /// The session's CSRF token; None for an API token (no ambient credentials to forge).
+    pub csrf: Option<String>,
+}
+
+/// Per-request context every handler takes.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub t: T,
+    pub viewer: Option<Viewer>,
+    /// Path and query of this request (for language links and login redirects).
+    pub here: String,
+    pub request_id: String,
+    /// The request's Origin (or Referer) names this site, or names nothing.
+    pub origin_ok: bool,
+    pub api: bool,
+    pub client_ip: String,
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn origin_ok(parts: &Parts, state: &AppState) -> bool {
+    let h = &parts.headers;
+    let given = h
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            h.get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(|r| {
+                    // scheme://host[:port] of the referer
+                    let rest = r
+                        .split_once("://")
+                        .map(|(s, rest)| (s, rest.split('/').next().unwrap_or("")));
+                    rest.map(|(s, host)| format!("{s}://{host}"))
+                        .unwrap_or_default()
+                })
+        });
+    let Some(given) = given else { return true };
+    if given == "null" {
+        return false;
+    }
+    match &state.cfg.public_url {
+        Some(u) => given.trim_end_matches('/') == u.trim_end_matches('/'),
+        None => {
+            let host = h
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            given.split_once("://").is_some_and(|(_, g)| g == host)
+        }
+    }
+}
+
+/// Compares secrets in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let query = parts.uri.query().unwrap_or("");
+        let en = match query_param(query, "lang").or_else(|| cookie(&parts.headers, LANG_COOKIE)) {
+            Some("en") => true,
+            _ => false,
+        };
+        let t = T { en };
+        let api = parts.uri.path().starts_with("/api/");
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let client_ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let mut ctx = Ctx {
+            t,
+            viewer: None,
+            here,
+            request_id,
+            origin_ok: origin_ok(parts, &state),
+            api,
+            client_ip,
+        };
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(token) = bearer {
+            match state.app.token_actor(token).await {
+                Ok(Some(actor)) => ctx.viewer = Some(Viewer { actor, csrf: None }),
+                Ok(None) => return Err(ctx.err(AppError::Unauthenticated)),
+                Err(e) => return Err(ctx.err(e)),
+            }
+        } else if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
+            match state.app.session_actor(sid).await {
+                Ok(Some((actor, csrf))) => {
+                    ctx.viewer = Some(Viewer {
+                        actor,
+                        csrf: Some(csrf),
+                    })
+                }
+                Ok(None) => {}
+                Err(e) => return Err(ctx.err(e)),
+            }
+        }
+        Ok(ctx)
+    }
+}
+
+impl Ctx {
+    pub fn actor(&self) -> Option<&Actor> {
+        self.viewer.as_ref().map(|v| &v.actor)
+    }
+
+    /// The signed-in actor, or the login redirect / 401.
+    pub fn require(&self) -> Result<&Actor, WebError> {
+        self.actor()
+            .ok_or_else(|| self.err(AppError::Unauthenticated))
+    }
+
+    /// The CSRF token for forms on this page.
+    pub fn csrf(&self) -> &str {
+        self.viewer
+            .as_ref()
+            .and_then(|v| v.csrf.as_deref())
+            .unwrap_or("")
+    }
+
+    /// A write may proceed: same origin, and for a browser session the form's CSRF token.
+    pub fn check_write(&self, form_csrf: Option<&str>) -> Result<&Actor, WebError> {
+        if !self.origin_ok {
+            return Err(self.forbidden_csrf());
+        }
+        let v = self
+            .viewer
+            .as_ref()
+            .ok_or_else(|| self.err(AppError::Unauthenticated))?;
+        if let Some(expected) = &v.csrf
+            && !form_csrf.is_some_and(|f| same_secret(f, expected))
+        {
+            return Err(self.forbidden_csrf());
+        }
+        Ok(&v.actor)
+    }
+
+    fn forbidden_csrf(&self) -> WebError {
+        WebError::new(self, AppError::Forbidden).with_detail(
+            "送信元を確認できませんでした（CSRF/Origin）。ページを再読み込みしてからもう一度送信してください。",
+            "The request's origin could not be verified (CSRF/Origin check). Reload the page and submit again.",
+        )
+    }
+
+    pub fn err(&self, e: impl Into<AppError>) -> WebError {
+        WebError::new(self, e.into())
+    }
+}

@@ -1,0 +1,309 @@
+//! Login, logout, and the account page with API tokens.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::public::safe_next;
+use super::see_other;
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{Ctx, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret};
+use crate::forms::{CsrfOnly, decode};
+use crate::views::{Nav, Opt, render};
+use app::auth::LoginError;
+use app::{AppError, Scope, jst_datetime};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    email: String,
+    next: String,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+fn login_page(
+    ctx: &Ctx,
+    email: &str,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+    secure: bool,
+) -> Response {
+    let csrf = app::auth::random_token();
+    let page = LoginPage {
+        nav: Nav::new(ctx, "ログイン", "Log in", ""),
+        email: email.into(),
+        next: safe_next(next),
+        csrf: csrf.clone(),
+        error,
+    };
+    let mut res = render(&page);
+    *res.status_mut() = status;
+    let secure = if secure { "; Secure" } else { "" };
+    if let Ok(v) = format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    )
+    .parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn login_form(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    login_page(
+        &ctx,
+        "",
+        &q.next,
+        None,
+        StatusCode::OK,
+        s.cfg.secure_cookies,
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: LoginForm = decode(&body).map_err(|e| ctx.err(e))?;
+    // Login CSRF: same origin, and the form's token matches the pre-login cookie.
+    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if !ctx.origin_ok || cookie_token.is_empty() || !same_secret(cookie_token, &f.csrf) {
+        return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
+            "送信元を確認できませんでした。ログイン画面を開き直してください。",
+            "The request's origin could not be verified. Open the login page again.",
+        ));
+    }
+    let t = ctx.t;
+    match s.app.login(&f.email, &f.password, &ctx.client_ip).await {
+        Ok(sess) => {
+            let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+            let mut res = Redirect::to(&safe_next(&f.next)).into_response();
+            if let Ok(v) = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                sess.token, sess.max_age
+            )
+            .parse()
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0").parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(LoginError::Invalid) => Ok(login_page(
+            &ctx,
+            &f.email,
+            &f.next,
+            Some(
+                t.s(
+                    "メールアドレスまたはパスワードが正しくありません。",
+                    "The e-mail address or password is not correct.",
+                )
+                .into(),
+            ),
+            StatusCode::UNAUTHORIZED,
+            s.cfg.secure_cookies,
+        )),
+        Err(LoginError::RateLimited { retry_after }) => {
+            let mut res = login_page(
+                &ctx,
+                &f.email,
+                &f.next,
+                Some(
+                    t.s(
+                        "ログインの失敗が続いたため、15分ほど時間をおいてからお試しください。",
+                        "Too many failed logins. Please wait about 15 minutes and try again.",
+                    )
+                    .into(),
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+                s.cfg.secure_cookies,
+            );
+            if let Ok(v) = retry_after.to_string().parse() {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
+        Err(LoginError::Other(e)) => Err(ctx.err(e)),
+    }
+}
+
+pub async fn logout(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
+    ctx.check_write(Some(&f.csrf))?;
+    if let Some(sid) = cookie(&headers, SESSION_COOKIE) {
+        s.app.logout(sid).await.map_err(|e| ctx.err(e))?;
+    }
+    let mut res = Redirect::to("/").into_response();
+    if let Ok(v) = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Nav,
+    email: String,
+    orgs: Vec<(String, String, String)>,
+    tokens: Vec<(i64, String, String, String, bool)>,
+    scopes: Vec<Opt>,
+    new_token: Option<String>,
+    done: Option<&'static str>,
+    error: Option<String>,
+}
+
+async fn account_page(
+    ctx: &Ctx,
+    s: &AppState,
+    new_token: Option<String>,
+    error: Option<String>,
+    done: &str,
+) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    let t = ctx.t;
+    let tokens = s
+        .app
+        .store
+        .tokens(a.user_id)
+        .await
+        .map_err(|e| ctx.err(AppError::from(e)))?
+        .into_iter()
+        .map(|k| {
+            (
+                k.id,
+                k.name,
+                k.scopes,
+                jst_datetime(k.created_at),
+                k.revoked_at.is_some(),
+            )
+        })
+        .collect();
+    Ok(render(&AccountPage {
+        nav: Nav::new(ctx, "アカウント", "Account", "account"),
+        email: a.email.clone(),
+        orgs: a
+            .memberships
+            .iter()
+            .map(|m| {
+                (
+                    m.org_name.clone(),
+                    m.kind.label(t.en).into(),
+                    t.s(
+                        if m.role == domain::MembershipRole::Admin {
+                            "管理者"
+                        } else {
+                            "担当者"
+                        },
+                        if m.role == domain::MembershipRole::Admin {
+                            "Admin"
+                        } else {
+                            "Member"
+                        },
+                    )
+                    .into(),
+                )
+            })
+            .collect(),
+        tokens,
+        scopes: Scope::ALL
+            .iter()
+            .map(|x| Opt::new(x.code(), x.code(), false))
+            .collect(),
+        new_token,
+        done: super::done_message(t, done),
+        error,
+    }))
+}
+
+pub async fn account(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(d): Query<super::public::DoneParam>,
+) -> Result<Response, WebError> {
+    account_page(&ctx, &s, None, None, &d.done).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+pub async fn create_token(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: TokenForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let scopes: Vec<Scope> = f.scopes.iter().filter_map(|x| Scope::parse(x)).collect();
+    match s.app.create_token(a, &f.name, &scopes).await {
+        Ok((_, token)) => account_page(&ctx, &s, Some(token), None, "").await,
+        Err(AppError::Invalid(errs)) => {
+            let msg = errs
+                .iter()
+                .map(|e| if ctx.t.en { e.en.clone() } else { e.ja.clone() })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut res = account_page(&ctx, &s, None, Some(msg), "").await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+pub async fn revoke_token(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app.revoke_token(a, id).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other("/account", "token"))
+}

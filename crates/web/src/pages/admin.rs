@@ -1,0 +1,182 @@
+//! Program-office pages: overview, surveillance, suspension, revocation, expiry sweep.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use domain::registry::{ServiceStatus, Transition};
+use serde::Deserialize;
+
+use super::provider::{MyRow, my_row};
+use super::public::DoneParam;
+use super::see_other;
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::Ctx;
+use crate::forms::{CommentForm, CsrfOnly, decode};
+use crate::views::{Nav, render};
+use app::{AppError, jst_date};
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    nav: Nav,
+    done: Option<&'static str>,
+    counts: Vec<(String, i64)>,
+    open: Vec<(i64, String, String, String)>,
+    expiring: Vec<MyRow>,
+    registered: Vec<MyRow>,
+    outbox: i64,
+    sweep: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SweepParam {
+    #[serde(default)]
+    r90: Option<usize>,
+    #[serde(default)]
+    r30: Option<usize>,
+    #[serde(default)]
+    exp: Option<usize>,
+}
+
+pub async fn overview(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(d): Query<DoneParam>,
+    Query(sw): Query<SweepParam>,
+) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    let o = s.app.operator_overview(a).await.map_err(|e| ctx.err(e))?;
+    let t = ctx.t;
+    let sweep = match (sw.r90, sw.r30, sw.exp) {
+        (Some(a), Some(b), Some(c)) => Some(format!(
+            "{}: 90{} {a} / 30{} {b} / {} {c}",
+            t.s("結果", "Result"),
+            t.s("日前通知", "-day reminders"),
+            t.s("日前通知", "-day reminders"),
+            t.s("期限切れ", "expired")
+        )),
+        _ => None,
+    };
+    Ok(render(&AdminPage {
+        nav: Nav::new(&ctx, "制度運用", "Program office", "admin"),
+        done: super::done_message(t, &d.done),
+        counts: o
+            .counts
+            .iter()
+            .map(|(c, n)| {
+                (
+                    ServiceStatus::parse(c)
+                        .map(|s| s.label(t.en))
+                        .unwrap_or("?")
+                        .to_string(),
+                    *n,
+                )
+            })
+            .collect(),
+        open: o
+            .open
+            .iter()
+            .map(|(x, v)| {
+                (
+                    v.id,
+                    v.app.name.clone(),
+                    x.period.clone(),
+                    jst_date(x.noticed_at),
+                )
+            })
+            .collect(),
+        expiring: o.expiring.iter().map(|v| my_row(v, t)).collect(),
+        registered: o.registered.iter().map(|v| my_row(v, t)).collect(),
+        outbox: o.outbox_pending,
+        sweep,
+    }))
+}
+
+pub async fn operate(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let t = match action.as_str() {
+        "suspend" => Transition::Suspend,
+        "reinstate" => Transition::Reinstate,
+        "withdraw" => Transition::Withdraw,
+        _ => return Err(ctx.err(AppError::NotFound)),
+    };
+    s.app
+        .operate(a, id, t, &f.comment)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "operated"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SurveillanceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    notice: String,
+}
+
+pub async fn start_surveillance(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: SurveillanceForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app
+        .start_surveillance(a, id, &f.period, &f.notice)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "surveillance"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct OutcomeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn record_surveillance(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(sid): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: OutcomeForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app
+        .record_surveillance(a, sid, &f.outcome, &f.note)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(see_other("/admin", "surveillance"))
+}
+
+pub async fn sweep(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
+    let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    if !a.is_program_operator() {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    let r = s.app.sweep(s.app.now()).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(
+        &format!(
+            "/admin?r90={}&r30={}&exp={}",
+            r.reminders_90, r.reminders_30, r.expired
+        ),
+        "swept",
+    ))
+}

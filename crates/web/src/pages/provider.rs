@@ -1,0 +1,680 @@
+//! Provider pages: my applications, the application form (new, edit, change request),
+//! submission, evidence upload and withdrawal.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::FieldError;
+use domain::registry::{ApplicationInput, Category, INDUSTRIES, REGIONS, code_label};
+
+use super::public::{action_label, status_label};
+use super::see_other;
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{Ctx, T};
+use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode};
+use crate::views::{Nav, Opt, render};
+use app::registry::{Permissions, SURVEILLANCE_OUTCOMES, ServiceDetail, ServiceView};
+use app::{AppError, jst_date, jst_datetime};
+
+pub struct EventView {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub comment: String,
+}
+
+pub struct SurvView {
+    pub id: i64,
+    pub period: String,
+    pub notice: String,
+    pub noticed: String,
+    pub outcome: String,
+    pub note: String,
+    pub open: bool,
+}
+
+/// Everything the service page shows, in the page language.
+pub struct DetailView {
+    pub id: i64,
+    pub name: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub ledger: String,
+    pub provider: String,
+    pub body: String,
+    pub category: String,
+    pub subcategory: String,
+    pub pentest: bool,
+    pub description: String,
+    pub specification: String,
+    pub experts: Vec<(String, String, String)>,
+    pub quality_manager: String,
+    pub quality_manual_ref: String,
+    pub improvement_procedure: String,
+    pub industries: String,
+    pub regions: String,
+    pub options: String,
+    pub price: String,
+    pub listed: String,
+    pub valid_until: String,
+    pub pending: Option<(String, String, String)>,
+    pub events: Vec<EventView>,
+    pub evidence: Vec<(i64, String, String, String)>,
+    pub surveillances: Vec<SurvView>,
+    pub checklist: Vec<(String, String, bool)>,
+    pub can: Permissions,
+    pub outcomes: Vec<Opt>,
+}
+
+fn labels(codes: &[String], list: domain::registry::CodeList, t: T) -> String {
+    codes
+        .iter()
+        .filter_map(|c| code_label(list, c, t.en))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn yen(v: Option<i64>) -> String {
+    v.map(|v| {
+        let s = v.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    })
+    .unwrap_or_default()
+}
+
+impl DetailView {
+    pub fn new(d: &ServiceDetail, t: T) -> Self {
+        let s = &d.service;
+        let a = &s.app;
+        let price = match (a.price_min, a.price_max) {
+            (None, None) => t.s("要見積もり", "On request").to_string(),
+            (lo, hi) => format!("{} 〜 {} {}", yen(lo), yen(hi), t.s("円", "JPY")),
+        };
+        DetailView {
+            id: s.id,
+            name: a.name.clone(),
+            status: s.status.code(),
+            status_label: s.status.label(t.en),
+            ledger: s.ledger_number.clone().unwrap_or_default(),
+            provider: if t.en && !s.provider_name_en.is_empty() {
+                s.provider_name_en.clone()
+            } else {
+                s.provider_name.clone()
+            },
+            body: if t.en && !s.body_name_en.is_empty() {
+                s.body_name_en.clone()
+            } else {
+                s.body_name.clone()
+            },
+            category: a.category.label(t.en).into(),
+            subcategory: a.subcategory.map(|x| x.label(t.en)).unwrap_or("").into(),
+            pentest: a.pentest_option,
+            description: a.description.clone(),
+            specification: a.specification.clone(),
+            experts: a
+                .experts
+                .iter()
+                .map(|e| {
+                    (
+                        e.name.clone(),
+                        e.qualification.clone(),
+                        e.expires_on
+                            .clone()
+                            .unwrap_or_else(|| t.s("期限なし", "No expiry").into()),
+                    )
+                })
+                .collect(),
+            quality_manager: a.quality_manager.clone(),
+            quality_manual_ref: a.quality_manual_ref.clone(),
+            improvement_procedure: a.improvement_procedure.clone(),
+            industries: labels(&a.industries, INDUSTRIES, t),
+            regions: labels(&a.regions, REGIONS, t),
+            options: a.options.clone(),
+            price,
+            listed: s.listed_at.map(jst_date).unwrap_or_default(),
+            valid_until: s.valid_until.map(jst_date).unwrap_or_default(),
+            pending: s
+                .pending_change
+                .as_ref()
+                .filter(|_| d.can.view_private)
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        p.description.clone(),
+                        labels(&p.regions, REGIONS, t),
+                    )
+                }),
+            events: d
+                .events
+                .iter()
+                .map(|e| EventView {
+                    at: jst_datetime(e.at),
+                    actor: e.actor_name.clone(),
+                    action: action_label(&e.action, t),
+                    from: e
+                        .from_status
+                        .as_deref()
+                        .map(|f| status_label(f, t))
+                        .unwrap_or("")
+                        .into(),
+                    to: status_label(&e.to_status, t).into(),
+                    comment: e.comment.clone(),
+                })
+                .collect(),
+            evidence: d
+                .evidence
+                .iter()
+                .map(|e| {
+                    (
+                        e.id,
+                        e.filename.clone(),
+                        format!("{} KiB", (e.size + 1023) / 1024),
+                        jst_datetime(e.uploaded_at),
+                    )
+                })
+                .collect(),
+            surveillances: d
+                .surveillances
+                .iter()
+                .map(|x| SurvView {
+                    id: x.id,
+                    period: x.period.clone(),
+                    notice: x.notice.clone(),
+                    noticed: jst_date(x.noticed_at),
+                    outcome: x
+                        .outcome
+                        .as_deref()
+                        .and_then(|o| SURVEILLANCE_OUTCOMES.iter().find(|(c, _, _)| *c == o))
+                        .map(|(_, ja, en)| t.s(ja, en).to_string())
+                        .unwrap_or_else(|| t.s("実施中", "In progress").into()),
+                    note: x.outcome_note.clone(),
+                    open: x.completed_at.is_none(),
+                })
+                .collect(),
+            checklist: d
+                .checklist
+                .iter()
+                .map(|c| {
+                    (
+                        t.s(
+                            if c.group == "technical" {
+                                "技術"
+                            } else {
+                                "品質"
+                            },
+                            if c.group == "technical" {
+                                "Technical"
+                            } else {
+                                "Quality"
+                            },
+                        )
+                        .into(),
+                        t.s(c.ja, c.en).into(),
+                        c.ok,
+                    )
+                })
+                .collect(),
+            can: d.can.clone(),
+            outcomes: SURVEILLANCE_OUTCOMES
+                .iter()
+                .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), false))
+                .collect(),
+        }
+    }
+}
+
+pub struct MyRow {
+    pub id: i64,
+    pub name: String,
+    pub category: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub ledger: String,
+    pub valid_until: String,
+    pub updated: String,
+}
+
+pub fn my_row(s: &ServiceView, t: T) -> MyRow {
+    MyRow {
+        id: s.id,
+        name: s.app.name.clone(),
+        category: s.app.category.label(t.en).into(),
+        status: s.status.code(),
+        status_label: s.status.label(t.en),
+        ledger: s.ledger_number.clone().unwrap_or_default(),
+        valid_until: s.valid_until.map(jst_date).unwrap_or_default(),
+        updated: jst_datetime(s.updated_at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my.html")]
+struct MyPage {
+    nav: Nav,
+    rows: Vec<MyRow>,
+    notifications: Vec<(String, String, String)>,
+}
+
+pub async fn my_services(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    if a.provider_orgs().next().is_none() {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    let rows = s
+        .app
+        .my_services(a)
+        .await
+        .map_err(|e| ctx.err(e))?
+        .iter()
+        .map(|v| my_row(v, ctx.t))
+        .collect();
+    let orgs: Vec<i64> = a.memberships.iter().map(|m| m.org_id).collect();
+    let notifications = s
+        .app
+        .store
+        .notifications(&orgs, 20)
+        .await
+        .map_err(|e| ctx.err(AppError::from(e)))?
+        .into_iter()
+        .map(|n| {
+            (
+                jst_datetime(n.created_at),
+                if ctx.t.en { n.subject_en } else { n.subject_ja },
+                n.link,
+            )
+        })
+        .collect();
+    Ok(render(&MyPage {
+        nav: Nav::new(&ctx, "申請・登録管理", "My applications", "my"),
+        rows,
+        notifications,
+    }))
+}
+
+/// The application form page (new, edit, change request).
+#[derive(Template)]
+#[template(path = "application_form.html")]
+pub struct FormPage {
+    nav: Nav,
+    heading: String,
+    action: String,
+    intro: String,
+    f: ApplicationForm,
+    errors: Vec<(String, String)>,
+    providers: Vec<Opt>,
+    bodies: Vec<Opt>,
+    categories: Vec<Opt>,
+    subcategories: Vec<Opt>,
+    industries: Vec<Opt>,
+    regions: Vec<Opt>,
+    experts: Vec<(String, String, String)>,
+    lock_body: bool,
+}
+
+impl FormPage {
+    /// The message for one field, if it has an error.
+    pub fn err(&self, field: &str) -> &str {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .unwrap_or("")
+    }
+    pub fn cls(&self, field: &str) -> &'static str {
+        if self.err(field).is_empty() {
+            "field"
+        } else {
+            "field field-error"
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    New,
+    Edit(i64),
+    Change(i64),
+}
+
+async fn form_page(
+    ctx: &Ctx,
+    s: &AppState,
+    mode: Mode,
+    f: ApplicationForm,
+    errors: &[FieldError],
+) -> Result<FormPage, WebError> {
+    let t = ctx.t;
+    let a = ctx.require()?;
+    let bodies = s.app.registration_bodies().await.map_err(|e| ctx.err(e))?;
+    let (heading, action, intro) = match mode {
+        Mode::New => (t.s("サービスの登録申請", "Apply for a service"), "/my/services".to_string(), t.s("サービスごとに申請します。保存すると下書きになり、根拠資料を添付してから申請できます。", "Apply for each service separately. Saving creates a draft; attach evidence, then submit.")),
+        Mode::Edit(id) => (t.s("申請内容の編集", "Edit application"), format!("/my/services/{id}/edit"), t.s("下書きまたは差戻しの申請を編集できます。", "Drafts and returned applications can be edited.")),
+        Mode::Change(id) => (t.s("変更申請", "Change request"), format!("/my/services/{id}/change"), t.s("登録済みサービスの変更は再審査されます。承認されるまで現在の内容が掲載されます。", "Changes to a listed service are re-reviewed; the current listing stays until approval.")),
+    };
+    let mut experts: Vec<(String, String, String)> =
+        (0..f.expert_name.len().max(f.expert_qualification.len()))
+            .map(|i| {
+                (
+                    f.expert_name.get(i).cloned().unwrap_or_default(),
+                    f.expert_qualification.get(i).cloned().unwrap_or_default(),
+                    f.expert_expires_on.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+    while experts.len() < 3 {
+        experts.push(Default::default());
+    }
+    let sub_opts = Category::ALL
+        .iter()
+        .flat_map(|c| c.subcategories().iter())
+        .map(|x| {
+            Opt::new(
+                x.code(),
+                format!("{} — {}", x.category().label(t.en), x.label(t.en)),
+                x.code() == f.subcategory,
+            )
+        })
+        .collect();
+    Ok(FormPage {
+        nav: Nav::new(ctx, heading, heading, "my"),
+        heading: heading.into(),
+        action,
+        intro: intro.into(),
+        errors: errors
+            .iter()
+            .map(|e| {
+                (
+                    e.field.to_string(),
+                    if t.en { e.en.clone() } else { e.ja.clone() },
+                )
+            })
+            .collect(),
+        providers: a
+            .provider_orgs()
+            .map(|m| {
+                Opt::new(
+                    m.org_id.to_string(),
+                    &m.org_name,
+                    m.org_id.to_string() == f.provider_org_id,
+                )
+            })
+            .collect(),
+        bodies: bodies
+            .iter()
+            .map(|b| {
+                Opt::new(
+                    b.id.to_string(),
+                    if t.en { &b.name_en } else { &b.name },
+                    b.id.to_string() == f.registration_body_id,
+                )
+            })
+            .collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| Opt::new(c.code(), c.label(t.en), c.code() == f.category))
+            .collect(),
+        subcategories: sub_opts,
+        industries: INDUSTRIES
+            .iter()
+            .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), f.industries.iter().any(|x| x == c)))
+            .collect(),
+        regions: REGIONS
+            .iter()
+            .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), f.regions.iter().any(|x| x == c)))
+            .collect(),
+        experts,
+        lock_body: matches!(mode, Mode::Change(_)),
+        f,
+    })
+}
+
+async fn render_form(
+    ctx: &Ctx,
+    s: &AppState,
+    mode: Mode,
+    f: ApplicationForm,
+    err: AppError,
+) -> Result<Response, WebError> {
+    let (status, errors) = match err {
+        AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs),
+        AppError::UnknownCategory(c) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![FieldError::new(
+                "category",
+                format!("不明なサービス区分です: {c}"),
+                format!("Unknown category: {c}"),
+            )],
+        ),
+        AppError::Conflict { ja, en } => {
+            (StatusCode::CONFLICT, vec![FieldError::new("name", ja, en)])
+        }
+        other => return Err(ctx.err(other)),
+    };
+    let page = form_page(ctx, s, mode, f, &errors).await?;
+    let mut res = render(&page);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn new_form(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    if a.provider_orgs().next().is_none() {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    Ok(render(
+        &form_page(&ctx, &s, Mode::New, ApplicationForm::default(), &[]).await?,
+    ))
+}
+
+/// Decodes an application form, checking Origin and CSRF first.
+fn read_form(
+    ctx: &Ctx,
+    body: &[u8],
+) -> Result<(ApplicationForm, ApplicationInput, Vec<FieldError>), WebError> {
+    let f: ApplicationForm = decode(body).map_err(|e| ctx.err(e))?;
+    ctx.check_write(Some(&f.csrf))?;
+    let (input, errs) = f.to_input();
+    Ok((f, input, errs))
+}
+
+pub async fn create(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let (f, input, errs) = read_form(&ctx, &body)?;
+    let a = ctx.require()?;
+    let provider = f
+        .provider_org_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .or_else(|| a.provider_orgs().next().map(|m| m.org_id))
+        .unwrap_or(0);
+    if !errs.is_empty() {
+        return render_form(&ctx, &s, Mode::New, f, AppError::Invalid(errs)).await;
+    }
+    match s.app.apply(a, provider, &input).await {
+        Ok(id) => Ok(see_other(&format!("/services/{id}"), "created")),
+        Err(e) => render_form(&ctx, &s, Mode::New, f, e).await,
+    }
+}
+
+pub async fn edit_form(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let d = s
+        .app
+        .service_detail(ctx.actor(), id)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    if !d.can.edit {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    let f = ApplicationForm::from_input(&d.service.app.to_input());
+    Ok(render(&form_page(&ctx, &s, Mode::Edit(id), f, &[]).await?))
+}
+
+pub async fn edit(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let (f, input, errs) = read_form(&ctx, &body)?;
+    let a = ctx.require()?;
+    if !errs.is_empty() {
+        return render_form(&ctx, &s, Mode::Edit(id), f, AppError::Invalid(errs)).await;
+    }
+    match s.app.update_application(a, id, &input).await {
+        Ok(()) => Ok(see_other(&format!("/services/{id}"), "saved")),
+        Err(e) => render_form(&ctx, &s, Mode::Edit(id), f, e).await,
+    }
+}
+
+pub async fn change_form(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    let d = s
+        .app
+        .service_detail(ctx.actor(), id)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    if !d.can.request_change {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    let f = ApplicationForm::from_input(&d.service.app.to_input());
+    Ok(render(
+        &form_page(&ctx, &s, Mode::Change(id), f, &[]).await?,
+    ))
+}
+
+pub async fn change(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let (f, input, errs) = read_form(&ctx, &body)?;
+    let a = ctx.require()?;
+    if !errs.is_empty() {
+        return render_form(&ctx, &s, Mode::Change(id), f, AppError::Invalid(errs)).await;
+    }
+    match s.app.request_change(a, id, &input).await {
+        Ok(_) => Ok(see_other(&format!("/services/{id}"), "change")),
+        Err(e @ (AppError::Transition(_) | AppError::Forbidden | AppError::NotFound)) => {
+            Err(ctx.err(e))
+        }
+        Err(e) => render_form(&ctx, &s, Mode::Change(id), f, e).await,
+    }
+}
+
+pub async fn submit(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app.submit(a, id).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "submitted"))
+}
+
+pub async fn withdraw(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app
+        .withdraw_own(a, id, &f.comment)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "withdrawn"))
+}
+
+/// Multipart upload: the CSRF field and one file. The body limit is enforced by the router
+/// (413 before anything is read past it) and again by the use case.
+pub async fn upload_evidence(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(&ctx, &s, e)),
+        };
+        match field.name() {
+            Some("csrf") => {
+                csrf = field
+                    .text()
+                    .await
+                    .map_err(|e| multipart_error(&ctx, &s, e))?
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("evidence").to_string();
+                let data = field
+                    .bytes()
+                    .await
+                    .map_err(|e| multipart_error(&ctx, &s, e))?;
+                file = Some((name, data.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let a = ctx.check_write(Some(&csrf))?;
+    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
+        return Err(ctx.err(AppError::field(
+            "file",
+            "ファイルを選択してください",
+            "Choose a file",
+        )));
+    };
+    s.app
+        .upload_evidence(a, id, &name, &data)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "uploaded"))
+}
+
+fn multipart_error(
+    ctx: &Ctx,
+    s: &AppState,
+    e: axum::extract::multipart::MultipartError,
+) -> WebError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ctx.err(AppError::TooLarge {
+            limit: s.app.config.max_upload_bytes,
+        })
+    } else {
+        ctx.err(AppError::field(
+            "file",
+            "アップロードを読み取れませんでした",
+            "The upload could not be read",
+        ))
+    }
+}

@@ -1,0 +1,633 @@
+//! Public pages: home, the service list (HTML, CSV, JSON, Atom), a page per service.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory, code_label};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{Ctx, LANG_COOKIE, T};
+use crate::forms::ListParams;
+use crate::views::{Nav, Opt, render};
+use app::search::{ListItem, ListResult, Sort};
+use app::{AppError, jst_date};
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    match s.app.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": s.app.store.backend().name()})),
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "unavailable"})),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    #[serde(default)]
+    next: String,
+}
+
+/// Local paths only, so the parameter cannot send a user elsewhere.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+pub async fn set_lang(
+    Path(code): Path<String>,
+    Query(p): Query<NextParam>,
+    State(s): State<AppState>,
+) -> Response {
+    let lang = if code == "en" { "en" } else { "ja" };
+    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+    let mut res = Redirect::to(&safe_next(&p.next)).into_response();
+    if let Ok(v) =
+        format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}").parse()
+    {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn not_found(ctx: Ctx) -> WebError {
+    ctx.err(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    nav: Nav,
+    cards: Vec<(String, String, usize)>,
+    total: usize,
+}
+
+pub async fn home(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let r = s
+        .app
+        .public_list(&app::search::ListQuery {
+            per_page: 1,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ctx.err(e))?;
+    let cards = r
+        .category_counts
+        .iter()
+        .map(|(c, n)| (c.code().to_string(), c.label(ctx.t.en).to_string(), *n))
+        .collect();
+    Ok(render(&HomePage {
+        nav: Nav::new(&ctx, "ホーム", "Home", "home"),
+        cards,
+        total: r.total,
+    }))
+}
+
+/// One row of the list as shown.
+pub struct Row {
+    pub id: i64,
+    pub name: String,
+    pub provider: String,
+    pub category: String,
+    pub subcategory: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub ledger: String,
+    pub listed: String,
+    pub valid_until: String,
+    pub regions: String,
+}
+
+fn row(t: T, i: &ListItem) -> Row {
+    Row {
+        id: i.id,
+        name: i.name.clone(),
+        provider: if t.en && !i.provider_name_en.is_empty() {
+            i.provider_name_en.clone()
+        } else {
+            i.provider_name.clone()
+        },
+        category: i.category.label(t.en).to_string(),
+        subcategory: i
+            .subcategory
+            .map(|s| s.label(t.en))
+            .unwrap_or("")
+            .to_string(),
+        status: i.status.code(),
+        status_label: i.status.label(t.en),
+        ledger: i.ledger_number.clone(),
+        listed: jst_date(i.listed_at),
+        valid_until: jst_date(i.valid_until),
+        regions: i
+            .region_codes()
+            .iter()
+            .filter_map(|c| code_label(REGIONS, c, t.en))
+            .collect::<Vec<_>>()
+            .join("、"),
+    }
+}
+
+pub struct PageLink {
+    pub n: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    nav: Nav,
+    p: ListParams,
+    error: Option<String>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    rows: Vec<Row>,
+    counts: Vec<(String, String, usize, String)>,
+    categories: Vec<Opt>,
+    subcategories: Vec<Opt>,
+    regions: Vec<Opt>,
+    industries: Vec<Opt>,
+    bodies: Vec<Opt>,
+    statuses: Vec<Opt>,
+    sorts: Vec<Opt>,
+    links: Vec<PageLink>,
+    prev: Option<String>,
+    next: Option<String>,
+    qs: String,
+}
+
+fn opts_codes(list: domain::registry::CodeList, t: T, sel: &str) -> Vec<Opt> {
+    list.iter()
+        .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), *c == sel))
+        .collect()
+}
+
+pub async fn services(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let (result, error, status) = match p.to_query(20) {
+        Ok(q) => (
+            s.app.public_list(&q).await.map_err(|e| ctx.err(e))?,
+            None,
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            let msg = WebError::new(&ctx, e).messages();
+            let empty = ListResult {
+                total: 0,
+                page: 1,
+                per_page: 20,
+                items: vec![],
+                category_counts: vec![],
+            };
+            (
+                empty,
+                Some(if t.en { msg.1 } else { msg.0 }),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    };
+    let bodies = s.app.registration_bodies().await.map_err(|e| ctx.err(e))?;
+    let qs = p.query_string();
+    let href = |n: usize| {
+        if qs.is_empty() {
+            format!("/services?page={n}")
+        } else {
+            format!("/services?{qs}&page={n}")
+        }
+    };
+    let pages = result.pages();
+    let cur = result.page;
+    let mut nums: Vec<usize> = [
+        1,
+        cur.saturating_sub(2),
+        cur.saturating_sub(1),
+        cur,
+        cur + 1,
+        cur + 2,
+        pages,
+    ]
+    .into_iter()
+    .filter(|n| *n >= 1 && *n <= pages)
+    .collect();
+    nums.sort_unstable();
+    nums.dedup();
+    let links = nums
+        .into_iter()
+        .map(|n| PageLink {
+            n,
+            href: href(n),
+            current: n == cur,
+        })
+        .collect();
+    let base_qs = {
+        let mut p2 = p.clone();
+        p2.category.clear();
+        p2.subcategory.clear();
+        p2.query_string()
+    };
+    let page = ServicesPage {
+        nav: Nav::new(&ctx, "登録サービス一覧", "Registered services", "services"),
+        error,
+        total: result.total,
+        page: cur,
+        pages,
+        rows: result.items.iter().map(|i| row(t, i)).collect(),
+        counts: result
+            .category_counts
+            .iter()
+            .map(|(c, n)| {
+                let h = if base_qs.is_empty() {
+                    format!("/services?category={}", c.code())
+                } else {
+                    format!("/services?{base_qs}&category={}", c.code())
+                };
+                (c.code().to_string(), c.label(t.en).to_string(), *n, h)
+            })
+            .collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| Opt::new(c.code(), c.label(t.en), c.code() == p.category))
+            .collect(),
+        subcategories: SubCategory::ALL
+            .iter()
+            .map(|c| {
+                Opt::new(
+                    c.code(),
+                    format!("{} — {}", c.category().label(t.en), c.label(t.en)),
+                    c.code() == p.subcategory,
+                )
+            })
+            .collect(),
+        regions: opts_codes(REGIONS, t, &p.region),
+        industries: opts_codes(INDUSTRIES, t, &p.industry),
+        bodies: bodies
+            .iter()
+            .map(|b| {
+                Opt::new(
+                    b.id.to_string(),
+                    if t.en { &b.name_en } else { &b.name },
+                    b.id.to_string() == p.body,
+                )
+            })
+            .collect(),
+        statuses: [
+            ("registered", t.s("登録中（既定）", "Registered (default)")),
+            (
+                "all",
+                t.s("すべて（終了分を含む）", "All (including ended)"),
+            ),
+        ]
+        .into_iter()
+        .map(|(c, l)| {
+            Opt::new(
+                c,
+                l,
+                c == p.status || (c == "registered" && p.status.is_empty()),
+            )
+        })
+        .chain(
+            [
+                ServiceStatus::Listed,
+                ServiceStatus::ChangeRequested,
+                ServiceStatus::Suspended,
+                ServiceStatus::Withdrawn,
+                ServiceStatus::Expired,
+            ]
+            .into_iter()
+            .map(|st| Opt::new(st.code(), st.label(t.en), st.code() == p.status)),
+        )
+        .collect(),
+        sorts: Sort::ALL
+            .iter()
+            .map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.sort))
+            .collect(),
+        prev: (cur > 1 && cur <= pages).then(|| href(cur - 1)),
+        next: (cur < pages).then(|| href(cur + 1)),
+        links,
+        qs,
+        p,
+    };
+    let mut res = render(&page);
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+/// JSON for one list item (public fields only).
+pub fn item_json(i: &ListItem) -> serde_json::Value {
+    serde_json::json!({
+        "id": i.id,
+        "name": i.name,
+        "provider": { "name": i.provider_name, "name_en": i.provider_name_en },
+        "registration_body_id": i.body_org_id,
+        "category": i.category.code(),
+        "subcategory": i.subcategory.map(|s| s.code()),
+        "status": i.status.code(),
+        "ledger_number": i.ledger_number,
+        "listed_on": jst_date(i.listed_at),
+        "valid_until": jst_date(i.valid_until),
+        "regions": i.region_codes(),
+        "industries": i.industry_codes(),
+        "url": format!("/services/{}", i.id),
+    })
+}
+
+pub async fn services_json(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx { api: true, ..ctx };
+    let q = p.to_query(20).map_err(|e| ctx.err(e))?;
+    let r = s.app.public_export(&q).await.map_err(|e| ctx.err(e))?;
+    let items: Vec<_> = r.items.iter().map(item_json).collect();
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"services.json\"",
+        )],
+        Json(serde_json::json!({"total": r.total, "items": items})),
+    )
+        .into_response())
+}
+
+pub async fn services_csv(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let q = p.to_query(20).map_err(|e| ctx.err(e))?;
+    let r = s.app.public_export(&q).await.map_err(|e| ctx.err(e))?;
+    let t = ctx.t;
+    // UTF-8 with BOM so that spreadsheet software opens Japanese text correctly.
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let head = if t.en {
+        [
+            "ledger_number",
+            "service",
+            "provider",
+            "category",
+            "subcategory",
+            "status",
+            "listed_on",
+            "valid_until",
+            "regions",
+            "url",
+        ]
+    } else {
+        [
+            "登録番号",
+            "サービス名",
+            "事業者名",
+            "区分",
+            "細分",
+            "状態",
+            "登録日",
+            "有効期限",
+            "対応地域",
+            "URL",
+        ]
+    };
+    let _ = w.write_record(head);
+    for i in &r.items {
+        let x = row(t, i);
+        let _ = w.write_record([
+            x.ledger.as_str(),
+            &csv_safe(&x.name),
+            &csv_safe(&x.provider),
+            &x.category,
+            &x.subcategory,
+            x.status_label,
+            &x.listed,
+            &x.valid_until,
+            &x.regions,
+            &format!("/services/{}", x.id),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"services.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Neutralises spreadsheet formulas in user-entered text (CSV injection).
+fn csv_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "atom.xml")]
+struct AtomFeed {
+    base: String,
+    updated: String,
+    entries: Vec<AtomEntry>,
+}
+
+struct AtomEntry {
+    id: String,
+    title: String,
+    link: String,
+    updated: String,
+    summary: String,
+}
+
+pub async fn services_atom(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let events = s
+        .app
+        .store
+        .recent_public_events(50)
+        .await
+        .map_err(|e| ctx.err(AppError::from(e)))?;
+    let base = match &s.cfg.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => format!(
+            "http://{}",
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost")
+        ),
+    };
+    let entries: Vec<AtomEntry> = events
+        .iter()
+        .map(|(e, name)| {
+            let action = action_label(&e.action, ctx.t);
+            AtomEntry {
+                id: format!("tag:kakehashi,2026:service-event/{}", e.id),
+                title: format!("{name}: {action}"),
+                link: format!("{base}/services/{}", e.service_id),
+                updated: app::rfc3339(e.at),
+                summary: format!("{action} ({})", status_label(&e.to_status, ctx.t)),
+            }
+        })
+        .collect();
+    let updated = events
+        .first()
+        .map(|(e, _)| app::rfc3339(e.at))
+        .unwrap_or_else(|| app::rfc3339(0));
+    let feed = AtomFeed {
+        base,
+        updated,
+        entries,
+    };
+    let xml = feed
+        .render()
+        .map_err(|e| ctx.err(AppError::Internal(e.to_string())))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
+
+pub fn status_label(code: &str, t: T) -> &'static str {
+    ServiceStatus::parse(code)
+        .map(|s| s.label(t.en))
+        .unwrap_or("")
+}
+
+pub fn action_label(code: &str, t: T) -> String {
+    use domain::registry::Transition as X;
+    let all = [
+        X::Submit,
+        X::Return,
+        X::Approve,
+        X::Reject,
+        X::RequestChange,
+        X::ApproveChange,
+        X::RejectChange,
+        X::Suspend,
+        X::Reinstate,
+        X::Withdraw,
+        X::Expire,
+    ];
+    if let Some(x) = all.iter().find(|x| x.code() == code) {
+        return x.label(t.en).to_string();
+    }
+    match code {
+        "create" => t.s("申請作成", "Application created"),
+        "surveillance_notice" => t.s("サーベイランス通知", "Surveillance notice"),
+        "surveillance_conforming" => t.s("サーベイランス結果：適合", "Surveillance: conforming"),
+        "surveillance_nonconforming" => {
+            t.s("サーベイランス結果：不適合", "Surveillance: nonconforming")
+        }
+        other => other,
+    }
+    .to_string()
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+pub struct ServicePage {
+    nav: Nav,
+    v: super::provider::DetailView,
+    done: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneParam {
+    #[serde(default)]
+    pub done: String,
+}
+
+pub async fn service(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    Query(d): Query<DoneParam>,
+) -> Result<Response, WebError> {
+    let detail = s
+        .app
+        .service_detail(ctx.actor(), id)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    let v = super::provider::DetailView::new(&detail, ctx.t);
+    let nav = Nav::new(
+        &ctx,
+        &detail.service.app.name,
+        &detail.service.app.name,
+        "services",
+    );
+    Ok(render(&ServicePage {
+        nav,
+        v,
+        done: super::done_message(ctx.t, &d.done),
+    }))
+}
+
+pub async fn evidence(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, eid)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    let (row, data) = s
+        .app
+        .evidence_file(ctx.actor(), id, eid)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    let name: String = row
+        .filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let name = if name.is_empty() {
+        format!("evidence-{}", row.id)
+    } else {
+        name
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, row.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        data,
+    )
+        .into_response())
+}

@@ -1,0 +1,67 @@
+//! Registration-body pages: the review queue and decisions.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use domain::registry::Transition;
+
+use super::provider::{MyRow, my_row};
+use super::see_other;
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::Ctx;
+use crate::forms::{CommentForm, decode};
+use crate::views::{Nav, render};
+use app::AppError;
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    nav: Nav,
+    rows: Vec<MyRow>,
+}
+
+pub async fn queue(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    let rows = s
+        .app
+        .review_queue(a)
+        .await
+        .map_err(|e| ctx.err(e))?
+        .iter()
+        .map(|v| my_row(v, ctx.t))
+        .collect();
+    Ok(render(&ReviewPage {
+        nav: Nav::new(&ctx, "審査待ちの申請", "Review queue", "review"),
+        rows,
+    }))
+}
+
+/// Decision names in URLs.
+pub fn decision(code: &str) -> Option<Transition> {
+    Some(match code {
+        "approve" => Transition::Approve,
+        "return" => Transition::Return,
+        "reject" => Transition::Reject,
+        "approve-change" => Transition::ApproveChange,
+        "reject-change" => Transition::RejectChange,
+        _ => return None,
+    })
+}
+
+pub async fn decide(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, d)): Path<(i64, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let t = decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    s.app
+        .decide(a, id, t, &f.comment)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "decided"))
+}

@@ -1,0 +1,136 @@
+//! Template contexts. Display strings are chosen (ja/en) here so templates stay plain.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::{WebError, urlencode};
+use crate::extract::{Ctx, T};
+use app::Actor;
+
+pub fn render<P: Template>(p: &P) -> Response {
+    match p.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template error");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Header, language switch and navigation for every page.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub t: T,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub is_provider: bool,
+    pub is_reviewer: bool,
+    pub is_operator: bool,
+    pub csrf: String,
+    /// Link that switches the language and comes back here.
+    pub other_lang_href: String,
+    pub current: &'static str,
+}
+
+impl Nav {
+    pub fn new(ctx: &Ctx, title_ja: &str, title_en: &str, current: &'static str) -> Nav {
+        let a: Option<&Actor> = ctx.actor();
+        let other = if ctx.t.en { "ja" } else { "en" };
+        let here = strip_lang(&ctx.here);
+        Nav {
+            t: ctx.t,
+            title: ctx.t.s(title_ja, title_en).to_string(),
+            user_name: a.map(|a| a.name.clone()),
+            is_provider: a.is_some_and(|a| a.provider_orgs().next().is_some()),
+            is_reviewer: a.is_some_and(|a| a.body_orgs().next().is_some()),
+            is_operator: a.is_some_and(|a| a.is_program_operator()),
+            csrf: ctx.csrf().to_string(),
+            other_lang_href: format!("/lang/{other}?next={}", urlencode(&here)),
+            current,
+        }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.t.code()
+    }
+
+    pub fn s<'a>(&self, ja: &'a str, en: &'a str) -> &'a str {
+        self.t.s(ja, en)
+    }
+
+    pub fn cur(&self, name: &str) -> &'static str {
+        if self.current == name {
+            "page"
+        } else {
+            "false"
+        }
+    }
+}
+
+/// Removes a `lang=` parameter from a path and query.
+pub fn strip_lang(here: &str) -> String {
+    match here.split_once('?') {
+        Some((p, q)) => {
+            let rest: Vec<&str> = q
+                .split('&')
+                .filter(|kv| !kv.starts_with("lang=") && !kv.is_empty())
+                .collect();
+            if rest.is_empty() {
+                p.to_string()
+            } else {
+                format!("{p}?{}", rest.join("&"))
+            }
+        }
+        None => here.to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub nav: Nav,
+    pub status: u16,
+    pub message: String,
+    pub request_id: String,
+}
+
+impl ErrorPage {
+    pub fn new(e: &WebError, status: StatusCode, message: String) -> Self {
+        let other = if e.t.en { "ja" } else { "en" };
+        ErrorPage {
+            nav: Nav {
+                t: e.t,
+                title: e.t.s("エラー", "Error").to_string(),
+                user_name: e.viewer_name.clone(),
+                is_provider: false,
+                is_reviewer: false,
+                is_operator: false,
+                csrf: String::new(),
+                other_lang_href: format!("/lang/{other}?next={}", urlencode(&strip_lang(&e.here))),
+                current: "",
+            },
+            status: status.as_u16(),
+            message,
+            request_id: e.request_id.clone(),
+        }
+    }
+}
+
+/// An option of a select or checkbox group.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
+        Opt {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        }
+    }
+}
