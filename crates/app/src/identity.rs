@@ -19,6 +19,11 @@ pub struct NewUser {
 }
 
 impl App {
+    /// The actor for a user (full rights of a session), for jobs and tools.
+    pub async fn actor_for_user(&self, user_id: i64) -> Result<Option<Actor>> {
+        self.load_actor(user_id, None).await
+    }
+
     pub(crate) async fn load_actor(
         &self,
         user_id: i64,

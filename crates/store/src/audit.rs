@@ -111,15 +111,4 @@ impl Store {
             })
             .collect()
     }
-
-    /// For tamper tests and forensic tooling only: rewrites one entry's summary in place.
-    #[doc(hidden)]
-    pub async fn tamper_audit_summary(&self, seq: i64, summary: &str) -> Result<()> {
-        sqlx::query("UPDATE audit_log SET summary = $1 WHERE seq = $2")
-            .bind(summary.to_string())
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
 }

@@ -1,0 +1,173 @@
+//! The registry program end to end, through HTTP as its users drive it, on both databases.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+
+const BODY_NAME: &str = "日本セキュリティサービス審査協会";
+
+async fn full_lifecycle(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let body_id = t.org_id(BODY_NAME).await.to_string();
+    let provider = t.login("provider-admin@demo.kakehashi.jp").await;
+    let reviewer = t.login("reviewer@demo.kakehashi.jp").await;
+    let operator = t.login("operator@demo.kakehashi.jp").await;
+    let public = t.client();
+
+    // Apply (draft), attach evidence, submit.
+    let name = "架け橋テスト Webアプリ脆弱性診断サービス";
+    let r = provider.post_form("/my/services", &application_fields(name, &body_id)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.service_id();
+    let page = provider.get(&format!("/services/{id}")).await;
+    assert!(page.body.contains("下書き"), "draft shown");
+    assert!(page.body.contains("根拠資料が添付されている"), "checklist shown");
+    // not public yet
+    assert_eq!(public.get(&format!("/services/{id}")).await.status, StatusCode::NOT_FOUND);
+    let up = provider.upload(&format!("/my/services/{id}/evidence"), "manual.pdf", b"%PDF-1.7\nquality manual".to_vec()).await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
+    let r = provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // The reviewer sees it in the queue and returns it with a comment.
+    let q = reviewer.get("/review").await;
+    assert!(q.body.contains(name), "in review queue");
+    let r = reviewer.post_form(&format!("/review/{id}/return"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a return needs comments");
+    let r = reviewer.post_form(&format!("/review/{id}/return"), &[("comment", "品質マニュアルの版数を明記してください")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // The provider edits and resubmits.
+    let mut fields = application_fields(name, &body_id);
+    for f in fields.iter_mut() {
+        if f.0 == "quality_manual_ref" {
+            f.1 = "QM-100 第3版（2026年4月改訂）";
+        }
+    }
+    let r = provider.post_form(&format!("/my/services/{id}/edit"), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
+
+    // Approve: ledger number and two-year validity.
+    let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "審査基準に適合")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let v = t.app.service_view(id).await.unwrap();
+    let ledger = v.ledger_number.clone().expect("ledger number");
+    assert!(ledger.starts_with("002-"), "{ledger}");
+    let years = (v.valid_until.unwrap() - v.listed_at.unwrap()) as f64 / (365.25 * 86400.0);
+    assert!((years - 2.0).abs() < 0.01, "valid for two years, got {years}");
+
+    // Public: page, list search by partial Japanese word, JSON API, CSV, Atom.
+    let page = public.get(&format!("/services/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&ledger) && page.body.contains("品質マニュアルの版数を明記してください"), "history with reasons is visible");
+    let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json(); // 架け橋テスト
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["ledger_number"], ledger.as_str());
+    let list = public.get("/api/v1/services?q=%E3%83%86%E3%82%B9%E3%83%88%20web&category=vulnerability_assessment").await.json(); // テスト web
+    assert_eq!(list["total"], 1, "Japanese + English partial words");
+    let html = public.get("/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88&region=kanto").await;
+    assert!(html.body.contains(name));
+    let csv = public.get("/services.csv?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await;
+    assert!(csv.body.contains(&ledger) && csv.body.lines().count() == 2, "{}", csv.body);
+    let json = public.get("/services.json?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json();
+    assert_eq!(json["items"][0]["id"], id);
+    let atom = public.get("/services.atom").await;
+    assert!(atom.body.contains(name) && atom.body.contains("<feed"), "atom lists the new registration");
+
+    // Change request: re-reviewed, listing unchanged until approval.
+    let new_name = "架け橋テスト Webアプリ・API 脆弱性診断サービス";
+    let r = provider.post_form(&format!("/my/services/{id}/change"), &application_fields(new_name, &body_id)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(t.app.service_view(id).await.unwrap().app.name, name, "listing unchanged while under review");
+    let r = reviewer.post_form(&format!("/review/{id}/approve-change"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let v = t.app.service_view(id).await.unwrap();
+    assert_eq!(v.app.name, new_name);
+    assert_eq!(v.ledger_number.as_deref(), Some(ledger.as_str()), "ledger number kept");
+
+    // Surveillance, suspension, reinstatement, revocation.
+    let r = operator.post_form(&format!("/admin/services/{id}/surveillance"), &[("period", "2026年度下期"), ("notice", "運用記録を提出")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let sid = t.app.store.surveillances_of(id).await.unwrap()[0].id;
+    let r = operator.post_form(&format!("/admin/surveillance/{sid}"), &[("outcome", "nonconforming"), ("note", "是正要求1件")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = operator.post_form(&format!("/admin/services/{id}/suspend"), &[("comment", "是正要求に未回答")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json();
+    assert_eq!(list["total"], 0, "a suspended service is not a current registration");
+    let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88&status=suspended").await.json();
+    assert_eq!(list["total"], 1);
+    operator.post_form(&format!("/admin/services/{id}/reinstate"), &[("comment", "是正を確認")]).await;
+    let r = operator.post_form(&format!("/admin/services/{id}/withdraw"), &[("comment", "登録取消")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // Approving a withdrawn service: 409 with the reason, nothing changed.
+    let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("取下げ"), "reason given: {}", r.body);
+    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "withdrawn");
+
+    // Every step is in the visible history, and in the audit chain.
+    let events = t.app.store.events(id).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    for a in ["create", "submit", "return", "approve", "request_change", "approve_change", "surveillance_notice", "surveillance_nonconforming", "suspend", "reinstate", "withdraw"] {
+        assert!(actions.contains(&a), "history has {a}: {actions:?}");
+    }
+    let n = t.app.audit_verify().await.unwrap().expect("chain intact");
+    assert!(n > 20);
+    // the provider was notified
+    let my = provider.get("/my").await;
+    assert!(my.body.contains("登録（承認）"), "notification of approval");
+}
+
+async fn expiry_and_reminders(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let body_id = t.org_id(BODY_NAME).await;
+    let provider_id = t.org_id("北斗セキュリティ").await;
+    let admin = t.app.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap();
+    let reviewer = t.app.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap();
+    let actor = |id| {
+        let app = t.app.clone();
+        async move { app.actor_for_user(id).await.unwrap().unwrap() }
+    };
+    let a = actor(admin.id).await;
+    let r = actor(reviewer.id).await;
+    let mut input = domain::registry::ApplicationInput {
+        name: "期限テスト監査".into(),
+        category: "audit".into(),
+        subcategory: "advisory".into(),
+        description: "d".into(),
+        specification: "s".into(),
+        quality_manager: "q".into(),
+        quality_manual_ref: "m".into(),
+        improvement_procedure: "i".into(),
+        registration_body_id: Some(body_id),
+        ..Default::default()
+    };
+    input.experts.push(domain::registry::ExpertInput { name: "x".into(), qualification: "y".into(), expires_on: String::new() });
+    let id = t.app.apply(&a, provider_id, &input).await.unwrap();
+    t.app.submit(&a, id).await.unwrap();
+    t.app.decide(&r, id, domain::registry::Transition::Approve, "").await.unwrap();
+    let vu = t.app.service_view(id).await.unwrap().valid_until.unwrap();
+    let day = 86_400;
+    let sent = |app: app::App| async move { app.store.service(id).await.unwrap().reminders_sent };
+    t.app.sweep(vu - 100 * day).await.unwrap();
+    assert_eq!(sent(t.app.clone()).await, "", "nothing due 100 days before");
+    let r2 = t.app.sweep(vu - 80 * day).await.unwrap();
+    assert!(r2.reminders_90 >= 1);
+    assert_eq!(sent(t.app.clone()).await, "90");
+    let again = t.app.sweep(vu - 80 * day).await.unwrap();
+    assert_eq!(again.reminders_90, 0, "idempotent");
+    t.app.sweep(vu - 10 * day).await.unwrap();
+    assert_eq!(sent(t.app.clone()).await, "90,30");
+    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "listed");
+    let notes = t.app.store.notifications(&[provider_id], 50).await.unwrap();
+    assert!(notes.iter().any(|n| n.kind == "reminder_90" && n.subject_ja.contains("期限テスト監査")));
+    assert!(notes.iter().any(|n| n.kind == "reminder_30" && n.subject_ja.contains("期限テスト監査")));
+    t.app.sweep(vu + 1).await.unwrap();
+    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "expired");
+}
+
+both_backends!(full_lifecycle, expiry_and_reminders);
