@@ -215,6 +215,7 @@ impl App {
             ));
         }
         let token = format!("kh_{}", random_token());
+        let scopes: Vec<Scope> = Scope::ALL.into_iter().filter(|s| scopes.contains(s)).collect();
         let scopes_s = scopes
             .iter()
             .map(|s| s.code())

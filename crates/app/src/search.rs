@@ -408,7 +408,16 @@ impl App {
             return Ok(idx.current());
         }
         idx.dirty.store(false, Ordering::Release);
-        let version = self.store.counter(LIST_VERSION).await?;
+        let version = match self.store.counter(LIST_VERSION).await {
+            Ok(v) => v,
+            // The database is away: keep answering from the last snapshot if there is one.
+            Err(e) if idx.built.load(Ordering::Acquire) => {
+                tracing::warn!(error = %e, "public list: serving the last snapshot");
+                idx.dirty.store(true, Ordering::Release);
+                return Ok(idx.current());
+            }
+            Err(e) => return Err(e.into()),
+        };
         idx.checked_ms.store(now_ms, Ordering::Relaxed);
         let cur = idx.current();
         if idx.built.load(Ordering::Acquire) && cur.version == version {

@@ -47,10 +47,11 @@ impl From<sqlx::Error> for StoreError {
                     StoreError::ReadOnly(m)
                 } else if m.contains("UNIQUE constraint") || code == "23505" {
                     StoreError::Conflict(m)
-                } else if matches!(
-                    code.as_str(),
-                    "57P01" | "57P02" | "57P03" | "3D000" | "08006" | "08001" | "08004"
-                ) || m.contains("unable to open database")
+                } else if code.starts_with("08") // connection exception
+                    || code.starts_with("57") // operator intervention: shutdown, terminated connection
+                    || matches!(code.as_str(), "3D000" | "53300")
+                    || (code == "55000" && m.contains("accepting connections"))
+                    || m.contains("unable to open database")
                 {
                     StoreError::Unavailable(m)
                 } else {

@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldError;
-use domain::registry::{ApplicationInput, Category, INDUSTRIES, REGIONS, code_label};
+use domain::registry::{ApplicationError, ApplicationInput, Category, INDUSTRIES, REGIONS, ServiceApplication, code_label};
 
 use super::public::{action_label, status_label};
 use super::see_other;
@@ -468,6 +468,15 @@ async fn render_form(
     Ok(res)
 }
 
+/// Format errors found while decoding, plus the domain's own field errors, so the user sees
+/// every problem at once.
+fn with_domain_errors(input: &ApplicationInput, mut errs: Vec<FieldError>) -> AppError {
+    if let Err(ApplicationError::Fields(f)) = ServiceApplication::parse(input) {
+        errs.extend(f.into_iter().filter(|e| !errs.iter().any(|x| x.field == e.field)).collect::<Vec<_>>());
+    }
+    AppError::Invalid(errs)
+}
+
 pub async fn new_form(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
     let a = ctx.require()?;
     if a.provider_orgs().next().is_none() {
@@ -504,7 +513,7 @@ pub async fn create(
         .or_else(|| a.provider_orgs().next().map(|m| m.org_id))
         .unwrap_or(0);
     if !errs.is_empty() {
-        return render_form(&ctx, &s, Mode::New, f, AppError::Invalid(errs)).await;
+        return render_form(&ctx, &s, Mode::New, f, with_domain_errors(&input, errs)).await;
     }
     match s.app.apply(a, provider, &input).await {
         Ok(id) => Ok(see_other(&format!("/services/{id}"), "created")),
@@ -538,7 +547,7 @@ pub async fn edit(
     let (f, input, errs) = read_form(&ctx, &body)?;
     let a = ctx.require()?;
     if !errs.is_empty() {
-        return render_form(&ctx, &s, Mode::Edit(id), f, AppError::Invalid(errs)).await;
+        return render_form(&ctx, &s, Mode::Edit(id), f, with_domain_errors(&input, errs)).await;
     }
     match s.app.update_application(a, id, &input).await {
         Ok(()) => Ok(see_other(&format!("/services/{id}"), "saved")),
@@ -574,7 +583,7 @@ pub async fn change(
     let (f, input, errs) = read_form(&ctx, &body)?;
     let a = ctx.require()?;
     if !errs.is_empty() {
-        return render_form(&ctx, &s, Mode::Change(id), f, AppError::Invalid(errs)).await;
+        return render_form(&ctx, &s, Mode::Change(id), f, with_domain_errors(&input, errs)).await;
     }
     match s.app.request_change(a, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/services/{id}"), "change")),

@@ -1,0 +1,232 @@
+//! Identity and access through the front door: login, sessions, CSRF/Origin, rate limiting,
+//! API tokens, the authorization matrix over HTTP, and a database outage.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+
+const BODY_NAME: &str = "日本セキュリティサービス審査協会";
+
+async fn csrf_and_origin_are_checked(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let body_id = t.org_id(BODY_NAME).await.to_string();
+    let c = t.login("provider@demo.kakehashi.jp").await;
+    let org = t.org_id("北斗セキュリティ").await;
+    let before = t.app.store.services_of_provider(org).await.unwrap().len();
+    let fields = application_fields("CSRF 試験", &body_id);
+    // no token
+    let body = serde_html_form_encode(&fields);
+    let r = c.post_raw("/my/services", body.clone(), Some(&c.base)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("CSRF"));
+    // wrong token
+    let mut with_bad = vec![("csrf", "0000")];
+    with_bad.extend(fields.iter().cloned());
+    let r = c.post_raw("/my/services", serde_html_form_encode(&with_bad), Some(&c.base)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // right token, foreign origin
+    let mut with_good = vec![("csrf", c.csrf.as_str())];
+    with_good.extend(fields.iter().cloned());
+    let r = c.post_raw("/my/services", serde_html_form_encode(&with_good), Some("https://evil.example")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.app.store.services_of_provider(org).await.unwrap().len(), before, "nothing stored");
+    // login form without its token
+    let r = t.client().post_raw("/login", "email=a%40b.jp&password=x".into(), Some(&c.base)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // logout also needs the token
+    assert_eq!(c.post_raw("/logout", String::new(), Some(&c.base)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.post_form("/logout", &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(c.get("/my").await.status, StatusCode::SEE_OTHER, "session ended: back to login");
+}
+
+async fn repeated_failed_logins_are_429(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let mut c = t.client();
+    for _ in 0..5 {
+        assert_eq!(c.login("reviewer@demo.kakehashi.jp", "wrong password!!").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(c.login("reviewer@demo.kakehashi.jp", "wrong password!!").await, StatusCode::TOO_MANY_REQUESTS);
+    // even the right password is refused while limited, and no session is made
+    assert_eq!(c.login("reviewer@demo.kakehashi.jp", DEMO_PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    assert!(c.session.is_none());
+    // unknown accounts answer like known ones
+    let mut d = t.client();
+    assert_eq!(d.login("nobody@demo.kakehashi.jp", "whatever whatever").await, StatusCode::TOO_MANY_REQUESTS, "same address is limited");
+    let _ = d;
+    let cookie_page = t.client().get("/login").await;
+    assert!(cookie_page.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap().contains("HttpOnly")));
+}
+
+async fn session_cookie_flags(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let c = t.client();
+    let page = c.get("/login").await;
+    let token = page.headers.get_all("set-cookie").iter().find_map(|v| v.to_str().ok().filter(|v| v.starts_with("kh_login_csrf="))).unwrap().to_string();
+    let token = token.split(';').next().unwrap().trim_start_matches("kh_login_csrf=").to_string();
+    let form = hidden_csrf(&page.body).unwrap();
+    let r = c
+        .http
+        .post(format!("{}/login", c.base))
+        .header("origin", &c.base)
+        .header("cookie", format!("kh_login_csrf={token}"))
+        .form(&[("email", "operator@demo.kakehashi.jp"), ("password", DEMO_PASSWORD), ("csrf", &form)])
+        .send()
+        .await
+        .unwrap();
+    let sc: Vec<String> = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let s = sc.iter().find(|c| c.starts_with("kh_session=")).expect("session cookie");
+    assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax"), "{s}");
+    // the session lives in the database, hashed
+    let raw = s.split(';').next().unwrap().trim_start_matches("kh_session=");
+    assert!(t.app.store.session(raw, 0).await.unwrap().is_none(), "the raw token is not the key");
+    assert!(t.app.store.session(&app::auth::token_hash(raw), 0).await.unwrap().is_some());
+}
+
+async fn api_tokens(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let body_id = t.org_id(BODY_NAME).await;
+    let c = t.login("provider-admin@demo.kakehashi.jp").await;
+    let page = c.post_form("/account/tokens", &[("name", "CI"), ("scopes", "registry:write"), ("scopes", "registry:read")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let i = page.body.find("kh_").expect("token shown once");
+    let token: String = page.body[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    assert_eq!(token.len(), 67);
+    let me = c.api(Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json()["scopes"], serde_json::json!(["registry:read", "registry:write"]));
+    let input = serde_json::json!({
+        "name": "API 経由の申請", "category": "digital_forensics", "description": "d", "specification": "s",
+        "experts": [{"name": "n", "qualification": "GCFA", "expires_on": "2031-01-01"}],
+        "quality_manager": "q", "quality_manual_ref": "m", "improvement_procedure": "i", "registration_body_id": body_id
+    });
+    let r = c.api(Method::POST, "/api/v1/applications", &token, Some(input.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    // bad inputs via the API
+    let mut bad = input.clone();
+    bad["category"] = "astrology".into();
+    assert_eq!(c.api(Method::POST, "/api/v1/applications", &token, Some(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c.api(Method::POST, "/api/v1/applications", &token, Some(input.clone())).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "duplicate name");
+    let r = c.http.post(format!("{}/api/v1/applications", c.base)).bearer_auth(&token).body("{not json").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // evidence (raw body) and submit
+    let r = c.http.post(format!("{}/api/v1/applications/{id}/evidence?filename=a.pdf", c.base)).bearer_auth(&token).body(b"%PDF-1.5".to_vec()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = c.api(Method::POST, &format!("/api/v1/applications/{id}/submit"), &token, None).await;
+    assert_eq!(r.json()["status"], "submitted");
+    // the token lacks the review scope
+    let r = c.api(Method::POST, &format!("/api/v1/reviews/{id}/approve"), &token, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // private detail is visible with registry:read
+    let r = c.api(Method::GET, &format!("/api/v1/services/{id}"), &token, None).await;
+    assert_eq!(r.json()["evidence"][0]["filename"], "a.pdf");
+    // revoke: the token stops working
+    let tid = t.app.store.tokens(t.app.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id).await.unwrap()[0].id;
+    assert_eq!(c.post_form(&format!("/account/tokens/{tid}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
+    let r = c.api(Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["error"]["code"], "unauthenticated");
+    // only hashes are stored
+    assert!(t.app.store.token_by_hash(&token).await.unwrap().is_none());
+}
+
+/// The role x operation matrix, driven over HTTP.
+async fn authorization_over_http(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let submitted = t.app.store.services_in(&["submitted"], None, 1).await.unwrap()[0].id;
+    let draft = t.app.store.services_in(&["draft"], None, 1).await.unwrap()[0].id;
+    let listed = t.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let sme = t.login("sme@demo.kakehashi.jp").await;
+    let member = t.login("provider@demo.kakehashi.jp").await;
+    let admin = t.login("provider-admin@demo.kakehashi.jp").await;
+    let reviewer = t.login("reviewer@demo.kakehashi.jp").await;
+    let operator = t.login("operator@demo.kakehashi.jp").await;
+    let anon = t.client();
+    type Case<'a> = (&'a str, &'a Client, String, Vec<(&'a str, &'a str)>, StatusCode);
+    let cases: Vec<Case> = vec![
+        ("sme approves", &sme, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
+        ("provider approves own", &admin, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
+        ("operator approves", &operator, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
+        ("reviewer suspends", &reviewer, format!("/admin/services/{listed}/suspend"), vec![("comment", "x")], StatusCode::FORBIDDEN),
+        ("member withdraws", &member, format!("/my/services/{draft}/withdraw"), vec![("comment", "x")], StatusCode::FORBIDDEN),
+        ("sme submits", &sme, format!("/my/services/{draft}/submit"), vec![], StatusCode::FORBIDDEN),
+        ("reviewer runs sweep", &reviewer, "/admin/sweep".into(), vec![], StatusCode::FORBIDDEN),
+        ("anonymous submits", &anon, format!("/my/services/{draft}/submit"), vec![], StatusCode::SEE_OTHER),
+        ("member submits draft", &member, format!("/my/services/{draft}/submit"), vec![], StatusCode::SEE_OTHER),
+        ("reviewer approves", &reviewer, format!("/review/{submitted}/approve"), vec![], StatusCode::SEE_OTHER),
+        ("operator suspends", &operator, format!("/admin/services/{listed}/suspend"), vec![("comment", "x")], StatusCode::SEE_OTHER),
+    ];
+    for (what, c, path, fields, want) in cases {
+        let r = c.post_form(&path, &fields).await;
+        assert_eq!(r.status, want, "{what}: {}", r.body.chars().take(300).collect::<String>());
+        if what == "anonymous submits" {
+            assert!(r.location().starts_with("/login"), "anonymous is sent to log in");
+        }
+    }
+    // pages by role
+    for (c, path, want) in [
+        (&sme, "/review", StatusCode::FORBIDDEN),
+        (&sme, "/admin", StatusCode::FORBIDDEN),
+        (&sme, "/my", StatusCode::FORBIDDEN),
+        (&reviewer, "/review", StatusCode::OK),
+        (&operator, "/admin", StatusCode::OK),
+        (&member, "/my", StatusCode::OK),
+        (&anon, "/admin", StatusCode::SEE_OTHER),
+    ] {
+        assert_eq!(c.get(path).await.status, want, "{path}");
+    }
+    // private data: a draft is invisible to the public and to the SME, visible to its provider
+    assert_eq!(anon.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(sme.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(member.get(&format!("/services/{draft}")).await.status, StatusCode::OK);
+    let ev = t.app.store.evidence_of(submitted).await.unwrap();
+    assert_eq!(anon.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status, StatusCode::SEE_OTHER, "anonymous: to the login page");
+    assert_eq!(reviewer.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status, StatusCode::OK);
+}
+
+both_backends!(csrf_and_origin_are_checked, repeated_failed_logins_are_429, session_cookie_flags, api_tokens, authorization_over_http);
+
+/// PostgreSQL goes away mid-flight (connections killed, new ones refused): 503, the process
+/// keeps running, and it serves again once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_outage_is_503_then_recovers() {
+    if !pg_available().await {
+        return;
+    }
+    let t = TestApp::spawn(Db::Postgres).await;
+    let c = t.client();
+    let listed = t.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    assert_eq!(c.get(&format!("/services/{listed}")).await.status, StatusCode::OK);
+    assert_eq!(c.get("/api/v1/services").await.status, StatusCode::OK);
+    let name = t.db.pg_name.clone().unwrap();
+    let mut admin = sqlx::AnyConnection::connect(&pg_admin_url()).await.unwrap();
+    use sqlx::Connection;
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let r = c.get(&format!("/services/{listed}")).await;
+    if r.status != StatusCode::SERVICE_UNAVAILABLE { eprintln!("DEBUG {:?}", t.app.service_view(listed).await.err()); }
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(r.body.contains("データベースに一時的に接続できません"));
+    assert_eq!(c.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    let api = c.get(&format!("/api/v1/services/{listed}")).await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(api.json()["error"]["code"], "unavailable");
+    // the public list keeps answering from its last snapshot
+    assert_eq!(c.get("/api/v1/services").await.status, StatusCode::OK);
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).execute(&mut admin).await.unwrap();
+    let mut ok = false;
+    for _ in 0..50 {
+        if c.get(&format!("/services/{listed}")).await.status == StatusCode::OK {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "serves again once the database is back");
+    assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+}
