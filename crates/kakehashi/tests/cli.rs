@@ -1,0 +1,189 @@
+//! The `kakehashi` binary as an operator uses it: exit codes, messages, audit verification,
+//! backup, sweeps, the demo, and graceful shutdown of `serve`.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::*;
+use sqlx::Connection;
+
+fn kakehashi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kakehashi")).args(args).env("RUST_LOG", "warn").env_remove("KAKEHASHI_DATABASE_URL").output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn bad_database_urls_exit_2_with_a_reason() {
+    let o = kakehashi(&["migrate", "--database-url", "mysql://x/y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("must start with sqlite:// or postgres://"), "{}", text(&o));
+
+    let o = kakehashi(&["migrate", "--database-url", "postgres://postgres:secret@127.0.0.1:1/none"]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(t.contains("database unavailable") && t.contains("127.0.0.1:1"), "{t}");
+    assert!(!t.contains("secret"), "password not printed: {t}");
+
+    let o = kakehashi(&["migrate", "--database-url", "sqlite:///nonexistent-dir/x/kakehashi.db"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    let o = kakehashi(&["migrate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("no database"));
+}
+
+#[test]
+fn read_only_database_exits_2() {
+    let dir = std::env::temp_dir().join(format!("kh-ro-{}", app::auth::random_token()[..8].to_owned()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("k.db");
+    let url = format!("sqlite://{}", db.display());
+    assert_eq!(kakehashi(&["migrate", "--database-url", &url]).status.code(), Some(0));
+    let o = kakehashi(&["serve", "--database-url", &format!("{url}?mode=ro"), "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("read-only"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+async fn audit_verify_detects_tampering(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let url = t.db.url.clone();
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("audit trail intact"));
+    // an attacker with database access edits one stored entry
+    let mut c = t.db.raw().await;
+    sqlx::query("UPDATE audit_log SET summary = 'nothing happened' WHERE seq = 7").execute(&mut c).await.unwrap();
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("entry 7 was altered"), "{}", text(&o));
+    // ...and then recomputes its hash to cover the edit: the next entry no longer links
+    let e = t.app.store.audit_entries(6, 1).await.unwrap().remove(0);
+    let h = domain::audit::entry_hash(e.seq, e.at, &e.prev_hash, &e.actor, &e.action, &e.subject, &e.summary);
+    sqlx::query(&format!("UPDATE audit_log SET hash = '{h}' WHERE seq = 7")).execute(&mut c).await.unwrap();
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert!(text(&o).contains("entry 8 does not link"), "{}", text(&o));
+    // deleting the newest entries is found too
+    let head = t.app.store.audit_head().await.unwrap().seq;
+    sqlx::query("UPDATE audit_log SET summary = summary").execute(&mut c).await.unwrap();
+    sqlx::query(&format!("DELETE FROM audit_log WHERE seq >= {}", head - 1)).execute(&mut c).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq <= 8").execute(&mut c).await.unwrap();
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("were deleted"), "{}", text(&o));
+}
+
+async fn admin_commands(db: Db) {
+    let t = TestApp::spawn_with(db, Options { seed: false, ..Default::default() }).await;
+    let url = t.db.url.clone();
+    let o = kakehashi(&["admin", "create-org", "--database-url", &url, "--kind", "registration_body", "--name", "テスト審査機関"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let org: String = text(&o).trim().rsplit(' ').next().unwrap().to_string();
+    let o = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(["admin", "create-user", "--database-url", &url, "--email", "Rev@Example.JP", "--name", "審査 員", "--org", &org, "--role", "admin"])
+        .env("KAKEHASHI_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("a long enough password"));
+    let u = t.app.store.user_by_email("rev@example.jp").await.unwrap().expect("stored lower-cased");
+    assert!(u.password_hash.starts_with("$argon2id$"));
+    let mut c = t.client();
+    assert_eq!(c.login("rev@example.jp", "a long enough password").await, reqwest::StatusCode::SEE_OTHER);
+    // bad inputs
+    let o = kakehashi(&["admin", "create-user", "--database-url", &url, "--email", "x@y.jp", "--name", "n", "--password", "short"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("at least 12 characters"));
+    let o = kakehashi(&["admin", "create-user", "--database-url", &url, "--email", "rev@example.jp", "--name", "n", "--password", "another long password"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("already exists"));
+    let o = kakehashi(&["admin", "create-org", "--database-url", &url, "--kind", "bank", "--name", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+both_backends!(audit_verify_detects_tampering, admin_commands);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_is_a_consistent_copy() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let to = t.db.dir.join("backup.db");
+    let o = kakehashi(&["backup", "--database-url", &t.db.url, "--to", to.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let copy = app::Store::connect(&app::StoreConfig::new(format!("sqlite://{}", to.display()))).await.unwrap();
+    assert_eq!(copy.status_counts().await.unwrap(), t.app.store.status_counts().await.unwrap());
+    assert_eq!(copy.audit_head().await.unwrap().hash, t.app.store.audit_head().await.unwrap().hash);
+    // not over an existing file
+    let o = kakehashi(&["backup", "--database-url", &t.db.url, "--to", to.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("already exists"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_sweep_command() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let o = kakehashi(&["registry", "sweep", "--database-url", &t.db.url, "--at", "2099-01-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let expired: usize = text(&o).trim().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(expired >= 97, "everything has expired by 2099: {}", text(&o));
+    assert!(t.app.store.services_in(&["listed"], None, 10).await.unwrap().is_empty());
+    let o = kakehashi(&["registry", "sweep", "--database-url", &t.db.url, "--at", "not-a-date"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn demo_loads_once_and_serve_shuts_down_gracefully() {
+    let dir = std::env::temp_dir().join(format!("kh-demo-{}", app::auth::random_token()[..8].to_owned()));
+    let d = dir.to_str().unwrap();
+    let o = kakehashi(&["demo", "--data-dir", d, "--no-serve"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("Demo data loaded."));
+    let o = kakehashi(&["demo", "--data-dir", d, "--no-serve", "--scale", "500"]);
+    assert!(text(&o).contains("already present (reused)") && text(&o).contains("Generated 500 services"), "{}", text(&o));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(["demo", "--data-dir", d, "--port", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "demo serves");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let total = rt.block_on(async {
+        reqwest::get(format!("http://127.0.0.1:{port}/api/v1/services")).await.unwrap().json::<serde_json::Value>().await.unwrap()["total"].as_i64().unwrap()
+    });
+    assert!(total >= 597, "{total}");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "graceful shutdown on SIGTERM");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(out.contains("http://127.0.0.1:") && out.contains("operator@demo.kakehashi.jp") && out.contains("reviewer@demo.kakehashi.jp"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_is_idempotent_on_postgres() {
+    if !pg_available().await {
+        return;
+    }
+    let db = TestDb::new(Db::Postgres).await;
+    let o = kakehashi(&["migrate", "--database-url", &db.url]);
+    assert!(text(&o).contains("applied 1 migration(s)"), "{}", text(&o));
+    let o = kakehashi(&["migrate", "--database-url", &db.url]);
+    assert!(text(&o).contains("applied 0 migration(s); schema version 1"), "{}", text(&o));
+    let mut c = db.raw().await;
+    let _ = c.ping().await;
+}
