@@ -1,0 +1,156 @@
+//! Public URLs integrators rely on, languages, and the storage contract on both backends.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+
+async fn public_contract(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let c = t.client();
+    let h = c.get("/healthz").await;
+    assert_eq!(h.status, StatusCode::OK);
+    assert_eq!(h.json()["status"], "ok");
+    let list = c.get("/api/v1/services?q=&category=&page=").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let j = list.json();
+    // the deck's counts at the end of January 2019
+    assert_eq!(j["category_counts"]["audit"], 21);
+    assert_eq!(j["category_counts"]["vulnerability_assessment"], 31);
+    assert_eq!(j["category_counts"]["digital_forensics"], 16);
+    assert_eq!(j["category_counts"]["security_monitoring"], 22);
+    assert!(j["total"].as_i64().unwrap() >= 90);
+    assert_eq!(j["items"].as_array().unwrap().len(), 20);
+    let p2 = c.get("/api/v1/services?page=2&per_page=50").await.json();
+    assert_eq!(p2["page"], 2);
+    assert_ne!(p2["items"][0]["id"], j["items"][0]["id"]);
+    assert_eq!(c.get("/api/v1/services?page=0").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(c.get("/api/v1/services?per_page=1000").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = c.get("/services?category=audit&subcategory=assurance").await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("保証型"));
+    let csv = c.get("/services.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(csv.body.trim_start_matches('\u{feff}').starts_with("登録番号,サービス名"));
+    assert_eq!(csv.body.lines().count() as i64, j["total"].as_i64().unwrap() + 1, "the export is the whole current list");
+    let atom = c.get("/services.atom").await;
+    assert_eq!(atom.status, StatusCode::OK);
+    assert!(atom.headers["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    assert!(atom.body.matches("<entry>").count() > 5);
+    let m = c.get("/metrics").await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(m.body.contains("kakehashi_http_requests_total") && m.body.contains("route=\"/api/v1/services\""), "{}", m.body);
+    let o = c.get("/api/openapi.json").await.json();
+    assert_eq!(o["openapi"], "3.1.0");
+    for p in ["/healthz", "/metrics", "/api/openapi.json", "/api/v1/services", "/services", "/services.csv", "/services.atom", "/api/v1/applications"] {
+        assert!(o["paths"].get(p).is_some(), "OpenAPI documents {p}");
+    }
+    // security headers and request ids on every answer
+    assert!(h.headers.contains_key("x-request-id"));
+    assert_eq!(html.headers["x-content-type-options"], "nosniff");
+    assert!(html.headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    assert_eq!(c.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+}
+
+async fn japanese_by_default_english_on_every_page(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let op = t.login("operator@demo.kakehashi.jp").await;
+    let listed = t.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    for path in ["/", "/services", &format!("/services/{listed}"), "/login", "/admin", "/account", "/nope"] {
+        let ja = op.get(path).await;
+        assert!(ja.body.contains("<html lang=\"ja\">"), "{path} Japanese by default");
+        assert!(ja.body.contains("/lang/en?next="), "{path} offers English");
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let en = op.get(&format!("{path}{sep}lang=en")).await;
+        assert!(en.body.contains("<html lang=\"en\">"), "{path} in English");
+        assert!(en.body.contains("Skip to main content"), "{path}");
+    }
+    // the switch remembers the choice in a cookie and returns to the page
+    let r = op.get("/lang/en?next=/services%3Fcategory%3Daudit").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/services?category=audit");
+    assert!(r.headers["set-cookie"].to_str().unwrap().starts_with("kh_lang=en"));
+    // no open redirect
+    assert_eq!(op.get("/lang/en?next=//evil.example").await.location(), "/");
+}
+
+/// The storage contract, proven on both backends.
+async fn store_conformance(db: Db) {
+    let t = TestApp::spawn_with(db, Options { seed: false, ..Default::default() }).await;
+    let s = &t.app.store;
+    // counters
+    let mut tx = s.begin().await.unwrap();
+    assert_eq!(app::Store::next_counter(&mut tx, "c").await.unwrap(), 1);
+    assert_eq!(app::Store::next_counter(&mut tx, "c").await.unwrap(), 2);
+    tx.commit().await.unwrap();
+    assert_eq!(s.counter("c").await.unwrap(), 2);
+    // a dropped transaction leaves nothing behind
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_org("vendor", "rolled back", "", 0).await.unwrap();
+    drop(tx);
+    assert!(s.orgs(None).await.unwrap().is_empty());
+    // uniqueness is a Conflict
+    let mut tx = s.begin().await.unwrap();
+    tx.insert_user("a@b.jp", "a", "h", false, 0).await.unwrap();
+    let e = tx.insert_user("a@b.jp", "a", "h", false, 0).await.unwrap_err();
+    assert!(matches!(e, app::StoreError::Conflict(_)), "{e:?}");
+    drop(tx);
+    // blobs are stored once per hash
+    let mut tx = s.begin().await.unwrap();
+    tx.put_blob("ab", b"x").await.unwrap();
+    tx.put_blob("ab", b"x").await.unwrap();
+    tx.commit().await.unwrap();
+    // concurrent audit appends chain one after another
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let mut tx = s.begin().await.unwrap();
+            tx.audit(&domain::audit::AuditRecord { actor: format!("w{i}"), action: "t".into(), subject: "s".into(), summary: String::new() }, i)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(t.app.audit_verify().await.unwrap(), Ok(16));
+    assert_eq!(s.audit_head().await.unwrap().seq, 16);
+    // optimistic concurrency on services: a stale version is a Conflict
+    let mut tx = s.begin().await.unwrap();
+    let org = tx.insert_org("vendor", "v", "", 0).await.unwrap();
+    let body = tx.insert_org("registration_body", "b", "", 0).await.unwrap();
+    let w = store_write(org, body);
+    let id = tx.insert_service(&w, "draft", 0).await.unwrap();
+    tx.set_status(id, 1, "submitted", 1).await.unwrap();
+    let e = tx.set_status(id, 1, "returned", 2).await.unwrap_err();
+    assert!(matches!(e, app::StoreError::Conflict(_)));
+    tx.commit().await.unwrap();
+    // (a failed statement ends a transaction on PostgreSQL, so the contract is: after an
+    // error, drop the transaction; use cases never continue one)
+    let mut tx = s.begin().await.unwrap();
+    let e = tx.insert_service(&w, "draft", 0).await.unwrap_err();
+    assert!(matches!(e, app::StoreError::Conflict(_)), "same provider, same name");
+    drop(tx);
+    assert_eq!(s.service(id).await.unwrap().status, "submitted");
+    assert!(matches!(s.service(id + 1000).await, Err(app::StoreError::NotFound)));
+}
+
+fn store_write(org: i64, body: i64) -> app::store::ServiceWrite {
+    app::store::ServiceWrite {
+        provider_org_id: org,
+        body_org_id: body,
+        name: "n".into(),
+        name_key: "n".into(),
+        category: "audit".into(),
+        subcategory: None,
+        application_json: "{}".into(),
+        search_text: "n".into(),
+        regions: String::new(),
+        industries: String::new(),
+    }
+}
+
+both_backends!(public_contract, japanese_by_default_english_on_every_page, store_conformance);
