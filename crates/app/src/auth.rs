@@ -34,11 +34,7 @@ pub async fn hash_password(password: String) -> Result<String> {
 
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
+        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -79,49 +75,28 @@ impl From<AppError> for LoginError {
 
 impl App {
     /// Password login with per-account and per-address failure limits.
-    pub async fn login(
-        &self,
-        email: &str,
-        password: &str,
-        client_ip: &str,
-    ) -> Result<NewSession, LoginError> {
+    pub async fn login(&self, email: &str, password: &str, client_ip: &str) -> Result<NewSession, LoginError> {
         let now = self.now();
         let since = now - self.config.login_window;
         let email_norm = email.trim().to_lowercase();
         let keys = [format!("email:{email_norm}"), format!("ip:{client_ip}")];
         for k in &keys {
-            if self
-                .store
-                .login_failures_since(k, since)
-                .await
-                .map_err(AppError::from)?
+            if self.store.login_failures_since(k, since).await.map_err(AppError::from)?
                 >= self.config.login_max_failures
             {
-                return Err(LoginError::RateLimited {
-                    retry_after: self.config.login_window,
-                });
+                return Err(LoginError::RateLimited { retry_after: self.config.login_window });
             }
         }
         let user = match Email::parse(&email_norm) {
-            Ok(e) => self
-                .store
-                .user_by_email(e.as_str())
-                .await
-                .map_err(AppError::from)?,
+            Ok(e) => self.store.user_by_email(e.as_str()).await.map_err(AppError::from)?,
             Err(_) => None,
         };
-        let hash = user
-            .as_ref()
-            .map(|u| u.password_hash.clone())
-            .unwrap_or_else(|| DUMMY_HASH.clone());
-        let ok = verify_password(password.to_string(), hash).await
-            && user.as_ref().is_some_and(|u| !u.disabled);
+        let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        let ok = verify_password(password.to_string(), hash).await && user.as_ref().is_some_and(|u| !u.disabled);
         let mut tx = self.store.begin().await.map_err(AppError::from)?;
         let Some(user) = user.filter(|_| ok) else {
             for k in &keys {
-                tx.insert_login_failure(k, now)
-                    .await
-                    .map_err(AppError::from)?;
+                tx.insert_login_failure(k, now).await.map_err(AppError::from)?;
             }
             tx.commit().await.map_err(AppError::from)?;
             tracing::info!(target: "audit", "failed login");
@@ -129,18 +104,10 @@ impl App {
         };
         let token = random_token();
         let csrf = random_token();
-        tx.insert_session(
-            &token_hash(&token),
-            user.id,
-            &csrf,
-            now,
-            now + self.config.session_ttl,
-        )
-        .await
-        .map_err(AppError::from)?;
-        tx.clear_login_failures(&keys[0])
+        tx.insert_session(&token_hash(&token), user.id, &csrf, now, now + self.config.session_ttl)
             .await
             .map_err(AppError::from)?;
+        tx.clear_login_failures(&keys[0]).await.map_err(AppError::from)?;
         tx.audit(
             &AuditRecord {
                 actor: format!("user#{} <{}>", user.id, user.email),
@@ -153,11 +120,7 @@ impl App {
         .await
         .map_err(AppError::from)?;
         tx.commit().await.map_err(AppError::from)?;
-        Ok(NewSession {
-            token,
-            csrf,
-            max_age: self.config.session_ttl,
-        })
+        Ok(NewSession { token, csrf, max_age: self.config.session_ttl })
     }
 
     /// The actor behind a session cookie, with the session's CSRF token.
@@ -190,12 +153,7 @@ impl App {
 
     /// Issues an API token for the actor (scopes limited to what a session allows);
     /// returns (id, plaintext). The plaintext is shown once and never stored.
-    pub async fn create_token(
-        &self,
-        actor: &Actor,
-        name: &str,
-        scopes: &[Scope],
-    ) -> Result<(i64, String)> {
+    pub async fn create_token(&self, actor: &Actor, name: &str, scopes: &[Scope]) -> Result<(i64, String)> {
         if actor.token_scopes.is_some() {
             return Err(AppError::Forbidden);
         }
@@ -208,24 +166,14 @@ impl App {
             ));
         }
         if scopes.is_empty() {
-            return Err(AppError::field(
-                "scopes",
-                "権限を1つ以上選んでください",
-                "Choose at least one scope",
-            ));
+            return Err(AppError::field("scopes", "権限を1つ以上選んでください", "Choose at least one scope"));
         }
         let token = format!("kh_{}", random_token());
         let scopes: Vec<Scope> = Scope::ALL.into_iter().filter(|s| scopes.contains(s)).collect();
-        let scopes_s = scopes
-            .iter()
-            .map(|s| s.code())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let scopes_s = scopes.iter().map(|s| s.code()).collect::<Vec<_>>().join(" ");
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let id = tx
-            .insert_token(actor.user_id, &name, &token_hash(&token), &scopes_s, now)
-            .await?;
+        let id = tx.insert_token(actor.user_id, &name, &token_hash(&token), &scopes_s, now).await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),

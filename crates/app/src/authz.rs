@@ -27,12 +27,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
-        Scope::RegistryRead,
-        Scope::RegistryWrite,
-        Scope::RegistryReview,
-        Scope::RegistryOperate,
-    ];
+    pub const ALL: [Scope; 4] =
+        [Scope::RegistryRead, Scope::RegistryWrite, Scope::RegistryReview, Scope::RegistryOperate];
     pub fn code(self) -> &'static str {
         match self {
             Scope::RegistryRead => "registry:read",
@@ -69,25 +65,17 @@ impl Actor {
 
     /// Program operator: the flag on the user, or membership of the program office.
     pub fn is_program_operator(&self) -> bool {
-        self.is_operator
-            || self
-                .memberships
-                .iter()
-                .any(|m| m.kind == OrgKind::ProgramOffice)
+        self.is_operator || self.memberships.iter().any(|m| m.kind == OrgKind::ProgramOffice)
     }
 
     /// Provider organisations (vendors) the actor can apply for.
     pub fn provider_orgs(&self) -> impl Iterator<Item = &Membership> {
-        self.memberships
-            .iter()
-            .filter(|m| m.kind == OrgKind::Vendor)
+        self.memberships.iter().filter(|m| m.kind == OrgKind::Vendor)
     }
 
     /// Registration bodies the actor reviews for.
     pub fn body_orgs(&self) -> impl Iterator<Item = &Membership> {
-        self.memberships
-            .iter()
-            .filter(|m| m.kind == OrgKind::RegistrationBody)
+        self.memberships.iter().filter(|m| m.kind == OrgKind::RegistrationBody)
     }
 
     /// Name written into audit entries: `user#ID <email>`.
@@ -154,26 +142,16 @@ pub fn authorize(actor: Option<&Actor>, op: Op, target: Target) -> Result<(), Ap
     if !a.has_scope(op.scope()) {
         return Err(AppError::Forbidden);
     }
-    let provider = a
-        .member_of(target.provider_org_id)
-        .filter(|m| m.kind == OrgKind::Vendor);
-    let body = a
-        .member_of(target.body_org_id)
-        .filter(|m| m.kind == OrgKind::RegistrationBody);
+    let provider = a.member_of(target.provider_org_id).filter(|m| m.kind == OrgKind::Vendor);
+    let body = a.member_of(target.body_org_id).filter(|m| m.kind == OrgKind::RegistrationBody);
     let allowed = match op {
-        Op::Apply | Op::EditApplication | Op::Submit | Op::UploadEvidence | Op::RequestChange => {
-            provider.is_some()
-        }
+        Op::Apply | Op::EditApplication | Op::Submit | Op::UploadEvidence | Op::RequestChange => provider.is_some(),
         Op::WithdrawOwn => provider.is_some_and(|m| m.role == MembershipRole::Admin),
         Op::ViewPrivate => provider.is_some() || body.is_some() || a.is_program_operator(),
         Op::Review => body.is_some(),
         Op::Operate => a.is_program_operator(),
     };
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 #[cfg(test)]
@@ -193,12 +171,7 @@ mod tests {
             name: "t".into(),
             email: "t@example.jp".into(),
             is_operator: false,
-            memberships: vec![Membership {
-                org_id: org,
-                kind,
-                role,
-                org_name: "o".into(),
-            }],
+            memberships: vec![Membership { org_id: org, kind, role, org_name: "o".into() }],
             token_scopes: None,
         }
     }
@@ -208,94 +181,31 @@ mod tests {
     fn authorization_matrix() {
         use MembershipRole::*;
         use Op::*;
-        let target = Target {
-            provider_org_id: PROVIDER,
-            body_org_id: BODY,
-        };
+        let target = Target { provider_org_id: PROVIDER, body_org_id: BODY };
         let roles: Vec<(&str, Option<Actor>)> = vec![
             ("anonymous", None),
-            (
-                "provider admin",
-                Some(actor(PROVIDER, OrgKind::Vendor, Admin)),
-            ),
-            (
-                "provider member",
-                Some(actor(PROVIDER, OrgKind::Vendor, Member)),
-            ),
-            (
-                "other provider",
-                Some(actor(OTHER_PROVIDER, OrgKind::Vendor, Admin)),
-            ),
-            (
-                "assigned body",
-                Some(actor(BODY, OrgKind::RegistrationBody, Member)),
-            ),
-            (
-                "other body",
-                Some(actor(OTHER_BODY, OrgKind::RegistrationBody, Admin)),
-            ),
-            (
-                "program office",
-                Some(actor(OFFICE, OrgKind::ProgramOffice, Member)),
-            ),
+            ("provider admin", Some(actor(PROVIDER, OrgKind::Vendor, Admin))),
+            ("provider member", Some(actor(PROVIDER, OrgKind::Vendor, Member))),
+            ("other provider", Some(actor(OTHER_PROVIDER, OrgKind::Vendor, Admin))),
+            ("assigned body", Some(actor(BODY, OrgKind::RegistrationBody, Member))),
+            ("other body", Some(actor(OTHER_BODY, OrgKind::RegistrationBody, Admin))),
+            ("program office", Some(actor(OFFICE, OrgKind::ProgramOffice, Member))),
             ("sme", Some(actor(SME, OrgKind::Sme, Admin))),
         ];
         // Columns follow Op::ALL: Apply, Edit, Submit, Upload, Change, WithdrawOwn, ViewPrivate, Review, Operate.
         let expected: [(&str, [bool; 9]); 8] = [
-            (
-                "anonymous",
-                [
-                    false, false, false, false, false, false, false, false, false,
-                ],
-            ),
-            (
-                "provider admin",
-                [true, true, true, true, true, true, true, false, false],
-            ),
-            (
-                "provider member",
-                [true, true, true, true, true, false, true, false, false],
-            ),
-            (
-                "other provider",
-                [
-                    false, false, false, false, false, false, false, false, false,
-                ],
-            ),
-            (
-                "assigned body",
-                [false, false, false, false, false, false, true, true, false],
-            ),
-            (
-                "other body",
-                [
-                    false, false, false, false, false, false, false, false, false,
-                ],
-            ),
-            (
-                "program office",
-                [false, false, false, false, false, false, true, false, true],
-            ),
-            (
-                "sme",
-                [
-                    false, false, false, false, false, false, false, false, false,
-                ],
-            ),
+            ("anonymous", [false, false, false, false, false, false, false, false, false]),
+            ("provider admin", [true, true, true, true, true, true, true, false, false]),
+            ("provider member", [true, true, true, true, true, false, true, false, false]),
+            ("other provider", [false, false, false, false, false, false, false, false, false]),
+            ("assigned body", [false, false, false, false, false, false, true, true, false]),
+            ("other body", [false, false, false, false, false, false, false, false, false]),
+            ("program office", [false, false, false, false, false, false, true, false, true]),
+            ("sme", [false, false, false, false, false, false, false, false, false]),
         ];
         assert_eq!(
             Op::ALL,
-            [
-                Apply,
-                EditApplication,
-                Submit,
-                UploadEvidence,
-                RequestChange,
-                WithdrawOwn,
-                ViewPrivate,
-                Review,
-                Operate
-            ]
+            [Apply, EditApplication, Submit, UploadEvidence, RequestChange, WithdrawOwn, ViewPrivate, Review, Operate]
         );
         for ((name, a), (ename, row)) in roles.iter().zip(expected.iter()) {
             assert_eq!(name, ename);
@@ -310,14 +220,8 @@ mod tests {
     fn token_scopes_narrow_a_user() {
         let mut a = actor(PROVIDER, OrgKind::Vendor, MembershipRole::Admin);
         a.token_scopes = Some(vec![Scope::RegistryRead]);
-        let t = Target {
-            provider_org_id: PROVIDER,
-            body_org_id: BODY,
-        };
+        let t = Target { provider_org_id: PROVIDER, body_org_id: BODY };
         assert!(authorize(Some(&a), Op::ViewPrivate, t).is_ok());
-        assert!(matches!(
-            authorize(Some(&a), Op::Submit, t),
-            Err(AppError::Forbidden)
-        ));
+        assert!(matches!(authorize(Some(&a), Op::Submit, t), Err(AppError::Forbidden)));
     }
 }

@@ -5,8 +5,7 @@
 
 use domain::audit::AuditRecord;
 use domain::registry::{
-    ApplicationInput, Category, ExpertInput, INDUSTRIES, REGIONS, ServiceApplication, Transition,
-    ledger_number,
+    ApplicationInput, Category, ExpertInput, INDUSTRIES, REGIONS, ServiceApplication, Transition, ledger_number,
 };
 use domain::{MembershipRole, OrgKind};
 
@@ -26,9 +25,7 @@ pub struct DemoLogin {
 
 pub const DEMO_LOGINS: [DemoLogin; 5] = [
     DemoLogin {
-        role_ja: "制度事務局（運用者）",
-        role_en: "Program operator",
-        email: "operator@demo.kakehashi.jp",
+        role_ja: "制度事務局（運用者）", role_en: "Program operator", email: "operator@demo.kakehashi.jp"
     },
     DemoLogin {
         role_ja: "審査登録機関（審査員）",
@@ -36,20 +33,10 @@ pub const DEMO_LOGINS: [DemoLogin; 5] = [
         email: "reviewer@demo.kakehashi.jp",
     },
     DemoLogin {
-        role_ja: "事業者（管理者）",
-        role_en: "Provider admin",
-        email: "provider-admin@demo.kakehashi.jp",
+        role_ja: "事業者（管理者）", role_en: "Provider admin", email: "provider-admin@demo.kakehashi.jp"
     },
-    DemoLogin {
-        role_ja: "事業者（担当者）",
-        role_en: "Provider member",
-        email: "provider@demo.kakehashi.jp",
-    },
-    DemoLogin {
-        role_ja: "中小企業（閲覧のみ）",
-        role_en: "SME (read only)",
-        email: "sme@demo.kakehashi.jp",
-    },
+    DemoLogin { role_ja: "事業者（担当者）", role_en: "Provider member", email: "provider@demo.kakehashi.jp" },
+    DemoLogin { role_ja: "中小企業（閲覧のみ）", role_en: "SME (read only)", email: "sme@demo.kakehashi.jp" },
 ];
 
 const PREFIX: [(&str, &str); 24] = [
@@ -123,25 +110,12 @@ fn service_kinds(cat: Category, i: usize) -> (&'static str, &'static str) {
     }
 }
 
-const VARIANTS: [&str; 6] = [
-    "",
-    "（スタンダード）",
-    "（プレミアム）",
-    "（ライト）",
-    "（クラウド対応）",
-    "（エンタープライズ）",
-];
-const QUALIFICATIONS: [&str; 6] = [
-    "情報処理安全確保支援士",
-    "公認情報セキュリティ監査人",
-    "CISSP",
-    "GIAC GCFA",
-    "OSCP",
-    "システム監査技術者",
-];
-const SURNAMES: [&str; 12] = [
-    "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田",
-];
+const VARIANTS: [&str; 6] =
+    ["", "（スタンダード）", "（プレミアム）", "（ライト）", "（クラウド対応）", "（エンタープライズ）"];
+const QUALIFICATIONS: [&str; 6] =
+    ["情報処理安全確保支援士", "公認情報セキュリティ監査人", "CISSP", "GIAC GCFA", "OSCP", "システム監査技術者"];
+const SURNAMES: [&str; 12] =
+    ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田"];
 const GIVEN: [&str; 8] = ["太郎", "花子", "健一", "美咲", "大輔", "由美", "翔", "陽子"];
 const DESCRIPTIONS: [&str; 6] = [
     "経験豊富な専門家が、お客様のシステムとリスクに合わせて調査範囲を設計し、報告会で改善策まで提案します。",
@@ -171,14 +145,23 @@ fn demo_input(cat: Category, i: usize, body: i64, provider_short: &str) -> Appli
         subcategory: sub.into(),
         pentest_option: cat == Category::VulnerabilityAssessment && i % 4 == 0,
         description: format!("{}{}", pick(&DESCRIPTIONS, i), pick(&DESCRIPTIONS, i / 6 + 1)),
-        specification: format!("作業範囲、手法、報告書の構成、実施期間（標準{}営業日）を仕様書 SPEC-{:04} に定める。", 5 + i % 20, i),
+        specification: format!(
+            "作業範囲、手法、報告書の構成、実施期間（標準{}営業日）を仕様書 SPEC-{:04} に定める。",
+            5 + i % 20,
+            i
+        ),
         experts,
         quality_manager: format!("{}{}（品質管理責任者）", pick(&SURNAMES, i + 5), pick(&GIVEN, i + 3)),
         quality_manual_ref: format!("品質マニュアル QM-{:03} 第{}版", i % 50 + 1, i % 5 + 1),
-        improvement_procedure: "顧客満足度調査と内部監査の結果を四半期ごとにレビューし、是正処置を品質委員会で承認する。".into(),
+        improvement_procedure:
+            "顧客満足度調査と内部監査の結果を四半期ごとにレビューし、是正処置を品質委員会で承認する。".into(),
         industries: (0..1 + i % 3).map(|k| pick(INDUSTRIES, i + k * 4).0.to_string()).collect(),
         regions: (0..1 + i % 2).map(|k| pick(REGIONS, i * 7 + k * 3).0.to_string()).collect(),
-        options: if i % 5 == 0 { "報告会（オンライン・オンサイト）、英語報告書".into() } else { String::new() },
+        options: if i % 5 == 0 {
+            "報告会（オンライン・オンサイト）、英語報告書".into()
+        } else {
+            String::new()
+        },
         price_min: Some(300_000 + (i as i64 % 10) * 100_000),
         price_max: Some(1_500_000 + (i as i64 % 10) * 500_000),
         registration_body_id: Some(body),
@@ -205,11 +188,7 @@ const DECK_DATE: i64 = 1_548_860_400;
 impl App {
     /// Loads the demo data once (a second call reuses it), then tops up `scale` generated
     /// services. `progress` is told how many generated services are stored so far.
-    pub async fn seed_demo(
-        &self,
-        scale: usize,
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<SeedReport> {
+    pub async fn seed_demo(&self, scale: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<SeedReport> {
         let mut report = SeedReport::default();
         if self.store.counter("demo_seeded").await? > 0 {
             report.already_seeded = true;
@@ -263,56 +242,18 @@ impl App {
             let (p, pe) = pick(&PREFIX, i);
             let (s, se) = pick(&SUFFIX, i * 5 + i / 6);
             let name = format!("{p}{s}");
-            let id = self
-                .create_org(sys, OrgKind::Vendor, &name, &format!("{pe} {se}"))
-                .await?;
+            let id = self.create_org(sys, OrgKind::Vendor, &name, &format!("{pe} {se}")).await?;
             providers.push((id, name, p.to_string()));
         }
-        let sme = self
-            .create_org(
-                sys,
-                OrgKind::Sme,
-                "有限会社 みなと精機（架空）",
-                "Minato Seiki (fictitious)",
-            )
-            .await?;
-        let orgs = Orgs {
-            office,
-            bodies,
-            providers,
-            sme,
-        };
+        let sme =
+            self.create_org(sys, OrgKind::Sme, "有限会社 みなと精機（架空）", "Minato Seiki (fictitious)").await?;
+        let orgs = Orgs { office, bodies, providers, sme };
         let logins = [
-            (
-                DEMO_LOGINS[0].email,
-                "運用 一郎",
-                true,
-                Some((orgs.office, MembershipRole::Admin)),
-            ),
-            (
-                DEMO_LOGINS[1].email,
-                "審査 花子",
-                false,
-                Some((orgs.bodies[0], MembershipRole::Member)),
-            ),
-            (
-                DEMO_LOGINS[2].email,
-                "北斗 太郎",
-                false,
-                Some((orgs.providers[0].0, MembershipRole::Admin)),
-            ),
-            (
-                DEMO_LOGINS[3].email,
-                "北斗 美咲",
-                false,
-                Some((orgs.providers[0].0, MembershipRole::Member)),
-            ),
-            (
-                DEMO_LOGINS[4].email,
-                "港 健一",
-                false,
-                Some((orgs.sme, MembershipRole::Admin)),
-            ),
+            (DEMO_LOGINS[0].email, "運用 一郎", true, Some((orgs.office, MembershipRole::Admin))),
+            (DEMO_LOGINS[1].email, "審査 花子", false, Some((orgs.bodies[0], MembershipRole::Member))),
+            (DEMO_LOGINS[2].email, "北斗 太郎", false, Some((orgs.providers[0].0, MembershipRole::Admin))),
+            (DEMO_LOGINS[3].email, "北斗 美咲", false, Some((orgs.providers[0].0, MembershipRole::Member))),
+            (DEMO_LOGINS[4].email, "港 健一", false, Some((orgs.sme, MembershipRole::Admin))),
         ];
         for (email, name, op, org) in logins {
             self.create_user(
@@ -363,31 +304,12 @@ impl App {
                 *k += 1;
                 let app = ServiceApplication::parse(&input)
                     .map_err(|e| AppError::Internal(format!("demo data invalid: {e:?}")))?;
-                let id = tx
-                    .insert_service(
-                        &crate::registry::write_of(*pid, pname, &app)?,
-                        "listed",
-                        listed,
-                    )
+                let id = tx.insert_service(&crate::registry::write_of(*pid, pname, &app)?, "listed", listed).await?;
+                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
+                let year = time::OffsetDateTime::from_unix_timestamp(listed).map(|d| d.year()).unwrap_or(2019);
+                tx.set_registration(id, &ledger_number(cat, seq, year), listed, vu).await?;
+                tx.insert_event(id, listed - 40 * 86_400, None, "事業者 / Provider", "create", None, "draft", "")
                     .await?;
-                let seq =
-                    store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
-                let year = time::OffsetDateTime::from_unix_timestamp(listed)
-                    .map(|d| d.year())
-                    .unwrap_or(2019);
-                tx.set_registration(id, &ledger_number(cat, seq, year), listed, vu)
-                    .await?;
-                tx.insert_event(
-                    id,
-                    listed - 40 * 86_400,
-                    None,
-                    "事業者 / Provider",
-                    "create",
-                    None,
-                    "draft",
-                    "",
-                )
-                .await?;
                 tx.insert_event(
                     id,
                     listed - 30 * 86_400,
@@ -442,152 +364,53 @@ impl App {
         };
         let evidence = b"%PDF-1.4\n% demo evidence: quality manual excerpt\n";
         let draft = self
-            .apply(
-                &admin,
-                provider,
-                &mk(
-                    "北斗 クラウド設定診断サービス",
-                    Category::VulnerabilityAssessment,
-                    1,
-                ),
-            )
+            .apply(&admin, provider, &mk("北斗 クラウド設定診断サービス", Category::VulnerabilityAssessment, 1))
             .await?;
         let _ = draft;
         let submitted = self
             .apply(
                 &admin,
                 provider,
-                &mk(
-                    "北斗 OT・制御システム ペネトレーションテスト",
-                    Category::PenetrationTesting,
-                    2,
-                ),
+                &mk("北斗 OT・制御システム ペネトレーションテスト", Category::PenetrationTesting, 2),
             )
             .await?;
-        self.upload_evidence(&admin, submitted, "quality-manual.pdf", evidence)
-            .await?;
+        self.upload_evidence(&admin, submitted, "quality-manual.pdf", evidence).await?;
         self.submit(&admin, submitted).await?;
-        let returned = self
-            .apply(
-                &admin,
-                provider,
-                &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3),
-            )
-            .await?;
+        let returned = self.apply(&admin, provider, &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3)).await?;
         self.submit(&admin, returned).await?;
-        self.decide(
-            &reviewer,
-            returned,
-            Transition::Return,
-            "資格の有効期限を証明する資料を添付してください。",
-        )
-        .await?;
-        let rejected = self
-            .apply(
-                &admin,
-                provider,
-                &mk(
-                    "北斗 なんでもセキュリティ相談",
-                    Category::SecurityMonitoring,
-                    4,
-                ),
-            )
+        self.decide(&reviewer, returned, Transition::Return, "資格の有効期限を証明する資料を添付してください。")
             .await?;
+        let rejected =
+            self.apply(&admin, provider, &mk("北斗 なんでもセキュリティ相談", Category::SecurityMonitoring, 4)).await?;
         self.submit(&admin, rejected).await?;
-        self.decide(
-            &reviewer,
-            rejected,
-            Transition::Reject,
-            "監視体制（24時間）の実態が確認できないため。",
-        )
-        .await?;
-        let listed = self
-            .apply(
-                &admin,
-                provider,
-                &mk(
-                    "北斗 スマートロック機器検証",
-                    Category::DeviceVerification,
-                    5,
-                ),
-            )
-            .await?;
-        self.upload_evidence(&admin, listed, "spec.pdf", evidence)
-            .await?;
+        self.decide(&reviewer, rejected, Transition::Reject, "監視体制（24時間）の実態が確認できないため。").await?;
+        let listed =
+            self.apply(&admin, provider, &mk("北斗 スマートロック機器検証", Category::DeviceVerification, 5)).await?;
+        self.upload_evidence(&admin, listed, "spec.pdf", evidence).await?;
         self.submit(&admin, listed).await?;
-        self.decide(&reviewer, listed, Transition::Approve, "審査基準に適合")
+        self.decide(&reviewer, listed, Transition::Approve, "審査基準に適合").await?;
+        self.start_surveillance(&operator, listed, "2026年度上期", "品質マニュアルの運用記録を提出してください。")
             .await?;
-        self.start_surveillance(
-            &operator,
-            listed,
-            "2026年度上期",
-            "品質マニュアルの運用記録を提出してください。",
-        )
-        .await?;
-        let changing = self
-            .apply(
-                &admin,
-                provider,
-                &mk(
-                    "北斗 レッドチーム演習サービス",
-                    Category::PenetrationTesting,
-                    6,
-                ),
-            )
-            .await?;
+        let changing =
+            self.apply(&admin, provider, &mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6)).await?;
         self.submit(&admin, changing).await?;
-        self.decide(&reviewer, changing, Transition::Approve, "")
-            .await?;
-        let mut change = mk(
-            "北斗 レッドチーム演習サービス",
-            Category::PenetrationTesting,
-            6,
-        );
-        change
-            .description
-            .push_str("（2026年より 九州・沖縄 地域にも対応）");
+        self.decide(&reviewer, changing, Transition::Approve, "").await?;
+        let mut change = mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6);
+        change.description.push_str("（2026年より 九州・沖縄 地域にも対応）");
         change.regions.push("kyushu".into());
         self.request_change(&admin, changing, &change).await?;
-        let suspended = self
-            .apply(
-                &admin,
-                provider,
-                &mk(
-                    "北斗 標的型メール訓練付き監視",
-                    Category::SecurityMonitoring,
-                    7,
-                ),
-            )
-            .await?;
+        let suspended =
+            self.apply(&admin, provider, &mk("北斗 標的型メール訓練付き監視", Category::SecurityMonitoring, 7)).await?;
         self.submit(&admin, suspended).await?;
-        self.decide(&reviewer, suspended, Transition::Approve, "")
+        self.decide(&reviewer, suspended, Transition::Approve, "").await?;
+        self.operate(&operator, suspended, Transition::Suspend, "サーベイランスで是正要求への未回答が確認されたため。")
             .await?;
-        self.operate(
-            &operator,
-            suspended,
-            Transition::Suspend,
-            "サーベイランスで是正要求への未回答が確認されたため。",
-        )
-        .await?;
-        let withdrawn = self
-            .apply(
-                &admin,
-                provider,
-                &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8),
-            )
-            .await?;
-        self.withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。")
-            .await?;
-        let expired = self
-            .apply(
-                &admin,
-                provider,
-                &mk("北斗 2024年版 監査サービス", Category::Audit, 9),
-            )
-            .await?;
+        let withdrawn =
+            self.apply(&admin, provider, &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8)).await?;
+        self.withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。").await?;
+        let expired = self.apply(&admin, provider, &mk("北斗 2024年版 監査サービス", Category::Audit, 9)).await?;
         self.submit(&admin, expired).await?;
-        self.decide(&reviewer, expired, Transition::Approve, "")
-            .await?;
+        self.decide(&reviewer, expired, Transition::Approve, "").await?;
         // expire it by running the sweep as if two years had passed for this one service only:
         let svc = self.service_view(expired).await?;
         let mut tx = self.store.begin().await?;
@@ -604,37 +427,18 @@ impl App {
     }
 
     async fn demo_actor(&self, email: &str) -> Result<Actor> {
-        let u = self
-            .store
-            .user_by_email(email)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let u = self.store.user_by_email(email).await?.ok_or(AppError::NotFound)?;
         self.load_actor(u.id, None).await?.ok_or(AppError::NotFound)
     }
 
     /// Generated services for load tests: N services over N/10 providers.
-    async fn seed_scale(
-        &self,
-        from: usize,
-        to: usize,
-        progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<()> {
-        let bodies: Vec<i64> = self
-            .registration_bodies()
-            .await?
-            .iter()
-            .map(|o| o.id)
-            .collect();
+    async fn seed_scale(&self, from: usize, to: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<()> {
+        let bodies: Vec<i64> = self.registration_bodies().await?.iter().map(|o| o.id).collect();
         let now = self.now();
         let providers_needed = to.div_ceil(10).max(1);
         let mut providers: Vec<(i64, String, String)> = Vec::new();
-        let existing: Vec<store::OrgRow> = self
-            .store
-            .orgs(Some("vendor"))
-            .await?
-            .into_iter()
-            .filter(|o| o.name_en.starts_with("Load "))
-            .collect();
+        let existing: Vec<store::OrgRow> =
+            self.store.orgs(Some("vendor")).await?.into_iter().filter(|o| o.name_en.starts_with("Load ")).collect();
         let mut tx = self.store.begin().await?;
         for o in existing {
             providers.push((o.id, o.name.clone(), o.name.clone()));
@@ -644,9 +448,7 @@ impl App {
             let (s, se) = pick(&SUFFIX, i / PREFIX.len());
             let short = format!("{p}{}", i / (PREFIX.len() * SUFFIX.len()) + 1);
             let name = format!("{short}{s}");
-            let id = tx
-                .insert_org("vendor", &name, &format!("Load {pe} {se} {i}"), now)
-                .await?;
+            let id = tx.insert_org("vendor", &name, &format!("Load {pe} {se} {i}"), now).await?;
             providers.push((id, name, short));
         }
         tx.commit().await?;
@@ -663,25 +465,11 @@ impl App {
                 let app = ServiceApplication::parse(&input)
                     .map_err(|e| AppError::Internal(format!("generated data invalid: {e:?}")))?;
                 let listed = now - (k as i64 % 700) * 86_400;
-                let id = tx
-                    .insert_service(
-                        &crate::registry::write_of(*pid, pname, &app)?,
-                        "listed",
-                        listed,
-                    )
+                let id = tx.insert_service(&crate::registry::write_of(*pid, pname, &app)?, "listed", listed).await?;
+                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
+                let year = time::OffsetDateTime::from_unix_timestamp(listed).map(|d| d.year()).unwrap_or(2026);
+                tx.set_registration(id, &ledger_number(cat, seq, year), listed, domain::registry::valid_until(listed))
                     .await?;
-                let seq =
-                    store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
-                let year = time::OffsetDateTime::from_unix_timestamp(listed)
-                    .map(|d| d.year())
-                    .unwrap_or(2026);
-                tx.set_registration(
-                    id,
-                    &ledger_number(cat, seq, year),
-                    listed,
-                    domain::registry::valid_until(listed),
-                )
-                .await?;
                 tx.insert_event(
                     id,
                     listed,

@@ -33,10 +33,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn conflict(ja: impl Into<String>, en: impl Into<String>) -> Self {
-        AppError::Conflict {
-            ja: ja.into(),
-            en: en.into(),
-        }
+        AppError::Conflict { ja: ja.into(), en: en.into() }
     }
     pub fn field(field: &'static str, ja: &str, en: &str) -> Self {
         AppError::Invalid(vec![FieldError::new(field, ja, en)])
@@ -47,10 +44,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(m) => AppError::Conflict {
-                ja: conflict_ja(&m),
-                en: m,
-            },
+            StoreError::Conflict(m) => AppError::Conflict { ja: conflict_ja(&m), en: m },
             StoreError::Unavailable(_) => AppError::Unavailable,
             other => AppError::Internal(other.to_string()),
         }

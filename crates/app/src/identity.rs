@@ -24,11 +24,7 @@ impl App {
         self.load_actor(user_id, None).await
     }
 
-    pub(crate) async fn load_actor(
-        &self,
-        user_id: i64,
-        token_scopes: Option<Vec<Scope>>,
-    ) -> Result<Option<Actor>> {
+    pub(crate) async fn load_actor(&self, user_id: i64, token_scopes: Option<Vec<Scope>>) -> Result<Option<Actor>> {
         let user = match self.store.user(user_id).await {
             Ok(u) => u,
             Err(store::StoreError::NotFound) => return Ok(None),
@@ -62,20 +58,10 @@ impl App {
     }
 
     /// Creates an organisation (system or operator action).
-    pub async fn create_org(
-        &self,
-        actor: &str,
-        kind: OrgKind,
-        name: &str,
-        name_en: &str,
-    ) -> Result<i64> {
+    pub async fn create_org(&self, actor: &str, kind: OrgKind, name: &str, name_en: &str) -> Result<i64> {
         let name = domain::text::clean_text(name);
         if name.is_empty() {
-            return Err(AppError::field(
-                "name",
-                "組織名を入力してください",
-                "Organisation name is required",
-            ));
+            return Err(AppError::field("name", "組織名を入力してください", "Organisation name is required"));
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -100,26 +86,18 @@ impl App {
         check_password_policy(&u.password).map_err(|e| AppError::Invalid(vec![e]))?;
         let name = domain::text::clean_text(&u.display_name);
         if name.is_empty() {
-            return Err(AppError::field(
-                "display_name",
-                "氏名を入力してください",
-                "Name is required",
-            ));
+            return Err(AppError::field("display_name", "氏名を入力してください", "Name is required"));
         }
         if let Some((org, _)) = u.org {
             self.store.org(org).await.map_err(|e| match e {
-                store::StoreError::NotFound => {
-                    AppError::field("org", "組織が見つかりません", "No such organisation")
-                }
+                store::StoreError::NotFound => AppError::field("org", "組織が見つかりません", "No such organisation"),
                 e => e.into(),
             })?;
         }
         let hash = hash_password(u.password).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let id = tx
-            .insert_user(email.as_str(), &name, &hash, u.is_operator, now)
-            .await?;
+        let id = tx.insert_user(email.as_str(), &name, &hash, u.is_operator, now).await?;
         if let Some((org, role)) = u.org {
             tx.insert_membership(id, org, role.code()).await?;
         }
@@ -132,9 +110,7 @@ impl App {
                     "email={} operator={} org={}",
                     email.as_str(),
                     u.is_operator,
-                    u.org
-                        .map(|(o, r)| format!("{o}:{}", r.code()))
-                        .unwrap_or_default()
+                    u.org.map(|(o, r)| format!("{o}:{}", r.code())).unwrap_or_default()
                 ),
             },
             now,

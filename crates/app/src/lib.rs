@@ -17,8 +17,7 @@ pub use authz::{Actor, Membership, Op, Scope};
 pub use error::AppError;
 pub use store;
 pub use store::{
-    Backend, EventRow, EvidenceRow, NotificationRow, OrgRow, Store, StoreConfig, StoreError,
-    SurveillanceRow, TokenRow,
+    Backend, EventRow, EvidenceRow, NotificationRow, OrgRow, Store, StoreConfig, StoreError, SurveillanceRow, TokenRow,
 };
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -37,12 +36,7 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self {
-            max_upload_bytes: 20 * 1024 * 1024,
-            session_ttl: 8 * 3600,
-            login_max_failures: 5,
-            login_window: 15 * 60,
-        }
+        Self { max_upload_bytes: 20 * 1024 * 1024, session_ttl: 8 * 3600, login_max_failures: 5, login_window: 15 * 60 }
     }
 }
 
@@ -85,9 +79,7 @@ impl App {
     }
 
     /// Verifies the whole audit chain; returns how many entries were checked.
-    pub async fn audit_verify(
-        &self,
-    ) -> Result<std::result::Result<u64, domain::audit::ChainBreak>> {
+    pub async fn audit_verify(&self) -> Result<std::result::Result<u64, domain::audit::ChainBreak>> {
         let head = self.store.audit_head().await?;
         let mut v = domain::audit::ChainVerifier::default();
         let mut after = 0;
@@ -107,23 +99,14 @@ impl App {
 
 /// Date of a timestamp as `YYYY-MM-DD` in Japan time (JST, UTC+9), as shown to users.
 pub fn jst_date(ts: i64) -> String {
-    let d = time::OffsetDateTime::from_unix_timestamp(ts + 9 * 3600)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let d = time::OffsetDateTime::from_unix_timestamp(ts + 9 * 3600).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
 /// Date and time in JST, `YYYY-MM-DD HH:MM`.
 pub fn jst_datetime(ts: i64) -> String {
-    let d = time::OffsetDateTime::from_unix_timestamp(ts + 9 * 3600)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        d.year(),
-        d.month() as u8,
-        d.day(),
-        d.hour(),
-        d.minute()
-    )
+    let d = time::OffsetDateTime::from_unix_timestamp(ts + 9 * 3600).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{:04}-{:02}-{:02} {:02}:{:02}", d.year(), d.month() as u8, d.day(), d.hour(), d.minute())
 }
 
 /// RFC 3339 in UTC (Atom, JSON).
@@ -135,7 +118,5 @@ pub fn rfc3339(ts: i64) -> String {
 }
 
 pub(crate) fn today(ts: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(ts + 9 * 3600)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .date()
+    time::OffsetDateTime::from_unix_timestamp(ts + 9 * 3600).unwrap_or(time::OffsetDateTime::UNIX_EPOCH).date()
 }

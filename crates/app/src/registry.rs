@@ -3,8 +3,8 @@
 
 use domain::audit::AuditRecord;
 use domain::registry::{
-    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceStatus,
-    Transition, checklist, due_reminder, ledger_number, next_status, valid_until,
+    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceStatus, Transition, checklist,
+    due_reminder, ledger_number, next_status, valid_until,
 };
 use domain::{OrgKind, search};
 use sha2::{Digest, Sha256};
@@ -42,14 +42,11 @@ impl ServiceView {
         let app: ServiceApplication = serde_json::from_str(&r.application_json)
             .map_err(|e| AppError::Internal(format!("service {}: {e}", r.id)))?;
         let pending_change = match r.pending_change.as_deref() {
-            Some(j) => Some(
-                serde_json::from_str(j)
-                    .map_err(|e| AppError::Internal(format!("service {}: {e}", r.id)))?,
-            ),
+            Some(j) => Some(serde_json::from_str(j).map_err(|e| AppError::Internal(format!("service {}: {e}", r.id)))?),
             None => None,
         };
-        let status = ServiceStatus::parse(&r.status)
-            .ok_or_else(|| AppError::Internal(format!("bad status {}", r.status)))?;
+        let status =
+            ServiceStatus::parse(&r.status).ok_or_else(|| AppError::Internal(format!("bad status {}", r.status)))?;
         Ok(ServiceView {
             id: r.id,
             provider_org_id: r.provider_org_id,
@@ -71,10 +68,7 @@ impl ServiceView {
     }
 
     pub fn target(&self) -> Target {
-        Target {
-            provider_org_id: self.provider_org_id,
-            body_org_id: self.body_org_id,
-        }
+        Target { provider_org_id: self.provider_org_id, body_org_id: self.body_org_id }
     }
 }
 
@@ -106,11 +100,7 @@ pub struct ServiceDetail {
 /// Outcome of a surveillance (サーベイランス).
 pub const SURVEILLANCE_OUTCOMES: [(&str, &str, &str); 2] = [
     ("conforming", "適合", "Conforming"),
-    (
-        "nonconforming",
-        "不適合（是正要求）",
-        "Nonconforming (corrective action required)",
-    ),
+    ("nonconforming", "不適合（是正要求）", "Nonconforming (corrective action required)"),
 ];
 
 /// The number of services the expiry sweep touched.
@@ -128,11 +118,7 @@ fn parse_application(input: &ApplicationInput) -> Result<ServiceApplication> {
     })
 }
 
-pub(crate) fn write_of(
-    provider: i64,
-    provider_name: &str,
-    app: &ServiceApplication,
-) -> Result<ServiceWrite> {
+pub(crate) fn write_of(provider: i64, provider_name: &str, app: &ServiceApplication) -> Result<ServiceWrite> {
     Ok(ServiceWrite {
         provider_org_id: provider,
         body_org_id: app.registration_body.0,
@@ -140,8 +126,7 @@ pub(crate) fn write_of(
         name_key: search::normalize(&app.name),
         category: app.category.code().into(),
         subcategory: app.subcategory.map(|s| s.code().to_string()),
-        application_json: serde_json::to_string(app)
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+        application_json: serde_json::to_string(app).map_err(|e| AppError::Internal(e.to_string()))?,
         search_text: app.search_text(provider_name),
         regions: app.regions.join(","),
         industries: app.industries.join(","),
@@ -155,10 +140,7 @@ pub fn sniff_evidence(data: &[u8]) -> Option<&'static str> {
         (b"\x89PNG\r\n\x1a\n", "image/png"),
         (b"\xff\xd8\xff", "image/jpeg"),
         (b"PK\x03\x04", "application/zip"),
-        (
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-            "application/x-ole-storage",
-        ),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
     ];
     if let Some((_, t)) = SIGS.iter().find(|(sig, _)| data.starts_with(sig)) {
         return Some(t);
@@ -187,51 +169,23 @@ impl App {
     }
 
     /// A provider applies for one service (a draft, to be submitted).
-    pub async fn apply(
-        &self,
-        actor: &Actor,
-        provider_org_id: i64,
-        input: &ApplicationInput,
-    ) -> Result<i64> {
+    pub async fn apply(&self, actor: &Actor, provider_org_id: i64, input: &ApplicationInput) -> Result<i64> {
         let app = parse_application(input)?;
-        authorize(
-            Some(actor),
-            Op::Apply,
-            Target {
-                provider_org_id,
-                body_org_id: app.registration_body.0,
-            },
-        )?;
+        authorize(Some(actor), Op::Apply, Target { provider_org_id, body_org_id: app.registration_body.0 })?;
         self.check_body(&app).await?;
         let provider = self.store.org(provider_org_id).await?;
         let w = write_of(provider_org_id, &provider.name, &app)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let id = tx
-            .insert_service(&w, ServiceStatus::Draft.code(), now)
+        let id = tx.insert_service(&w, ServiceStatus::Draft.code(), now).await?;
+        tx.insert_event(id, now, Some(actor.user_id), &actor.name, "create", None, ServiceStatus::Draft.code(), "")
             .await?;
-        tx.insert_event(
-            id,
-            now,
-            Some(actor.user_id),
-            &actor.name,
-            "create",
-            None,
-            ServiceStatus::Draft.code(),
-            "",
-        )
-        .await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),
                 action: "registry.apply".into(),
                 subject: format!("service#{id}"),
-                summary: format!(
-                    "name={} category={} body={}",
-                    app.name,
-                    app.category.code(),
-                    app.registration_body
-                ),
+                summary: format!("name={} category={} body={}", app.name, app.category.code(), app.registration_body),
             },
             now,
         )
@@ -241,12 +195,7 @@ impl App {
     }
 
     /// Edits a draft or returned application.
-    pub async fn update_application(
-        &self,
-        actor: &Actor,
-        id: i64,
-        input: &ApplicationInput,
-    ) -> Result<()> {
+    pub async fn update_application(&self, actor: &Actor, id: i64, input: &ApplicationInput) -> Result<()> {
         let svc = self.service_view(id).await?;
         authorize(Some(actor), Op::EditApplication, svc.target())?;
         if !matches!(svc.status, ServiceStatus::Draft | ServiceStatus::Returned) {
@@ -260,8 +209,7 @@ impl App {
         let w = write_of(svc.provider_org_id, &svc.provider_name, &app)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        tx.update_service_application(id, svc.version, &w, now)
-            .await?;
+        tx.update_service_application(id, svc.version, &w, now).await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),
@@ -288,18 +236,10 @@ impl App {
     ) -> Result<ServiceStatus> {
         let comment = domain::text::clean_text(comment);
         if t.needs_reason() && comment.is_empty() {
-            return Err(AppError::field(
-                "comment",
-                "理由を入力してください",
-                "Give a reason",
-            ));
+            return Err(AppError::field("comment", "理由を入力してください", "Give a reason"));
         }
         if comment.chars().count() > 4000 {
-            return Err(AppError::field(
-                "comment",
-                "4000文字以内で入力してください",
-                "At most 4000 characters",
-            ));
+            return Err(AppError::field("comment", "4000文字以内で入力してください", "At most 4000 characters"));
         }
         let to = next_status(svc.status, t)?;
         tx.set_status(svc.id, svc.version, to.code(), now).await?;
@@ -307,17 +247,8 @@ impl App {
             Some(a) => (Some(a.user_id), a.name.clone(), a.audit_name()),
             None => (None, "システム / System".to_string(), "system".to_string()),
         };
-        tx.insert_event(
-            svc.id,
-            now,
-            actor_id,
-            &actor_name,
-            t.code(),
-            Some(svc.status.code()),
-            to.code(),
-            &comment,
-        )
-        .await?;
+        tx.insert_event(svc.id, now, actor_id, &actor_name, t.code(), Some(svc.status.code()), to.code(), &comment)
+            .await?;
         tx.audit(
             &AuditRecord {
                 actor: audit_actor,
@@ -336,10 +267,8 @@ impl App {
         } else {
             svc.provider_org_id
         };
-        tx.notify(notify_org, t.code(), &ja, &en, &link, now)
-            .await?;
-        let payload =
-            serde_json::json!({"org_id": notify_org, "subject": ja, "link": link}).to_string();
+        tx.notify(notify_org, t.code(), &ja, &en, &link, now).await?;
+        let payload = serde_json::json!({"org_id": notify_org, "subject": ja, "link": link}).to_string();
         tx.outbox("email", &payload, now).await?;
         store::Store::next_counter(tx, LIST_VERSION).await?;
         Ok(to)
@@ -357,9 +286,7 @@ impl App {
         authorize(Some(actor), op, svc.target())?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let to = self
-            .transition_in(&mut tx, Some(actor), &svc, t, comment, now)
-            .await?;
+        let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
         tx.commit().await?;
         self.search.invalidate();
         Ok(to)
@@ -367,47 +294,24 @@ impl App {
 
     /// The provider submits a draft or returned application for review.
     pub async fn submit(&self, actor: &Actor, id: i64) -> Result<ServiceStatus> {
-        self.simple_transition(actor, id, Op::Submit, Transition::Submit, "")
-            .await
+        self.simple_transition(actor, id, Op::Submit, Transition::Submit, "").await
     }
 
     /// The provider (admin) withdraws its own application or registration.
-    pub async fn withdraw_own(
-        &self,
-        actor: &Actor,
-        id: i64,
-        reason: &str,
-    ) -> Result<ServiceStatus> {
-        self.simple_transition(actor, id, Op::WithdrawOwn, Transition::Withdraw, reason)
-            .await
+    pub async fn withdraw_own(&self, actor: &Actor, id: i64, reason: &str) -> Result<ServiceStatus> {
+        self.simple_transition(actor, id, Op::WithdrawOwn, Transition::Withdraw, reason).await
     }
 
     /// Program office: suspend, reinstate, or revoke (withdraw) a registration.
-    pub async fn operate(
-        &self,
-        actor: &Actor,
-        id: i64,
-        t: Transition,
-        reason: &str,
-    ) -> Result<ServiceStatus> {
-        if !matches!(
-            t,
-            Transition::Suspend | Transition::Reinstate | Transition::Withdraw
-        ) {
+    pub async fn operate(&self, actor: &Actor, id: i64, t: Transition, reason: &str) -> Result<ServiceStatus> {
+        if !matches!(t, Transition::Suspend | Transition::Reinstate | Transition::Withdraw) {
             return Err(AppError::Forbidden);
         }
-        self.simple_transition(actor, id, Op::Operate, t, reason)
-            .await
+        self.simple_transition(actor, id, Op::Operate, t, reason).await
     }
 
     /// Registration body decision: return with comments, approve, reject, or decide a change.
-    pub async fn decide(
-        &self,
-        actor: &Actor,
-        id: i64,
-        t: Transition,
-        comment: &str,
-    ) -> Result<ServiceStatus> {
+    pub async fn decide(&self, actor: &Actor, id: i64, t: Transition, comment: &str) -> Result<ServiceStatus> {
         if !matches!(
             t,
             Transition::Return
@@ -422,44 +326,29 @@ impl App {
         authorize(Some(actor), Op::Review, svc.target())?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let to = self
-            .transition_in(&mut tx, Some(actor), &svc, t, comment, now)
-            .await?;
+        let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
         match t {
             Transition::Approve => {
-                let year = time::OffsetDateTime::from_unix_timestamp(now)
-                    .map(|d| d.year())
-                    .unwrap_or(2026);
-                let seq = store::Store::next_counter(
-                    &mut tx,
-                    &format!("ledger:{}", svc.app.category.code()),
-                )
-                .await?;
+                let year = time::OffsetDateTime::from_unix_timestamp(now).map(|d| d.year()).unwrap_or(2026);
+                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", svc.app.category.code())).await?;
                 let ledger = ledger_number(svc.app.category, seq, year);
-                tx.set_registration(id, &ledger, now, valid_until(now))
-                    .await?;
+                tx.set_registration(id, &ledger, now, valid_until(now)).await?;
                 tx.audit(
                     &AuditRecord {
                         actor: actor.audit_name(),
                         action: "registry.ledger".into(),
                         subject: format!("service#{id}"),
-                        summary: format!(
-                            "ledger={ledger} valid_until={}",
-                            crate::jst_date(valid_until(now))
-                        ),
+                        summary: format!("ledger={ledger} valid_until={}", crate::jst_date(valid_until(now))),
                     },
                     now,
                 )
                 .await?;
             }
             Transition::ApproveChange => {
-                let pending = svc
-                    .pending_change
-                    .as_ref()
-                    .ok_or_else(|| AppError::Internal("change without content".into()))?;
+                let pending =
+                    svc.pending_change.as_ref().ok_or_else(|| AppError::Internal("change without content".into()))?;
                 let w = write_of(svc.provider_org_id, &svc.provider_name, pending)?;
-                tx.update_service_application(id, svc.version + 1, &w, now)
-                    .await?;
+                tx.update_service_application(id, svc.version + 1, &w, now).await?;
                 tx.set_pending_change(id, None).await?;
             }
             Transition::RejectChange => tx.set_pending_change(id, None).await?,
@@ -472,12 +361,7 @@ impl App {
 
     /// The provider asks to change a listed service; the change is re-reviewed and the
     /// listing stays as it was until it is approved.
-    pub async fn request_change(
-        &self,
-        actor: &Actor,
-        id: i64,
-        input: &ApplicationInput,
-    ) -> Result<ServiceStatus> {
+    pub async fn request_change(&self, actor: &Actor, id: i64, input: &ApplicationInput) -> Result<ServiceStatus> {
         let svc = self.service_view(id).await?;
         authorize(Some(actor), Op::RequestChange, svc.target())?;
         let app = parse_application(input)?;
@@ -505,14 +389,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let to = self
-            .transition_in(
-                &mut tx,
-                Some(actor),
-                &svc,
-                Transition::RequestChange,
-                &diff_summary(&svc.app, &app),
-                now,
-            )
+            .transition_in(&mut tx, Some(actor), &svc, Transition::RequestChange, &diff_summary(&svc.app, &app), now)
             .await?;
         tx.set_pending_change(id, Some(&json)).await?;
         tx.commit().await?;
@@ -521,55 +398,27 @@ impl App {
     }
 
     /// Attaches an evidence file (content-addressed; size-limited; type sniffed).
-    pub async fn upload_evidence(
-        &self,
-        actor: &Actor,
-        id: i64,
-        filename: &str,
-        data: &[u8],
-    ) -> Result<i64> {
+    pub async fn upload_evidence(&self, actor: &Actor, id: i64, filename: &str, data: &[u8]) -> Result<i64> {
         let svc = self.service_view(id).await?;
         authorize(Some(actor), Op::UploadEvidence, svc.target())?;
         if data.len() > self.config.max_upload_bytes {
-            return Err(AppError::TooLarge {
-                limit: self.config.max_upload_bytes,
-            });
+            return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
         }
-        if matches!(
-            svc.status,
-            ServiceStatus::Rejected | ServiceStatus::Withdrawn | ServiceStatus::Expired
-        ) {
+        if matches!(svc.status, ServiceStatus::Rejected | ServiceStatus::Withdrawn | ServiceStatus::Expired) {
             return Err(AppError::conflict(
                 "この状態のサービスには資料を追加できません",
                 "Evidence cannot be added to a service in this state",
             ));
         }
         let content_type = sniff_evidence(data).ok_or(AppError::UnsupportedMedia)?;
-        let filename: String = domain::text::clean_text(filename)
-            .chars()
-            .filter(|c| !matches!(c, '/' | '\\'))
-            .take(200)
-            .collect();
-        let filename = if filename.is_empty() {
-            "evidence".to_string()
-        } else {
-            filename
-        };
+        let filename: String =
+            domain::text::clean_text(filename).chars().filter(|c| !matches!(c, '/' | '\\')).take(200).collect();
+        let filename = if filename.is_empty() { "evidence".to_string() } else { filename };
         let sha = hex::encode(Sha256::digest(data));
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.put_blob(&sha, data).await?;
-        let eid = tx
-            .insert_evidence(
-                id,
-                &filename,
-                content_type,
-                data.len() as i64,
-                &sha,
-                now,
-                actor.user_id,
-            )
-            .await?;
+        let eid = tx.insert_evidence(id, &filename, content_type, data.len() as i64, &sha, now, actor.user_id).await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),
@@ -601,13 +450,7 @@ impl App {
     }
 
     /// Program office: gives notice of surveillance for a listed service.
-    pub async fn start_surveillance(
-        &self,
-        actor: &Actor,
-        id: i64,
-        period: &str,
-        notice: &str,
-    ) -> Result<i64> {
+    pub async fn start_surveillance(&self, actor: &Actor, id: i64, period: &str, notice: &str) -> Result<i64> {
         let svc = self.service_view(id).await?;
         authorize(Some(actor), Op::Operate, svc.target())?;
         if !svc.status.is_registered() && svc.status != ServiceStatus::Suspended {
@@ -627,11 +470,7 @@ impl App {
             ));
         }
         if notice.is_empty() || notice.chars().count() > 4000 {
-            errs.push(domain::FieldError::new(
-                "notice",
-                "通知内容を入力してください",
-                "Give the notice text",
-            ));
+            errs.push(domain::FieldError::new("notice", "通知内容を入力してください", "Give the notice text"));
         }
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
@@ -660,26 +499,10 @@ impl App {
             now,
         )
         .await?;
-        let ja = format!(
-            "「{}」サーベイランス実施のお知らせ（{period}）",
-            svc.app.name
-        );
+        let ja = format!("「{}」サーベイランス実施のお知らせ（{period}）", svc.app.name);
         let en = format!("Surveillance notice for \"{}\" ({period})", svc.app.name);
-        tx.notify(
-            svc.provider_org_id,
-            "surveillance",
-            &ja,
-            &en,
-            &format!("/services/{id}"),
-            now,
-        )
-        .await?;
-        tx.outbox(
-            "email",
-            &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(),
-            now,
-        )
-        .await?;
+        tx.notify(svc.provider_org_id, "surveillance", &ja, &en, &format!("/services/{id}"), now).await?;
+        tx.outbox("email", &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(), now).await?;
         tx.commit().await?;
         Ok(sid)
     }
@@ -693,11 +516,7 @@ impl App {
         note: &str,
     ) -> Result<()> {
         if !SURVEILLANCE_OUTCOMES.iter().any(|(c, _, _)| *c == outcome) {
-            return Err(AppError::field(
-                "outcome",
-                "結果を選択してください",
-                "Choose an outcome",
-            ));
+            return Err(AppError::field("outcome", "結果を選択してください", "Choose an outcome"));
         }
         let note = domain::text::clean_text(note);
         let now = self.now();
@@ -705,15 +524,12 @@ impl App {
         let s = tx.surveillance(surveillance_id).await?;
         let svc = ServiceView::from_row(tx.service(s.service_id).await?)?;
         authorize(Some(actor), Op::Operate, svc.target())?;
-        tx.complete_surveillance(surveillance_id, outcome, &note, now)
-            .await
-            .map_err(|e| match e {
-                store::StoreError::Conflict(_) => AppError::conflict(
-                    "このサーベイランスは記録済みです",
-                    "This surveillance already has an outcome",
-                ),
-                e => e.into(),
-            })?;
+        tx.complete_surveillance(surveillance_id, outcome, &note, now).await.map_err(|e| match e {
+            store::StoreError::Conflict(_) => {
+                AppError::conflict("このサーベイランスは記録済みです", "This surveillance already has an outcome")
+            }
+            e => e.into(),
+        })?;
         tx.insert_event(
             svc.id,
             now,
@@ -750,10 +566,7 @@ impl App {
             let Some(vu) = svc.valid_until else { continue };
             let mut tx = self.store.begin().await?;
             if vu <= now {
-                match self
-                    .transition_in(&mut tx, None, &svc, Transition::Expire, "", now)
-                    .await
-                {
+                match self.transition_in(&mut tx, None, &svc, Transition::Expire, "", now).await {
                     Ok(_) => report.expired += 1,
                     Err(AppError::Conflict { .. }) => continue,
                     Err(e) => return Err(e),
@@ -763,11 +576,7 @@ impl App {
                 let Some(days) = due_reminder(vu, now, &sent) else {
                     continue;
                 };
-                let after = if sent_s.is_empty() {
-                    days.to_string()
-                } else {
-                    format!("{sent_s},{days}")
-                };
+                let after = if sent_s.is_empty() { days.to_string() } else { format!("{sent_s},{days}") };
                 if !tx.mark_reminder(svc.id, &sent_s, &after).await? {
                     continue;
                 }
@@ -790,12 +599,8 @@ impl App {
                     now,
                 )
                 .await?;
-                tx.outbox(
-                    "email",
-                    &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(),
-                    now,
-                )
-                .await?;
+                tx.outbox("email", &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(), now)
+                    .await?;
                 tx.audit(
                     &AuditRecord {
                         actor: "system".into(),
@@ -806,11 +611,7 @@ impl App {
                     now,
                 )
                 .await?;
-                if days == 90 {
-                    report.reminders_90 += 1
-                } else {
-                    report.reminders_30 += 1
-                }
+                if days == 90 { report.reminders_90 += 1 } else { report.reminders_30 += 1 }
             }
             tx.commit().await?;
         }
@@ -833,16 +634,11 @@ impl App {
         let s = svc.status;
         let can = Permissions {
             view_private,
-            edit: ok(Op::EditApplication)
-                && matches!(s, ServiceStatus::Draft | ServiceStatus::Returned),
+            edit: ok(Op::EditApplication) && matches!(s, ServiceStatus::Draft | ServiceStatus::Returned),
             submit: ok(Op::Submit) && next_status(s, Transition::Submit).is_ok(),
             upload: ok(Op::UploadEvidence)
-                && !matches!(
-                    s,
-                    ServiceStatus::Rejected | ServiceStatus::Withdrawn | ServiceStatus::Expired
-                ),
-            request_change: ok(Op::RequestChange)
-                && next_status(s, Transition::RequestChange).is_ok(),
+                && !matches!(s, ServiceStatus::Rejected | ServiceStatus::Withdrawn | ServiceStatus::Expired),
+            request_change: ok(Op::RequestChange) && next_status(s, Transition::RequestChange).is_ok(),
             withdraw_own: ok(Op::WithdrawOwn) && next_status(s, Transition::Withdraw).is_ok(),
             review: ok(Op::Review) && s == ServiceStatus::Submitted,
             review_change: ok(Op::Review) && s == ServiceStatus::ChangeRequested,
@@ -850,22 +646,12 @@ impl App {
         };
         let events = self.store.events(id).await?;
         let (evidence, surveillances) = if view_private {
-            (
-                self.store.evidence_of(id).await?,
-                self.store.surveillances_of(id).await?,
-            )
+            (self.store.evidence_of(id).await?, self.store.surveillances_of(id).await?)
         } else {
             (Vec::new(), Vec::new())
         };
         let checklist = checklist(&svc.app, crate::today(self.now()), evidence.len());
-        Ok(ServiceDetail {
-            service: svc,
-            events,
-            evidence,
-            surveillances,
-            checklist,
-            can,
-        })
+        Ok(ServiceDetail { service: svc, events, evidence, surveillances, checklist, can })
     }
 
     /// The services of the actor's provider organisations.
@@ -883,11 +669,7 @@ impl App {
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
         let mut out = Vec::new();
         for m in actor.body_orgs() {
-            for r in self
-                .store
-                .services_in(&["submitted", "change_requested"], Some(m.org_id), 500)
-                .await?
-            {
+            for r in self.store.services_in(&["submitted", "change_requested"], Some(m.org_id), 500).await? {
                 out.push(ServiceView::from_row(r)?);
             }
         }
@@ -924,21 +706,12 @@ impl App {
             .map(ServiceView::from_row)
             .collect::<Result<Vec<_>>>()?;
         let notifications_pending = self.store.outbox_pending().await?;
-        Ok(OperatorOverview {
-            counts,
-            open,
-            expiring,
-            registered,
-            outbox_pending: notifications_pending,
-        })
+        Ok(OperatorOverview { counts, open, expiring, registered, outbox_pending: notifications_pending })
     }
 
     /// Registration bodies (for the application form).
     pub async fn registration_bodies(&self) -> Result<Vec<store::OrgRow>> {
-        Ok(self
-            .store
-            .orgs(Some(OrgKind::RegistrationBody.code()))
-            .await?)
+        Ok(self.store.orgs(Some(OrgKind::RegistrationBody.code())).await?)
     }
 }
 
@@ -975,9 +748,5 @@ fn diff_summary(a: &ServiceApplication, b: &ServiceApplication) -> String {
         price_max,
         registration_body
     );
-    if fields.is_empty() {
-        "no changes".into()
-    } else {
-        format!("changed: {}", fields.join(", "))
-    }
+    if fields.is_empty() { "no changes".into() } else { format!("changed: {}", fields.join(", ")) }
 }

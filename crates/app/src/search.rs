@@ -38,20 +38,10 @@ pub struct ListItem {
 
 impl ListItem {
     pub fn region_codes(&self) -> Vec<&'static str> {
-        REGIONS
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.regions & (1 << i) != 0)
-            .map(|(_, r)| r.0)
-            .collect()
+        REGIONS.iter().enumerate().filter(|(i, _)| self.regions & (1 << i) != 0).map(|(_, r)| r.0).collect()
     }
     pub fn industry_codes(&self) -> Vec<&'static str> {
-        INDUSTRIES
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.industries & (1 << i) != 0)
-            .map(|(_, r)| r.0)
-            .collect()
+        INDUSTRIES.iter().enumerate().filter(|(i, _)| self.industries & (1 << i) != 0).map(|(_, r)| r.0).collect()
     }
 }
 
@@ -71,9 +61,7 @@ impl StatusFilter {
         match s {
             "" | "registered" => Some(StatusFilter::Registered),
             "all" => Some(StatusFilter::All),
-            s => ServiceStatus::parse(s)
-                .filter(|s| s.is_public())
-                .map(StatusFilter::One),
+            s => ServiceStatus::parse(s).filter(|s| s.is_public()).map(StatusFilter::One),
         }
     }
     pub fn code(self) -> &'static str {
@@ -104,14 +92,7 @@ pub enum Sort {
 impl Sort {
     pub const ALL: [Sort; 4] = [Sort::Ledger, Sort::Name, Sort::Newest, Sort::Expiry];
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|x| x.code() == s)
-            .or(if s.is_empty() {
-                Some(Sort::Ledger)
-            } else {
-                None
-            })
+        Self::ALL.into_iter().find(|x| x.code() == s).or(if s.is_empty() { Some(Sort::Ledger) } else { None })
     }
     pub fn code(self) -> &'static str {
         match self {
@@ -188,10 +169,7 @@ impl Snapshot {
         let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
         let mut keys = Vec::new();
         for r in rows {
-            let (Some(category), Some(status)) = (
-                Category::parse(&r.category),
-                ServiceStatus::parse(&r.status),
-            ) else {
+            let (Some(category), Some(status)) = (Category::parse(&r.category), ServiceStatus::parse(&r.status)) else {
                 continue;
             };
             let idx = items.len() as u32;
@@ -241,13 +219,7 @@ impl Snapshot {
             sorted(&|a, b| b.listed_at.cmp(&a.listed_at).then(b.id.cmp(&a.id))),
             sorted(&|a, b| a.valid_until.cmp(&b.valid_until).then(a.id.cmp(&b.id))),
         ];
-        Snapshot {
-            version,
-            items,
-            texts,
-            postings,
-            orders,
-        }
+        Snapshot { version, items, texts, postings, orders }
     }
 
     pub fn len(&self) -> usize {
@@ -331,10 +303,7 @@ impl Snapshot {
             {
                 continue;
             }
-            counts[Category::ALL
-                .iter()
-                .position(|c| *c == it.category)
-                .unwrap_or(0)] += 1;
+            counts[Category::ALL.iter().position(|c| *c == it.category).unwrap_or(0)] += 1;
             if q.category.is_some_and(|c| c != it.category) {
                 continue;
             }
@@ -354,10 +323,7 @@ impl Snapshot {
 }
 
 fn mask(codes: &str, list: domain::registry::CodeList) -> u32 {
-    codes
-        .split(',')
-        .filter_map(|c| list.iter().position(|(code, _, _)| *code == c))
-        .fold(0u32, |m, i| m | (1 << i))
+    codes.split(',').filter_map(|c| list.iter().position(|(code, _, _)| *code == c)).fold(0u32, |m, i| m | (1 << i))
 }
 
 /// The shared, refreshable index.
@@ -387,8 +353,7 @@ impl App {
         let idx = &self.search;
         let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000;
         let built = idx.built.load(Ordering::Acquire);
-        let due = idx.dirty.load(Ordering::Acquire)
-            || now_ms - idx.checked_ms.load(Ordering::Relaxed) > 1000;
+        let due = idx.dirty.load(Ordering::Acquire) || now_ms - idx.checked_ms.load(Ordering::Relaxed) > 1000;
         if built && !due {
             return Ok(idx.current());
         }
@@ -475,36 +440,18 @@ mod tests {
         let s = Snapshot::build(
             1,
             vec![
-                row(
-                    1,
-                    "Webアプリケーション脆弱性診断",
-                    "vulnerability_assessment",
-                    "listed",
-                ),
+                row(1, "Webアプリケーション脆弱性診断", "vulnerability_assessment", "listed"),
                 row(2, "情報セキュリティ監査（助言型）", "audit", "listed"),
-                row(
-                    3,
-                    "プラットフォーム診断 Platform Check",
-                    "vulnerability_assessment",
-                    "withdrawn",
-                ),
+                row(3, "プラットフォーム診断 Platform Check", "vulnerability_assessment", "withdrawn"),
                 row(4, "性診断テスト", "audit", "listed"),
             ],
         );
         let q = |text: &str| {
-            s.query(
-                &ListQuery {
-                    q: text.into(),
-                    per_page: 10,
-                    status: StatusFilter::All,
-                    ..Default::default()
-                },
-                false,
-            )
-            .items
-            .iter()
-            .map(|i| i.id)
-            .collect::<Vec<_>>()
+            s.query(&ListQuery { q: text.into(), per_page: 10, status: StatusFilter::All, ..Default::default() }, false)
+                .items
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>()
         };
         assert_eq!(q("脆弱性"), vec![1]);
         assert_eq!(q("診断"), vec![1, 3, 4]);
@@ -516,37 +463,18 @@ mod tests {
         assert_eq!(q("弱性診断"), vec![1]);
         assert_eq!(q("存在しない語"), Vec::<i64>::new());
         assert_eq!(q("架け橋 監査"), vec![2]);
-        let r = s.query(
-            &ListQuery {
-                per_page: 10,
-                ..Default::default()
-            },
-            false,
-        );
+        let r = s.query(&ListQuery { per_page: 10, ..Default::default() }, false);
         assert_eq!(r.total, 3, "withdrawn is not a current registration");
         assert_eq!(r.category_counts[0], (Category::Audit, 2));
     }
 
     #[test]
     fn pagination_and_sorting() {
-        let rows = (1..=25)
-            .map(|i| row(i, &format!("サービス{i:02}"), "audit", "listed"))
-            .collect();
+        let rows = (1..=25).map(|i| row(i, &format!("サービス{i:02}"), "audit", "listed")).collect();
         let s = Snapshot::build(1, rows);
-        let r = s.query(
-            &ListQuery {
-                page: 3,
-                per_page: 10,
-                sort: Sort::Newest,
-                ..Default::default()
-            },
-            false,
-        );
+        let r = s.query(&ListQuery { page: 3, per_page: 10, sort: Sort::Newest, ..Default::default() }, false);
         assert_eq!(r.total, 25);
         assert_eq!(r.pages(), 3);
-        assert_eq!(
-            r.items.iter().map(|i| i.id).collect::<Vec<_>>(),
-            vec![5, 4, 3, 2, 1]
-        );
+        assert_eq!(r.items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![5, 4, 3, 2, 1]);
     }
 }

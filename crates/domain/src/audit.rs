@@ -64,10 +64,7 @@ pub enum ChainBreak {
 impl std::fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainBreak::Altered { seq } => write!(
-                f,
-                "entry {seq} was altered (its hash does not match its contents)"
-            ),
+            ChainBreak::Altered { seq } => write!(f, "entry {seq} was altered (its hash does not match its contents)"),
             ChainBreak::Unlinked { seq } => {
                 write!(f, "entry {seq} does not link to the entry before it")
             }
@@ -75,10 +72,7 @@ impl std::fmt::Display for ChainBreak {
                 write!(f, "entries between {after} and {next} were deleted")
             }
             ChainBreak::Truncated { head_seq, last_seq } => {
-                write!(
-                    f,
-                    "entries after {last_seq} were deleted (the chain head says {head_seq})"
-                )
+                write!(f, "entries after {last_seq} were deleted (the chain head says {head_seq})")
             }
         }
     }
@@ -93,31 +87,16 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            prev_hash: GENESIS.to_string(),
-            prev_seq: 0,
-            checked: 0,
-        }
+        Self { prev_hash: GENESIS.to_string(), prev_seq: 0, checked: 0 }
     }
 }
 
 impl ChainVerifier {
     pub fn check(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.prev_seq + 1 {
-            return Err(ChainBreak::Gap {
-                after: self.prev_seq,
-                next: e.seq,
-            });
+            return Err(ChainBreak::Gap { after: self.prev_seq, next: e.seq });
         }
-        let expect = entry_hash(
-            e.seq,
-            e.at,
-            &e.prev_hash,
-            &e.actor,
-            &e.action,
-            &e.subject,
-            &e.summary,
-        );
+        let expect = entry_hash(e.seq, e.at, &e.prev_hash, &e.actor, &e.action, &e.subject, &e.summary);
         if expect != e.hash {
             return Err(ChainBreak::Altered { seq: e.seq });
         }
@@ -133,10 +112,7 @@ impl ChainVerifier {
     /// Checks the stored head (last seq and hash) against what was read.
     pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<(), ChainBreak> {
         if head_seq != self.prev_seq || (head_seq > 0 && head_hash != self.prev_hash) {
-            return Err(ChainBreak::Truncated {
-                head_seq,
-                last_seq: self.prev_seq,
-            });
+            return Err(ChainBreak::Truncated { head_seq, last_seq: self.prev_seq });
         }
         Ok(())
     }
@@ -184,9 +160,6 @@ mod tests {
         let mut c = chain(5);
         c.remove(1);
         let mut v = ChainVerifier::default();
-        assert_eq!(
-            c.iter().find_map(|e| v.check(e).err()),
-            Some(ChainBreak::Gap { after: 1, next: 3 })
-        );
+        assert_eq!(c.iter().find_map(|e| v.check(e).err()), Some(ChainBreak::Gap { after: 1, next: 3 }));
     }
 }

@@ -24,10 +24,6 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, ja: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            field,
-            ja: ja.into(),
-            en: en.into(),
-        }
+        Self { field, ja: ja.into(), en: en.into() }
     }
 }

@@ -32,11 +32,9 @@ impl Settings {
     pub fn load(db: &DbArgs) -> Result<Settings, CliError> {
         let mut s = match &db.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    CliError::new(2, format!("cannot read config {}: {e}", path.display()))
-                })?;
-                toml::from_str(&text)
-                    .map_err(|e| CliError::new(2, format!("bad config {}: {e}", path.display())))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| CliError::new(2, format!("cannot read config {}: {e}", path.display())))?;
+                toml::from_str(&text).map_err(|e| CliError::new(2, format!("bad config {}: {e}", path.display())))?
             }
             None => Settings::default(),
         };
@@ -44,9 +42,8 @@ impl Settings {
             s.database_url = Some(u.clone());
         }
         if let Ok(v) = std::env::var("KAKEHASHI_MAX_UPLOAD_MB") {
-            s.max_upload_mb = v
-                .parse()
-                .map_err(|_| CliError::new(2, "KAKEHASHI_MAX_UPLOAD_MB must be a whole number"))?;
+            s.max_upload_mb =
+                v.parse().map_err(|_| CliError::new(2, "KAKEHASHI_MAX_UPLOAD_MB must be a whole number"))?;
         }
         if let Ok(v) = std::env::var("KAKEHASHI_SECURE_COOKIES") {
             s.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
@@ -55,10 +52,12 @@ impl Settings {
     }
 
     pub fn database_url(&self) -> Result<String, CliError> {
-        let url = self
-            .database_url
-            .clone()
-            .ok_or_else(|| CliError::new(2, "no database: give --database-url, KAKEHASHI_DATABASE_URL or database_url in the config file"))?;
+        let url = self.database_url.clone().ok_or_else(|| {
+            CliError::new(
+                2,
+                "no database: give --database-url, KAKEHASHI_DATABASE_URL or database_url in the config file",
+            )
+        })?;
         app::Backend::from_url(&url).map_err(|e| CliError::new(2, e.to_string()))?;
         Ok(with_create_mode(&url))
     }
@@ -72,10 +71,7 @@ impl Settings {
     }
 
     pub fn web_config(&self) -> web::WebConfig {
-        web::WebConfig {
-            public_url: self.public_url.clone(),
-            secure_cookies: self.secure_cookies,
-        }
+        web::WebConfig { public_url: self.public_url.clone(), secure_cookies: self.secure_cookies }
     }
 }
 
@@ -96,11 +92,8 @@ pub fn sqlite_url_for(path: &std::path::Path) -> String {
 /// Logs to stderr; `KAKEHASHI_LOG=json` for JSON lines, `RUST_LOG` for levels.
 pub fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("KAKEHASHI_LOG").is_ok_and(|v| v == "json") {
         b.json().init();
     } else {

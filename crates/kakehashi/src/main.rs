@@ -40,6 +40,9 @@ enum Cmd {
         /// Load the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Use this database instead of the SQLite file in --data-dir (e.g. PostgreSQL for load tests).
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Serves the platform.
     Serve {
@@ -149,23 +152,16 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(code: u8, msg: impl Into<String>) -> Self {
-        CliError {
-            code,
-            msg: msg.into(),
-        }
+        CliError { code, msg: msg.into() }
     }
 }
 
 impl From<app::AppError> for CliError {
     fn from(e: app::AppError) -> Self {
         match e {
-            app::AppError::Invalid(f) => CliError::new(
-                2,
-                f.iter()
-                    .map(|e| format!("{}: {}", e.field, e.en))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            app::AppError::Invalid(f) => {
+                CliError::new(2, f.iter().map(|e| format!("{}: {}", e.field, e.en)).collect::<Vec<_>>().join("; "))
+            }
             app::AppError::Unavailable => CliError::new(2, "the database is unavailable"),
             other => CliError::new(2, other.to_string()),
         }
@@ -181,10 +177,7 @@ impl From<app::StoreError> for CliError {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     config::init_logging();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -212,70 +205,43 @@ async fn open(url: &str, migrate: bool) -> Result<app::Store, CliError> {
 
 async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.cmd {
-        Cmd::Demo {
-            port,
-            data_dir,
-            scale,
-            no_serve,
-        } => {
-            std::fs::create_dir_all(&data_dir).map_err(|e| {
-                CliError::new(
-                    2,
-                    format!("cannot create data directory {}: {e}", data_dir.display()),
-                )
-            })?;
-            let url = sqlite_url_for(&data_dir.join("kakehashi.db"));
+        Cmd::Demo { port, data_dir, scale, no_serve, database_url } => {
+            let url = match database_url {
+                Some(u) => Settings { database_url: Some(u), ..Settings::default() }.database_url()?,
+                None => {
+                    std::fs::create_dir_all(&data_dir).map_err(|e| {
+                        CliError::new(2, format!("cannot create data directory {}: {e}", data_dir.display()))
+                    })?;
+                    sqlite_url_for(&data_dir.join("kakehashi.db"))
+                }
+            };
             let store = open(&url, true).await?;
             let app = app::App::new(store, app::AppConfig::default());
-            println!(
-                "Kakehashi demo — database {}",
-                data_dir.join("kakehashi.db").display()
-            );
+            println!("Kakehashi demo — database {}", app::store::redact_url(&url));
             let progress = |done: usize, total: usize| {
-                eprint!(
-                    "\r  generating services: {done}/{total} ({}%)   ",
-                    done * 100 / total.max(1)
-                );
+                eprint!("\r  generating services: {done}/{total} ({}%)   ", done * 100 / total.max(1));
                 if done == total {
                     eprintln!();
                 }
             };
             let r = app.seed_demo(scale, &progress).await?;
-            println!(
-                "{}",
-                if r.already_seeded {
-                    "Demo data already present (reused)."
-                } else {
-                    "Demo data loaded."
-                }
-            );
+            println!("{}", if r.already_seeded { "Demo data already present (reused)." } else { "Demo data loaded." });
             if r.services_added > 0 {
                 println!("Generated {} services for load tests.", r.services_added);
             }
             if no_serve {
                 return Ok(0);
             }
-            let settings = Settings {
-                bind: format!("127.0.0.1:{port}"),
-                ..Settings::default()
-            };
+            let settings = Settings { bind: format!("127.0.0.1:{port}"), ..Settings::default() };
             println!("\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)\n");
-            println!(
-                "Demo logins (password for all: {}):",
-                app::demo::DEMO_PASSWORD
-            );
+            println!("Demo logins (password for all: {}):", app::demo::DEMO_PASSWORD);
             for l in app::demo::DEMO_LOGINS {
                 println!("  {:<34} {} / {}", l.email, l.role_ja, l.role_en);
             }
             println!();
             serve(app, &settings).await
         }
-        Cmd::Serve {
-            db,
-            bind,
-            public_url,
-            no_migrate,
-        } => {
+        Cmd::Serve { db, bind, public_url, no_migrate } => {
             let mut settings = Settings::load(&db)?;
             if let Some(b) = bind {
                 settings.bind = b;
@@ -290,34 +256,14 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Migrate { db } => {
             let settings = Settings::load(&db)?;
-            let store =
-                app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
-            let n = store
-                .migrate(time::OffsetDateTime::now_utc().unix_timestamp())
-                .await?;
-            println!(
-                "applied {n} migration(s); schema version {}",
-                store.schema_version().await?
-            );
+            let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let n = store.migrate(time::OffsetDateTime::now_utc().unix_timestamp()).await?;
+            println!("applied {n} migration(s); schema version {}", store.schema_version().await?);
             Ok(0)
         }
-        Cmd::Admin {
-            cmd:
-                AdminCmd::CreateUser {
-                    db,
-                    email,
-                    name,
-                    password,
-                    org,
-                    role,
-                    operator,
-                },
-        } => {
+        Cmd::Admin { cmd: AdminCmd::CreateUser { db, email, name, password, org, role, operator } } => {
             let settings = Settings::load(&db)?;
-            let app = app::App::new(
-                open(&settings.database_url()?, true).await?,
-                settings.app_config(),
-            );
+            let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
             let role = domain::MembershipRole::parse(&role)
                 .ok_or_else(|| CliError::new(2, "--role must be admin or member"))?;
             let id = app
@@ -335,32 +281,18 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!("created user {id}");
             Ok(0)
         }
-        Cmd::Admin {
-            cmd:
-                AdminCmd::CreateOrg {
-                    db,
-                    kind,
-                    name,
-                    name_en,
-                },
-        } => {
+        Cmd::Admin { cmd: AdminCmd::CreateOrg { db, kind, name, name_en } } => {
             let settings = Settings::load(&db)?;
-            let app = app::App::new(
-                open(&settings.database_url()?, true).await?,
-                settings.app_config(),
-            );
+            let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
             let kind = domain::OrgKind::parse(&kind)
                 .ok_or_else(|| CliError::new(2, format!("unknown organisation kind {kind:?}")))?;
             let id = app.create_org("cli", kind, &name, &name_en).await?;
             println!("created organisation {id}");
             Ok(0)
         }
-        Cmd::Audit {
-            cmd: AuditCmd::Verify { db },
-        } => {
+        Cmd::Audit { cmd: AuditCmd::Verify { db } } => {
             let settings = Settings::load(&db)?;
-            let store =
-                app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
             let app = app::App::new(store, settings.app_config());
             match app.audit_verify().await? {
                 Ok(n) => {
@@ -375,46 +307,33 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Backup { db, to } => {
             let settings = Settings::load(&db)?;
-            let store =
-                app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
-            let path = to
-                .to_str()
-                .ok_or_else(|| CliError::new(2, "the backup path must be UTF-8"))?;
+            let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let path = to.to_str().ok_or_else(|| CliError::new(2, "the backup path must be UTF-8"))?;
             store.backup_sqlite(path).await?;
             println!("backup written to {path}");
             Ok(0)
         }
-        Cmd::Registry {
-            cmd: RegistryCmd::Sweep { db, at },
-        } => {
+        Cmd::Registry { cmd: RegistryCmd::Sweep { db, at } } => {
             let settings = Settings::load(&db)?;
-            let app = app::App::new(
-                open(&settings.database_url()?, true).await?,
-                settings.app_config(),
-            );
+            let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
             let now = match at {
                 Some(d) => {
-                    let date = domain::registry::parse_date(&d)
-                        .ok_or_else(|| CliError::new(2, "--at takes YYYY-MM-DD"))?;
+                    let date =
+                        domain::registry::parse_date(&d).ok_or_else(|| CliError::new(2, "--at takes YYYY-MM-DD"))?;
                     date.midnight().assume_utc().unix_timestamp() - 9 * 3600
                 }
                 None => app.now(),
             };
             let r = app.sweep(now).await?;
-            println!(
-                "reminders: 90 days {}, 30 days {}; expired {}",
-                r.reminders_90, r.reminders_30, r.expired
-            );
+            println!("reminders: 90 days {}, 30 days {}; expired {}", r.reminders_90, r.reminders_30, r.expired);
             Ok(0)
         }
     }
 }
 
 async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
-    let addr: SocketAddr = settings
-        .bind
-        .parse()
-        .map_err(|_| CliError::new(2, format!("bad listen address {:?}", settings.bind)))?;
+    let addr: SocketAddr =
+        settings.bind.parse().map_err(|_| CliError::new(2, format!("bad listen address {:?}", settings.bind)))?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| CliError::new(2, format!("cannot listen on {addr}: {e}")))?;
@@ -432,13 +351,10 @@ async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
     });
     let store = app.store.clone();
     let router = web::router(app, settings.web_config());
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .map_err(|e| CliError::new(1, format!("server error: {e}")))?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| CliError::new(1, format!("server error: {e}")))?;
     store.close().await;
     tracing::info!("stopped");
     Ok(0)
@@ -450,8 +366,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

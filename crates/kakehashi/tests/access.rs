@@ -52,7 +52,11 @@ async fn repeated_failed_logins_are_429(db: Db) {
     assert!(c.session.is_none());
     // unknown accounts answer like known ones
     let mut d = t.client();
-    assert_eq!(d.login("nobody@demo.kakehashi.jp", "whatever whatever").await, StatusCode::TOO_MANY_REQUESTS, "same address is limited");
+    assert_eq!(
+        d.login("nobody@demo.kakehashi.jp", "whatever whatever").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "same address is limited"
+    );
     let _ = d;
     let cookie_page = t.client().get("/login").await;
     assert!(cookie_page.headers.get_all("set-cookie").iter().any(|v| v.to_str().unwrap().contains("HttpOnly")));
@@ -62,7 +66,13 @@ async fn session_cookie_flags(db: Db) {
     let t = TestApp::spawn(db).await;
     let c = t.client();
     let page = c.get("/login").await;
-    let token = page.headers.get_all("set-cookie").iter().find_map(|v| v.to_str().ok().filter(|v| v.starts_with("kh_login_csrf="))).unwrap().to_string();
+    let token = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|v| v.to_str().ok().filter(|v| v.starts_with("kh_login_csrf=")))
+        .unwrap()
+        .to_string();
     let token = token.split(';').next().unwrap().trim_start_matches("kh_login_csrf=").to_string();
     let form = hidden_csrf(&page.body).unwrap();
     let r = c
@@ -87,7 +97,9 @@ async fn api_tokens(db: Db) {
     let t = TestApp::spawn(db).await;
     let body_id = t.org_id(BODY_NAME).await;
     let c = t.login("provider-admin@demo.kakehashi.jp").await;
-    let page = c.post_form("/account/tokens", &[("name", "CI"), ("scopes", "registry:write"), ("scopes", "registry:read")]).await;
+    let page = c
+        .post_form("/account/tokens", &[("name", "CI"), ("scopes", "registry:write"), ("scopes", "registry:read")])
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let i = page.body.find("kh_").expect("token shown once");
     let token: String = page.body[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
@@ -106,13 +118,30 @@ async fn api_tokens(db: Db) {
     // bad inputs via the API
     let mut bad = input.clone();
     bad["category"] = "astrology".into();
-    assert_eq!(c.api(Method::POST, "/api/v1/applications", &token, Some(bad)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        c.api(Method::POST, "/api/v1/applications", &token, Some(bad)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let r = c.api(Method::POST, "/api/v1/applications", &token, Some(input.clone())).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "duplicate name");
-    let r = c.http.post(format!("{}/api/v1/applications", c.base)).bearer_auth(&token).body("{not json").send().await.unwrap();
+    let r = c
+        .http
+        .post(format!("{}/api/v1/applications", c.base))
+        .bearer_auth(&token)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // evidence (raw body) and submit
-    let r = c.http.post(format!("{}/api/v1/applications/{id}/evidence?filename=a.pdf", c.base)).bearer_auth(&token).body(b"%PDF-1.5".to_vec()).send().await.unwrap();
+    let r = c
+        .http
+        .post(format!("{}/api/v1/applications/{id}/evidence?filename=a.pdf", c.base))
+        .bearer_auth(&token)
+        .body(b"%PDF-1.5".to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let r = c.api(Method::POST, &format!("/api/v1/applications/{id}/submit"), &token, None).await;
     assert_eq!(r.json()["status"], "submitted");
@@ -123,7 +152,13 @@ async fn api_tokens(db: Db) {
     let r = c.api(Method::GET, &format!("/api/v1/services/{id}"), &token, None).await;
     assert_eq!(r.json()["evidence"][0]["filename"], "a.pdf");
     // revoke: the token stops working
-    let tid = t.app.store.tokens(t.app.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id).await.unwrap()[0].id;
+    let tid = t
+        .app
+        .store
+        .tokens(t.app.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .await
+        .unwrap()[0]
+        .id;
     assert_eq!(c.post_form(&format!("/account/tokens/{tid}/revoke"), &[]).await.status, StatusCode::SEE_OTHER);
     let r = c.api(Method::GET, "/api/v1/me", &token, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -149,14 +184,32 @@ async fn authorization_over_http(db: Db) {
         ("sme approves", &sme, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
         ("provider approves own", &admin, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
         ("operator approves", &operator, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
-        ("reviewer suspends", &reviewer, format!("/admin/services/{listed}/suspend"), vec![("comment", "x")], StatusCode::FORBIDDEN),
-        ("member withdraws", &member, format!("/my/services/{draft}/withdraw"), vec![("comment", "x")], StatusCode::FORBIDDEN),
+        (
+            "reviewer suspends",
+            &reviewer,
+            format!("/admin/services/{listed}/suspend"),
+            vec![("comment", "x")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "member withdraws",
+            &member,
+            format!("/my/services/{draft}/withdraw"),
+            vec![("comment", "x")],
+            StatusCode::FORBIDDEN,
+        ),
         ("sme submits", &sme, format!("/my/services/{draft}/submit"), vec![], StatusCode::FORBIDDEN),
         ("reviewer runs sweep", &reviewer, "/admin/sweep".into(), vec![], StatusCode::FORBIDDEN),
         ("anonymous submits", &anon, format!("/my/services/{draft}/submit"), vec![], StatusCode::SEE_OTHER),
         ("member submits draft", &member, format!("/my/services/{draft}/submit"), vec![], StatusCode::SEE_OTHER),
         ("reviewer approves", &reviewer, format!("/review/{submitted}/approve"), vec![], StatusCode::SEE_OTHER),
-        ("operator suspends", &operator, format!("/admin/services/{listed}/suspend"), vec![("comment", "x")], StatusCode::SEE_OTHER),
+        (
+            "operator suspends",
+            &operator,
+            format!("/admin/services/{listed}/suspend"),
+            vec![("comment", "x")],
+            StatusCode::SEE_OTHER,
+        ),
     ];
     for (what, c, path, fields, want) in cases {
         let r = c.post_form(&path, &fields).await;
@@ -182,11 +235,21 @@ async fn authorization_over_http(db: Db) {
     assert_eq!(sme.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(member.get(&format!("/services/{draft}")).await.status, StatusCode::OK);
     let ev = t.app.store.evidence_of(submitted).await.unwrap();
-    assert_eq!(anon.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status, StatusCode::SEE_OTHER, "anonymous: to the login page");
+    assert_eq!(
+        anon.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status,
+        StatusCode::SEE_OTHER,
+        "anonymous: to the login page"
+    );
     assert_eq!(reviewer.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status, StatusCode::OK);
 }
 
-both_backends!(csrf_and_origin_are_checked, repeated_failed_logins_are_429, session_cookie_flags, api_tokens, authorization_over_http);
+both_backends!(
+    csrf_and_origin_are_checked,
+    repeated_failed_logins_are_429,
+    session_cookie_flags,
+    api_tokens,
+    authorization_over_http
+);
 
 /// PostgreSQL goes away mid-flight (connections killed, new ones refused): 503, the process
 /// keeps running, and it serves again once the database is back.
@@ -204,12 +267,16 @@ async fn database_outage_is_503_then_recovers() {
     let mut admin = sqlx::AnyConnection::connect(&pg_admin_url()).await.unwrap();
     use sqlx::Connection;
     sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).execute(&mut admin).await.unwrap();
-    sqlx::query(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
     let r = c.get(&format!("/services/{listed}")).await;
-    if r.status != StatusCode::SERVICE_UNAVAILABLE { eprintln!("DEBUG {:?}", t.app.service_view(listed).await.err()); }
+    if r.status != StatusCode::SERVICE_UNAVAILABLE {
+        eprintln!("DEBUG {:?}", t.app.service_view(listed).await.err());
+    }
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert!(r.body.contains("データベースに一時的に接続できません"));
     assert_eq!(c.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);

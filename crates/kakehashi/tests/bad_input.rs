@@ -27,7 +27,12 @@ async fn malformed_and_incomplete_forms(db: Db) {
     }
     let r = c.post_form("/my/services", &f).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for msg in ["サービス名を入力してください", "サービス仕様を入力してください", "資格を持つ専門家を1名以上入力してください", "半角数字（円）で入力してください"] {
+    for msg in [
+        "サービス名を入力してください",
+        "サービス仕様を入力してください",
+        "資格を持つ専門家を1名以上入力してください",
+        "半角数字（円）で入力してください",
+    ] {
         assert!(r.body.contains(msg), "per-field message {msg:?}");
     }
     assert!(r.body.contains("aria-invalid=\"true\""), "fields marked invalid for assistive technology");
@@ -83,8 +88,16 @@ async fn duplicate_service_name_is_409(db: Db) {
     assert_eq!(my_count(&t).await, before);
     // another provider may use the same name
     let other = t.org_id("青葉").await;
-    let a = t.app.actor_for_user(t.app.store.user_by_email("provider@demo.kakehashi.jp").await.unwrap().unwrap().id).await.unwrap().unwrap();
-    assert!(matches!(t.app.apply(&a, other, &domain::registry::ApplicationInput::default()).await, Err(app::AppError::Invalid(_))));
+    let a = t
+        .app
+        .actor_for_user(t.app.store.user_by_email("provider@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        t.app.apply(&a, other, &domain::registry::ApplicationInput::default()).await,
+        Err(app::AppError::Invalid(_))
+    ));
 }
 
 async fn upload_over_limit_is_413(db: Db) {
@@ -95,13 +108,20 @@ async fn upload_over_limit_is_413(db: Db) {
     let ok = c.upload(&format!("/my/services/{id}/evidence"), "small.txt", b"evidence".to_vec()).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     // just over the configured limit: refused by the use case
-    let r = c.upload(&format!("/my/services/{id}/evidence"), "big.pdf", [b"%PDF-".as_slice(), &vec![b'a'; 64 * 1024]].concat()).await;
+    let r = c
+        .upload(
+            &format!("/my/services/{id}/evidence"),
+            "big.pdf",
+            [b"%PDF-".as_slice(), &vec![b'a'; 64 * 1024]].concat(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
     // far over: refused by the body limit before it is read
     let r = c.upload(&format!("/my/services/{id}/evidence"), "huge.pdf", vec![b'a'; 64 * 1024 + 300 * 1024]).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     // an executable is not evidence
-    let r = c.upload(&format!("/my/services/{id}/evidence"), "x.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec()).await;
+    let r =
+        c.upload(&format!("/my/services/{id}/evidence"), "x.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let files = t.app.store.evidence_of(id).await.unwrap();
     assert_eq!(files.len(), 1, "only the small file is stored");
@@ -119,7 +139,12 @@ async fn impossible_transition_is_409(db: Db) {
     assert!(r.body.contains("「取下げ・取消」の状態のサービスに対して「登録（承認）」はできません"), "{}", r.body);
     assert_eq!(t.app.service_view(w.id).await.unwrap().status.code(), "withdrawn");
     // through the API, the reason is in English too
-    let admin = t.app.actor_for_user(t.app.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap().id).await.unwrap().unwrap();
+    let admin = t
+        .app
+        .actor_for_user(t.app.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .await
+        .unwrap()
+        .unwrap();
     let (_, token) = t.app.create_token(&admin, "ci", &[app::Scope::RegistryReview]).await.unwrap();
     let r = reviewer.api(Method::POST, &format!("/api/v1/reviews/{}/approve", w.id), &token, None).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -135,14 +160,26 @@ async fn script_and_sql_are_text(db: Db) {
     let fields: Vec<(&str, &str)> = application_fields(evil, &body_id)
         .into_iter()
         .map(|(k, v)| match k {
-            "description" | "specification" | "quality_manager" | "quality_manual_ref" | "improvement_procedure" | "options" | "expert_name" if !v.is_empty() || k == "options" => (k, evil),
+            "description"
+            | "specification"
+            | "quality_manager"
+            | "quality_manual_ref"
+            | "improvement_procedure"
+            | "options"
+            | "expert_name"
+                if !v.is_empty() || k == "options" =>
+            {
+                (k, evil)
+            }
             _ => (k, v),
         })
         .collect();
     let r = provider.post_form("/my/services", &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = r.service_id();
-    provider.upload(&format!("/my/services/{id}/evidence"), "<img src=x onerror=alert(1)>.pdf", b"%PDF-1".to_vec()).await;
+    provider
+        .upload(&format!("/my/services/{id}/evidence"), "<img src=x onerror=alert(1)>.pdf", b"%PDF-1".to_vec())
+        .await;
     provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
     reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", evil)]).await;
     let v = t.app.service_view(id).await.unwrap();
@@ -153,7 +190,10 @@ async fn script_and_sql_are_text(db: Db) {
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.body.contains("<script>alert"), "escaped on {path}");
         assert!(!page.body.contains("<img src=x"), "escaped on {path}");
-        assert!(page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"), "shown as text on {path}");
+        assert!(
+            page.body.contains("&lt;script&gt;") || page.body.contains("&#60;script&#62;"),
+            "shown as text on {path}"
+        );
     }
     let csv = t.client().get("/services.csv?q=script").await;
     assert!(csv.body.contains(evil));

@@ -9,7 +9,12 @@ use common::*;
 use sqlx::Connection;
 
 fn kakehashi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kakehashi")).args(args).env("RUST_LOG", "warn").env_remove("KAKEHASHI_DATABASE_URL").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("KAKEHASHI_DATABASE_URL")
+        .output()
+        .unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -80,11 +85,33 @@ async fn audit_verify_detects_tampering(db: Db) {
 async fn admin_commands(db: Db) {
     let t = TestApp::spawn_with(db, Options { seed: false, ..Default::default() }).await;
     let url = t.db.url.clone();
-    let o = kakehashi(&["admin", "create-org", "--database-url", &url, "--kind", "registration_body", "--name", "テスト審査機関"]);
+    let o = kakehashi(&[
+        "admin",
+        "create-org",
+        "--database-url",
+        &url,
+        "--kind",
+        "registration_body",
+        "--name",
+        "テスト審査機関",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let org: String = text(&o).trim().rsplit(' ').next().unwrap().to_string();
     let o = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
-        .args(["admin", "create-user", "--database-url", &url, "--email", "Rev@Example.JP", "--name", "審査 員", "--org", &org, "--role", "admin"])
+        .args([
+            "admin",
+            "create-user",
+            "--database-url",
+            &url,
+            "--email",
+            "Rev@Example.JP",
+            "--name",
+            "審査 員",
+            "--org",
+            &org,
+            "--role",
+            "admin",
+        ])
         .env("KAKEHASHI_PASSWORD", "a long enough password")
         .output()
         .unwrap();
@@ -95,10 +122,32 @@ async fn admin_commands(db: Db) {
     let mut c = t.client();
     assert_eq!(c.login("rev@example.jp", "a long enough password").await, reqwest::StatusCode::SEE_OTHER);
     // bad inputs
-    let o = kakehashi(&["admin", "create-user", "--database-url", &url, "--email", "x@y.jp", "--name", "n", "--password", "short"]);
+    let o = kakehashi(&[
+        "admin",
+        "create-user",
+        "--database-url",
+        &url,
+        "--email",
+        "x@y.jp",
+        "--name",
+        "n",
+        "--password",
+        "short",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("at least 12 characters"));
-    let o = kakehashi(&["admin", "create-user", "--database-url", &url, "--email", "rev@example.jp", "--name", "n", "--password", "another long password"]);
+    let o = kakehashi(&[
+        "admin",
+        "create-user",
+        "--database-url",
+        &url,
+        "--email",
+        "rev@example.jp",
+        "--name",
+        "n",
+        "--password",
+        "another long password",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("already exists"));
     let o = kakehashi(&["admin", "create-org", "--database-url", &url, "--kind", "bank", "--name", "x"]);
@@ -142,7 +191,11 @@ fn demo_loads_once_and_serve_shuts_down_gracefully() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("Demo data loaded."));
     let o = kakehashi(&["demo", "--data-dir", d, "--no-serve", "--scale", "500"]);
-    assert!(text(&o).contains("already present (reused)") && text(&o).contains("Generated 500 services"), "{}", text(&o));
+    assert!(
+        text(&o).contains("already present (reused)") && text(&o).contains("Generated 500 services"),
+        "{}",
+        text(&o)
+    );
 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
@@ -162,7 +215,14 @@ fn demo_loads_once_and_serve_shuts_down_gracefully() {
     assert!(up, "demo serves");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let total = rt.block_on(async {
-        reqwest::get(format!("http://127.0.0.1:{port}/api/v1/services")).await.unwrap().json::<serde_json::Value>().await.unwrap()["total"].as_i64().unwrap()
+        reqwest::get(format!("http://127.0.0.1:{port}/api/v1/services"))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["total"]
+            .as_i64()
+            .unwrap()
     });
     assert!(total >= 597, "{total}");
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
@@ -170,7 +230,12 @@ fn demo_loads_once_and_serve_shuts_down_gracefully() {
     assert_eq!(status.code(), Some(0), "graceful shutdown on SIGTERM");
     let mut out = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
-    assert!(out.contains("http://127.0.0.1:") && out.contains("operator@demo.kakehashi.jp") && out.contains("reviewer@demo.kakehashi.jp"), "{out}");
+    assert!(
+        out.contains("http://127.0.0.1:")
+            && out.contains("operator@demo.kakehashi.jp")
+            && out.contains("reviewer@demo.kakehashi.jp"),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

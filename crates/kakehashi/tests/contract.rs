@@ -33,17 +33,34 @@ async fn public_contract(db: Db) {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(csv.body.trim_start_matches('\u{feff}').starts_with("登録番号,サービス名"));
-    assert_eq!(csv.body.lines().count() as i64, j["total"].as_i64().unwrap() + 1, "the export is the whole current list");
+    assert_eq!(
+        csv.body.lines().count() as i64,
+        j["total"].as_i64().unwrap() + 1,
+        "the export is the whole current list"
+    );
     let atom = c.get("/services.atom").await;
     assert_eq!(atom.status, StatusCode::OK);
     assert!(atom.headers["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
     assert!(atom.body.matches("<entry>").count() > 5);
     let m = c.get("/metrics").await;
     assert_eq!(m.status, StatusCode::OK);
-    assert!(m.body.contains("kakehashi_http_requests_total") && m.body.contains("route=\"/api/v1/services\""), "{}", m.body);
+    assert!(
+        m.body.contains("kakehashi_http_requests_total") && m.body.contains("route=\"/api/v1/services\""),
+        "{}",
+        m.body
+    );
     let o = c.get("/api/openapi.json").await.json();
     assert_eq!(o["openapi"], "3.1.0");
-    for p in ["/healthz", "/metrics", "/api/openapi.json", "/api/v1/services", "/services", "/services.csv", "/services.atom", "/api/v1/applications"] {
+    for p in [
+        "/healthz",
+        "/metrics",
+        "/api/openapi.json",
+        "/api/v1/services",
+        "/services",
+        "/services.csv",
+        "/services.atom",
+        "/api/v1/applications",
+    ] {
         assert!(o["paths"].get(p).is_some(), "OpenAPI documents {p}");
     }
     // security headers and request ids on every answer
@@ -107,9 +124,17 @@ async fn store_conformance(db: Db) {
         let s = s.clone();
         handles.push(tokio::spawn(async move {
             let mut tx = s.begin().await.unwrap();
-            tx.audit(&domain::audit::AuditRecord { actor: format!("w{i}"), action: "t".into(), subject: "s".into(), summary: String::new() }, i)
-                .await
-                .unwrap();
+            tx.audit(
+                &domain::audit::AuditRecord {
+                    actor: format!("w{i}"),
+                    action: "t".into(),
+                    subject: "s".into(),
+                    summary: String::new(),
+                },
+                i,
+            )
+            .await
+            .unwrap();
             tx.commit().await.unwrap();
         }));
     }

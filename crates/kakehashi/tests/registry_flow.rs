@@ -25,7 +25,9 @@ async fn full_lifecycle(db: Db) {
     assert!(page.body.contains("根拠資料が添付されている"), "checklist shown");
     // not public yet
     assert_eq!(public.get(&format!("/services/{id}")).await.status, StatusCode::NOT_FOUND);
-    let up = provider.upload(&format!("/my/services/{id}/evidence"), "manual.pdf", b"%PDF-1.7\nquality manual".to_vec()).await;
+    let up = provider
+        .upload(&format!("/my/services/{id}/evidence"), "manual.pdf", b"%PDF-1.7\nquality manual".to_vec())
+        .await;
     assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
     let r = provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -35,7 +37,9 @@ async fn full_lifecycle(db: Db) {
     assert!(q.body.contains(name), "in review queue");
     let r = reviewer.post_form(&format!("/review/{id}/return"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a return needs comments");
-    let r = reviewer.post_form(&format!("/review/{id}/return"), &[("comment", "品質マニュアルの版数を明記してください")]).await;
+    let r = reviewer
+        .post_form(&format!("/review/{id}/return"), &[("comment", "品質マニュアルの版数を明記してください")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
     // The provider edits and resubmits.
@@ -61,11 +65,17 @@ async fn full_lifecycle(db: Db) {
     // Public: page, list search by partial Japanese word, JSON API, CSV, Atom.
     let page = public.get(&format!("/services/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&ledger) && page.body.contains("品質マニュアルの版数を明記してください"), "history with reasons is visible");
+    assert!(
+        page.body.contains(&ledger) && page.body.contains("品質マニュアルの版数を明記してください"),
+        "history with reasons is visible"
+    );
     let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json(); // 架け橋テスト
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["ledger_number"], ledger.as_str());
-    let list = public.get("/api/v1/services?q=%E3%83%86%E3%82%B9%E3%83%88%20web&category=vulnerability_assessment").await.json(); // テスト web
+    let list = public
+        .get("/api/v1/services?q=%E3%83%86%E3%82%B9%E3%83%88%20web&category=vulnerability_assessment")
+        .await
+        .json(); // テスト web
     assert_eq!(list["total"], 1, "Japanese + English partial words");
     let html = public.get("/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88&region=kanto").await;
     assert!(html.body.contains(name));
@@ -88,16 +98,26 @@ async fn full_lifecycle(db: Db) {
     assert_eq!(v.ledger_number.as_deref(), Some(ledger.as_str()), "ledger number kept");
 
     // Surveillance, suspension, reinstatement, revocation.
-    let r = operator.post_form(&format!("/admin/services/{id}/surveillance"), &[("period", "2026年度下期"), ("notice", "運用記録を提出")]).await;
+    let r = operator
+        .post_form(
+            &format!("/admin/services/{id}/surveillance"),
+            &[("period", "2026年度下期"), ("notice", "運用記録を提出")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let sid = t.app.store.surveillances_of(id).await.unwrap()[0].id;
-    let r = operator.post_form(&format!("/admin/surveillance/{sid}"), &[("outcome", "nonconforming"), ("note", "是正要求1件")]).await;
+    let r = operator
+        .post_form(&format!("/admin/surveillance/{sid}"), &[("outcome", "nonconforming"), ("note", "是正要求1件")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = operator.post_form(&format!("/admin/services/{id}/suspend"), &[("comment", "是正要求に未回答")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json();
     assert_eq!(list["total"], 0, "a suspended service is not a current registration");
-    let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88&status=suspended").await.json();
+    let list = public
+        .get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88&status=suspended")
+        .await
+        .json();
     assert_eq!(list["total"], 1);
     operator.post_form(&format!("/admin/services/{id}/reinstate"), &[("comment", "是正を確認")]).await;
     let r = operator.post_form(&format!("/admin/services/{id}/withdraw"), &[("comment", "登録取消")]).await;
@@ -112,7 +132,19 @@ async fn full_lifecycle(db: Db) {
     // Every step is in the visible history, and in the audit chain.
     let events = t.app.store.events(id).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    for a in ["create", "submit", "return", "approve", "request_change", "approve_change", "surveillance_notice", "surveillance_nonconforming", "suspend", "reinstate", "withdraw"] {
+    for a in [
+        "create",
+        "submit",
+        "return",
+        "approve",
+        "request_change",
+        "approve_change",
+        "surveillance_notice",
+        "surveillance_nonconforming",
+        "suspend",
+        "reinstate",
+        "withdraw",
+    ] {
         assert!(actions.contains(&a), "history has {a}: {actions:?}");
     }
     let n = t.app.audit_verify().await.unwrap().expect("chain intact");
@@ -146,7 +178,11 @@ async fn expiry_and_reminders(db: Db) {
         registration_body_id: Some(body_id),
         ..Default::default()
     };
-    input.experts.push(domain::registry::ExpertInput { name: "x".into(), qualification: "y".into(), expires_on: String::new() });
+    input.experts.push(domain::registry::ExpertInput {
+        name: "x".into(),
+        qualification: "y".into(),
+        expires_on: String::new(),
+    });
     let id = t.app.apply(&a, provider_id, &input).await.unwrap();
     t.app.submit(&a, id).await.unwrap();
     t.app.decide(&r, id, domain::registry::Transition::Approve, "").await.unwrap();

@@ -21,15 +21,7 @@ impl Tx {
             .await?;
         let seq: i64 = r.try_get(0)?;
         let prev: String = r.try_get(1)?;
-        let hash = entry_hash(
-            seq,
-            now,
-            &prev,
-            &rec.actor,
-            &rec.action,
-            &rec.subject,
-            &rec.summary,
-        );
+        let hash = entry_hash(seq, now, &prev, &rec.actor, &rec.action, &rec.subject, &rec.summary);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor, action, subject, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
@@ -43,23 +35,15 @@ impl Tx {
         .bind(hash.clone())
         .execute(&mut *self.tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(hash)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(hash).execute(&mut *self.tx).await?;
         Ok(seq)
     }
 }
 
 impl Store {
     pub async fn audit_head(&self) -> Result<AuditHead> {
-        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(AuditHead {
-            seq: r.try_get(0)?,
-            hash: r.try_get(1)?,
-        })
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(AuditHead { seq: r.try_get(0)?, hash: r.try_get(1)? })
     }
 
     /// Entries with seq > `after`, in order, at most `limit`.

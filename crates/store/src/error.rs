@@ -25,9 +25,7 @@ impl StoreError {
     pub(crate) fn connect(url: &str, e: sqlx::Error) -> Self {
         match StoreError::from(e) {
             StoreError::Other(m) => StoreError::Unavailable(format!("{}: {m}", redact_url(url))),
-            StoreError::Unavailable(m) => {
-                StoreError::Unavailable(format!("{}: {m}", redact_url(url)))
-            }
+            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{}: {m}", redact_url(url))),
             other => other,
         }
     }
@@ -37,9 +35,7 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Conflict(db.message().to_string())
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_string()),
             sqlx::Error::Database(db) => {
                 let m = db.message().to_string();
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();

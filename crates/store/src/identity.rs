@@ -62,29 +62,20 @@ fn user_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
 }
 
 fn org_row(r: &sqlx::any::AnyRow) -> Result<OrgRow> {
-    Ok(OrgRow {
-        id: r.try_get(0)?,
-        kind: r.try_get(1)?,
-        name: r.try_get(2)?,
-        name_en: r.try_get(3)?,
-    })
+    Ok(OrgRow { id: r.try_get(0)?, kind: r.try_get(1)?, name: r.try_get(2)?, name_en: r.try_get(3)? })
 }
 
 impl Tx {
-    pub async fn insert_org(
-        &mut self,
-        kind: &str,
-        name: &str,
-        name_en: &str,
-        now: i64,
-    ) -> Result<i64> {
-        let id = sqlx::query_scalar("INSERT INTO organizations (kind, name, name_en, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(kind.to_string())
-            .bind(name.to_string())
-            .bind(name_en.to_string())
-            .bind(now)
-            .fetch_one(&mut *self.tx)
-            .await?;
+    pub async fn insert_org(&mut self, kind: &str, name: &str, name_en: &str, now: i64) -> Result<i64> {
+        let id = sqlx::query_scalar(
+            "INSERT INTO organizations (kind, name, name_en, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(kind.to_string())
+        .bind(name.to_string())
+        .bind(name_en.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
         Ok(id)
     }
 
@@ -130,18 +121,17 @@ impl Tx {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id_hash.to_string())
-            .bind(user_id)
-            .bind(csrf.to_string())
-            .bind(now)
-            .bind(expires_at)
-            .execute(&mut *self.tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash.to_string())
+        .bind(user_id)
+        .bind(csrf.to_string())
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -176,12 +166,13 @@ impl Tx {
 
     /// Revokes a token of this user; NotFound when it is not theirs or already revoked.
     pub async fn revoke_token(&mut self, id: i64, user_id: i64, now: i64) -> Result<()> {
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .bind(user_id)
-            .execute(&mut *self.tx)
-            .await?;
+        let r =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .bind(user_id)
+                .execute(&mut *self.tx)
+                .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -198,30 +189,26 @@ impl Tx {
     }
 
     pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
-            .bind(key.to_string())
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key.to_string()).execute(&mut *self.tx).await?;
         Ok(())
     }
 }
 
 impl Store {
     pub async fn orgs(&self, kind: Option<&str>) -> Result<Vec<OrgRow>> {
-        let rows =
-            match kind {
-                Some(k) => sqlx::query(
-                    "SELECT id, kind, name, name_en FROM organizations WHERE kind = $1 ORDER BY id",
-                )
-                .bind(k.to_string())
-                .fetch_all(&self.pool)
-                .await?,
-                None => {
-                    sqlx::query("SELECT id, kind, name, name_en FROM organizations ORDER BY id")
-                        .fetch_all(&self.pool)
-                        .await?
-                }
-            };
+        let rows = match kind {
+            Some(k) => {
+                sqlx::query("SELECT id, kind, name, name_en FROM organizations WHERE kind = $1 ORDER BY id")
+                    .bind(k.to_string())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT id, kind, name, name_en FROM organizations ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
         rows.iter().map(org_row).collect()
     }
 
@@ -242,10 +229,8 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<UserRow> {
-        let r = sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await?;
+        let r =
+            sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
         user_row(&r)
     }
 
@@ -281,47 +266,40 @@ impl Store {
     }
 
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {
-        let r = sqlx::query(
-            "SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
-        )
-        .bind(id_hash.to_string())
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.map(|r| {
-            Ok(SessionRow {
-                user_id: r.try_get(0)?,
-                csrf: r.try_get(1)?,
-                expires_at: r.try_get(2)?,
-            })
-        })
-        .transpose()
+        let r = sqlx::query("SELECT user_id, csrf, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+            .bind(id_hash.to_string())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        r.map(|r| Ok(SessionRow { user_id: r.try_get(0)?, csrf: r.try_get(1)?, expires_at: r.try_get(2)? })).transpose()
     }
 
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>> {
-        let r = sqlx::query("SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE token_hash = $1")
-            .bind(token_hash.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(token_hash.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(token_row).transpose()
     }
 
     pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>> {
-        let rows = sqlx::query("SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(token_row).collect()
     }
 
     pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-                .bind(key.to_string())
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
+            .bind(key.to_string())
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 

@@ -36,9 +36,7 @@ pub struct StoreConfig {
 
 impl std::fmt::Debug for StoreConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoreConfig")
-            .field("url", &redact_url(&self.url))
-            .finish()
+        f.debug_struct("StoreConfig").field("url", &redact_url(&self.url)).finish()
     }
 }
 
@@ -58,11 +56,7 @@ pub fn redact_url(url: &str) -> String {
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            max_connections: 0,
-            acquire_timeout: Duration::from_secs(3),
-        }
+        Self { url: url.into(), max_connections: 0, acquire_timeout: Duration::from_secs(3) }
     }
 }
 
@@ -92,10 +86,8 @@ impl Store {
     pub async fn connect(cfg: &StoreConfig) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(&cfg.url)?;
-        let opts: AnyConnectOptions = cfg
-            .url
-            .parse()
-            .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(&cfg.url))))?;
+        let opts: AnyConnectOptions =
+            cfg.url.parse().map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(&cfg.url))))?;
         let max = match (cfg.max_connections, backend) {
             (0, Backend::Sqlite) => 8,
             (0, Backend::Postgres) => 16,
@@ -119,11 +111,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::connect(&cfg.url, e))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store {
-            pool,
-            backend,
-            write_lock,
-        })
+        Ok(Store { pool, backend, write_lock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -165,17 +153,12 @@ impl Store {
     /// Online, consistent copy of a SQLite database into `path` (VACUUM INTO).
     pub async fn backup_sqlite(&self, path: &str) -> Result<()> {
         if self.backend != Backend::Sqlite {
-            return Err(StoreError::Unsupported(
-                "backup --to works on SQLite; use pg_dump for PostgreSQL".into(),
-            ));
+            return Err(StoreError::Unsupported("backup --to works on SQLite; use pg_dump for PostgreSQL".into()));
         }
         if std::path::Path::new(path).exists() {
             return Err(StoreError::Conflict(format!("{path} already exists")));
         }
-        sqlx::query("VACUUM INTO $1")
-            .bind(path.to_string())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("VACUUM INTO $1").bind(path.to_string()).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -213,10 +196,7 @@ pub(crate) fn flag(v: i64) -> bool {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            super::redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

@@ -3,11 +3,7 @@
 
 use crate::{Result, Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
 
 impl Store {
     /// Applies the migrations not yet applied; returns how many ran.
@@ -22,32 +18,25 @@ impl Store {
         let mut ran = 0;
         for (version, name, sql) in MIGRATIONS {
             let mut tx = self.begin().await?;
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(*version)
-                    .fetch_optional(&mut *tx.tx)
-                    .await?;
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *tx.tx)
+                .await?;
             if done.is_some() {
                 continue;
             }
             for stmt in statements(&self.backend.ddl(sql)) {
-                sqlx::query(&stmt).execute(&mut *tx.tx).await.map_err(
-                    |e| match StoreError::from(e) {
-                        StoreError::Other(m) => {
-                            StoreError::Other(format!("migration {version} ({name}): {m}"))
-                        }
-                        other => other,
-                    },
-                )?;
+                sqlx::query(&stmt).execute(&mut *tx.tx).await.map_err(|e| match StoreError::from(e) {
+                    StoreError::Other(m) => StoreError::Other(format!("migration {version} ({name}): {m}")),
+                    other => other,
+                })?;
             }
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(*version)
-            .bind(name.to_string())
-            .bind(now)
-            .execute(&mut *tx.tx)
-            .await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(*version)
+                .bind(name.to_string())
+                .bind(now)
+                .execute(&mut *tx.tx)
+                .await?;
             tx.commit().await?;
             ran += 1;
         }
@@ -67,14 +56,6 @@ impl Store {
 /// Splits a migration into statements (no semicolons inside literals in our migrations),
 /// dropping comment lines.
 fn statements(sql: &str) -> Vec<String> {
-    let body: String = sql
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    body.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    let body: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    body.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }

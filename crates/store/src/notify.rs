@@ -80,10 +80,6 @@ impl Store {
     }
 
     pub async fn outbox_pending(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&self.pool).await?)
     }
 }

@@ -46,7 +46,8 @@ pub struct ServiceRow {
 const SERVICE_COLS: &str = "s.id, s.provider_org_id, p.name, p.name_en, s.body_org_id, b.name, b.name_en, s.name, s.category, \
      s.subcategory, s.status, s.application, s.pending_change, s.ledger_number, s.listed_at, s.valid_until, s.reminders_sent, \
      s.version, s.created_at, s.updated_at";
-const SERVICE_FROM: &str = "FROM services s JOIN organizations p ON p.id = s.provider_org_id JOIN organizations b ON b.id = s.body_org_id";
+const SERVICE_FROM: &str =
+    "FROM services s JOIN organizations p ON p.id = s.provider_org_id JOIN organizations b ON b.id = s.body_org_id";
 
 fn service_row(r: &sqlx::any::AnyRow) -> Result<ServiceRow> {
     Ok(ServiceRow {
@@ -130,19 +131,11 @@ pub struct PublicRow {
 }
 
 fn in_list(statuses: &[&str], first: usize) -> String {
-    (0..statuses.len())
-        .map(|i| format!("${}", first + i))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (0..statuses.len()).map(|i| format!("${}", first + i)).collect::<Vec<_>>().join(", ")
 }
 
 impl Tx {
-    pub async fn insert_service(
-        &mut self,
-        w: &ServiceWrite,
-        status: &str,
-        now: i64,
-    ) -> Result<i64> {
+    pub async fn insert_service(&mut self, w: &ServiceWrite, status: &str, now: i64) -> Result<i64> {
         sqlx::query_scalar(
             "INSERT INTO services (provider_org_id, body_org_id, name, name_key, category, subcategory, status, application, \
              search_text, regions, industries, created_at, updated_at) \
@@ -172,12 +165,10 @@ impl Tx {
 
     /// Re-reads a service inside the transaction.
     pub async fn service(&mut self, id: i64) -> Result<ServiceRow> {
-        let r = sqlx::query(&format!(
-            "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let r = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
         service_row(&r)
     }
 
@@ -218,30 +209,20 @@ impl Tx {
     }
 
     /// Moves a service to `status`, if nobody changed it since `version`.
-    pub async fn set_status(
-        &mut self,
-        id: i64,
-        version: i64,
-        status: &str,
-        now: i64,
-    ) -> Result<()> {
-        let r = sqlx::query("UPDATE services SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4")
-            .bind(status.to_string())
-            .bind(now)
-            .bind(id)
-            .bind(version)
-            .execute(&mut *self.tx)
-            .await?;
+    pub async fn set_status(&mut self, id: i64, version: i64, status: &str, now: i64) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE services SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
+        )
+        .bind(status.to_string())
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *self.tx)
+        .await?;
         changed(r.rows_affected())
     }
 
-    pub async fn set_registration(
-        &mut self,
-        id: i64,
-        ledger: &str,
-        listed_at: i64,
-        valid_until: i64,
-    ) -> Result<()> {
+    pub async fn set_registration(&mut self, id: i64, ledger: &str, listed_at: i64, valid_until: i64) -> Result<()> {
         sqlx::query("UPDATE services SET ledger_number = $1, listed_at = $2, valid_until = $3, reminders_sent = '' WHERE id = $4")
             .bind(ledger.to_string())
             .bind(listed_at)
@@ -263,14 +244,12 @@ impl Tx {
 
     /// Records a reminder as sent; false if another process recorded it first.
     pub async fn mark_reminder(&mut self, id: i64, before: &str, after: &str) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE services SET reminders_sent = $1 WHERE id = $2 AND reminders_sent = $3",
-        )
-        .bind(after.to_string())
-        .bind(id)
-        .bind(before.to_string())
-        .execute(&mut *self.tx)
-        .await?;
+        let r = sqlx::query("UPDATE services SET reminders_sent = $1 WHERE id = $2 AND reminders_sent = $3")
+            .bind(after.to_string())
+            .bind(id)
+            .bind(before.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -340,13 +319,7 @@ impl Tx {
         .await?)
     }
 
-    pub async fn insert_surveillance(
-        &mut self,
-        service_id: i64,
-        period: &str,
-        notice: &str,
-        now: i64,
-    ) -> Result<i64> {
+    pub async fn insert_surveillance(&mut self, service_id: i64, period: &str, notice: &str, now: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO surveillances (service_id, period, notice, noticed_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -358,13 +331,7 @@ impl Tx {
         .await?)
     }
 
-    pub async fn complete_surveillance(
-        &mut self,
-        id: i64,
-        outcome: &str,
-        note: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub async fn complete_surveillance(&mut self, id: i64, outcome: &str, note: &str, now: i64) -> Result<()> {
         let r = sqlx::query(
             "UPDATE surveillances SET outcome = $1, outcome_note = $2, completed_at = $3 WHERE id = $4 AND completed_at IS NULL",
         )
@@ -378,18 +345,15 @@ impl Tx {
     }
 
     pub async fn surveillance(&mut self, id: i64) -> Result<SurveillanceRow> {
-        let r = sqlx::query(&format!(
-            "SELECT {SURV_COLS} FROM surveillances WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let r = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
         surveillance_row(&r)
     }
 }
 
-const SURV_COLS: &str =
-    "id, service_id, period, notice, noticed_at, outcome, outcome_note, completed_at";
+const SURV_COLS: &str = "id, service_id, period, notice, noticed_at, outcome, outcome_note, completed_at";
 
 fn surveillance_row(r: &sqlx::any::AnyRow) -> Result<SurveillanceRow> {
     Ok(SurveillanceRow {
@@ -406,9 +370,7 @@ fn surveillance_row(r: &sqlx::any::AnyRow) -> Result<SurveillanceRow> {
 
 fn changed(rows: u64) -> Result<()> {
     if rows == 0 {
-        Err(StoreError::Conflict(
-            "the service was changed by someone else; reload and try again".into(),
-        ))
+        Err(StoreError::Conflict("the service was changed by someone else; reload and try again".into()))
     } else {
         Ok(())
     }
@@ -427,8 +389,7 @@ fn event_row(r: &sqlx::any::AnyRow) -> Result<EventRow> {
     })
 }
 
-const EVENT_COLS: &str =
-    "e.id, e.service_id, e.at, e.actor_name, e.action, e.from_status, e.to_status, e.comment";
+const EVENT_COLS: &str = "e.id, e.service_id, e.at, e.actor_name, e.action, e.from_status, e.to_status, e.comment";
 const EVIDENCE_COLS: &str = "id, service_id, filename, content_type, size, sha256, uploaded_at";
 
 fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow> {
@@ -445,12 +406,10 @@ fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow> {
 
 impl Store {
     pub async fn service(&self, id: i64) -> Result<ServiceRow> {
-        let r = sqlx::query(&format!(
-            "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        let r = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         service_row(&r)
     }
 
@@ -480,11 +439,7 @@ impl Store {
         for s in statuses {
             q = q.bind(s.to_string());
         }
-        q.fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(service_row)
-            .collect()
+        q.fetch_all(&self.pool).await?.iter().map(service_row).collect()
     }
 
     /// Registered services whose validity ends before `until` (for reminders and expiry).
@@ -500,22 +455,18 @@ impl Store {
     }
 
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows =
-            sqlx::query("SELECT status, COUNT(*) FROM services GROUP BY status ORDER BY status")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM services GROUP BY status ORDER BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
     pub async fn events(&self, service_id: i64) -> Result<Vec<EventRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLS} FROM service_events e WHERE e.service_id = $1 ORDER BY e.id"
-        ))
-        .bind(service_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {EVENT_COLS} FROM service_events e WHERE e.service_id = $1 ORDER BY e.id"))
+                .bind(service_id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(event_row).collect()
     }
 
@@ -529,28 +480,22 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((event_row(r)?, r.try_get(8)?)))
-            .collect()
+        rows.iter().map(|r| Ok((event_row(r)?, r.try_get(8)?))).collect()
     }
 
     pub async fn evidence_of(&self, service_id: i64) -> Result<Vec<EvidenceRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVIDENCE_COLS} FROM evidence WHERE service_id = $1 ORDER BY id"
-        ))
-        .bind(service_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE service_id = $1 ORDER BY id"))
+            .bind(service_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(evidence_row).collect()
     }
 
     pub async fn evidence(&self, id: i64) -> Result<(EvidenceRow, Vec<u8>)> {
-        let r = sqlx::query(&format!(
-            "SELECT {EVIDENCE_COLS} FROM evidence WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        let r = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         let row = evidence_row(&r)?;
         let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM blobs WHERE sha256 = $1")
             .bind(row.sha256.clone())
@@ -560,21 +505,18 @@ impl Store {
     }
 
     pub async fn surveillances_of(&self, service_id: i64) -> Result<Vec<SurveillanceRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SURV_COLS} FROM surveillances WHERE service_id = $1 ORDER BY id"
-        ))
-        .bind(service_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE service_id = $1 ORDER BY id"))
+            .bind(service_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(surveillance_row).collect()
     }
 
     pub async fn open_surveillances(&self) -> Result<Vec<SurveillanceRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {SURV_COLS} FROM surveillances WHERE completed_at IS NULL ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE completed_at IS NULL ORDER BY id"))
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(surveillance_row).collect()
     }
 

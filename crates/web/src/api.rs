@@ -125,11 +125,7 @@ pub async fn service(
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let d = s
-        .app
-        .service_detail(ctx.actor(), id)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let d = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(detail_json(&d)))
 }
 
@@ -141,23 +137,11 @@ struct NewApplication {
     input: ApplicationInput,
 }
 
-pub async fn apply(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let n: NewApplication = json_body(&ctx, &body)?;
-    let provider = n
-        .provider_org_id
-        .or_else(|| a.provider_orgs().next().map(|m| m.org_id))
-        .unwrap_or(0);
-    let id = s
-        .app
-        .apply(a, provider, &n.input)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let provider = n.provider_org_id.or_else(|| a.provider_orgs().next().map(|m| m.org_id)).unwrap_or(0);
+    let id = s.app.apply(a, provider, &n.input).await.map_err(|e| ctx.err(e))?;
     Ok((
         StatusCode::CREATED,
         [("location", format!("/api/v1/services/{id}"))],
@@ -175,10 +159,7 @@ pub async fn update(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let input: ApplicationInput = json_body(&ctx, &body)?;
-    s.app
-        .update_application(a, id, &input)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    s.app.update_application(a, id, &input).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id})))
 }
 
@@ -202,11 +183,7 @@ pub async fn change(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let input: ApplicationInput = json_body(&ctx, &body)?;
-    let to = s
-        .app
-        .request_change(a, id, &input)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let to = s.app.request_change(a, id, &input).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -217,11 +194,7 @@ struct Reason {
 }
 
 fn reason(ctx: &Ctx, body: &[u8]) -> Result<Reason, WebError> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
-        Ok(Reason::default())
-    } else {
-        json_body(ctx, body)
-    }
+    if body.iter().all(|b| b.is_ascii_whitespace()) { Ok(Reason::default()) } else { json_body(ctx, body) }
 }
 
 pub async fn withdraw(
@@ -233,11 +206,7 @@ pub async fn withdraw(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let r = reason(&ctx, &body)?;
-    let to = s
-        .app
-        .withdraw_own(a, id, &r.comment)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let to = s.app.withdraw_own(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -251,11 +220,7 @@ pub async fn decide(
     let a = write_actor(&ctx, &headers)?;
     let t = crate::pages::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
     let r = reason(&ctx, &body)?;
-    let to = s
-        .app
-        .decide(a, id, t, &r.comment)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let to = s.app.decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     let v = s.app.service_view(id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(
         serde_json::json!({"id": id, "status": to.code(), "ledger_number": v.ledger_number, "valid_until": v.valid_until.map(jst_date)}),
@@ -277,11 +242,7 @@ pub async fn operate(
         _ => return Err(ctx.err(AppError::NotFound)),
     };
     let r = reason(&ctx, &body)?;
-    let to = s
-        .app
-        .operate(a, id, t, &r.comment)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let to = s.app.operate(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -302,20 +263,8 @@ pub async fn upload_evidence(
 ) -> Result<Response, WebError> {
     let a = write_actor(&ctx, &headers)?;
     if body.is_empty() {
-        return Err(ctx.err(AppError::field(
-            "body",
-            "ファイルの中身が空です",
-            "The file is empty",
-        )));
+        return Err(ctx.err(AppError::field("body", "ファイルの中身が空です", "The file is empty")));
     }
-    let eid = s
-        .app
-        .upload_evidence(a, id, &f.filename, &body)
-        .await
-        .map_err(|e| ctx.err(e))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"id": eid, "size": body.len()})),
-    )
-        .into_response())
+    let eid = s.app.upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": eid, "size": body.len()}))).into_response())
 }

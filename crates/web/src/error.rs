@@ -77,19 +77,10 @@ impl WebError {
         }
         match &self.err {
             AppError::Unauthenticated => ("ログインが必要です".into(), "Login required".into()),
-            AppError::Forbidden => (
-                "この操作を行う権限がありません".into(),
-                "You are not allowed to do this".into(),
-            ),
+            AppError::Forbidden => ("この操作を行う権限がありません".into(), "You are not allowed to do this".into()),
             AppError::NotFound => ("ページが見つかりません".into(), "Not found".into()),
-            AppError::Invalid(_) => (
-                "入力内容を確認してください".into(),
-                "Please check the input".into(),
-            ),
-            AppError::UnknownCategory(c) => (
-                format!("不明なサービス区分です: {c}"),
-                format!("Unknown category: {c}"),
-            ),
+            AppError::Invalid(_) => ("入力内容を確認してください".into(), "Please check the input".into()),
+            AppError::UnknownCategory(c) => (format!("不明なサービス区分です: {c}"), format!("Unknown category: {c}")),
             AppError::Conflict { ja, en } => (ja.clone(), en.clone()),
             AppError::Transition(t) => (t.message_ja(), t.to_string()),
             AppError::RateLimited { .. } => (
@@ -97,18 +88,11 @@ impl WebError {
                 "Too many failed logins; please wait and try again".into(),
             ),
             AppError::TooLarge { limit } => (
-                format!(
-                    "ファイルが大きすぎます（上限 {} MiB）",
-                    limit / (1024 * 1024)
-                ),
-                format!(
-                    "The file is too large (limit {} MiB)",
-                    limit / (1024 * 1024)
-                ),
+                format!("ファイルが大きすぎます（上限 {} MiB）", limit / (1024 * 1024)),
+                format!("The file is too large (limit {} MiB)", limit / (1024 * 1024)),
             ),
             AppError::UnsupportedMedia => (
-                "受け付けできないファイル形式です（PDF、PNG、JPEG、ZIP、Office 文書、テキスト）"
-                    .into(),
+                "受け付けできないファイル形式です（PDF、PNG、JPEG、ZIP、Office 文書、テキスト）".into(),
                 "Unsupported file type (PDF, PNG, JPEG, ZIP, Office documents, text)".into(),
             ),
             AppError::Unavailable => (
@@ -159,8 +143,7 @@ impl IntoResponse for WebError {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         res
     }

@@ -63,31 +63,18 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 fn origin_ok(parts: &Parts, state: &AppState) -> bool {
     let h = &parts.headers;
-    let given = h
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| {
-            h.get(header::REFERER)
-                .and_then(|v| v.to_str().ok())
-                .map(|r| {
-                    // scheme://host[:port] of the referer
-                    let rest = r
-                        .split_once("://")
-                        .map(|(s, rest)| (s, rest.split('/').next().unwrap_or("")));
-                    rest.map(|(s, host)| format!("{s}://{host}"))
-                        .unwrap_or_default()
-                })
-        });
+    let given = h.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string).or_else(|| {
+        h.get(header::REFERER).and_then(|v| v.to_str().ok()).map(|r| {
+            // scheme://host[:port] of the referer
+            let rest = r.split_once("://").map(|(s, rest)| (s, rest.split('/').next().unwrap_or("")));
+            rest.map(|(s, host)| format!("{s}://{host}")).unwrap_or_default()
+        })
+    });
     let Some(given) = given else { return true };
     if given == "null" {
         return false;
@@ -95,10 +82,7 @@ fn origin_ok(parts: &Parts, state: &AppState) -> bool {
     match &state.cfg.public_url {
         Some(u) => given.trim_end_matches('/') == u.trim_end_matches('/'),
         None => {
-            let host = h
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             given.split_once("://").is_some_and(|(_, g)| g == host)
         }
     }
@@ -106,11 +90,7 @@ fn origin_ok(parts: &Parts, state: &AppState) -> bool {
 
 /// Compares secrets in constant time.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl<S> FromRequestParts<S> for Ctx
@@ -129,30 +109,14 @@ where
         };
         let t = T { en };
         let api = parts.uri.path().starts_with("/api/");
-        let request_id = parts
-            .extensions
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
-        let here = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         let client_ip = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "unknown".into());
-        let mut ctx = Ctx {
-            t,
-            viewer: None,
-            here,
-            request_id,
-            origin_ok: origin_ok(parts, &state),
-            api,
-            client_ip,
-        };
+        let mut ctx = Ctx { t, viewer: None, here, request_id, origin_ok: origin_ok(parts, &state), api, client_ip };
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -167,12 +131,7 @@ where
             }
         } else if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
             match state.app.session_actor(sid).await {
-                Ok(Some((actor, csrf))) => {
-                    ctx.viewer = Some(Viewer {
-                        actor,
-                        csrf: Some(csrf),
-                    })
-                }
+                Ok(Some((actor, csrf))) => ctx.viewer = Some(Viewer { actor, csrf: Some(csrf) }),
                 Ok(None) => {}
                 Err(e) => return Err(ctx.err(e)),
             }
@@ -188,16 +147,12 @@ impl Ctx {
 
     /// The signed-in actor, or the login redirect / 401.
     pub fn require(&self) -> Result<&Actor, WebError> {
-        self.actor()
-            .ok_or_else(|| self.err(AppError::Unauthenticated))
+        self.actor().ok_or_else(|| self.err(AppError::Unauthenticated))
     }
 
     /// The CSRF token for forms on this page.
     pub fn csrf(&self) -> &str {
-        self.viewer
-            .as_ref()
-            .and_then(|v| v.csrf.as_deref())
-            .unwrap_or("")
+        self.viewer.as_ref().and_then(|v| v.csrf.as_deref()).unwrap_or("")
     }
 
     /// A write may proceed: same origin, and for a browser session the form's CSRF token.
@@ -205,10 +160,7 @@ impl Ctx {
         if !self.origin_ok {
             return Err(self.forbidden_csrf());
         }
-        let v = self
-            .viewer
-            .as_ref()
-            .ok_or_else(|| self.err(AppError::Unauthenticated))?;
+        let v = self.viewer.as_ref().ok_or_else(|| self.err(AppError::Unauthenticated))?;
         if let Some(expected) = &v.csrf
             && !form_csrf.is_some_and(|f| same_secret(f, expected))
         {

@@ -81,22 +81,14 @@ pub struct ApplicationForm {
 }
 
 fn yen(field: &'static str, s: &str, errs: &mut Vec<FieldError>) -> Option<i64> {
-    let s: String = s
-        .trim()
-        .chars()
-        .filter(|c| *c != ',' && *c != '，')
-        .collect();
+    let s: String = s.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
     if s.is_empty() {
         return None;
     }
     match s.parse::<i64>() {
         Ok(v) => Some(v),
         Err(_) => {
-            errs.push(FieldError::new(
-                field,
-                "半角数字（円）で入力してください",
-                "Enter a whole number of yen",
-            ));
+            errs.push(FieldError::new(field, "半角数字（円）で入力してください", "Enter a whole number of yen"));
             None
         }
     }
@@ -108,11 +100,7 @@ impl ApplicationForm {
         let mut errs = Vec::new();
         let price_min = yen("price_min", &self.price_min, &mut errs);
         let price_max = yen("price_max", &self.price_max, &mut errs);
-        let n = self
-            .expert_name
-            .len()
-            .max(self.expert_qualification.len())
-            .max(self.expert_expires_on.len());
+        let n = self.expert_name.len().max(self.expert_qualification.len()).max(self.expert_expires_on.len());
         let get = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
         let experts = (0..n)
             .map(|i| ExpertInput {
@@ -163,10 +151,7 @@ impl ApplicationForm {
             options: i.options.clone(),
             price_min: i.price_min.map(|v| v.to_string()).unwrap_or_default(),
             price_max: i.price_max.map(|v| v.to_string()).unwrap_or_default(),
-            registration_body_id: i
-                .registration_body_id
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            registration_body_id: i.registration_body_id.map(|v| v.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -206,27 +191,17 @@ impl ListParams {
         let subcategory = match self.subcategory.trim() {
             "" => None,
             c => Some(
-                SubCategory::parse(c)
-                    .ok_or_else(|| bad("subcategory", "不明な細分です", "Unknown sub-category"))?,
+                SubCategory::parse(c).ok_or_else(|| bad("subcategory", "不明な細分です", "Unknown sub-category"))?,
             ),
         };
-        let pos = |list: domain::registry::CodeList,
-                   v: &str,
-                   field: &'static str|
-         -> Result<Option<usize>, AppError> {
+        let pos = |list: domain::registry::CodeList, v: &str, field: &'static str| -> Result<Option<usize>, AppError> {
             match v.trim() {
                 "" => Ok(None),
                 v => list
                     .iter()
                     .position(|(c, _, _)| *c == v)
                     .map(Some)
-                    .ok_or_else(|| {
-                        bad(
-                            field,
-                            "選択肢にない値です",
-                            "Not one of the offered choices",
-                        )
-                    }),
+                    .ok_or_else(|| bad(field, "選択肢にない値です", "Not one of the offered choices")),
             }
         };
         let q: String = self.q.chars().take(MAX_QUERY_CHARS).collect();
@@ -238,27 +213,21 @@ impl ListParams {
             industry: pos(INDUSTRIES, &self.industry, "industry")?,
             body: match self.body.trim() {
                 "" => None,
-                b => Some(b.parse().map_err(|_| {
-                    bad(
-                        "body",
-                        "審査登録機関の指定が正しくありません",
-                        "Bad registration body",
-                    )
-                })?),
+                b => Some(
+                    b.parse()
+                        .map_err(|_| bad("body", "審査登録機関の指定が正しくありません", "Bad registration body"))?,
+                ),
             },
             status: StatusFilter::parse(self.status.trim())
                 .ok_or_else(|| bad("status", "不明な状態です", "Unknown status"))?,
-            sort: Sort::parse(self.sort.trim())
-                .ok_or_else(|| bad("sort", "不明な並び順です", "Unknown sort order"))?,
+            sort: Sort::parse(self.sort.trim()).ok_or_else(|| bad("sort", "不明な並び順です", "Unknown sort order"))?,
             page: match self.page.trim() {
                 "" => 1,
                 p => p
                     .parse::<usize>()
                     .ok()
                     .filter(|p| *p >= 1 && *p <= 1_000_000)
-                    .ok_or_else(|| {
-                        bad("page", "ページ番号が正しくありません", "Bad page number")
-                    })?,
+                    .ok_or_else(|| bad("page", "ページ番号が正しくありません", "Bad page number"))?,
             },
             per_page: match self.per_page.trim() {
                 "" => default_per_page,
@@ -266,13 +235,7 @@ impl ListParams {
                     .parse::<usize>()
                     .ok()
                     .filter(|p| (1..=100).contains(p))
-                    .ok_or_else(|| {
-                        bad(
-                            "per_page",
-                            "1〜100件で指定してください",
-                            "per_page must be 1 to 100",
-                        )
-                    })?,
+                    .ok_or_else(|| bad("per_page", "1〜100件で指定してください", "per_page must be 1 to 100"))?,
             },
         })
     }

@@ -41,20 +41,10 @@ pub struct AppState {
 /// The whole HTTP surface.
 pub fn router(app: app::App, cfg: WebConfig) -> Router {
     let upload_limit = app.config.max_upload_bytes + 256 * 1024;
-    let state = AppState {
-        app,
-        cfg: Arc::new(cfg),
-        metrics: Arc::new(Metrics::default()),
-    };
+    let state = AppState { app, cfg: Arc::new(cfg), metrics: Arc::new(Metrics::default()) };
     let uploads = Router::new()
-        .route(
-            "/my/services/{id}/evidence",
-            post(pages::provider::upload_evidence),
-        )
-        .route(
-            "/api/v1/applications/{id}/evidence",
-            post(api::upload_evidence),
-        )
+        .route("/my/services/{id}/evidence", post(pages::provider::upload_evidence))
+        .route("/api/v1/applications/{id}/evidence", post(api::upload_evidence))
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .route("/", get(pages::public::home))
@@ -67,49 +57,25 @@ pub fn router(app: app::App, cfg: WebConfig) -> Router {
         .route("/services.json", get(pages::public::services_json))
         .route("/services.atom", get(pages::public::services_atom))
         .route("/services/{id}", get(pages::public::service))
-        .route(
-            "/services/{id}/evidence/{eid}",
-            get(pages::public::evidence),
-        )
-        .route(
-            "/login",
-            get(pages::account::login_form).post(pages::account::login),
-        )
+        .route("/services/{id}/evidence/{eid}", get(pages::public::evidence))
+        .route("/login", get(pages::account::login_form).post(pages::account::login))
         .route("/logout", post(pages::account::logout))
         .route("/account", get(pages::account::account))
         .route("/account/tokens", post(pages::account::create_token))
-        .route(
-            "/account/tokens/{id}/revoke",
-            post(pages::account::revoke_token),
-        )
+        .route("/account/tokens/{id}/revoke", post(pages::account::revoke_token))
         .route("/my", get(pages::provider::my_services))
         .route("/my/services/new", get(pages::provider::new_form))
         .route("/my/services", post(pages::provider::create))
-        .route(
-            "/my/services/{id}/edit",
-            get(pages::provider::edit_form).post(pages::provider::edit),
-        )
-        .route(
-            "/my/services/{id}/change",
-            get(pages::provider::change_form).post(pages::provider::change),
-        )
+        .route("/my/services/{id}/edit", get(pages::provider::edit_form).post(pages::provider::edit))
+        .route("/my/services/{id}/change", get(pages::provider::change_form).post(pages::provider::change))
         .route("/my/services/{id}/submit", post(pages::provider::submit))
-        .route(
-            "/my/services/{id}/withdraw",
-            post(pages::provider::withdraw),
-        )
+        .route("/my/services/{id}/withdraw", post(pages::provider::withdraw))
         .route("/review", get(pages::review::queue))
         .route("/review/{id}/{decision}", post(pages::review::decide))
         .route("/admin", get(pages::admin::overview))
-        .route(
-            "/admin/services/{id}/surveillance",
-            post(pages::admin::start_surveillance),
-        )
+        .route("/admin/services/{id}/surveillance", post(pages::admin::start_surveillance))
         .route("/admin/services/{id}/{action}", post(pages::admin::operate))
-        .route(
-            "/admin/surveillance/{sid}",
-            post(pages::admin::record_surveillance),
-        )
+        .route("/admin/surveillance/{sid}", post(pages::admin::record_surveillance))
         .route("/admin/sweep", post(pages::admin::sweep))
         .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/v1/me", get(api::me))
@@ -126,9 +92,6 @@ pub fn router(app: app::App, cfg: WebConfig) -> Router {
         .merge(uploads)
         .fallback(pages::public::not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::observe,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)
 }

@@ -23,11 +23,8 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .map(str::to_string)
         .unwrap_or_else(|| app::auth::random_token()[..16].to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let start = Instant::now();
@@ -35,9 +32,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     let mut res = next.run(req).instrument(span.clone()).await;
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    state
-        .metrics
-        .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
+    state.metrics.observe(method.as_str(), &route, status, elapsed.as_secs_f64());
     span.in_scope(|| {
         tracing::info!(status, path = %path, latency_ms = elapsed.as_secs_f64() * 1000.0, "request done");
     });
@@ -45,14 +40,8 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     if let Ok(v) = HeaderValue::from_str(&id) {
         h.insert("x-request-id", v);
     }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
         "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",

@@ -60,11 +60,7 @@ impl Nav {
     }
 
     pub fn cur(&self, name: &str) -> &'static str {
-        if self.current == name {
-            "page"
-        } else {
-            "false"
-        }
+        if self.current == name { "page" } else { "false" }
     }
 }
 
@@ -72,15 +68,8 @@ impl Nav {
 pub fn strip_lang(here: &str) -> String {
     match here.split_once('?') {
         Some((p, q)) => {
-            let rest: Vec<&str> = q
-                .split('&')
-                .filter(|kv| !kv.starts_with("lang=") && !kv.is_empty())
-                .collect();
-            if rest.is_empty() {
-                p.to_string()
-            } else {
-                format!("{p}?{}", rest.join("&"))
-            }
+            let rest: Vec<&str> = q.split('&').filter(|kv| !kv.starts_with("lang=") && !kv.is_empty()).collect();
+            if rest.is_empty() { p.to_string() } else { format!("{p}?{}", rest.join("&")) }
         }
         None => here.to_string(),
     }
@@ -127,10 +116,6 @@ pub struct Opt {
 
 impl Opt {
     pub fn new(value: impl Into<String>, label: impl Into<String>, selected: bool) -> Opt {
-        Opt {
-            value: value.into(),
-            label: label.into(),
-            selected,
-        }
+        Opt { value: value.into(), label: label.into(), selected }
     }
 }

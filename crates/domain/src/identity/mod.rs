@@ -5,16 +5,7 @@ use serde::Serialize;
 macro_rules! id_type {
     ($name:ident) => {
         #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            Hash,
-            PartialOrd,
-            Ord,
-            ::serde::Serialize,
-            ::serde::Deserialize,
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize,
         )]
         #[serde(transparent)]
         pub struct $name(pub i64);
@@ -129,18 +120,13 @@ impl Email {
     pub fn parse(s: &str) -> Result<Self, crate::FieldError> {
         let s = s.trim().to_lowercase();
         let ok = s.len() <= 254
-            && s.split_once('@').is_some_and(|(l, d)| {
-                !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-            })
+            && s.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
             && !s.chars().any(|c| c.is_whitespace() || c.is_control());
         if ok {
             Ok(Email(s))
         } else {
-            Err(crate::FieldError::new(
-                "email",
-                "メールアドレスの形式が正しくありません",
-                "Not a valid e-mail address",
-            ))
+            Err(crate::FieldError::new("email", "メールアドレスの形式が正しくありません", "Not a valid e-mail address"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -165,10 +151,7 @@ mod tests {
     use super::*;
     #[test]
     fn email_parsing() {
-        assert_eq!(
-            Email::parse(" A@Example.JP ").unwrap().as_str(),
-            "a@example.jp"
-        );
+        assert_eq!(Email::parse(" A@Example.JP ").unwrap().as_str(), "a@example.jp");
         assert!(Email::parse("no-at").is_err());
         assert!(Email::parse("a@b").is_err());
         assert!(Email::parse("a b@c.jp").is_err());

@@ -105,11 +105,7 @@ impl ServiceApplication {
         let mut errs = Vec::new();
         let category_code = input.category.trim();
         let category = if category_code.is_empty() {
-            errs.push(FieldError::new(
-                "category",
-                "区分を選択してください",
-                "Choose a category",
-            ));
+            errs.push(FieldError::new("category", "区分を選択してください", "Choose a category"));
             None
         } else {
             match Category::parse(category_code) {
@@ -117,22 +113,9 @@ impl ServiceApplication {
                 None => return Err(ApplicationError::UnknownCategory(category_code.to_string())),
             }
         };
-        let name = required(
-            &mut errs,
-            "name",
-            &input.name,
-            NAME_MAX,
-            "サービス名",
-            "Service name",
-        );
-        let description = required(
-            &mut errs,
-            "description",
-            &input.description,
-            LONG_TEXT_MAX,
-            "サービス概要",
-            "Description",
-        );
+        let name = required(&mut errs, "name", &input.name, NAME_MAX, "サービス名", "Service name");
+        let description =
+            required(&mut errs, "description", &input.description, LONG_TEXT_MAX, "サービス概要", "Description");
         let specification = required(
             &mut errs,
             "specification",
@@ -172,11 +155,7 @@ impl ServiceApplication {
 
         let subcategory = match (input.subcategory.trim(), category) {
             ("", Some(c)) if !c.subcategories().is_empty() => {
-                errs.push(FieldError::new(
-                    "subcategory",
-                    "細分を選択してください",
-                    "Choose a sub-category",
-                ));
+                errs.push(FieldError::new("subcategory", "細分を選択してください", "Choose a sub-category"));
                 None
             }
             ("", _) => None,
@@ -202,19 +181,11 @@ impl ServiceApplication {
 
         let mut experts = Vec::new();
         for e in &input.experts {
-            let (n, q, x) = (
-                clean_text(&e.name),
-                clean_text(&e.qualification),
-                e.expires_on.trim(),
-            );
+            let (n, q, x) = (clean_text(&e.name), clean_text(&e.qualification), e.expires_on.trim());
             if n.is_empty() && q.is_empty() && x.is_empty() {
                 continue;
             }
-            if n.is_empty()
-                || q.is_empty()
-                || char_len(&n) > SHORT_TEXT_MAX
-                || char_len(&q) > SHORT_TEXT_MAX
-            {
+            if n.is_empty() || q.is_empty() || char_len(&n) > SHORT_TEXT_MAX || char_len(&q) > SHORT_TEXT_MAX {
                 errs.push(FieldError::new(
                     "experts",
                     "専門家ごとに氏名と資格を入力してください（各200文字以内）",
@@ -234,11 +205,7 @@ impl ServiceApplication {
                 ));
                 None
             };
-            experts.push(Expert {
-                name: n,
-                qualification: q,
-                expires_on,
-            });
+            experts.push(Expert { name: n, qualification: q, expires_on });
         }
         if experts.is_empty() && !errs.iter().any(|e| e.field == "experts") {
             errs.push(FieldError::new(
@@ -248,20 +215,13 @@ impl ServiceApplication {
             ));
         }
         if experts.len() > MAX_EXPERTS {
-            errs.push(FieldError::new(
-                "experts",
-                "専門家は20名までです",
-                "At most 20 experts",
-            ));
+            errs.push(FieldError::new("experts", "専門家は20名までです", "At most 20 experts"));
         }
 
         let industries = codes(&mut errs, "industries", &input.industries, INDUSTRIES);
         let regions = codes(&mut errs, "regions", &input.regions, REGIONS);
 
-        for (field, v) in [
-            ("price_min", input.price_min),
-            ("price_max", input.price_max),
-        ] {
+        for (field, v) in [("price_min", input.price_min), ("price_max", input.price_max)] {
             if v.is_some_and(|v| !(0..=10_000_000_000).contains(&v)) {
                 errs.push(FieldError::new(
                     field,
@@ -319,10 +279,7 @@ impl ServiceApplication {
         ApplicationInput {
             name: self.name.clone(),
             category: self.category.code().into(),
-            subcategory: self
-                .subcategory
-                .map(|s| s.code().to_string())
-                .unwrap_or_default(),
+            subcategory: self.subcategory.map(|s| s.code().to_string()).unwrap_or_default(),
             pentest_option: self.pentest_option,
             description: self.description.clone(),
             specification: self.specification.clone(),
@@ -366,21 +323,10 @@ impl ServiceApplication {
     }
 }
 
-fn required(
-    errs: &mut Vec<FieldError>,
-    field: &'static str,
-    v: &str,
-    max: usize,
-    ja: &str,
-    en: &str,
-) -> String {
+fn required(errs: &mut Vec<FieldError>, field: &'static str, v: &str, max: usize, ja: &str, en: &str) -> String {
     let v = clean_text(v);
     if v.is_empty() {
-        errs.push(FieldError::new(
-            field,
-            format!("{ja}を入力してください"),
-            format!("{en} is required"),
-        ));
+        errs.push(FieldError::new(field, format!("{ja}を入力してください"), format!("{en} is required")));
     } else if char_len(&v) > max {
         errs.push(too_long(field, max));
     }
@@ -388,19 +334,10 @@ fn required(
 }
 
 fn too_long(field: &'static str, max: usize) -> FieldError {
-    FieldError::new(
-        field,
-        format!("{max}文字以内で入力してください"),
-        format!("At most {max} characters"),
-    )
+    FieldError::new(field, format!("{max}文字以内で入力してください"), format!("At most {max} characters"))
 }
 
-fn codes(
-    errs: &mut Vec<FieldError>,
-    field: &'static str,
-    input: &[String],
-    list: CodeList,
-) -> Vec<String> {
+fn codes(errs: &mut Vec<FieldError>, field: &'static str, input: &[String], list: CodeList) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in input.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
         if list.iter().any(|(code, _, _)| *code == c) {
@@ -408,11 +345,7 @@ fn codes(
                 out.push(c.to_string());
             }
         } else {
-            errs.push(FieldError::new(
-                field,
-                "選択肢にない値です",
-                "Not one of the offered choices",
-            ));
+            errs.push(FieldError::new(field, "選択肢にない値です", "Not one of the offered choices"));
             return out;
         }
     }
@@ -436,17 +369,9 @@ pub struct ChecklistItem {
 }
 
 /// The requirement checklist for an application on a given day (`today` as `YYYY-MM-DD`).
-pub fn checklist(
-    app: &ServiceApplication,
-    today: time::Date,
-    evidence_files: usize,
-) -> Vec<ChecklistItem> {
-    let experts_valid = app.experts.iter().any(|e| {
-        e.expires_on
-            .as_deref()
-            .and_then(parse_date)
-            .is_none_or(|d| d >= today)
-    });
+pub fn checklist(app: &ServiceApplication, today: time::Date, evidence_files: usize) -> Vec<ChecklistItem> {
+    let experts_valid =
+        app.experts.iter().any(|e| e.expires_on.as_deref().and_then(parse_date).is_none_or(|d| d >= today));
     vec![
         ChecklistItem {
             key: "qualified_experts",
@@ -527,12 +452,7 @@ mod tests {
         let app = ServiceApplication::parse(&sample()).unwrap();
         assert_eq!(app.category, Category::VulnerabilityAssessment);
         let today = parse_date("2026-01-01").unwrap();
-        assert!(
-            checklist(&app, today, 0)
-                .iter()
-                .filter(|c| !c.ok)
-                .all(|c| c.key == "evidence")
-        );
+        assert!(checklist(&app, today, 0).iter().filter(|c| !c.ok).all(|c| c.key == "evidence"));
         let later = parse_date("2031-01-01").unwrap();
         assert!(!checklist(&app, later, 1)[0].ok);
     }
@@ -541,10 +461,7 @@ mod tests {
     fn unknown_category_is_its_own_error() {
         let mut i = sample();
         i.category = "astrology".into();
-        assert_eq!(
-            ServiceApplication::parse(&i),
-            Err(ApplicationError::UnknownCategory("astrology".into()))
-        );
+        assert_eq!(ServiceApplication::parse(&i), Err(ApplicationError::UnknownCategory("astrology".into())));
     }
 
     #[test]
@@ -554,9 +471,7 @@ mod tests {
         i.subcategory = "advisory".into();
         i.experts.clear();
         i.price_min = Some(500);
-        let Err(ApplicationError::Fields(errs)) = ServiceApplication::parse(&i) else {
-            panic!()
-        };
+        let Err(ApplicationError::Fields(errs)) = ServiceApplication::parse(&i) else { panic!() };
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["name", "subcategory", "experts", "price_max"]);
     }

@@ -77,11 +77,9 @@ impl Category {
     pub fn subcategories(self) -> &'static [SubCategory] {
         match self {
             Category::Audit => &[SubCategory::Advisory, SubCategory::Assurance],
-            Category::VulnerabilityAssessment => &[
-                SubCategory::WebApplication,
-                SubCategory::Platform,
-                SubCategory::SmartphoneApp,
-            ],
+            Category::VulnerabilityAssessment => {
+                &[SubCategory::WebApplication, SubCategory::Platform, SubCategory::SmartphoneApp]
+            }
             _ => &[],
         }
     }
@@ -179,7 +177,5 @@ pub const INDUSTRIES: CodeList = &[
 ];
 
 pub fn code_label(list: CodeList, code: &str, en: bool) -> Option<&'static str> {
-    list.iter()
-        .find(|(c, _, _)| *c == code)
-        .map(|(_, ja, e)| if en { *e } else { *ja })
+    list.iter().find(|(c, _, _)| *c == code).map(|(_, ja, e)| if en { *e } else { *ja })
 }

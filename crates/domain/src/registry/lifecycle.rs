@@ -213,16 +213,12 @@ pub fn next_status(from: ServiceStatus, t: Transition) -> Result<ServiceStatus, 
         (S::ChangeRequested, T::ApproveChange | T::RejectChange) => S::Listed,
         (S::Listed | S::ChangeRequested, T::Suspend) => S::Suspended,
         (S::Suspended, T::Reinstate) => S::Listed,
-        (
-            S::Draft | S::Submitted | S::Returned | S::Listed | S::ChangeRequested | S::Suspended,
-            T::Withdraw,
-        ) => S::Withdrawn,
+        (S::Draft | S::Submitted | S::Returned | S::Listed | S::ChangeRequested | S::Suspended, T::Withdraw) => {
+            S::Withdrawn
+        }
         (S::Listed | S::ChangeRequested | S::Suspended, T::Expire) => S::Expired,
         _ => {
-            return Err(InvalidTransition {
-                from,
-                transition: t,
-            });
+            return Err(InvalidTransition { from, transition: t });
         }
     };
     Ok(to)
@@ -246,12 +242,7 @@ pub fn due_reminder(valid_until: Timestamp, now: Timestamp, sent: &[i64]) -> Opt
 
 /// Ledger number (登録番号): category code, sequence, two-digit year, e.g. `002-0031-19`.
 pub fn ledger_number(category: super::Category, seq: i64, year: i32) -> String {
-    format!(
-        "{:03}-{:04}-{:02}",
-        category.ledger_code(),
-        seq,
-        year.rem_euclid(100)
-    )
+    format!("{:03}-{:04}-{:02}", category.ledger_code(), seq, year.rem_euclid(100))
 }
 
 #[cfg(test)]
@@ -268,23 +259,12 @@ mod tests {
     #[test]
     fn happy_path() {
         let mut s = ServiceStatus::Draft;
-        for t in [
-            Transition::Submit,
-            Transition::Return,
-            Transition::Submit,
-            Transition::Approve,
-        ] {
+        for t in [Transition::Submit, Transition::Return, Transition::Submit, Transition::Approve] {
             s = next_status(s, t).unwrap();
         }
         assert_eq!(s, ServiceStatus::Listed);
-        assert_eq!(
-            next_status(s, Transition::RequestChange).unwrap(),
-            ServiceStatus::ChangeRequested
-        );
-        assert_eq!(
-            next_status(s, Transition::Expire).unwrap(),
-            ServiceStatus::Expired
-        );
+        assert_eq!(next_status(s, Transition::RequestChange).unwrap(), ServiceStatus::ChangeRequested);
+        assert_eq!(next_status(s, Transition::Expire).unwrap(), ServiceStatus::Expired);
         assert!(next_status(ServiceStatus::Expired, Transition::Reinstate).is_err());
         assert!(next_status(ServiceStatus::Rejected, Transition::Withdraw).is_err());
     }
@@ -303,9 +283,6 @@ mod tests {
 
     #[test]
     fn ledger_format() {
-        assert_eq!(
-            ledger_number(super::super::Category::VulnerabilityAssessment, 31, 2019),
-            "002-0031-19"
-        );
+        assert_eq!(ledger_number(super::super::Category::VulnerabilityAssessment, 31, 2019), "002-0031-19");
     }
 }

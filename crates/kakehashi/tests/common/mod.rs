@@ -72,7 +72,9 @@ impl TestDb {
         let dir = std::env::temp_dir().join(format!("kakehashi-test-{tag}"));
         std::fs::create_dir_all(&dir).unwrap();
         match db {
-            Db::Sqlite => TestDb { db, url: format!("sqlite://{}?mode=rwc", dir.join("t.db").display()), dir, pg_name: None },
+            Db::Sqlite => {
+                TestDb { db, url: format!("sqlite://{}?mode=rwc", dir.join("t.db").display()), dir, pg_name: None }
+            }
             Db::Postgres => {
                 let name = format!("kakehashi_test_{tag}");
                 let mut c = sqlx::AnyConnection::connect(&pg_admin_url()).await.unwrap();
@@ -101,7 +103,8 @@ impl Drop for TestDb {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 rt.block_on(async move {
                     if let Ok(mut c) = sqlx::AnyConnection::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
                     }
                 });
             })
@@ -192,7 +195,12 @@ impl Resp {
     /// The service id in a `/services/{id}...` redirect.
     pub fn service_id(&self) -> i64 {
         let loc = self.location();
-        loc.trim_start_matches("/services/").split(['?', '/']).next().unwrap().parse().unwrap_or_else(|_| panic!("no id in {loc:?}: {}", self.body))
+        loc.trim_start_matches("/services/")
+            .split(['?', '/'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap_or_else(|_| panic!("no id in {loc:?}: {}", self.body))
     }
 }
 
@@ -248,11 +256,12 @@ impl Client {
         let page = self.get("/login").await;
         let token = cookie_value(&page.headers, "kh_login_csrf").expect("login csrf cookie");
         let form_token = hidden_csrf(&page.body).unwrap();
-        let rb = self
-            .http
-            .post(format!("{}/login", self.base))
-            .header("origin", &self.base)
-            .form(&[("email", email), ("password", password), ("csrf", &form_token), ("next", "/")]);
+        let rb = self.http.post(format!("{}/login", self.base)).header("origin", &self.base).form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf", &form_token),
+            ("next", "/"),
+        ]);
         let r = Self::send(self.with_cookies(rb, Some(&format!("kh_login_csrf={token}")))).await;
         if let Some(s) = cookie_value(&r.headers, "kh_session") {
             self.session = Some(s);

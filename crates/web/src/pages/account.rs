@@ -33,14 +33,7 @@ pub struct LoginQuery {
     next: String,
 }
 
-fn login_page(
-    ctx: &Ctx,
-    email: &str,
-    next: &str,
-    error: Option<String>,
-    status: StatusCode,
-    secure: bool,
-) -> Response {
+fn login_page(ctx: &Ctx, email: &str, next: &str, error: Option<String>, status: StatusCode, secure: bool) -> Response {
     let csrf = app::auth::random_token();
     let page = LoginPage {
         nav: Nav::new(ctx, "ログイン", "Log in", ""),
@@ -52,29 +45,16 @@ fn login_page(
     let mut res = render(&page);
     *res.status_mut() = status;
     let secure = if secure { "; Secure" } else { "" };
-    if let Ok(v) = format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    )
-    .parse()
+    if let Ok(v) =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }
 
-pub async fn login_form(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Query(q): Query<LoginQuery>,
-) -> Response {
-    login_page(
-        &ctx,
-        "",
-        &q.next,
-        None,
-        StatusCode::OK,
-        s.cfg.secure_cookies,
-    )
+pub async fn login_form(ctx: Ctx, State(s): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+    login_page(&ctx, "", &q.next, None, StatusCode::OK, s.cfg.secure_cookies)
 }
 
 #[derive(Deserialize, Default)]
@@ -89,12 +69,7 @@ pub struct LoginForm {
     csrf: String,
 }
 
-pub async fn login(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub async fn login(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
     let f: LoginForm = decode(&body).map_err(|e| ctx.err(e))?;
     // Login CSRF: same origin, and the form's token matches the pre-login cookie.
     let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
@@ -207,15 +182,7 @@ async fn account_page(
         .await
         .map_err(|e| ctx.err(AppError::from(e)))?
         .into_iter()
-        .map(|k| {
-            (
-                k.id,
-                k.name,
-                k.scopes,
-                jst_datetime(k.created_at),
-                k.revoked_at.is_some(),
-            )
-        })
+        .map(|k| (k.id, k.name, k.scopes, jst_datetime(k.created_at), k.revoked_at.is_some()))
         .collect();
     Ok(render(&AccountPage {
         nav: Nav::new(ctx, "アカウント", "Account", "account"),
@@ -228,26 +195,15 @@ async fn account_page(
                     m.org_name.clone(),
                     m.kind.label(t.en).into(),
                     t.s(
-                        if m.role == domain::MembershipRole::Admin {
-                            "管理者"
-                        } else {
-                            "担当者"
-                        },
-                        if m.role == domain::MembershipRole::Admin {
-                            "Admin"
-                        } else {
-                            "Member"
-                        },
+                        if m.role == domain::MembershipRole::Admin { "管理者" } else { "担当者" },
+                        if m.role == domain::MembershipRole::Admin { "Admin" } else { "Member" },
                     )
                     .into(),
                 )
             })
             .collect(),
         tokens,
-        scopes: Scope::ALL
-            .iter()
-            .map(|x| Opt::new(x.code(), x.code(), false))
-            .collect(),
+        scopes: Scope::ALL.iter().map(|x| Opt::new(x.code(), x.code(), false)).collect(),
         new_token,
         done: super::done_message(t, done),
         error,
@@ -272,22 +228,15 @@ pub struct TokenForm {
     scopes: Vec<String>,
 }
 
-pub async fn create_token(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub async fn create_token(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
     let f: TokenForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     let scopes: Vec<Scope> = f.scopes.iter().filter_map(|x| Scope::parse(x)).collect();
     match s.app.create_token(a, &f.name, &scopes).await {
         Ok((_, token)) => account_page(&ctx, &s, Some(token), None, "").await,
         Err(AppError::Invalid(errs)) => {
-            let msg = errs
-                .iter()
-                .map(|e| if ctx.t.en { e.en.clone() } else { e.ja.clone() })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let msg =
+                errs.iter().map(|e| if ctx.t.en { e.en.clone() } else { e.ja.clone() }).collect::<Vec<_>>().join(" ");
             let mut res = account_page(&ctx, &s, None, Some(msg), "").await?;
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)

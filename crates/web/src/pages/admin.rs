@@ -65,27 +65,12 @@ pub async fn overview(
         counts: o
             .counts
             .iter()
-            .map(|(c, n)| {
-                (
-                    ServiceStatus::parse(c)
-                        .map(|s| s.label(t.en))
-                        .unwrap_or("?")
-                        .to_string(),
-                    *n,
-                )
-            })
+            .map(|(c, n)| (ServiceStatus::parse(c).map(|s| s.label(t.en)).unwrap_or("?").to_string(), *n))
             .collect(),
         open: o
             .open
             .iter()
-            .map(|(x, v)| {
-                (
-                    v.id,
-                    v.app.name.clone(),
-                    x.period.clone(),
-                    jst_date(x.noticed_at),
-                )
-            })
+            .map(|(x, v)| (v.id, v.app.name.clone(), x.period.clone(), jst_date(x.noticed_at)))
             .collect(),
         expiring: o.expiring.iter().map(|v| my_row(v, t)).collect(),
         registered: o.registered.iter().map(|v| my_row(v, t)).collect(),
@@ -108,10 +93,7 @@ pub async fn operate(
         "withdraw" => Transition::Withdraw,
         _ => return Err(ctx.err(AppError::NotFound)),
     };
-    s.app
-        .operate(a, id, t, &f.comment)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    s.app.operate(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "operated"))
 }
 
@@ -133,10 +115,7 @@ pub async fn start_surveillance(
 ) -> Result<Response, WebError> {
     let f: SurveillanceForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app
-        .start_surveillance(a, id, &f.period, &f.notice)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    s.app.start_surveillance(a, id, &f.period, &f.notice).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "surveillance"))
 }
 
@@ -158,10 +137,7 @@ pub async fn record_surveillance(
 ) -> Result<Response, WebError> {
     let f: OutcomeForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app
-        .record_surveillance(a, sid, &f.outcome, &f.note)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    s.app.record_surveillance(a, sid, &f.outcome, &f.note).await.map_err(|e| ctx.err(e))?;
     Ok(see_other("/admin", "surveillance"))
 }
 
@@ -172,11 +148,5 @@ pub async fn sweep(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<R
         return Err(ctx.err(AppError::Forbidden));
     }
     let r = s.app.sweep(s.app.now()).await.map_err(|e| ctx.err(e))?;
-    Ok(see_other(
-        &format!(
-            "/admin?r90={}&r30={}&exp={}",
-            r.reminders_90, r.reminders_30, r.expired
-        ),
-        "swept",
-    ))
+    Ok(see_other(&format!("/admin?r90={}&r30={}&exp={}", r.reminders_90, r.reminders_30, r.expired), "swept"))
 }

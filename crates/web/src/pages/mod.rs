@@ -20,10 +20,7 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "The application was saved as a draft. Attach evidence and submit it.",
         ),
         "saved" => t.s("保存しました。", "Saved."),
-        "submitted" => t.s(
-            "申請しました。審査登録機関の審査をお待ちください。",
-            "Submitted for review.",
-        ),
+        "submitted" => t.s("申請しました。審査登録機関の審査をお待ちください。", "Submitted for review."),
         "uploaded" => t.s("資料を添付しました。", "The file was attached."),
         "change" => t.s(
             "変更申請を受け付けました。承認されるまで現在の掲載内容が表示されます。",
@@ -34,10 +31,7 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
         "operated" => t.s("処理しました。", "Done."),
         "surveillance" => t.s("サーベイランスを記録しました。", "Surveillance recorded."),
         "token" => t.s("トークンを失効させました。", "The token was revoked."),
-        "swept" => t.s(
-            "期限管理を実行しました。",
-            "Reminders and expiry were processed.",
-        ),
+        "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,
     })
 }

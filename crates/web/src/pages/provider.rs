@@ -7,7 +7,9 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldError;
-use domain::registry::{ApplicationError, ApplicationInput, Category, INDUSTRIES, REGIONS, ServiceApplication, code_label};
+use domain::registry::{
+    ApplicationError, ApplicationInput, Category, INDUSTRIES, REGIONS, ServiceApplication, code_label,
+};
 
 use super::public::{action_label, status_label};
 use super::see_other;
@@ -72,11 +74,7 @@ pub struct DetailView {
 }
 
 fn labels(codes: &[String], list: domain::registry::CodeList, t: T) -> String {
-    codes
-        .iter()
-        .filter_map(|c| code_label(list, c, t.en))
-        .collect::<Vec<_>>()
-        .join("、")
+    codes.iter().filter_map(|c| code_label(list, c, t.en)).collect::<Vec<_>>().join("、")
 }
 
 fn yen(v: Option<i64>) -> String {
@@ -113,11 +111,7 @@ impl DetailView {
             } else {
                 s.provider_name.clone()
             },
-            body: if t.en && !s.body_name_en.is_empty() {
-                s.body_name_en.clone()
-            } else {
-                s.body_name.clone()
-            },
+            body: if t.en && !s.body_name_en.is_empty() { s.body_name_en.clone() } else { s.body_name.clone() },
             category: a.category.label(t.en).into(),
             subcategory: a.subcategory.map(|x| x.label(t.en)).unwrap_or("").into(),
             pentest: a.pentest_option,
@@ -130,9 +124,7 @@ impl DetailView {
                     (
                         e.name.clone(),
                         e.qualification.clone(),
-                        e.expires_on
-                            .clone()
-                            .unwrap_or_else(|| t.s("期限なし", "No expiry").into()),
+                        e.expires_on.clone().unwrap_or_else(|| t.s("期限なし", "No expiry").into()),
                     )
                 })
                 .collect(),
@@ -149,13 +141,7 @@ impl DetailView {
                 .pending_change
                 .as_ref()
                 .filter(|_| d.can.view_private)
-                .map(|p| {
-                    (
-                        p.name.clone(),
-                        p.description.clone(),
-                        labels(&p.regions, REGIONS, t),
-                    )
-                }),
+                .map(|p| (p.name.clone(), p.description.clone(), labels(&p.regions, REGIONS, t))),
             events: d
                 .events
                 .iter()
@@ -163,12 +149,7 @@ impl DetailView {
                     at: jst_datetime(e.at),
                     actor: e.actor_name.clone(),
                     action: action_label(&e.action, t),
-                    from: e
-                        .from_status
-                        .as_deref()
-                        .map(|f| status_label(f, t))
-                        .unwrap_or("")
-                        .into(),
+                    from: e.from_status.as_deref().map(|f| status_label(f, t)).unwrap_or("").into(),
                     to: status_label(&e.to_status, t).into(),
                     comment: e.comment.clone(),
                 })
@@ -177,12 +158,7 @@ impl DetailView {
                 .evidence
                 .iter()
                 .map(|e| {
-                    (
-                        e.id,
-                        e.filename.clone(),
-                        format!("{} KiB", (e.size + 1023) / 1024),
-                        jst_datetime(e.uploaded_at),
-                    )
+                    (e.id, e.filename.clone(), format!("{} KiB", (e.size + 1023) / 1024), jst_datetime(e.uploaded_at))
                 })
                 .collect(),
             surveillances: d
@@ -209,16 +185,8 @@ impl DetailView {
                 .map(|c| {
                     (
                         t.s(
-                            if c.group == "technical" {
-                                "技術"
-                            } else {
-                                "品質"
-                            },
-                            if c.group == "technical" {
-                                "Technical"
-                            } else {
-                                "Quality"
-                            },
+                            if c.group == "technical" { "技術" } else { "品質" },
+                            if c.group == "technical" { "Technical" } else { "Quality" },
                         )
                         .into(),
                         t.s(c.ja, c.en).into(),
@@ -227,10 +195,7 @@ impl DetailView {
                 })
                 .collect(),
             can: d.can.clone(),
-            outcomes: SURVEILLANCE_OUTCOMES
-                .iter()
-                .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), false))
-                .collect(),
+            outcomes: SURVEILLANCE_OUTCOMES.iter().map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), false)).collect(),
         }
     }
 }
@@ -272,14 +237,7 @@ pub async fn my_services(ctx: Ctx, State(s): State<AppState>) -> Result<Response
     if a.provider_orgs().next().is_none() {
         return Err(ctx.err(AppError::Forbidden));
     }
-    let rows = s
-        .app
-        .my_services(a)
-        .await
-        .map_err(|e| ctx.err(e))?
-        .iter()
-        .map(|v| my_row(v, ctx.t))
-        .collect();
+    let rows = s.app.my_services(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
     let orgs: Vec<i64> = a.memberships.iter().map(|m| m.org_id).collect();
     let notifications = s
         .app
@@ -288,19 +246,9 @@ pub async fn my_services(ctx: Ctx, State(s): State<AppState>) -> Result<Response
         .await
         .map_err(|e| ctx.err(AppError::from(e)))?
         .into_iter()
-        .map(|n| {
-            (
-                jst_datetime(n.created_at),
-                if ctx.t.en { n.subject_en } else { n.subject_ja },
-                n.link,
-            )
-        })
+        .map(|n| (jst_datetime(n.created_at), if ctx.t.en { n.subject_en } else { n.subject_ja }, n.link))
         .collect();
-    Ok(render(&MyPage {
-        nav: Nav::new(&ctx, "申請・登録管理", "My applications", "my"),
-        rows,
-        notifications,
-    }))
+    Ok(render(&MyPage { nav: Nav::new(&ctx, "申請・登録管理", "My applications", "my"), rows, notifications }))
 }
 
 /// The application form page (new, edit, change request).
@@ -326,18 +274,10 @@ pub struct FormPage {
 impl FormPage {
     /// The message for one field, if it has an error.
     pub fn err(&self, field: &str) -> &str {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-            .unwrap_or("")
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str()).unwrap_or("")
     }
     pub fn cls(&self, field: &str) -> &'static str {
-        if self.err(field).is_empty() {
-            "field"
-        } else {
-            "field field-error"
-        }
+        if self.err(field).is_empty() { "field" } else { "field field-error" }
     }
 }
 
@@ -359,20 +299,37 @@ async fn form_page(
     let a = ctx.require()?;
     let bodies = s.app.registration_bodies().await.map_err(|e| ctx.err(e))?;
     let (heading, action, intro) = match mode {
-        Mode::New => (t.s("サービスの登録申請", "Apply for a service"), "/my/services".to_string(), t.s("サービスごとに申請します。保存すると下書きになり、根拠資料を添付してから申請できます。", "Apply for each service separately. Saving creates a draft; attach evidence, then submit.")),
-        Mode::Edit(id) => (t.s("申請内容の編集", "Edit application"), format!("/my/services/{id}/edit"), t.s("下書きまたは差戻しの申請を編集できます。", "Drafts and returned applications can be edited.")),
-        Mode::Change(id) => (t.s("変更申請", "Change request"), format!("/my/services/{id}/change"), t.s("登録済みサービスの変更は再審査されます。承認されるまで現在の内容が掲載されます。", "Changes to a listed service are re-reviewed; the current listing stays until approval.")),
+        Mode::New => (
+            t.s("サービスの登録申請", "Apply for a service"),
+            "/my/services".to_string(),
+            t.s(
+                "サービスごとに申請します。保存すると下書きになり、根拠資料を添付してから申請できます。",
+                "Apply for each service separately. Saving creates a draft; attach evidence, then submit.",
+            ),
+        ),
+        Mode::Edit(id) => (
+            t.s("申請内容の編集", "Edit application"),
+            format!("/my/services/{id}/edit"),
+            t.s("下書きまたは差戻しの申請を編集できます。", "Drafts and returned applications can be edited."),
+        ),
+        Mode::Change(id) => (
+            t.s("変更申請", "Change request"),
+            format!("/my/services/{id}/change"),
+            t.s(
+                "登録済みサービスの変更は再審査されます。承認されるまで現在の内容が掲載されます。",
+                "Changes to a listed service are re-reviewed; the current listing stays until approval.",
+            ),
+        ),
     };
-    let mut experts: Vec<(String, String, String)> =
-        (0..f.expert_name.len().max(f.expert_qualification.len()))
-            .map(|i| {
-                (
-                    f.expert_name.get(i).cloned().unwrap_or_default(),
-                    f.expert_qualification.get(i).cloned().unwrap_or_default(),
-                    f.expert_expires_on.get(i).cloned().unwrap_or_default(),
-                )
-            })
-            .collect();
+    let mut experts: Vec<(String, String, String)> = (0..f.expert_name.len().max(f.expert_qualification.len()))
+        .map(|i| {
+            (
+                f.expert_name.get(i).cloned().unwrap_or_default(),
+                f.expert_qualification.get(i).cloned().unwrap_or_default(),
+                f.expert_expires_on.get(i).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
     while experts.len() < 3 {
         experts.push(Default::default());
     }
@@ -380,11 +337,7 @@ async fn form_page(
         .iter()
         .flat_map(|c| c.subcategories().iter())
         .map(|x| {
-            Opt::new(
-                x.code(),
-                format!("{} — {}", x.category().label(t.en), x.label(t.en)),
-                x.code() == f.subcategory,
-            )
+            Opt::new(x.code(), format!("{} — {}", x.category().label(t.en), x.label(t.en)), x.code() == f.subcategory)
         })
         .collect();
     Ok(FormPage {
@@ -392,24 +345,10 @@ async fn form_page(
         heading: heading.into(),
         action,
         intro: intro.into(),
-        errors: errors
-            .iter()
-            .map(|e| {
-                (
-                    e.field.to_string(),
-                    if t.en { e.en.clone() } else { e.ja.clone() },
-                )
-            })
-            .collect(),
+        errors: errors.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
         providers: a
             .provider_orgs()
-            .map(|m| {
-                Opt::new(
-                    m.org_id.to_string(),
-                    &m.org_name,
-                    m.org_id.to_string() == f.provider_org_id,
-                )
-            })
+            .map(|m| Opt::new(m.org_id.to_string(), &m.org_name, m.org_id.to_string() == f.provider_org_id))
             .collect(),
         bodies: bodies
             .iter()
@@ -421,10 +360,7 @@ async fn form_page(
                 )
             })
             .collect(),
-        categories: Category::ALL
-            .iter()
-            .map(|c| Opt::new(c.code(), c.label(t.en), c.code() == f.category))
-            .collect(),
+        categories: Category::ALL.iter().map(|c| Opt::new(c.code(), c.label(t.en), c.code() == f.category)).collect(),
         subcategories: sub_opts,
         industries: INDUSTRIES
             .iter()
@@ -451,15 +387,9 @@ async fn render_form(
         AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs),
         AppError::UnknownCategory(c) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            vec![FieldError::new(
-                "category",
-                format!("不明なサービス区分です: {c}"),
-                format!("Unknown category: {c}"),
-            )],
+            vec![FieldError::new("category", format!("不明なサービス区分です: {c}"), format!("Unknown category: {c}"))],
         ),
-        AppError::Conflict { ja, en } => {
-            (StatusCode::CONFLICT, vec![FieldError::new("name", ja, en)])
-        }
+        AppError::Conflict { ja, en } => (StatusCode::CONFLICT, vec![FieldError::new("name", ja, en)]),
         other => return Err(ctx.err(other)),
     };
     let page = form_page(ctx, s, mode, f, &errors).await?;
@@ -482,27 +412,18 @@ pub async fn new_form(ctx: Ctx, State(s): State<AppState>) -> Result<Response, W
     if a.provider_orgs().next().is_none() {
         return Err(ctx.err(AppError::Forbidden));
     }
-    Ok(render(
-        &form_page(&ctx, &s, Mode::New, ApplicationForm::default(), &[]).await?,
-    ))
+    Ok(render(&form_page(&ctx, &s, Mode::New, ApplicationForm::default(), &[]).await?))
 }
 
 /// Decodes an application form, checking Origin and CSRF first.
-fn read_form(
-    ctx: &Ctx,
-    body: &[u8],
-) -> Result<(ApplicationForm, ApplicationInput, Vec<FieldError>), WebError> {
+fn read_form(ctx: &Ctx, body: &[u8]) -> Result<(ApplicationForm, ApplicationInput, Vec<FieldError>), WebError> {
     let f: ApplicationForm = decode(body).map_err(|e| ctx.err(e))?;
     ctx.check_write(Some(&f.csrf))?;
     let (input, errs) = f.to_input();
     Ok((f, input, errs))
 }
 
-pub async fn create(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub async fn create(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
     let (f, input, errs) = read_form(&ctx, &body)?;
     let a = ctx.require()?;
     let provider = f
@@ -521,16 +442,8 @@ pub async fn create(
     }
 }
 
-pub async fn edit_form(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    let d = s
-        .app
-        .service_detail(ctx.actor(), id)
-        .await
-        .map_err(|e| ctx.err(e))?;
+pub async fn edit_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let d = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     if !d.can.edit {
         return Err(ctx.err(AppError::Forbidden));
     }
@@ -538,12 +451,7 @@ pub async fn edit_form(
     Ok(render(&form_page(&ctx, &s, Mode::Edit(id), f, &[]).await?))
 }
 
-pub async fn edit(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, WebError> {
+pub async fn edit(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>, body: Bytes) -> Result<Response, WebError> {
     let (f, input, errs) = read_form(&ctx, &body)?;
     let a = ctx.require()?;
     if !errs.is_empty() {
@@ -555,23 +463,13 @@ pub async fn edit(
     }
 }
 
-pub async fn change_form(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, WebError> {
-    let d = s
-        .app
-        .service_detail(ctx.actor(), id)
-        .await
-        .map_err(|e| ctx.err(e))?;
+pub async fn change_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let d = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     if !d.can.request_change {
         return Err(ctx.err(AppError::Forbidden));
     }
     let f = ApplicationForm::from_input(&d.service.app.to_input());
-    Ok(render(
-        &form_page(&ctx, &s, Mode::Change(id), f, &[]).await?,
-    ))
+    Ok(render(&form_page(&ctx, &s, Mode::Change(id), f, &[]).await?))
 }
 
 pub async fn change(
@@ -587,9 +485,7 @@ pub async fn change(
     }
     match s.app.request_change(a, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/services/{id}"), "change")),
-        Err(e @ (AppError::Transition(_) | AppError::Forbidden | AppError::NotFound)) => {
-            Err(ctx.err(e))
-        }
+        Err(e @ (AppError::Transition(_) | AppError::Forbidden | AppError::NotFound)) => Err(ctx.err(e)),
         Err(e) => render_form(&ctx, &s, Mode::Change(id), f, e).await,
     }
 }
@@ -614,10 +510,7 @@ pub async fn withdraw(
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app
-        .withdraw_own(a, id, &f.comment)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    s.app.withdraw_own(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "withdrawn"))
 }
 
@@ -638,18 +531,10 @@ pub async fn upload_evidence(
             Err(e) => return Err(multipart_error(&ctx, &s, e)),
         };
         match field.name() {
-            Some("csrf") => {
-                csrf = field
-                    .text()
-                    .await
-                    .map_err(|e| multipart_error(&ctx, &s, e))?
-            }
+            Some("csrf") => csrf = field.text().await.map_err(|e| multipart_error(&ctx, &s, e))?,
             Some("file") => {
                 let name = field.file_name().unwrap_or("evidence").to_string();
-                let data = field
-                    .bytes()
-                    .await
-                    .map_err(|e| multipart_error(&ctx, &s, e))?;
+                let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
                 file = Some((name, data.to_vec()));
             }
             _ => {}
@@ -657,33 +542,16 @@ pub async fn upload_evidence(
     }
     let a = ctx.check_write(Some(&csrf))?;
     let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
-        return Err(ctx.err(AppError::field(
-            "file",
-            "ファイルを選択してください",
-            "Choose a file",
-        )));
+        return Err(ctx.err(AppError::field("file", "ファイルを選択してください", "Choose a file")));
     };
-    s.app
-        .upload_evidence(a, id, &name, &data)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    s.app.upload_evidence(a, id, &name, &data).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "uploaded"))
 }
 
-fn multipart_error(
-    ctx: &Ctx,
-    s: &AppState,
-    e: axum::extract::multipart::MultipartError,
-) -> WebError {
+fn multipart_error(ctx: &Ctx, s: &AppState, e: axum::extract::multipart::MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ctx.err(AppError::TooLarge {
-            limit: s.app.config.max_upload_bytes,
-        })
+        ctx.err(AppError::TooLarge { limit: s.app.config.max_upload_bytes })
     } else {
-        ctx.err(AppError::field(
-            "file",
-            "アップロードを読み取れませんでした",
-            "The upload could not be read",
-        ))
+        ctx.err(AppError::field("file", "アップロードを読み取れませんでした", "The upload could not be read"))
     }
 }

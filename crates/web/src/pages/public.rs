@@ -18,25 +18,15 @@ use app::{AppError, jst_date};
 
 pub async fn healthz(State(s): State<AppState>) -> Response {
     match s.app.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(serde_json::json!({"status": "ok", "database": s.app.store.backend().name()})),
-        )
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": s.app.store.backend().name()})))
             .into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "unavailable"})),
-        )
-            .into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response(),
     }
 }
 
 pub async fn css() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
         .into_response()
@@ -50,24 +40,14 @@ pub struct NextParam {
 
 /// Local paths only, so the parameter cannot send a user elsewhere.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".into()
-    }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
 }
 
-pub async fn set_lang(
-    Path(code): Path<String>,
-    Query(p): Query<NextParam>,
-    State(s): State<AppState>,
-) -> Response {
+pub async fn set_lang(Path(code): Path<String>, Query(p): Query<NextParam>, State(s): State<AppState>) -> Response {
     let lang = if code == "en" { "en" } else { "ja" };
     let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
     let mut res = Redirect::to(&safe_next(&p.next)).into_response();
-    if let Ok(v) =
-        format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}").parse()
-    {
+    if let Ok(v) = format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}").parse() {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
@@ -88,22 +68,12 @@ struct HomePage {
 pub async fn home(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
     let r = s
         .app
-        .public_list(&app::search::ListQuery {
-            per_page: 1,
-            ..Default::default()
-        })
+        .public_list(&app::search::ListQuery { per_page: 1, ..Default::default() })
         .await
         .map_err(|e| ctx.err(e))?;
-    let cards = r
-        .category_counts
-        .iter()
-        .map(|(c, n)| (c.code().to_string(), c.label(ctx.t.en).to_string(), *n))
-        .collect();
-    Ok(render(&HomePage {
-        nav: Nav::new(&ctx, "ホーム", "Home", "home"),
-        cards,
-        total: r.total,
-    }))
+    let cards =
+        r.category_counts.iter().map(|(c, n)| (c.code().to_string(), c.label(ctx.t.en).to_string(), *n)).collect();
+    Ok(render(&HomePage { nav: Nav::new(&ctx, "ホーム", "Home", "home"), cards, total: r.total }))
 }
 
 /// One row of the list as shown.
@@ -131,22 +101,13 @@ fn row(t: T, i: &ListItem) -> Row {
             i.provider_name.clone()
         },
         category: i.category.label(t.en).to_string(),
-        subcategory: i
-            .subcategory
-            .map(|s| s.label(t.en))
-            .unwrap_or("")
-            .to_string(),
+        subcategory: i.subcategory.map(|s| s.label(t.en)).unwrap_or("").to_string(),
         status: i.status.code(),
         status_label: i.status.label(t.en),
         ledger: i.ledger_number.clone(),
         listed: jst_date(i.listed_at),
         valid_until: jst_date(i.valid_until),
-        regions: i
-            .region_codes()
-            .iter()
-            .filter_map(|c| code_label(REGIONS, c, t.en))
-            .collect::<Vec<_>>()
-            .join("、"),
+        regions: i.region_codes().iter().filter_map(|c| code_label(REGIONS, c, t.en)).collect::<Vec<_>>().join("、"),
     }
 }
 
@@ -181,72 +142,33 @@ struct ServicesPage {
 }
 
 fn opts_codes(list: domain::registry::CodeList, t: T, sel: &str) -> Vec<Opt> {
-    list.iter()
-        .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), *c == sel))
-        .collect()
+    list.iter().map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), *c == sel)).collect()
 }
 
-pub async fn services(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Query(p): Query<ListParams>,
-) -> Result<Response, WebError> {
+pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListParams>) -> Result<Response, WebError> {
     let t = ctx.t;
     let (result, error, status) = match p.to_query(20) {
-        Ok(q) => (
-            s.app.public_list(&q).await.map_err(|e| ctx.err(e))?,
-            None,
-            StatusCode::OK,
-        ),
+        Ok(q) => (s.app.public_list(&q).await.map_err(|e| ctx.err(e))?, None, StatusCode::OK),
         Err(e) => {
             let msg = WebError::new(&ctx, e).messages();
-            let empty = ListResult {
-                total: 0,
-                page: 1,
-                per_page: 20,
-                items: vec![],
-                category_counts: vec![],
-            };
-            (
-                empty,
-                Some(if t.en { msg.1 } else { msg.0 }),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            let empty = ListResult { total: 0, page: 1, per_page: 20, items: vec![], category_counts: vec![] };
+            (empty, Some(if t.en { msg.1 } else { msg.0 }), StatusCode::UNPROCESSABLE_ENTITY)
         }
     };
     let bodies = s.app.registration_bodies().await.map_err(|e| ctx.err(e))?;
     let qs = p.query_string();
     let href = |n: usize| {
-        if qs.is_empty() {
-            format!("/services?page={n}")
-        } else {
-            format!("/services?{qs}&page={n}")
-        }
+        if qs.is_empty() { format!("/services?page={n}") } else { format!("/services?{qs}&page={n}") }
     };
     let pages = result.pages();
     let cur = result.page;
-    let mut nums: Vec<usize> = [
-        1,
-        cur.saturating_sub(2),
-        cur.saturating_sub(1),
-        cur,
-        cur + 1,
-        cur + 2,
-        pages,
-    ]
-    .into_iter()
-    .filter(|n| *n >= 1 && *n <= pages)
-    .collect();
+    let mut nums: Vec<usize> = [1, cur.saturating_sub(2), cur.saturating_sub(1), cur, cur + 1, cur + 2, pages]
+        .into_iter()
+        .filter(|n| *n >= 1 && *n <= pages)
+        .collect();
     nums.sort_unstable();
     nums.dedup();
-    let links = nums
-        .into_iter()
-        .map(|n| PageLink {
-            n,
-            href: href(n),
-            current: n == cur,
-        })
-        .collect();
+    let links = nums.into_iter().map(|n| PageLink { n, href: href(n), current: n == cur }).collect();
     let base_qs = {
         let mut p2 = p.clone();
         p2.category.clear();
@@ -272,10 +194,7 @@ pub async fn services(
                 (c.code().to_string(), c.label(t.en).to_string(), *n, h)
             })
             .collect(),
-        categories: Category::ALL
-            .iter()
-            .map(|c| Opt::new(c.code(), c.label(t.en), c.code() == p.category))
-            .collect(),
+        categories: Category::ALL.iter().map(|c| Opt::new(c.code(), c.label(t.en), c.code() == p.category)).collect(),
         subcategories: SubCategory::ALL
             .iter()
             .map(|c| {
@@ -290,29 +209,14 @@ pub async fn services(
         industries: opts_codes(INDUSTRIES, t, &p.industry),
         bodies: bodies
             .iter()
-            .map(|b| {
-                Opt::new(
-                    b.id.to_string(),
-                    if t.en { &b.name_en } else { &b.name },
-                    b.id.to_string() == p.body,
-                )
-            })
+            .map(|b| Opt::new(b.id.to_string(), if t.en { &b.name_en } else { &b.name }, b.id.to_string() == p.body))
             .collect(),
         statuses: [
             ("registered", t.s("登録中（既定）", "Registered (default)")),
-            (
-                "all",
-                t.s("すべて（終了分を含む）", "All (including ended)"),
-            ),
+            ("all", t.s("すべて（終了分を含む）", "All (including ended)")),
         ]
         .into_iter()
-        .map(|(c, l)| {
-            Opt::new(
-                c,
-                l,
-                c == p.status || (c == "registered" && p.status.is_empty()),
-            )
-        })
+        .map(|(c, l)| Opt::new(c, l, c == p.status || (c == "registered" && p.status.is_empty())))
         .chain(
             [
                 ServiceStatus::Listed,
@@ -325,10 +229,7 @@ pub async fn services(
             .map(|st| Opt::new(st.code(), st.label(t.en), st.code() == p.status)),
         )
         .collect(),
-        sorts: Sort::ALL
-            .iter()
-            .map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.sort))
-            .collect(),
+        sorts: Sort::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.sort)).collect(),
         prev: (cur > 1 && cur <= pages).then(|| href(cur - 1)),
         next: (cur < pages).then(|| href(cur + 1)),
         links,
@@ -369,10 +270,7 @@ pub async fn services_json(
     let r = s.app.public_export(&q).await.map_err(|e| ctx.err(e))?;
     let items: Vec<_> = r.items.iter().map(item_json).collect();
     Ok((
-        [(
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"services.json\"",
-        )],
+        [(header::CONTENT_DISPOSITION, "attachment; filename=\"services.json\"")],
         Json(serde_json::json!({"total": r.total, "items": items})),
     )
         .into_response())
@@ -402,18 +300,7 @@ pub async fn services_csv(
             "url",
         ]
     } else {
-        [
-            "登録番号",
-            "サービス名",
-            "事業者名",
-            "区分",
-            "細分",
-            "状態",
-            "登録日",
-            "有効期限",
-            "対応地域",
-            "URL",
-        ]
+        ["登録番号", "サービス名", "事業者名", "区分", "細分", "状態", "登録日", "有効期限", "対応地域", "URL"]
     };
     let _ = w.write_record(head);
     for i in &r.items {
@@ -435,10 +322,7 @@ pub async fn services_csv(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"services.csv\"",
-            ),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"services.csv\""),
         ],
         body,
     )
@@ -447,11 +331,7 @@ pub async fn services_csv(
 
 /// Neutralises spreadsheet formulas in user-entered text (CSV injection).
 fn csv_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
 
 #[derive(Template)]
@@ -470,26 +350,11 @@ struct AtomEntry {
     summary: String,
 }
 
-pub async fn services_atom(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let events = s
-        .app
-        .store
-        .recent_public_events(50)
-        .await
-        .map_err(|e| ctx.err(AppError::from(e)))?;
+pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let events = s.app.store.recent_public_events(50).await.map_err(|e| ctx.err(AppError::from(e)))?;
     let base = match &s.cfg.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
-        None => format!(
-            "http://{}",
-            headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost")
-        ),
+        None => format!("http://{}", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost")),
     };
     let entries: Vec<AtomEntry> = events
         .iter()
@@ -504,29 +369,14 @@ pub async fn services_atom(
             }
         })
         .collect();
-    let updated = events
-        .first()
-        .map(|(e, _)| app::rfc3339(e.at))
-        .unwrap_or_else(|| app::rfc3339(0));
-    let feed = AtomFeed {
-        base,
-        updated,
-        entries,
-    };
-    let xml = feed
-        .render()
-        .map_err(|e| ctx.err(AppError::Internal(e.to_string())))?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        xml,
-    )
-        .into_response())
+    let updated = events.first().map(|(e, _)| app::rfc3339(e.at)).unwrap_or_else(|| app::rfc3339(0));
+    let feed = AtomFeed { base, updated, entries };
+    let xml = feed.render().map_err(|e| ctx.err(AppError::Internal(e.to_string())))?;
+    Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
 
 pub fn status_label(code: &str, t: T) -> &'static str {
-    ServiceStatus::parse(code)
-        .map(|s| s.label(t.en))
-        .unwrap_or("")
+    ServiceStatus::parse(code).map(|s| s.label(t.en)).unwrap_or("")
 }
 
 pub fn action_label(code: &str, t: T) -> String {
@@ -551,9 +401,7 @@ pub fn action_label(code: &str, t: T) -> String {
         "create" => t.s("申請作成", "Application created"),
         "surveillance_notice" => t.s("サーベイランス通知", "Surveillance notice"),
         "surveillance_conforming" => t.s("サーベイランス結果：適合", "Surveillance: conforming"),
-        "surveillance_nonconforming" => {
-            t.s("サーベイランス結果：不適合", "Surveillance: nonconforming")
-        }
+        "surveillance_nonconforming" => t.s("サーベイランス結果：不適合", "Surveillance: nonconforming"),
         other => other,
     }
     .to_string()
@@ -579,23 +427,10 @@ pub async fn service(
     Path(id): Path<i64>,
     Query(d): Query<DoneParam>,
 ) -> Result<Response, WebError> {
-    let detail = s
-        .app
-        .service_detail(ctx.actor(), id)
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let detail = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let v = super::provider::DetailView::new(&detail, ctx.t);
-    let nav = Nav::new(
-        &ctx,
-        &detail.service.app.name,
-        &detail.service.app.name,
-        "services",
-    );
-    Ok(render(&ServicePage {
-        nav,
-        v,
-        done: super::done_message(ctx.t, &d.done),
-    }))
+    let nav = Nav::new(&ctx, &detail.service.app.name, &detail.service.app.name, "services");
+    Ok(render(&ServicePage { nav, v, done: super::done_message(ctx.t, &d.done) }))
 }
 
 pub async fn evidence(
@@ -603,28 +438,14 @@ pub async fn evidence(
     State(s): State<AppState>,
     Path((id, eid)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    let (row, data) = s
-        .app
-        .evidence_file(ctx.actor(), id, eid)
-        .await
-        .map_err(|e| ctx.err(e))?;
-    let name: String = row
-        .filename
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    let name = if name.is_empty() {
-        format!("evidence-{}", row.id)
-    } else {
-        name
-    };
+    let (row, data) = s.app.evidence_file(ctx.actor(), id, eid).await.map_err(|e| ctx.err(e))?;
+    let name: String =
+        row.filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+    let name = if name.is_empty() { format!("evidence-{}", row.id) } else { name };
     Ok((
         [
             (header::CONTENT_TYPE, row.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         data,
