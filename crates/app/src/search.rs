@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 
 use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory};
 use domain::search;
+use roaring::RoaringBitmap;
 
 use crate::registry::LIST_VERSION;
 use crate::{App, Result};
@@ -21,14 +22,14 @@ use crate::{App, Result};
 #[derive(Debug, Clone)]
 pub struct ListItem {
     pub id: i64,
-    pub name: String,
-    pub provider_name: String,
-    pub provider_name_en: String,
+    pub name: Box<str>,
+    pub provider_name: Arc<str>,
+    pub provider_name_en: Arc<str>,
     pub body_org_id: i64,
     pub category: Category,
     pub subcategory: Option<SubCategory>,
     pub status: ServiceStatus,
-    pub ledger_number: String,
+    pub ledger_number: Box<str>,
     pub listed_at: i64,
     pub valid_until: i64,
     pub updated_at: i64,
@@ -69,13 +70,6 @@ impl StatusFilter {
             StatusFilter::Registered => "registered",
             StatusFilter::All => "all",
             StatusFilter::One(s) => s.code(),
-        }
-    }
-    fn matches(self, s: ServiceStatus) -> bool {
-        match self {
-            StatusFilter::Registered => s.is_registered(),
-            StatusFilter::All => true,
-            StatusFilter::One(x) => x == s,
         }
     }
 }
@@ -158,39 +152,48 @@ pub struct Snapshot {
     pub version: i64,
     items: Vec<ListItem>,
     texts: Vec<Box<str>>,
-    postings: HashMap<u64, Vec<u32>>,
+    postings: HashMap<u64, RoaringBitmap>,
     orders: [Vec<u32>; 4],
+    /// rank[sort][item]: the item's position in that order.
+    ranks: [Vec<u32>; 4],
+    by_category: Vec<RoaringBitmap>,
+    by_subcategory: Vec<RoaringBitmap>,
+    by_status: Vec<RoaringBitmap>,
+    by_region: Vec<RoaringBitmap>,
+    by_industry: Vec<RoaringBitmap>,
+    by_body: HashMap<i64, RoaringBitmap>,
 }
 
 impl Snapshot {
     pub fn build(version: i64, rows: Vec<store::PublicRow>) -> Snapshot {
         let mut items = Vec::with_capacity(rows.len());
         let mut texts = Vec::with_capacity(rows.len());
-        let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
-        let mut keys = Vec::new();
+        let mut postings: HashMap<u64, RoaringBitmap> = HashMap::new();
+        let mut names: HashMap<String, (Arc<str>, Arc<str>)> = HashMap::new();
         for r in rows {
             let (Some(category), Some(status)) = (Category::parse(&r.category), ServiceStatus::parse(&r.status)) else {
                 continue;
             };
             let idx = items.len() as u32;
-            keys.clear();
-            keys.extend(search::keys(&r.search_text));
-            keys.sort_unstable();
-            keys.dedup();
-            for k in &keys {
-                postings.entry(*k).or_default().push(idx);
+            // items are added in order, so each bitmap append is a push at the end
+            for k in search::keys(&r.search_text) {
+                postings.entry(k).or_default().insert(idx);
             }
             texts.push(r.search_text.into_boxed_str());
+            let (pn, pe) = names
+                .entry(r.provider_name.clone())
+                .or_insert_with(|| (Arc::from(r.provider_name.as_str()), Arc::from(r.provider_name_en.as_str())))
+                .clone();
             items.push(ListItem {
                 id: r.id,
-                name: r.name,
-                provider_name: r.provider_name,
-                provider_name_en: r.provider_name_en,
+                name: r.name.into_boxed_str(),
+                provider_name: pn,
+                provider_name_en: pe,
                 body_org_id: r.body_org_id,
                 category,
                 subcategory: r.subcategory.as_deref().and_then(SubCategory::parse),
                 status,
-                ledger_number: r.ledger_number.unwrap_or_default(),
+                ledger_number: r.ledger_number.unwrap_or_default().into_boxed_str(),
                 listed_at: r.listed_at.unwrap_or(0),
                 valid_until: r.valid_until.unwrap_or(0),
                 updated_at: r.updated_at,
@@ -198,9 +201,7 @@ impl Snapshot {
                 industries: mask(&r.industries, INDUSTRIES),
             });
         }
-        for p in postings.values_mut() {
-            p.shrink_to_fit();
-        }
+        postings.shrink_to_fit();
         let n = items.len() as u32;
         let sorted = |f: &dyn Fn(&ListItem, &ListItem) -> std::cmp::Ordering| {
             let mut v: Vec<u32> = (0..n).collect();
@@ -208,6 +209,7 @@ impl Snapshot {
             v
         };
         let names: Vec<String> = items.iter().map(|i| search::normalize(&i.name)).collect();
+        let names = &names;
         let by_name = {
             let mut v: Vec<u32> = (0..n).collect();
             v.sort_by(|a, b| names[*a as usize].cmp(&names[*b as usize]).then(a.cmp(b)));
@@ -219,7 +221,52 @@ impl Snapshot {
             sorted(&|a, b| b.listed_at.cmp(&a.listed_at).then(b.id.cmp(&a.id))),
             sorted(&|a, b| a.valid_until.cmp(&b.valid_until).then(a.id.cmp(&b.id))),
         ];
-        Snapshot { version, items, texts, postings, orders }
+        let ranks = orders.clone().map(|o| {
+            let mut r = vec![0u32; o.len()];
+            for (pos, i) in o.iter().enumerate() {
+                r[*i as usize] = pos as u32;
+            }
+            r
+        });
+        let mut by_category = vec![RoaringBitmap::new(); Category::ALL.len()];
+        let mut by_subcategory = vec![RoaringBitmap::new(); SubCategory::ALL.len()];
+        let mut by_status = vec![RoaringBitmap::new(); ServiceStatus::ALL.len()];
+        let mut by_region = vec![RoaringBitmap::new(); REGIONS.len()];
+        let mut by_industry = vec![RoaringBitmap::new(); INDUSTRIES.len()];
+        let mut by_body: HashMap<i64, RoaringBitmap> = HashMap::new();
+        for (i, it) in items.iter().enumerate() {
+            let i = i as u32;
+            by_category[Category::ALL.iter().position(|c| *c == it.category).unwrap_or(0)].insert(i);
+            if let Some(sc) = it.subcategory {
+                by_subcategory[SubCategory::ALL.iter().position(|c| *c == sc).unwrap_or(0)].insert(i);
+            }
+            by_status[ServiceStatus::ALL.iter().position(|c| *c == it.status).unwrap_or(0)].insert(i);
+            for (r, b) in by_region.iter_mut().enumerate() {
+                if it.regions & (1 << r) != 0 {
+                    b.insert(i);
+                }
+            }
+            for (r, b) in by_industry.iter_mut().enumerate() {
+                if it.industries & (1 << r) != 0 {
+                    b.insert(i);
+                }
+            }
+            by_body.entry(it.body_org_id).or_default().insert(i);
+        }
+        Snapshot {
+            version,
+            items,
+            texts,
+            postings,
+            orders,
+            ranks,
+            by_category,
+            by_subcategory,
+            by_status,
+            by_region,
+            by_industry,
+            by_body,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -230,95 +277,109 @@ impl Snapshot {
         self.items.is_empty()
     }
 
-    /// Candidates for the text query as a bitmap, or None when there is no text query.
-    fn candidates(&self, q: &str) -> Option<Vec<bool>> {
+    /// Candidates for the text query, or None when there is no text query.
+    fn candidates(&self, q: &str) -> Option<RoaringBitmap> {
         let norm = search::normalize(q);
         let terms: Vec<&str> = norm.split(' ').filter(|t| !t.is_empty()).collect();
         if terms.is_empty() {
             return None;
         }
-        let mut hit = vec![true; self.items.len()];
+        let mut hit: Option<RoaringBitmap> = None;
         for term in &terms {
-            let mut lists: Vec<&Vec<u32>> = Vec::new();
+            let mut lists: Vec<&RoaringBitmap> = Vec::new();
             for k in search::query_keys(term) {
                 match self.postings.get(&k) {
                     Some(l) => lists.push(l),
-                    None => return Some(vec![false; self.items.len()]),
+                    None => return Some(RoaringBitmap::new()),
                 }
             }
             lists.sort_by_key(|l| l.len());
-            let mut term_hit = vec![false; self.items.len()];
-            if let Some((first, rest)) = lists.split_first() {
-                let mut marks = vec![0u8; self.items.len()];
-                for l in rest {
-                    for i in l.iter() {
-                        marks[*i as usize] = marks[*i as usize].saturating_add(1);
-                    }
-                }
-                let need = rest.len().min(255) as u8;
-                let verify = term.chars().count() > 2;
-                for i in first.iter() {
-                    let i = *i as usize;
-                    if marks[i] >= need && (!verify || self.texts[i].contains(term)) {
-                        term_hit[i] = true;
-                    }
-                }
+            let Some((first, rest)) = lists.split_first() else { continue };
+            let mut term_hit = (*first).clone();
+            if let Some(h) = &hit {
+                term_hit &= h;
             }
-            for (h, t) in hit.iter_mut().zip(term_hit) {
-                *h &= t;
+            for l in rest {
+                term_hit &= *l;
             }
+            // Bigrams all present does not mean adjacent: confirm longer terms by substring.
+            if term.chars().count() > 2 {
+                term_hit = term_hit.iter().filter(|i| self.texts[*i as usize].contains(term)).collect();
+            }
+            hit = Some(term_hit);
         }
-        Some(hit)
+        hit
     }
 
-    fn order(&self, s: Sort) -> &[u32] {
-        &self.orders[match s {
+    fn order_index(s: Sort) -> usize {
+        match s {
             Sort::Ledger => 0,
             Sort::Name => 1,
             Sort::Newest => 2,
             Sort::Expiry => 3,
-        }]
+        }
     }
 
     /// Runs a query; `all` returns every match (exports) instead of one page.
+    /// Filters are bitmap intersections; only the page itself is walked in sort order.
     pub fn query(&self, q: &ListQuery, all: bool) -> ListResult {
-        let cand = self.candidates(&q.q);
         let per_page = q.per_page.clamp(1, MAX_PER_PAGE);
         let page = q.page.max(1);
-        let skip = (page - 1) * per_page;
-        let mut total = 0usize;
-        let mut counts = [0usize; 6];
-        let mut items = Vec::new();
-        for &i in self.order(q.sort) {
-            let i = i as usize;
-            if cand.as_ref().is_some_and(|c| !c[i]) {
-                continue;
+        let n = self.items.len() as u32;
+        let mut base = match q.status {
+            StatusFilter::All => {
+                ServiceStatus::PUBLIC.iter().map(|s| self.status_bitmap(*s)).fold(RoaringBitmap::new(), |a, b| a | b)
             }
-            let it = &self.items[i];
-            if !q.status.matches(it.status)
-                || q.body.is_some_and(|b| b != it.body_org_id)
-                || q.region.is_some_and(|r| it.regions & (1 << r) == 0)
-                || q.industry.is_some_and(|r| it.industries & (1 << r) == 0)
-                || q.subcategory.is_some_and(|s| it.subcategory != Some(s))
-            {
-                continue;
+            StatusFilter::Registered => {
+                self.status_bitmap(ServiceStatus::Listed) | self.status_bitmap(ServiceStatus::ChangeRequested)
             }
-            counts[Category::ALL.iter().position(|c| *c == it.category).unwrap_or(0)] += 1;
-            if q.category.is_some_and(|c| c != it.category) {
-                continue;
-            }
-            if all || (total >= skip && total < skip + per_page) {
-                items.push(it.clone());
-            }
-            total += 1;
+            StatusFilter::One(s) => self.status_bitmap(s).clone(),
+        };
+        if let Some(c) = self.candidates(&q.q) {
+            base &= c;
         }
+        let empty = RoaringBitmap::new();
+        if let Some(b) = q.body {
+            base &= self.by_body.get(&b).unwrap_or(&empty);
+        }
+        if let Some(r) = q.region {
+            base &= &self.by_region[r];
+        }
+        if let Some(r) = q.industry {
+            base &= &self.by_industry[r];
+        }
+        if let Some(sc) = q.subcategory {
+            base &= &self.by_subcategory[SubCategory::ALL.iter().position(|c| *c == sc).unwrap_or(0)];
+        }
+        let category_counts: Vec<(Category, usize)> =
+            Category::ALL.iter().zip(&self.by_category).map(|(c, b)| (*c, base.intersection_len(b) as usize)).collect();
+        let matched = match q.category {
+            Some(c) => base & &self.by_category[Category::ALL.iter().position(|x| *x == c).unwrap_or(0)],
+            None => base,
+        };
+        let total = matched.len() as usize;
+        let o = Self::order_index(q.sort);
+        let skip = (page - 1) * per_page;
+        let ids: Vec<u32> = if all || matched.len() < (n as u64 / 16).max(64) {
+            // few matches (or an export): sort them by rank
+            let mut v: Vec<u32> = matched.iter().collect();
+            v.sort_unstable_by_key(|i| self.ranks[o][*i as usize]);
+            if all { v } else { v.into_iter().skip(skip).take(per_page).collect() }
+        } else {
+            // many matches: walk the order until the page is full
+            self.orders[o].iter().copied().filter(|i| matched.contains(*i)).skip(skip).take(per_page).collect()
+        };
         ListResult {
             total,
             page,
             per_page,
-            items,
-            category_counts: Category::ALL.iter().copied().zip(counts).collect(),
+            items: ids.iter().map(|i| self.items[*i as usize].clone()).collect(),
+            category_counts,
         }
+    }
+
+    fn status_bitmap(&self, s: ServiceStatus) -> &RoaringBitmap {
+        &self.by_status[ServiceStatus::ALL.iter().position(|c| *c == s).unwrap_or(0)]
     }
 }
 

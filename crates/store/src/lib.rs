@@ -178,6 +178,19 @@ impl Store {
         Ok(v)
     }
 
+    /// Adds `delta` to a named counter.
+    pub async fn add_to_counter(tx: &mut Tx, name: &str, delta: i64) -> Result<i64> {
+        let v: i64 = sqlx::query_scalar(
+            "INSERT INTO counters (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + $2 RETURNING value",
+        )
+        .bind(name.to_string())
+        .bind(delta)
+        .fetch_one(&mut *tx.tx)
+        .await?;
+        Ok(v)
+    }
+
     pub async fn counter(&self, name: &str) -> Result<i64> {
         let v: Option<i64> = sqlx::query_scalar("SELECT value FROM counters WHERE name = $1")
             .bind(name.to_string())

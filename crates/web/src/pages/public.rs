@@ -94,17 +94,17 @@ pub struct Row {
 fn row(t: T, i: &ListItem) -> Row {
     Row {
         id: i.id,
-        name: i.name.clone(),
+        name: i.name.to_string(),
         provider: if t.en && !i.provider_name_en.is_empty() {
-            i.provider_name_en.clone()
+            i.provider_name_en.to_string()
         } else {
-            i.provider_name.clone()
+            i.provider_name.to_string()
         },
         category: i.category.label(t.en).to_string(),
         subcategory: i.subcategory.map(|s| s.label(t.en)).unwrap_or("").to_string(),
         status: i.status.code(),
         status_label: i.status.label(t.en),
-        ledger: i.ledger_number.clone(),
+        ledger: i.ledger_number.to_string(),
         listed: jst_date(i.listed_at),
         valid_until: jst_date(i.valid_until),
         regions: i.region_codes().iter().filter_map(|c| code_label(REGIONS, c, t.en)).collect::<Vec<_>>().join("、"),
@@ -246,7 +246,7 @@ pub fn item_json(i: &ListItem) -> serde_json::Value {
     serde_json::json!({
         "id": i.id,
         "name": i.name,
-        "provider": { "name": i.provider_name, "name_en": i.provider_name_en },
+        "provider": { "name": &*i.provider_name, "name_en": &*i.provider_name_en },
         "registration_body_id": i.body_org_id,
         "category": i.category.code(),
         "subcategory": i.subcategory.map(|s| s.code()),
