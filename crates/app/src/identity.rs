@@ -18,7 +18,94 @@ pub struct NewUser {
     pub org: Option<(i64, MembershipRole)>,
 }
 
+/// What a provider enters to register as an applicant (申請者登録).
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSignup {
+    pub org_name: String,
+    pub org_name_en: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Registrations allowed from one address per hour.
+pub const SIGNUPS_PER_HOUR: i64 = 5;
+
 impl App {
+    /// A provider registers as an applicant: a vendor organisation and its first admin, in one
+    /// transaction; then signs in. Limited per client address.
+    pub async fn register_provider(&self, s: &ProviderSignup, client_ip: &str) -> Result<crate::auth::NewSession> {
+        let now = self.now();
+        let key = format!("signup:{client_ip}");
+        if self.store.login_failures_since(&key, now - 3600).await? >= SIGNUPS_PER_HOUR {
+            return Err(AppError::RateLimited { retry_after: 3600 });
+        }
+        let mut errs = Vec::new();
+        let org_name = domain::text::clean_text(&s.org_name);
+        if org_name.is_empty() || org_name.chars().count() > 200 {
+            errs.push(domain::FieldError::new(
+                "org_name",
+                "事業者名を200文字以内で入力してください",
+                "Give the company name (at most 200 characters)",
+            ));
+        }
+        let org_name_en = domain::text::clean_text(&s.org_name_en);
+        if org_name_en.chars().count() > 200 {
+            errs.push(domain::FieldError::new(
+                "org_name_en",
+                "200文字以内で入力してください",
+                "At most 200 characters",
+            ));
+        }
+        let name = domain::text::clean_text(&s.display_name);
+        if name.is_empty() || name.chars().count() > 100 {
+            errs.push(domain::FieldError::new(
+                "display_name",
+                "氏名を100文字以内で入力してください",
+                "Give your name (at most 100 characters)",
+            ));
+        }
+        let email = Email::parse(&s.email);
+        if let Err(e) = &email {
+            errs.push(e.clone());
+        }
+        if let Err(e) = check_password_policy(&s.password) {
+            errs.push(e);
+        }
+        let email = match email {
+            Ok(e) if errs.is_empty() => e,
+            _ => return Err(AppError::Invalid(errs)),
+        };
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
+            return Err(AppError::Invalid(vec![domain::FieldError::new(
+                "email",
+                "このメールアドレスはすでに登録されています",
+                "This e-mail address is already registered",
+            )]));
+        }
+        let hash = hash_password(s.password.clone()).await?;
+        let token = crate::auth::random_token();
+        let csrf = crate::auth::random_token();
+        let mut tx = self.store.begin().await?;
+        let org = tx.insert_org(OrgKind::Vendor.code(), &org_name, &org_name_en, now).await?;
+        let uid = tx.insert_user(email.as_str(), &name, &hash, false, now).await?;
+        tx.insert_membership(uid, org, MembershipRole::Admin.code()).await?;
+        tx.insert_login_failure(&key, now).await?;
+        tx.insert_session(&crate::auth::token_hash(&token), uid, &csrf, now, now + self.config.session_ttl).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: format!("user#{uid} <{}>", email.as_str()),
+                action: "provider.register".into(),
+                subject: format!("org#{org}"),
+                summary: format!("name={org_name}"),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(crate::auth::NewSession { token, csrf, max_age: self.config.session_ttl })
+    }
+
     /// The actor for a user (full rights of a session), for jobs and tools.
     pub async fn actor_for_user(&self, user_id: i64) -> Result<Option<Actor>> {
         self.load_actor(user_id, None).await
@@ -66,6 +153,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let id = tx.insert_org(kind.code(), &name, name_en, now).await?;
+        // registration bodies appear in the public list's filter
+        store::Store::next_counter(&mut tx, crate::registry::LIST_VERSION).await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.into(),

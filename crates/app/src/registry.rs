@@ -507,6 +507,40 @@ impl App {
         Ok(sid)
     }
 
+    /// Program office: samples `count` registered services not already under surveillance
+    /// and gives each notice for the period. Returns the services sampled.
+    pub async fn sample_surveillance(
+        &self,
+        actor: &Actor,
+        count: usize,
+        period: &str,
+        notice: &str,
+    ) -> Result<Vec<i64>> {
+        if !actor.is_program_operator() || !actor.has_scope(crate::Scope::RegistryOperate) {
+            return Err(AppError::Forbidden);
+        }
+        if !(1..=100).contains(&count) {
+            return Err(AppError::field("count", "1〜100件で指定してください", "Sample 1 to 100 services"));
+        }
+        let open: std::collections::HashSet<i64> =
+            self.store.open_surveillances().await?.iter().map(|s| s.service_id).collect();
+        let mut pool: Vec<i64> = self
+            .store
+            .services_in(&["listed", "change_requested"], None, 1_000_000)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .filter(|id| !open.contains(id))
+            .collect();
+        use rand::seq::SliceRandom;
+        pool.shuffle(&mut rand::rng());
+        pool.truncate(count);
+        for id in &pool {
+            self.start_surveillance(actor, *id, period, notice).await?;
+        }
+        Ok(pool)
+    }
+
     /// Program office: records the surveillance outcome.
     pub async fn record_surveillance(
         &self,

@@ -151,7 +151,11 @@ impl ListResult {
 pub struct Snapshot {
     pub version: i64,
     items: Vec<ListItem>,
-    texts: Vec<Box<str>>,
+    /// All search texts, one after another; `text_ends[i]` is where item i's text ends.
+    text: String,
+    text_ends: Vec<u32>,
+    /// Registration bodies, for the list's filter.
+    pub bodies: Vec<store::OrgRow>,
     postings: HashMap<u64, RoaringBitmap>,
     orders: [Vec<u32>; 4],
     /// rank[sort][item]: the item's position in that order.
@@ -166,41 +170,78 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn build(version: i64, rows: Vec<store::PublicRow>) -> Snapshot {
-        let mut items = Vec::with_capacity(rows.len());
-        let mut texts = Vec::with_capacity(rows.len());
-        let mut postings: HashMap<u64, RoaringBitmap> = HashMap::new();
-        let mut names: HashMap<String, (Arc<str>, Arc<str>)> = HashMap::new();
+        let mut b = SnapshotBuilder::new(version);
         for r in rows {
-            let (Some(category), Some(status)) = (Category::parse(&r.category), ServiceStatus::parse(&r.status)) else {
-                continue;
-            };
-            let idx = items.len() as u32;
-            // items are added in order, so each bitmap append is a push at the end
-            for k in search::keys(&r.search_text) {
-                postings.entry(k).or_default().insert(idx);
-            }
-            texts.push(r.search_text.into_boxed_str());
-            let (pn, pe) = names
-                .entry(r.provider_name.clone())
-                .or_insert_with(|| (Arc::from(r.provider_name.as_str()), Arc::from(r.provider_name_en.as_str())))
-                .clone();
-            items.push(ListItem {
-                id: r.id,
-                name: r.name.into_boxed_str(),
-                provider_name: pn,
-                provider_name_en: pe,
-                body_org_id: r.body_org_id,
-                category,
-                subcategory: r.subcategory.as_deref().and_then(SubCategory::parse),
-                status,
-                ledger_number: r.ledger_number.unwrap_or_default().into_boxed_str(),
-                listed_at: r.listed_at.unwrap_or(0),
-                valid_until: r.valid_until.unwrap_or(0),
-                updated_at: r.updated_at,
-                regions: mask(&r.regions, REGIONS),
-                industries: mask(&r.industries, INDUSTRIES),
-            });
+            b.add(r);
         }
+        b.finish(Vec::new())
+    }
+
+    fn text(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.text_ends[i - 1] as usize };
+        &self.text[start..self.text_ends[i] as usize]
+    }
+}
+
+/// Builds a snapshot row by row (rows stream in from the store).
+pub struct SnapshotBuilder {
+    version: i64,
+    items: Vec<ListItem>,
+    text: String,
+    text_ends: Vec<u32>,
+    postings: HashMap<u64, RoaringBitmap>,
+    names: HashMap<String, (Arc<str>, Arc<str>)>,
+}
+
+impl SnapshotBuilder {
+    pub fn new(version: i64) -> Self {
+        SnapshotBuilder {
+            version,
+            items: Vec::new(),
+            text: String::new(),
+            text_ends: Vec::new(),
+            postings: HashMap::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, r: store::PublicRow) {
+        let (Some(category), Some(status)) = (Category::parse(&r.category), ServiceStatus::parse(&r.status)) else {
+            return;
+        };
+        let idx = self.items.len() as u32;
+        // items arrive in order, so each bitmap insert appends at the end
+        for k in search::keys(&r.search_text) {
+            self.postings.entry(k).or_default().insert(idx);
+        }
+        self.text.push_str(&r.search_text);
+        self.text_ends.push(self.text.len() as u32);
+        let (pn, pe) = self
+            .names
+            .entry(r.provider_name.clone())
+            .or_insert_with(|| (Arc::from(r.provider_name.as_str()), Arc::from(r.provider_name_en.as_str())))
+            .clone();
+        self.items.push(ListItem {
+            id: r.id,
+            name: r.name.into_boxed_str(),
+            provider_name: pn,
+            provider_name_en: pe,
+            body_org_id: r.body_org_id,
+            category,
+            subcategory: r.subcategory.as_deref().and_then(SubCategory::parse),
+            status,
+            ledger_number: r.ledger_number.unwrap_or_default().into_boxed_str(),
+            listed_at: r.listed_at.unwrap_or(0),
+            valid_until: r.valid_until.unwrap_or(0),
+            updated_at: r.updated_at,
+            regions: mask(&r.regions, REGIONS),
+            industries: mask(&r.industries, INDUSTRIES),
+        });
+    }
+
+    pub fn finish(self, bodies: Vec<store::OrgRow>) -> Snapshot {
+        let SnapshotBuilder { version, items, mut text, text_ends, mut postings, names: _ } = self;
+        text.shrink_to_fit();
         postings.shrink_to_fit();
         let n = items.len() as u32;
         let sorted = |f: &dyn Fn(&ListItem, &ListItem) -> std::cmp::Ordering| {
@@ -256,7 +297,9 @@ impl Snapshot {
         Snapshot {
             version,
             items,
-            texts,
+            text,
+            text_ends,
+            bodies,
             postings,
             orders,
             ranks,
@@ -268,7 +311,9 @@ impl Snapshot {
             by_body,
         }
     }
+}
 
+impl Snapshot {
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -286,8 +331,19 @@ impl Snapshot {
         }
         let mut hit: Option<RoaringBitmap> = None;
         for term in &terms {
+            let keys = search::query_keys(term);
+            if keys.is_empty() {
+                // one character: scan the texts (rare; bigrams cover everything longer)
+                let mut term_hit: RoaringBitmap =
+                    (0..self.items.len() as u32).filter(|i| self.text(*i as usize).contains(term)).collect();
+                if let Some(h) = &hit {
+                    term_hit &= h;
+                }
+                hit = Some(term_hit);
+                continue;
+            }
             let mut lists: Vec<&RoaringBitmap> = Vec::new();
-            for k in search::query_keys(term) {
+            for k in keys {
                 match self.postings.get(&k) {
                     Some(l) => lists.push(l),
                     None => return Some(RoaringBitmap::new()),
@@ -304,7 +360,7 @@ impl Snapshot {
             }
             // Bigrams all present does not mean adjacent: confirm longer terms by substring.
             if term.chars().count() > 2 {
-                term_hit = term_hit.iter().filter(|i| self.texts[*i as usize].contains(term)).collect();
+                term_hit = term_hit.iter().filter(|i| self.text(*i as usize).contains(term)).collect();
             }
             hit = Some(term_hit);
         }
@@ -449,11 +505,24 @@ impl App {
         if idx.built.load(Ordering::Acquire) && cur.version == version {
             return Ok(cur);
         }
-        let rows = self.store.public_rows().await?;
-        let snap = Arc::new(
-            tokio::task::spawn_blocking(move || Snapshot::build(version, rows))
-                .await
-                .map_err(|e| crate::AppError::Internal(e.to_string()))?,
+        let bodies = self.store.orgs(Some(domain::OrgKind::RegistrationBody.code())).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<store::PublicRow>(1024);
+        let builder = tokio::task::spawn_blocking(move || {
+            let mut b = SnapshotBuilder::new(version);
+            while let Some(r) = rx.blocking_recv() {
+                b.add(r);
+            }
+            b.finish(bodies)
+        });
+        let streamed = self.store.stream_public_rows(tx).await;
+        let snap = Arc::new(builder.await.map_err(|e| crate::AppError::Internal(e.to_string()))?);
+        streamed?;
+        tracing::info!(
+            version,
+            services = snap.len(),
+            postings = snap.postings.len(),
+            text_bytes = snap.text.len(),
+            "public list index built"
         );
         if let Ok(mut w) = idx.snapshot.write() {
             *w = snap.clone();

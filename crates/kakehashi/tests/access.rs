@@ -297,3 +297,86 @@ async fn database_outage_is_503_then_recovers() {
     assert!(ok, "serves again once the database is back");
     assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
 }
+
+/// A provider registers as an applicant, is signed in, and can apply; bad input and abuse are refused.
+async fn provider_signup(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let c = t.client();
+    async fn signup(c: &Client, fields: Vec<(&'static str, String)>) -> reqwest::Response {
+        let page = c.get("/signup").await;
+        let token = page
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("kh_login_csrf="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let mut all = vec![("csrf", hidden_csrf(&page.body).unwrap())];
+        all.extend(fields);
+        let body = serde_html_form_encode(&all.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+        c.http
+            .post(format!("{}/signup", c.base))
+            .header("origin", &c.base)
+            .header("cookie", format!("kh_login_csrf={token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+    let fields = |org: &str, email: &str, password: &str| {
+        vec![
+            ("org_name", org.to_string()),
+            ("org_name_en", "Shinki Security".to_string()),
+            ("display_name", "新規 太郎".to_string()),
+            ("email", email.to_string()),
+            ("password", password.to_string()),
+        ]
+    };
+    let orgs_before = t.app.store.orgs(Some("vendor")).await.unwrap().len();
+    let r = signup(&c, fields("", "bad", "short")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("事業者名を200文字以内で入力してください"));
+    assert!(body.contains("メールアドレスの形式が正しくありません") && body.contains("12文字以上"));
+    let r = signup(&c, fields("新規セキュリティ株式会社", "new@shinki.example.jp", "correct horse battery")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/my/services/new");
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("kh_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut me = t.client();
+    me.session = Some(session);
+    me.refresh_csrf().await;
+    assert_eq!(me.get("/my/services/new").await.status, StatusCode::OK, "signed in as the new provider's admin");
+    assert_eq!(t.app.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 1);
+    // the same e-mail again (case-folded)
+    let r = signup(&c, fields("別会社", "NEW@shinki.example.jp", "correct horse battery")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("すでに登録されています"));
+    // without the pre-registration token
+    let r = c.post_raw("/signup", "org_name=x".into(), Some(&c.base)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // at most five registrations an hour from one address
+    for i in 0..4 {
+        let r = signup(&c, fields(&format!("会社{i}"), &format!("u{i}@example.jp"), "correct horse battery")).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let r = signup(&c, fields("会社X", "ux@example.jp", "correct horse battery")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(t.app.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 5);
+}
+
+both_backends!(provider_signup);

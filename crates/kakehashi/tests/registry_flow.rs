@@ -206,4 +206,26 @@ async fn expiry_and_reminders(db: Db) {
     assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "expired");
 }
 
-both_backends!(full_lifecycle, expiry_and_reminders);
+async fn surveillance_sampling(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let op = t.login("operator@demo.kakehashi.jp").await;
+    let open_before = t.app.store.open_surveillances().await.unwrap().len();
+    let r = op
+        .post_form(
+            "/admin/surveillance-sample",
+            &[("count", "7"), ("period", "2026年度下期"), ("notice", "品質記録の提出")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let open = t.app.store.open_surveillances().await.unwrap();
+    assert_eq!(open.len(), open_before + 7);
+    let ids: std::collections::HashSet<i64> = open.iter().map(|s| s.service_id).collect();
+    assert_eq!(ids.len(), open.len(), "a service is sampled once");
+    let r = op.post_form("/admin/surveillance-sample", &[("count", "0"), ("period", "x"), ("notice", "y")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reviewer = t.login("reviewer@demo.kakehashi.jp").await;
+    let r = reviewer.post_form("/admin/surveillance-sample", &[("count", "1"), ("period", "x"), ("notice", "y")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+both_backends!(full_lifecycle, expiry_and_reminders, surveillance_sampling);

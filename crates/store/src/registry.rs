@@ -520,36 +520,39 @@ impl Store {
         rows.iter().map(surveillance_row).collect()
     }
 
-    /// Everything the public list shows, for the in-memory read model.
-    pub async fn public_rows(&self) -> Result<Vec<PublicRow>> {
-        let rows = sqlx::query(
+    /// Everything the public list shows, streamed row by row into `out` (the in-memory read
+    /// model is built while rows arrive, so the whole result never sits in memory twice).
+    pub async fn stream_public_rows(&self, out: tokio::sync::mpsc::Sender<PublicRow>) -> Result<()> {
+        use futures_util::TryStreamExt;
+        let mut rows = sqlx::query(
             "SELECT s.id, s.name, p.name, p.name_en, s.body_org_id, s.category, s.subcategory, s.status, s.ledger_number, \
              s.listed_at, s.valid_until, s.updated_at, s.regions, s.industries, s.search_text \
              FROM services s JOIN organizations p ON p.id = s.provider_org_id \
              WHERE s.status IN ('listed', 'change_requested', 'suspended', 'withdrawn', 'expired') AND s.ledger_number IS NOT NULL",
         )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PublicRow {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    provider_name: r.try_get(2)?,
-                    provider_name_en: r.try_get(3)?,
-                    body_org_id: r.try_get(4)?,
-                    category: r.try_get(5)?,
-                    subcategory: r.try_get(6)?,
-                    status: r.try_get(7)?,
-                    ledger_number: r.try_get(8)?,
-                    listed_at: r.try_get(9)?,
-                    valid_until: r.try_get(10)?,
-                    updated_at: r.try_get(11)?,
-                    regions: r.try_get(12)?,
-                    industries: r.try_get(13)?,
-                    search_text: r.try_get(14)?,
-                })
-            })
-            .collect()
+        .fetch(&self.pool);
+        while let Some(r) = rows.try_next().await? {
+            let row = PublicRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                provider_name: r.try_get(2)?,
+                provider_name_en: r.try_get(3)?,
+                body_org_id: r.try_get(4)?,
+                category: r.try_get(5)?,
+                subcategory: r.try_get(6)?,
+                status: r.try_get(7)?,
+                ledger_number: r.try_get(8)?,
+                listed_at: r.try_get(9)?,
+                valid_until: r.try_get(10)?,
+                updated_at: r.try_get(11)?,
+                regions: r.try_get(12)?,
+                industries: r.try_get(13)?,
+                search_text: r.try_get(14)?,
+            };
+            if out.send(row).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
     }
 }

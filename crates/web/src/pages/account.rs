@@ -256,3 +256,102 @@ pub async fn revoke_token(
     s.app.revoke_token(a, id).await.map_err(|e| ctx.err(e))?;
     Ok(see_other("/account", "token"))
 }
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    nav: Nav,
+    f: SignupForm,
+    csrf: String,
+    errors: Vec<(String, String)>,
+}
+
+impl SignupPage {
+    pub fn err(&self, field: &str) -> &str {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str()).unwrap_or("")
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct SignupForm {
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    org_name_en: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn signup_page(ctx: &Ctx, f: SignupForm, errors: Vec<(String, String)>, status: StatusCode, secure: bool) -> Response {
+    let csrf = app::auth::random_token();
+    let f = SignupForm { password: String::new(), ..f };
+    let page = SignupPage {
+        nav: Nav::new(ctx, "事業者の申請者登録", "Register as a provider", ""),
+        f,
+        csrf: csrf.clone(),
+        errors,
+    };
+    let mut res = render(&page);
+    *res.status_mut() = status;
+    let secure = if secure { "; Secure" } else { "" };
+    if let Ok(v) =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/signup; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn signup_form(ctx: Ctx, State(s): State<AppState>) -> Response {
+    signup_page(&ctx, SignupForm::default(), vec![], StatusCode::OK, s.cfg.secure_cookies)
+}
+
+/// A provider registers as an applicant (a vendor organisation and its admin), then is signed in.
+pub async fn signup(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: SignupForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if !ctx.origin_ok || cookie_token.is_empty() || !same_secret(cookie_token, &f.csrf) {
+        return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
+            "送信元を確認できませんでした。登録画面を開き直してください。",
+            "The request's origin could not be verified. Open the registration page again.",
+        ));
+    }
+    let input = app::identity::ProviderSignup {
+        org_name: f.org_name.clone(),
+        org_name_en: f.org_name_en.clone(),
+        display_name: f.display_name.clone(),
+        email: f.email.clone(),
+        password: f.password.clone(),
+    };
+    match s.app.register_provider(&input, &ctx.client_ip).await {
+        Ok(sess) => {
+            let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+            let mut res = Redirect::to("/my/services/new").into_response();
+            if let Ok(v) = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                sess.token, sess.max_age
+            )
+            .parse()
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
+        Err(AppError::Invalid(errs)) => {
+            let errors = errs.into_iter().map(|e| (e.field.to_string(), if ctx.t.en { e.en } else { e.ja })).collect();
+            Ok(signup_page(&ctx, f, errors, StatusCode::UNPROCESSABLE_ENTITY, s.cfg.secure_cookies))
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}

@@ -150,3 +150,26 @@ pub async fn sweep(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<R
     let r = s.app.sweep(s.app.now()).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/admin?r90={}&r30={}&exp={}", r.reminders_90, r.reminders_30, r.expired), "swept"))
 }
+
+#[derive(Deserialize, Default)]
+pub struct SampleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    count: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    notice: String,
+}
+
+/// Samples listed services for surveillance in a period and gives each notice.
+pub async fn sample(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
+    let f: SampleForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let count = f.count.trim().parse::<usize>().map_err(|_| {
+        ctx.err(AppError::field("count", "件数を数字で入力してください", "Give the number of services"))
+    })?;
+    s.app.sample_surveillance(a, count, &f.period, &f.notice).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other("/admin", "surveillance"))
+}

@@ -146,16 +146,18 @@ fn opts_codes(list: domain::registry::CodeList, t: T, sel: &str) -> Vec<Opt> {
 }
 
 pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListParams>) -> Result<Response, WebError> {
+    // one snapshot answers the query and fills the filters: no database round trip per request
+    let idx = s.app.public_index().await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
     let (result, error, status) = match p.to_query(20) {
-        Ok(q) => (s.app.public_list(&q).await.map_err(|e| ctx.err(e))?, None, StatusCode::OK),
+        Ok(q) => (idx.query(&q, false), None, StatusCode::OK),
         Err(e) => {
             let msg = WebError::new(&ctx, e).messages();
             let empty = ListResult { total: 0, page: 1, per_page: 20, items: vec![], category_counts: vec![] };
             (empty, Some(if t.en { msg.1 } else { msg.0 }), StatusCode::UNPROCESSABLE_ENTITY)
         }
     };
-    let bodies = s.app.registration_bodies().await.map_err(|e| ctx.err(e))?;
+    let bodies = &idx.bodies;
     let qs = p.query_string();
     let href = |n: usize| {
         if qs.is_empty() { format!("/services?page={n}") } else { format!("/services?{qs}&page={n}") }
