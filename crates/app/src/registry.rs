@@ -594,10 +594,12 @@ impl App {
     pub async fn sweep(&self, now: i64) -> Result<SweepReport> {
         let mut report = SweepReport::default();
         let horizon = now + domain::registry::REMINDER_DAYS[0] * 86_400;
-        for row in self.store.services_expiring_before(horizon).await? {
-            let sent_s = row.reminders_sent.clone();
-            let svc = ServiceView::from_row(row)?;
-            let Some(vu) = svc.valid_until else { continue };
+        for (id, vu, sent_s) in self.store.expiring_brief(horizon).await? {
+            let sent: Vec<i64> = sent_s.split(',').filter_map(|s| s.parse().ok()).collect();
+            if vu > now && due_reminder(vu, now, &sent).is_none() {
+                continue;
+            }
+            let svc = self.service_view(id).await?;
             let mut tx = self.store.begin().await?;
             if vu <= now {
                 match self.transition_in(&mut tx, None, &svc, Transition::Expire, "", now).await {
@@ -606,7 +608,6 @@ impl App {
                     Err(e) => return Err(e),
                 }
             } else {
-                let sent: Vec<i64> = sent_s.split(',').filter_map(|s| s.parse().ok()).collect();
                 let Some(days) = due_reminder(vu, now, &sent) else {
                     continue;
                 };
@@ -726,10 +727,9 @@ impl App {
         }
         let expiring = self
             .store
-            .services_expiring_before(self.now() + 90 * 86_400)
+            .services_expiring_before(self.now() + 90 * 86_400, 100)
             .await?
             .into_iter()
-            .take(100)
             .map(ServiceView::from_row)
             .collect::<Result<Vec<_>>>()?;
         let registered = self

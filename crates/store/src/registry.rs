@@ -443,15 +443,29 @@ impl Store {
     }
 
     /// Registered services whose validity ends before `until` (for reminders and expiry).
-    pub async fn services_expiring_before(&self, until: i64) -> Result<Vec<ServiceRow>> {
+    pub async fn services_expiring_before(&self, until: i64, limit: i64) -> Result<Vec<ServiceRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.status IN ('listed', 'change_requested', 'suspended') \
-             AND s.valid_until IS NOT NULL AND s.valid_until <= $1 ORDER BY s.valid_until"
+             AND s.valid_until IS NOT NULL AND s.valid_until <= $1 ORDER BY s.valid_until LIMIT $2"
         ))
         .bind(until)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(service_row).collect()
+    }
+
+    /// (id, valid_until, reminders_sent) of registered services expiring before `until`: the
+    /// sweep reads these small rows and loads a whole service only when something is due.
+    pub async fn expiring_brief(&self, until: i64) -> Result<Vec<(i64, i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, valid_until, reminders_sent FROM services WHERE status IN ('listed', 'change_requested', 'suspended') \
+             AND valid_until IS NOT NULL AND valid_until <= $1 ORDER BY valid_until",
+        )
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
