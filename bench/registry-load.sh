@@ -40,10 +40,12 @@ bench_backend() { # name url
   local t0=$(date +%s.%N)
   "$BIN" demo --database-url "$url" --scale "$SCALE" --no-serve >/dev/null 2>&1
   echo "load: $(echo "$(date +%s.%N) - $t0" | bc) s"
+  if [[ $url == postgres* ]]; then psql -q "$url" -c "VACUUM ANALYZE" >/dev/null; fi   # settle autovacuum before measuring
   RUST_LOG=warn "$BIN" serve --database-url "$url" --bind "127.0.0.1:$PORT" --no-migrate >"$DATA/$name.log" 2>&1 &
   local pid=$!
+  trap "kill $pid 2>/dev/null" EXIT
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-  curl -fs "http://127.0.0.1:$PORT$Q_JSON" | head -c 120; echo
+  (curl -fs "http://127.0.0.1:$PORT$Q_JSON" || true) | cut -c1-160
   wrk -t2 -c32 -d3s "http://127.0.0.1:$PORT$Q_JSON" >/dev/null   # warm-up
   for target in healthz json html; do
     local path
@@ -59,7 +61,9 @@ bench_backend() { # name url
   kill -TERM $pid; wait $pid || true
 }
 
-bench_backend sqlite "sqlite://$DATA/bench.db"
+LEGS="${LEGS:-sqlite postgres}"
+[[ $LEGS == *sqlite* ]] && bench_backend sqlite "sqlite://$DATA/bench.db"
+[[ $LEGS != *postgres* ]] && exit 0
 if pg_isready -h 127.0.0.1 -p 5432 -q; then
   psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS kakehashi_bench WITH (FORCE)" postgres
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE kakehashi_bench" postgres
