@@ -74,7 +74,7 @@ pub struct DetailView {
 }
 
 fn labels(codes: &[String], list: domain::registry::CodeList, t: T) -> String {
-    codes.iter().filter_map(|c| code_label(list, c, t.en)).collect::<Vec<_>>().join("、")
+    codes.iter().filter_map(|c| code_label(list, c, t.en)).collect::<Vec<_>>().join(t.s("、", ", "))
 }
 
 fn yen(v: Option<i64>) -> String {

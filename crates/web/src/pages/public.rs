@@ -107,7 +107,7 @@ fn row(t: T, i: &ListItem) -> Row {
         ledger: i.ledger_number.to_string(),
         listed: jst_date(i.listed_at),
         valid_until: jst_date(i.valid_until),
-        regions: i.region_codes().iter().filter_map(|c| code_label(REGIONS, c, t.en)).collect::<Vec<_>>().join("、"),
+        regions: i.region_codes().iter().filter_map(|c| code_label(REGIONS, c, t.en)).collect::<Vec<_>>().join(t.s("、", ", ")),
     }
 }
 
