@@ -4,9 +4,7 @@
 //! login per role, and `--scale N` generated services for load tests.
 
 use domain::audit::AuditRecord;
-use domain::registry::{
-    ApplicationInput, Category, ExpertInput, INDUSTRIES, REGIONS, ServiceApplication, Transition, ledger_number,
-};
+use domain::registry::{ApplicationInput, Category, ExpertInput, INDUSTRIES, REGIONS, ServiceApplication, Transition};
 use domain::{MembershipRole, OrgKind};
 
 use crate::identity::NewUser;
@@ -304,10 +302,7 @@ impl App {
                 *k += 1;
                 let app = ServiceApplication::parse(&input)
                     .map_err(|e| AppError::Internal(format!("demo data invalid: {e:?}")))?;
-                let id = tx.insert_service(&crate::registry::write_of(*pid, pname, &app)?, "listed", listed).await?;
-                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
-                let year = time::OffsetDateTime::from_unix_timestamp(listed).map(|d| d.year()).unwrap_or(2019);
-                tx.set_registration(id, &ledger_number(cat, seq, year), listed, vu).await?;
+                let id = insert_listed(&mut tx, *pid, pname, &app, listed, vu).await?;
                 tx.insert_event(id, listed - 40 * 86_400, None, "事業者 / Provider", "create", None, "draft", "")
                     .await?;
                 tx.insert_event(
@@ -332,6 +327,22 @@ impl App {
                     "審査基準に適合",
                 )
                 .await?;
+                // renewals (更新審査) that kept the registration valid until today
+                let mut cycle_end = domain::registry::valid_until(listed);
+                while cycle_end < vu {
+                    tx.insert_event(
+                        id,
+                        cycle_end - 30 * 86_400,
+                        None,
+                        "審査登録機関 / Registration body",
+                        "renew",
+                        Some("listed"),
+                        "listed",
+                        "更新審査に適合",
+                    )
+                    .await?;
+                    cycle_end = domain::registry::valid_until(cycle_end);
+                }
                 n += 1;
             }
         }
@@ -465,11 +476,8 @@ impl App {
                 let app = ServiceApplication::parse(&input)
                     .map_err(|e| AppError::Internal(format!("generated data invalid: {e:?}")))?;
                 let listed = now - (k as i64 % 700) * 86_400;
-                let id = tx.insert_service(&crate::registry::write_of(*pid, pname, &app)?, "listed", listed).await?;
-                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", cat.code())).await?;
-                let year = time::OffsetDateTime::from_unix_timestamp(listed).map(|d| d.year()).unwrap_or(2026);
-                tx.set_registration(id, &ledger_number(cat, seq, year), listed, domain::registry::valid_until(listed))
-                    .await?;
+                let id =
+                    insert_listed(&mut tx, *pid, pname, &app, listed, domain::registry::valid_until(listed)).await?;
                 tx.insert_event(
                     id,
                     listed,
@@ -500,6 +508,20 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// Writes a listed service with its ledger entry (bulk demo data; history added by the caller).
+async fn insert_listed(
+    tx: &mut store::Tx,
+    provider: i64,
+    provider_name: &str,
+    app: &ServiceApplication,
+    listed: i64,
+    valid_until: i64,
+) -> Result<i64> {
+    let id = tx.insert_service(&crate::registry::write_of(provider, provider_name, app)?, "listed", listed).await?;
+    crate::registry::assign_ledger(tx, id, app.category, listed, valid_until).await?;
+    Ok(id)
 }
 
 /// A registration renewed every two years since `listed`, ending after `now`; a few fall in

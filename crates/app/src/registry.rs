@@ -329,10 +329,7 @@ impl App {
         let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
         match t {
             Transition::Approve => {
-                let year = time::OffsetDateTime::from_unix_timestamp(now).map(|d| d.year()).unwrap_or(2026);
-                let seq = store::Store::next_counter(&mut tx, &format!("ledger:{}", svc.app.category.code())).await?;
-                let ledger = ledger_number(svc.app.category, seq, year);
-                tx.set_registration(id, &ledger, now, valid_until(now)).await?;
+                let ledger = assign_ledger(&mut tx, id, svc.app.category, now, valid_until(now)).await?;
                 tx.audit(
                     &AuditRecord {
                         actor: actor.audit_name(),
@@ -756,6 +753,21 @@ pub struct OperatorOverview {
     pub expiring: Vec<ServiceView>,
     pub registered: Vec<ServiceView>,
     pub outbox_pending: i64,
+}
+
+/// Enters a service in the ledger: the next number of its category and its validity.
+pub(crate) async fn assign_ledger(
+    tx: &mut Tx,
+    id: i64,
+    category: domain::Category,
+    listed_at: i64,
+    valid_until: i64,
+) -> Result<String> {
+    let year = time::OffsetDateTime::from_unix_timestamp(listed_at).map(|d| d.year()).unwrap_or(2026);
+    let seq = store::Store::next_counter(tx, &format!("ledger:{}", category.code())).await?;
+    let ledger = ledger_number(category, seq, year);
+    tx.set_registration(id, &ledger, listed_at, valid_until).await?;
+    Ok(ledger)
 }
 
 /// Names the fields that differ between two versions of an application (for history/audit).

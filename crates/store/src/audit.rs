@@ -70,29 +70,4 @@ impl Store {
             })
             .collect()
     }
-
-    /// Newest entries about one subject (for history views).
-    pub async fn audit_for_subject(&self, subject: &str, limit: i64) -> Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, subject, summary, prev_hash, hash FROM audit_log WHERE subject = $1 ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(subject.to_string())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    action: r.try_get(3)?,
-                    subject: r.try_get(4)?,
-                    summary: r.try_get(5)?,
-                    prev_hash: r.try_get(6)?,
-                    hash: r.try_get(7)?,
-                })
-            })
-            .collect()
-    }
 }

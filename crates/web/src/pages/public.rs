@@ -107,7 +107,12 @@ fn row(t: T, i: &ListItem) -> Row {
         ledger: i.ledger_number.to_string(),
         listed: jst_date(i.listed_at),
         valid_until: jst_date(i.valid_until),
-        regions: i.region_codes().iter().filter_map(|c| code_label(REGIONS, c, t.en)).collect::<Vec<_>>().join(t.s("、", ", ")),
+        regions: i
+            .region_codes()
+            .iter()
+            .filter_map(|c| code_label(REGIONS, c, t.en))
+            .collect::<Vec<_>>()
+            .join(t.s("、", ", ")),
     }
 }
 
@@ -401,6 +406,7 @@ pub fn action_label(code: &str, t: T) -> String {
     }
     match code {
         "create" => t.s("申請作成", "Application created"),
+        "renew" => t.s("登録更新", "Registration renewed"),
         "surveillance_notice" => t.s("サーベイランス通知", "Surveillance notice"),
         "surveillance_conforming" => t.s("サーベイランス結果：適合", "Surveillance: conforming"),
         "surveillance_nonconforming" => t.s("サーベイランス結果：不適合", "Surveillance: nonconforming"),
