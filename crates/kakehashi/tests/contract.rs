@@ -179,3 +179,72 @@ fn store_write(org: i64, body: i64) -> app::store::ServiceWrite {
 }
 
 both_backends!(public_contract, japanese_by_default_english_on_every_page, store_conformance);
+
+/// Two `serve` processes on one PostgreSQL database (as behind a load balancer): a change made
+/// through one is visible through the other within about a second, and a session made on one
+/// is valid on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_one_postgres_database() {
+    if !pg_available().await {
+        return;
+    }
+    let a = TestApp::spawn(Db::Postgres).await;
+    // a second, independent process image: its own pool and its own list index
+    let store = app::Store::connect(&app::StoreConfig::new(a.db.url.clone())).await.unwrap();
+    let b_app = app::App::new(store, app::AppConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let b_addr = listener.local_addr().unwrap();
+    let router = web::router(b_app, web::WebConfig::default());
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    let b_base = format!("http://{b_addr}");
+    let total = |base: String| async move {
+        reqwest::get(format!("{base}/api/v1/services?status=all"))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["total"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = total(b_base.clone()).await;
+    // withdraw a listed service through process A
+    let op = a.login("operator@demo.kakehashi.jp").await;
+    let listed = a.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let r = op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", "LB test")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let registered = |base: String| async move {
+        reqwest::get(format!("{base}/api/v1/services/{listed}"))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(registered(b_base.clone()).await, "suspended", "detail pages read the database");
+    let mut seen = false;
+    for _ in 0..30 {
+        let r = reqwest::get(format!("{b_base}/api/v1/services?status=suspended&per_page=100"))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        if r["items"].as_array().unwrap().iter().any(|i| i["id"] == listed) {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "process B's list index caught up");
+    assert_eq!(total(b_base.clone()).await, before);
+    // the session from A works on B
+    let mut on_b = op;
+    on_b.base = b_base.clone();
+    assert_eq!(on_b.get("/admin").await.status, StatusCode::OK);
+}
