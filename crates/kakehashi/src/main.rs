@@ -85,6 +85,23 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RegistryCmd,
     },
+    /// Version semantics per ecosystem.
+    Versions {
+        #[command(subcommand)]
+        cmd: VersionsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum VersionsCmd {
+    /// Reads lines `A < B`, `A = B`, `A > B` (blank lines and # comments skipped) from FILE or
+    /// standard input and prints every line that does not hold; exit 1 if any.
+    Compare {
+        /// semver (crates.io, npm), pub, debian, redhat/rpm, pypi, rubygems, nuget, cran, hackage
+        #[arg(long)]
+        ecosystem: String,
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -313,6 +330,9 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!("backup written to {path}");
             Ok(0)
         }
+        Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
+            versions_compare(&ecosystem, file.as_deref())
+        }
         Cmd::Registry { cmd: RegistryCmd::Sweep { db, at } } => {
             let settings = Settings::load(&db)?;
             let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
@@ -329,6 +349,37 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(0)
         }
     }
+}
+
+fn versions_compare(ecosystem: &str, file: Option<&std::path::Path>) -> Result<u8, CliError> {
+    use vulndb::version::{Ecosystem, check_vectors};
+    let eco = Ecosystem::parse(ecosystem)
+        .ok_or_else(|| CliError::new(2, format!("unknown ecosystem {ecosystem:?}; known: {}", Ecosystem::NAMES)))?;
+    let (name, text) = match file {
+        Some(p) => (
+            p.display().to_string(),
+            std::fs::read_to_string(p).map_err(|e| CliError::new(2, format!("cannot read {}: {e}", p.display())))?,
+        ),
+        None => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| CliError::new(2, format!("cannot read standard input: {e}")))?;
+            ("<stdin>".to_string(), s)
+        }
+    };
+    let (checked, failures) = check_vectors(eco, &text).map_err(|b| {
+        CliError::new(2, format!("{name}:{}: not of the form `A < B`, `A = B` or `A > B`: {}", b.line, b.text))
+    })?;
+    for f in &failures {
+        let got = match f.got {
+            std::cmp::Ordering::Less => "<",
+            std::cmp::Ordering::Equal => "=",
+            std::cmp::Ordering::Greater => ">",
+        };
+        println!("{name}:{}: {} does not hold (the left side is {got} the right)", f.line, f.text.trim());
+    }
+    println!("{checked} lines checked, {} do not hold", failures.len());
+    Ok(if failures.is_empty() { 0 } else { 1 })
 }
 
 async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {

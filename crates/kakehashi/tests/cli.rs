@@ -252,3 +252,35 @@ async fn migrate_is_idempotent_on_postgres() {
     let mut c = db.raw().await;
     let _ = c.ping().await;
 }
+
+#[test]
+fn versions_compare_command() {
+    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/version-vectors");
+    for (eco, file) in [
+        ("pypi", "pypi-versions.txt"),
+        ("debian", "debian-versions.txt"),
+        ("redhat", "redhat-versions.txt"),
+        ("semver", "semver-versions.txt"),
+    ] {
+        let o = kakehashi(&["versions", "compare", "--ecosystem", eco, vectors.join(file).to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{eco}: {}", text(&o));
+        assert!(text(&o).contains("do not hold") && text(&o).contains(", 0 do not hold"));
+    }
+    let dir = std::env::temp_dir().join(format!("kh-v-{}", app::auth::random_token()[..8].to_owned()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("v.txt");
+    std::fs::write(&f, "# wrong on purpose\n1.0.0 < 1.0.1\n\n2.0.0 < 1.0.0\n").unwrap();
+    let o = kakehashi(&["versions", "compare", "--ecosystem", "npm", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains(":4: 2.0.0 < 1.0.0 does not hold"), "{}", text(&o));
+    std::fs::write(&f, "1.0 ~ 2.0\n").unwrap();
+    let o = kakehashi(&["versions", "compare", "--ecosystem", "npm", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains(":1: not of the form"));
+    let o = kakehashi(&["versions", "compare", "--ecosystem", "cobol", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("unknown ecosystem"));
+    let o = kakehashi(&["versions", "compare", "--ecosystem", "pypi", "/nonexistent/file"]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}
