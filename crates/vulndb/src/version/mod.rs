@@ -7,6 +7,7 @@ mod cran;
 mod debian;
 mod gem;
 mod nuget;
+mod packagist;
 mod pep440;
 mod rpm;
 mod semver;
@@ -29,6 +30,8 @@ pub enum Ecosystem {
     NuGet,
     Cran,
     Hackage,
+    /// Composer (PHP `version_compare` rules).
+    Packagist,
 }
 
 impl Ecosystem {
@@ -46,12 +49,13 @@ impl Ecosystem {
             "nuget" => Ecosystem::NuGet,
             "cran" => Ecosystem::Cran,
             "hackage" | "ghc" => Ecosystem::Hackage,
+            "packagist" | "composer" | "php" => Ecosystem::Packagist,
             _ => return None,
         })
     }
 
     pub const NAMES: &'static str =
-        "semver (crates.io, npm), pub, debian, redhat/rpm, pypi, rubygems, nuget, cran, hackage";
+        "semver (crates.io, npm), pub, debian, redhat/rpm, pypi, rubygems, nuget, cran, hackage, packagist";
 }
 
 /// Compares two versions under an ecosystem's rules.
@@ -67,6 +71,7 @@ pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Ordering {
         Ecosystem::NuGet => nuget::compare(a, b),
         Ecosystem::Cran => cran::compare(a, b, true),
         Ecosystem::Hackage => cran::compare(a, b, false),
+        Ecosystem::Packagist => packagist::compare(a, b),
     }
 }
 
@@ -138,6 +143,7 @@ mod tests {
             ("nuget-versions.txt", Ecosystem::NuGet),
             ("cran-versions.txt", Ecosystem::Cran),
             ("hackage-versions.txt", Ecosystem::Hackage),
+            ("packagist-versions.txt", Ecosystem::Packagist),
         ];
         let mut report = Vec::new();
         let mut any = false;
