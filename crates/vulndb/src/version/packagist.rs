@@ -29,8 +29,18 @@ fn is_num(s: &str) -> bool {
 }
 
 fn special(s: &str) -> i32 {
-    const FORMS: [(&str, i32); 10] =
-        [("dev", 0), ("alpha", 1), ("a", 1), ("beta", 2), ("b", 2), ("RC", 3), ("rc", 3), ("#", 4), ("pl", 5), ("p", 5)];
+    const FORMS: [(&str, i32); 10] = [
+        ("dev", 0),
+        ("alpha", 1),
+        ("a", 1),
+        ("beta", 2),
+        ("b", 2),
+        ("RC", 3),
+        ("rc", 3),
+        ("#", 4),
+        ("pl", 5),
+        ("p", 5),
+    ];
     FORMS.iter().find(|(f, _)| s.starts_with(f)).map_or(-6, |(_, o)| *o)
 }
 
