@@ -1,0 +1,101 @@
+//! SBOM and lockfile readers. The format is detected from the content, never the file name;
+//! every reader returns components with an OSV ecosystem name, a package name as that
+//! ecosystem spells it, a version and, where known, a package URL.
+
+mod cargo;
+mod cyclonedx;
+mod npm;
+pub mod purl;
+mod python;
+mod spdx;
+
+use std::fmt;
+
+/// One software component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// OSV ecosystem name (`crates.io`, `PyPI`, `npm`, `Go`, `Maven`, ...), or empty if unknown.
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub purl: Option<String>,
+}
+
+/// A parsed document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// What the content was recognised as, e.g. `CycloneDX 1.5 JSON`.
+    pub format: String,
+    pub components: Vec<Component>,
+}
+
+/// Why a document could not be read: which kind of problem, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub(crate) fn err(m: impl Into<String>) -> Error {
+    Error { message: m.into() }
+}
+
+/// Reads a document, detecting its format from the content.
+pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
+    let text = std::str::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text (byte {})", e.valid_up_to())))?;
+    let text = text.trim_start_matches('\u{feff}');
+    let t = text.trim_start();
+    if t.is_empty() {
+        return Err(err("empty document"));
+    }
+    if t.starts_with('{') {
+        let v: serde_json::Value = serde_json::from_str(t).map_err(|e| err(format!("invalid JSON: {e}")))?;
+        if v.get("bomFormat").and_then(|x| x.as_str()) == Some("CycloneDX") {
+            return cyclonedx::from_json(&v);
+        }
+        if v.get("spdxVersion").is_some() {
+            return spdx::from_json(&v);
+        }
+        if v.get("lockfileVersion").is_some() {
+            return npm::from_package_lock(&v);
+        }
+        if v.get("@context").is_some() && t.contains("spdx") {
+            return spdx::from_json_ld(&v);
+        }
+        if v.get("licenses").is_some() || v.get("licenseListVersion").is_some() {
+            return Err(err("this is a licence list, not an SBOM"));
+        }
+        return Err(err(
+            "JSON, but neither CycloneDX (bomFormat), SPDX (spdxVersion) nor package-lock.json (lockfileVersion)",
+        ));
+    }
+    if t.starts_with('<') {
+        return Err(err("XML documents (CycloneDX XML) are not read yet"));
+    }
+    if t.starts_with("SPDXVersion:") || t.contains("\nSPDXVersion:") {
+        return spdx::from_tag_value(t);
+    }
+    if t.contains("[[package]]") {
+        return cargo::from_lock(t);
+    }
+    if python::looks_like_requirements(t) {
+        return python::from_requirements(t);
+    }
+    Err(err("unknown format: not CycloneDX, SPDX, Cargo.lock, package-lock.json or requirements.txt"))
+}
+
+/// Reads a file.
+pub fn read(path: &std::path::Path) -> Result<Document, Error> {
+    let bytes = std::fs::read(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+    parse(&bytes).map_err(|e| err(format!("{}: {}", path.display(), e.message)))
+}
+
+#[cfg(test)]
+mod tests;
