@@ -1,6 +1,7 @@
 //! `kakehashi`: one binary for the whole platform.
 
 mod config;
+mod engine;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -85,10 +86,40 @@ enum Cmd {
         #[command(subcommand)]
         cmd: RegistryCmd,
     },
+    /// The offline advisory index (OSV and RustSec).
+    Osv {
+        #[command(subcommand)]
+        cmd: OsvCmd,
+    },
+    /// Finds known vulnerabilities in SBOMs and lockfiles, offline.
+    Scan {
+        /// The index made by `osv import`.
+        #[arg(long)]
+        db: std::path::PathBuf,
+        /// table or json
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Exit 1 when a finding is at or above this level (unknown, low, medium, high, critical).
+        #[arg(long, default_value = "unknown")]
+        fail_on: String,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Version semantics per ecosystem.
     Versions {
         #[command(subcommand)]
         cmd: VersionsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum OsvCmd {
+    /// Builds or updates the index from OSV zips or directories and RustSec's advisory tree or zip.
+    Import {
+        #[arg(long)]
+        db: std::path::PathBuf,
+        #[arg(required = true)]
+        sources: Vec<std::path::PathBuf>,
     },
 }
 
@@ -330,6 +361,8 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!("backup written to {path}");
             Ok(0)
         }
+        Cmd::Osv { cmd: OsvCmd::Import { db, sources } } => engine::osv_import(&db, &sources),
+        Cmd::Scan { db, format, fail_on, files } => engine::scan(&db, &format, &fail_on, &files),
         Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
             versions_compare(&ecosystem, file.as_deref())
         }

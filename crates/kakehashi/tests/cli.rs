@@ -284,3 +284,64 @@ fn versions_compare_command() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `osv import` builds an index from the real RustSec and PyPA archives and updates it in place;
+/// `scan` finds the advisories of old lockfiles, nothing in the current control lockfile, and
+/// refuses bad input with exit 2.
+#[test]
+fn osv_import_and_scan() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    if !data.join("osv/rustsec-advisory-db.zip").exists() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("kh-osv-{}", app::auth::random_token()[..8].to_owned()));
+    let db = dir.join("db");
+    let d = db.to_str().unwrap();
+    let rustsec = data.join("osv/rustsec-advisory-db.zip");
+    let pypa = data.join("osv/pypa-advisory-database.zip");
+    let o = kakehashi(&["osv", "import", "--db", d, rustsec.to_str().unwrap(), pypa.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("changed 0, withdrawn 0, unchanged 0"), "{t}");
+    let added: usize = t.split("added ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    assert!(added > 3500, "{t}");
+    let o = kakehashi(&["osv", "import", "--db", d, rustsec.to_str().unwrap()]);
+    assert!(text(&o).contains("added 0, changed 0, withdrawn 0"), "re-import changes nothing: {}", text(&o));
+
+    let lock = |n: &str| data.join(format!("lockfiles/{n}/Cargo.lock")).to_str().unwrap().to_string();
+    let o = kakehashi(&["scan", "--db", d, "--format", "json", &lock("ripgrep-11.0.2")]);
+    assert_eq!(o.status.code(), Some(1), "findings mean exit 1");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["components"].as_u64().unwrap() > 50);
+    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"RUSTSEC-2022-0013"), "regex ReDoS in ripgrep 11.0.2: {ids:?}");
+    let regex = v["findings"].as_array().unwrap().iter().find(|f| f["id"] == "RUSTSEC-2022-0013").unwrap();
+    assert_eq!(regex["package"]["name"], "regex");
+    assert_eq!(regex["package"]["ecosystem"], "crates.io");
+    assert_eq!(regex["package"]["purl"], "pkg:cargo/regex@1.2.0");
+    assert!(regex["aliases"].as_array().unwrap().iter().any(|a| a == "CVE-2022-24713"));
+    assert_eq!(regex["severity"], "high");
+    assert_eq!(regex["fixed"][0], ">= 1.5.5");
+    // the control lockfile is clean
+    let o = kakehashi(&["scan", "--db", d, &lock("ripgrep-head-control")]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains(", 0 findings"));
+    // --fail-on: only high and above fail
+    let o = kakehashi(&["scan", "--db", d, "--fail-on", "critical", &lock("ripgrep-11.0.2")]);
+    assert_eq!(o.status.code(), Some(0));
+    // bad input: exit 2 with the reason
+    let junk = dir.join("junk.bin");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 1, 2]).unwrap();
+    let o = kakehashi(&["scan", "--db", d, junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("junk.bin") && text(&o).contains("not UTF-8"), "{}", text(&o));
+    let o = kakehashi(&["scan", "--db", dir.join("nope").to_str().unwrap(), &lock("ripgrep-11.0.2")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("no advisory index"));
+    let empty_zip = dir.join("empty.zip");
+    std::fs::write(&empty_zip, b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").unwrap();
+    let o = kakehashi(&["osv", "import", "--db", d, empty_zip.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("empty"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}

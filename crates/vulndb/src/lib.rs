@@ -1,6 +1,13 @@
 //! The vulnerability engine. Stands alone: no dependency on the platform crates, no network.
 //!
-//! This first part holds version semantics per ecosystem ([`version`]): the ordering every
-//! range check in an advisory depends on.
+//! - [`version`]: version ordering per ecosystem, the basis of every range check;
+//! - [`osv`]: reading OSV records (zips, directories) and RustSec's native advisories;
+//! - [`db`]: the local index (import, update, lookup);
+//! - [`matcher`]: which advisories affect which components, with aliases merged;
+//! - [`cvss`]: severity from CVSS v3 vectors.
 
+pub mod cvss;
+pub mod db;
+pub mod matcher;
+pub mod osv;
 pub mod version;

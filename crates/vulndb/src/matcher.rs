@@ -1,0 +1,272 @@
+//! Which advisories affect which components: OSV range evaluation with each ecosystem's version
+//! order, explicit version lists, RustSec requirements; withdrawn records never match; aliases
+//! merged so one vulnerability is one finding listing all its IDs.
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::cvss::Level;
+use crate::db::Index;
+use crate::osv::{Advisory, Affected, Event};
+use crate::version::{Ecosystem, compare};
+
+/// The version order for an OSV ecosystem name, if we know it.
+pub fn version_ecosystem(osv: &str) -> Option<Ecosystem> {
+    let base = osv.split(':').next().unwrap_or("");
+    Some(match base {
+        "crates.io" | "npm" | "Go" | "Bitnami" | "Julia" | "Hex" | "SwiftURL" | "Pub" => {
+            if base == "Pub" {
+                Ecosystem::Pub
+            } else {
+                Ecosystem::SemVer
+            }
+        }
+        other => Ecosystem::parse(other)?,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    pub name: String,
+    pub ecosystem: String,
+    pub version: String,
+    pub purl: Option<String>,
+}
+
+/// One vulnerability in one component.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub package: Package,
+    pub fixed: Vec<String>,
+    pub severity: Level,
+    pub score: Option<f64>,
+    pub summary: String,
+}
+
+/// Whether `version` is in one OSV range, walking events in version order.
+fn in_range(eco: Ecosystem, events: &[Event], version: &str) -> bool {
+    let key = |e: &Event| -> (String, u8) {
+        match e {
+            Event::Introduced(v) => (v.clone(), 0),
+            Event::Fixed(v) => (v.clone(), 1),
+            Event::LastAffected(v) => (v.clone(), 2),
+            Event::Limit(v) => (v.clone(), 3),
+        }
+    };
+    let mut evs: Vec<&Event> = events.iter().collect();
+    evs.sort_by(|a, b| {
+        let ((va, ka), (vb, kb)) = (key(a), key(b));
+        let zero = |v: &str| v == "0";
+        match (zero(&va), zero(&vb)) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => compare(eco, &va, &vb),
+        }
+        .then(ka.cmp(&kb))
+    });
+    let mut affected = false;
+    for e in evs {
+        match e {
+            Event::Introduced(v) if v == "0" || compare(eco, version, v) != Ordering::Less => affected = true,
+            Event::Fixed(v) if compare(eco, version, v) != Ordering::Less => affected = false,
+            Event::LastAffected(v) if compare(eco, version, v) == Ordering::Greater => affected = false,
+            Event::Limit(v) if compare(eco, version, v) != Ordering::Less => affected = false,
+            _ => {}
+        }
+    }
+    affected
+}
+
+/// Whether an affected entry covers this version; None when the ecosystem's order is unknown
+/// and no explicit version list settles it.
+pub fn affects(a: &Affected, version: &str) -> Option<bool> {
+    if a.versions.iter().any(|v| v == version) {
+        return Some(true);
+    }
+    if let Some(r) = &a.rust {
+        let v = semver::Version::parse(version).ok()?;
+        let any =
+            |reqs: &[String]| reqs.iter().filter_map(|q| semver::VersionReq::parse(q).ok()).any(|q| q.matches(&v));
+        return Some(!any(&r.patched) && !any(&r.unaffected));
+    }
+    let ranges: Vec<_> = a.ranges.iter().filter(|r| r.kind != "GIT").collect();
+    if ranges.is_empty() {
+        return Some(false);
+    }
+    let mut hit = false;
+    for r in ranges {
+        let eco = if r.kind == "SEMVER" { Ecosystem::SemVer } else { version_ecosystem(&a.ecosystem)? };
+        hit |= in_range(eco, &r.events, version);
+    }
+    Some(hit)
+}
+
+fn fixed_versions(a: &Affected) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .ranges
+        .iter()
+        .flat_map(|r| r.events.iter())
+        .filter_map(|e| if let Event::Fixed(f) = e { Some(f.clone()) } else { None })
+        .collect();
+    if let Some(r) = &a.rust {
+        v.extend(r.patched.iter().cloned());
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The result of matching components against the index.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Components whose ecosystem has no known version order (not matched by ranges).
+    pub unsupported: usize,
+}
+
+/// Matches components; advisories about the same vulnerability (shared IDs or aliases) in the
+/// same component become one finding.
+pub fn scan(index: &mut Index, components: &[sbom::Component]) -> Result<Report, String> {
+    let mut report = Report::default();
+    for c in components {
+        if c.ecosystem.is_empty() || c.version.is_empty() {
+            continue;
+        }
+        let version =
+            if c.ecosystem == "Go" { c.version.clone() } else { c.version.trim_start_matches('v').to_string() };
+        let advisories: Vec<std::sync::Arc<Advisory>> = index.lookup(&c.ecosystem, &c.name)?.to_vec();
+        let mut hits: Vec<Finding> = Vec::new();
+        let mut unsupported = false;
+        for adv in advisories {
+            if adv.withdrawn {
+                continue;
+            }
+            let mut fixed = Vec::new();
+            let mut matched = false;
+            for a in adv.affected.iter().filter(|a| a.name == c.name && same_ecosystem(&a.ecosystem, &c.ecosystem)) {
+                match affects(a, &version) {
+                    Some(true) => {
+                        matched = true;
+                        fixed.extend(fixed_versions(a));
+                    }
+                    Some(false) => {}
+                    None => unsupported = true,
+                }
+            }
+            if !matched {
+                continue;
+            }
+            let ids: Vec<&str> =
+                std::iter::once(adv.id.as_str()).chain(adv.aliases.iter().map(String::as_str)).collect();
+            if let Some(f) =
+                hits.iter_mut().find(|f| ids.iter().any(|i| *i == f.id || f.aliases.iter().any(|x| x == i)))
+            {
+                for i in ids {
+                    if i != f.id && !f.aliases.iter().any(|x| x == i) {
+                        f.aliases.push(i.to_string());
+                    }
+                }
+                f.fixed.extend(fixed);
+                f.fixed.sort();
+                f.fixed.dedup();
+                if adv.severity > f.severity {
+                    f.severity = adv.severity;
+                    f.score = adv.score;
+                }
+                continue;
+            }
+            hits.push(Finding {
+                id: adv.id.clone(),
+                aliases: adv.aliases.clone(),
+                package: Package {
+                    name: c.name.clone(),
+                    ecosystem: c.ecosystem.clone(),
+                    version: c.version.clone(),
+                    purl: c.purl.clone(),
+                },
+                fixed,
+                severity: adv.severity,
+                score: adv.score,
+                summary: adv.summary.clone(),
+            });
+        }
+        if unsupported {
+            report.unsupported += 1;
+        }
+        report.findings.extend(hits);
+    }
+    report
+        .findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.package.name.cmp(&b.package.name)).then(a.id.cmp(&b.id)));
+    Ok(report)
+}
+
+fn same_ecosystem(advisory: &str, component: &str) -> bool {
+    if advisory == component {
+        return true;
+    }
+    // a component without a release ("Debian") matches any release's advisory, and vice versa
+    let (a, c) = (advisory.split(':').next(), component.split(':').next());
+    a == c && (!advisory.contains(':') || !component.contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osv::Range;
+
+    fn aff(eco: &str, events: Vec<Event>) -> Affected {
+        Affected {
+            ecosystem: eco.into(),
+            name: "x".into(),
+            ranges: vec![Range { kind: "ECOSYSTEM".into(), events }],
+            versions: vec![],
+            rust: None,
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        use Event::*;
+        let a = aff(
+            "PyPI",
+            vec![Introduced("0".into()), Fixed("1.2.0".into()), Introduced("2.0a1".into()), LastAffected("2.1".into())],
+        );
+        assert_eq!(affects(&a, "1.1.9"), Some(true));
+        assert_eq!(affects(&a, "1.2.0"), Some(false));
+        assert_eq!(affects(&a, "1.10"), Some(false));
+        assert_eq!(affects(&a, "2.0"), Some(true));
+        assert_eq!(affects(&a, "2.1"), Some(true));
+        assert_eq!(affects(&a, "2.1.post1"), Some(false));
+        let l = aff("npm", vec![Introduced("1.0.0".into()), Limit("2.0.0".into())]);
+        assert_eq!(affects(&l, "1.5.0"), Some(true));
+        assert_eq!(affects(&l, "2.0.0"), Some(false));
+        // a GIT range never hides an ECOSYSTEM range
+        let mut g = aff("PyPI", vec![Introduced("1.0".into()), Fixed("1.1".into())]);
+        g.ranges.insert(0, Range { kind: "GIT".into(), events: vec![Introduced("abc".into()), Fixed("def".into())] });
+        assert_eq!(affects(&g, "1.0.5"), Some(true));
+        assert_eq!(
+            affects(&aff("Maven", vec![Introduced("0".into())]), "1.0"),
+            None,
+            "unknown order is said, not guessed"
+        );
+        let r = Affected {
+            ecosystem: "crates.io".into(),
+            name: "x".into(),
+            ranges: vec![],
+            versions: vec![],
+            rust: Some(crate::osv::RustReqs {
+                patched: vec![">= 1.2.3, < 1.3".into(), ">= 1.3.5".into()],
+                unaffected: vec!["< 1.0".into()],
+            }),
+        };
+        assert_eq!(affects(&r, "0.9.0"), Some(false));
+        assert_eq!(affects(&r, "1.2.0"), Some(true));
+        assert_eq!(affects(&r, "1.2.4"), Some(false));
+        assert_eq!(affects(&r, "1.3.2"), Some(true));
+        assert_eq!(affects(&r, "1.4.0"), Some(false));
+    }
+}
