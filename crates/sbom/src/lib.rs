@@ -1,13 +1,19 @@
-//! SBOM and lockfile readers. The format is detected from the content, never the file name;
+//! SBOM and lockfile readers (CycloneDX JSON and XML, SPDX 2 JSON and tag-value, SPDX 3
+//! JSON-LD, Cargo.lock, package-lock.json, requirements.txt, poetry.lock, go.mod, go.sum, dpkg
+//! status, apk installed). The format is detected from the content, never the file name;
 //! every reader returns components with an OSV ecosystem name, a package name as that
 //! ecosystem spells it, a version and, where known, a package URL.
 
 mod cargo;
 mod cyclonedx;
+mod distro;
+mod golang;
 mod npm;
+mod poetry;
 pub mod purl;
 mod python;
 mod spdx;
+mod xml;
 
 use std::fmt;
 
@@ -77,18 +83,35 @@ pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
         ));
     }
     if t.starts_with('<') {
-        return Err(err("XML documents (CycloneDX XML) are not read yet"));
+        return xml::from_xml(t);
     }
     if t.starts_with("SPDXVersion:") || t.contains("\nSPDXVersion:") {
         return spdx::from_tag_value(t);
     }
+    if poetry::looks_like_poetry(t) {
+        return poetry::from_lock(t);
+    }
     if t.contains("[[package]]") {
         return cargo::from_lock(t);
+    }
+    if golang::looks_like_go_mod(t) {
+        return golang::from_go_mod(t);
+    }
+    if golang::looks_like_go_sum(t) {
+        return golang::from_go_sum(t);
+    }
+    if distro::looks_like_dpkg(t) {
+        return distro::from_dpkg_status(t);
+    }
+    if distro::looks_like_apk(t) {
+        return distro::from_apk_installed(t);
     }
     if python::looks_like_requirements(t) {
         return python::from_requirements(t);
     }
-    Err(err("unknown format: not CycloneDX, SPDX, Cargo.lock, package-lock.json or requirements.txt"))
+    Err(err(
+        "unknown format: not CycloneDX, SPDX, Cargo.lock, package-lock.json, requirements.txt, poetry.lock, go.mod, go.sum, a dpkg status file or an apk installed database",
+    ))
 }
 
 /// Reads a file.
