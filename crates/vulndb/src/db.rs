@@ -1,5 +1,7 @@
-//! The local advisory index: a directory with one JSON shard per ecosystem (`PyPI.json`,
-//! `Go.json`, `crates.io.json`, ...), so a scan reads only the ecosystems its components use.
+//! The local advisory index: a directory with one shard per ecosystem (`PyPI.kh`, `Go.kh`,
+//! `crates.io.kh`, ...), so a scan reads only the ecosystems its components use. A shard is a
+//! sorted table of package names with the offset of each package's advisories (a JSON array),
+//! so a scan parses only the advisories of the packages it looks up.
 //! Imports merge into what is there: new records are added, changed ones replaced, withdrawn
 //! ones removed. Shards are written to a temporary file and renamed, so a reader never sees a
 //! half-written index.
@@ -27,7 +29,60 @@ pub fn shard_name(ecosystem: &str) -> String {
     let base = ecosystem.split(':').next().unwrap_or("");
     let clean: String =
         base.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
-    format!("{clean}.json")
+    format!("{clean}.kh")
+}
+
+/// Index layout version, in `meta.json`.
+const FORMAT: i64 = 2;
+
+const MAGIC: &[u8; 8] = b"KHIDX01\n";
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Parses a shard's name table: (name, offset, length) sorted by name, and where blobs start.
+fn shard_table(b: &[u8]) -> Result<(Vec<(String, usize, usize)>, usize), String> {
+    if b.get(..8) != Some(MAGIC.as_slice()) {
+        return Err("not a kakehashi index shard".into());
+    }
+    let n = u32_at(b, 8).ok_or("truncated shard")? as usize;
+    let mut at = 12;
+    let mut table = Vec::with_capacity(n.min(1 << 20));
+    for _ in 0..n {
+        let len = u32_at(b, at).ok_or("truncated shard")? as usize;
+        let name = std::str::from_utf8(b.get(at + 4..at + 4 + len).ok_or("truncated shard")?)
+            .map_err(|_| "bad name")?
+            .to_string();
+        at += 4 + len;
+        let off = u32_at(b, at).ok_or("truncated shard")? as usize;
+        let blen = u32_at(b, at + 4).ok_or("truncated shard")? as usize;
+        at += 8;
+        table.push((name, off, blen));
+    }
+    Ok((table, at))
+}
+
+fn shard_blob(b: &[u8], base: usize, off: usize, len: usize) -> Result<Vec<Advisory>, String> {
+    let blob = b.get(base + off..base + off + len).ok_or("truncated shard")?;
+    serde_json::from_slice(blob).map_err(|e| format!("damaged shard entry: {e}"))
+}
+
+fn write_shard(path: &Path, by_name: &BTreeMap<String, Vec<Advisory>>) -> Result<(), String> {
+    let mut head = Vec::new();
+    let mut blobs = Vec::new();
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&(by_name.len() as u32).to_le_bytes());
+    for (name, list) in by_name {
+        let blob = serde_json::to_vec(list).map_err(|e| e.to_string())?;
+        head.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        head.extend_from_slice(name.as_bytes());
+        head.extend_from_slice(&(blobs.len() as u32).to_le_bytes());
+        head.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+        blobs.extend_from_slice(&blob);
+    }
+    head.extend_from_slice(&blobs);
+    write_atomic(path, &head)
 }
 
 fn read_all(dir: &Path) -> Result<HashMap<String, Advisory>, String> {
@@ -35,37 +90,60 @@ fn read_all(dir: &Path) -> Result<HashMap<String, Advisory>, String> {
     let Ok(rd) = std::fs::read_dir(dir) else { return Ok(all) };
     for e in rd.flatten() {
         let p = e.path();
-        if p.extension().and_then(|x| x.to_str()) != Some("json")
-            || p.file_name().and_then(|x| x.to_str()) == Some("meta.json")
-        {
+        if p.extension().and_then(|x| x.to_str()) != Some("kh") {
             continue;
         }
         let b = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let list: Vec<Advisory> =
-            serde_json::from_slice(&b).map_err(|e| format!("{}: damaged index shard: {e}", p.display()))?;
-        for a in list {
-            all.insert(a.id.clone(), a);
+        let (table, base) = shard_table(&b).map_err(|e| format!("{}: {e}", p.display()))?;
+        for (_, off, len) in table {
+            for a in shard_blob(&b, base, off, len).map_err(|e| format!("{}: {e}", p.display()))? {
+                // each package's blob holds only that package's entries: reassemble
+                match all.entry(a.id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(mut o) => {
+                        let cur: &mut Advisory = o.get_mut();
+                        for x in a.affected {
+                            if !cur.affected.contains(&x) {
+                                cur.affected.push(x);
+                            }
+                        }
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(a);
+                    }
+                }
+            }
         }
     }
     Ok(all)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("json.tmp");
+    let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Affected entries in a stable order, so a record reassembled from the index compares equal
+/// to the same record read again from its source.
+fn canonical(a: &mut Advisory) {
+    a.affected.sort_by(|x, y| (x.ecosystem.as_str(), x.name.as_str()).cmp(&(y.ecosystem.as_str(), y.name.as_str())));
+    a.affected.dedup();
 }
 
 /// Imports sources (zips, directories, record files) into the index at `dir`.
 pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize)) -> Result<ImportReport, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut all = read_all(dir)?;
+    for a in all.values_mut() {
+        canonical(a);
+    }
     let mut report = ImportReport::default();
     for src in sources {
         let mut loaded = Loaded::default();
         load(src, &mut loaded)?;
         progress(&src.display().to_string(), loaded.advisories.len());
-        for a in loaded.advisories {
+        for mut a in loaded.advisories {
+            canonical(&mut a);
             if a.withdrawn {
                 if all.remove(&a.id).is_some() {
                     report.withdrawn += 1;
@@ -89,39 +167,52 @@ pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize)) -
         }
         report.problems.extend(loaded.problems);
     }
-    let mut shards: BTreeMap<String, Vec<&Advisory>> = BTreeMap::new();
-    for a in all.values() {
-        let mut names: Vec<String> = a.affected.iter().map(|x| shard_name(&x.ecosystem)).collect();
-        names.sort();
-        names.dedup();
-        for n in names {
-            shards.entry(n).or_default().push(a);
+    let mut shards: BTreeMap<String, BTreeMap<String, Vec<Advisory>>> = BTreeMap::new();
+    let mut ids: Vec<&String> = all.keys().collect();
+    ids.sort();
+    for id in ids {
+        let a = &all[id];
+        let mut keys: Vec<(String, &str)> =
+            a.affected.iter().map(|x| (shard_name(&x.ecosystem), x.name.as_str())).collect();
+        keys.sort();
+        keys.dedup();
+        for (shard, name) in keys {
+            // the package's copy keeps only the entries about that package
+            let mut copy = a.clone();
+            copy.affected.retain(|x| x.name == name && shard_name(&x.ecosystem) == shard);
+            shards.entry(shard).or_default().entry(name.to_string()).or_default().push(copy);
         }
     }
     // remove shards that are now empty
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if name.ends_with(".json") && name != "meta.json" && !shards.contains_key(&name) {
+            if name.ends_with(".kh") && !shards.contains_key(&name) {
                 let _ = std::fs::remove_file(e.path());
             }
         }
     }
-    for (name, mut list) in shards {
-        list.sort_by(|a, b| a.id.cmp(&b.id));
-        let bytes = serde_json::to_vec(&list).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join(name), &bytes)?;
+    for (name, by_name) in &shards {
+        write_shard(&dir.join(name), by_name)?;
     }
     report.total = all.len();
-    let meta = serde_json::json!({"format": 1, "advisories": report.total});
+    let meta = serde_json::json!({"format": FORMAT, "advisories": report.total});
     write_atomic(&dir.join("meta.json"), meta.to_string().as_bytes())?;
     Ok(report)
 }
 
-/// A read-only view of the index that loads shards on demand.
+/// A read-only view of the index: shards are read on first use, and only the advisories of
+/// the packages looked up are parsed.
 pub struct Index {
     dir: PathBuf,
-    shards: HashMap<String, HashMap<String, Vec<std::sync::Arc<Advisory>>>>,
+    shards: HashMap<String, Shard>,
+}
+
+struct Shard {
+    bytes: Vec<u8>,
+    table: Vec<(String, usize, usize)>,
+    base: usize,
+    parsed: HashMap<String, Vec<std::sync::Arc<Advisory>>>,
 }
 
 impl Index {
@@ -133,32 +224,49 @@ impl Index {
                 dir.display()
             ));
         }
+        let meta: serde_json::Value = std::fs::read(dir.join("meta.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| format!("{}: damaged meta.json", dir.display()))?;
+        if meta.get("format").and_then(|f| f.as_i64()) != Some(FORMAT) {
+            return Err(format!(
+                "{}: index made by another version; import the advisories again into a new directory",
+                dir.display()
+            ));
+        }
         Ok(Index { dir: dir.to_path_buf(), shards: HashMap::new() })
     }
 
-    /// Advisories naming this package in this ecosystem (shard loaded on first use).
+    /// Advisories naming this package in this ecosystem.
     pub fn lookup(&mut self, ecosystem: &str, name: &str) -> Result<&[std::sync::Arc<Advisory>], String> {
-        let shard = shard_name(ecosystem);
-        if !self.shards.contains_key(&shard) {
-            let p = self.dir.join(&shard);
-            let mut by_name: HashMap<String, Vec<std::sync::Arc<Advisory>>> = HashMap::new();
-            if p.exists() {
-                let b = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                let list: Vec<Advisory> =
-                    serde_json::from_slice(&b).map_err(|e| format!("{}: damaged index shard: {e}", p.display()))?;
-                for a in list {
-                    let a = std::sync::Arc::new(a);
-                    let mut names: Vec<&str> = a.affected.iter().map(|x| x.name.as_str()).collect();
-                    names.sort_unstable();
-                    names.dedup();
-                    for n in names {
-                        by_name.entry(n.to_string()).or_default().push(a.clone());
-                    }
-                }
-            }
-            self.shards.insert(shard.clone(), by_name);
+        let key = shard_name(ecosystem);
+        if !self.shards.contains_key(&key) {
+            let p = self.dir.join(&key);
+            let shard = if p.exists() {
+                let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let (table, base) = shard_table(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+                Shard { bytes, table, base, parsed: HashMap::new() }
+            } else {
+                Shard { bytes: Vec::new(), table: Vec::new(), base: 0, parsed: HashMap::new() }
+            };
+            self.shards.insert(key.clone(), shard);
         }
-        Ok(self.shards[&shard].get(name).map(|v| v.as_slice()).unwrap_or(&[]))
+        let shard = self.shards.get_mut(&key).expect("inserted above");
+        if !shard.parsed.contains_key(name) {
+            let list = match shard.table.binary_search_by(|(n, _, _)| n.as_str().cmp(name)) {
+                Ok(i) => {
+                    let (_, off, len) = shard.table[i];
+                    shard_blob(&shard.bytes, shard.base, off, len)
+                        .map_err(|e| format!("{}: {e}", self.dir.join(&key).display()))?
+                        .into_iter()
+                        .map(std::sync::Arc::new)
+                        .collect()
+                }
+                Err(_) => Vec::new(),
+            };
+            shard.parsed.insert(name.to_string(), list);
+        }
+        Ok(shard.parsed[name].as_slice())
     }
 }
 
