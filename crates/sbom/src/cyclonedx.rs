@@ -8,11 +8,8 @@ use crate::{Component, Document, Error, err};
 pub(crate) fn component_from(name: &str, version: &str, purl: Option<&str>) -> Component {
     let parsed = purl.and_then(Purl::parse);
     let (ecosystem, pname) = parsed.as_ref().and_then(|p| p.osv_package()).unwrap_or_default();
-    let version = if version.is_empty() {
-        parsed.as_ref().and_then(|p| p.version.clone()).unwrap_or_default()
-    } else {
-        version.to_string()
-    };
+    // the purl's version is canonical; some generators put qualifiers into the version field
+    let version = parsed.as_ref().and_then(|p| p.version.clone()).unwrap_or_else(|| version.to_string());
     Component {
         ecosystem,
         name: if pname.is_empty() { name.to_string() } else { pname },

@@ -99,6 +99,9 @@ pub fn affects(a: &Affected, version: &str) -> Option<bool> {
     let mut hit = false;
     for r in ranges {
         let eco = if r.kind == "SEMVER" { Ecosystem::SemVer } else { version_ecosystem(&a.ecosystem)? };
+        if !crate::version::is_valid(eco, version) {
+            return None;
+        }
         hit |= in_range(eco, &r.events, version);
     }
     Some(hit)
@@ -131,8 +134,11 @@ pub struct Report {
 /// same component become one finding.
 pub fn scan(index: &mut Index, components: &[sbom::Component]) -> Result<Report, String> {
     let mut report = Report::default();
+    // the same package at the same version listed several times (one entry per binary in
+    // image SBOMs) is one finding, not several
+    let mut seen = std::collections::HashSet::new();
     for c in components {
-        if c.ecosystem.is_empty() || c.version.is_empty() {
+        if c.ecosystem.is_empty() || c.version.is_empty() || !seen.insert((&c.ecosystem, &c.name, &c.version)) {
             continue;
         }
         let version =
@@ -252,6 +258,11 @@ mod tests {
             affects(&aff("Maven", vec![Introduced("0".into())]), "1.0"),
             None,
             "unknown order is said, not guessed"
+        );
+        assert_eq!(
+            affects(&aff("PyPI", vec![Introduced("0".into())]), "1.23?extension=tar.gz"),
+            None,
+            "a malformed version is not matched"
         );
         let r = Affected {
             ecosystem: "crates.io".into(),

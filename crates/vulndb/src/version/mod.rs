@@ -80,6 +80,15 @@ pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Ordering {
     }
 }
 
+/// Whether a version string is well-formed for the ecosystem (where the ecosystem defines that);
+/// a malformed version is never matched by ranges.
+pub fn is_valid(eco: Ecosystem, v: &str) -> bool {
+    match eco {
+        Ecosystem::PyPI => pep440::is_valid(v),
+        _ => !v.trim().is_empty(),
+    }
+}
+
 /// One line of a vectors file that does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {

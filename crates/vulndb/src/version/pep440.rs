@@ -182,6 +182,10 @@ fn parse(v: &str) -> Option<Key> {
     })
 }
 
+pub fn is_valid(v: &str) -> bool {
+    parse(v).is_some()
+}
+
 pub fn compare(a: &str, b: &str) -> Ordering {
     match (parse(a), parse(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
