@@ -42,11 +42,16 @@ pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<u8, CliError> {
     Ok(0)
 }
 
-pub fn scan(db: &Path, format: &str, fail_on: &str, files: &[PathBuf]) -> Result<u8, CliError> {
+pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[PathBuf]) -> Result<u8, CliError> {
     let fail_level =
         Level::parse(fail_on).ok_or_else(|| CliError::new(2, format!("--fail-on: unknown level {fail_on:?}")))?;
-    if !matches!(format, "table" | "json") {
-        return Err(CliError::new(2, format!("--format {format}: only table and json are implemented so far")));
+    if !matches!(format, "table" | "json" | "sarif" | "cyclonedx-vex") {
+        return Err(CliError::new(2, format!("--format {format}: use table, json, sarif or cyclonedx-vex")));
+    }
+    let mut statements = Vec::new();
+    for v in vex {
+        let b = std::fs::read(v).map_err(|e| CliError::new(2, format!("{}: {e}", v.display())))?;
+        statements.extend(vulndb::vex::parse(&b).map_err(|e| CliError::new(2, format!("{}: {e}", v.display())))?);
     }
     let mut index = vulndb::db::Index::open(db).map_err(|e| CliError::new(2, e))?;
     let mut components = Vec::new();
@@ -56,15 +61,22 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, files: &[PathBuf]) -> Result
         formats.push(serde_json::json!({"file": f.display().to_string(), "format": doc.format, "components": doc.components.len()}));
         components.extend(doc.components);
     }
-    let report = vulndb::matcher::scan(&mut index, &components).map_err(|e| CliError::new(2, e))?;
+    let mut report = vulndb::matcher::scan(&mut index, &components).map_err(|e| CliError::new(2, e))?;
+    let (kept, suppressed) = vulndb::vex::apply(std::mem::take(&mut report.findings), &statements);
+    report.findings = kept;
     if format == "json" {
         let out = serde_json::json!({
             "components": components.len(),
             "documents": formats,
             "unsupported_components": report.unsupported,
             "findings": report.findings,
+            "suppressed": suppressed,
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else if format == "sarif" {
+        println!("{}", serde_json::to_string_pretty(&sarif(&report.findings, files)).unwrap_or_default());
+    } else if format == "cyclonedx-vex" {
+        println!("{}", serde_json::to_string_pretty(&cdx_vex(&report.findings, &suppressed)).unwrap_or_default());
     } else {
         println!("{} components, {} findings", components.len(), report.findings.len());
         if !report.findings.is_empty() {
@@ -80,6 +92,12 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, files: &[PathBuf]) -> Result
                 f.fixed.join(", ")
             );
         }
+        for x in &suppressed {
+            println!(
+                "suppressed by VEX: {} in {} {} ({})",
+                x.finding.id, x.finding.package.name, x.finding.package.version, x.justification
+            );
+        }
         if report.unsupported > 0 {
             println!(
                 "note: {} components are in ecosystems whose version order is not implemented yet",
@@ -88,4 +106,55 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, files: &[PathBuf]) -> Result
         }
     }
     Ok(if report.findings.iter().any(|f| f.severity >= fail_level) { 1 } else { 0 })
+}
+
+fn sarif(findings: &[vulndb::matcher::Finding], files: &[PathBuf]) -> serde_json::Value {
+    let mut rules: Vec<serde_json::Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for f in findings {
+        if seen.insert(f.id.clone()) {
+            rules.push(serde_json::json!({
+                "id": f.id,
+                "shortDescription": {"text": if f.summary.is_empty() { f.id.clone() } else { f.summary.clone() }},
+                "properties": {"security-severity": f.score.map(|s| format!("{s:.1}")).unwrap_or_default(), "aliases": f.aliases},
+            }));
+        }
+    }
+    let uri = files.first().map(|f| f.display().to_string()).unwrap_or_default();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let level = match f.severity {
+                Level::Critical | Level::High => "error",
+                Level::Medium => "warning",
+                _ => "note",
+            };
+            serde_json::json!({
+                "ruleId": f.id,
+                "level": level,
+                "message": {"text": format!("{} {} ({}) is affected by {}; fixed: {}", f.package.name, f.package.version, f.package.ecosystem, f.id, if f.fixed.is_empty() { "none".to_string() } else { f.fixed.join(", ") })},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{"tool": {"driver": {"name": "kakehashi", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}],
+    })
+}
+
+fn cdx_vex(findings: &[vulndb::matcher::Finding], suppressed: &[vulndb::vex::Suppressed]) -> serde_json::Value {
+    let entry = |f: &vulndb::matcher::Finding, state: &str, detail: &str| {
+        serde_json::json!({
+            "id": f.id,
+            "references": f.aliases.iter().map(|a| serde_json::json!({"id": a, "source": {"name": "alias"}})).collect::<Vec<_>>(),
+            "ratings": [{"severity": f.severity.name(), "score": f.score}],
+            "affects": [{"ref": f.package.purl.clone().unwrap_or_else(|| format!("{}@{}", f.package.name, f.package.version))}],
+            "analysis": {"state": state, "detail": detail},
+        })
+    };
+    let mut v: Vec<serde_json::Value> = findings.iter().map(|f| entry(f, "in_triage", "")).collect();
+    v.extend(suppressed.iter().map(|s| entry(&s.finding, "not_affected", &s.justification)));
+    serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "vulnerabilities": v})
 }

@@ -96,12 +96,15 @@ enum Cmd {
         /// The index made by `osv import`.
         #[arg(long)]
         db: std::path::PathBuf,
-        /// table or json
+        /// table, json, sarif or cyclonedx-vex
         #[arg(long, default_value = "table")]
         format: String,
         /// Exit 1 when a finding is at or above this level (unknown, low, medium, high, critical).
         #[arg(long, default_value = "unknown")]
         fail_on: String,
+        /// VEX documents (CycloneDX VEX or OpenVEX); `not_affected` findings are suppressed.
+        #[arg(long)]
+        vex: Vec<std::path::PathBuf>,
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
@@ -362,7 +365,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(0)
         }
         Cmd::Osv { cmd: OsvCmd::Import { db, sources } } => engine::osv_import(&db, &sources),
-        Cmd::Scan { db, format, fail_on, files } => engine::scan(&db, &format, &fail_on, &files),
+        Cmd::Scan { db, format, fail_on, vex, files } => engine::scan(&db, &format, &fail_on, &vex, &files),
         Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
             versions_compare(&ecosystem, file.as_deref())
         }

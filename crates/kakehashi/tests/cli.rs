@@ -329,6 +329,46 @@ fn osv_import_and_scan() {
     // --fail-on: only high and above fail
     let o = kakehashi(&["scan", "--db", d, "--fail-on", "critical", &lock("ripgrep-11.0.2")]);
     assert_eq!(o.status.code(), Some(0));
+    // VEX: a not_affected statement suppresses the finding and keeps the justification
+    let vex = dir.join("vex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-2022-24713"},"products":[{"@id":"pkg:cargo/regex@1.2.0"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    let o =
+        kakehashi(&["scan", "--db", d, "--format", "json", "--vex", vex.to_str().unwrap(), &lock("ripgrep-11.0.2")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["id"] != "RUSTSEC-2022-0013"));
+    assert_eq!(v["suppressed"][0]["id"], "RUSTSEC-2022-0013");
+    assert_eq!(v["suppressed"][0]["justification"], "vulnerable_code_not_in_execute_path");
+    // SARIF and CycloneDX VEX output
+    let o = kakehashi(&["scan", "--db", d, "--format", "sarif", &lock("ripgrep-11.0.2")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(
+        v["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ruleId"] == "RUSTSEC-2022-0013" && r["level"] == "error")
+    );
+    let o = kakehashi(&[
+        "scan",
+        "--db",
+        d,
+        "--format",
+        "cyclonedx-vex",
+        "--vex",
+        vex.to_str().unwrap(),
+        &lock("ripgrep-11.0.2"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let states: Vec<&str> =
+        v["vulnerabilities"].as_array().unwrap().iter().map(|x| x["analysis"]["state"].as_str().unwrap()).collect();
+    assert!(states.contains(&"not_affected") && states.contains(&"in_triage"));
+    let o = kakehashi(&["scan", "--db", d, "--format", "xml", &lock("ripgrep-11.0.2")]);
+    assert_eq!(o.status.code(), Some(2));
     // bad input: exit 2 with the reason
     let junk = dir.join("junk.bin");
     std::fs::write(&junk, [0u8, 159, 146, 150, 1, 2]).unwrap();

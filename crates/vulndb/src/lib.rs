@@ -11,3 +11,4 @@ pub mod db;
 pub mod matcher;
 pub mod osv;
 pub mod version;
+pub mod vex;

@@ -26,7 +26,7 @@ pub fn version_ecosystem(osv: &str) -> Option<Ecosystem> {
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Package {
     pub name: String,
     pub ecosystem: String,
