@@ -80,12 +80,13 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[Pa
     } else {
         println!("{} components, {} findings", components.len(), report.findings.len());
         if !report.findings.is_empty() {
-            println!("{:<9} {:<24} {:<36} {:<14} {}", "SEVERITY", "ID", "PACKAGE", "VERSION", "FIXED");
+            println!("{:<9} {:<14} {:<24} {:<36} {:<14} {}", "SEVERITY", "KIND", "ID", "PACKAGE", "VERSION", "FIXED");
         }
         for f in &report.findings {
             println!(
-                "{:<9} {:<24} {:<36} {:<14} {}",
+                "{:<9} {:<14} {:<24} {:<36} {:<14} {}",
                 f.severity.name(),
+                f.kind,
                 f.id,
                 format!("{} ({})", f.package.name, f.package.ecosystem),
                 f.package.version,

@@ -33,7 +33,7 @@ pub fn shard_name(ecosystem: &str) -> String {
 }
 
 /// Index layout version, in `meta.json`.
-const FORMAT: i64 = 2;
+const FORMAT: i64 = 3;
 
 const MAGIC: &[u8; 8] = b"KHIDX01\n";
 

@@ -44,6 +44,8 @@ pub struct Finding {
     pub severity: Level,
     pub score: Option<f64>,
     pub summary: String,
+    /// `vulnerability`, or RustSec's informational kind (`unmaintained`, `unsound`, `notice`).
+    pub kind: String,
 }
 
 /// Whether `version` is in one OSV range, walking events in version order.
@@ -197,6 +199,7 @@ pub fn scan(index: &mut Index, components: &[sbom::Component]) -> Result<Report,
                 severity: adv.severity,
                 score: adv.score,
                 summary: adv.summary.clone(),
+                kind: adv.informational.clone().unwrap_or_else(|| "vulnerability".into()),
             });
         }
         if unsupported {

@@ -51,6 +51,9 @@ pub struct Advisory {
     pub severity: Level,
     pub score: Option<f64>,
     pub affected: Vec<Affected>,
+    /// RustSec's informational kind (`unmaintained`, `unsound`, `notice`); None for a vulnerability.
+    #[serde(default)]
+    pub informational: Option<String>,
 }
 
 /// Why a record could not be read.
@@ -148,6 +151,7 @@ pub fn from_osv_json(bytes: &[u8]) -> Result<Advisory, RecordError> {
         severity,
         score,
         affected,
+        informational: None,
         id,
     })
 }
@@ -220,6 +224,7 @@ pub fn from_rustsec_md(text: &str) -> Result<Advisory, RecordError> {
             versions: Vec::new(),
             rust: Some(RustReqs { patched: f.versions.patched, unaffected: f.versions.unaffected }),
         }],
+        informational: f.advisory.informational,
     })
 }
 

@@ -141,6 +141,7 @@ mod tests {
             severity: Level::High,
             score: None,
             summary: String::new(),
+            kind: "vulnerability".into(),
         }
     }
 
