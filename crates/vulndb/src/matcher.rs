@@ -258,7 +258,7 @@ mod tests {
         g.ranges.insert(0, Range { kind: "GIT".into(), events: vec![Introduced("abc".into()), Fixed("def".into())] });
         assert_eq!(affects(&g, "1.0.5"), Some(true));
         assert_eq!(
-            affects(&aff("Maven", vec![Introduced("0".into())]), "1.0"),
+            affects(&aff("Linux", vec![Introduced("0".into())]), "1.0"),
             None,
             "unknown order is said, not guessed"
         );
