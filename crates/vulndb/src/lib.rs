@@ -10,5 +10,6 @@ pub mod cvss;
 pub mod db;
 pub mod matcher;
 pub mod osv;
+pub mod reverse;
 pub mod version;
 pub mod vex;
