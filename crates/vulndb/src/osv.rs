@@ -305,3 +305,39 @@ pub fn load(path: &std::path::Path, out: &mut Loaded) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Mutated OSV records and RustSec advisories: an error or a value, never a panic.
+    /// (A deterministic mutation loop; no fuzzing dependency needed for this coverage.)
+    #[test]
+    fn mutated_records_never_panic() {
+        let osv = br#"{"id":"X-1","modified":"2024-01-01","aliases":["CVE-1"],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],"affected":[{"package":{"ecosystem":"PyPI","name":"a"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0"}]}],"versions":["0.9"]}]}"#;
+        let rs = b"```toml\n[advisory]\nid = \"RUSTSEC-1\"\npackage = \"a\"\ndate = \"2024-01-01\"\n[versions]\npatched = [\">= 1.0\"]\n```\n# Title\n";
+        let mut x: u64 = 7;
+        for round in 0..6000 {
+            let mut v = if round % 2 == 0 { osv.to_vec() } else { rs.to_vec() };
+            for _ in 0..(round % 5 + 1) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let i = (x as usize) % v.len().max(1);
+                match x % 3 {
+                    0 if !v.is_empty() => v[i] = (x >> 8) as u8,
+                    1 => v.truncate(i),
+                    _ => v.insert(i.min(v.len()), (x >> 16) as u8),
+                }
+            }
+            let _ = from_osv_json(&v);
+            if let Ok(t) = std::str::from_utf8(&v) {
+                let _ = from_rustsec_md(t);
+            }
+        }
+        assert_eq!(from_osv_json(osv).unwrap().score, Some(9.8));
+        assert_eq!(from_rustsec_md(std::str::from_utf8(rs).unwrap()).unwrap().summary, "Title");
+        assert!(from_osv_json(b"{\"affected\":[]}").is_err(), "no id");
+        assert!(from_rustsec_md("no front matter").is_err());
+    }
+}
