@@ -1,4 +1,4 @@
-//! CVSS v3.0/v3.1 base scores computed from vectors (FIRST's specification formulas).
+//! Severity levels, and scores computed from CVSS vectors (v2, v3.x, v4.0) with the polycvss crate.
 
 /// Severity levels, ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -45,69 +45,17 @@ impl Level {
     }
 }
 
-fn roundup(x: f64) -> f64 {
-    let i = (x * 100_000.0).round() as i64;
-    if i % 10_000 == 0 { i as f64 / 100_000.0 } else { ((i / 10_000) + 1) as f64 / 10.0 }
+/// The score of a CVSS v2, v3.0, v3.1 or v4.0 vector (polycvss implements FIRST's formulas and
+/// v4's macro-vector tables); None if it is not a valid vector.
+pub fn base_score(vector: &str) -> Option<f64> {
+    let v: polycvss::Vector = vector.trim().parse().ok()?;
+    let s = polycvss::Score::from(v);
+    s.to_string().parse::<f64>().ok()
 }
 
-/// The base score of a CVSS v3 vector, or None if it is not a complete, valid v3 vector.
+/// The base score of a CVSS v3 vector (kept for callers that want v3 only).
 pub fn v3_base_score(vector: &str) -> Option<f64> {
-    let rest = vector.strip_prefix("CVSS:3.1/").or_else(|| vector.strip_prefix("CVSS:3.0/"))?;
-    let mut m = std::collections::HashMap::new();
-    for part in rest.split('/') {
-        let (k, v) = part.split_once(':')?;
-        m.insert(k, v);
-    }
-    let scope_changed = match *m.get("S")? {
-        "U" => false,
-        "C" => true,
-        _ => return None,
-    };
-    let av = match *m.get("AV")? {
-        "N" => 0.85,
-        "A" => 0.62,
-        "L" => 0.55,
-        "P" => 0.2,
-        _ => return None,
-    };
-    let ac = match *m.get("AC")? {
-        "L" => 0.77,
-        "H" => 0.44,
-        _ => return None,
-    };
-    let pr = match (*m.get("PR")?, scope_changed) {
-        ("N", _) => 0.85,
-        ("L", false) => 0.62,
-        ("L", true) => 0.68,
-        ("H", false) => 0.27,
-        ("H", true) => 0.5,
-        _ => return None,
-    };
-    let ui = match *m.get("UI")? {
-        "N" => 0.85,
-        "R" => 0.62,
-        _ => return None,
-    };
-    let cia = |k: &str| -> Option<f64> {
-        Some(match *m.get(k)? {
-            "H" => 0.56,
-            "L" => 0.22,
-            "N" => 0.0,
-            _ => return None,
-        })
-    };
-    let (c, i, a) = (cia("C")?, cia("I")?, cia("A")?);
-    let iss = 1.0 - (1.0 - c) * (1.0 - i) * (1.0 - a);
-    let impact = if scope_changed { 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02).powi(15) } else { 6.42 * iss };
-    let exploit = 8.22 * av * ac * pr * ui;
-    if impact <= 0.0 {
-        return Some(0.0);
-    }
-    Some(if scope_changed {
-        roundup((1.08 * (impact + exploit)).min(10.0))
-    } else {
-        roundup((impact + exploit).min(10.0))
-    })
+    if vector.starts_with("CVSS:3.") { base_score(vector) } else { None }
 }
 
 #[cfg(test)]
@@ -122,6 +70,8 @@ mod tests {
         assert_eq!(v3_base_score("CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:N"), Some(0.0));
         assert_eq!(v3_base_score("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H"), Some(9.9));
         assert_eq!(v3_base_score("CVSS:3.1/AV:X"), None);
+        assert_eq!(base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N"), Some(6.9));
+        assert_eq!(base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H"), Some(10.0));
         assert_eq!(v3_base_score("garbage"), None);
         assert_eq!(Level::from_score(9.8), Level::Critical);
         assert_eq!(Level::from_score(4.0), Level::Medium);

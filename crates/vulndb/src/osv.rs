@@ -6,7 +6,7 @@ use std::io::Read;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cvss::{Level, v3_base_score};
+use crate::cvss::{Level, base_score};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
@@ -72,7 +72,7 @@ fn severity_of(v: &Value) -> (Level, Option<f64>) {
     let mut best: Option<f64> = None;
     for sv in v.get("severity").and_then(Value::as_array).into_iter().flatten() {
         let score = sv.get("score").and_then(Value::as_str).unwrap_or("");
-        if let Some(x) = v3_base_score(score).or_else(|| score.parse::<f64>().ok().filter(|x| (0.0..=10.0).contains(x)))
+        if let Some(x) = base_score(score).or_else(|| score.parse::<f64>().ok().filter(|x| (0.0..=10.0).contains(x)))
         {
             best = Some(best.map_or(x, |b: f64| b.max(x)));
         }
@@ -198,7 +198,7 @@ pub fn from_rustsec_md(text: &str) -> Result<Advisory, RecordError> {
     let (front, md) = rest.split_once("```").ok_or_else(|| RecordError("unterminated ```toml front matter".into()))?;
     let f: RsFront = toml::from_str(front).map_err(|e| RecordError(format!("front matter: {}", e.message())))?;
     let title = md.lines().find_map(|l| l.strip_prefix("# ")).unwrap_or("").trim().to_string();
-    let score = f.advisory.cvss.as_deref().and_then(v3_base_score);
+    let score = f.advisory.cvss.as_deref().and_then(base_score);
     let severity = match (score, f.advisory.severity.as_deref().and_then(Level::parse), &f.advisory.informational) {
         (Some(x), _, _) => Level::from_score(x),
         (None, Some(l), _) => l,
