@@ -87,6 +87,13 @@ fn severity_of(v: &Value) -> (Level, Option<f64>) {
     (ds.or(eco).unwrap_or(Level::Unknown), None)
 }
 
+/// Reads one OSV record written in YAML (as some advisory repositories keep them).
+pub fn from_osv_yaml(bytes: &[u8]) -> Result<Advisory, RecordError> {
+    let v: Value = serde_yaml_ng::from_slice(bytes).map_err(|e| RecordError(format!("invalid YAML: {e}")))?;
+    let json = serde_json::to_vec(&v).map_err(|e| RecordError(e.to_string()))?;
+    from_osv_json(&json)
+}
+
 /// Reads one OSV JSON record. Unknown fields are ignored; a record without an id, or with
 /// affected entries of the wrong shape, is an error naming the problem.
 pub fn from_osv_json(bytes: &[u8]) -> Result<Advisory, RecordError> {
@@ -240,6 +247,8 @@ fn take(name: &str, bytes: &[u8], out: &mut Loaded) {
         std::str::from_utf8(bytes).map_err(|_| RecordError("not UTF-8".into())).and_then(from_rustsec_md)
     } else if name.ends_with(".json") {
         from_osv_json(bytes)
+    } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+        from_osv_yaml(bytes)
     } else {
         return;
     };
@@ -301,7 +310,7 @@ pub fn load(path: &std::path::Path, out: &mut Loaded) -> Result<(), String> {
     let before = (out.advisories.len(), out.problems.len());
     take(&name, &b, out);
     if (out.advisories.len(), out.problems.len()) == before {
-        return Err(format!("{name}: not a zip, a directory, an OSV .json record or a RUSTSEC-*.md advisory"));
+        return Err(format!("{name}: not a zip, a directory, an OSV .json/.yaml record or a RUSTSEC-*.md advisory"));
     }
     Ok(())
 }
@@ -339,5 +348,9 @@ mod tests {
         assert_eq!(from_rustsec_md(std::str::from_utf8(rs).unwrap()).unwrap().summary, "Title");
         assert!(from_osv_json(b"{\"affected\":[]}").is_err(), "no id");
         assert!(from_rustsec_md("no front matter").is_err());
+        let yaml = b"id: Y-1\nmodified: '2024-01-01'\naffected:\n  - package: {ecosystem: PyPI, name: Foo_Bar}\n    ranges:\n      - type: ECOSYSTEM\n        events: [{introduced: '0'}, {fixed: '2.0'}]\n";
+        let a = from_osv_yaml(yaml).unwrap();
+        assert_eq!((a.id.as_str(), a.affected[0].name.as_str()), ("Y-1", "foo-bar"));
+        assert!(from_osv_yaml(b"id: [unclosed").is_err());
     }
 }
