@@ -1,6 +1,7 @@
 //! Alpine (apk-tools) ordering: a token machine over digits, letters, `_suffix` + number and
 //! `-rN` revisions; pre-release suffixes (alpha, beta, pre, rc) sort before the plain version,
-//! post-release ones (cvs, svn, git, hg, p) after it.
+//! post-release ones (cvs, svn, git, hg, p) after it; where a version stops being well-formed
+//! it sorts before one that goes on.
 
 use std::cmp::Ordering;
 
@@ -50,12 +51,14 @@ fn next_token(t: &mut T, s: &[u8], p: &mut usize) {
     *t = n;
 }
 
-fn get_token(t: &mut T, s: &[u8], p: &mut usize) -> i128 {
+/// The value of the current token and the type of the next; None when the current token is
+/// malformed (a digit position holding a letter, an unknown suffix).
+fn get_token(t: &mut T, s: &[u8], p: &mut usize) -> Option<i128> {
     const PRE: [&[u8]; 4] = [b"alpha", b"beta", b"pre", b"rc"];
     const POST: [&[u8]; 5] = [b"cvs", b"svn", b"git", b"hg", b"p"];
     if *p >= s.len() {
         *t = T::End;
-        return 0;
+        return Some(0);
     }
     let rest = &s[*p..];
     let mut i = 0usize;
@@ -75,7 +78,15 @@ fn get_token(t: &mut T, s: &[u8], p: &mut usize) -> i128 {
             nt = T::Digit;
             v = -(i as i128);
         }
-        T::DigitOrZero | T::Digit | T::SuffixNo | T::RevisionNo => digits(&mut i, &mut v),
+        T::DigitOrZero | T::Digit | T::SuffixNo | T::RevisionNo => {
+            digits(&mut i, &mut v);
+            // after a dot, a suffix or "-r" a number must follow ("1.a", "1-rx" are malformed);
+            // a plain digit position may be empty ("0a" after leading zeros)
+            if i == 0 && *t != T::Digit && rest[0].is_ascii_alphabetic() {
+                *t = T::Invalid;
+                return None;
+            }
+        }
         T::Letter => {
             v = rest[0] as i128;
             i = 1;
@@ -89,12 +100,12 @@ fn get_token(t: &mut T, s: &[u8], p: &mut usize) -> i128 {
                 v = k as i128;
             } else {
                 *t = T::Invalid;
-                return -1;
+                return None;
             }
         }
         _ => {
             *t = T::Invalid;
-            return -1;
+            return None;
         }
     }
     *p += i;
@@ -105,33 +116,25 @@ fn get_token(t: &mut T, s: &[u8], p: &mut usize) -> i128 {
     } else {
         next_token(t, s, p);
     }
-    v
-}
-
-/// Whether the whole string reads as an apk version.
-fn valid(s: &[u8]) -> bool {
-    let (mut t, mut p) = (T::Digit, 0usize);
-    while t != T::End && t != T::Invalid {
-        get_token(&mut t, s, &mut p);
-    }
-    t == T::End
+    Some(v)
 }
 
 pub fn compare(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    // versions apk would reject sort before every valid one, and tie with each other
-    match (valid(a), valid(b)) {
-        (false, false) => return Ordering::Equal,
-        (false, true) => return Ordering::Less,
-        (true, false) => return Ordering::Greater,
-        (true, true) => {}
-    }
     let (mut pa, mut pb) = (0usize, 0usize);
     let (mut at, mut bt) = (T::Digit, T::Digit);
     let (mut av, mut bv) = (0i128, 0i128);
     while at == bt && at != T::End && at != T::Invalid && av == bv {
-        av = get_token(&mut at, a, &mut pa);
-        bv = get_token(&mut bt, b, &mut pb);
+        let (ra, rb) = (get_token(&mut at, a, &mut pa), get_token(&mut bt, b, &mut pb));
+        if ra.is_none() && rb.is_none() {
+            // both malformed at the same place ("1.r1" vs "1.r2"): compare what follows
+            return match (std::str::from_utf8(&a[pa..]), std::str::from_utf8(&b[pb..])) {
+                (Ok(x), Ok(y)) if pa > 0 && pb > 0 && x.len() < a.len() && y.len() < b.len() => compare(x, y),
+                _ => Ordering::Equal,
+            };
+        }
+        av = ra.unwrap_or(0);
+        bv = rb.unwrap_or(0);
     }
     if av != bv {
         return av.cmp(&bv);
@@ -139,16 +142,27 @@ pub fn compare(a: &str, b: &str) -> Ordering {
     if at == bt {
         return Ordering::Equal;
     }
-    let mut tt = at;
-    let mut q = pa;
-    if at == T::Suffix && get_token(&mut tt, a, &mut q) < 0 {
+    // where a version stops being well-formed it sorts first; two that break at the same
+    // place are equal
+    let bad = |t: T, s: &[u8], p: usize| {
+        let (mut tt, mut q) = (t, p);
+        t == T::Invalid || (t != T::End && get_token(&mut tt, s, &mut q).is_none())
+    };
+    match (bad(at, a, pa), bad(bt, b, pb)) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        _ => {}
+    }
+    // a pre-release suffix (alpha, beta, pre, rc) sorts before the end of the other version
+    let (mut tt, mut q) = (at, pa);
+    if at == T::Suffix && get_token(&mut tt, a, &mut q).is_some_and(|v| v < 0) {
         return Ordering::Less;
     }
-    let mut tt = bt;
-    let mut q = pb;
-    if bt == T::Suffix && get_token(&mut tt, b, &mut q) < 0 {
+    let (mut tt, mut q) = (bt, pb);
+    if bt == T::Suffix && get_token(&mut tt, b, &mut q).is_some_and(|v| v < 0) {
         return Ordering::Greater;
     }
-    // the version that goes on is greater, unless what follows is a pre-release suffix
+    // otherwise the version that goes on is greater
     bt.cmp(&at)
 }
