@@ -162,6 +162,7 @@ mod tests {
             ("hackage-versions.txt", Ecosystem::Hackage),
             ("packagist-versions.txt", Ecosystem::Packagist),
             ("alpine-versions.txt", Ecosystem::Alpine),
+            ("maven-versions.txt", Ecosystem::Maven),
         ];
         let mut report = Vec::new();
         let mut any = false;
@@ -177,16 +178,6 @@ mod tests {
         }
         assert!(any, "shared/data/version-vectors not found next to the repository");
         assert!(report.is_empty(), "{} vectors do not hold:\n{}", report.len(), report.join("\n"));
-    }
-
-    /// Maven: 101 of 102 published vectors hold. The exception, `1-1 = 1-ga-1`, comes from
-    /// Maven 3.9's combination items (`ga-1` read as one item); pinned so it cannot get worse.
-    #[test]
-    fn maven_vectors_hold_but_one_combination_case() {
-        let Some(text) = vectors("maven-versions.txt") else { return };
-        let (n, fails) = check_vectors(Ecosystem::Maven, &text).unwrap();
-        assert!(n >= 100);
-        assert_eq!(fails.iter().map(|f| f.line).collect::<Vec<_>>(), vec![100], "{fails:?}");
     }
 
     #[test]
