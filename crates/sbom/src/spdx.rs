@@ -33,7 +33,8 @@ pub fn from_json_ld(v: &Value) -> Result<Document, Error> {
     let mut components = Vec::new();
     for el in graph {
         let ty = el.get("type").or_else(|| el.get("@type")).and_then(Value::as_str).unwrap_or("");
-        if ty != "software_Package" {
+        // software_Package, and the AI and dataset profiles' packages
+        if !ty.ends_with("Package") {
             continue;
         }
         let s = |k: &str| el.get(k).and_then(Value::as_str);

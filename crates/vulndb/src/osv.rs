@@ -72,8 +72,7 @@ fn severity_of(v: &Value) -> (Level, Option<f64>) {
     let mut best: Option<f64> = None;
     for sv in v.get("severity").and_then(Value::as_array).into_iter().flatten() {
         let score = sv.get("score").and_then(Value::as_str).unwrap_or("");
-        if let Some(x) = base_score(score).or_else(|| score.parse::<f64>().ok().filter(|x| (0.0..=10.0).contains(x)))
-        {
+        if let Some(x) = base_score(score).or_else(|| score.parse::<f64>().ok().filter(|x| (0.0..=10.0).contains(x))) {
             best = Some(best.map_or(x, |b: f64| b.max(x)));
         }
     }

@@ -88,7 +88,11 @@ fn parse(v: &str) -> Vec<Item> {
             start = i + 1;
         } else if c == b'-' {
             // Maven 3.9 reads "ga-1" (a release qualifier, a dash, a number) as the number alone
-            if !is_digit && i > start && matches!(&v[start..i], "ga" | "final" | "release") && b.get(i + 1).is_some_and(|x| x.is_ascii_digit()) {
+            if !is_digit
+                && i > start
+                && matches!(&v[start..i], "ga" | "final" | "release")
+                && b.get(i + 1).is_some_and(|x| x.is_ascii_digit())
+            {
                 start = i + 1;
                 i += 1;
                 continue;
