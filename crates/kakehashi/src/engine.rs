@@ -12,11 +12,24 @@ pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<u8, CliError> {
     let start = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let n = sources.len();
-    let done = std::cell::Cell::new(0usize);
-    let progress = |src: &str, records: usize| {
-        done.set(done.get() + 1);
+    let index = std::cell::Cell::new(0usize);
+    let last = std::cell::RefCell::new(String::new());
+    // a progress bar per source on a terminal: [2/12] golang-vulndb.zip [#######-------] 2000/4291
+    let progress = |src: &str, done: usize, total: usize| {
+        if *last.borrow() != src {
+            index.set(index.get() + 1);
+            *last.borrow_mut() = src.to_string();
+        }
         if tty {
-            eprint!("\r[{}/{n}] {src}: {records} records\x1b[K", done.get());
+            let width = 30;
+            let filled = if total == 0 { width } else { done * width / total };
+            let name = Path::new(src).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+            eprint!(
+                "\r[{}/{n}] {name} [{}{}] {done}/{total}\x1b[K",
+                index.get(),
+                "#".repeat(filled),
+                "-".repeat(width - filled)
+            );
         }
     };
     let r = vulndb::db::import(db, sources, &progress).map_err(|e| CliError::new(2, e))?;

@@ -322,6 +322,63 @@ fn osv_import_and_scan() {
     assert!(regex["aliases"].as_array().unwrap().iter().any(|a| a == "CVE-2022-24713"));
     assert_eq!(regex["severity"], "high");
     assert_eq!(regex["fixed"][0], ">= 1.5.5");
+    // the same findings as cargo-audit 0.22.2 on the same RustSec data (vulnerabilities and
+    // informational warnings; recorded from `cargo audit --no-fetch --stale --json`, see bench/RESULTS.md)
+    let cargo_audit: [(&str, &[&str]); 2] = [
+        (
+            "ripgrep-11.0.2",
+            &[
+                "RUSTSEC-2020-0077 memmap@0.7.0",
+                "RUSTSEC-2021-0145 atty@0.2.13",
+                "RUSTSEC-2022-0006 thread_local@0.3.6",
+                "RUSTSEC-2022-0013 regex@1.2.0",
+                "RUSTSEC-2022-0019 crossbeam-channel@0.3.9",
+                "RUSTSEC-2022-0041 crossbeam-utils@0.6.6",
+                "RUSTSEC-2023-0018 remove_dir_all@0.5.2",
+                "RUSTSEC-2024-0375 atty@0.2.13",
+                "RUSTSEC-2026-0097 rand@0.7.0",
+            ],
+        ),
+        (
+            "bat-0.24.0",
+            &[
+                "RUSTSEC-2023-0075 unsafe-libyaml@0.2.9",
+                "RUSTSEC-2023-0081 safemem@0.3.3",
+                "RUSTSEC-2024-0013 libgit2-sys@0.16.1+1.7.1",
+                "RUSTSEC-2024-0320 yaml-rust@0.4.5",
+                "RUSTSEC-2024-0404 anstream@0.6.4",
+                "RUSTSEC-2024-0421 idna@0.3.0",
+                "RUSTSEC-2025-0056 adler@1.0.2",
+                "RUSTSEC-2025-0141 bincode@1.3.3",
+                "RUSTSEC-2026-0008 git2@0.18.0",
+                "RUSTSEC-2026-0009 time@0.3.14",
+                "RUSTSEC-2026-0097 rand@0.8.5",
+                "RUSTSEC-2026-0183 git2@0.18.0",
+                "RUSTSEC-2026-0184 git2@0.18.0",
+                "RUSTSEC-2026-0194 quick-xml@0.28.1",
+                "RUSTSEC-2026-0195 quick-xml@0.28.1",
+            ],
+        ),
+    ];
+    for (name, want) in cargo_audit {
+        let o = kakehashi(&["scan", "--db", d, "--format", "json", &lock(name)]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut got: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}@{}",
+                    f["id"].as_str().unwrap(),
+                    f["package"]["name"].as_str().unwrap(),
+                    f["package"]["version"].as_str().unwrap()
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{name} agrees with cargo-audit");
+    }
     // the control lockfile is clean
     let o = kakehashi(&["scan", "--db", d, &lock("ripgrep-head-control")]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::osv::{Advisory, Loaded, load};
+use crate::osv::{Advisory, Loaded, load_with_progress};
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,7 +131,8 @@ fn canonical(a: &mut Advisory) {
 }
 
 /// Imports sources (zips, directories, record files) into the index at `dir`.
-pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize)) -> Result<ImportReport, String> {
+/// `progress(source, done, total)` is told how far the current source is.
+pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, usize)) -> Result<ImportReport, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut all = read_all(dir)?;
     for a in all.values_mut() {
@@ -140,8 +141,8 @@ pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize)) -
     let mut report = ImportReport::default();
     for src in sources {
         let mut loaded = Loaded::default();
-        load(src, &mut loaded)?;
-        progress(&src.display().to_string(), loaded.advisories.len());
+        let name = src.display().to_string();
+        load_with_progress(src, &mut loaded, &|done, total| progress(&name, done, total))?;
         for mut a in loaded.advisories {
             canonical(&mut a);
             if a.withdrawn {
@@ -291,7 +292,7 @@ mod tests {
         std::fs::write(src.join("A-1.json"), rec("A-1", "2024-01-01", false, "1.0")).unwrap();
         std::fs::write(src.join("A-2.json"), rec("A-2", "2024-01-01", false, "2.0")).unwrap();
         std::fs::write(src.join("broken.json"), r#"{"id": "A-3", "affected": [{"package": {"ecosystem": "PyPI", "name": "x"}, "ranges": [{"type": "ECOSYSTEM", "events": ["introduced"]}]}]}"#).unwrap();
-        let r = import(&db, std::slice::from_ref(&src), &|_, _| {}).unwrap();
+        let r = import(&db, std::slice::from_ref(&src), &|_, _, _| {}).unwrap();
         assert_eq!((r.added, r.changed, r.withdrawn, r.total), (2, 0, 0, 2));
         assert_eq!(r.problems.len(), 1, "the broken range is reported, not imported: {:?}", r.problems);
         assert!(r.problems[0].1.contains("not an object"));
@@ -300,7 +301,7 @@ mod tests {
         // a newer copy: A-1 fixed later, A-2 withdrawn
         std::fs::write(src.join("A-1.json"), rec("A-1", "2024-02-01", false, "1.1")).unwrap();
         std::fs::write(src.join("A-2.json"), rec("A-2", "2024-02-01", true, "2.0")).unwrap();
-        let r = import(&db, std::slice::from_ref(&src), &|_, _| {}).unwrap();
+        let r = import(&db, std::slice::from_ref(&src), &|_, _, _| {}).unwrap();
         assert_eq!((r.added, r.changed, r.withdrawn, r.total), (0, 1, 1, 1));
         let mut idx = Index::open(&db).unwrap();
         let comps = [sbom::Component {
@@ -328,7 +329,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(src.join("PYSEC-9.json"), rec("PYSEC-9", "2024-01-01", false, "1.2")).unwrap();
-        import(&db, std::slice::from_ref(&src), &|_, _| {}).unwrap();
+        import(&db, std::slice::from_ref(&src), &|_, _, _| {}).unwrap();
         let mut idx = Index::open(&db).unwrap();
         let comps =
             [sbom::Component { ecosystem: "PyPI".into(), name: "some-pkg".into(), version: "0.9".into(), purl: None }];

@@ -259,6 +259,15 @@ fn take(name: &str, bytes: &[u8], out: &mut Loaded) {
 
 /// Reads a zip of records, a directory tree of records, or a single record file.
 pub fn load(path: &std::path::Path, out: &mut Loaded) -> Result<(), String> {
+    load_with_progress(path, out, &|_, _| {})
+}
+
+/// Like [`load`], telling `progress(done, total)` as zip entries are read.
+pub fn load_with_progress(
+    path: &std::path::Path,
+    out: &mut Loaded,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if meta.is_dir() {
         let mut stack = vec![path.to_path_buf()];
@@ -285,7 +294,11 @@ pub fn load(path: &std::path::Path, out: &mut Loaded) -> Result<(), String> {
             return Err(format!("{}: the zip is empty", path.display()));
         }
         let mut buf = Vec::new();
-        for i in 0..z.len() {
+        let total = z.len();
+        for i in 0..total {
+            if i % 500 == 0 {
+                progress(i, total);
+            }
             let mut f = z.by_index(i).map_err(|e| format!("{}: entry {i}: {e}", path.display()))?;
             if !f.is_file() {
                 continue;
@@ -302,6 +315,7 @@ pub fn load(path: &std::path::Path, out: &mut Loaded) -> Result<(), String> {
             }
             take(&name, &buf, out);
         }
+        progress(total, total);
         return Ok(());
     }
     let b = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;

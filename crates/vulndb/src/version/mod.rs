@@ -180,6 +180,22 @@ mod tests {
         assert!(report.is_empty(), "{} vectors do not hold:\n{}", report.len(), report.join("\n"));
     }
 
+    /// Go: pseudo-versions sort below the release they precede, `+incompatible` is metadata.
+    #[test]
+    fn go_versions() {
+        use Ordering::*;
+        for (a, b, want) in [
+            ("v0.0.0-20220829220503-c86fa9a7ed90", "0.17.0", Less),
+            ("v0.0.0-20220829220503-c86fa9a7ed90", "v0.0.0-20230101000000-aaaaaaaaaaaa", Less),
+            ("v1.2.4-0.20220101000000-abcdef123456", "v1.2.4", Less),
+            ("v1.2.4-0.20220101000000-abcdef123456", "v1.2.3", Greater),
+            ("v2.0.0+incompatible", "2.0.0", Equal),
+            ("v17.10.0+incompatible", "v20.10.0+incompatible", Less),
+        ] {
+            assert_eq!(compare(Ecosystem::SemVer, a, b), want, "{a} vs {b}");
+        }
+    }
+
     #[test]
     fn bad_lines_are_reported() {
         assert_eq!(
