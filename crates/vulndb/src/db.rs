@@ -179,8 +179,22 @@ pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, us
         keys.dedup();
         for (shard, name) in keys {
             // the package's copy keeps only the entries about that package
-            let mut copy = a.clone();
-            copy.affected.retain(|x| x.name == name && shard_name(&x.ecosystem) == shard);
+            let copy = Advisory {
+                affected: a
+                    .affected
+                    .iter()
+                    .filter(|x| x.name == name && shard_name(&x.ecosystem) == shard)
+                    .cloned()
+                    .collect(),
+                aliases: a.aliases.clone(),
+                id: a.id.clone(),
+                modified: a.modified.clone(),
+                summary: a.summary.clone(),
+                withdrawn: a.withdrawn,
+                severity: a.severity,
+                score: a.score,
+                informational: a.informational.clone(),
+            };
             shards.entry(shard).or_default().entry(name.to_string()).or_default().push(copy);
         }
     }
