@@ -172,3 +172,58 @@ fn cdx_vex(findings: &[vulndb::matcher::Finding], suppressed: &[vulndb::vex::Sup
     v.extend(suppressed.iter().map(|s| entry(&s.finding, "not_affected", &s.justification)));
     serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "vulnerabilities": v})
 }
+
+pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathBuf]) -> Result<u8, CliError> {
+    if !matches!(format, "text" | "json" | "html") {
+        return Err(CliError::new(2, format!("--format {format}: use text, json or html")));
+    }
+    let opts = netcap::Options { devices: devices.to_vec(), show_secrets };
+    let mut all = netcap::Report::default();
+    for f in files {
+        let r = netcap::analyze_path(f, &opts).map_err(|e| CliError::new(2, e))?;
+        all.files.extend(r.files);
+        all.packets += r.packets;
+        all.bytes += r.bytes;
+        all.findings.extend(r.findings);
+        all.endpoints.extend(r.endpoints);
+        all.dns.extend(r.dns);
+        all.tls.extend(r.tls);
+        all.http.extend(r.http);
+        for (k, v) in r.skipped {
+            *all.skipped.entry(k).or_default() += v;
+        }
+        all.not_analysed += r.not_analysed;
+        if r.stopped.is_some() {
+            all.stopped = r.stopped;
+        }
+    }
+    match format {
+        "json" => println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default()),
+        "html" => println!("{}", netcap::html(&all)),
+        _ => {
+            println!("{} packets, {} bytes in {}", all.packets, all.bytes, all.files.join(", "));
+            if let Some(s) = &all.stopped {
+                println!("note: {s}");
+            }
+            for (k, v) in &all.skipped {
+                println!("skipped: {v} packets of link type {k}");
+            }
+            println!("\nFindings ({}):", all.findings.len());
+            for f in &all.findings {
+                let cred = match (&f.username, &f.secret) {
+                    (Some(u), Some(s)) => format!(" user={u} secret={s}"),
+                    (Some(u), None) => format!(" user={u}"),
+                    (None, Some(s)) => format!(" secret={s}"),
+                    _ => String::new(),
+                };
+                println!("  [{}] {} {} {} -> {}{} ({}) packets {:?}", f.severity, f.kind, f.protocol, f.src, f.dst, cred, f.detail, f.packets);
+            }
+            println!("\nEndpoints ({}):", all.endpoints.len());
+            for e in all.endpoints.iter().take(50) {
+                println!("  {} -> {}{}:{}/{} {} bytes {} packets", e.device, e.address, e.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(), e.port, e.protocol, e.bytes, e.packets);
+            }
+            println!("\nDNS queries: {}; TLS hellos: {}; HTTP requests: {}", all.dns.len(), all.tls.len(), all.http.len());
+        }
+    }
+    Ok(0)
+}

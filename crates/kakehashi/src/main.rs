@@ -108,6 +108,20 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// What a device really sends: credentials in clear, endpoints, DNS, TLS, HTTP (pcap/pcapng).
+    Pcap {
+        /// IP or MAC address of a device under test (repeatable); default: every host.
+        #[arg(long)]
+        device: Vec<String>,
+        /// text, json or html
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Show captured secrets instead of ***.
+        #[arg(long)]
+        show_secrets: bool,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Version semantics per ecosystem.
     Versions {
         #[command(subcommand)]
@@ -366,6 +380,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Osv { cmd: OsvCmd::Import { db, sources } } => engine::osv_import(&db, &sources),
         Cmd::Scan { db, format, fail_on, vex, files } => engine::scan(&db, &format, &fail_on, &vex, &files),
+        Cmd::Pcap { device, format, show_secrets, files } => engine::pcap(&device, &format, show_secrets, &files),
         Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
             versions_compare(&ecosystem, file.as_deref())
         }

@@ -1,0 +1,374 @@
+//! Application protocols: just enough of each to find names, credentials and versions.
+
+use base64::Engine;
+
+/// A DNS message: queries and (name, address) answers.
+pub struct Dns {
+    pub response: bool,
+    pub queries: Vec<String>,
+    pub answers: Vec<(String, String)>,
+}
+
+fn dns_name(msg: &[u8], mut at: usize, depth: usize) -> Option<(String, usize)> {
+    let mut labels = Vec::new();
+    let mut end = None;
+    for _ in 0..128 {
+        let len = *msg.get(at)? as usize;
+        if len == 0 {
+            at += 1;
+            break;
+        }
+        if len & 0xC0 == 0xC0 {
+            let ptr = ((len & 0x3F) << 8) | *msg.get(at + 1)? as usize;
+            if depth > 16 || ptr >= msg.len() {
+                return None;
+            }
+            let (rest, _) = dns_name(msg, ptr, depth + 1)?;
+            if !rest.is_empty() {
+                labels.push(rest);
+            }
+            end.get_or_insert(at + 2);
+            return Some((labels.join("."), end.unwrap_or(at + 2)));
+        }
+        let label = msg.get(at + 1..at + 1 + len)?;
+        labels.push(String::from_utf8_lossy(label).into_owned());
+        at += 1 + len;
+    }
+    Some((labels.join("."), end.unwrap_or(at)))
+}
+
+pub fn dns(msg: &[u8]) -> Option<Dns> {
+    if msg.len() < 12 {
+        return None;
+    }
+    let response = msg[2] & 0x80 != 0;
+    let qd = u16::from_be_bytes([msg[4], msg[5]]) as usize;
+    let an = u16::from_be_bytes([msg[6], msg[7]]) as usize;
+    if qd == 0 || qd > 32 || an > 256 {
+        return None;
+    }
+    let mut at = 12;
+    let mut queries = Vec::new();
+    for _ in 0..qd {
+        let (name, next) = dns_name(msg, at, 0)?;
+        at = next + 4;
+        queries.push(name);
+    }
+    let mut answers = Vec::new();
+    for _ in 0..an {
+        let (name, next) = dns_name(msg, at, 0)?;
+        let ty = u16::from_be_bytes([*msg.get(next)?, *msg.get(next + 1)?]);
+        let rdlen = u16::from_be_bytes([*msg.get(next + 8)?, *msg.get(next + 9)?]) as usize;
+        let rd = msg.get(next + 10..next + 10 + rdlen)?;
+        match (ty, rd.len()) {
+            (1, 4) => answers.push((name, std::net::Ipv4Addr::new(rd[0], rd[1], rd[2], rd[3]).to_string())),
+            (28, 16) => {
+                let b: [u8; 16] = rd.try_into().ok()?;
+                answers.push((name, std::net::Ipv6Addr::from(b).to_string()));
+            }
+            _ => {}
+        }
+        at = next + 10 + rdlen;
+    }
+    Some(Dns { response, queries, answers })
+}
+
+pub struct ClientHello {
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+    pub versions: Vec<u16>,
+    pub ciphers: Vec<u16>,
+}
+
+pub fn tls_version_name(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        v if v & 0x0f0f == 0x0a0a => "GREASE".into(),
+        v => format!("0x{v:04x}"),
+    }
+}
+
+/// Weak cipher suites by name pattern: NULL, EXPORT, RC4, DES (single), anonymous.
+pub fn weak_cipher(c: u16) -> Option<&'static str> {
+    Some(match c {
+        0x0000 => "TLS_NULL_WITH_NULL_NULL",
+        0x0001 => "TLS_RSA_WITH_NULL_MD5",
+        0x0002 => "TLS_RSA_WITH_NULL_SHA",
+        0x003B => "TLS_RSA_WITH_NULL_SHA256",
+        0x0003 => "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+        0x0006 => "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5",
+        0x0008 => "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
+        0x0004 => "TLS_RSA_WITH_RC4_128_MD5",
+        0x0005 => "TLS_RSA_WITH_RC4_128_SHA",
+        0x0009 => "TLS_RSA_WITH_DES_CBC_SHA",
+        0x0018 => "TLS_DH_anon_WITH_RC4_128_MD5",
+        0xC011 => "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        0xC007 => "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+        _ => return None,
+    })
+}
+
+fn u16at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+/// A TLS handshake record's ClientHello.
+pub fn client_hello(p: &[u8]) -> Option<ClientHello> {
+    if p.len() < 9 || p[0] != 0x16 || p[1] != 0x03 || p[5] != 0x01 {
+        return None;
+    }
+    let hs = p.get(9..)?;
+    let legacy = u16at(hs, 0)?;
+    let mut at = 2 + 32;
+    let sid = *hs.get(at)? as usize;
+    at += 1 + sid;
+    let clen = u16at(hs, at)? as usize;
+    let ciphers: Vec<u16> = (0..clen / 2).filter_map(|i| u16at(hs, at + 2 + i * 2)).collect();
+    at += 2 + clen;
+    let comp = *hs.get(at)? as usize;
+    at += 1 + comp;
+    let mut ch = ClientHello { sni: None, alpn: Vec::new(), versions: vec![legacy], ciphers };
+    let Some(elen) = u16at(hs, at) else { return Some(ch) };
+    let end = (at + 2 + elen as usize).min(hs.len());
+    at += 2;
+    while at + 4 <= end {
+        let ty = u16at(hs, at)?;
+        let len = u16at(hs, at + 2)? as usize;
+        let body = hs.get(at + 4..at + 4 + len)?;
+        match ty {
+            0 if body.len() > 5 => {
+                let n = u16at(body, 3)? as usize;
+                ch.sni = body.get(5..5 + n).map(|s| String::from_utf8_lossy(s).into_owned());
+            }
+            16 if body.len() > 2 => {
+                let mut i = 2;
+                while i < body.len() {
+                    let n = body[i] as usize;
+                    if let Some(s) = body.get(i + 1..i + 1 + n) {
+                        ch.alpn.push(String::from_utf8_lossy(s).into_owned());
+                    }
+                    i += 1 + n;
+                }
+            }
+            43 if !body.is_empty() => {
+                ch.versions = (0..body[0] as usize / 2).filter_map(|i| u16at(body, 1 + i * 2)).collect();
+            }
+            _ => {}
+        }
+        at += 4 + len;
+    }
+    Some(ch)
+}
+
+/// A ServerHello's chosen version and cipher suite.
+pub fn server_hello(p: &[u8]) -> Option<(u16, u16)> {
+    if p.len() < 9 || p[0] != 0x16 || p[1] != 0x03 || p[5] != 0x02 {
+        return None;
+    }
+    let hs = p.get(9..)?;
+    let mut version = u16at(hs, 0)?;
+    let mut at = 2 + 32;
+    let sid = *hs.get(at)? as usize;
+    at += 1 + sid;
+    let cipher = u16at(hs, at)?;
+    at += 3;
+    if let Some(elen) = u16at(hs, at) {
+        let end = (at + 2 + elen as usize).min(hs.len());
+        at += 2;
+        while at + 4 <= end {
+            let ty = u16at(hs, at)?;
+            let len = u16at(hs, at + 2)? as usize;
+            if ty == 43 && len == 2 {
+                version = u16at(hs, at + 4)?;
+            }
+            at += 4 + len;
+        }
+    }
+    Some((version, cipher))
+}
+
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub host: String,
+    pub user_agent: String,
+    pub basic: Option<(String, String)>,
+    pub digest_user: Option<String>,
+}
+
+const METHODS: [&str; 9] = ["GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "SUBSCRIBE "];
+
+pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
+    if !METHODS.iter().any(|m| p.starts_with(m.as_bytes())) {
+        return None;
+    }
+    let head_end = p.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(p.len().min(8192));
+    let head = String::from_utf8_lossy(&p[..head_end]);
+    let mut lines = head.split("\r\n");
+    let first = lines.next()?;
+    let mut parts = first.split(' ');
+    let method = parts.next()?.to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut r = HttpRequest { method, path, host: String::new(), user_agent: String::new(), basic: None, digest_user: None };
+    for l in lines {
+        let Some((k, v)) = l.split_once(':') else { continue };
+        let v = v.trim();
+        match k.to_ascii_lowercase().as_str() {
+            "host" => r.host = v.to_string(),
+            "user-agent" => r.user_agent = v.to_string(),
+            "authorization" | "proxy-authorization" => {
+                if let Some(b64) = v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")) {
+                    if let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) {
+                        let s = String::from_utf8_lossy(&raw).into_owned();
+                        let (u, pw) = s.split_once(':').unwrap_or((&s, ""));
+                        r.basic = Some((u.to_string(), pw.to_string()));
+                    }
+                } else if let Some(d) = v.strip_prefix("Digest ") {
+                    r.digest_user = d.split(',').find_map(|kv| kv.trim().strip_prefix("username=")).map(|u| u.trim_matches('"').to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(r)
+}
+
+/// Credentials typed on line protocols (FTP, POP3, IMAP, SMTP AUTH), from the client's stream.
+pub fn line_credentials(protocol: &str, stream: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(stream);
+    let lines: Vec<&str> = text.split("\r\n").flat_map(|l| l.split('\n')).collect();
+    let mut out = Vec::new();
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s.trim()).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let mut user: Option<String> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let up = l.to_ascii_uppercase();
+        match protocol {
+            "ftp" | "pop3" => {
+                if let Some(u) = up.strip_prefix("USER ").map(|_| l[5..].trim().to_string()) {
+                    user = Some(u);
+                } else if up.starts_with("PASS ") {
+                    out.push((user.clone().unwrap_or_default(), l[5..].trim().to_string()));
+                }
+            }
+            "imap" => {
+                // a1 LOGIN user pass
+                let parts: Vec<&str> = l.split_whitespace().collect();
+                if parts.len() >= 4 && parts[1].eq_ignore_ascii_case("LOGIN") {
+                    out.push((parts[2].trim_matches('"').to_string(), parts[3].trim_matches('"').to_string()));
+                }
+            }
+            "smtp" | "pop3-auth" => {
+                if up.starts_with("AUTH PLAIN") {
+                    let arg = l[10..].trim();
+                    let raw = if arg.is_empty() { lines.get(i + 1).and_then(|n| b64(n)) } else { b64(arg) };
+                    if let Some(raw) = raw {
+                        let parts: Vec<&str> = raw.split('\0').collect();
+                        if parts.len() == 3 {
+                            out.push((parts[1].to_string(), parts[2].to_string()));
+                        }
+                    }
+                } else if up.starts_with("AUTH LOGIN") {
+                    let u = lines.get(i + 1).and_then(|n| b64(n));
+                    let p = lines.get(i + 2).and_then(|n| b64(n));
+                    if let (Some(u), Some(p)) = (u, p) {
+                        out.push((u, p));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// MQTT CONNECT: (client id, username, password).
+pub fn mqtt_connect(p: &[u8]) -> Option<(String, Option<String>, Option<String>)> {
+    if p.first()? >> 4 != 1 {
+        return None;
+    }
+    // remaining length (varint)
+    let mut i = 1;
+    let mut len = 0usize;
+    let mut mult = 1;
+    loop {
+        let b = *p.get(i)? as usize;
+        len += (b & 0x7f) * mult;
+        mult *= 128;
+        i += 1;
+        if b & 0x80 == 0 || i > 4 {
+            break;
+        }
+    }
+    let body = p.get(i..(i + len).min(p.len()))?;
+    let nlen = u16at(body, 0)? as usize;
+    let proto = body.get(2..2 + nlen)?;
+    if proto != b"MQTT" && proto != b"MQIsdp" {
+        return None;
+    }
+    let level = *body.get(2 + nlen)?;
+    let flags = *body.get(3 + nlen)?;
+    let mut at = 6 + nlen;
+    if level == 5 {
+        // properties length (varint)
+        let mut plen = 0usize;
+        let mut m = 1;
+        loop {
+            let b = *body.get(at)? as usize;
+            plen += (b & 0x7f) * m;
+            m *= 128;
+            at += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        at += plen;
+    }
+    let field = |at: &mut usize| -> Option<String> {
+        let n = u16at(body, *at)? as usize;
+        let s = body.get(*at + 2..*at + 2 + n)?;
+        *at += 2 + n;
+        Some(String::from_utf8_lossy(s).into_owned())
+    };
+    let client = field(&mut at)?;
+    if flags & 0x04 != 0 {
+        if level == 5 {
+            // will properties
+            let plen = *body.get(at)? as usize;
+            at += 1 + plen;
+        }
+        field(&mut at)?;
+        field(&mut at)?;
+    }
+    let user = if flags & 0x80 != 0 { field(&mut at) } else { None };
+    let pass = if flags & 0x40 != 0 { field(&mut at) } else { None };
+    Some((client, user, pass))
+}
+
+/// SNMP v1/v2c: (version, community).
+pub fn snmp_community(p: &[u8]) -> Option<(u8, String)> {
+    // SEQUENCE { INTEGER version, OCTET STRING community, ... }
+    if *p.first()? != 0x30 {
+        return None;
+    }
+    let mut at = 1;
+    let l = *p.get(at)?;
+    at += 1 + if l & 0x80 != 0 { (l & 0x7f) as usize } else { 0 };
+    if *p.get(at)? != 0x02 || *p.get(at + 1)? != 1 {
+        return None;
+    }
+    let version = *p.get(at + 2)?;
+    if version > 1 {
+        return None;
+    }
+    at += 3;
+    if *p.get(at)? != 0x04 {
+        return None;
+    }
+    let n = *p.get(at + 1)? as usize;
+    let c = p.get(at + 2..at + 2 + n)?;
+    Some((version, String::from_utf8_lossy(c).into_owned()))
+}

@@ -1,0 +1,443 @@
+//! Reading captures and following flows.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::IpAddr;
+
+use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use pcap_parser::{Block, Linktype, PcapBlockOwned, PcapError};
+
+use crate::apps;
+use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, Options, Report, TlsEntry};
+
+/// How much of each TCP direction is kept for protocol parsing.
+const STREAM_PREFIX: usize = 16 * 1024;
+/// Flows followed at once; older ones are dropped (bounded memory).
+const MAX_FLOWS: usize = 65_536;
+
+const CLEARTEXT: [(u16, &str); 9] =
+    [(21, "ftp"), (23, "telnet"), (80, "http"), (110, "pop3"), (143, "imap"), (25, "smtp"), (1883, "mqtt"), (161, "snmp"), (513, "rlogin")];
+const LISTENING: [(u16, &str); 10] = [
+    (23, "telnet"),
+    (21, "ftp"),
+    (513, "rlogin"),
+    (1900, "upnp"),
+    (502, "modbus"),
+    (102, "s7"),
+    (20000, "dnp3"),
+    (44818, "ethernet/ip"),
+    (47808, "bacnet"),
+    (5000, "upnp"),
+];
+
+#[derive(Default)]
+struct Flow {
+    next_seq: Option<u32>,
+    buf: Vec<u8>,
+    first_packet: u64,
+    handled_len: usize,
+}
+
+type FlowKey = (IpAddr, u16, IpAddr, u16);
+
+struct Analyzer<'a> {
+    opts: &'a Options,
+    report: Report,
+    flows: HashMap<FlowKey, Flow>,
+    endpoints: HashMap<(String, String, u16, &'static str), Endpoint>,
+    names: HashMap<String, String>,
+    findings: HashMap<(String, String, String, String), usize>,
+    packet_no: u64,
+}
+
+fn is_local(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => v.is_private() || v.is_loopback() || v.is_link_local(),
+        IpAddr::V6(v) => v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00 || (v.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    fn device_of(&self, src: &IpAddr, dst: &IpAddr) -> Option<(String, String, bool)> {
+        let (s, d) = (src.to_string(), dst.to_string());
+        if !self.opts.devices.is_empty() {
+            if self.opts.devices.iter().any(|x| *x == s) {
+                return Some((s, d, true));
+            }
+            if self.opts.devices.iter().any(|x| *x == d) {
+                return Some((d, s, false));
+            }
+            return None;
+        }
+        if is_local(src) || !is_local(dst) { Some((s, d, true)) } else { Some((d, s, false)) }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(&mut self, kind: &str, protocol: &str, severity: &str, src: String, dst: String, user: Option<String>, secret: Option<String>, detail: String) {
+        let key = (kind.to_string(), src.clone(), dst.clone(), user.clone().unwrap_or_default());
+        if let Some(i) = self.findings.get(&key) {
+            let f = &mut self.report.findings[*i];
+            if f.packets.len() < 20 && !f.packets.contains(&self.packet_no) {
+                f.packets.push(self.packet_no);
+            }
+            return;
+        }
+        let secret = secret.map(|s| if self.opts.show_secrets { s } else { "***".into() });
+        self.findings.insert(key, self.report.findings.len());
+        self.report.findings.push(Finding {
+            kind: kind.into(),
+            protocol: protocol.into(),
+            severity: severity.into(),
+            src,
+            dst,
+            packets: vec![self.packet_no],
+            username: user,
+            secret,
+            detail,
+        });
+    }
+
+    fn ip_packet(&mut self, sliced: SlicedPacket, ts: f64, len: usize) {
+        let (src, dst, fragmented) = match &sliced.net {
+            Some(NetSlice::Ipv4(v4)) => (IpAddr::V4(v4.header().source_addr()), IpAddr::V4(v4.header().destination_addr()), v4.is_payload_fragmented()),
+            Some(NetSlice::Ipv6(v6)) => (IpAddr::V6(v6.header().source_addr()), IpAddr::V6(v6.header().destination_addr()), v6.is_payload_fragmented()),
+            _ => {
+                self.report.not_analysed += 1;
+                return;
+            }
+        };
+        if fragmented {
+            self.report.not_analysed += 1;
+            return;
+        }
+        let Some((device, remote, outbound)) = self.device_of(&src, &dst) else { return };
+        match sliced.transport {
+            Some(TransportSlice::Tcp(tcp)) => {
+                let (sp, dp) = (tcp.source_port(), tcp.destination_port());
+                let remote_port = if outbound { dp } else { sp };
+                self.endpoint(&device, &remote, remote_port, "tcp", ts, len);
+                // a device that answers a connection attempt is listening
+                if tcp.syn() && tcp.ack() && outbound {
+                    if let Some((_, name)) = LISTENING.iter().find(|(p, _)| *p == sp) {
+                        self.finding("listening_service", name, "medium", src.to_string(), dst.to_string(), None, None, format!("the device answers connections on {name} port {sp}"));
+                    }
+                }
+                let payload = tcp.payload();
+                if payload.is_empty() {
+                    return;
+                }
+                let key = (src, sp, dst, dp);
+                if self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key) {
+                    self.flows.clear();
+                }
+                let packet_no = self.packet_no;
+                let flow = self.flows.entry(key).or_insert_with(|| Flow { first_packet: packet_no, ..Flow::default() });
+                let seq = tcp.sequence_number();
+                if flow.next_seq.is_none_or(|n| n == seq) && flow.buf.len() < STREAM_PREFIX {
+                    let take = payload.len().min(STREAM_PREFIX - flow.buf.len());
+                    flow.buf.extend_from_slice(&payload[..take]);
+                    flow.next_seq = Some(seq.wrapping_add(payload.len() as u32));
+                }
+                let (buf, first) = (flow.buf.clone(), flow.first_packet);
+                let fresh = flow.buf.len() != flow.handled_len;
+                flow.handled_len = flow.buf.len();
+                if fresh {
+                    self.tcp_app(src, sp, dst, dp, &buf, payload, first);
+                }
+            }
+            Some(TransportSlice::Udp(udp)) => {
+                let (sp, dp) = (udp.source_port(), udp.destination_port());
+                let remote_port = if outbound { dp } else { sp };
+                self.endpoint(&device, &remote, remote_port, "udp", ts, len);
+                self.udp_app(src, sp, dst, dp, udp.payload());
+            }
+            _ => {}
+        }
+    }
+
+    fn endpoint(&mut self, device: &str, remote: &str, port: u16, proto: &'static str, ts: f64, len: usize) {
+        let e = self.endpoints.entry((device.to_string(), remote.to_string(), port, proto)).or_insert_with(|| Endpoint {
+            device: device.to_string(),
+            address: remote.to_string(),
+            name: None,
+            port,
+            protocol: proto.to_string(),
+            bytes: 0,
+            packets: 0,
+            first_seen: ts,
+            last_seen: ts,
+        });
+        e.bytes += len as u64;
+        e.packets += 1;
+        e.last_seen = ts;
+    }
+
+    fn udp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, p: &[u8]) {
+        if matches!(sp, 53 | 5353) || matches!(dp, 53 | 5353) {
+            if let Some(d) = apps::dns(p) {
+                for (name, addr) in &d.answers {
+                    self.names.insert(addr.clone(), name.clone());
+                }
+                if !d.response || d.answers.is_empty() {
+                    if !d.response {
+                        for q in d.queries {
+                            self.report.dns.push(DnsEntry { packet: self.packet_no, client: src.to_string(), query: q, answers: vec![] });
+                        }
+                    }
+                } else {
+                    let q = d.queries.first().cloned().unwrap_or_default();
+                    let answers: Vec<String> = d.answers.iter().map(|(_, a)| a.clone()).collect();
+                    if let Some(e) = self.report.dns.iter_mut().rev().find(|e| e.query == q && e.answers.is_empty()) {
+                        e.answers = answers;
+                    } else {
+                        self.report.dns.push(DnsEntry { packet: self.packet_no, client: dst.to_string(), query: q, answers });
+                    }
+                }
+            }
+        }
+        if dp == 161 || dp == 162 {
+            if let Some((v, community)) = apps::snmp_community(p) {
+                self.finding("credentials_in_clear", "snmp", "high", src.to_string(), dst.to_string(), None, Some(community), format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" }));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, stream: &[u8], payload: &[u8], first: u64) {
+        let _ = first;
+        let (s, d) = (src.to_string(), dst.to_string());
+        if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp) {
+            self.finding("cleartext_protocol", name, "low", s.clone(), d.clone(), None, None, format!("{name} carries data unencrypted"));
+        }
+        if let Some(ch) = apps::client_hello(payload) {
+            let weak: Vec<String> = ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
+            let versions: Vec<String> = ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
+            if !weak.is_empty() {
+                self.finding("weak_tls_cipher_offered", "tls", "medium", s.clone(), d.clone(), None, None, weak.join(", "));
+            }
+            self.report.tls.push(TlsEntry {
+                packet: self.packet_no,
+                client: s.clone(),
+                server: d.clone(),
+                port: dp,
+                sni: ch.sni,
+                alpn: ch.alpn,
+                versions_offered: versions,
+                ciphers_offered: ch.ciphers.len(),
+                weak_ciphers_offered: weak,
+                version_chosen: None,
+                cipher_chosen: None,
+            });
+        } else if let Some((v, c)) = apps::server_hello(payload) {
+            let name = apps::tls_version_name(v);
+            if let Some(t) = self.report.tls.iter_mut().rev().find(|t| t.server == s && t.client == d && t.version_chosen.is_none()) {
+                t.version_chosen = Some(name.clone());
+                t.cipher_chosen = Some(apps::weak_cipher(c).map(str::to_string).unwrap_or_else(|| format!("0x{c:04x}")));
+            }
+            if v < 0x0303 {
+                self.finding("obsolete_tls", "tls", "high", d.clone(), s.clone(), None, None, format!("{name} negotiated"));
+            }
+            if let Some(w) = apps::weak_cipher(c) {
+                self.finding("weak_tls_cipher", "tls", "high", d.clone(), s.clone(), None, None, format!("{w} negotiated"));
+            }
+        }
+        if let Some(h) = apps::http_request(payload) {
+            let lower = h.path.to_ascii_lowercase();
+            if [".bin", ".img", ".fw", ".hex", ".rom", ".trx", ".chk"].iter().any(|x| lower.split('?').next().unwrap_or("").ends_with(x)) || lower.contains("firmware") {
+                self.finding("firmware_over_http", "http", "high", s.clone(), d.clone(), None, None, format!("{} {}{}", h.method, h.host, h.path));
+            }
+            if let Some((u, p)) = h.basic.clone() {
+                self.finding("credentials_in_clear", "http", "high", s.clone(), d.clone(), Some(u), Some(p), "HTTP Basic authentication".into());
+            }
+            if let Some(u) = h.digest_user.clone() {
+                self.finding("credentials_in_clear", "http", "medium", s.clone(), d.clone(), Some(u), None, "HTTP Digest user name".into());
+            }
+            self.report.http.push(HttpEntry { packet: self.packet_no, client: s.clone(), server: d.clone(), method: h.method, host: h.host, path: h.path, user_agent: h.user_agent });
+        }
+        let line_proto = match dp {
+            21 => Some("ftp"),
+            110 => Some("pop3"),
+            143 => Some("imap"),
+            25 | 587 => Some("smtp"),
+            _ => None,
+        };
+        if let Some(proto) = line_proto {
+            for (u, p) in apps::line_credentials(proto, stream) {
+                let label = if proto == "smtp" { "SMTP AUTH" } else { proto };
+                self.finding("credentials_in_clear", proto, "high", s.clone(), d.clone(), Some(u), Some(p), format!("{label} login"));
+            }
+            if proto == "pop3" {
+                for (u, p) in apps::line_credentials("pop3-auth", stream) {
+                    self.finding("credentials_in_clear", proto, "high", s.clone(), d.clone(), Some(u), Some(p), "POP3 AUTH".into());
+                }
+            }
+        }
+        if dp == 1883 || sp == 1883 || payload.first().is_some_and(|b| b >> 4 == 1) {
+            if let Some((client, user, pass)) = apps::mqtt_connect(payload) {
+                if user.is_some() || pass.is_some() {
+                    self.finding("credentials_in_clear", "mqtt", "high", s.clone(), d.clone(), user, pass, format!("MQTT CONNECT (client id {client})"));
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> Report {
+        let mut eps: Vec<Endpoint> = self.endpoints.into_values().collect();
+        for e in eps.iter_mut() {
+            e.name = self.names.get(&e.address).cloned();
+        }
+        eps.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.address.cmp(&b.address)));
+        // addresses contacted with no DNS answer naming them
+        for e in &eps {
+            if e.name.is_none() && e.protocol == "tcp" && !e.address.parse::<IpAddr>().is_ok_and(|a| is_local(&a)) && e.packets > 0 {
+                self.report.findings.push(Finding {
+                    kind: "hardcoded_address".into(),
+                    protocol: e.protocol.clone(),
+                    severity: "low".into(),
+                    src: e.device.clone(),
+                    dst: e.address.clone(),
+                    packets: vec![],
+                    username: None,
+                    secret: None,
+                    detail: format!("contacted {}:{} with no DNS lookup naming it in the capture", e.address, e.port),
+                });
+            }
+        }
+        self.report.endpoints = eps;
+        self.report
+    }
+}
+
+fn linktype_name(l: Linktype) -> String {
+    format!("{l:?}")
+}
+
+/// Reads one capture (pcap or pcapng, any byte order) into the report.
+fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Result<(), String> {
+    let mut reader = pcap_parser::create_reader(1 << 16, input).map_err(|e| format!("{name}: not a pcap or pcapng capture ({e:?})"))?;
+    let mut if_linktypes: Vec<Linktype> = Vec::new();
+    let mut legacy_link = Linktype::ETHERNET;
+    let mut legacy_nano = false;
+    let mut if_scale: Vec<f64> = Vec::new();
+    let mut consumed: u64 = 0;
+    loop {
+        match reader.next() {
+            Ok((offset, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        legacy_link = h.network;
+                        legacy_nano = h.is_nanosecond_precision();
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        let ts = b.ts_sec as f64 + b.ts_usec as f64 / if legacy_nano { 1e9 } else { 1e6 };
+                        an.packet(legacy_link, b.data, ts, b.origlen as usize);
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        if_linktypes.clear();
+                        if_scale.clear();
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        if_linktypes.push(idb.linktype);
+                        if_scale.push(10f64.powi(idb.if_tsresol as i32).max(1.0));
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        let i = epb.if_id as usize;
+                        let lt = if_linktypes.get(i).copied().unwrap_or(Linktype::ETHERNET);
+                        let scale = if_scale.get(i).copied().unwrap_or(1e6);
+                        let ts = (((epb.ts_high as u64) << 32) | epb.ts_low as u64) as f64 / scale;
+                        an.packet(lt, epb.data, ts, epb.origlen as usize);
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                        let lt = if_linktypes.first().copied().unwrap_or(Linktype::ETHERNET);
+                        an.packet(lt, spb.data, 0.0, spb.origlen as usize);
+                    }
+                    _ => {}
+                }
+                consumed += offset as u64;
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if reader.refill().is_err() {
+                    an.report.stopped = Some(format!("{name}: read error after {consumed} bytes"));
+                    break;
+                }
+                // refill made no progress at end of file: truncated
+                match reader.next() {
+                    Err(PcapError::Incomplete(_)) => {
+                        an.report.stopped = Some(format!("{name}: truncated after {consumed} bytes ({} packets read)", an.packet_no));
+                        break;
+                    }
+                    Err(PcapError::Eof) => break,
+                    _ => continue,
+                }
+            }
+            Err(e) => {
+                an.report.stopped = Some(format!("{name}: unreadable block after {consumed} bytes: {e:?}"));
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Analyzer<'_> {
+    fn packet(&mut self, lt: Linktype, data: &[u8], ts: f64, origlen: usize) {
+        self.packet_no += 1;
+        self.report.packets += 1;
+        self.report.bytes += origlen as u64;
+        let sliced = match lt {
+            Linktype::ETHERNET => SlicedPacket::from_ethernet(data),
+            Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 => SlicedPacket::from_ip(data),
+            Linktype(12) | Linktype(14) => SlicedPacket::from_ip(data),
+            Linktype::LINUX_SLL => SlicedPacket::from_linux_sll(data),
+            Linktype::LINUX_SLL2 => match data.get(20..) {
+                Some(d) => SlicedPacket::from_ip(d),
+                None => {
+                    self.report.not_analysed += 1;
+                    return;
+                }
+            },
+            Linktype::NULL | Linktype::LOOP => match data.get(4..) {
+                Some(d) => SlicedPacket::from_ip(d),
+                None => {
+                    self.report.not_analysed += 1;
+                    return;
+                }
+            },
+            other => {
+                *self.report.skipped.entry(linktype_name(other)).or_default() += 1;
+                return;
+            }
+        };
+        match sliced {
+            Ok(s) => self.ip_packet(s, ts, origlen),
+            Err(_) => self.report.not_analysed += 1,
+        }
+    }
+}
+
+/// Analyses one capture from a reader.
+pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -> Result<Report, String> {
+    let mut an = Analyzer {
+        opts,
+        report: Report::default(),
+        flows: HashMap::new(),
+        endpoints: HashMap::new(),
+        names: HashMap::new(),
+        findings: HashMap::new(),
+        packet_no: 0,
+    };
+    an.report.files.push(name.to_string());
+    read_into(&mut an, input, name)?;
+    Ok(an.finish())
+}
+
+/// Analyses one capture file.
+pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if f.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        return Err(format!("{}: empty file", path.display()));
+    }
+    analyze_reader(Box::new(std::io::BufReader::new(f)), &path.display().to_string(), opts)
+}
