@@ -121,6 +121,11 @@ pub fn client_hello(p: &[u8]) -> Option<ClientHello> {
     if p.len() < 9 || p[0] != 0x16 || p[1] != 0x03 || p[5] != 0x01 {
         return None;
     }
+    // the whole record must be there (a hello split over TCP segments is parsed once complete)
+    let rec_len = u16at(p, 3)? as usize;
+    if p.len() < 5 + rec_len {
+        return None;
+    }
     let hs = p.get(9..)?;
     let legacy = u16at(hs, 0)?;
     let mut at = 2 + 32;

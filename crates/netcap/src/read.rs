@@ -48,6 +48,8 @@ struct Analyzer<'a> {
     names: HashMap<String, String>,
     findings: HashMap<(String, String, String, String), usize>,
     packet_no: u64,
+    /// Flows whose TLS ClientHello was already reported.
+    hello_seen: std::collections::HashSet<FlowKey>,
 }
 
 fn is_local(ip: &IpAddr) -> bool {
@@ -209,7 +211,12 @@ impl<'a> Analyzer<'a> {
         if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp) {
             self.finding("cleartext_protocol", name, "low", s.clone(), d.clone(), None, None, format!("{name} carries data unencrypted"));
         }
-        if let Some(ch) = apps::client_hello(payload) {
+        let key = (src, sp, dst, dp);
+        let hello = if self.hello_seen.contains(&key) { None } else { apps::client_hello(stream).or_else(|| apps::client_hello(payload)) };
+        if hello.is_some() {
+            self.hello_seen.insert(key);
+        }
+        if let Some(ch) = hello {
             let weak: Vec<String> = ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
             let versions: Vec<String> = ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
             if !weak.is_empty() {
@@ -427,6 +434,7 @@ pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -
         names: HashMap::new(),
         findings: HashMap::new(),
         packet_no: 0,
+        hello_seen: Default::default(),
     };
     an.report.files.push(name.to_string());
     read_into(&mut an, input, name)?;

@@ -1,0 +1,132 @@
+//! The analyser against real captures: every capture in ../shared/data/pcap is read without a
+//! panic, and the suricata-verify cases whose expectations it covers (MQTT credentials, TLS
+//! server names, DNS queries, SNMP communities, FTP logins) are found.
+
+use std::path::{Path, PathBuf};
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pcap")
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+}
+
+fn is_capture(p: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
+        && matches!(magic, [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] | [0x0a, 0x0d, 0x0d, 0x0a])
+}
+
+#[test]
+fn every_shared_capture_is_read_without_panic() {
+    let mut files = Vec::new();
+    walk(&data(), &mut files);
+    let caps: Vec<&PathBuf> = files.iter().filter(|p| is_capture(p)).collect();
+    if caps.is_empty() {
+        return;
+    }
+    let opts = netcap::Options::default();
+    let (mut ok, mut err, mut packets) = (0, 0, 0u64);
+    let mut skipped = std::collections::BTreeMap::new();
+    for p in &caps {
+        match netcap::analyze_path(p, &opts) {
+            Ok(r) => {
+                ok += 1;
+                packets += r.packets;
+                for (k, v) in r.skipped {
+                    *skipped.entry(k).or_insert(0u64) += v;
+                }
+            }
+            Err(e) => {
+                err += 1;
+                assert!(e.contains(&p.display().to_string()), "errors name the file: {e}");
+            }
+        }
+    }
+    eprintln!("{ok} captures read ({packets} packets), {err} refused; skipped link types: {skipped:?}");
+    assert!(ok > 1000, "{ok} read, {err} refused");
+    assert!(!skipped.is_empty(), "unsupported link types are counted as skipped, not errors");
+}
+
+/// Facts a suricata-verify case expects that the analyser covers.
+fn expectations(yaml: &serde_yaml_ng::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for check in yaml.get("checks").and_then(|c| c.as_sequence()).into_iter().flatten() {
+        let Some(filter) = check.get("filter") else { continue };
+        if filter.get("count").and_then(|c| c.as_i64()) == Some(0) {
+            continue;
+        }
+        let Some(m) = filter.get("match").and_then(|m| m.as_mapping()) else { continue };
+        for (k, v) in m {
+            let (Some(k), Some(v)) = (k.as_str(), v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|i| i.to_string()))) else { continue };
+            match k {
+                "mqtt.connect.username" | "tls.sni" | "dns.queries[0].rrname" | "snmp.community" => out.push((k.to_string(), v)),
+                "ftp.command" if v == "PASS" => out.push(("ftp.login".into(), String::new())),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn suricata_verify_cases_are_found() {
+    let mut files = Vec::new();
+    walk(&data().join("suricata-verify/tests"), &mut files);
+    let yamls: Vec<&PathBuf> = files.iter().filter(|p| p.file_name().is_some_and(|n| n == "test.yaml")).collect();
+    if yamls.is_empty() {
+        return;
+    }
+    let opts = netcap::Options { devices: vec![], show_secrets: true };
+    let (mut checked, mut found) = (0, 0);
+    let mut missed = Vec::new();
+    for y in yamls {
+        let Ok(text) = std::fs::read_to_string(y) else { continue };
+        let Ok(v) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) else { continue };
+        let exp = expectations(&v);
+        if exp.is_empty() {
+            continue;
+        }
+        let dir = y.parent().unwrap();
+        let mut caps = Vec::new();
+        walk(dir, &mut caps);
+        caps.retain(|p| p.parent() == Some(dir) && is_capture(p));
+        let mut reports = Vec::new();
+        for c in &caps {
+            if let Ok(r) = netcap::analyze_path(c, &opts) {
+                reports.push(r);
+            }
+        }
+        for (k, val) in exp {
+            checked += 1;
+            let hit = reports.iter().any(|r| match k.as_str() {
+                "mqtt.connect.username" => r.findings.iter().any(|f| f.protocol == "mqtt" && f.username.as_deref() == Some(val.as_str())),
+                "tls.sni" => r.tls.iter().any(|t| t.sni.as_deref() == Some(val.as_str())),
+                "dns.queries[0].rrname" => r.dns.iter().any(|d| d.query == val),
+                "snmp.community" => r.findings.iter().any(|f| f.protocol == "snmp" && f.secret.as_deref() == Some(val.as_str())),
+                "ftp.login" => r.findings.iter().any(|f| f.protocol == "ftp" && f.kind == "credentials_in_clear"),
+                _ => false,
+            });
+            if hit {
+                found += 1;
+            } else {
+                missed.push(format!("{} {k}={val}", dir.strip_prefix(data()).unwrap_or(dir).display()));
+            }
+        }
+    }
+    eprintln!("suricata-verify: {found} of {checked} expected facts found; missed: {missed:#?}");
+    assert!(checked >= 30, "{checked} cases enumerated");
+    assert!(missed.is_empty(), "missed {} of {checked}:\n{}", missed.len(), missed.join("\n"));
+}
