@@ -216,13 +216,30 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
                     (None, Some(s)) => format!(" secret={s}"),
                     _ => String::new(),
                 };
-                println!("  [{}] {} {} {} -> {}{} ({}) packets {:?}", f.severity, f.kind, f.protocol, f.src, f.dst, cred, f.detail, f.packets);
+                println!(
+                    "  [{}] {} {} {} -> {}{} ({}) packets {:?}",
+                    f.severity, f.kind, f.protocol, f.src, f.dst, cred, f.detail, f.packets
+                );
             }
             println!("\nEndpoints ({}):", all.endpoints.len());
             for e in all.endpoints.iter().take(50) {
-                println!("  {} -> {}{}:{}/{} {} bytes {} packets", e.device, e.address, e.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(), e.port, e.protocol, e.bytes, e.packets);
+                println!(
+                    "  {} -> {}{}:{}/{} {} bytes {} packets",
+                    e.device,
+                    e.address,
+                    e.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+                    e.port,
+                    e.protocol,
+                    e.bytes,
+                    e.packets
+                );
             }
-            println!("\nDNS queries: {}; TLS hellos: {}; HTTP requests: {}", all.dns.len(), all.tls.len(), all.http.len());
+            println!(
+                "\nDNS queries: {}; TLS hellos: {}; HTTP requests: {}",
+                all.dns.len(),
+                all.tls.len(),
+                all.http.len()
+            );
         }
     }
     Ok(0)

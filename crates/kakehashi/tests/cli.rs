@@ -442,3 +442,48 @@ fn osv_import_and_scan() {
     assert!(text(&o).contains("empty"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `kakehashi pcap` on real captures: JSON fields, redaction, HTML, and exit 2 for unreadable input.
+#[test]
+fn pcap_command() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pcap");
+    let basic = data.join("zeek-traces/testing/btest/Traces/http/basic-auth-with-colon.pcap");
+    if !basic.exists() {
+        return;
+    }
+    let o = kakehashi(&["pcap", "--format", "json", basic.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "credentials_in_clear")
+        .expect("HTTP Basic found");
+    assert_eq!(f["protocol"], "http");
+    assert_eq!(f["username"], "test");
+    assert_eq!(f["secret"], "***");
+    assert!(!f["packets"].as_array().unwrap().is_empty());
+    for k in ["endpoints", "dns", "tls"] {
+        assert!(v[k].is_array(), "{k}");
+    }
+    let o = kakehashi(&["pcap", "--format", "json", "--show-secrets", basic.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_ne!(
+        v["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "credentials_in_clear").unwrap()["secret"],
+        "***"
+    );
+    let o = kakehashi(&["pcap", "--format", "html", basic.to_str().unwrap()]);
+    let html = String::from_utf8_lossy(&o.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Findings") && !html.contains("<script"));
+    let dir = std::env::temp_dir().join(format!("kh-pcap-{}", app::auth::random_token()[..8].to_owned()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junk = dir.join("junk.pcap");
+    std::fs::write(&junk, b"definitely not a capture").unwrap();
+    let o = kakehashi(&["pcap", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("junk.pcap") && text(&o).contains("not a pcap or pcapng"), "{}", text(&o));
+    let o = kakehashi(&["pcap", dir.join("missing.pcap").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -205,7 +205,8 @@ pub struct HttpRequest {
     pub digest_user: Option<String>,
 }
 
-const METHODS: [&str; 9] = ["GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "SUBSCRIBE "];
+const METHODS: [&str; 9] =
+    ["GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "SUBSCRIBE "];
 
 pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
     if !METHODS.iter().any(|m| p.starts_with(m.as_bytes())) {
@@ -218,7 +219,8 @@ pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
     let mut parts = first.split(' ');
     let method = parts.next()?.to_string();
     let path = parts.next().unwrap_or("").to_string();
-    let mut r = HttpRequest { method, path, host: String::new(), user_agent: String::new(), basic: None, digest_user: None };
+    let mut r =
+        HttpRequest { method, path, host: String::new(), user_agent: String::new(), basic: None, digest_user: None };
     for l in lines {
         let Some((k, v)) = l.split_once(':') else { continue };
         let v = v.trim();
@@ -233,7 +235,10 @@ pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
                         r.basic = Some((u.to_string(), pw.to_string()));
                     }
                 } else if let Some(d) = v.strip_prefix("Digest ") {
-                    r.digest_user = d.split(',').find_map(|kv| kv.trim().strip_prefix("username=")).map(|u| u.trim_matches('"').to_string());
+                    r.digest_user = d
+                        .split(',')
+                        .find_map(|kv| kv.trim().strip_prefix("username="))
+                        .map(|u| u.trim_matches('"').to_string());
                 }
             }
             _ => {}
@@ -247,7 +252,12 @@ pub fn line_credentials(protocol: &str, stream: &[u8]) -> Vec<(String, String)> 
     let text = String::from_utf8_lossy(stream);
     let lines: Vec<&str> = text.split("\r\n").flat_map(|l| l.split('\n')).collect();
     let mut out = Vec::new();
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s.trim()).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let b64 = |s: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
     let mut user: Option<String> = None;
     for (i, l) in lines.iter().enumerate() {
         let up = l.to_ascii_uppercase();

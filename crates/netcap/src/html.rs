@@ -32,21 +32,77 @@ pub fn html(r: &Report) -> String {
     let findings = r
         .findings
         .iter()
-        .map(|f| vec![f.severity.clone(), f.kind.clone(), f.protocol.clone(), f.src.clone(), f.dst.clone(), f.username.clone().unwrap_or_default(), f.secret.clone().unwrap_or_default(), f.detail.clone(), format!("{:?}", f.packets)])
+        .map(|f| {
+            vec![
+                f.severity.clone(),
+                f.kind.clone(),
+                f.protocol.clone(),
+                f.src.clone(),
+                f.dst.clone(),
+                f.username.clone().unwrap_or_default(),
+                f.secret.clone().unwrap_or_default(),
+                f.detail.clone(),
+                format!("{:?}", f.packets),
+            ]
+        })
         .collect();
     let endpoints = r
         .endpoints
         .iter()
-        .map(|e| vec![e.device.clone(), e.address.clone(), e.name.clone().unwrap_or_default(), e.port.to_string(), e.protocol.clone(), e.bytes.to_string(), e.packets.to_string(), format!("{:.3}", e.first_seen), format!("{:.3}", e.last_seen)])
+        .map(|e| {
+            vec![
+                e.device.clone(),
+                e.address.clone(),
+                e.name.clone().unwrap_or_default(),
+                e.port.to_string(),
+                e.protocol.clone(),
+                e.bytes.to_string(),
+                e.packets.to_string(),
+                format!("{:.3}", e.first_seen),
+                format!("{:.3}", e.last_seen),
+            ]
+        })
         .collect();
-    let dns = r.dns.iter().map(|d| vec![d.packet.to_string(), d.client.clone(), d.query.clone(), d.answers.join(", ")]).collect();
+    let dns = r
+        .dns
+        .iter()
+        .map(|d| vec![d.packet.to_string(), d.client.clone(), d.query.clone(), d.answers.join(", ")])
+        .collect();
     let tls = r
         .tls
         .iter()
-        .map(|t| vec![t.packet.to_string(), t.client.clone(), format!("{}:{}", t.server, t.port), t.sni.clone().unwrap_or_default(), t.alpn.join(", "), t.versions_offered.join(", "), t.version_chosen.clone().unwrap_or_default(), t.weak_ciphers_offered.join(", ")])
+        .map(|t| {
+            vec![
+                t.packet.to_string(),
+                t.client.clone(),
+                format!("{}:{}", t.server, t.port),
+                t.sni.clone().unwrap_or_default(),
+                t.alpn.join(", "),
+                t.versions_offered.join(", "),
+                t.version_chosen.clone().unwrap_or_default(),
+                t.weak_ciphers_offered.join(", "),
+            ]
+        })
         .collect();
-    let http = r.http.iter().map(|h| vec![h.packet.to_string(), h.client.clone(), h.method.clone(), h.host.clone(), h.path.clone(), h.user_agent.clone()]).collect();
-    let mut timeline: Vec<(f64, String)> = r.endpoints.iter().map(|e| (e.first_seen, format!("{} first contacts {}:{} ({})", e.device, e.address, e.port, e.protocol))).collect();
+    let http = r
+        .http
+        .iter()
+        .map(|h| {
+            vec![
+                h.packet.to_string(),
+                h.client.clone(),
+                h.method.clone(),
+                h.host.clone(),
+                h.path.clone(),
+                h.user_agent.clone(),
+            ]
+        })
+        .collect();
+    let mut timeline: Vec<(f64, String)> = r
+        .endpoints
+        .iter()
+        .map(|e| (e.first_seen, format!("{} first contacts {}:{} ({})", e.device, e.address, e.port, e.protocol)))
+        .collect();
     timeline.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
     let timeline = timeline.into_iter().take(200).map(|(t, s)| vec![format!("{t:.3}"), s]).collect();
     format!(
@@ -55,10 +111,31 @@ pub fn html(r: &Report) -> String {
         r.bytes,
         esc(&r.files.join(", ")),
         r.stopped.as_ref().map(|s| format!("<p><strong>{}</strong></p>", esc(s))).unwrap_or_default(),
-        table("Findings", &["severity", "kind", "protocol", "src", "dst", "user", "secret", "detail", "packets"], findings),
-        table("Endpoints", &["device", "address", "name", "port", "protocol", "bytes", "packets", "first seen", "last seen"], endpoints),
+        table(
+            "Findings",
+            &["severity", "kind", "protocol", "src", "dst", "user", "secret", "detail", "packets"],
+            findings
+        ),
+        table(
+            "Endpoints",
+            &["device", "address", "name", "port", "protocol", "bytes", "packets", "first seen", "last seen"],
+            endpoints
+        ),
         table("DNS", &["packet", "client", "query", "answers"], dns),
-        table("TLS", &["packet", "client", "server", "SNI", "ALPN", "versions offered", "version chosen", "weak ciphers offered"], tls),
+        table(
+            "TLS",
+            &[
+                "packet",
+                "client",
+                "server",
+                "SNI",
+                "ALPN",
+                "versions offered",
+                "version chosen",
+                "weak ciphers offered"
+            ],
+            tls
+        ),
         table("HTTP", &["packet", "client", "method", "host", "path", "user agent"], http),
         table("Timeline", &["time", "event"], timeline),
     )

@@ -15,8 +15,17 @@ const STREAM_PREFIX: usize = 16 * 1024;
 /// Flows followed at once; older ones are dropped (bounded memory).
 const MAX_FLOWS: usize = 65_536;
 
-const CLEARTEXT: [(u16, &str); 9] =
-    [(21, "ftp"), (23, "telnet"), (80, "http"), (110, "pop3"), (143, "imap"), (25, "smtp"), (1883, "mqtt"), (161, "snmp"), (513, "rlogin")];
+const CLEARTEXT: [(u16, &str); 9] = [
+    (21, "ftp"),
+    (23, "telnet"),
+    (80, "http"),
+    (110, "pop3"),
+    (143, "imap"),
+    (25, "smtp"),
+    (1883, "mqtt"),
+    (161, "snmp"),
+    (513, "rlogin"),
+];
 const LISTENING: [(u16, &str); 10] = [
     (23, "telnet"),
     (21, "ftp"),
@@ -55,7 +64,9 @@ struct Analyzer<'a> {
 fn is_local(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v) => v.is_private() || v.is_loopback() || v.is_link_local(),
-        IpAddr::V6(v) => v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00 || (v.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V6(v) => {
+            v.is_loopback() || (v.segments()[0] & 0xfe00) == 0xfc00 || (v.segments()[0] & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -75,7 +86,17 @@ impl<'a> Analyzer<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn finding(&mut self, kind: &str, protocol: &str, severity: &str, src: String, dst: String, user: Option<String>, secret: Option<String>, detail: String) {
+    fn finding(
+        &mut self,
+        kind: &str,
+        protocol: &str,
+        severity: &str,
+        src: String,
+        dst: String,
+        user: Option<String>,
+        secret: Option<String>,
+        detail: String,
+    ) {
         let key = (kind.to_string(), src.clone(), dst.clone(), user.clone().unwrap_or_default());
         if let Some(i) = self.findings.get(&key) {
             let f = &mut self.report.findings[*i];
@@ -101,8 +122,16 @@ impl<'a> Analyzer<'a> {
 
     fn ip_packet(&mut self, sliced: SlicedPacket, ts: f64, len: usize) {
         let (src, dst, fragmented) = match &sliced.net {
-            Some(NetSlice::Ipv4(v4)) => (IpAddr::V4(v4.header().source_addr()), IpAddr::V4(v4.header().destination_addr()), v4.is_payload_fragmented()),
-            Some(NetSlice::Ipv6(v6)) => (IpAddr::V6(v6.header().source_addr()), IpAddr::V6(v6.header().destination_addr()), v6.is_payload_fragmented()),
+            Some(NetSlice::Ipv4(v4)) => (
+                IpAddr::V4(v4.header().source_addr()),
+                IpAddr::V4(v4.header().destination_addr()),
+                v4.is_payload_fragmented(),
+            ),
+            Some(NetSlice::Ipv6(v6)) => (
+                IpAddr::V6(v6.header().source_addr()),
+                IpAddr::V6(v6.header().destination_addr()),
+                v6.is_payload_fragmented(),
+            ),
             _ => {
                 self.report.not_analysed += 1;
                 return;
@@ -121,7 +150,16 @@ impl<'a> Analyzer<'a> {
                 // a device that answers a connection attempt is listening
                 if tcp.syn() && tcp.ack() && outbound {
                     if let Some((_, name)) = LISTENING.iter().find(|(p, _)| *p == sp) {
-                        self.finding("listening_service", name, "medium", src.to_string(), dst.to_string(), None, None, format!("the device answers connections on {name} port {sp}"));
+                        self.finding(
+                            "listening_service",
+                            name,
+                            "medium",
+                            src.to_string(),
+                            dst.to_string(),
+                            None,
+                            None,
+                            format!("the device answers connections on {name} port {sp}"),
+                        );
                     }
                 }
                 let payload = tcp.payload();
@@ -158,17 +196,18 @@ impl<'a> Analyzer<'a> {
     }
 
     fn endpoint(&mut self, device: &str, remote: &str, port: u16, proto: &'static str, ts: f64, len: usize) {
-        let e = self.endpoints.entry((device.to_string(), remote.to_string(), port, proto)).or_insert_with(|| Endpoint {
-            device: device.to_string(),
-            address: remote.to_string(),
-            name: None,
-            port,
-            protocol: proto.to_string(),
-            bytes: 0,
-            packets: 0,
-            first_seen: ts,
-            last_seen: ts,
-        });
+        let e =
+            self.endpoints.entry((device.to_string(), remote.to_string(), port, proto)).or_insert_with(|| Endpoint {
+                device: device.to_string(),
+                address: remote.to_string(),
+                name: None,
+                port,
+                protocol: proto.to_string(),
+                bytes: 0,
+                packets: 0,
+                first_seen: ts,
+                last_seen: ts,
+            });
         e.bytes += len as u64;
         e.packets += 1;
         e.last_seen = ts;
@@ -183,7 +222,12 @@ impl<'a> Analyzer<'a> {
                 if !d.response || d.answers.is_empty() {
                     if !d.response {
                         for q in d.queries {
-                            self.report.dns.push(DnsEntry { packet: self.packet_no, client: src.to_string(), query: q, answers: vec![] });
+                            self.report.dns.push(DnsEntry {
+                                packet: self.packet_no,
+                                client: src.to_string(),
+                                query: q,
+                                answers: vec![],
+                            });
                         }
                     }
                 } else {
@@ -192,14 +236,28 @@ impl<'a> Analyzer<'a> {
                     if let Some(e) = self.report.dns.iter_mut().rev().find(|e| e.query == q && e.answers.is_empty()) {
                         e.answers = answers;
                     } else {
-                        self.report.dns.push(DnsEntry { packet: self.packet_no, client: dst.to_string(), query: q, answers });
+                        self.report.dns.push(DnsEntry {
+                            packet: self.packet_no,
+                            client: dst.to_string(),
+                            query: q,
+                            answers,
+                        });
                     }
                 }
             }
         }
         if dp == 161 || dp == 162 {
             if let Some((v, community)) = apps::snmp_community(p) {
-                self.finding("credentials_in_clear", "snmp", "high", src.to_string(), dst.to_string(), None, Some(community), format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" }));
+                self.finding(
+                    "credentials_in_clear",
+                    "snmp",
+                    "high",
+                    src.to_string(),
+                    dst.to_string(),
+                    None,
+                    Some(community),
+                    format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" }),
+                );
             }
         }
     }
@@ -209,18 +267,42 @@ impl<'a> Analyzer<'a> {
         let _ = first;
         let (s, d) = (src.to_string(), dst.to_string());
         if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp) {
-            self.finding("cleartext_protocol", name, "low", s.clone(), d.clone(), None, None, format!("{name} carries data unencrypted"));
+            self.finding(
+                "cleartext_protocol",
+                name,
+                "low",
+                s.clone(),
+                d.clone(),
+                None,
+                None,
+                format!("{name} carries data unencrypted"),
+            );
         }
         let key = (src, sp, dst, dp);
-        let hello = if self.hello_seen.contains(&key) { None } else { apps::client_hello(stream).or_else(|| apps::client_hello(payload)) };
+        let hello = if self.hello_seen.contains(&key) {
+            None
+        } else {
+            apps::client_hello(stream).or_else(|| apps::client_hello(payload))
+        };
         if hello.is_some() {
             self.hello_seen.insert(key);
         }
         if let Some(ch) = hello {
-            let weak: Vec<String> = ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
-            let versions: Vec<String> = ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
+            let weak: Vec<String> =
+                ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
+            let versions: Vec<String> =
+                ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
             if !weak.is_empty() {
-                self.finding("weak_tls_cipher_offered", "tls", "medium", s.clone(), d.clone(), None, None, weak.join(", "));
+                self.finding(
+                    "weak_tls_cipher_offered",
+                    "tls",
+                    "medium",
+                    s.clone(),
+                    d.clone(),
+                    None,
+                    None,
+                    weak.join(", "),
+                );
             }
             self.report.tls.push(TlsEntry {
                 packet: self.packet_no,
@@ -237,29 +319,89 @@ impl<'a> Analyzer<'a> {
             });
         } else if let Some((v, c)) = apps::server_hello(payload) {
             let name = apps::tls_version_name(v);
-            if let Some(t) = self.report.tls.iter_mut().rev().find(|t| t.server == s && t.client == d && t.version_chosen.is_none()) {
+            if let Some(t) =
+                self.report.tls.iter_mut().rev().find(|t| t.server == s && t.client == d && t.version_chosen.is_none())
+            {
                 t.version_chosen = Some(name.clone());
-                t.cipher_chosen = Some(apps::weak_cipher(c).map(str::to_string).unwrap_or_else(|| format!("0x{c:04x}")));
+                t.cipher_chosen =
+                    Some(apps::weak_cipher(c).map(str::to_string).unwrap_or_else(|| format!("0x{c:04x}")));
             }
             if v < 0x0303 {
-                self.finding("obsolete_tls", "tls", "high", d.clone(), s.clone(), None, None, format!("{name} negotiated"));
+                self.finding(
+                    "obsolete_tls",
+                    "tls",
+                    "high",
+                    d.clone(),
+                    s.clone(),
+                    None,
+                    None,
+                    format!("{name} negotiated"),
+                );
             }
             if let Some(w) = apps::weak_cipher(c) {
-                self.finding("weak_tls_cipher", "tls", "high", d.clone(), s.clone(), None, None, format!("{w} negotiated"));
+                self.finding(
+                    "weak_tls_cipher",
+                    "tls",
+                    "high",
+                    d.clone(),
+                    s.clone(),
+                    None,
+                    None,
+                    format!("{w} negotiated"),
+                );
             }
         }
         if let Some(h) = apps::http_request(payload) {
             let lower = h.path.to_ascii_lowercase();
-            if [".bin", ".img", ".fw", ".hex", ".rom", ".trx", ".chk"].iter().any(|x| lower.split('?').next().unwrap_or("").ends_with(x)) || lower.contains("firmware") {
-                self.finding("firmware_over_http", "http", "high", s.clone(), d.clone(), None, None, format!("{} {}{}", h.method, h.host, h.path));
+            if [".bin", ".img", ".fw", ".hex", ".rom", ".trx", ".chk"]
+                .iter()
+                .any(|x| lower.split('?').next().unwrap_or("").ends_with(x))
+                || lower.contains("firmware")
+            {
+                self.finding(
+                    "firmware_over_http",
+                    "http",
+                    "high",
+                    s.clone(),
+                    d.clone(),
+                    None,
+                    None,
+                    format!("{} {}{}", h.method, h.host, h.path),
+                );
             }
             if let Some((u, p)) = h.basic.clone() {
-                self.finding("credentials_in_clear", "http", "high", s.clone(), d.clone(), Some(u), Some(p), "HTTP Basic authentication".into());
+                self.finding(
+                    "credentials_in_clear",
+                    "http",
+                    "high",
+                    s.clone(),
+                    d.clone(),
+                    Some(u),
+                    Some(p),
+                    "HTTP Basic authentication".into(),
+                );
             }
             if let Some(u) = h.digest_user.clone() {
-                self.finding("credentials_in_clear", "http", "medium", s.clone(), d.clone(), Some(u), None, "HTTP Digest user name".into());
+                self.finding(
+                    "credentials_in_clear",
+                    "http",
+                    "medium",
+                    s.clone(),
+                    d.clone(),
+                    Some(u),
+                    None,
+                    "HTTP Digest user name".into(),
+                );
             }
-            self.report.http.push(HttpEntry { packet: self.packet_no, client: s.clone(), server: d.clone(), method: h.method, host: h.host, path: h.path, user_agent: h.user_agent });
+            self.report.http.push(HttpEntry {
+                packet: self.packet_no,
+                client: s.clone(),
+                server: d.clone(),
+                method: h.method,
+                host: h.host,
+                path: h.path,
+                user_agent: h.user_agent,
+            });
         }
         let line_proto = match dp {
             21 => Some("ftp"),
@@ -271,18 +413,45 @@ impl<'a> Analyzer<'a> {
         if let Some(proto) = line_proto {
             for (u, p) in apps::line_credentials(proto, stream) {
                 let label = if proto == "smtp" { "SMTP AUTH" } else { proto };
-                self.finding("credentials_in_clear", proto, "high", s.clone(), d.clone(), Some(u), Some(p), format!("{label} login"));
+                self.finding(
+                    "credentials_in_clear",
+                    proto,
+                    "high",
+                    s.clone(),
+                    d.clone(),
+                    Some(u),
+                    Some(p),
+                    format!("{label} login"),
+                );
             }
             if proto == "pop3" {
                 for (u, p) in apps::line_credentials("pop3-auth", stream) {
-                    self.finding("credentials_in_clear", proto, "high", s.clone(), d.clone(), Some(u), Some(p), "POP3 AUTH".into());
+                    self.finding(
+                        "credentials_in_clear",
+                        proto,
+                        "high",
+                        s.clone(),
+                        d.clone(),
+                        Some(u),
+                        Some(p),
+                        "POP3 AUTH".into(),
+                    );
                 }
             }
         }
         if dp == 1883 || sp == 1883 || payload.first().is_some_and(|b| b >> 4 == 1) {
             if let Some((client, user, pass)) = apps::mqtt_connect(payload) {
                 if user.is_some() || pass.is_some() {
-                    self.finding("credentials_in_clear", "mqtt", "high", s.clone(), d.clone(), user, pass, format!("MQTT CONNECT (client id {client})"));
+                    self.finding(
+                        "credentials_in_clear",
+                        "mqtt",
+                        "high",
+                        s.clone(),
+                        d.clone(),
+                        user,
+                        pass,
+                        format!("MQTT CONNECT (client id {client})"),
+                    );
                 }
             }
         }
@@ -296,7 +465,11 @@ impl<'a> Analyzer<'a> {
         eps.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.address.cmp(&b.address)));
         // addresses contacted with no DNS answer naming them
         for e in &eps {
-            if e.name.is_none() && e.protocol == "tcp" && !e.address.parse::<IpAddr>().is_ok_and(|a| is_local(&a)) && e.packets > 0 {
+            if e.name.is_none()
+                && e.protocol == "tcp"
+                && !e.address.parse::<IpAddr>().is_ok_and(|a| is_local(&a))
+                && e.packets > 0
+            {
                 self.report.findings.push(Finding {
                     kind: "hardcoded_address".into(),
                     protocol: e.protocol.clone(),
@@ -321,7 +494,8 @@ fn linktype_name(l: Linktype) -> String {
 
 /// Reads one capture (pcap or pcapng, any byte order) into the report.
 fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Result<(), String> {
-    let mut reader = pcap_parser::create_reader(1 << 16, input).map_err(|e| format!("{name}: not a pcap or pcapng capture ({e:?})"))?;
+    let mut reader = pcap_parser::create_reader(1 << 16, input)
+        .map_err(|e| format!("{name}: not a pcap or pcapng capture ({e:?})"))?;
     let mut if_linktypes: Vec<Linktype> = Vec::new();
     let mut legacy_link = Linktype::ETHERNET;
     let mut legacy_nano = false;
@@ -372,12 +546,18 @@ fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Resu
                 // refill made no progress at end of file: truncated
                 match reader.next() {
                     Err(PcapError::Incomplete(_)) => {
-                        an.report.stopped = Some(format!("{name}: truncated after {consumed} bytes ({} packets read)", an.packet_no));
+                        an.report.stopped =
+                            Some(format!("{name}: truncated after {consumed} bytes ({} packets read)", an.packet_no));
                         break;
                     }
                     Err(PcapError::Eof) => break,
                     _ => continue,
                 }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                an.report.stopped =
+                    Some(format!("{name}: truncated after {consumed} bytes ({} packets read)", an.packet_no));
+                break;
             }
             Err(e) => {
                 an.report.stopped = Some(format!("{name}: unreadable block after {consumed} bytes: {e:?}"));

@@ -24,7 +24,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 fn is_capture(p: &Path) -> bool {
     let mut magic = [0u8; 4];
     std::fs::File::open(p).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)).is_ok()
-        && matches!(magic, [0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d] | [0x0a, 0x0d, 0x0d, 0x0a])
+        && matches!(
+            magic,
+            [0xd4, 0xc3, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0xc3, 0xd4]
+                | [0x4d, 0x3c, 0xb2, 0xa1]
+                | [0xa1, 0xb2, 0x3c, 0x4d]
+                | [0x0a, 0x0d, 0x0d, 0x0a]
+        )
 }
 
 #[test]
@@ -68,9 +75,15 @@ fn expectations(yaml: &serde_yaml_ng::Value) -> Vec<(String, String)> {
         }
         let Some(m) = filter.get("match").and_then(|m| m.as_mapping()) else { continue };
         for (k, v) in m {
-            let (Some(k), Some(v)) = (k.as_str(), v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|i| i.to_string()))) else { continue };
+            let (Some(k), Some(v)) =
+                (k.as_str(), v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|i| i.to_string())))
+            else {
+                continue;
+            };
             match k {
-                "mqtt.connect.username" | "tls.sni" | "dns.queries[0].rrname" | "snmp.community" => out.push((k.to_string(), v)),
+                "mqtt.connect.username" | "tls.sni" | "dns.queries[0].rrname" | "snmp.community" => {
+                    out.push((k.to_string(), v))
+                }
                 "ftp.command" if v == "PASS" => out.push(("ftp.login".into(), String::new())),
                 _ => {}
             }
@@ -112,10 +125,14 @@ fn suricata_verify_cases_are_found() {
         for (k, val) in exp {
             checked += 1;
             let hit = reports.iter().any(|r| match k.as_str() {
-                "mqtt.connect.username" => r.findings.iter().any(|f| f.protocol == "mqtt" && f.username.as_deref() == Some(val.as_str())),
+                "mqtt.connect.username" => {
+                    r.findings.iter().any(|f| f.protocol == "mqtt" && f.username.as_deref() == Some(val.as_str()))
+                }
                 "tls.sni" => r.tls.iter().any(|t| t.sni.as_deref() == Some(val.as_str())),
                 "dns.queries[0].rrname" => r.dns.iter().any(|d| d.query == val),
-                "snmp.community" => r.findings.iter().any(|f| f.protocol == "snmp" && f.secret.as_deref() == Some(val.as_str())),
+                "snmp.community" => {
+                    r.findings.iter().any(|f| f.protocol == "snmp" && f.secret.as_deref() == Some(val.as_str()))
+                }
                 "ftp.login" => r.findings.iter().any(|f| f.protocol == "ftp" && f.kind == "credentials_in_clear"),
                 _ => false,
             });

@@ -1,0 +1,149 @@
+//! Bad captures: a clear message or a partial report, never a panic.
+
+fn pcap_header(linktype: u32, snaplen: u32) -> Vec<u8> {
+    let mut h = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    h.extend_from_slice(&snaplen.to_le_bytes());
+    h.extend_from_slice(&linktype.to_le_bytes());
+    h
+}
+
+fn record(data: &[u8], orig: u32) -> Vec<u8> {
+    let mut r = Vec::new();
+    r.extend_from_slice(&1u32.to_le_bytes());
+    r.extend_from_slice(&0u32.to_le_bytes());
+    r.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    r.extend_from_slice(&orig.to_le_bytes());
+    r.extend_from_slice(data);
+    r
+}
+
+/// An Ethernet/IPv4/TCP packet to port 21 carrying `payload`.
+fn ftp_packet(payload: &[u8], seq: u32) -> Vec<u8> {
+    let mut p = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
+    let total = 20 + 20 + payload.len();
+    p.extend_from_slice(&[
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        1,
+        0x40,
+        0,
+        64,
+        6,
+        0,
+        0,
+        192,
+        168,
+        1,
+        10,
+        203,
+        0,
+        113,
+        5,
+    ]);
+    p.extend_from_slice(&40000u16.to_be_bytes());
+    p.extend_from_slice(&21u16.to_be_bytes());
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn analyze(bytes: Vec<u8>) -> Result<netcap::Report, String> {
+    netcap::analyze_reader(Box::new(std::io::Cursor::new(bytes)), "test.pcap", &netcap::Options::default())
+}
+
+#[test]
+fn credentials_are_found_and_redacted() {
+    let mut f = pcap_header(1, 65535);
+    let a = b"USER alice\r\n";
+    let b = b"PASS s3cret\r\n";
+    f.extend(record(&ftp_packet(a, 1000), 0));
+    f.extend(record(&ftp_packet(b, 1000 + a.len() as u32), 0));
+    let r = analyze(f.clone()).unwrap();
+    let c = r.findings.iter().find(|x| x.kind == "credentials_in_clear").expect("FTP login found");
+    assert_eq!((c.username.as_deref(), c.secret.as_deref()), (Some("alice"), Some("***")));
+    assert_eq!(c.packets, vec![2]);
+    let r = netcap::analyze_reader(
+        Box::new(std::io::Cursor::new(f)),
+        "t",
+        &netcap::Options { devices: vec![], show_secrets: true },
+    )
+    .unwrap();
+    assert_eq!(r.findings.iter().find(|x| x.kind == "credentials_in_clear").unwrap().secret.as_deref(), Some("s3cret"));
+}
+
+#[test]
+fn bad_captures() {
+    // zero-length and random bytes: refused with a reason
+    assert!(analyze(vec![]).is_err());
+    let e = analyze(b"this is not a capture at all, just text".to_vec()).unwrap_err();
+    assert!(e.contains("not a pcap or pcapng"), "{e}");
+    // truncated header
+    assert!(analyze(pcap_header(1, 65535)[..10].to_vec()).is_err());
+    // a truncated last packet: what was read is reported, with where it stopped
+    let mut f = pcap_header(1, 65535);
+    f.extend(record(&ftp_packet(b"USER bob\r\n", 1), 0));
+    let mut cut = record(&ftp_packet(b"PASS x\r\n", 11), 0);
+    cut.truncate(cut.len() - 20);
+    f.extend(cut);
+    let r = analyze(f).unwrap();
+    assert_eq!(r.packets, 1);
+    assert!(r.stopped.as_deref().is_some_and(|s| s.contains("truncated")), "{:?}", r.stopped);
+    // packets cut by the snap length: read, not analysed beyond what is there
+    let mut f = pcap_header(1, 30);
+    let full = ftp_packet(b"PASS cut\r\n", 1);
+    f.extend(record(&full[..30], full.len() as u32));
+    let r = analyze(f).unwrap();
+    assert_eq!(r.packets, 1);
+    // an absurd length field
+    let mut f = pcap_header(1, 65535);
+    let mut rec = record(&ftp_packet(b"x", 1), 0);
+    rec[8..12].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    f.extend(rec);
+    let _ = analyze(f);
+    // an unsupported link type is skipped, not an error
+    let mut f = pcap_header(147, 65535);
+    f.extend(record(b"\x01\x02\x03", 0));
+    let r = analyze(f).unwrap();
+    assert_eq!(r.skipped.values().sum::<u64>(), 1);
+    // pcapng with an unknown block type between known ones
+    let mut ng = Vec::new();
+    let shb = [
+        0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 28, 0, 0, 0,
+    ];
+    ng.extend_from_slice(&shb);
+    let idb = [1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0, 0, 20, 0, 0, 0];
+    ng.extend_from_slice(&idb);
+    ng.extend_from_slice(&[0x99, 0x99, 0, 0, 16, 0, 0, 0, 1, 2, 3, 4, 16, 0, 0, 0]);
+    let r = analyze(ng).unwrap();
+    assert_eq!(r.packets, 0);
+}
+
+#[test]
+fn mutated_captures_never_panic() {
+    let mut base = pcap_header(1, 65535);
+    base.extend(record(&ftp_packet(b"USER a\r\nPASS b\r\n", 1), 0));
+    let mut x: u64 = 99;
+    for round in 0..3000 {
+        let mut v = base.clone();
+        for _ in 0..(round % 6 + 1) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if v.len() <= 24 {
+                break;
+            }
+            let i = 24 + (x as usize) % (v.len() - 24);
+            match x % 3 {
+                0 => v[i] = (x >> 8) as u8,
+                1 => v.truncate(i),
+                _ => v.insert(i, (x >> 16) as u8),
+            }
+        }
+        let _ = analyze(v);
+    }
+}
