@@ -1,6 +1,6 @@
 //! Reading captures and following flows.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::io::Read;
 use std::net::IpAddr;
 
@@ -11,9 +11,23 @@ use crate::apps;
 use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, Options, Report, TlsEntry};
 
 /// How much of each TCP direction is kept for protocol parsing.
-const STREAM_PREFIX: usize = 16 * 1024;
-/// Flows followed at once; older ones are dropped (bounded memory).
-const MAX_FLOWS: usize = 65_536;
+const STREAM_PREFIX: usize = 4 * 1024;
+/// Flows followed at once; when full they are dropped (bounded memory: at most
+/// MAX_FLOWS x STREAM_PREFIX = 64 MiB of stream data, whatever the capture size).
+const MAX_FLOWS: usize = 16_384;
+/// Ports whose client streams are parsed line by line (logins), besides TLS and HTTP.
+const STREAM_PORTS: [u16; 9] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080];
+
+/// Whether a TCP payload starts something worth following: a login protocol, a TLS
+/// handshake, an HTTP request, an MQTT CONNECT.
+fn interesting(sp: u16, dp: u16, payload: &[u8]) -> bool {
+    STREAM_PORTS.contains(&dp)
+        || STREAM_PORTS.contains(&sp)
+        || (payload.len() > 5 && payload[0] == 0x16 && payload[1] == 0x03)
+        || payload.first().is_some_and(|b| b.is_ascii_uppercase())
+            && payload.get(..8).is_some_and(|p| p.contains(&b' '))
+        || payload.first().is_some_and(|b| *b == 0x10)
+}
 
 const CLEARTEXT: [(u16, &str); 9] = [
     (21, "ftp"),
@@ -53,12 +67,13 @@ struct Analyzer<'a> {
     opts: &'a Options,
     report: Report,
     flows: HashMap<FlowKey, Flow>,
-    endpoints: HashMap<(String, String, u16, &'static str), Endpoint>,
+    endpoints: HashMap<(IpAddr, IpAddr, u16, bool), Endpoint>,
+    devices: Vec<IpAddr>,
     names: HashMap<String, String>,
     findings: HashMap<(String, String, String, String), usize>,
     packet_no: u64,
     /// Flows whose TLS ClientHello was already reported.
-    hello_seen: std::collections::HashSet<FlowKey>,
+    hello_seen: FxHashSet<FlowKey>,
 }
 
 fn is_local(ip: &IpAddr) -> bool {
@@ -71,18 +86,17 @@ fn is_local(ip: &IpAddr) -> bool {
 }
 
 impl<'a> Analyzer<'a> {
-    fn device_of(&self, src: &IpAddr, dst: &IpAddr) -> Option<(String, String, bool)> {
-        let (s, d) = (src.to_string(), dst.to_string());
+    fn device_of(&self, src: &IpAddr, dst: &IpAddr) -> Option<(IpAddr, IpAddr, bool)> {
         if !self.opts.devices.is_empty() {
-            if self.opts.devices.iter().any(|x| *x == s) {
-                return Some((s, d, true));
+            if self.devices.contains(src) {
+                return Some((*src, *dst, true));
             }
-            if self.opts.devices.iter().any(|x| *x == d) {
-                return Some((d, s, false));
+            if self.devices.contains(dst) {
+                return Some((*dst, *src, false));
             }
             return None;
         }
-        if is_local(src) || !is_local(dst) { Some((s, d, true)) } else { Some((d, s, false)) }
+        if is_local(src) || !is_local(dst) { Some((*src, *dst, true)) } else { Some((*dst, *src, false)) }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -97,7 +111,12 @@ impl<'a> Analyzer<'a> {
         secret: Option<String>,
         detail: String,
     ) {
-        let key = (kind.to_string(), src.clone(), dst.clone(), user.clone().unwrap_or_default());
+        let key = (
+            kind.to_string(),
+            src.clone(),
+            dst.clone(),
+            format!("{}\u{0}{}", user.as_deref().unwrap_or(""), secret.as_deref().unwrap_or("")),
+        );
         if let Some(i) = self.findings.get(&key) {
             let f = &mut self.report.findings[*i];
             if f.packets.len() < 20 && !f.packets.contains(&self.packet_no) {
@@ -146,7 +165,7 @@ impl<'a> Analyzer<'a> {
             Some(TransportSlice::Tcp(tcp)) => {
                 let (sp, dp) = (tcp.source_port(), tcp.destination_port());
                 let remote_port = if outbound { dp } else { sp };
-                self.endpoint(&device, &remote, remote_port, "tcp", ts, len);
+                self.endpoint(device, remote, remote_port, "tcp", ts, len);
                 // a device that answers a connection attempt is listening
                 if tcp.syn() && tcp.ack() && outbound {
                     if let Some((_, name)) = LISTENING.iter().find(|(p, _)| *p == sp) {
@@ -167,8 +186,13 @@ impl<'a> Analyzer<'a> {
                     return;
                 }
                 let key = (src, sp, dst, dp);
-                if self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key) {
-                    self.flows.clear();
+                if !self.flows.contains_key(&key) {
+                    if !interesting(sp, dp, payload) {
+                        return;
+                    }
+                    if self.flows.len() >= MAX_FLOWS {
+                        self.flows.clear();
+                    }
                 }
                 let packet_no = self.packet_no;
                 let flow = self.flows.entry(key).or_insert_with(|| Flow { first_packet: packet_no, ..Flow::default() });
@@ -178,36 +202,38 @@ impl<'a> Analyzer<'a> {
                     flow.buf.extend_from_slice(&payload[..take]);
                     flow.next_seq = Some(seq.wrapping_add(payload.len() as u32));
                 }
-                let (buf, first) = (flow.buf.clone(), flow.first_packet);
                 let fresh = flow.buf.len() != flow.handled_len;
                 flow.handled_len = flow.buf.len();
                 if fresh {
+                    let (buf, first) = (std::mem::take(&mut flow.buf), flow.first_packet);
                     self.tcp_app(src, sp, dst, dp, &buf, payload, first);
+                    if let Some(f) = self.flows.get_mut(&key) {
+                        f.buf = buf;
+                    }
                 }
             }
             Some(TransportSlice::Udp(udp)) => {
                 let (sp, dp) = (udp.source_port(), udp.destination_port());
                 let remote_port = if outbound { dp } else { sp };
-                self.endpoint(&device, &remote, remote_port, "udp", ts, len);
+                self.endpoint(device, remote, remote_port, "udp", ts, len);
                 self.udp_app(src, sp, dst, dp, udp.payload());
             }
             _ => {}
         }
     }
 
-    fn endpoint(&mut self, device: &str, remote: &str, port: u16, proto: &'static str, ts: f64, len: usize) {
-        let e =
-            self.endpoints.entry((device.to_string(), remote.to_string(), port, proto)).or_insert_with(|| Endpoint {
-                device: device.to_string(),
-                address: remote.to_string(),
-                name: None,
-                port,
-                protocol: proto.to_string(),
-                bytes: 0,
-                packets: 0,
-                first_seen: ts,
-                last_seen: ts,
-            });
+    fn endpoint(&mut self, device: IpAddr, remote: IpAddr, port: u16, proto: &'static str, ts: f64, len: usize) {
+        let e = self.endpoints.entry((device, remote, port, proto == "tcp")).or_insert_with(|| Endpoint {
+            device: device.to_string(),
+            address: remote.to_string(),
+            name: None,
+            port,
+            protocol: proto.to_string(),
+            bytes: 0,
+            packets: 0,
+            first_seen: ts,
+            last_seen: ts,
+        });
         e.bytes += len as u64;
         e.packets += 1;
         e.last_seen = ts;
@@ -264,9 +290,9 @@ impl<'a> Analyzer<'a> {
 
     #[allow(clippy::too_many_arguments)]
     fn tcp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, stream: &[u8], payload: &[u8], first: u64) {
-        let _ = first;
         let (s, d) = (src.to_string(), dst.to_string());
-        if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp) {
+        // once per flow: its first segment with data
+        if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp).filter(|_| first == self.packet_no) {
             self.finding(
                 "cleartext_protocol",
                 name,
@@ -494,7 +520,7 @@ fn linktype_name(l: Linktype) -> String {
 
 /// Reads one capture (pcap or pcapng, any byte order) into the report.
 fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Result<(), String> {
-    let mut reader = pcap_parser::create_reader(1 << 16, input)
+    let mut reader = pcap_parser::create_reader(1 << 20, input)
         .map_err(|e| format!("{name}: not a pcap or pcapng capture ({e:?})"))?;
     let mut if_linktypes: Vec<Linktype> = Vec::new();
     let mut legacy_link = Linktype::ETHERNET;
@@ -609,10 +635,11 @@ pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -
     let mut an = Analyzer {
         opts,
         report: Report::default(),
-        flows: HashMap::new(),
-        endpoints: HashMap::new(),
-        names: HashMap::new(),
-        findings: HashMap::new(),
+        flows: HashMap::default(),
+        endpoints: HashMap::default(),
+        devices: opts.devices.iter().filter_map(|d| d.parse().ok()).collect(),
+        names: HashMap::default(),
+        findings: HashMap::default(),
         packet_no: 0,
         hello_seen: Default::default(),
     };
