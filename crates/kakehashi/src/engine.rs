@@ -198,7 +198,13 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
         }
     }
     match format {
-        "json" => println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default()),
+        "json" => {
+            // streamed: the report is not built twice in memory
+            let out = std::io::stdout();
+            let mut w = std::io::BufWriter::new(out.lock());
+            serde_json::to_writer_pretty(&mut w, &all).map_err(|e| CliError::new(2, e.to_string()))?;
+            std::io::Write::write_all(&mut w, b"\n").map_err(|e| CliError::new(2, e.to_string()))?;
+        }
         "html" => println!("{}", netcap::html(&all)),
         _ => {
             println!("{} packets, {} bytes in {}", all.packets, all.bytes, all.files.join(", "));

@@ -53,6 +53,15 @@ const LISTENING: [(u16, &str); 10] = [
     (5000, "upnp"),
 ];
 
+/// Per-endpoint counters; turned into report strings only at the end.
+#[derive(Clone, Copy)]
+struct EndpointStats {
+    bytes: u64,
+    packets: u64,
+    first_seen: f64,
+    last_seen: f64,
+}
+
 #[derive(Default)]
 struct Flow {
     next_seq: Option<u32>,
@@ -67,7 +76,7 @@ struct Analyzer<'a> {
     opts: &'a Options,
     report: Report,
     flows: HashMap<FlowKey, Flow>,
-    endpoints: HashMap<(IpAddr, IpAddr, u16, bool), Endpoint>,
+    endpoints: HashMap<(IpAddr, IpAddr, u16, bool), EndpointStats>,
     devices: Vec<IpAddr>,
     names: HashMap<String, String>,
     findings: HashMap<(String, String, String, String), usize>,
@@ -111,10 +120,13 @@ impl<'a> Analyzer<'a> {
         secret: Option<String>,
         detail: String,
     ) {
+        // one cleartext-protocol finding per device and protocol (the first peer is named);
+        // the others per pair and credential
+        let peer = if kind == "cleartext_protocol" { protocol.to_string() } else { dst.clone() };
         let key = (
             kind.to_string(),
             src.clone(),
-            dst.clone(),
+            peer,
             format!("{}\u{0}{}", user.as_deref().unwrap_or(""), secret.as_deref().unwrap_or("")),
         );
         if let Some(i) = self.findings.get(&key) {
@@ -223,12 +235,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn endpoint(&mut self, device: IpAddr, remote: IpAddr, port: u16, proto: &'static str, ts: f64, len: usize) {
-        let e = self.endpoints.entry((device, remote, port, proto == "tcp")).or_insert_with(|| Endpoint {
-            device: device.to_string(),
-            address: remote.to_string(),
-            name: None,
-            port,
-            protocol: proto.to_string(),
+        let e = self.endpoints.entry((device, remote, port, proto == "tcp")).or_insert(EndpointStats {
             bytes: 0,
             packets: 0,
             first_seen: ts,
@@ -484,10 +491,24 @@ impl<'a> Analyzer<'a> {
     }
 
     fn finish(mut self) -> Report {
-        let mut eps: Vec<Endpoint> = self.endpoints.into_values().collect();
-        for e in eps.iter_mut() {
-            e.name = self.names.get(&e.address).cloned();
-        }
+        let mut eps: Vec<Endpoint> = self
+            .endpoints
+            .into_iter()
+            .map(|((device, remote, port, tcp), st)| {
+                let address = remote.to_string();
+                Endpoint {
+                    device: device.to_string(),
+                    name: self.names.get(&address).cloned(),
+                    address,
+                    port,
+                    protocol: if tcp { "tcp" } else { "udp" }.to_string(),
+                    bytes: st.bytes,
+                    packets: st.packets,
+                    first_seen: st.first_seen,
+                    last_seen: st.last_seen,
+                }
+            })
+            .collect();
         eps.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.address.cmp(&b.address)));
         // addresses contacted with no DNS answer naming them
         for e in &eps {
