@@ -387,3 +387,213 @@ pub fn snmp_community(p: &[u8]) -> Option<(u8, String)> {
     let c = p.get(at + 2..at + 2 + n)?;
     Some((version, String::from_utf8_lossy(c).into_owned()))
 }
+
+/// An industrial-control operation that changes a device: (protocol, description).
+pub fn ics_operation(port: u16, p: &[u8]) -> Option<(&'static str, String)> {
+    match port {
+        // Modbus/TCP: MBAP header (7 bytes), then the function code
+        502 if p.len() >= 8 => {
+            let unit = p[6];
+            let what = match p[7] {
+                5 => "write single coil",
+                6 => "write single register",
+                15 => "write multiple coils",
+                16 => "write multiple registers",
+                22 => "mask write register",
+                23 => "read/write multiple registers",
+                8 => "diagnostics",
+                _ => return None,
+            };
+            let addr = u16at(p, 8).map(|a| format!(" at address {a}")).unwrap_or_default();
+            Some(("modbus", format!("{what}{addr} (unit {unit})")))
+        }
+        // S7comm over ISO-on-TCP: TPKT (4) + COTP (3, data) + S7 header; job (ROSCTR 1) function
+        102 if p.len() >= 18 && p[0] == 0x03 && p[7] == 0x32 && p[8] == 0x01 => {
+            let param_at = 7 + 10;
+            let what = match *p.get(param_at)? {
+                0x29 => "PLC STOP",
+                0x28 => "PLC control (start / program operations)",
+                0x1A => "request program download",
+                0x1B => "download block",
+                0x1C => "download ended",
+                0x05 => "write variable",
+                _ => return None,
+            };
+            Some(("s7", what.to_string()))
+        }
+        // DNP3: link header (10 bytes incl. CRC), transport (1), application control (1), function
+        20000 if p.len() >= 13 && p[0] == 0x05 && p[1] == 0x64 => {
+            let what = match p[12] {
+                3 => "select",
+                4 => "operate",
+                5 => "direct operate",
+                6 => "direct operate (no acknowledgement)",
+                13 => "cold restart",
+                14 => "warm restart",
+                _ => return None,
+            };
+            Some(("dnp3", what.to_string()))
+        }
+        _ => None,
+    }
+}
+
+fn luhn(d: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in d.iter().rev().enumerate() {
+        let mut v = (c - b'0') as u32;
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+/// Japanese individual number (マイナンバー): 12 digits, the last a check digit.
+fn my_number(d: &[u8]) -> bool {
+    if d.len() != 12 {
+        return false;
+    }
+    let digits: Vec<u32> = d.iter().map(|c| (c - b'0') as u32).collect();
+    let sum: u32 = (1..=11)
+        .map(|n| {
+            let p = digits[11 - n];
+            let q = if n <= 6 { n as u32 + 1 } else { n as u32 - 5 };
+            p * q
+        })
+        .sum();
+    let r = sum % 11;
+    let check = if r <= 1 { 0 } else { 11 - r };
+    digits[11] == check
+}
+
+/// Personal data visible in a clear payload: (kind, redacted sample).
+pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    let mut push = |k: &'static str, s: String| {
+        if !out.iter().any(|(x, _)| *x == k) {
+            out.push((k, s));
+        }
+    };
+    // digit runs: card numbers (Luhn), individual numbers (check digit), phone numbers
+    let mut i = 0;
+    while i < p.len() {
+        if p[i].is_ascii_digit() {
+            let st = i;
+            let mut digits = Vec::new();
+            while i < p.len()
+                && (p[i].is_ascii_digit()
+                    || ((p[i] == b'-' || p[i] == b' ')
+                        && digits.len() < 19
+                        && p.get(i + 1).is_some_and(u8::is_ascii_digit)))
+            {
+                if p[i].is_ascii_digit() {
+                    digits.push(p[i]);
+                }
+                i += 1;
+            }
+            let raw = &p[st..i];
+            let bounded = st == 0 || !p[st - 1].is_ascii_alphanumeric();
+            if bounded && (13..=19).contains(&digits.len()) && luhn(&digits) && digits[0] != b'0' {
+                push("card_number", format!("****{}", String::from_utf8_lossy(&digits[digits.len() - 4..])));
+            } else if bounded && digits.len() == 12 && !raw.contains(&b'.') && my_number(&digits) {
+                push("individual_number", format!("********{}", String::from_utf8_lossy(&digits[8..])));
+            } else if bounded && raw.contains(&b'-') && digits.len() >= 10 && digits.len() <= 11 && digits[0] == b'0' {
+                push("phone_number", format!("{}-****-****", String::from_utf8_lossy(&digits[..3])));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let text = String::from_utf8_lossy(p);
+    // e-mail addresses
+    for w in text.split(|c: char| c.is_whitespace() || "\"'<>(),;:[]{}=&?".contains(c)) {
+        if let Some((l, d)) = w.split_once('@')
+            && !l.is_empty()
+            && d.contains('.')
+            && d.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+        {
+            push("email_address", format!("{}***@{d}", &l[..1]));
+        }
+    }
+    // GPS coordinates named as such
+    let lower = text.to_ascii_lowercase();
+    if ["\"lat\"", "latitude", "\"lon\"", "longitude", "\"lng\""].iter().any(|k| lower.contains(k))
+        && lower.matches('.').count() >= 2
+        && lower.chars().filter(|c| c.is_ascii_digit()).count() >= 6
+    {
+        push("gps_coordinates", "latitude/longitude fields".into());
+    }
+    out
+}
+
+/// Telnet: the printable text of a client stream, IAC negotiation removed, as lines.
+pub fn telnet_lines(stream: &[u8]) -> Vec<String> {
+    let mut text = Vec::new();
+    let mut i = 0;
+    while i < stream.len() {
+        match stream[i] {
+            0xFF => {
+                // IAC: commands with an option byte skip 3, sub-negotiation until IAC SE
+                match stream.get(i + 1) {
+                    Some(0xFA) => {
+                        while i + 1 < stream.len() && !(stream[i] == 0xFF && stream[i + 1] == 0xF0) {
+                            i += 1;
+                        }
+                        i += 2;
+                    }
+                    Some(0xFB..=0xFE) => i += 3,
+                    _ => i += 2,
+                }
+            }
+            b'\r' | b'\n' | 0 => {
+                text.push(b'\n');
+                i += 1;
+            }
+            c if (0x20..0x7f).contains(&c) => {
+                text.push(c);
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8_lossy(&text).split('\n').map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ics() {
+        let modbus = [0, 1, 0, 0, 0, 6, 1, 6, 0x9c, 0x41, 0x04, 0xd2];
+        assert_eq!(ics_operation(502, &modbus).unwrap().1, "write single register at address 40001 (unit 1)");
+        assert!(ics_operation(502, &[0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1]).is_none(), "reads are not operations");
+        let dnp3 = [0x05, 0x64, 0x11, 0xc4, 0x0a, 0, 0x01, 0, 0, 0, 0xc0, 0xc1, 5];
+        assert_eq!(ics_operation(20000, &dnp3).unwrap().1, "direct operate");
+    }
+
+    #[test]
+    fn personal() {
+        let found = |s: &str| personal_data(s.as_bytes()).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(found("card=4111 1111 1111 1111&x"), ["card_number"]);
+        assert!(found("id=4111 1111 1111 1112").is_empty(), "fails Luhn");
+        assert_eq!(found("owner: taro.yamada@example.co.jp"), ["email_address"]);
+        assert_eq!(found("tel 090-1234-5678"), ["phone_number"]);
+        assert_eq!(found(r#"{"lat": 35.6812, "lon": 139.7671}"#), ["gps_coordinates"]);
+        assert_eq!(found("mynumber=123456789018"), ["individual_number"]);
+        assert!(found("mynumber=123456789012").is_empty(), "wrong check digit");
+        assert!(found("version 1.2.3 build 20240101").is_empty());
+    }
+
+    #[test]
+    fn telnet() {
+        let s = b"\xff\xfd\x18\xff\xfa\x18\x00xterm\xff\xf0root\r\n\xff\xfb\x01hunter2\r\n";
+        assert_eq!(telnet_lines(s), ["root", "hunter2"]);
+    }
+}

@@ -16,7 +16,7 @@ const STREAM_PREFIX: usize = 4 * 1024;
 /// MAX_FLOWS x STREAM_PREFIX = 64 MiB of stream data, whatever the capture size).
 const MAX_FLOWS: usize = 16_384;
 /// Ports whose client streams are parsed line by line (logins), besides TLS and HTTP.
-const STREAM_PORTS: [u16; 9] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080];
+const STREAM_PORTS: [u16; 13] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818];
 
 /// Whether a TCP payload starts something worth following: a login protocol, a TLS
 /// handshake, an HTTP request, an MQTT CONNECT.
@@ -381,6 +381,43 @@ impl<'a> Analyzer<'a> {
                     None,
                     None,
                     format!("{w} negotiated"),
+                );
+            }
+        }
+        if let Some((proto, what)) = apps::ics_operation(dp, payload) {
+            self.finding("ics_operation", proto, "high", s.clone(), d.clone(), None, None, what);
+        }
+        if !payload.first().is_some_and(|b| matches!(b, 0x14..=0x17)) {
+            for (kind, sample) in apps::personal_data(payload) {
+                self.finding(
+                    "personal_data_in_clear",
+                    kind,
+                    "high",
+                    s.clone(),
+                    d.clone(),
+                    None,
+                    None,
+                    format!("{kind} in a clear payload ({sample})"),
+                );
+            }
+        }
+        if dp == 23 {
+            // a login: the server prompted for it, the client typed a name and a password
+            let prompted = self.flows.get(&(dst, dp, src, sp)).is_some_and(|f| {
+                let t = String::from_utf8_lossy(&f.buf).to_ascii_lowercase();
+                t.contains("login") || t.contains("username")
+            });
+            let lines = apps::telnet_lines(stream);
+            if prompted && lines.len() >= 2 {
+                self.finding(
+                    "credentials_in_clear",
+                    "telnet",
+                    "high",
+                    s.clone(),
+                    d.clone(),
+                    Some(lines[0].clone()),
+                    Some(lines[1].clone()),
+                    "telnet login".into(),
                 );
             }
         }

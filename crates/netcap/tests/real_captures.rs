@@ -147,3 +147,31 @@ fn suricata_verify_cases_are_found() {
     assert!(checked >= 30, "{checked} cases enumerated");
     assert!(missed.is_empty(), "missed {} of {checked}:\n{}", missed.len(), missed.join("\n"));
 }
+
+/// Known content of real captures: a telnet login (the classic "fake"/"user" session) and
+/// Modbus writes.
+#[test]
+fn telnet_login_and_modbus_writes() {
+    let telnet = data().join("suricata-verify/tests/telnet/telnet-01/telnet.pcap");
+    if telnet.exists() {
+        let r = netcap::analyze_path(&telnet, &netcap::Options { devices: vec![], show_secrets: true }).unwrap();
+        let c = r
+            .findings
+            .iter()
+            .find(|f| f.protocol == "telnet" && f.kind == "credentials_in_clear")
+            .expect("telnet login");
+        assert_eq!((c.username.as_deref(), c.secret.as_deref()), (Some("fake"), Some("user")));
+        assert!(r.findings.iter().any(|f| f.kind == "listening_service" && f.protocol == "telnet"));
+    }
+    let mut files = Vec::new();
+    walk(&data().join("zeek-traces/testing/btest/Traces/modbus"), &mut files);
+    let mut writes = 0;
+    for f in files.iter().filter(|p| is_capture(p)) {
+        if let Ok(r) = netcap::analyze_path(f, &netcap::Options::default()) {
+            writes += r.findings.iter().filter(|x| x.kind == "ics_operation" && x.protocol == "modbus").count();
+        }
+    }
+    if !files.is_empty() {
+        assert!(writes > 0, "Modbus writes are reported");
+    }
+}
