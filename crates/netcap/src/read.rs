@@ -481,21 +481,15 @@ impl<'a> Analyzer<'a> {
             _ => None,
         };
         if let Some(proto) = line_proto {
-            for (u, p) in apps::line_credentials(proto, stream) {
-                let label = if proto == "smtp" { "SMTP AUTH" } else { proto };
-                self.finding(
-                    "credentials_in_clear",
-                    proto,
-                    "high",
-                    s.clone(),
-                    d.clone(),
-                    Some(u),
-                    Some(p),
-                    format!("{label} login"),
-                );
-            }
-            if proto == "pop3" {
-                for (u, p) in apps::line_credentials("pop3-auth", stream) {
+            // POP3 logs in with USER/PASS or with AUTH; SMTP with AUTH
+            let modes: &[(&str, &str)] = match proto {
+                "pop3" => &[("pop3", "pop3 login"), ("pop3-auth", "POP3 AUTH")],
+                "smtp" => &[("smtp", "SMTP AUTH login")],
+                "imap" => &[("imap", "imap login")],
+                _ => &[("ftp", "ftp login")],
+            };
+            for (mode, label) in modes {
+                for (u, p) in apps::line_credentials(mode, stream) {
                     self.finding(
                         "credentials_in_clear",
                         proto,
@@ -504,7 +498,7 @@ impl<'a> Analyzer<'a> {
                         d.clone(),
                         Some(u),
                         Some(p),
-                        "POP3 AUTH".into(),
+                        label.to_string(),
                     );
                 }
             }
