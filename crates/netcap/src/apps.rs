@@ -565,9 +565,69 @@ pub fn telnet_lines(stream: &[u8]) -> Vec<String> {
     String::from_utf8_lossy(&text).split('\n').map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
+/// DHCP (BOOTP) options a client sends about itself: host name (12) and vendor class (60).
+pub fn dhcp_names(p: &[u8]) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if p.len() < 240 || p[236..240] != [99, 130, 83, 99] {
+        return out;
+    }
+    let mut i = 240;
+    while i + 1 < p.len() {
+        let code = p[i];
+        if code == 255 {
+            break;
+        }
+        if code == 0 {
+            i += 1;
+            continue;
+        }
+        let len = p[i + 1] as usize;
+        let Some(v) = p.get(i + 2..i + 2 + len) else { break };
+        match code {
+            12 => out.push(("dhcp host name", String::from_utf8_lossy(v).into_owned())),
+            60 => out.push(("dhcp vendor class", String::from_utf8_lossy(v).into_owned())),
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    out
+}
+
+/// SSDP announcements: the SERVER header (device and firmware) of NOTIFY or responses.
+pub fn ssdp_server(p: &[u8]) -> Option<String> {
+    let t = std::str::from_utf8(p).ok()?;
+    if !(t.starts_with("NOTIFY") || t.starts_with("HTTP/1.1 200")) {
+        return None;
+    }
+    t.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case("server").then(|| v.trim().to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dhcp_and_ssdp() {
+        let mut p = vec![0u8; 240];
+        p[236..240].copy_from_slice(&[99, 130, 83, 99]);
+        p.extend_from_slice(&[53, 1, 1, 12, 6]);
+        p.extend_from_slice(b"cam-01");
+        p.extend_from_slice(&[60, 4]);
+        p.extend_from_slice(b"ipcm");
+        p.push(255);
+        assert_eq!(
+            dhcp_names(&p),
+            vec![("dhcp host name", "cam-01".to_string()), ("dhcp vendor class", "ipcm".to_string())]
+        );
+        assert_eq!(
+            ssdp_server(b"NOTIFY * HTTP/1.1\r\nSERVER: Linux/3.4 UPnP/1.0 IPCam/2.1\r\n\r\n").as_deref(),
+            Some("Linux/3.4 UPnP/1.0 IPCam/2.1")
+        );
+        assert!(ssdp_server(b"M-SEARCH * HTTP/1.1\r\n").is_none());
+    }
 
     #[test]
     fn ics() {

@@ -81,6 +81,8 @@ struct Analyzer<'a> {
     names: HashMap<String, String>,
     findings: HashMap<(String, String, String, String), usize>,
     packet_no: u64,
+    /// Connection starts per (device, remote, port), for beaconing (at most 64 kept).
+    starts: HashMap<(IpAddr, IpAddr, u16), Vec<f64>>,
     /// Flows whose TLS ClientHello was already reported.
     hello_seen: FxHashSet<FlowKey>,
 }
@@ -193,6 +195,12 @@ impl<'a> Analyzer<'a> {
                         );
                     }
                 }
+                if tcp.syn() && !tcp.ack() && outbound {
+                    let v = self.starts.entry((device, remote, dp)).or_default();
+                    if v.len() < 64 {
+                        v.push(ts);
+                    }
+                }
                 let payload = tcp.payload();
                 if payload.is_empty() {
                     return;
@@ -246,6 +254,12 @@ impl<'a> Analyzer<'a> {
         e.last_seen = ts;
     }
 
+    fn name(&mut self, address: String, name: String, source: &str) {
+        if !self.report.names.iter().any(|n| n.address == address && n.name == name) {
+            self.report.names.push(crate::report::NameEntry { address, name, source: source.to_string() });
+        }
+    }
+
     fn udp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, p: &[u8]) {
         if matches!(sp, 53 | 5353) || matches!(dp, 53 | 5353) {
             if let Some(d) = apps::dns(p) {
@@ -277,6 +291,22 @@ impl<'a> Analyzer<'a> {
                         });
                     }
                 }
+            }
+        }
+        if dp == 67 {
+            for (source, name) in apps::dhcp_names(p) {
+                self.name(src.to_string(), name, source);
+            }
+        }
+        if sp == 1900 || dp == 1900 {
+            if let Some(server) = apps::ssdp_server(p) {
+                self.name(src.to_string(), server, "ssdp server");
+            }
+        }
+        if dp == 123 {
+            let d = dst.to_string();
+            if !self.report.ntp_servers.contains(&d) {
+                self.report.ntp_servers.push(d);
             }
         }
         if dp == 161 || dp == 162 {
@@ -562,6 +592,27 @@ impl<'a> Analyzer<'a> {
             }
         }
         self.report.endpoints = eps;
+        // periodic beaconing: at least 5 connections at near-constant intervals of a second or more
+        let mut beacons: Vec<_> = self.starts.into_iter().filter(|(_, v)| v.len() >= 5).collect();
+        beacons.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((device, remote, port), ts) in beacons {
+            let gaps: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
+            let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+            let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64;
+            if mean >= 1.0 && var.sqrt() / mean < 0.1 {
+                self.report.findings.push(Finding {
+                    kind: "periodic_beacon".into(),
+                    protocol: "tcp".into(),
+                    severity: "low".into(),
+                    src: device.to_string(),
+                    dst: remote.to_string(),
+                    packets: vec![],
+                    username: None,
+                    secret: None,
+                    detail: format!("{} connections to port {port} every {mean:.1} s", ts.len()),
+                });
+            }
+        }
         self.report
     }
 }
@@ -694,6 +745,7 @@ pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -
         findings: HashMap::default(),
         packet_no: 0,
         hello_seen: Default::default(),
+        starts: HashMap::default(),
     };
     an.report.files.push(name.to_string());
     read_into(&mut an, input, name)?;

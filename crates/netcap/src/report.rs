@@ -77,6 +77,14 @@ pub struct HttpEntry {
     pub user_agent: String,
 }
 
+/// A name a device announced for itself (DHCP host name, SSDP server, mDNS).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NameEntry {
+    pub address: String,
+    pub name: String,
+    pub source: String,
+}
+
 /// The analysis of one or more captures.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
@@ -88,6 +96,10 @@ pub struct Report {
     pub dns: Vec<DnsEntry>,
     pub tls: Vec<TlsEntry>,
     pub http: Vec<HttpEntry>,
+    /// Names devices announce (DHCP, SSDP).
+    pub names: Vec<NameEntry>,
+    /// NTP servers the devices ask for time.
+    pub ntp_servers: Vec<String>,
     /// Packets of link types not analysed, by link type.
     pub skipped: BTreeMap<String, u64>,
     /// Packets not IP, or IP fragments not reassembled.

@@ -147,3 +147,18 @@ fn mutated_captures_never_panic() {
         let _ = analyze(v);
     }
 }
+
+#[test]
+fn periodic_connections_are_beaconing() {
+    let mut f = pcap_header(1, 65535);
+    for i in 0..8u32 {
+        let mut p = ftp_packet(b"", 1);
+        p[47] = 0x02; // SYN only
+        let mut r = record(&p, 0);
+        r[0..4].copy_from_slice(&(1000 + i * 60).to_le_bytes());
+        f.extend(r);
+    }
+    let r = analyze(f).unwrap();
+    let b = r.findings.iter().find(|x| x.kind == "periodic_beacon").expect("beacon");
+    assert!(b.detail.contains("every 60.0 s"), "{}", b.detail);
+}
