@@ -621,6 +621,44 @@ fn linktype_name(l: Linktype) -> String {
     format!("{l:?}")
 }
 
+/// The IP packet inside an 802.11 data frame (LLC/SNAP with an IPv4 or IPv6 ethertype).
+fn wifi_payload(f: &[u8]) -> Option<&[u8]> {
+    let fc = *f.first()?;
+    let flags = *f.get(1)?;
+    if (fc >> 2) & 0x3 != 2 {
+        return None; // not a data frame
+    }
+    let subtype = fc >> 4;
+    if subtype & 0x4 != 0 || flags & 0x40 != 0 {
+        return None; // no payload, or protected (encrypted)
+    }
+    let mut hdr = 24;
+    if flags & 0x03 == 0x03 {
+        hdr += 6; // four addresses (WDS)
+    }
+    if subtype & 0x8 != 0 {
+        hdr += 2; // QoS control
+    }
+    let llc = f.get(hdr..hdr + 8)?;
+    if llc[..3] != [0xAA, 0xAA, 0x03] {
+        return None;
+    }
+    match [llc[6], llc[7]] {
+        [0x08, 0x00] | [0x86, 0xDD] => f.get(hdr + 8..),
+        _ => None,
+    }
+}
+
+/// The IP packet inside a PPP frame (with or without address/control bytes).
+fn ppp_payload(f: &[u8]) -> Option<&[u8]> {
+    let f = if f.starts_with(&[0xFF, 0x03]) { f.get(2..)? } else { f };
+    match f.get(..2)? {
+        [0x00, 0x21] | [0x00, 0x57] => f.get(2..),
+        [0x21, ..] | [0x57, ..] => f.get(1..),
+        _ => None,
+    }
+}
+
 /// Reads one capture (pcap or pcapng, any byte order) into the report.
 fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Result<(), String> {
     let mut reader = pcap_parser::create_reader(1 << 20, input)
@@ -721,6 +759,24 @@ impl Analyzer<'_> {
                     return;
                 }
             },
+            Linktype(105) | Linktype(127) | Linktype(9) => {
+                let inner = match lt {
+                    Linktype(127) => data
+                        .get(2..4)
+                        .map(|l| u16::from_le_bytes([l[0], l[1]]) as usize)
+                        .and_then(|l| data.get(l..))
+                        .and_then(wifi_payload),
+                    Linktype(105) => wifi_payload(data),
+                    _ => ppp_payload(data),
+                };
+                match inner {
+                    Some(ip) => SlicedPacket::from_ip(ip),
+                    None => {
+                        self.report.not_analysed += 1;
+                        return;
+                    }
+                }
+            }
             other => {
                 *self.report.skipped.entry(linktype_name(other)).or_default() += 1;
                 return;
@@ -759,4 +815,28 @@ pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, St
         return Err(format!("{}: empty file", path.display()));
     }
     analyze_reader(Box::new(std::io::BufReader::new(f)), &path.display().to_string(), opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wifi_and_ppp_frames() {
+        // 802.11 data frame (QoS), LLC/SNAP, IPv4
+        let mut f = vec![0x88, 0x01];
+        f.extend_from_slice(&[0u8; 22]); // duration, 3 addresses, sequence
+        f.extend_from_slice(&[0, 0]); // QoS control
+        f.extend_from_slice(&[0xAA, 0xAA, 0x03, 0, 0, 0, 0x08, 0x00]);
+        f.extend_from_slice(&[0x45, 0, 0, 20]);
+        assert_eq!(wifi_payload(&f).map(|p| p[0]), Some(0x45));
+        let mut protected = f.clone();
+        protected[1] |= 0x40;
+        assert!(wifi_payload(&protected).is_none(), "encrypted frames are not read");
+        let mut beacon = f.clone();
+        beacon[0] = 0x80;
+        assert!(wifi_payload(&beacon).is_none(), "management frames are not data");
+        assert_eq!(ppp_payload(&[0xFF, 0x03, 0x00, 0x21, 0x45]).map(|p| p[0]), Some(0x45));
+        assert!(ppp_payload(&[0xC0, 0x21, 1]).is_none(), "LCP is not IP");
+    }
 }
