@@ -53,6 +53,35 @@ const LISTENING: [(u16, &str); 10] = [
     (5000, "upnp"),
 ];
 
+/// The fragment pool, with a count of open datagrams so that it can be bounded.
+#[derive(Default)]
+struct Defrag {
+    pool: Option<etherparse::defrag::IpDefragPool<(), ()>>,
+    open: usize,
+}
+
+impl Defrag {
+    fn len(&self) -> usize {
+        self.open
+    }
+
+    fn process_sliced_packet(
+        &mut self,
+        s: &SlicedPacket,
+        t: (),
+        c: (),
+    ) -> Result<Option<etherparse::defrag::IpDefragPayloadVec>, etherparse::defrag::IpDefragError> {
+        let pool = self.pool.get_or_insert_with(etherparse::defrag::IpDefragPool::new);
+        let r = pool.process_sliced_packet(s, t, c);
+        match &r {
+            Ok(Some(_)) => self.open = self.open.saturating_sub(1),
+            Ok(None) => self.open += 1,
+            Err(_) => {}
+        }
+        r
+    }
+}
+
 /// Per-endpoint counters; turned into report strings only at the end.
 #[derive(Clone, Copy)]
 struct EndpointStats {
@@ -83,6 +112,8 @@ struct Analyzer<'a> {
     packet_no: u64,
     /// Connection starts per (device, remote, port), for beaconing (at most 64 kept).
     starts: HashMap<(IpAddr, IpAddr, u16), Vec<f64>>,
+    /// IP datagrams being reassembled from fragments.
+    defrag: Defrag,
     /// Flows whose TLS ClientHello was already reported.
     hello_seen: FxHashSet<FlowKey>,
 }
@@ -171,11 +202,32 @@ impl<'a> Analyzer<'a> {
             }
         };
         if fragmented {
-            self.report.not_analysed += 1;
+            // IP fragments are reassembled (bounded: the pool is reset past 1,024 open datagrams)
+            if self.defrag.len() > 1024 {
+                self.defrag = Default::default();
+            }
+            let whole = match self.defrag.process_sliced_packet(&sliced, (), ()) {
+                Ok(Some(whole)) => whole,
+                _ => return,
+            };
+            let transport = match whole.ip_number {
+                etherparse::IpNumber::TCP => {
+                    etherparse::TcpSlice::from_slice(&whole.payload).ok().map(TransportSlice::Tcp)
+                }
+                etherparse::IpNumber::UDP => {
+                    etherparse::UdpSlice::from_slice(&whole.payload).ok().map(TransportSlice::Udp)
+                }
+                _ => None,
+            };
+            self.transport(src, dst, transport, ts, len);
             return;
         }
+        self.transport(src, dst, sliced.transport, ts, len);
+    }
+
+    fn transport(&mut self, src: IpAddr, dst: IpAddr, transport: Option<TransportSlice>, ts: f64, len: usize) {
         let Some((device, remote, outbound)) = self.device_of(&src, &dst) else { return };
-        match sliced.transport {
+        match transport {
             Some(TransportSlice::Tcp(tcp)) => {
                 let (sp, dp) = (tcp.source_port(), tcp.destination_port());
                 let remote_port = if outbound { dp } else { sp };
@@ -802,6 +854,7 @@ pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -
         packet_no: 0,
         hello_seen: Default::default(),
         starts: HashMap::default(),
+        defrag: Default::default(),
     };
     an.report.files.push(name.to_string());
     read_into(&mut an, input, name)?;

@@ -162,3 +162,35 @@ fn periodic_connections_are_beaconing() {
     let b = r.findings.iter().find(|x| x.kind == "periodic_beacon").expect("beacon");
     assert!(b.detail.contains("every 60.0 s"), "{}", b.detail);
 }
+
+/// A DNS query split into two IPv4 fragments is reassembled and read.
+#[test]
+fn ipv4_fragments_are_reassembled() {
+    let name = b"\x08firmware\x06vendor\x07example\x00";
+    let mut dns = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+    dns.extend_from_slice(name);
+    dns.extend_from_slice(&[0, 1, 0, 1]);
+    let mut udp = Vec::new();
+    udp.extend_from_slice(&5353u16.to_be_bytes());
+    udp.extend_from_slice(&53u16.to_be_bytes());
+    udp.extend_from_slice(&((8 + dns.len()) as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(&dns);
+    let frag = |payload: &[u8], offset8: u16, more: bool| {
+        let mut p = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
+        let total = (20 + payload.len()) as u16;
+        let flags = (if more { 0x2000 } else { 0 }) | offset8;
+        p.extend_from_slice(&[0x45, 0]);
+        p.extend_from_slice(&total.to_be_bytes());
+        p.extend_from_slice(&[0xab, 0xcd]);
+        p.extend_from_slice(&flags.to_be_bytes());
+        p.extend_from_slice(&[64, 17, 0, 0, 192, 168, 1, 10, 192, 168, 1, 1]);
+        p.extend_from_slice(payload);
+        p
+    };
+    let mut f = pcap_header(1, 65535);
+    f.extend(record(&frag(&udp[..16], 0, true), 0));
+    f.extend(record(&frag(&udp[16..], 2, false), 0));
+    let r = analyze(f).unwrap();
+    assert_eq!(r.dns.iter().map(|d| d.query.as_str()).collect::<Vec<_>>(), ["firmware.vendor.example"]);
+}
