@@ -196,6 +196,39 @@ pub fn server_hello(p: &[u8]) -> Option<(u16, u16)> {
     Some((version, cipher))
 }
 
+/// The server certificate (subject, issuer) from a TLS 1.2-or-older handshake stream, where the
+/// Certificate message is still in clear.
+pub fn server_certificate(stream: &[u8]) -> Option<(String, String)> {
+    let mut at = 0;
+    // walk TLS records; collect handshake bytes
+    let mut hs = Vec::new();
+    while at + 5 <= stream.len() && hs.len() < 64 * 1024 {
+        if stream[at] != 0x16 {
+            break;
+        }
+        let len = u16at(stream, at + 3)? as usize;
+        // the last record may be cut by the stream prefix; the first certificate is usually whole
+        let body = stream.get(at + 5..(at + 5 + len).min(stream.len()))?;
+        hs.extend_from_slice(body);
+        at += 5 + len;
+    }
+    let mut i = 0;
+    while i + 4 <= hs.len() {
+        let ty = hs[i];
+        let len = ((hs[i + 1] as usize) << 16) | ((hs[i + 2] as usize) << 8) | hs[i + 3] as usize;
+        if ty == 11 {
+            let body = hs.get(i + 4..(i + 4 + len).min(hs.len()))?;
+            // certificate_list length (3), first certificate length (3), DER
+            let clen = ((*body.get(3)? as usize) << 16) | ((*body.get(4)? as usize) << 8) | *body.get(5)? as usize;
+            let der = body.get(6..6 + clen)?;
+            let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+            return Some((cert.subject().to_string(), cert.issuer().to_string()));
+        }
+        i += 4 + len;
+    }
+    None
+}
+
 pub struct HttpRequest {
     pub method: String,
     pub path: String,

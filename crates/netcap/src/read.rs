@@ -431,8 +431,27 @@ impl<'a> Analyzer<'a> {
                 weak_ciphers_offered: weak,
                 version_chosen: None,
                 cipher_chosen: None,
+                certificate_subject: None,
+                certificate_issuer: None,
             });
-        } else if let Some((v, c)) = apps::server_hello(payload) {
+        } else if stream.first() == Some(&0x16)
+            && stream.get(5) == Some(&0x02)
+            && self.report.tls.iter().any(|t| t.server == s && t.client == d && t.certificate_subject.is_none())
+        {
+            if let Some((subject, issuer)) = apps::server_certificate(stream) {
+                if let Some(t) = self
+                    .report
+                    .tls
+                    .iter_mut()
+                    .rev()
+                    .find(|t| t.server == s && t.client == d && t.certificate_subject.is_none())
+                {
+                    t.certificate_subject = Some(subject);
+                    t.certificate_issuer = Some(issuer);
+                }
+            }
+        }
+        if let Some((v, c)) = apps::server_hello(payload) {
             let name = apps::tls_version_name(v);
             if let Some(t) =
                 self.report.tls.iter_mut().rev().find(|t| t.server == s && t.client == d && t.version_chosen.is_none())

@@ -64,6 +64,9 @@ pub struct TlsEntry {
     pub weak_ciphers_offered: Vec<String>,
     pub version_chosen: Option<String>,
     pub cipher_chosen: Option<String>,
+    /// Server certificate subject and issuer, where the handshake shows them (TLS 1.2 and older).
+    pub certificate_subject: Option<String>,
+    pub certificate_issuer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -175,3 +175,21 @@ fn telnet_login_and_modbus_writes() {
         assert!(writes > 0, "Modbus writes are reported");
     }
 }
+
+/// TLS 1.2 handshakes show the server certificate: subject and issuer are reported.
+#[test]
+fn server_certificates_from_tls12_handshakes() {
+    let mut files = Vec::new();
+    walk(&data().join("zeek-traces/testing/btest/Traces/tls"), &mut files);
+    if files.is_empty() {
+        return;
+    }
+    let mut subjects = Vec::new();
+    for f in files.iter().filter(|p| is_capture(p)) {
+        if let Ok(r) = netcap::analyze_path(f, &netcap::Options::default()) {
+            subjects.extend(r.tls.iter().filter_map(|t| t.certificate_subject.clone()));
+        }
+    }
+    assert!(subjects.iter().any(|s| s.contains("CN=certauth.idrix.fr")), "{subjects:?}");
+    assert!(subjects.len() >= 5);
+}
