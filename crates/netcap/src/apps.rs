@@ -7,6 +7,8 @@ pub struct Dns {
     pub response: bool,
     pub queries: Vec<String>,
     pub answers: Vec<(String, String)>,
+    /// PTR and SRV targets (service instance and host names, as mDNS announces them).
+    pub targets: Vec<String>,
 }
 
 fn dns_name(msg: &[u8], mut at: usize, depth: usize) -> Option<(String, usize)> {
@@ -44,7 +46,7 @@ pub fn dns(msg: &[u8]) -> Option<Dns> {
     let response = msg[2] & 0x80 != 0;
     let qd = u16::from_be_bytes([msg[4], msg[5]]) as usize;
     let an = u16::from_be_bytes([msg[6], msg[7]]) as usize;
-    if qd == 0 || qd > 32 || an > 256 {
+    if (qd == 0 && an == 0) || qd > 32 || an > 256 {
         return None;
     }
     let mut at = 12;
@@ -55,6 +57,7 @@ pub fn dns(msg: &[u8]) -> Option<Dns> {
         queries.push(name);
     }
     let mut answers = Vec::new();
+    let mut targets = Vec::new();
     for _ in 0..an {
         let (name, next) = dns_name(msg, at, 0)?;
         let ty = u16::from_be_bytes([*msg.get(next)?, *msg.get(next + 1)?]);
@@ -66,11 +69,21 @@ pub fn dns(msg: &[u8]) -> Option<Dns> {
                 let b: [u8; 16] = rd.try_into().ok()?;
                 answers.push((name, std::net::Ipv6Addr::from(b).to_string()));
             }
+            (12, _) => {
+                if let Some((target, _)) = dns_name(msg, next + 10, 0) {
+                    targets.push(target);
+                }
+            }
+            (33, n) if n > 6 => {
+                if let Some((target, _)) = dns_name(msg, next + 16, 0) {
+                    targets.push(target);
+                }
+            }
             _ => {}
         }
         at = next + 10 + rdlen;
     }
-    Some(Dns { response, queries, answers })
+    Some(Dns { response, queries, answers, targets })
 }
 
 pub struct ClientHello {
@@ -641,6 +654,19 @@ pub fn ssdp_server(p: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mdns_ptr_targets() {
+        // response: 0 questions, 1 answer: _ipp._tcp.local PTR Printer._ipp._tcp.local (compressed)
+        let mut m = vec![0, 0, 0x84, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+        m.extend_from_slice(b"\x04_ipp\x04_tcp\x05local\x00");
+        m.extend_from_slice(&[0, 12, 0, 1, 0, 0, 0, 120]);
+        let rdata = b"\x07Printer\xc0\x0c";
+        m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        m.extend_from_slice(rdata);
+        let d = dns(&m).unwrap();
+        assert_eq!(d.targets, ["Printer._ipp._tcp.local"]);
+    }
 
     #[test]
     fn dhcp_and_ssdp() {

@@ -318,6 +318,11 @@ impl<'a> Analyzer<'a> {
                 for (name, addr) in &d.answers {
                     self.names.insert(addr.clone(), name.clone());
                 }
+                if sp == 5353 && d.response {
+                    for t in &d.targets {
+                        self.name(src.to_string(), t.clone(), "mdns");
+                    }
+                }
                 if !d.response || d.answers.is_empty() {
                     if !d.response {
                         for q in d.queries {
@@ -334,7 +339,7 @@ impl<'a> Analyzer<'a> {
                     let answers: Vec<String> = d.answers.iter().map(|(_, a)| a.clone()).collect();
                     if let Some(e) = self.report.dns.iter_mut().rev().find(|e| e.query == q && e.answers.is_empty()) {
                         e.answers = answers;
-                    } else {
+                    } else if !q.is_empty() {
                         self.report.dns.push(DnsEntry {
                             packet: self.packet_no,
                             client: dst.to_string(),
