@@ -78,6 +78,23 @@ impl App {
         self.clock.now()
     }
 
+    /// The database answers; returns the backend's name (for /healthz).
+    pub async fn health(&self) -> Result<&'static str> {
+        self.store.ping().await?;
+        Ok(self.store.backend().name())
+    }
+
+    /// In-app notifications for the actor's organisations, newest first.
+    pub async fn notifications_for(&self, actor: &Actor, limit: i64) -> Result<Vec<store::NotificationRow>> {
+        let orgs: Vec<i64> = actor.memberships.iter().map(|m| m.org_id).collect();
+        Ok(self.store.notifications(&orgs, limit).await?)
+    }
+
+    /// The actor's own API tokens.
+    pub async fn tokens_of(&self, actor: &Actor) -> Result<Vec<store::TokenRow>> {
+        Ok(self.store.tokens(actor.user_id).await?)
+    }
+
     /// Verifies the whole audit chain; returns how many entries were checked.
     pub async fn audit_verify(&self) -> Result<std::result::Result<u64, domain::audit::ChainBreak>> {
         let head = self.store.audit_head().await?;

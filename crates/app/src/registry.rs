@@ -586,6 +586,19 @@ impl App {
         Ok(())
     }
 
+    /// The program office runs the reminder/expiry sweep now.
+    pub async fn sweep_as(&self, actor: &Actor) -> Result<SweepReport> {
+        if !actor.is_program_operator() || !actor.has_scope(crate::Scope::RegistryOperate) {
+            return Err(AppError::Forbidden);
+        }
+        self.sweep(self.now()).await
+    }
+
+    /// Latest changes of publicly listed services, with the service name (for the Atom feed).
+    pub async fn recent_public_changes(&self, limit: i64) -> Result<Vec<(store::EventRow, String)>> {
+        Ok(self.store.recent_public_events(limit).await?)
+    }
+
     /// Sends due 90/30-day reminders and expires registrations past validity. Idempotent; safe to
     /// run from several processes at once.
     pub async fn sweep(&self, now: i64) -> Result<SweepReport> {

@@ -126,6 +126,24 @@ pub enum Transition {
 }
 
 impl Transition {
+    pub const ALL: [Transition; 11] = [
+        Transition::Submit,
+        Transition::Return,
+        Transition::Approve,
+        Transition::Reject,
+        Transition::RequestChange,
+        Transition::ApproveChange,
+        Transition::RejectChange,
+        Transition::Suspend,
+        Transition::Reinstate,
+        Transition::Withdraw,
+        Transition::Expire,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == s)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Transition::Submit => "submit",

@@ -177,10 +177,9 @@ async fn account_page(
     let t = ctx.t;
     let tokens = s
         .app
-        .store
-        .tokens(a.user_id)
+        .tokens_of(a)
         .await
-        .map_err(|e| ctx.err(AppError::from(e)))?
+        .map_err(|e| ctx.err(e))?
         .into_iter()
         .map(|k| (k.id, k.name, k.scopes, jst_datetime(k.created_at), k.revoked_at.is_some()))
         .collect();

@@ -238,13 +238,11 @@ pub async fn my_services(ctx: Ctx, State(s): State<AppState>) -> Result<Response
         return Err(ctx.err(AppError::Forbidden));
     }
     let rows = s.app.my_services(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
-    let orgs: Vec<i64> = a.memberships.iter().map(|m| m.org_id).collect();
     let notifications = s
         .app
-        .store
-        .notifications(&orgs, 20)
+        .notifications_for(a, 20)
         .await
-        .map_err(|e| ctx.err(AppError::from(e)))?
+        .map_err(|e| ctx.err(e))?
         .into_iter()
         .map(|n| (jst_datetime(n.created_at), if ctx.t.en { n.subject_en } else { n.subject_ja }, n.link))
         .collect();

@@ -17,9 +17,8 @@ use app::search::{ListItem, ListResult, Sort};
 use app::{AppError, jst_date};
 
 pub async fn healthz(State(s): State<AppState>) -> Response {
-    match s.app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": s.app.store.backend().name()})))
-            .into_response(),
+    match s.app.health().await {
+        Ok(db) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": db}))).into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response(),
     }
 }
@@ -358,7 +357,7 @@ struct AtomEntry {
 }
 
 pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let events = s.app.store.recent_public_events(50).await.map_err(|e| ctx.err(AppError::from(e)))?;
+    let events = s.app.recent_public_changes(50).await.map_err(|e| ctx.err(e))?;
     let base = match &s.cfg.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => format!("http://{}", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost")),
@@ -387,21 +386,7 @@ pub fn status_label(code: &str, t: T) -> &'static str {
 }
 
 pub fn action_label(code: &str, t: T) -> String {
-    use domain::registry::Transition as X;
-    let all = [
-        X::Submit,
-        X::Return,
-        X::Approve,
-        X::Reject,
-        X::RequestChange,
-        X::ApproveChange,
-        X::RejectChange,
-        X::Suspend,
-        X::Reinstate,
-        X::Withdraw,
-        X::Expire,
-    ];
-    if let Some(x) = all.iter().find(|x| x.code() == code) {
+    if let Some(x) = domain::registry::Transition::parse(code) {
         return x.label(t.en).to_string();
     }
     match code {
