@@ -4,9 +4,10 @@
 usage: bench/gen_pcap.py SIZE_MB OUT.pcap LABELS.json
 
 Mixes DNS queries and answers, TLS ClientHellos with SNI, HTTP requests (some with Basic auth),
-FTP logins, MQTT CONNECTs with credentials, telnet sessions and Modbus traffic between IoT
-devices (10.0.0.0/16) and servers, plus bulk TCP data. LABELS.json lists every credential and
-SNI written, for precision and recall. Deterministic for a given size.
+FTP logins, MQTT CONNECTs with credentials, telnet logins and Modbus writes between IoT
+devices (10.0.0.0/16) and servers, plus bulk TCP data. LABELS.json lists every credential, SNI,
+DNS name and Modbus write written, for precision and recall (bench/pcap_score.py).
+Deterministic for a given size.
 """
 import json, random, struct, sys
 
@@ -59,7 +60,7 @@ def main():
     size = int(float(sys.argv[1]) * 1024 * 1024)
     out, labels_path = sys.argv[2], sys.argv[3]
     rnd = random.Random(7)
-    labels = {"credentials": [], "sni": [], "dns": []}
+    labels = {"credentials": [], "sni": [], "dns": [], "ics": []}
     f = open(out, "wb")
     f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
     written = 24
@@ -101,10 +102,18 @@ def main():
             pkts.append(tcp(dev, srv, sp, 1883, 1, mqtt_connect("dev%d" % n, user, pw)))
             labels["credentials"].append({"protocol": "mqtt", "src": dev, "dst": srv, "username": user, "secret": pw})
         elif kind == 5:
-            pkts.append(tcp(dev, srv, sp, 23, 1, b"\xff\xfb\x01\xff\xfb\x03"))
+            # a telnet login on the device: option negotiation, prompt, user name, password
+            user, pw = "root%d" % rnd.randrange(100), "tpw%d" % rnd.randrange(10**6)
+            pkts.append(tcp(dev, srv, 23, sp, 1, b"\xff\xfb\x01\xff\xfb\x03login: "))
+            a = ("%s\r\n" % user).encode()
+            pkts.append(tcp(srv, dev, sp, 23, 1, a))
+            pkts.append(tcp(dev, srv, 23, sp, 14, b"Password: "))
+            pkts.append(tcp(srv, dev, sp, 23, 1 + len(a), ("%s\r\n" % pw).encode()))
+            labels["credentials"].append({"protocol": "telnet", "src": srv, "dst": dev, "username": user, "secret": pw})
         elif kind == 6:
             # Modbus write single register (function 6)
             pkts.append(tcp(srv, dev, sp, 502, 1, struct.pack("!HHHBBHH", n & 0xFFFF, 0, 6, 1, 6, 40001, 1234)))
+            labels["ics"].append({"protocol": "modbus", "src": srv, "dst": dev})
         else:
             key = (dev, srv, sp)
             seq = seqs.get(key, 1)

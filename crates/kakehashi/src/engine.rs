@@ -178,31 +178,22 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
         return Err(CliError::new(2, format!("--format {format}: use text, json or html")));
     }
     let opts = netcap::Options { devices: devices.to_vec(), show_secrets };
-    let mut all = netcap::Report::default();
+    opts.validate().map_err(|e| CliError::new(2, e))?;
+    let mut all: Option<netcap::Report> = None;
     for f in files {
         let r = netcap::analyze_path(f, &opts).map_err(|e| CliError::new(2, e))?;
-        all.files.extend(r.files);
-        all.packets += r.packets;
-        all.bytes += r.bytes;
-        all.findings.extend(r.findings);
-        all.endpoints.extend(r.endpoints);
-        all.dns.extend(r.dns);
-        all.tls.extend(r.tls);
-        all.http.extend(r.http);
-        for (k, v) in r.skipped {
-            *all.skipped.entry(k).or_default() += v;
-        }
-        all.not_analysed += r.not_analysed;
-        if r.stopped.is_some() {
-            all.stopped = r.stopped;
+        match all.as_mut() {
+            Some(a) => a.merge(r),
+            None => all = Some(r),
         }
     }
+    let all = all.unwrap_or_default();
     match format {
         "json" => {
             // streamed: the report is not built twice in memory
             let out = std::io::stdout();
             let mut w = std::io::BufWriter::new(out.lock());
-            serde_json::to_writer_pretty(&mut w, &all).map_err(|e| CliError::new(2, e.to_string()))?;
+            serde_json::to_writer(&mut w, &all).map_err(|e| CliError::new(2, e.to_string()))?;
             std::io::Write::write_all(&mut w, b"\n").map_err(|e| CliError::new(2, e.to_string()))?;
         }
         "html" => println!("{}", netcap::html(&all)),
@@ -213,6 +204,9 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
             }
             for (k, v) in &all.skipped {
                 println!("skipped: {v} packets of link type {k}");
+            }
+            for (k, v) in &all.not_listed {
+                println!("not listed: {v} {k} entries past the bound (counted in the totals)");
             }
             println!("\nFindings ({}):", all.findings.len());
             for f in &all.findings {
@@ -240,13 +234,26 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
                     e.packets
                 );
             }
+            if !all.names.is_empty() {
+                println!("\nNames ({}):", all.names.len());
+                for n in all.names.iter().take(50) {
+                    println!("  {} {} ({})", n.address, n.name, n.source);
+                }
+            }
+            if !all.ntp_servers.is_empty() {
+                let ntp: Vec<String> = all.ntp_servers.iter().map(|s| s.to_string()).collect();
+                println!("\nNTP servers: {}", ntp.join(", "));
+            }
             println!(
-                "\nDNS queries: {}; TLS hellos: {}; HTTP requests: {}",
+                "\nDNS names asked: {}; TLS client/server/name pairs: {}; distinct HTTP requests: {} (--format json or html lists them)",
                 all.dns.len(),
                 all.tls.len(),
                 all.http.len()
             );
         }
     }
+    // The process ends right after this: freeing a large report piece by piece would only add
+    // to the run time (a tenth of it on a 1 GB capture), so the memory goes back with the process.
+    std::mem::forget(all);
     Ok(0)
 }

@@ -434,8 +434,175 @@ pub fn snmp_community(p: &[u8]) -> Option<(u8, String)> {
     Some((version, String::from_utf8_lossy(c).into_owned()))
 }
 
+/// Industrial-control operations in one client payload that change a device:
+/// (protocol, description). EtherNet/IP may carry several (multiple-service packets).
+pub fn ics_operations(port: u16, p: &[u8]) -> Vec<(&'static str, String)> {
+    if port == 44818 {
+        let mut out = Vec::new();
+        enip_requests(p, &mut out);
+        return out;
+    }
+    ics_operation(port, p).into_iter().collect()
+}
+
+fn u16le(b: &[u8], at: usize) -> Option<usize> {
+    b.get(at..at + 2).map(|x| u16::from_le_bytes([x[0], x[1]]) as usize)
+}
+
+/// EtherNet/IP encapsulation messages (TCP 44818): the CIP requests inside SendRRData
+/// (unconnected data items) and SendUnitData (connected data items).
+fn enip_requests(p: &[u8], out: &mut Vec<(&'static str, String)>) {
+    let mut at = 0;
+    while let Some(h) = p.get(at..at + 24) {
+        let command = u16::from_le_bytes([h[0], h[1]]);
+        let len = u16::from_le_bytes([h[2], h[3]]) as usize;
+        let Some(body) = p.get(at + 24..at + 24 + len) else { break };
+        if matches!(command, 0x6F | 0x70) {
+            // interface handle (4), timeout (2), item count (2), then typed items
+            let count = u16le(body, 6).unwrap_or(0).min(8);
+            let mut i = 8;
+            for _ in 0..count {
+                let (Some(ty), Some(l)) = (u16le(body, i), u16le(body, i + 2)) else { break };
+                match (ty, body.get(i + 4..i + 4 + l)) {
+                    (0xB2, Some(d)) => cip_request(d, 0, out),
+                    // connected data starts with a 2-byte sequence count
+                    (0xB1, Some(d)) if d.len() > 2 => cip_request(&d[2..], 0, out),
+                    _ => {}
+                }
+                i += 4 + l;
+            }
+        }
+        at += 24 + len;
+    }
+}
+
+/// The logical path of a CIP request: class, instance, attribute, or a tag name (symbolic).
+#[derive(Default)]
+struct CipPath {
+    class: Option<usize>,
+    instance: Option<usize>,
+    attribute: Option<usize>,
+    symbol: Option<String>,
+}
+
+fn cip_path(path: &[u8]) -> CipPath {
+    let mut c = CipPath::default();
+    let mut i = 0;
+    while let Some(&seg) = path.get(i) {
+        let (value, next) = match seg {
+            0x20 | 0x24 | 0x30 => (path.get(i + 1).map(|v| *v as usize), i + 2),
+            0x21 | 0x25 | 0x31 => (u16le(path, i + 2), i + 4),
+            0x91 => {
+                let n = path.get(i + 1).copied().unwrap_or(0) as usize;
+                if let Some(name) = path.get(i + 2..i + 2 + n) {
+                    let part = String::from_utf8_lossy(name).into_owned();
+                    c.symbol = Some(match c.symbol.take() {
+                        Some(s) => format!("{s}.{part}"),
+                        None => part,
+                    });
+                }
+                (None, i + 2 + n + n % 2)
+            }
+            // element (array index) segments
+            0x28 => (None, i + 2),
+            0x29 => (None, i + 4),
+            _ => break,
+        };
+        match seg {
+            0x20 | 0x21 => c.class = value,
+            0x24 | 0x25 => c.instance = value,
+            0x30 | 0x31 => c.attribute = value,
+            _ => {}
+        }
+        i = next;
+    }
+    c
+}
+
+/// One CIP request; Unconnected Send and Multiple Service Packet are opened (two levels deep).
+fn cip_request(msg: &[u8], depth: usize, out: &mut Vec<(&'static str, String)>) {
+    let (Some(&service), Some(&words)) = (msg.first(), msg.get(1)) else { return };
+    if service & 0x80 != 0 || out.len() >= 32 {
+        return; // a response
+    }
+    let Some(path) = msg.get(2..2 + 2 * words as usize) else { return };
+    let data = &msg[2 + 2 * words as usize..];
+    let path = cip_path(path);
+    match service {
+        // Unconnected Send to the connection manager: priority, ticks, size, embedded request
+        0x52 if path.class == Some(6) && depth < 2 => {
+            if let Some(m) = u16le(data, 2).and_then(|n| data.get(4..4 + n)) {
+                cip_request(m, depth + 1, out);
+            }
+            return;
+        }
+        // Multiple Service Packet: a count, offsets from the start of the data, the requests
+        0x0A if depth < 2 => {
+            let n = u16le(data, 0).unwrap_or(0).min(32);
+            for k in 0..n {
+                let Some(start) = u16le(data, 2 + 2 * k) else { break };
+                let end = if k + 1 < n { u16le(data, 2 + 2 * (k + 1)).unwrap_or(data.len()) } else { data.len() };
+                if let Some(m) = data.get(start..end.max(start)) {
+                    cip_request(m, depth + 1, out);
+                }
+            }
+            return;
+        }
+        _ => {}
+    }
+    let target = match (path.class, path.instance, path.attribute) {
+        (Some(c), i, a) => {
+            let mut t = format!(" class 0x{c:02x}");
+            if let Some(i) = i {
+                t.push_str(&format!(" instance {i}"));
+            }
+            if let Some(a) = a {
+                t.push_str(&format!(" attribute {a}"));
+            }
+            t
+        }
+        _ => String::new(),
+    };
+    let what = match (service, path.class) {
+        (_, Some(0xA1)) => format!("firmware update (ControlFLASH object 0xa1, service 0x{service:02x})"),
+        (0x4C | 0x4E | 0x50, Some(0x37)) => format!("file download (File object 0x37, service 0x{service:02x})"),
+        (0x10, _) => format!("Set_Attribute_Single{target}"),
+        (0x04, _) => format!("Set_Attribute_List{target}"),
+        (0x02, _) => format!("Set_Attributes_All{target}"),
+        (0x05, Some(1)) => "device reset (Identity object)".to_string(),
+        (0x05, _) => format!("Reset{target}"),
+        (0x06, _) => format!("Start{target}"),
+        (0x07, _) => format!("Stop{target}"),
+        (0x4D | 0x4E | 0x53, None) if path.symbol.is_some() => {
+            let name = path.symbol.unwrap_or_default();
+            let name: String = name.chars().take(64).collect();
+            format!("tag write {name}")
+        }
+        _ => return,
+    };
+    out.push(("cip", what));
+}
+
+/// rlogin (TCP 513): the client opens with NUL, its local user, NUL, the remote user, NUL,
+/// terminal/speed, NUL; what it types after that is the password when the server asked for one.
+/// Returns (remote user, password).
+pub fn rlogin(stream: &[u8], asked_password: bool) -> Option<(String, Option<String>)> {
+    let rest = stream.strip_prefix(&[0])?;
+    let mut parts = rest.splitn(4, |b| *b == 0);
+    let (_local, remote, _term, after) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if remote.is_empty() || remote.len() > 64 || !remote.iter().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let password = asked_password
+        .then(|| after.iter().position(|b| *b == b'\r' || *b == b'\n').map(|e| &after[..e]))
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    Some((String::from_utf8_lossy(remote).into_owned(), password))
+}
+
 /// An industrial-control operation that changes a device: (protocol, description).
-pub fn ics_operation(port: u16, p: &[u8]) -> Option<(&'static str, String)> {
+fn ics_operation(port: u16, p: &[u8]) -> Option<(&'static str, String)> {
     match port {
         // Modbus/TCP: MBAP header (7 bytes), then the function code
         502 if p.len() >= 8 => {
@@ -504,7 +671,7 @@ fn my_number(d: &[u8]) -> bool {
     if d.len() != 12 {
         return false;
     }
-    let digits: Vec<u32> = d.iter().map(|c| (c - b'0') as u32).collect();
+    let digits: [u32; 12] = std::array::from_fn(|i| (d[i] - b'0') as u32);
     let sum: u32 = (1..=11)
         .map(|n| {
             let p = digits[11 - n];
@@ -527,51 +694,60 @@ pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
     };
     // digit runs: card numbers (Luhn), individual numbers (check digit), phone numbers
     let mut i = 0;
+    let mut digits = [0u8; 20];
     while i < p.len() {
         if p[i].is_ascii_digit() {
             let st = i;
-            let mut digits = Vec::new();
+            let mut n = 0;
             while i < p.len()
                 && (p[i].is_ascii_digit()
-                    || ((p[i] == b'-' || p[i] == b' ')
-                        && digits.len() < 19
-                        && p.get(i + 1).is_some_and(u8::is_ascii_digit)))
+                    || ((p[i] == b'-' || p[i] == b' ') && n < 19 && p.get(i + 1).is_some_and(u8::is_ascii_digit)))
             {
                 if p[i].is_ascii_digit() {
-                    digits.push(p[i]);
+                    if n < digits.len() {
+                        digits[n] = p[i];
+                    }
+                    n += 1;
                 }
                 i += 1;
             }
-            let raw = &p[st..i];
+            if n > digits.len() {
+                continue; // a longer number than any of these
+            }
+            let (raw, digits) = (&p[st..i], &digits[..n]);
             let bounded = st == 0 || !p[st - 1].is_ascii_alphanumeric();
-            if bounded && (13..=19).contains(&digits.len()) && luhn(&digits) && digits[0] != b'0' {
-                push("card_number", format!("****{}", String::from_utf8_lossy(&digits[digits.len() - 4..])));
-            } else if bounded && digits.len() == 12 && !raw.contains(&b'.') && my_number(&digits) {
+            if bounded && (13..=19).contains(&n) && luhn(digits) && digits[0] != b'0' {
+                push("card_number", format!("****{}", String::from_utf8_lossy(&digits[n - 4..])));
+            } else if bounded && n == 12 && !raw.contains(&b'.') && my_number(digits) {
                 push("individual_number", format!("********{}", String::from_utf8_lossy(&digits[8..])));
-            } else if bounded && raw.contains(&b'-') && digits.len() >= 10 && digits.len() <= 11 && digits[0] == b'0' {
+            } else if bounded && raw.contains(&b'-') && (10..=11).contains(&n) && digits[0] == b'0' {
                 push("phone_number", format!("{}-****-****", String::from_utf8_lossy(&digits[..3])));
             }
         } else {
             i += 1;
         }
     }
-    let text = String::from_utf8_lossy(p);
-    // e-mail addresses
-    for w in text.split(|c: char| c.is_whitespace() || "\"'<>(),;:[]{}=&?".contains(c)) {
-        if let Some((l, d)) = w.split_once('@')
-            && !l.is_empty()
-            && d.contains('.')
-            && d.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
-        {
-            push("email_address", format!("{}***@{d}", &l[..1]));
+    // e-mail addresses (only where there is an @)
+    if p.contains(&b'@') {
+        let text = String::from_utf8_lossy(p);
+        for w in text.split(|c: char| c.is_whitespace() || "\"'<>(),;:[]{}=&?".contains(c)) {
+            if let Some((l, d)) = w.split_once('@')
+                && !l.is_empty()
+                && d.contains('.')
+                && d.rsplit('.')
+                    .next()
+                    .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+            {
+                push("email_address", format!("{}***@{d}", &l[..1]));
+            }
         }
     }
     // GPS coordinates named as such
-    let lower = text.to_ascii_lowercase();
-    if ["\"lat\"", "latitude", "\"lon\"", "longitude", "\"lng\""].iter().any(|k| lower.contains(k))
-        && lower.matches('.').count() >= 2
-        && lower.chars().filter(|c| c.is_ascii_digit()).count() >= 6
+    let has = |k: &[u8]| p.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k));
+    if (has(b"\"lat\"") || has(b"latitude") || has(b"\"lon\"") || has(b"longitude") || has(b"\"lng\""))
+        && p.iter().filter(|c| **c == b'.').count() >= 2
+        && p.iter().filter(|c| c.is_ascii_digit()).count() >= 6
     {
         push("gps_coordinates", "latitude/longitude fields".into());
     }

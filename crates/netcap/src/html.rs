@@ -1,142 +1,270 @@
 //! One self-contained HTML file (no scripts, inline styles) a verifier can attach to a report.
+//! Headings are in Japanese and English; long tables are cut at `MAX_ROWS` rows (the JSON
+//! output has them all).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::net::IpAddr;
 
 use crate::report::Report;
+
+const MAX_ROWS: usize = 2_000;
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
-fn table(title: &str, head: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut out = format!("<h2>{}</h2>", esc(title));
-    if rows.is_empty() {
-        out.push_str("<p>None.</p>");
-        return out;
+fn time(t: f64) -> String {
+    format!("{t:.3}")
+}
+
+fn table(out: &mut String, id: &str, title: &str, head: &[&str], rows: impl ExactSizeIterator<Item = Vec<String>>) {
+    let total = rows.len();
+    let _ = write!(out, "<section aria-labelledby=\"{id}\"><h2 id=\"{id}\">{} ({total})</h2>", esc(title));
+    if total == 0 {
+        out.push_str("<p>なし / None.</p></section>");
+        return;
     }
-    out.push_str("<table><thead><tr>");
+    out.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in head {
-        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(h)));
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
     }
     out.push_str("</tr></thead><tbody>");
-    for r in rows {
+    for r in rows.take(MAX_ROWS) {
         out.push_str("<tr>");
         for c in r {
-            out.push_str(&format!("<td>{}</td>", esc(&c)));
+            let _ = write!(out, "<td>{}</td>", esc(&c));
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
-    out
+    out.push_str("</tbody></table></div>");
+    if total > MAX_ROWS {
+        let _ = write!(
+            out,
+            "<p>最初の {MAX_ROWS} 行のみ表示（全 {total} 行は JSON 出力にあります） / First {MAX_ROWS} rows shown; the JSON output has all {total}.</p>"
+        );
+    }
+    out.push_str("</section>");
+}
+
+#[derive(Default)]
+struct DeviceSummary {
+    peers: usize,
+    bytes: u64,
+    packets: u64,
+    high: usize,
+    medium: usize,
+    low: usize,
+    names: Vec<String>,
 }
 
 pub fn html(r: &Report) -> String {
-    let findings = r
-        .findings
-        .iter()
-        .map(|f| {
+    let mut out = String::with_capacity(64 * 1024);
+    out.push_str(
+        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>通信解析レポート / Capture report — Kakehashi</title><style>\
+         body{font-family:\"Noto Sans JP\",sans-serif;margin:2rem;color:#1a1a1a;line-height:1.6}\
+         table{border-collapse:collapse;margin-bottom:1rem}\
+         th,td{border:1px solid #949494;padding:.3rem .6rem;text-align:left;font-size:.9rem;vertical-align:top}\
+         th{background:#f2f2f2}h1{font-size:1.6rem}h2{border-left:6px solid #0017c1;padding-left:.5rem;margin-top:2rem}\
+         .scroll{overflow-x:auto}.high{color:#b30000;font-weight:bold}.medium{color:#8a4b00;font-weight:bold}\
+         dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}\
+         </style></head><body><main>",
+    );
+    out.push_str("<h1>通信解析レポート <span lang=\"en\">/ Capture report</span></h1><dl>");
+    let _ = write!(
+        out,
+        "<dt>ファイル / Files</dt><dd>{}</dd><dt>パケット / Packets</dt><dd>{}</dd><dt>バイト / Bytes</dt><dd>{}</dd>",
+        esc(&r.files.join(", ")),
+        r.packets,
+        r.bytes
+    );
+    if let Some(s) = &r.stopped {
+        let _ = write!(out, "<dt>読み取り停止 / Stopped</dt><dd><strong>{}</strong></dd>", esc(s));
+    }
+    for (k, v) in &r.skipped {
+        let _ = write!(out, "<dt>未対応リンク種別 / Skipped link type</dt><dd>{} ({v} packets)</dd>", esc(k));
+    }
+    for (k, v) in &r.not_listed {
+        let _ = write!(out, "<dt>一覧上限超過 / Not listed (bound reached)</dt><dd>{} ({v})</dd>", esc(k));
+    }
+    out.push_str("</dl>");
+
+    // per device: peers, traffic, findings by severity, announced names
+    let mut devices: BTreeMap<IpAddr, DeviceSummary> = BTreeMap::new();
+    for e in &r.endpoints {
+        let d = devices.entry(e.device).or_default();
+        d.peers += 1;
+        d.bytes += e.bytes;
+        d.packets += e.packets;
+    }
+    for f in &r.findings {
+        if let Some(d) = devices.get_mut(&f.src) {
+            match f.severity {
+                "high" => d.high += 1,
+                "medium" => d.medium += 1,
+                _ => d.low += 1,
+            }
+        }
+    }
+    for n in &r.names {
+        if let Some(d) = devices.get_mut(&n.address) {
+            if d.names.len() < 5 && !d.names.contains(&n.name) {
+                d.names.push(n.name.clone());
+            }
+        }
+    }
+    let mut by_traffic: Vec<_> = devices.into_iter().collect();
+    by_traffic.sort_by(|a, b| (b.1.high, b.1.bytes).cmp(&(a.1.high, a.1.bytes)));
+    table(
+        &mut out,
+        "devices",
+        "機器 / Devices",
+        &["device", "names", "peers", "packets", "bytes", "high", "medium", "low"],
+        by_traffic.into_iter().map(|(ip, d)| {
             vec![
-                f.severity.clone(),
-                f.kind.clone(),
-                f.protocol.clone(),
-                f.src.clone(),
-                f.dst.clone(),
+                ip.to_string(),
+                d.names.join(", "),
+                d.peers.to_string(),
+                d.packets.to_string(),
+                d.bytes.to_string(),
+                d.high.to_string(),
+                d.medium.to_string(),
+                d.low.to_string(),
+            ]
+        }),
+    );
+    table(
+        &mut out,
+        "findings",
+        "検出事項 / Findings",
+        &["severity", "kind", "protocol", "src", "dst", "user", "secret", "detail", "first seen", "packets"],
+        r.findings.iter().map(|f| {
+            vec![
+                f.severity.to_string(),
+                f.kind.to_string(),
+                f.protocol.to_string(),
+                f.src.to_string(),
+                f.dst.to_string(),
                 f.username.clone().unwrap_or_default(),
                 f.secret.clone().unwrap_or_default(),
                 f.detail.clone(),
-                format!("{:?}", f.packets),
+                time(f.first_seen),
+                f.packets.iter().map(u64::to_string).collect::<Vec<_>>().join(" "),
             ]
-        })
-        .collect();
-    let endpoints = r
-        .endpoints
-        .iter()
-        .map(|e| {
+        }),
+    );
+    table(
+        &mut out,
+        "endpoints",
+        "通信先 / Endpoints",
+        &["device", "address", "name", "port", "protocol", "bytes", "packets", "first seen", "last seen"],
+        r.endpoints.iter().map(|e| {
             vec![
-                e.device.clone(),
-                e.address.clone(),
+                e.device.to_string(),
+                e.address.to_string(),
                 e.name.clone().unwrap_or_default(),
                 e.port.to_string(),
-                e.protocol.clone(),
+                e.protocol.to_string(),
                 e.bytes.to_string(),
                 e.packets.to_string(),
-                format!("{:.3}", e.first_seen),
-                format!("{:.3}", e.last_seen),
+                time(e.first_seen),
+                time(e.last_seen),
             ]
-        })
-        .collect();
-    let dns = r
-        .dns
-        .iter()
-        .map(|d| vec![d.packet.to_string(), d.client.clone(), d.query.clone(), d.answers.join(", ")])
-        .collect();
-    let tls = r
-        .tls
-        .iter()
-        .map(|t| {
+        }),
+    );
+    table(
+        &mut out,
+        "dns",
+        "DNS 問い合わせ / DNS queries",
+        &["packet", "client", "query", "answers", "count"],
+        r.dns.iter().map(|d| {
+            vec![d.packet.to_string(), d.client.to_string(), d.query.clone(), d.answers.join(", "), d.count.to_string()]
+        }),
+    );
+    table(
+        &mut out,
+        "tls",
+        "TLS",
+        &[
+            "packet",
+            "client",
+            "server",
+            "SNI",
+            "ALPN",
+            "versions offered",
+            "version chosen",
+            "cipher chosen",
+            "weak ciphers offered",
+            "certificate subject",
+            "certificate issuer",
+            "count",
+        ],
+        r.tls.iter().map(|t| {
             vec![
                 t.packet.to_string(),
-                t.client.clone(),
+                t.client.to_string(),
                 format!("{}:{}", t.server, t.port),
                 t.sni.clone().unwrap_or_default(),
                 t.alpn.join(", "),
                 t.versions_offered.join(", "),
                 t.version_chosen.clone().unwrap_or_default(),
+                t.cipher_chosen.clone().unwrap_or_default(),
                 t.weak_ciphers_offered.join(", "),
+                t.certificate_subject.clone().unwrap_or_default(),
+                t.certificate_issuer.clone().unwrap_or_default(),
+                t.count.to_string(),
             ]
-        })
-        .collect();
-    let http = r
-        .http
-        .iter()
-        .map(|h| {
+        }),
+    );
+    table(
+        &mut out,
+        "http",
+        "HTTP リクエスト / HTTP requests",
+        &["packet", "client", "server", "method", "host", "path", "user agent", "count"],
+        r.http.iter().map(|h| {
             vec![
                 h.packet.to_string(),
-                h.client.clone(),
+                h.client.to_string(),
+                h.server.to_string(),
                 h.method.clone(),
                 h.host.clone(),
                 h.path.clone(),
                 h.user_agent.clone(),
+                h.count.to_string(),
             ]
-        })
-        .collect();
+        }),
+    );
+    table(
+        &mut out,
+        "names",
+        "機器名（DHCP / SSDP / mDNS） / Announced names",
+        &["address", "name", "source"],
+        r.names.iter().map(|n| vec![n.address.to_string(), n.name.clone(), n.source.clone()]),
+    );
+    table(&mut out, "ntp", "NTP サーバ / NTP servers", &["server"], r.ntp_servers.iter().map(|s| vec![s.to_string()]));
+    // timeline: findings and first contacts, in capture time
     let mut timeline: Vec<(f64, String)> = r
-        .endpoints
+        .findings
         .iter()
-        .map(|e| (e.first_seen, format!("{} first contacts {}:{} ({})", e.device, e.address, e.port, e.protocol)))
+        .map(|f| {
+            (f.first_seen, format!("[{}] {} {} {} → {}: {}", f.severity, f.kind, f.protocol, f.src, f.dst, f.detail))
+        })
+        .chain(
+            r.endpoints.iter().map(|e| {
+                (e.first_seen, format!("{} first contacts {}:{}/{}", e.device, e.address, e.port, e.protocol))
+            }),
+        )
         .collect();
-    timeline.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
-    let timeline = timeline.into_iter().take(200).map(|(t, s)| vec![format!("{t:.3}"), s]).collect();
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kakehashi capture report</title><style>body{{font-family:sans-serif;margin:2rem;color:#1a1a1a}}table{{border-collapse:collapse;margin-bottom:1.5rem}}th,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;font-size:.9rem}}th{{background:#f2f2f2}}h1{{font-size:1.6rem}}h2{{border-left:6px solid #0017c1;padding-left:.5rem}}</style></head><body><h1>Capture report — 通信解析レポート</h1><p>{} packets, {} bytes: {}</p>{}{}{}{}{}{}{}</body></html>",
-        r.packets,
-        r.bytes,
-        esc(&r.files.join(", ")),
-        r.stopped.as_ref().map(|s| format!("<p><strong>{}</strong></p>", esc(s))).unwrap_or_default(),
-        table(
-            "Findings",
-            &["severity", "kind", "protocol", "src", "dst", "user", "secret", "detail", "packets"],
-            findings
-        ),
-        table(
-            "Endpoints",
-            &["device", "address", "name", "port", "protocol", "bytes", "packets", "first seen", "last seen"],
-            endpoints
-        ),
-        table("DNS", &["packet", "client", "query", "answers"], dns),
-        table(
-            "TLS",
-            &[
-                "packet",
-                "client",
-                "server",
-                "SNI",
-                "ALPN",
-                "versions offered",
-                "version chosen",
-                "weak ciphers offered"
-            ],
-            tls
-        ),
-        table("HTTP", &["packet", "client", "method", "host", "path", "user agent"], http),
-        table("Timeline", &["time", "event"], timeline),
-    )
+    timeline.sort_by(|a, b| a.0.total_cmp(&b.0));
+    table(
+        &mut out,
+        "timeline",
+        "時系列 / Timeline",
+        &["time", "event"],
+        timeline.into_iter().map(|(t, s)| vec![time(t), s]),
+    );
+    out.push_str("</main></body></html>");
+    out
 }

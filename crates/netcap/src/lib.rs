@@ -8,6 +8,7 @@
 mod apps;
 mod html;
 mod read;
+mod readahead;
 mod report;
 
 pub use html::html;

@@ -8,15 +8,22 @@ use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_parser::{Block, Linktype, PcapBlockOwned, PcapError};
 
 use crate::apps;
-use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, Options, Report, TlsEntry};
+use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, NameEntry, Options, Report, TlsEntry};
 
 /// How much of each TCP direction is kept for protocol parsing.
 const STREAM_PREFIX: usize = 4 * 1024;
 /// Flows followed at once; when full they are dropped (bounded memory: at most
 /// MAX_FLOWS x STREAM_PREFIX = 64 MiB of stream data, whatever the capture size).
 const MAX_FLOWS: usize = 16_384;
-/// Ports whose client streams are parsed line by line (logins), besides TLS and HTTP.
-const STREAM_PORTS: [u16; 13] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818];
+/// Endpoints (device, remote address, port, protocol) listed; more are counted in `not_listed`.
+const MAX_ENDPOINTS: usize = 200_000;
+/// Entries per list (DNS, TLS, HTTP, names, connection starts); more are counted in
+/// `not_listed`. Repeats are merged into one entry with a count, so real captures stay far below.
+const MAX_ENTRIES: usize = 50_000;
+/// Distinct findings listed (the same finding seen again only adds evidence packets).
+const MAX_FINDINGS: usize = 100_000;
+/// Ports whose client streams are parsed (logins, ICS requests), besides TLS and HTTP.
+const STREAM_PORTS: [u16; 14] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818, 513];
 
 /// Whether a TCP payload starts something worth following: a login protocol, a TLS
 /// handshake, an HTTP request, an MQTT CONNECT.
@@ -40,18 +47,24 @@ const CLEARTEXT: [(u16, &str); 9] = [
     (161, "snmp"),
     (513, "rlogin"),
 ];
-const LISTENING: [(u16, &str); 10] = [
+/// Services a device offers when it answers a TCP connection attempt on these ports.
+const LISTENING: [(u16, &str); 12] = [
     (23, "telnet"),
     (21, "ftp"),
     (513, "rlogin"),
+    (514, "rsh"),
     (1900, "upnp"),
+    (5000, "upnp"),
     (502, "modbus"),
     (102, "s7"),
     (20000, "dnp3"),
     (44818, "ethernet/ip"),
     (47808, "bacnet"),
-    (5000, "upnp"),
+    (1883, "mqtt"),
 ];
+/// UDP services a device offers when it answers a request sent to these ports.
+const LISTENING_UDP: [(u16, &str); 5] =
+    [(47808, "bacnet"), (1900, "upnp"), (161, "snmp"), (2222, "ethernet/ip"), (20000, "dnp3")];
 
 /// The fragment pool, with a count of open datagrams so that it can be bounded.
 #[derive(Default)]
@@ -82,7 +95,7 @@ impl Defrag {
     }
 }
 
-/// Per-endpoint counters; turned into report strings only at the end.
+/// Per-endpoint counters; turned into report entries only at the end.
 #[derive(Clone, Copy)]
 struct EndpointStats {
     bytes: u64,
@@ -97,25 +110,70 @@ struct Flow {
     buf: Vec<u8>,
     first_packet: u64,
     handled_len: usize,
+    /// The TLS entry this flow's ClientHello went to, once seen.
+    tls: Option<usize>,
+    hello_seen: bool,
 }
 
 type FlowKey = (IpAddr, u16, IpAddr, u16);
+/// A finding is reported once per kind, device, peer (none for cleartext protocols: one per
+/// device and protocol), protocol and distinguishing detail (credentials, ICS operation).
+type FindingKey = (&'static str, IpAddr, Option<IpAddr>, &'static str, String);
+type HttpKey = (IpAddr, IpAddr, String, String, String, String);
+
+/// What one finding says, before it is merged with earlier sightings.
+struct Seen {
+    kind: &'static str,
+    protocol: &'static str,
+    severity: &'static str,
+    src: IpAddr,
+    dst: IpAddr,
+    username: Option<String>,
+    secret: Option<String>,
+    detail: String,
+}
+
+impl Seen {
+    fn new(kind: &'static str, protocol: &'static str, severity: &'static str, src: IpAddr, dst: IpAddr) -> Self {
+        Seen { kind, protocol, severity, src, dst, username: None, secret: None, detail: String::new() }
+    }
+
+    fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = d.into();
+        self
+    }
+
+    fn credentials(mut self, user: Option<String>, secret: Option<String>) -> Self {
+        self.username = user;
+        self.secret = secret;
+        self
+    }
+}
 
 struct Analyzer<'a> {
     opts: &'a Options,
     report: Report,
     flows: HashMap<FlowKey, Flow>,
     endpoints: HashMap<(IpAddr, IpAddr, u16, bool), EndpointStats>,
+    /// Devices under test (given, or learnt from their MAC addresses); empty means every host.
     devices: Vec<IpAddr>,
-    names: HashMap<String, String>,
-    findings: HashMap<(String, String, String, String), usize>,
+    device_macs: Vec<[u8; 6]>,
+    /// Which of this packet's MAC addresses belong to a device under test: 1 source, 2 destination.
+    mac_hit: u8,
+    /// Names from DNS answers, by address.
+    names: HashMap<IpAddr, String>,
+    findings: HashMap<FindingKey, usize>,
+    dns_index: HashMap<(IpAddr, String), usize>,
+    tls_index: HashMap<(IpAddr, IpAddr, u16, Option<String>), usize>,
+    http_index: HashMap<HttpKey, usize>,
+    names_seen: FxHashSet<(IpAddr, String)>,
     packet_no: u64,
+    /// Capture time of the packet being read.
+    ts: f64,
     /// Connection starts per (device, remote, port), for beaconing (at most 64 kept).
     starts: HashMap<(IpAddr, IpAddr, u16), Vec<f64>>,
     /// IP datagrams being reassembled from fragments.
     defrag: Defrag,
-    /// Flows whose TLS ClientHello was already reported.
-    hello_seen: FxHashSet<FlowKey>,
 }
 
 fn is_local(ip: &IpAddr) -> bool {
@@ -127,64 +185,139 @@ fn is_local(ip: &IpAddr) -> bool {
     }
 }
 
+/// The service side of a conversation: a port of the services above (or DNS, HTTP(S), NTP,
+/// SNMP), else the lower port (clients use ephemeral ports, servers well-known or registered ones).
+fn service_port(sp: u16, dp: u16) -> u16 {
+    let known = |p: u16| {
+        matches!(p, 21 | 23 | 25 | 53 | 80 | 102 | 110 | 123 | 143 | 161 | 443 | 502 | 513 | 514 | 587 | 1883)
+            || matches!(p, 1900 | 2222 | 5000 | 5353 | 8080 | 8883 | 20000 | 44818 | 47808)
+    };
+    match (known(sp), known(dp)) {
+        (true, false) => sp,
+        (false, true) => dp,
+        _ => sp.min(dp),
+    }
+}
+
+/// Case-insensitive search of an ASCII needle in bytes.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// A `--device` value: an IP address or a MAC address (`aa:bb:cc:dd:ee:ff` or with dashes).
+pub(crate) fn parse_device(s: &str) -> Result<Result<IpAddr, [u8; 6]>, String> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(Ok(ip));
+    }
+    let parts: Vec<&str> = s.split([':', '-']).collect();
+    if parts.len() == 6 && parts.iter().all(|p| p.len() == 2) {
+        let mut mac = [0u8; 6];
+        for (m, p) in mac.iter_mut().zip(&parts) {
+            *m = u8::from_str_radix(p, 16).map_err(|_| format!("--device {s}: not an IP or MAC address"))?;
+        }
+        return Ok(Err(mac));
+    }
+    Err(format!("--device {s}: not an IP or MAC address"))
+}
+
 impl<'a> Analyzer<'a> {
-    fn device_of(&self, src: &IpAddr, dst: &IpAddr) -> Option<(IpAddr, IpAddr, bool)> {
-        if !self.opts.devices.is_empty() {
-            if self.devices.contains(src) {
-                return Some((*src, *dst, true));
+    fn new(opts: &'a Options) -> Result<Self, String> {
+        let (mut devices, mut device_macs) = (Vec::new(), Vec::new());
+        for d in &opts.devices {
+            match parse_device(d)? {
+                Ok(ip) => devices.push(ip),
+                Err(mac) => device_macs.push(mac),
             }
-            if self.devices.contains(dst) {
-                return Some((*dst, *src, false));
+        }
+        Ok(Analyzer {
+            opts,
+            report: Report::default(),
+            flows: HashMap::default(),
+            endpoints: HashMap::default(),
+            devices,
+            device_macs,
+            mac_hit: 0,
+            names: HashMap::default(),
+            findings: HashMap::default(),
+            dns_index: HashMap::default(),
+            tls_index: HashMap::default(),
+            http_index: HashMap::default(),
+            names_seen: FxHashSet::default(),
+            packet_no: 0,
+            ts: 0.0,
+            starts: HashMap::default(),
+            defrag: Default::default(),
+        })
+    }
+
+    fn not_listed(&mut self, list: &str) {
+        *self.report.not_listed.entry(list.to_string()).or_default() += 1;
+    }
+
+    /// Which side of a packet is the device, and whether it sent the packet: a device under test
+    /// when given; otherwise the local side, and between two local (or two public) hosts the
+    /// client, so that both directions of a conversation count for one endpoint.
+    fn device_of(&self, src: IpAddr, dst: IpAddr, sp: u16, dp: u16) -> Option<(IpAddr, IpAddr, bool)> {
+        if !self.opts.devices.is_empty() {
+            if self.devices.contains(&src) {
+                return Some((src, dst, true));
+            }
+            if self.devices.contains(&dst) {
+                return Some((dst, src, false));
             }
             return None;
         }
-        if is_local(src) || !is_local(dst) { Some((*src, *dst, true)) } else { Some((*dst, *src, false)) }
+        let client_is_dst = service_port(sp, dp) == sp && sp != dp;
+        match (is_local(&src), is_local(&dst)) {
+            (true, false) => Some((src, dst, true)),
+            (false, true) => Some((dst, src, false)),
+            _ if client_is_dst => Some((dst, src, false)),
+            _ => Some((src, dst, true)),
+        }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn finding(
-        &mut self,
-        kind: &str,
-        protocol: &str,
-        severity: &str,
-        src: String,
-        dst: String,
-        user: Option<String>,
-        secret: Option<String>,
-        detail: String,
-    ) {
-        // one cleartext-protocol finding per device and protocol (the first peer is named);
-        // the others per pair and credential
-        let peer = if kind == "cleartext_protocol" { protocol.to_string() } else { dst.clone() };
-        let key = (
-            kind.to_string(),
-            src.clone(),
-            peer,
-            format!("{}\u{0}{}", user.as_deref().unwrap_or(""), secret.as_deref().unwrap_or("")),
-        );
+    /// Whether `ip` may be a device answering on a service port (any host when no device is given).
+    fn may_be_device(&self, ip: &IpAddr) -> bool {
+        self.opts.devices.is_empty() || self.devices.contains(ip)
+    }
+
+    /// Records a finding, or adds this packet as evidence to the same finding seen before.
+    fn finding(&mut self, f: Seen) {
+        let peer = if f.kind == "cleartext_protocol" { None } else { Some(f.dst) };
+        let distinct = match (f.kind, &f.username, &f.secret) {
+            ("ics_operation", _, _) => f.detail.clone(),
+            (_, None, None) => String::new(),
+            (_, u, s) => format!("{}\u{0}{}", u.as_deref().unwrap_or(""), s.as_deref().unwrap_or("")),
+        };
+        let key = (f.kind, f.src, peer, f.protocol, distinct);
         if let Some(i) = self.findings.get(&key) {
-            let f = &mut self.report.findings[*i];
-            if f.packets.len() < 20 && !f.packets.contains(&self.packet_no) {
-                f.packets.push(self.packet_no);
+            let e = &mut self.report.findings[*i];
+            if e.packets.len() < 20 && !e.packets.contains(&self.packet_no) {
+                e.packets.push(self.packet_no);
             }
             return;
         }
-        let secret = secret.map(|s| if self.opts.show_secrets { s } else { "***".into() });
+        if self.findings.len() >= MAX_FINDINGS {
+            self.not_listed("findings");
+            return;
+        }
+        let secret = f.secret.map(|s| if self.opts.show_secrets { s } else { "***".into() });
         self.findings.insert(key, self.report.findings.len());
         self.report.findings.push(Finding {
-            kind: kind.into(),
-            protocol: protocol.into(),
-            severity: severity.into(),
-            src,
-            dst,
+            kind: f.kind,
+            protocol: f.protocol,
+            severity: f.severity,
+            src: f.src,
+            dst: f.dst,
             packets: vec![self.packet_no],
-            username: user,
+            first_seen: self.ts,
+            username: f.username,
             secret,
-            detail,
+            detail: f.detail,
         });
     }
 
-    fn ip_packet(&mut self, sliced: SlicedPacket, ts: f64, len: usize) {
+    fn ip_packet(&mut self, sliced: SlicedPacket, len: usize) {
         let (src, dst, fragmented) = match &sliced.net {
             Some(NetSlice::Ipv4(v4)) => (
                 IpAddr::V4(v4.header().source_addr()),
@@ -201,6 +334,14 @@ impl<'a> Analyzer<'a> {
                 return;
             }
         };
+        if self.mac_hit != 0 {
+            // a device given by its MAC address: its IP addresses are learnt from its frames
+            for (bit, ip) in [(1, src), (2, dst)] {
+                if self.mac_hit & bit != 0 && !ip.is_unspecified() && !self.devices.contains(&ip) {
+                    self.devices.push(ip);
+                }
+            }
+        }
         if fragmented {
             // IP fragments are reassembled (bounded: the pool is reset past 1,024 open datagrams)
             if self.defrag.len() > 1024 {
@@ -219,38 +360,35 @@ impl<'a> Analyzer<'a> {
                 }
                 _ => None,
             };
-            self.transport(src, dst, transport, ts, len);
+            self.transport(src, dst, transport, len);
             return;
         }
-        self.transport(src, dst, sliced.transport, ts, len);
+        self.transport(src, dst, sliced.transport, len);
     }
 
-    fn transport(&mut self, src: IpAddr, dst: IpAddr, transport: Option<TransportSlice>, ts: f64, len: usize) {
-        let Some((device, remote, outbound)) = self.device_of(&src, &dst) else { return };
+    fn transport(&mut self, src: IpAddr, dst: IpAddr, transport: Option<TransportSlice>, len: usize) {
         match transport {
             Some(TransportSlice::Tcp(tcp)) => {
                 let (sp, dp) = (tcp.source_port(), tcp.destination_port());
-                let remote_port = if outbound { dp } else { sp };
-                self.endpoint(device, remote, remote_port, "tcp", ts, len);
+                let Some((device, remote, outbound)) = self.device_of(src, dst, sp, dp) else { return };
+                self.endpoint(device, remote, service_port(sp, dp), true, len);
                 // a device that answers a connection attempt is listening
-                if tcp.syn() && tcp.ack() && outbound {
+                if tcp.syn() && tcp.ack() && self.may_be_device(&src) {
                     if let Some((_, name)) = LISTENING.iter().find(|(p, _)| *p == sp) {
                         self.finding(
-                            "listening_service",
-                            name,
-                            "medium",
-                            src.to_string(),
-                            dst.to_string(),
-                            None,
-                            None,
-                            format!("the device answers connections on {name} port {sp}"),
+                            Seen::new("listening_service", name, "medium", src, dst)
+                                .detail(format!("the device answers connections on {name} port {sp}/tcp")),
                         );
                     }
                 }
                 if tcp.syn() && !tcp.ack() && outbound {
-                    let v = self.starts.entry((device, remote, dp)).or_default();
-                    if v.len() < 64 {
-                        v.push(ts);
+                    let ts = self.ts;
+                    if let Some(v) = self.starts.get_mut(&(device, remote, dp)) {
+                        if v.len() < 64 {
+                            v.push(ts);
+                        }
+                    } else if self.starts.len() < MAX_ENTRIES {
+                        self.starts.insert((device, remote, dp), vec![ts]);
                     }
                 }
                 let payload = tcp.payload();
@@ -278,7 +416,7 @@ impl<'a> Analyzer<'a> {
                 flow.handled_len = flow.buf.len();
                 if fresh {
                     let (buf, first) = (std::mem::take(&mut flow.buf), flow.first_packet);
-                    self.tcp_app(src, sp, dst, dp, &buf, payload, first);
+                    self.tcp_app(key, &buf, payload, first);
                     if let Some(f) = self.flows.get_mut(&key) {
                         f.buf = buf;
                     }
@@ -286,148 +424,141 @@ impl<'a> Analyzer<'a> {
             }
             Some(TransportSlice::Udp(udp)) => {
                 let (sp, dp) = (udp.source_port(), udp.destination_port());
-                let remote_port = if outbound { dp } else { sp };
-                self.endpoint(device, remote, remote_port, "udp", ts, len);
+                let Some((device, remote, _)) = self.device_of(src, dst, sp, dp) else { return };
+                self.endpoint(device, remote, service_port(sp, dp), false, len);
+                // a device that answers a UDP request from its service port is listening
+                if sp != dp && dp > 1023 && self.may_be_device(&src) && !dst.is_multicast() {
+                    if let Some((_, name)) = LISTENING_UDP.iter().find(|(p, _)| *p == sp) {
+                        self.finding(
+                            Seen::new("listening_service", name, "medium", src, dst)
+                                .detail(format!("the device answers requests on {name} port {sp}/udp")),
+                        );
+                    }
+                }
                 self.udp_app(src, sp, dst, dp, udp.payload());
             }
             _ => {}
         }
     }
 
-    fn endpoint(&mut self, device: IpAddr, remote: IpAddr, port: u16, proto: &'static str, ts: f64, len: usize) {
-        let e = self.endpoints.entry((device, remote, port, proto == "tcp")).or_insert(EndpointStats {
-            bytes: 0,
-            packets: 0,
-            first_seen: ts,
-            last_seen: ts,
-        });
-        e.bytes += len as u64;
-        e.packets += 1;
-        e.last_seen = ts;
+    fn endpoint(&mut self, device: IpAddr, remote: IpAddr, port: u16, tcp: bool, len: usize) {
+        let ts = self.ts;
+        if let Some(e) = self.endpoints.get_mut(&(device, remote, port, tcp)) {
+            e.bytes += len as u64;
+            e.packets += 1;
+            e.last_seen = ts;
+        } else if self.endpoints.len() < MAX_ENDPOINTS {
+            let st = EndpointStats { bytes: len as u64, packets: 1, first_seen: ts, last_seen: ts };
+            self.endpoints.insert((device, remote, port, tcp), st);
+        } else {
+            self.not_listed("endpoints");
+        }
     }
 
-    fn name(&mut self, address: String, name: String, source: &str) {
-        if !self.report.names.iter().any(|n| n.address == address && n.name == name) {
-            self.report.names.push(crate::report::NameEntry { address, name, source: source.to_string() });
+    fn name(&mut self, address: IpAddr, name: String, source: &str) {
+        if self.names_seen.contains(&(address, name.clone())) {
+            return;
         }
+        if self.names_seen.len() >= MAX_ENTRIES {
+            self.not_listed("names");
+            return;
+        }
+        self.names_seen.insert((address, name.clone()));
+        self.report.names.push(NameEntry { address, name, source: source.to_string() });
+    }
+
+    /// A DNS question (or an answer whose question was not captured), merged per client and name.
+    fn dns_entry(&mut self, client: IpAddr, query: String, answers: Vec<String>, question: bool) {
+        if let Some(&i) = self.dns_index.get(&(client, query.clone())) {
+            let e = &mut self.report.dns[i];
+            if question {
+                e.count += 1;
+            }
+            for a in answers {
+                if e.answers.len() < 16 && !e.answers.contains(&a) {
+                    e.answers.push(a);
+                }
+            }
+            return;
+        }
+        if self.dns_index.len() >= MAX_ENTRIES {
+            self.not_listed("dns");
+            return;
+        }
+        self.dns_index.insert((client, query.clone()), self.report.dns.len());
+        self.report.dns.push(DnsEntry { packet: self.packet_no, client, query, answers, count: 1 });
     }
 
     fn udp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, p: &[u8]) {
         if matches!(sp, 53 | 5353) || matches!(dp, 53 | 5353) {
             if let Some(d) = apps::dns(p) {
                 for (name, addr) in &d.answers {
-                    self.names.insert(addr.clone(), name.clone());
+                    if let Ok(a) = addr.parse::<IpAddr>() {
+                        if self.names.len() < MAX_ENTRIES || self.names.contains_key(&a) {
+                            self.names.insert(a, name.clone());
+                        }
+                    }
                 }
                 if sp == 5353 && d.response {
                     for t in &d.targets {
-                        self.name(src.to_string(), t.clone(), "mdns");
+                        self.name(src, t.clone(), "mdns");
                     }
                 }
-                if !d.response || d.answers.is_empty() {
-                    if !d.response {
-                        for q in d.queries {
-                            self.report.dns.push(DnsEntry {
-                                packet: self.packet_no,
-                                client: src.to_string(),
-                                query: q,
-                                answers: vec![],
-                            });
-                        }
+                if !d.response {
+                    for q in d.queries {
+                        self.dns_entry(src, q, vec![], true);
                     }
-                } else {
-                    let q = d.queries.first().cloned().unwrap_or_default();
-                    let answers: Vec<String> = d.answers.iter().map(|(_, a)| a.clone()).collect();
-                    if let Some(e) = self.report.dns.iter_mut().rev().find(|e| e.query == q && e.answers.is_empty()) {
-                        e.answers = answers;
-                    } else if !q.is_empty() {
-                        self.report.dns.push(DnsEntry {
-                            packet: self.packet_no,
-                            client: dst.to_string(),
-                            query: q,
-                            answers,
-                        });
+                } else if !d.answers.is_empty() {
+                    if let Some(q) = d.queries.first().cloned() {
+                        let answers = d.answers.into_iter().map(|(_, a)| a).collect();
+                        self.dns_entry(dst, q, answers, false);
                     }
                 }
             }
         }
         if dp == 67 {
             for (source, name) in apps::dhcp_names(p) {
-                self.name(src.to_string(), name, source);
+                self.name(src, name, source);
             }
         }
         if sp == 1900 || dp == 1900 {
             if let Some(server) = apps::ssdp_server(p) {
-                self.name(src.to_string(), server, "ssdp server");
+                self.name(src, server, "ssdp server");
             }
         }
-        if dp == 123 {
-            let d = dst.to_string();
-            if !self.report.ntp_servers.contains(&d) {
-                self.report.ntp_servers.push(d);
-            }
+        if dp == 123 && !self.report.ntp_servers.contains(&dst) && self.report.ntp_servers.len() < 1024 {
+            self.report.ntp_servers.push(dst);
         }
         if dp == 161 || dp == 162 {
             if let Some((v, community)) = apps::snmp_community(p) {
                 self.finding(
-                    "credentials_in_clear",
-                    "snmp",
-                    "high",
-                    src.to_string(),
-                    dst.to_string(),
-                    None,
-                    Some(community),
-                    format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" }),
+                    Seen::new("credentials_in_clear", "snmp", "high", src, dst)
+                        .credentials(None, Some(community))
+                        .detail(format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" })),
                 );
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn tcp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, stream: &[u8], payload: &[u8], first: u64) {
-        let (s, d) = (src.to_string(), dst.to_string());
-        // once per flow: its first segment with data
-        if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp).filter(|_| first == self.packet_no) {
-            self.finding(
-                "cleartext_protocol",
-                name,
-                "low",
-                s.clone(),
-                d.clone(),
-                None,
-                None,
-                format!("{name} carries data unencrypted"),
-            );
+    /// A TLS ClientHello: one entry per client, server, port and server name, with a count.
+    fn tls_hello(&mut self, key: FlowKey, ch: apps::ClientHello) {
+        let (src, _, dst, dp) = key;
+        let weak: Vec<String> = ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
+        if !weak.is_empty() {
+            self.finding(Seen::new("weak_tls_cipher_offered", "tls", "medium", src, dst).detail(weak.join(", ")));
         }
-        let key = (src, sp, dst, dp);
-        let hello = if self.hello_seen.contains(&key) {
-            None
-        } else {
-            apps::client_hello(stream).or_else(|| apps::client_hello(payload))
-        };
-        if hello.is_some() {
-            self.hello_seen.insert(key);
-        }
-        if let Some(ch) = hello {
-            let weak: Vec<String> =
-                ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
+        let ikey = (src, dst, dp, ch.sni.clone());
+        let index = if let Some(&i) = self.tls_index.get(&ikey) {
+            self.report.tls[i].count += 1;
+            Some(i)
+        } else if self.tls_index.len() < MAX_ENTRIES {
             let versions: Vec<String> =
                 ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
-            if !weak.is_empty() {
-                self.finding(
-                    "weak_tls_cipher_offered",
-                    "tls",
-                    "medium",
-                    s.clone(),
-                    d.clone(),
-                    None,
-                    None,
-                    weak.join(", "),
-                );
-            }
+            self.tls_index.insert(ikey, self.report.tls.len());
             self.report.tls.push(TlsEntry {
                 packet: self.packet_no,
-                client: s.clone(),
-                server: d.clone(),
+                client: src,
+                server: dst,
                 port: dp,
                 sni: ch.sni,
                 alpn: ch.alpn,
@@ -438,146 +569,101 @@ impl<'a> Analyzer<'a> {
                 cipher_chosen: None,
                 certificate_subject: None,
                 certificate_issuer: None,
+                count: 1,
             });
-        } else if stream.first() == Some(&0x16)
-            && stream.get(5) == Some(&0x02)
-            && self.report.tls.iter().any(|t| t.server == s && t.client == d && t.certificate_subject.is_none())
-        {
-            if let Some((subject, issuer)) = apps::server_certificate(stream) {
-                if let Some(t) = self
-                    .report
-                    .tls
-                    .iter_mut()
-                    .rev()
-                    .find(|t| t.server == s && t.client == d && t.certificate_subject.is_none())
-                {
-                    t.certificate_subject = Some(subject);
-                    t.certificate_issuer = Some(issuer);
+            Some(self.report.tls.len() - 1)
+        } else {
+            self.not_listed("tls");
+            None
+        };
+        if let Some(f) = self.flows.get_mut(&key) {
+            f.tls = index;
+        }
+    }
+
+    /// Server side of a TLS handshake: the version and cipher chosen, the certificate.
+    fn tls_server(&mut self, key: FlowKey, stream: &[u8], payload: &[u8]) {
+        let (src, sp, dst, dp) = key;
+        let entry = self.flows.get(&(dst, dp, src, sp)).and_then(|f| f.tls);
+        if let Some(i) = entry {
+            if self.report.tls[i].certificate_subject.is_none() && stream.get(5) == Some(&0x02) {
+                if let Some((subject, issuer)) = apps::server_certificate(stream) {
+                    self.report.tls[i].certificate_subject = Some(subject);
+                    self.report.tls[i].certificate_issuer = Some(issuer);
                 }
             }
         }
-        if let Some((v, c)) = apps::server_hello(payload) {
-            let name = apps::tls_version_name(v);
-            if let Some(t) =
-                self.report.tls.iter_mut().rev().find(|t| t.server == s && t.client == d && t.version_chosen.is_none())
-            {
+        let Some((v, c)) = apps::server_hello(payload) else { return };
+        let name = apps::tls_version_name(v);
+        if let Some(i) = entry {
+            let t = &mut self.report.tls[i];
+            if t.version_chosen.is_none() {
                 t.version_chosen = Some(name.clone());
                 t.cipher_chosen =
                     Some(apps::weak_cipher(c).map(str::to_string).unwrap_or_else(|| format!("0x{c:04x}")));
             }
-            if v < 0x0303 {
-                self.finding(
-                    "obsolete_tls",
-                    "tls",
-                    "high",
-                    d.clone(),
-                    s.clone(),
-                    None,
-                    None,
-                    format!("{name} negotiated"),
-                );
-            }
-            if let Some(w) = apps::weak_cipher(c) {
-                self.finding(
-                    "weak_tls_cipher",
-                    "tls",
-                    "high",
-                    d.clone(),
-                    s.clone(),
-                    None,
-                    None,
-                    format!("{w} negotiated"),
-                );
-            }
         }
-        if let Some((proto, what)) = apps::ics_operation(dp, payload) {
-            self.finding("ics_operation", proto, "high", s.clone(), d.clone(), None, None, what);
+        // the client (the device, usually) is the one at risk: findings name it as the source
+        if v < 0x0303 {
+            self.finding(Seen::new("obsolete_tls", "tls", "high", dst, src).detail(format!("{name} negotiated")));
+        }
+        if let Some(w) = apps::weak_cipher(c) {
+            self.finding(Seen::new("weak_tls_cipher", "tls", "high", dst, src).detail(format!("{w} negotiated")));
+        }
+    }
+
+    fn tcp_app(&mut self, key: FlowKey, stream: &[u8], payload: &[u8], first: u64) {
+        let (src, sp, dst, dp) = key;
+        // once per flow: its first segment with data
+        if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp).filter(|_| first == self.packet_no) {
+            self.finding(
+                Seen::new("cleartext_protocol", name, "low", src, dst)
+                    .detail(format!("{name} carries data unencrypted")),
+            );
+        }
+        let hello_seen = self.flows.get(&key).is_some_and(|f| f.hello_seen);
+        let hello = if hello_seen { None } else { apps::client_hello(stream).or_else(|| apps::client_hello(payload)) };
+        if let Some(ch) = hello {
+            if let Some(f) = self.flows.get_mut(&key) {
+                f.hello_seen = true;
+            }
+            self.tls_hello(key, ch);
+        } else if stream.first() == Some(&0x16) || payload.first() == Some(&0x16) {
+            self.tls_server(key, stream, payload);
+        }
+        for (proto, what) in apps::ics_operations(dp, payload) {
+            self.finding(Seen::new("ics_operation", proto, "high", src, dst).detail(what));
         }
         if !payload.first().is_some_and(|b| matches!(b, 0x14..=0x17)) {
             for (kind, sample) in apps::personal_data(payload) {
                 self.finding(
-                    "personal_data_in_clear",
-                    kind,
-                    "high",
-                    s.clone(),
-                    d.clone(),
-                    None,
-                    None,
-                    format!("{kind} in a clear payload ({sample})"),
+                    Seen::new("personal_data_in_clear", kind, "high", src, dst)
+                        .detail(format!("{kind} in a clear payload ({sample})")),
                 );
             }
         }
-        if dp == 23 {
+        if dp == 23 || dp == 513 {
             // a login: the server prompted for it, the client typed a name and a password
-            let prompted = self.flows.get(&(dst, dp, src, sp)).is_some_and(|f| {
-                let t = String::from_utf8_lossy(&f.buf).to_ascii_lowercase();
-                t.contains("login") || t.contains("username")
-            });
-            let lines = apps::telnet_lines(stream);
-            if prompted && lines.len() >= 2 {
+            let server = self.flows.get(&(dst, dp, src, sp)).map(|f| f.buf.as_slice()).unwrap_or_default();
+            let login = if dp == 23 {
+                let prompted = contains_ci(server, b"login") || contains_ci(server, b"username");
+                let lines = apps::telnet_lines(stream);
+                (prompted && lines.len() >= 2).then(|| (lines[0].clone(), Some(lines[1].clone()), "telnet login"))
+            } else {
+                apps::rlogin(stream, contains_ci(server, b"password"))
+                    .map(|(user, pass)| (user, pass, "rlogin (remote user name; password when the server asked)"))
+            };
+            if let Some((user, pass, what)) = login {
+                let proto = if dp == 23 { "telnet" } else { "rlogin" };
                 self.finding(
-                    "credentials_in_clear",
-                    "telnet",
-                    "high",
-                    s.clone(),
-                    d.clone(),
-                    Some(lines[0].clone()),
-                    Some(lines[1].clone()),
-                    "telnet login".into(),
+                    Seen::new("credentials_in_clear", proto, "high", src, dst)
+                        .credentials(Some(user), pass)
+                        .detail(what),
                 );
             }
         }
         if let Some(h) = apps::http_request(payload) {
-            let lower = h.path.to_ascii_lowercase();
-            if [".bin", ".img", ".fw", ".hex", ".rom", ".trx", ".chk"]
-                .iter()
-                .any(|x| lower.split('?').next().unwrap_or("").ends_with(x))
-                || lower.contains("firmware")
-            {
-                self.finding(
-                    "firmware_over_http",
-                    "http",
-                    "high",
-                    s.clone(),
-                    d.clone(),
-                    None,
-                    None,
-                    format!("{} {}{}", h.method, h.host, h.path),
-                );
-            }
-            if let Some((u, p)) = h.basic.clone() {
-                self.finding(
-                    "credentials_in_clear",
-                    "http",
-                    "high",
-                    s.clone(),
-                    d.clone(),
-                    Some(u),
-                    Some(p),
-                    "HTTP Basic authentication".into(),
-                );
-            }
-            if let Some(u) = h.digest_user.clone() {
-                self.finding(
-                    "credentials_in_clear",
-                    "http",
-                    "medium",
-                    s.clone(),
-                    d.clone(),
-                    Some(u),
-                    None,
-                    "HTTP Digest user name".into(),
-                );
-            }
-            self.report.http.push(HttpEntry {
-                packet: self.packet_no,
-                client: s.clone(),
-                server: d.clone(),
-                method: h.method,
-                host: h.host,
-                path: h.path,
-                user_agent: h.user_agent,
-            });
+            self.http(src, dst, h);
         }
         let line_proto = match dp {
             21 => Some("ftp"),
@@ -597,14 +683,9 @@ impl<'a> Analyzer<'a> {
             for (mode, label) in modes {
                 for (u, p) in apps::line_credentials(mode, stream) {
                     self.finding(
-                        "credentials_in_clear",
-                        proto,
-                        "high",
-                        s.clone(),
-                        d.clone(),
-                        Some(u),
-                        Some(p),
-                        label.to_string(),
+                        Seen::new("credentials_in_clear", proto, "high", src, dst)
+                            .credentials(Some(u), Some(p))
+                            .detail(*label),
                     );
                 }
             }
@@ -613,57 +694,111 @@ impl<'a> Analyzer<'a> {
             if let Some((client, user, pass)) = apps::mqtt_connect(payload) {
                 if user.is_some() || pass.is_some() {
                     self.finding(
-                        "credentials_in_clear",
-                        "mqtt",
-                        "high",
-                        s.clone(),
-                        d.clone(),
-                        user,
-                        pass,
-                        format!("MQTT CONNECT (client id {client})"),
+                        Seen::new("credentials_in_clear", "mqtt", "high", src, dst)
+                            .credentials(user, pass)
+                            .detail(format!("MQTT CONNECT (client id {client})")),
                     );
                 }
             }
         }
     }
 
+    fn http(&mut self, src: IpAddr, dst: IpAddr, h: apps::HttpRequest) {
+        let lower = h.path.to_ascii_lowercase();
+        if [".bin", ".img", ".fw", ".hex", ".rom", ".trx", ".chk", ".pkg", ".swu", ".ota"]
+            .iter()
+            .any(|x| lower.split('?').next().unwrap_or("").ends_with(x))
+            || lower.contains("firmware")
+        {
+            self.finding(
+                Seen::new("firmware_over_http", "http", "high", src, dst)
+                    .detail(format!("{} {}{}", h.method, h.host, h.path)),
+            );
+        }
+        if let Some((u, p)) = h.basic {
+            self.finding(
+                Seen::new("credentials_in_clear", "http", "high", src, dst)
+                    .credentials(Some(u), Some(p))
+                    .detail("HTTP Basic authentication"),
+            );
+        }
+        if let Some(u) = h.digest_user {
+            self.finding(
+                Seen::new("credentials_in_clear", "http", "medium", src, dst)
+                    .credentials(Some(u), None)
+                    .detail("HTTP Digest user name"),
+            );
+        }
+        let key = (src, dst, h.method, h.host, h.path, h.user_agent);
+        if let Some(&i) = self.http_index.get(&key) {
+            self.report.http[i].count += 1;
+            return;
+        }
+        if self.http_index.len() >= MAX_ENTRIES {
+            self.not_listed("http");
+            return;
+        }
+        self.report.http.push(HttpEntry {
+            packet: self.packet_no,
+            client: src,
+            server: dst,
+            method: key.2.clone(),
+            host: key.3.clone(),
+            path: key.4.clone(),
+            user_agent: key.5.clone(),
+            count: 1,
+        });
+        self.http_index.insert(key, self.report.http.len() - 1);
+    }
+
     fn finish(mut self) -> Report {
         let mut eps: Vec<Endpoint> = self
             .endpoints
             .into_iter()
-            .map(|((device, remote, port, tcp), st)| {
-                let address = remote.to_string();
-                Endpoint {
-                    device: device.to_string(),
-                    name: self.names.get(&address).cloned(),
-                    address,
-                    port,
-                    protocol: if tcp { "tcp" } else { "udp" }.to_string(),
-                    bytes: st.bytes,
-                    packets: st.packets,
-                    first_seen: st.first_seen,
-                    last_seen: st.last_seen,
-                }
+            .map(|((device, address, port, tcp), st)| Endpoint {
+                device,
+                name: self.names.get(&address).cloned(),
+                address,
+                port,
+                protocol: if tcp { "tcp" } else { "udp" },
+                bytes: st.bytes,
+                packets: st.packets,
+                first_seen: st.first_seen,
+                last_seen: st.last_seen,
             })
             .collect();
-        eps.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.address.cmp(&b.address)));
-        // addresses contacted with no DNS answer naming them
+        eps.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then(a.address.cmp(&b.address)).then(a.port.cmp(&b.port)));
+        // addresses contacted with no DNS answer naming them (one finding per device and address)
+        let mut hardcoded: HashMap<(IpAddr, IpAddr), usize> = HashMap::default();
         for e in &eps {
-            if e.name.is_none()
-                && e.protocol == "tcp"
-                && !e.address.parse::<IpAddr>().is_ok_and(|a| is_local(&a))
-                && e.packets > 0
-            {
+            if e.name.is_none() && e.protocol == "tcp" && !is_local(&e.address) && !e.address.is_multicast() {
+                if let Some(&i) = hardcoded.get(&(e.device, e.address)) {
+                    let f: &mut Finding = &mut self.report.findings[i];
+                    f.first_seen = f.first_seen.min(e.first_seen);
+                    if f.detail.matches(',').count() < 9 {
+                        f.detail.push_str(&format!(", {}", e.port));
+                    }
+                    continue;
+                }
+                if hardcoded.len() >= MAX_ENTRIES || self.report.findings.len() >= MAX_FINDINGS {
+                    *self.report.not_listed.entry("findings".into()).or_default() += 1;
+                    continue;
+                }
+                hardcoded.insert((e.device, e.address), self.report.findings.len());
                 self.report.findings.push(Finding {
-                    kind: "hardcoded_address".into(),
-                    protocol: e.protocol.clone(),
-                    severity: "low".into(),
-                    src: e.device.clone(),
-                    dst: e.address.clone(),
+                    kind: "hardcoded_address",
+                    protocol: e.protocol,
+                    severity: "low",
+                    src: e.device,
+                    dst: e.address,
                     packets: vec![],
+                    first_seen: e.first_seen,
                     username: None,
                     secret: None,
-                    detail: format!("contacted {}:{} with no DNS lookup naming it in the capture", e.address, e.port),
+                    detail: format!(
+                        "contacted {} with no DNS lookup naming it in the capture; ports {}",
+                        e.address, e.port
+                    ),
                 });
             }
         }
@@ -677,12 +812,13 @@ impl<'a> Analyzer<'a> {
             let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64;
             if mean >= 1.0 && var.sqrt() / mean < 0.1 {
                 self.report.findings.push(Finding {
-                    kind: "periodic_beacon".into(),
-                    protocol: "tcp".into(),
-                    severity: "low".into(),
-                    src: device.to_string(),
-                    dst: remote.to_string(),
+                    kind: "periodic_beacon",
+                    protocol: "tcp",
+                    severity: "low",
+                    src: device,
+                    dst: remote,
                     packets: vec![],
+                    first_seen: ts[0],
                     username: None,
                     secret: None,
                     detail: format!("{} connections to port {port} every {mean:.1} s", ts.len()),
@@ -812,10 +948,30 @@ fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Resu
 }
 
 impl Analyzer<'_> {
+    /// Which of a frame's MAC addresses (source, destination) are devices given by MAC.
+    fn match_macs(&mut self, src: Option<&[u8]>, dst: Option<&[u8]>) {
+        let hit = |m: Option<&[u8]>| m.is_some_and(|m| self.device_macs.iter().any(|d| d[..] == *m));
+        self.mac_hit = hit(src) as u8 | ((hit(dst) as u8) << 1);
+    }
+
     fn packet(&mut self, lt: Linktype, data: &[u8], ts: f64, origlen: usize) {
         self.packet_no += 1;
+        self.ts = ts;
         self.report.packets += 1;
         self.report.bytes += origlen as u64;
+        if !self.device_macs.is_empty() {
+            match lt {
+                Linktype::ETHERNET => self.match_macs(data.get(6..12), data.get(0..6)),
+                Linktype::LINUX_SLL => self.match_macs(data.get(6..12), None),
+                Linktype::LINUX_SLL2 => self.match_macs(data.get(12..18), None),
+                Linktype(105) => self.match_macs(data.get(10..16), data.get(4..10)),
+                Linktype(127) => {
+                    let at = data.get(2..4).map(|l| u16::from_le_bytes([l[0], l[1]]) as usize).unwrap_or(0);
+                    self.match_macs(data.get(at + 10..at + 16), data.get(at + 4..at + 10))
+                }
+                _ => self.mac_hit = 0,
+            }
+        }
         let sliced = match lt {
             Linktype::ETHERNET => SlicedPacket::from_ethernet(data),
             Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 => SlicedPacket::from_ip(data),
@@ -859,7 +1015,7 @@ impl Analyzer<'_> {
             }
         };
         match sliced {
-            Ok(s) => self.ip_packet(s, ts, origlen),
+            Ok(s) => self.ip_packet(s, origlen),
             Err(_) => self.report.not_analysed += 1,
         }
     }
@@ -867,31 +1023,148 @@ impl Analyzer<'_> {
 
 /// Analyses one capture from a reader.
 pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -> Result<Report, String> {
-    let mut an = Analyzer {
-        opts,
-        report: Report::default(),
-        flows: HashMap::default(),
-        endpoints: HashMap::default(),
-        devices: opts.devices.iter().filter_map(|d| d.parse().ok()).collect(),
-        names: HashMap::default(),
-        findings: HashMap::default(),
-        packet_no: 0,
-        hello_seen: Default::default(),
-        starts: HashMap::default(),
-        defrag: Default::default(),
-    };
+    let mut an = Analyzer::new(opts)?;
     an.report.files.push(name.to_string());
     read_into(&mut an, input, name)?;
     Ok(an.finish())
 }
 
-/// Analyses one capture file.
-pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if f.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(format!("{}: empty file", path.display()));
+/// The largest record a legacy pcap may hold (libpcap's maximum snap length); a longer length
+/// field is corruption, reported as such instead of waiting for gigabytes that never come.
+const MAX_RECORD: usize = 262_144;
+
+/// Legacy pcap read straight from the read-ahead chunks: packets are analysed where they lie,
+/// and only a record that straddles two chunks is copied (into `carry`). Streaming readers copy
+/// every byte once more, which costs a tenth of the run on large captures.
+fn read_legacy(an: &mut Analyzer, ra: &mut crate::readahead::ReadAhead, name: &str) -> Result<(), String> {
+    use pcap_parser::pcap::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
+    let mut carry: Vec<u8> = Vec::new();
+    let mut consumed: u64 = 0;
+    let mut format: Option<(Linktype, f64, bool)> = None;
+    let stop = |an: &mut Analyzer, why: String| an.report.stopped = Some(format!("{name}: {why}"));
+    loop {
+        let chunk = match ra.chunk() {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                stop(an, format!("read error after {consumed} bytes: {e}"));
+                return Ok(());
+            }
+        };
+        let mut rest = chunk;
+        loop {
+            // a record (or the file header) that began in an earlier chunk: complete it first
+            let need = match format {
+                None => 24,
+                Some((_, _, be)) if carry.len() >= 16 => {
+                    let l = [carry[8], carry[9], carry[10], carry[11]];
+                    16 + if be { u32::from_be_bytes(l) } else { u32::from_le_bytes(l) } as usize
+                }
+                Some(_) if !carry.is_empty() => 16,
+                Some(_) => 0,
+            };
+            if need > 16 + MAX_RECORD {
+                stop(an, format!("unreadable record after {consumed} bytes: length {} too large", need - 16));
+                return Ok(());
+            }
+            if carry.len() < need {
+                let take = (need - carry.len()).min(rest.len());
+                carry.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if carry.len() < need || need == 16 {
+                    if rest.is_empty() {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            if !carry.is_empty() {
+                match format {
+                    None => {
+                        let (_, h) = parse_pcap_header(&carry)
+                            .map_err(|e| format!("{name}: not a pcap or pcapng capture ({e:?})"))?;
+                        let scale = if h.is_nanosecond_precision() { 1e9 } else { 1e6 };
+                        format = Some((h.network, scale, h.is_bigendian()));
+                    }
+                    Some((link, scale, be)) => {
+                        let parsed = if be { parse_pcap_frame_be(&carry) } else { parse_pcap_frame(&carry) };
+                        if let Ok((_, b)) = parsed {
+                            let ts = b.ts_sec as f64 + b.ts_usec as f64 / scale;
+                            an.packet(link, b.data, ts, b.origlen as usize);
+                        }
+                    }
+                }
+                consumed += carry.len() as u64;
+                carry.clear();
+            }
+            // whole records inside this chunk, in place
+            let Some((link, scale, be)) = format else { break };
+            let frame = if be { parse_pcap_frame_be } else { parse_pcap_frame };
+            while rest.len() >= 16 {
+                let l = [rest[8], rest[9], rest[10], rest[11]];
+                let caplen = if be { u32::from_be_bytes(l) } else { u32::from_le_bytes(l) } as usize;
+                if caplen > MAX_RECORD {
+                    stop(an, format!("unreadable record after {consumed} bytes: length {caplen} too large"));
+                    return Ok(());
+                }
+                let Ok((next, b)) = frame(rest) else { break };
+                an.packet(link, b.data, b.ts_sec as f64 + b.ts_usec as f64 / scale, b.origlen as usize);
+                consumed += (rest.len() - next.len()) as u64;
+                rest = next;
+            }
+            // the start of a record that continues in the next chunk
+            carry.extend_from_slice(rest);
+            break;
+        }
     }
-    analyze_reader(Box::new(std::io::BufReader::new(f)), &path.display().to_string(), opts)
+    if format.is_none() {
+        return Err(format!("{name}: not a pcap or pcapng capture (file header truncated)"));
+    }
+    if !carry.is_empty() {
+        stop(an, format!("truncated after {consumed} bytes ({} packets read)", an.packet_no));
+    }
+    Ok(())
+}
+
+/// Analyses one capture file (pcap or pcapng, plain or gzip-compressed), streamed; `-` reads
+/// standard input.
+pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, String> {
+    use std::io::BufRead;
+    let name = path.display().to_string();
+    let f: Box<dyn Read + Send> = if name == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        let f = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+        let meta = f.metadata().map_err(|e| format!("{name}: {e}"))?;
+        if meta.is_dir() {
+            return Err(format!("{name}: is a directory"));
+        }
+        if meta.is_file() && meta.len() == 0 {
+            return Err(format!("{name}: empty file"));
+        }
+        Box::new(f)
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 16, f);
+    let head = input.fill_buf().map_err(|e| format!("{name}: {e}"))?;
+    if head.is_empty() {
+        return Err(format!("{name}: empty file"));
+    }
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    // legacy pcap (not the rare "modified" format) is read from the chunks in place
+    let legacy = matches!(
+        head.get(..4),
+        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4] | [0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d])
+    );
+    let input: Box<dyn Read + Send> =
+        if gzip { Box::new(flate2::bufread::MultiGzDecoder::new(input)) } else { Box::new(input) };
+    let mut ahead = crate::readahead::ReadAhead::new(input);
+    if legacy {
+        let mut an = Analyzer::new(opts)?;
+        an.report.files.push(name.clone());
+        read_legacy(&mut an, &mut ahead, &name)?;
+        return Ok(an.finish());
+    }
+    analyze_reader(Box::new(ahead), &name, opts)
 }
 
 #[cfg(test)]

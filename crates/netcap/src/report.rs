@@ -1,6 +1,7 @@
 //! What the analyser reports.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use serde::Serialize;
 
@@ -13,15 +14,25 @@ pub struct Options {
     pub show_secrets: bool,
 }
 
+impl Options {
+    /// Checks every `--device` value is an IP or MAC address.
+    pub fn validate(&self) -> Result<(), String> {
+        self.devices.iter().try_for_each(|d| crate::read::parse_device(d).map(|_| ()))
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Finding {
-    pub kind: String,
-    pub protocol: String,
-    pub severity: String,
-    pub src: String,
-    pub dst: String,
+    pub kind: &'static str,
+    pub protocol: &'static str,
+    pub severity: &'static str,
+    pub src: IpAddr,
+    pub dst: IpAddr,
     /// Packet numbers (1-based, as Wireshark counts) that show it; at most 20.
     pub packets: Vec<u64>,
+    /// Capture time of the first evidence packet (seconds since the epoch); for findings drawn
+    /// from the whole capture (hard-coded addresses, beaconing), the first contact.
+    pub first_seen: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,12 +42,12 @@ pub struct Finding {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Endpoint {
-    pub device: String,
-    pub address: String,
+    pub device: IpAddr,
+    pub address: IpAddr,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub port: u16,
-    pub protocol: String,
+    pub protocol: &'static str,
     pub bytes: u64,
     pub packets: u64,
     pub first_seen: f64,
@@ -44,18 +55,22 @@ pub struct Endpoint {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+/// One name a client asked for, with every answer seen (at most 16) and how often it asked.
 pub struct DnsEntry {
+    /// The first packet that asked (or answered, when the question was not captured).
     pub packet: u64,
-    pub client: String,
+    pub client: IpAddr,
     pub query: String,
     pub answers: Vec<String>,
+    pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+/// TLS handshakes from one client to one server port and name, as the first one showed them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TlsEntry {
     pub packet: u64,
-    pub client: String,
-    pub server: String,
+    pub client: IpAddr,
+    pub server: IpAddr,
     pub port: u16,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
@@ -67,23 +82,27 @@ pub struct TlsEntry {
     /// Server certificate subject and issuer, where the handshake shows them (TLS 1.2 and older).
     pub certificate_subject: Option<String>,
     pub certificate_issuer: Option<String>,
+    /// Handshakes seen with this client, server, port and server name.
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+/// Identical HTTP requests (client, server, method, host, path, user agent) with their count.
 pub struct HttpEntry {
     pub packet: u64,
-    pub client: String,
-    pub server: String,
+    pub client: IpAddr,
+    pub server: IpAddr,
     pub method: String,
     pub host: String,
     pub path: String,
     pub user_agent: String,
+    pub count: u64,
 }
 
 /// A name a device announced for itself (DHCP host name, SSDP server, mDNS).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct NameEntry {
-    pub address: String,
+    pub address: IpAddr,
     pub name: String,
     pub source: String,
 }
@@ -102,7 +121,7 @@ pub struct Report {
     /// Names devices announce (DHCP, SSDP).
     pub names: Vec<NameEntry>,
     /// NTP servers the devices ask for time.
-    pub ntp_servers: Vec<String>,
+    pub ntp_servers: Vec<IpAddr>,
     /// Packets of link types not analysed, by link type.
     pub skipped: BTreeMap<String, u64>,
     /// Packets not IP, or IP fragments not reassembled.
@@ -110,4 +129,43 @@ pub struct Report {
     /// Where reading stopped early (a truncated file), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// What was left out because a list reached its bound (memory stays bounded whatever the
+    /// capture size), by list: for endpoints the packets not attributed to a listed endpoint, for
+    /// the other lists the sightings not listed. The packets still count in the totals.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_listed: BTreeMap<String, u64>,
+}
+
+impl Report {
+    /// Adds another capture's report to this one (several files on one command line).
+    pub fn merge(&mut self, other: Report) {
+        self.files.extend(other.files);
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+        self.findings.extend(other.findings);
+        self.endpoints.extend(other.endpoints);
+        self.dns.extend(other.dns);
+        self.tls.extend(other.tls);
+        self.http.extend(other.http);
+        for n in other.names {
+            if !self.names.contains(&n) {
+                self.names.push(n);
+            }
+        }
+        for s in other.ntp_servers {
+            if !self.ntp_servers.contains(&s) {
+                self.ntp_servers.push(s);
+            }
+        }
+        for (k, v) in other.skipped {
+            *self.skipped.entry(k).or_default() += v;
+        }
+        for (k, v) in other.not_listed {
+            *self.not_listed.entry(k).or_default() += v;
+        }
+        self.not_analysed += other.not_analysed;
+        if other.stopped.is_some() {
+            self.stopped = other.stopped;
+        }
+    }
 }
