@@ -177,7 +177,7 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
     if !matches!(format, "text" | "json" | "html") {
         return Err(CliError::new(2, format!("--format {format}: use text, json or html")));
     }
-    let opts = netcap::Options { devices: devices.to_vec(), show_secrets };
+    let opts = netcap::Options { devices: devices.to_vec(), show_secrets, ..Default::default() };
     opts.validate().map_err(|e| CliError::new(2, e))?;
     let mut all: Option<netcap::Report> = None;
     for f in files {

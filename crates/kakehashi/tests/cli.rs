@@ -485,5 +485,37 @@ fn pcap_command() {
     assert!(text(&o).contains("junk.pcap") && text(&o).contains("not a pcap or pcapng"), "{}", text(&o));
     let o = kakehashi(&["pcap", dir.join("missing.pcap").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    let empty = dir.join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    let o = kakehashi(&["pcap", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("empty"), "{}", text(&o));
+    // a --device that is neither an IP nor a MAC address, and an unknown format
+    let o = kakehashi(&["pcap", "--device", "camera-1", basic.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("camera-1") && text(&o).contains("not an IP or MAC address"), "{}", text(&o));
+    let o = kakehashi(&["pcap", "--format", "xml", basic.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    // several files make one report; --device narrows it to one host
+    let ftp = data.join("zeek-traces/testing/btest/Traces/ftp/cwd-navigation.pcap");
+    if ftp.exists() {
+        let one = |args: &[&str]| -> serde_json::Value {
+            let o = kakehashi(args);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+            serde_json::from_slice(&o.stdout).unwrap()
+        };
+        let a = one(&["pcap", "--format", "json", basic.to_str().unwrap()]);
+        let b = one(&["pcap", "--format", "json", ftp.to_str().unwrap()]);
+        let both = one(&["pcap", "--format", "json", basic.to_str().unwrap(), ftp.to_str().unwrap()]);
+        assert_eq!(both["packets"], a["packets"].as_u64().unwrap() + b["packets"].as_u64().unwrap());
+        assert_eq!(both["files"].as_array().unwrap().len(), 2);
+        let device = a["endpoints"][0]["device"].as_str().unwrap().to_string();
+        let only = one(&["pcap", "--format", "json", "--device", &device, basic.to_str().unwrap(), ftp.to_str().unwrap()]);
+        assert!(only["endpoints"].as_array().unwrap().iter().all(|e| e["device"] == device.as_str()));
+    }
+    // the HTML report: bilingual headings, a per-device table and a timeline, escaped values
+    for section in ["検出事項 / Findings", "機器 / Devices", "時系列 / Timeline", "lang=\"ja\""] {
+        assert!(html.contains(section), "{section}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -476,12 +476,10 @@ fn enip_requests(p: &[u8], out: &mut Vec<(&'static str, String)>) {
     }
 }
 
-/// The logical path of a CIP request: class, instance, attribute, or a tag name (symbolic).
+/// The logical path of a CIP request: its class, or a tag name (symbolic segments).
 #[derive(Default)]
 struct CipPath {
     class: Option<usize>,
-    instance: Option<usize>,
-    attribute: Option<usize>,
     symbol: Option<String>,
 }
 
@@ -508,11 +506,8 @@ fn cip_path(path: &[u8]) -> CipPath {
             0x29 => (None, i + 4),
             _ => break,
         };
-        match seg {
-            0x20 | 0x21 => c.class = value,
-            0x24 | 0x25 => c.instance = value,
-            0x30 | 0x31 => c.attribute = value,
-            _ => {}
+        if matches!(seg, 0x20 | 0x21) {
+            c.class = value;
         }
         i = next;
     }
@@ -550,19 +545,9 @@ fn cip_request(msg: &[u8], depth: usize, out: &mut Vec<(&'static str, String)>) 
         }
         _ => {}
     }
-    let target = match (path.class, path.instance, path.attribute) {
-        (Some(c), i, a) => {
-            let mut t = format!(" class 0x{c:02x}");
-            if let Some(i) = i {
-                t.push_str(&format!(" instance {i}"));
-            }
-            if let Some(a) = a {
-                t.push_str(&format!(" attribute {a}"));
-            }
-            t
-        }
-        _ => String::new(),
-    };
+    // one finding per service and class: instances and attributes vary too much (a program
+    // download sets hundreds), the evidence packets show them
+    let target = path.class.map(|c| format!(" class 0x{c:02x}")).unwrap_or_default();
     let what = match (service, path.class) {
         (_, Some(0xA1)) => format!("firmware update (ControlFLASH object 0xa1, service 0x{service:02x})"),
         (0x4C | 0x4E | 0x50, Some(0x37)) => format!("file download (File object 0x37, service 0x{service:02x})"),
@@ -581,6 +566,37 @@ fn cip_request(msg: &[u8], depth: usize, out: &mut Vec<(&'static str, String)>) 
         _ => return,
     };
     out.push(("cip", what));
+}
+
+/// BACnet/IP (UDP 47808): whether the message answers as a server does — an acknowledgement,
+/// error, reject or abort, or an I-Am announcing the device.
+pub fn bacnet_answer(p: &[u8]) -> bool {
+    if p.first() != Some(&0x81) {
+        return false;
+    }
+    // BVLC: forwarded NPDUs carry the original source (6 bytes) first
+    let mut at = if p.get(1) == Some(&0x04) { 10 } else { 4 };
+    let (Some(1), Some(&control)) = (p.get(at), p.get(at + 1)) else { return false };
+    if control & 0x80 != 0 {
+        return false; // a network-layer message, no application data
+    }
+    at += 2;
+    if control & 0x20 != 0 {
+        let Some(&dlen) = p.get(at + 2) else { return false };
+        at += 3 + dlen as usize;
+    }
+    if control & 0x08 != 0 {
+        let Some(&slen) = p.get(at + 2) else { return false };
+        at += 3 + slen as usize;
+    }
+    if control & 0x20 != 0 {
+        at += 1; // hop count
+    }
+    match p.get(at).map(|b| b >> 4) {
+        Some(2..=7) => true,
+        Some(1) => p.get(at + 1) == Some(&0), // I-Am
+        _ => false,
+    }
 }
 
 /// rlogin (TCP 513): the client opens with NUL, its local user, NUL, the remote user, NUL,

@@ -13,4 +13,4 @@ mod report;
 
 pub use html::html;
 pub use read::{analyze_path, analyze_reader};
-pub use report::{Endpoint, Finding, Options, Report};
+pub use report::{Bounds, Endpoint, Finding, Options, Report};

@@ -15,15 +15,11 @@ const STREAM_PREFIX: usize = 4 * 1024;
 /// Flows followed at once; when full they are dropped (bounded memory: at most
 /// MAX_FLOWS x STREAM_PREFIX = 64 MiB of stream data, whatever the capture size).
 const MAX_FLOWS: usize = 16_384;
-/// Endpoints (device, remote address, port, protocol) listed; more are counted in `not_listed`.
-const MAX_ENDPOINTS: usize = 200_000;
-/// Entries per list (DNS, TLS, HTTP, names, connection starts); more are counted in
-/// `not_listed`. Repeats are merged into one entry with a count, so real captures stay far below.
-const MAX_ENTRIES: usize = 50_000;
-/// Distinct findings listed (the same finding seen again only adds evidence packets).
-const MAX_FINDINGS: usize = 100_000;
 /// Ports whose client streams are parsed (logins, ICS requests), besides TLS and HTTP.
 const STREAM_PORTS: [u16; 14] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818, 513];
+
+/// Industrial protocols whose requests are read in every segment, however long the session.
+const ICS_PORTS: [u16; 4] = [502, 102, 20000, 44818];
 
 /// Whether a TCP payload starts something worth following: a login protocol, a TLS
 /// handshake, an HTTP request, an MQTT CONNECT.
@@ -63,8 +59,15 @@ const LISTENING: [(u16, &str); 12] = [
     (1883, "mqtt"),
 ];
 /// UDP services a device offers when it answers a request sent to these ports.
-const LISTENING_UDP: [(u16, &str); 5] =
-    [(47808, "bacnet"), (1900, "upnp"), (161, "snmp"), (2222, "ethernet/ip"), (20000, "dnp3")];
+const LISTENING_UDP: [(u16, &str); 7] = [
+    (47808, "bacnet"),
+    (1900, "upnp"),
+    (161, "snmp"),
+    (44818, "ethernet/ip"),
+    (2222, "ethernet/ip"),
+    (20000, "dnp3"),
+    (69, "tftp"),
+];
 
 /// The fragment pool, with a count of open datagrams so that it can be bounded.
 #[derive(Default)]
@@ -116,8 +119,8 @@ struct Flow {
 }
 
 type FlowKey = (IpAddr, u16, IpAddr, u16);
-/// A finding is reported once per kind, device, peer (none for cleartext protocols: one per
-/// device and protocol), protocol and distinguishing detail (credentials, ICS operation).
+/// A finding is reported once per kind, device, peer (none for cleartext protocols and listening
+/// services: one per device and protocol), protocol and distinguishing detail (credentials, ICS operation).
 type FindingKey = (&'static str, IpAddr, Option<IpAddr>, &'static str, String);
 type HttpKey = (IpAddr, IpAddr, String, String, String, String);
 
@@ -167,6 +170,8 @@ struct Analyzer<'a> {
     tls_index: HashMap<(IpAddr, IpAddr, u16, Option<String>), usize>,
     http_index: HashMap<HttpKey, usize>,
     names_seen: FxHashSet<(IpAddr, String)>,
+    /// UDP requests to service ports awaiting an answer: (server or any, port, client).
+    udp_requests: FxHashSet<(IpAddr, u16, IpAddr)>,
     packet_no: u64,
     /// Capture time of the packet being read.
     ts: f64,
@@ -243,6 +248,7 @@ impl<'a> Analyzer<'a> {
             tls_index: HashMap::default(),
             http_index: HashMap::default(),
             names_seen: FxHashSet::default(),
+            udp_requests: FxHashSet::default(),
             packet_no: 0,
             ts: 0.0,
             starts: HashMap::default(),
@@ -283,7 +289,7 @@ impl<'a> Analyzer<'a> {
 
     /// Records a finding, or adds this packet as evidence to the same finding seen before.
     fn finding(&mut self, f: Seen) {
-        let peer = if f.kind == "cleartext_protocol" { None } else { Some(f.dst) };
+        let peer = if matches!(f.kind, "cleartext_protocol" | "listening_service") { None } else { Some(f.dst) };
         let distinct = match (f.kind, &f.username, &f.secret) {
             ("ics_operation", _, _) => f.detail.clone(),
             (_, None, None) => String::new(),
@@ -297,7 +303,7 @@ impl<'a> Analyzer<'a> {
             }
             return;
         }
-        if self.findings.len() >= MAX_FINDINGS {
+        if self.findings.len() >= self.opts.bounds.findings {
             self.not_listed("findings");
             return;
         }
@@ -387,7 +393,7 @@ impl<'a> Analyzer<'a> {
                         if v.len() < 64 {
                             v.push(ts);
                         }
-                    } else if self.starts.len() < MAX_ENTRIES {
+                    } else if self.starts.len() < self.opts.bounds.entries {
                         self.starts.insert((device, remote, dp), vec![ts]);
                     }
                 }
@@ -414,7 +420,11 @@ impl<'a> Analyzer<'a> {
                 }
                 let fresh = flow.buf.len() != flow.handled_len;
                 flow.handled_len = flow.buf.len();
-                if fresh {
+                if !fresh && ICS_PORTS.contains(&dp) {
+                    // industrial protocols are message per segment and sessions last: past the
+                    // kept prefix, each request is still read for operations
+                    self.ics(key, payload);
+                } else if fresh {
                     let (buf, first) = (std::mem::take(&mut flow.buf), flow.first_packet);
                     self.tcp_app(key, &buf, payload, first);
                     if let Some(f) = self.flows.get_mut(&key) {
@@ -426,18 +436,41 @@ impl<'a> Analyzer<'a> {
                 let (sp, dp) = (udp.source_port(), udp.destination_port());
                 let Some((device, remote, _)) = self.device_of(src, dst, sp, dp) else { return };
                 self.endpoint(device, remote, service_port(sp, dp), false, len);
-                // a device that answers a UDP request from its service port is listening
-                if sp != dp && dp > 1023 && self.may_be_device(&src) && !dst.is_multicast() {
-                    if let Some((_, name)) = LISTENING_UDP.iter().find(|(p, _)| *p == sp) {
-                        self.finding(
-                            Seen::new("listening_service", name, "medium", src, dst)
-                                .detail(format!("the device answers requests on {name} port {sp}/udp")),
-                        );
-                    }
-                }
+                self.udp_service(src, sp, dst, dp, udp.payload());
                 self.udp_app(src, sp, dst, dp, udp.payload());
             }
             _ => {}
+        }
+    }
+
+    /// UDP services: a request to a service port is remembered; a device that answers it from
+    /// that port is listening. Requests to broadcast or multicast addresses match any answer.
+    fn udp_service(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, payload: &[u8]) {
+        let any = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+        if let Some((_, name)) = LISTENING_UDP.iter().find(|(p, _)| *p == sp) {
+            // BACnet peers all use port 47808: what the message is tells the server
+            let answers = if sp == 47808 {
+                apps::bacnet_answer(payload)
+            } else {
+                self.udp_requests.contains(&(src, sp, dst)) || self.udp_requests.contains(&(any, sp, dst))
+            };
+            if self.may_be_device(&src) && answers {
+                self.finding(
+                    Seen::new("listening_service", name, "medium", src, dst)
+                        .detail(format!("the device answers requests on {name} port {sp}/udp")),
+                );
+                return;
+            }
+        }
+        if LISTENING_UDP.iter().any(|(p, _)| *p == dp) && dp != 47808 {
+            if self.udp_requests.len() >= 4096 {
+                self.udp_requests.clear();
+            }
+            let broadcast = match dst {
+                IpAddr::V4(v) => v.is_broadcast() || v.is_multicast() || v.octets()[3] == 255,
+                IpAddr::V6(v) => v.is_multicast(),
+            };
+            self.udp_requests.insert((if broadcast { any } else { dst }, dp, src));
         }
     }
 
@@ -447,7 +480,7 @@ impl<'a> Analyzer<'a> {
             e.bytes += len as u64;
             e.packets += 1;
             e.last_seen = ts;
-        } else if self.endpoints.len() < MAX_ENDPOINTS {
+        } else if self.endpoints.len() < self.opts.bounds.endpoints {
             let st = EndpointStats { bytes: len as u64, packets: 1, first_seen: ts, last_seen: ts };
             self.endpoints.insert((device, remote, port, tcp), st);
         } else {
@@ -459,7 +492,7 @@ impl<'a> Analyzer<'a> {
         if self.names_seen.contains(&(address, name.clone())) {
             return;
         }
-        if self.names_seen.len() >= MAX_ENTRIES {
+        if self.names_seen.len() >= self.opts.bounds.entries {
             self.not_listed("names");
             return;
         }
@@ -481,7 +514,7 @@ impl<'a> Analyzer<'a> {
             }
             return;
         }
-        if self.dns_index.len() >= MAX_ENTRIES {
+        if self.dns_index.len() >= self.opts.bounds.entries {
             self.not_listed("dns");
             return;
         }
@@ -494,7 +527,7 @@ impl<'a> Analyzer<'a> {
             if let Some(d) = apps::dns(p) {
                 for (name, addr) in &d.answers {
                     if let Ok(a) = addr.parse::<IpAddr>() {
-                        if self.names.len() < MAX_ENTRIES || self.names.contains_key(&a) {
+                        if self.names.len() < self.opts.bounds.entries || self.names.contains_key(&a) {
                             self.names.insert(a, name.clone());
                         }
                     }
@@ -551,7 +584,7 @@ impl<'a> Analyzer<'a> {
         let index = if let Some(&i) = self.tls_index.get(&ikey) {
             self.report.tls[i].count += 1;
             Some(i)
-        } else if self.tls_index.len() < MAX_ENTRIES {
+        } else if self.tls_index.len() < self.opts.bounds.entries {
             let versions: Vec<String> =
                 ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
             self.tls_index.insert(ikey, self.report.tls.len());
@@ -612,6 +645,12 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    fn ics(&mut self, (src, _, dst, dp): FlowKey, payload: &[u8]) {
+        for (proto, what) in apps::ics_operations(dp, payload) {
+            self.finding(Seen::new("ics_operation", proto, "high", src, dst).detail(what));
+        }
+    }
+
     fn tcp_app(&mut self, key: FlowKey, stream: &[u8], payload: &[u8], first: u64) {
         let (src, sp, dst, dp) = key;
         // once per flow: its first segment with data
@@ -631,9 +670,7 @@ impl<'a> Analyzer<'a> {
         } else if stream.first() == Some(&0x16) || payload.first() == Some(&0x16) {
             self.tls_server(key, stream, payload);
         }
-        for (proto, what) in apps::ics_operations(dp, payload) {
-            self.finding(Seen::new("ics_operation", proto, "high", src, dst).detail(what));
-        }
+        self.ics(key, payload);
         if !payload.first().is_some_and(|b| matches!(b, 0x14..=0x17)) {
             for (kind, sample) in apps::personal_data(payload) {
                 self.finding(
@@ -655,11 +692,28 @@ impl<'a> Analyzer<'a> {
             };
             if let Some((user, pass, what)) = login {
                 let proto = if dp == 23 { "telnet" } else { "rlogin" };
-                self.finding(
-                    Seen::new("credentials_in_clear", proto, "high", src, dst)
-                        .credentials(Some(user), pass)
-                        .detail(what),
-                );
+                let mut upgraded = false;
+                if let Some(pass) = pass.as_ref().filter(|_| dp == 513) {
+                    // the user name was reported before the server asked for the password
+                    let bare = ("credentials_in_clear", src, Some(dst), "rlogin", format!("{user}\u{0}"));
+                    if let Some(&i) = self.findings.get(&bare) {
+                        let shown = if self.opts.show_secrets { pass.clone() } else { "***".into() };
+                        let f = &mut self.report.findings[i];
+                        f.secret = Some(shown);
+                        if f.packets.len() < 20 {
+                            f.packets.push(self.packet_no);
+                        }
+                        self.findings.insert((bare.0, src, Some(dst), "rlogin", format!("{user}\u{0}{pass}")), i);
+                        upgraded = true;
+                    }
+                }
+                if !upgraded {
+                    self.finding(
+                        Seen::new("credentials_in_clear", proto, "high", src, dst)
+                            .credentials(Some(user), pass)
+                            .detail(what),
+                    );
+                }
             }
         }
         if let Some(h) = apps::http_request(payload) {
@@ -734,7 +788,7 @@ impl<'a> Analyzer<'a> {
             self.report.http[i].count += 1;
             return;
         }
-        if self.http_index.len() >= MAX_ENTRIES {
+        if self.http_index.len() >= self.opts.bounds.entries {
             self.not_listed("http");
             return;
         }
@@ -780,7 +834,9 @@ impl<'a> Analyzer<'a> {
                     }
                     continue;
                 }
-                if hardcoded.len() >= MAX_ENTRIES || self.report.findings.len() >= MAX_FINDINGS {
+                if hardcoded.len() >= self.opts.bounds.entries
+                    || self.report.findings.len() >= self.opts.bounds.findings
+                {
                     *self.report.not_listed.entry("findings".into()).or_default() += 1;
                     continue;
                 }

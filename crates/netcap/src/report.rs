@@ -12,6 +12,26 @@ pub struct Options {
     pub devices: Vec<String>,
     /// Show credentials instead of `***`.
     pub show_secrets: bool,
+    /// How long the report's lists may grow (memory stays bounded whatever the capture size).
+    pub bounds: Bounds,
+}
+
+/// Bounds on the report's lists; what goes past them is counted in `Report::not_listed`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Endpoints (device, remote address, service port, protocol).
+    pub endpoints: usize,
+    /// Entries per list: DNS names, TLS and HTTP entries, names, connection starts. Repeats are
+    /// merged into one entry with a count, so real captures stay far below.
+    pub entries: usize,
+    /// Distinct findings (the same finding seen again only adds evidence packets).
+    pub findings: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds { endpoints: 200_000, entries: 50_000, findings: 100_000 }
+    }
 }
 
 impl Options {

@@ -1,55 +1,7 @@
 //! Bad captures: a clear message or a partial report, never a panic.
 
-fn pcap_header(linktype: u32, snaplen: u32) -> Vec<u8> {
-    let mut h = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    h.extend_from_slice(&snaplen.to_le_bytes());
-    h.extend_from_slice(&linktype.to_le_bytes());
-    h
-}
-
-fn record(data: &[u8], orig: u32) -> Vec<u8> {
-    let mut r = Vec::new();
-    r.extend_from_slice(&1u32.to_le_bytes());
-    r.extend_from_slice(&0u32.to_le_bytes());
-    r.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    r.extend_from_slice(&orig.to_le_bytes());
-    r.extend_from_slice(data);
-    r
-}
-
-/// An Ethernet/IPv4/TCP packet to port 21 carrying `payload`.
-fn ftp_packet(payload: &[u8], seq: u32) -> Vec<u8> {
-    let mut p = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
-    let total = 20 + 20 + payload.len();
-    p.extend_from_slice(&[
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        1,
-        0x40,
-        0,
-        64,
-        6,
-        0,
-        0,
-        192,
-        168,
-        1,
-        10,
-        203,
-        0,
-        113,
-        5,
-    ]);
-    p.extend_from_slice(&40000u16.to_be_bytes());
-    p.extend_from_slice(&21u16.to_be_bytes());
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&[0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
-    p.extend_from_slice(payload);
-    p
-}
+mod common;
+use common::*;
 
 fn analyze(bytes: Vec<u8>) -> Result<netcap::Report, String> {
     netcap::analyze_reader(Box::new(std::io::Cursor::new(bytes)), "test.pcap", &netcap::Options::default())
@@ -69,7 +21,7 @@ fn credentials_are_found_and_redacted() {
     let r = netcap::analyze_reader(
         Box::new(std::io::Cursor::new(f)),
         "t",
-        &netcap::Options { devices: vec![], show_secrets: true },
+        &netcap::Options { show_secrets: true, ..Default::default() },
     )
     .unwrap();
     assert_eq!(r.findings.iter().find(|x| x.kind == "credentials_in_clear").unwrap().secret.as_deref(), Some("s3cret"));
@@ -193,4 +145,84 @@ fn ipv4_fragments_are_reassembled() {
     f.extend(record(&frag(&udp[16..], 2, false), 0));
     let r = analyze(f).unwrap();
     assert_eq!(r.dns.iter().map(|d| d.query.as_str()).collect::<Vec<_>>(), ["firmware.vendor.example"]);
+}
+
+/// The file reader (in place, from read-ahead chunks) and the stream reader agree on every bad
+/// input: the same packets read, the same refusal, a stop reported by both.
+#[test]
+fn file_and_stream_readers_agree() {
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("random", b"this is not a capture at all, just text".to_vec()),
+        ("short-header", pcap_header(1, 65535)[..10].to_vec()),
+        ("header-only", pcap_header(1, 65535)),
+    ];
+    let mut f = pcap_header(1, 65535);
+    f.extend(record(&ftp_packet(b"USER bob\r\n", 1), 0));
+    let mut cut = record(&ftp_packet(b"PASS x\r\n", 11), 0);
+    cut.truncate(cut.len() - 20);
+    f.extend(cut);
+    cases.push(("truncated-record", f.clone()));
+    f.truncate(24 + 10);
+    cases.push(("truncated-record-header", f));
+    let mut f = pcap_header(1, 65535);
+    let mut rec = record(&ftp_packet(b"x", 1), 0);
+    rec[8..12].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    f.extend(record(&ftp_packet(b"USER a\r\n", 1), 0));
+    f.extend(rec);
+    cases.push(("absurd-length", f));
+    // big-endian and nanosecond headers
+    let mut be = vec![0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 1];
+    let p = ftp_packet(b"USER carol\r\n", 5);
+    for v in [1u32, 500, p.len() as u32, p.len() as u32] {
+        be.extend_from_slice(&v.to_be_bytes());
+    }
+    be.extend_from_slice(&p);
+    cases.push(("big-endian-nanoseconds", be));
+    // many records: several read-ahead chunks, records straddling their edges
+    let mut many = pcap_header(1, 65535);
+    for i in 0..40_000u32 {
+        many.extend(record(&ftp_packet(&vec![b'a'; (i % 50) as usize], i), 0));
+    }
+    cases.push(("many", many));
+    for (name, bytes) in cases {
+        let path = temp_capture(name, &bytes);
+        let from_file = netcap::analyze_path(&path, &netcap::Options::default());
+        let from_stream = analyze(bytes);
+        match (&from_file, &from_stream) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.packets, b.packets, "{name}");
+                assert_eq!(a.stopped.is_some(), b.stopped.is_some(), "{name}: {:?} / {:?}", a.stopped, b.stopped);
+                assert_eq!(a.findings.len(), b.findings.len(), "{name}");
+            }
+            (Err(a), Err(_)) => assert!(a.contains(name), "the error names the file: {a}"),
+            _ => {
+                panic!("{name}: file {:?} vs stream {:?}", from_file.map(|r| r.packets), from_stream.map(|r| r.packets))
+            }
+        }
+    }
+}
+
+/// Mutations through the file reader too.
+#[test]
+fn mutated_capture_files_never_panic() {
+    let mut base = pcap_header(1, 65535);
+    for i in 0..4 {
+        base.extend(record(&ftp_packet(b"USER a\r\nPASS b\r\n", i * 16), 0));
+    }
+    let mut x: u64 = 7;
+    for round in 0..400 {
+        let mut v = base.clone();
+        for _ in 0..(round % 5 + 1) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = 24 + (x as usize) % (v.len() - 24);
+            match x % 3 {
+                0 => v[i] = (x >> 8) as u8,
+                1 => v.truncate(i.max(25)),
+                _ => v.insert(i, (x >> 16) as u8),
+            }
+        }
+        let _ = netcap::analyze_path(&temp_capture("mutated", &v), &netcap::Options::default());
+    }
 }

@@ -102,7 +102,7 @@ fn suricata_verify_cases_are_found() {
     if yamls.is_empty() {
         return;
     }
-    let opts = netcap::Options { devices: vec![], show_secrets: true };
+    let opts = netcap::Options { show_secrets: true, ..Default::default() };
     let (mut checked, mut found) = (0, 0);
     let mut missed = Vec::new();
     for y in yamls {
@@ -154,7 +154,7 @@ fn suricata_verify_cases_are_found() {
 fn telnet_login_and_modbus_writes() {
     let telnet = data().join("suricata-verify/tests/telnet/telnet-01/telnet.pcap");
     if telnet.exists() {
-        let r = netcap::analyze_path(&telnet, &netcap::Options { devices: vec![], show_secrets: true }).unwrap();
+        let r = netcap::analyze_path(&telnet, &netcap::Options { show_secrets: true, ..Default::default() }).unwrap();
         let c = r
             .findings
             .iter()
@@ -192,4 +192,44 @@ fn server_certificates_from_tls12_handshakes() {
     }
     assert!(subjects.iter().any(|s| s.contains("CN=certauth.idrix.fr")), "{subjects:?}");
     assert!(subjects.len() >= 5);
+}
+
+/// EtherNet/IP: firmware updates, set-attribute, stop and start, device reset (OpenICS and ITI
+/// captures); BACnet devices that answer; gzip-compressed captures.
+#[test]
+fn cip_operations_bacnet_and_compressed_captures() {
+    let ics = data().join("iti-ics-security-tools/pcaps");
+    if !ics.exists() {
+        return;
+    }
+    let ops = |rel: &str| -> Vec<String> {
+        let r = netcap::analyze_path(&ics.join(rel), &netcap::Options::default()).unwrap();
+        r.findings
+            .iter()
+            .filter(|f| f.kind == "ics_operation" && f.protocol == "cip")
+            .map(|f| f.detail.clone())
+            .collect()
+    };
+    let fw = ops("openics/EIP-FirmwareChange.pcap");
+    assert!(fw.iter().any(|d| d.starts_with("firmware update")), "{fw:?}");
+    assert!(fw.iter().any(|d| d == "device reset (Identity object)"), "{fw:?}");
+    assert!(ops("EthernetIP/cip_stop_plc.pcap").iter().any(|d| d.starts_with("Stop")));
+    assert!(ops("EthernetIP/cip_start_plc.pcap").iter().any(|d| d.starts_with("Start")));
+    // the Set_Attribute_List comes late in a long session (past the kept stream prefix)
+    assert!(ops("openics/EIP-ChangeDateAttempt.pcap").iter().any(|d| d.starts_with("Set_Attribute_List")));
+    assert!(
+        ops("openics/EIP-ChangePortConfigurationAttempt.pcap").iter().any(|d| d.starts_with("Set_Attribute_Single"))
+    );
+    // reads only: nothing reported
+    assert!(ops("openics/EIP-ViewDeviceStatus.pcap").is_empty());
+
+    let r = netcap::analyze_path(&ics.join("BACnet/bacnet_test.pcap"), &netcap::Options::default()).unwrap();
+    let l: Vec<_> = r.findings.iter().filter(|f| f.kind == "listening_service").collect();
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!((l[0].protocol, l[0].src.to_string().as_str()), ("bacnet", "10.1.1.165"));
+
+    let gz = data().join("zeek-traces/testing/btest/Traces/contentline/rlogin-long-client-user-no-nul.pcapng.gz");
+    let r = netcap::analyze_path(&gz, &netcap::Options::default()).unwrap();
+    assert!(r.packets > 10_000, "gzip-compressed pcapng is read: {}", r.packets);
+    assert!(r.findings.iter().any(|f| f.kind == "listening_service" && f.protocol == "rlogin"));
 }

@@ -1,0 +1,102 @@
+//! Protocol findings on built captures: rlogin logins, devices given by MAC address, bounded
+//! lists, UDP services that answer.
+
+mod common;
+use common::*;
+
+const DEV: [u8; 4] = [192, 168, 1, 20];
+const PEER: [u8; 4] = [192, 168, 1, 30];
+
+fn secrets() -> netcap::Options {
+    netcap::Options { show_secrets: true, ..Default::default() }
+}
+
+#[test]
+fn rlogin_user_and_password() {
+    let hello = b"\0alice\0root\0xterm/38400\0";
+    let packets = vec![
+        tcp_packet(PEER, DEV, 40001, 513, 1, hello),
+        tcp_packet(DEV, PEER, 513, 40001, 1, b"\0Password: "),
+        tcp_packet(PEER, DEV, 40001, 513, 1 + hello.len() as u32, b"hunter2\r"),
+    ];
+    let r = analyze_with(capture(&packets), &secrets()).unwrap();
+    let c = r.findings.iter().find(|f| f.kind == "credentials_in_clear" && f.protocol == "rlogin").expect("rlogin");
+    assert_eq!((c.username.as_deref(), c.secret.as_deref()), (Some("root"), Some("hunter2")));
+    assert_eq!(c.src.to_string(), "192.168.1.30");
+    assert!(r.findings.iter().any(|f| f.kind == "cleartext_protocol" && f.protocol == "rlogin"));
+    // trusted-host login: no password asked, the user name alone is reported
+    let r = analyze_with(capture(&packets[..1]), &secrets()).unwrap();
+    let c = r.findings.iter().find(|f| f.protocol == "rlogin" && f.kind == "credentials_in_clear").unwrap();
+    assert_eq!((c.username.as_deref(), c.secret.as_deref()), (Some("root"), None));
+    // a client user that never ends (no NUL) is not a login
+    let r = analyze_with(capture(&[tcp_packet(PEER, DEV, 40001, 513, 1, &[b'a'; 3000])]), &secrets()).unwrap();
+    assert!(!r.findings.iter().any(|f| f.kind == "credentials_in_clear"));
+}
+
+#[test]
+fn devices_given_by_mac_address() {
+    // frames from the device's MAC (02:00:00:00:00:99) carry its IP address, which is learnt
+    let mut from_dev = udp_packet(DEV, [8, 8, 8, 8], 40000, 53, &dns_query("cloud.vendor.example", 1));
+    from_dev[6..12].copy_from_slice(&[2, 0, 0, 0, 0, 0x99]);
+    let other = udp_packet(PEER, [8, 8, 4, 4], 40000, 53, &dns_query("other.example", 2));
+    let opts = netcap::Options { devices: vec!["02:00:00:00:00:99".into()], ..Default::default() };
+    let r = analyze_with(capture(&[from_dev.clone(), other.clone()]), &opts).unwrap();
+    let devices: Vec<String> = r.endpoints.iter().map(|e| e.device.to_string()).collect();
+    assert_eq!(devices, ["192.168.1.20"], "only the device's traffic");
+    assert_eq!(r.dns.len(), 1);
+    // dashes, upper case, and IP addresses work too; anything else is refused
+    for ok in ["02-00-00-00-00-99", "02:00:00:00:00:9A", "192.168.1.20", "fe80::1"] {
+        assert!(netcap::Options { devices: vec![ok.into()], ..Default::default() }.validate().is_ok(), "{ok}");
+    }
+    for bad in ["camera", "02:00:00:00:00", "02:00:00:00:00:zz", "300.1.1.1", ""] {
+        let e = netcap::Options { devices: vec![bad.into()], ..Default::default() }.validate().unwrap_err();
+        assert!(e.contains("not an IP or MAC address"), "{e}");
+        let o = netcap::Options { devices: vec![bad.into()], ..Default::default() };
+        assert!(analyze_with(capture(&[other.clone()]), &o).is_err());
+    }
+}
+
+#[test]
+fn lists_are_bounded_and_repeats_merged() {
+    let mut packets = Vec::new();
+    for i in 0..30u16 {
+        packets.push(udp_packet(DEV, [10, 0, 0, 1], 40000 + i, 53, &dns_query(&format!("n{i}.example"), i)));
+    }
+    for i in 0..5u16 {
+        packets.push(udp_packet(DEV, [10, 0, 0, 1], 41000 + i, 53, &dns_query("n0.example", 100 + i)));
+    }
+    let opts = netcap::Options {
+        bounds: netcap::Bounds { endpoints: 1000, entries: 10, findings: 1000 },
+        ..Default::default()
+    };
+    let r = analyze_with(capture(&packets), &opts).unwrap();
+    assert_eq!(r.dns.len(), 10);
+    assert_eq!(r.not_listed.get("dns"), Some(&20));
+    assert_eq!(r.dns[0].count, 6, "a repeated question is one entry with a count");
+    assert_eq!(r.packets, 35, "packets past a bound still count");
+    let opts =
+        netcap::Options { bounds: netcap::Bounds { endpoints: 0, entries: 10, findings: 0 }, ..Default::default() };
+    let r = analyze_with(capture(&packets), &opts).unwrap();
+    assert!(r.endpoints.is_empty() && r.findings.is_empty());
+    assert_eq!(r.not_listed.get("endpoints"), Some(&35));
+}
+
+#[test]
+fn udp_services_that_answer() {
+    // SNMP: a request to the device's port 161 and its answer
+    let get = [0x30, 0x0b, 0x02, 0x01, 0x01, 0x04, 0x06, b'p', b'u', b'b', b'l', b'i', b'c'];
+    let packets = vec![udp_packet(PEER, DEV, 40000, 161, &get), udp_packet(DEV, PEER, 161, 40000, &get)];
+    let r = analyze_with(capture(&packets), &secrets()).unwrap();
+    let l = r.findings.iter().find(|f| f.kind == "listening_service").expect("snmp answers");
+    assert_eq!((l.protocol, l.src.to_string().as_str()), ("snmp", "192.168.1.20"));
+    assert!(r.findings.iter().any(|f| f.protocol == "snmp" && f.secret.as_deref() == Some("public")));
+    // an answer nobody asked for is not a listening service
+    let r = analyze_with(capture(&packets[1..]), &secrets()).unwrap();
+    assert!(!r.findings.iter().any(|f| f.kind == "listening_service"));
+    // SSDP: a search sent to the multicast group, answered by the device
+    let search = udp_packet(PEER, [239, 255, 255, 250], 50000, 1900, b"M-SEARCH * HTTP/1.1\r\n\r\n");
+    let answer = udp_packet(DEV, PEER, 1900, 50000, b"HTTP/1.1 200 OK\r\nSERVER: Linux UPnP/1.0 Cam/2\r\n\r\n");
+    let r = analyze_with(capture(&[search, answer]), &secrets()).unwrap();
+    assert!(r.findings.iter().any(|f| f.kind == "listening_service" && f.protocol == "upnp"));
+    assert!(r.names.iter().any(|n| n.name.contains("Cam/2")), "{:?}", r.names);
+}
