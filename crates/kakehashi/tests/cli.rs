@@ -510,7 +510,8 @@ fn pcap_command() {
         assert_eq!(both["packets"], a["packets"].as_u64().unwrap() + b["packets"].as_u64().unwrap());
         assert_eq!(both["files"].as_array().unwrap().len(), 2);
         let device = a["endpoints"][0]["device"].as_str().unwrap().to_string();
-        let only = one(&["pcap", "--format", "json", "--device", &device, basic.to_str().unwrap(), ftp.to_str().unwrap()]);
+        let only =
+            one(&["pcap", "--format", "json", "--device", &device, basic.to_str().unwrap(), ftp.to_str().unwrap()]);
         assert!(only["endpoints"].as_array().unwrap().iter().all(|e| e["device"] == device.as_str()));
     }
     // the HTML report: bilingual headings, a per-device table and a timeline, escaped values

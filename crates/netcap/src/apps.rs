@@ -703,6 +703,12 @@ fn my_number(d: &[u8]) -> bool {
 /// Personal data visible in a clear payload: (kind, redacted sample).
 pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
     let mut out: Vec<(&'static str, String)> = Vec::new();
+    // clear text only: binary protocols (ICS registers, file transfers) hold digit-like bytes by
+    // chance; SSH banners and algorithm lists name user@host-like identifiers
+    let texty = p.iter().filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || **b >= 0x80).count();
+    if p.is_empty() || texty * 10 < p.len() * 9 || p.starts_with(b"SSH-") {
+        return out;
+    }
     let mut push = |k: &'static str, s: String| {
         if !out.iter().any(|(x, _)| *x == k) {
             out.push((k, s));
@@ -731,12 +737,23 @@ pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
                 continue; // a longer number than any of these
             }
             let (raw, digits) = (&p[st..i], &digits[..n]);
-            let bounded = st == 0 || !p[st - 1].is_ascii_alphanumeric();
-            if bounded && (13..=19).contains(&n) && luhn(digits) && digits[0] != b'0' {
+            // not part of a word, and not an ASN.1 time (YYMMDDhhmmssZ)
+            let bounded =
+                (st == 0 || !p[st - 1].is_ascii_alphanumeric()) && !p.get(i).is_some_and(|c| c.is_ascii_alphanumeric());
+            // the digit groups as written: one run, or groups split by one kind of separator
+            let groups: Vec<usize> = raw.split(|c| *c == b'-' || *c == b' ').map(<[u8]>::len).collect();
+            let one_separator = !(raw.contains(&b'-') && raw.contains(&b' '));
+            let card_groups = groups.len() == 1
+                || one_separator
+                    && (groups[..groups.len() - 1].iter().all(|g| *g == 4)
+                        || groups == [4, 6, 5]
+                        || groups == [4, 6, 4]);
+            if !bounded {
+            } else if (13..=19).contains(&n) && card_groups && luhn(digits) && digits[0] != b'0' {
                 push("card_number", format!("****{}", String::from_utf8_lossy(&digits[n - 4..])));
-            } else if bounded && n == 12 && !raw.contains(&b'.') && my_number(digits) {
+            } else if n == 12 && (groups.len() == 1 || groups == [4, 4, 4] && one_separator) && my_number(digits) {
                 push("individual_number", format!("********{}", String::from_utf8_lossy(&digits[8..])));
-            } else if bounded && raw.contains(&b'-') && (10..=11).contains(&n) && digits[0] == b'0' {
+            } else if groups.len() == 3 && !raw.contains(&b' ') && (10..=11).contains(&n) && digits[0] == b'0' {
                 push("phone_number", format!("{}-****-****", String::from_utf8_lossy(&digits[..3])));
             }
         } else {

@@ -14,8 +14,14 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
+/// Capture time as a UTC date and time to the millisecond (the JSON keeps epoch seconds).
 fn time(t: f64) -> String {
-    format!("{t:.3}")
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]");
+    time::OffsetDateTime::from_unix_timestamp_nanos((t * 1e9) as i128)
+        .ok()
+        .and_then(|d| d.format(&fmt).ok())
+        .map(|s| s + " UTC")
+        .unwrap_or_else(|| format!("{t:.3}"))
 }
 
 fn table(out: &mut String, id: &str, title: &str, head: &[&str], rows: impl ExactSizeIterator<Item = Vec<String>>) {
@@ -100,12 +106,12 @@ pub fn html(r: &Report) -> String {
         d.packets += e.packets;
     }
     for f in &r.findings {
-        if let Some(d) = devices.get_mut(&f.src) {
-            match f.severity {
-                "high" => d.high += 1,
-                "medium" => d.medium += 1,
-                _ => d.low += 1,
-            }
+        // a host that only answers (a server on the local network) is a device too
+        let d = devices.entry(f.src).or_default();
+        match f.severity {
+            "high" => d.high += 1,
+            "medium" => d.medium += 1,
+            _ => d.low += 1,
         }
     }
     for n in &r.names {

@@ -14,3 +14,13 @@ mod report;
 pub use html::html;
 pub use read::{analyze_path, analyze_reader};
 pub use report::{Bounds, Endpoint, Finding, Options, Report};
+
+/// The protocol parsers one by one, for the fuzz targets in `fuzz/` (not a stable API).
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::apps::{
+        bacnet_answer, client_hello, dhcp_names, dns, http_request, ics_operations, line_credentials, mqtt_connect,
+        personal_data, rlogin, server_certificate, server_hello, snmp_community, ssdp_server, telnet_lines,
+    };
+    pub use crate::read::{ppp_payload, wifi_payload};
+}

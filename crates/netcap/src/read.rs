@@ -671,7 +671,9 @@ impl<'a> Analyzer<'a> {
             self.tls_server(key, stream, payload);
         }
         self.ics(key, payload);
-        if !payload.first().is_some_and(|b| matches!(b, 0x14..=0x17)) {
+        // not inside TLS (the flow began with a TLS record): certificates hold dates and serials
+        let tls = |b: &[u8]| b.len() > 2 && matches!(b[0], 0x14..=0x17) && b[1] == 0x03;
+        if !tls(stream) && !tls(payload) && !stream.starts_with(b"SSH-") {
             for (kind, sample) in apps::personal_data(payload) {
                 self.finding(
                     Seen::new("personal_data_in_clear", kind, "high", src, dst)
@@ -890,7 +892,7 @@ fn linktype_name(l: Linktype) -> String {
 }
 
 /// The IP packet inside an 802.11 data frame (LLC/SNAP with an IPv4 or IPv6 ethertype).
-fn wifi_payload(f: &[u8]) -> Option<&[u8]> {
+pub fn wifi_payload(f: &[u8]) -> Option<&[u8]> {
     let fc = *f.first()?;
     let flags = *f.get(1)?;
     if (fc >> 2) & 0x3 != 2 {
@@ -918,7 +920,7 @@ fn wifi_payload(f: &[u8]) -> Option<&[u8]> {
 }
 
 /// The IP packet inside a PPP frame (with or without address/control bytes).
-fn ppp_payload(f: &[u8]) -> Option<&[u8]> {
+pub fn ppp_payload(f: &[u8]) -> Option<&[u8]> {
     let f = if f.starts_with(&[0xFF, 0x03]) { f.get(2..)? } else { f };
     match f.get(..2)? {
         [0x00, 0x21] | [0x00, 0x57] => f.get(2..),

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of the capture readers and every protocol parser (libFuzzer via
+# cargo-fuzz, stable toolchain, no sanitizer: the crate forbids unsafe code, so what is looked
+# for is panics, hangs, runaway memory).
+#   fuzz/run.sh [SECONDS_PER_TARGET]      (default 60)
+# Installs cargo-fuzz under /var/tmp if missing. Corpora live in /var/tmp/netcap-fuzz (seeded
+# from small shared captures, which are never copied into the repository); crashes land in
+# fuzz/artifacts/<target>/.
+set -euo pipefail
+cd "$(dirname "$0")"
+SECS="${1:-60}"
+export PATH="/var/tmp/kh-cargo-fuzz/bin:$PATH"
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --root /var/tmp/kh-cargo-fuzz
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/kakehashi-target}/fuzz"
+C=/var/tmp/netcap-fuzz
+mkdir -p "$C/capture" "$C/parsers"
+DATA=../../shared/data/pcap
+if [ -d "$DATA" ] && [ -z "$(ls -A "$C/capture")" ]; then
+  find "$DATA" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -size -8k | head -200 \
+    | while read -r f; do cp "$f" "$C/capture/$(sha1sum "$f" | cut -c1-16)"; done || true
+fi
+for t in capture parsers; do
+  echo "== $t: ${SECS}s"
+  cargo fuzz run -s none "$t" "$C/$t" -- -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 \
+    -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|INITED|Done|ERROR|panicked|SUMMARY|artifact|stat::number_of_executed_units|stat::peak_rss" || true
+done
+ls artifacts/*/ 2>/dev/null && echo "crashes above" || echo "no crashes"
