@@ -105,6 +105,8 @@ struct EndpointStats {
     packets: u64,
     first_seen: f64,
     last_seen: f64,
+    /// Whether a DNS answer had named the remote address before the first packet.
+    named_before: bool,
 }
 
 #[derive(Default)]
@@ -481,7 +483,8 @@ impl<'a> Analyzer<'a> {
             e.packets += 1;
             e.last_seen = ts;
         } else if self.endpoints.len() < self.opts.bounds.endpoints {
-            let st = EndpointStats { bytes: len as u64, packets: 1, first_seen: ts, last_seen: ts };
+            let named_before = self.names.contains_key(&remote);
+            let st = EndpointStats { bytes: len as u64, packets: 1, first_seen: ts, last_seen: ts, named_before };
             self.endpoints.insert((device, remote, port, tcp), st);
         } else {
             self.not_listed("endpoints");
@@ -597,6 +600,12 @@ impl<'a> Analyzer<'a> {
                 alpn: ch.alpn,
                 versions_offered: versions,
                 ciphers_offered: ch.ciphers.len(),
+                cipher_suites_offered: ch
+                    .ciphers
+                    .iter()
+                    .filter(|c| *c & 0x0f0f != 0x0a0a)
+                    .map(|c| apps::cipher_name(*c))
+                    .collect(),
                 weak_ciphers_offered: weak,
                 version_chosen: None,
                 cipher_chosen: None,
@@ -632,8 +641,7 @@ impl<'a> Analyzer<'a> {
             let t = &mut self.report.tls[i];
             if t.version_chosen.is_none() {
                 t.version_chosen = Some(name.clone());
-                t.cipher_chosen =
-                    Some(apps::weak_cipher(c).map(str::to_string).unwrap_or_else(|| format!("0x{c:04x}")));
+                t.cipher_chosen = Some(apps::cipher_name(c));
             }
         }
         // the client (the device, usually) is the one at risk: findings name it as the source
@@ -808,6 +816,16 @@ impl<'a> Analyzer<'a> {
     }
 
     fn finish(mut self) -> Report {
+        // addresses contacted with no DNS answer naming them before (one finding per device and address)
+        let mut unnamed: Vec<(IpAddr, IpAddr, u16, f64)> = self
+            .endpoints
+            .iter()
+            .filter(|((_, address, _, tcp), st)| {
+                *tcp && !st.named_before && !is_local(address) && !address.is_multicast()
+            })
+            .map(|((device, address, port, _), st)| (*device, *address, *port, st.first_seen))
+            .collect();
+        unnamed.sort_by(|a, b| a.3.total_cmp(&b.3));
         let mut eps: Vec<Endpoint> = self
             .endpoints
             .into_iter()
@@ -824,41 +842,33 @@ impl<'a> Analyzer<'a> {
             })
             .collect();
         eps.sort_unstable_by(|a, b| b.bytes.cmp(&a.bytes).then(a.address.cmp(&b.address)).then(a.port.cmp(&b.port)));
-        // addresses contacted with no DNS answer naming them (one finding per device and address)
         let mut hardcoded: HashMap<(IpAddr, IpAddr), usize> = HashMap::default();
-        for e in &eps {
-            if e.name.is_none() && e.protocol == "tcp" && !is_local(&e.address) && !e.address.is_multicast() {
-                if let Some(&i) = hardcoded.get(&(e.device, e.address)) {
-                    let f: &mut Finding = &mut self.report.findings[i];
-                    f.first_seen = f.first_seen.min(e.first_seen);
-                    if f.detail.matches(',').count() < 9 {
-                        f.detail.push_str(&format!(", {}", e.port));
-                    }
-                    continue;
+        for (device, address, port, first_seen) in unnamed {
+            if let Some(&i) = hardcoded.get(&(device, address)) {
+                let f: &mut Finding = &mut self.report.findings[i];
+                if f.detail.matches(',').count() < 9 {
+                    f.detail.push_str(&format!(", {port}"));
                 }
-                if hardcoded.len() >= self.opts.bounds.entries
-                    || self.report.findings.len() >= self.opts.bounds.findings
-                {
-                    *self.report.not_listed.entry("findings".into()).or_default() += 1;
-                    continue;
-                }
-                hardcoded.insert((e.device, e.address), self.report.findings.len());
-                self.report.findings.push(Finding {
-                    kind: "hardcoded_address",
-                    protocol: e.protocol,
-                    severity: "low",
-                    src: e.device,
-                    dst: e.address,
-                    packets: vec![],
-                    first_seen: e.first_seen,
-                    username: None,
-                    secret: None,
-                    detail: format!(
-                        "contacted {} with no DNS lookup naming it in the capture; ports {}",
-                        e.address, e.port
-                    ),
-                });
+                continue;
             }
+            if hardcoded.len() >= self.opts.bounds.entries || self.report.findings.len() >= self.opts.bounds.findings {
+                *self.report.not_listed.entry("findings".into()).or_default() += 1;
+                continue;
+            }
+            hardcoded.insert((device, address), self.report.findings.len());
+            let named = self.names.get(&address).map(|n| format!(" (named {n} only later)")).unwrap_or_default();
+            self.report.findings.push(Finding {
+                kind: "hardcoded_address",
+                protocol: "tcp",
+                severity: "low",
+                src: device,
+                dst: address,
+                packets: vec![],
+                first_seen,
+                username: None,
+                secret: None,
+                detail: format!("contacted {address}{named} with no DNS lookup naming it before; ports {port}"),
+            });
         }
         self.report.endpoints = eps;
         // periodic beaconing: at least 5 connections at near-constant intervals of a second or more

@@ -96,6 +96,9 @@ pub struct TlsEntry {
     pub alpn: Vec<String>,
     pub versions_offered: Vec<String>,
     pub ciphers_offered: usize,
+    /// The suites offered, in the client's order (IANA names for common ones, else the code;
+    /// GREASE values left out).
+    pub cipher_suites_offered: Vec<String>,
     pub weak_ciphers_offered: Vec<String>,
     pub version_chosen: Option<String>,
     pub cipher_chosen: Option<String>,

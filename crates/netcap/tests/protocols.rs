@@ -100,3 +100,25 @@ fn udp_services_that_answer() {
     assert!(r.findings.iter().any(|f| f.kind == "listening_service" && f.protocol == "upnp"));
     assert!(r.names.iter().any(|n| n.name.contains("Cam/2")), "{:?}", r.names);
 }
+
+#[test]
+fn hardcoded_addresses_are_those_not_named_before_contact() {
+    const CLOUD: [u8; 4] = [203, 0, 113, 9];
+    const NAMED: [u8; 4] = [203, 0, 113, 10];
+    let resolver = [192, 168, 1, 1];
+    let packets = vec![
+        // named first, then contacted: fine
+        udp_packet(resolver, DEV, 53, 40000, &dns_answer("api.vendor.example", 1, NAMED)),
+        tcp_packet(DEV, NAMED, 40001, 443, 1, b"x"),
+        // contacted first, named only afterwards: hard-coded
+        tcp_packet(DEV, CLOUD, 40002, 8883, 1, b"x"),
+        udp_packet(resolver, DEV, 53, 40003, &dns_answer("late.vendor.example", 2, CLOUD)),
+    ];
+    let r = analyze_with(capture(&packets), &netcap::Options::default()).unwrap();
+    let hard: Vec<_> = r.findings.iter().filter(|f| f.kind == "hardcoded_address").collect();
+    assert_eq!(hard.len(), 1, "{hard:?}");
+    assert_eq!(hard[0].dst.to_string(), "203.0.113.9");
+    assert!(hard[0].detail.contains("late.vendor.example") && hard[0].detail.contains("8883"), "{}", hard[0].detail);
+    // the endpoint table names both
+    assert!(r.endpoints.iter().any(|e| e.name.as_deref() == Some("api.vendor.example") && e.port == 443));
+}

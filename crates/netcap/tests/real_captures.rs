@@ -85,6 +85,14 @@ fn expectations(yaml: &serde_yaml_ng::Value) -> Vec<(String, String)> {
                     out.push((k.to_string(), v))
                 }
                 "ftp.command" if v == "PASS" => out.push(("ftp.login".into(), String::new())),
+                "pop3.request.command" if v == "PASS" => out.push(("pop3.login".into(), String::new())),
+                "dhcp.hostname" => out.push((k.to_string(), v)),
+                // Modbus requests that write (the analyser reports writes, not reads)
+                "modbus.request.function_code" if matches!(v.as_str(), "5" | "6" | "15" | "16" | "22" | "23") => {
+                    out.push(("modbus.write".into(), v))
+                }
+                // an NTP client request (mode 3) names the server asked for time
+                "ntp.mode" if v == "3" => out.push(("ntp.client".into(), String::new())),
                 _ => {}
             }
         }
@@ -134,6 +142,10 @@ fn suricata_verify_cases_are_found() {
                     r.findings.iter().any(|f| f.protocol == "snmp" && f.secret.as_deref() == Some(val.as_str()))
                 }
                 "ftp.login" => r.findings.iter().any(|f| f.protocol == "ftp" && f.kind == "credentials_in_clear"),
+                "pop3.login" => r.findings.iter().any(|f| f.protocol == "pop3" && f.kind == "credentials_in_clear"),
+                "dhcp.hostname" => r.names.iter().any(|n| n.name == val && n.source.starts_with("dhcp")),
+                "modbus.write" => r.findings.iter().any(|f| f.protocol == "modbus" && f.kind == "ics_operation"),
+                "ntp.client" => !r.ntp_servers.is_empty(),
                 _ => false,
             });
             if hit {
@@ -185,11 +197,18 @@ fn server_certificates_from_tls12_handshakes() {
         return;
     }
     let mut subjects = Vec::new();
+    let (mut chosen, mut suites) = (0, 0);
     for f in files.iter().filter(|p| is_capture(p)) {
         if let Ok(r) = netcap::analyze_path(f, &netcap::Options::default()) {
             subjects.extend(r.tls.iter().filter_map(|t| t.certificate_subject.clone()));
+            chosen += r.tls.iter().filter(|t| t.version_chosen.is_some() && t.cipher_chosen.is_some()).count();
+            suites += r.tls.iter().filter(|t| t.cipher_suites_offered.iter().any(|c| c.starts_with("TLS_"))).count();
+            // certificates hold dates and serial numbers: never card or individual numbers
+            let numbers = ["card_number", "individual_number"];
+            assert!(!r.findings.iter().any(|x| numbers.contains(&x.protocol)), "{}", f.display());
         }
     }
+    assert!(chosen >= 5 && suites >= 5, "versions and ciphers chosen: {chosen}, suites named: {suites}");
     assert!(subjects.iter().any(|s| s.contains("CN=certauth.idrix.fr")), "{subjects:?}");
     assert!(subjects.len() >= 5);
 }

@@ -112,3 +112,14 @@ pub fn temp_capture(tag: &str, bytes: &[u8]) -> std::path::PathBuf {
     std::fs::write(&p, bytes).unwrap();
     p
 }
+
+/// A DNS answer: `name` has the IPv4 address `addr`.
+pub fn dns_answer(name: &str, id: u16, addr: [u8; 4]) -> Vec<u8> {
+    let mut d = dns_query(name, id);
+    d[2] = 0x81;
+    d[3] = 0x80;
+    d[7] = 1; // one answer
+    d.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+    d.extend_from_slice(&addr);
+    d
+}
