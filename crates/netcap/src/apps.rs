@@ -390,19 +390,7 @@ pub fn mqtt_connect(p: &[u8]) -> Option<(String, Option<String>, Option<String>)
     if p.first()? >> 4 != 1 {
         return None;
     }
-    // remaining length (varint)
-    let mut i = 1;
-    let mut len = 0usize;
-    let mut mult = 1;
-    loop {
-        let b = *p.get(i)? as usize;
-        len += (b & 0x7f) * mult;
-        mult *= 128;
-        i += 1;
-        if b & 0x80 == 0 || i > 4 {
-            break;
-        }
-    }
+    let (len, i) = mqtt_varint(p, 1)?;
     let body = p.get(i..(i + len).min(p.len()))?;
     let nlen = u16at(body, 0)? as usize;
     let proto = body.get(2..2 + nlen)?;
@@ -413,19 +401,8 @@ pub fn mqtt_connect(p: &[u8]) -> Option<(String, Option<String>, Option<String>)
     let flags = *body.get(3 + nlen)?;
     let mut at = 6 + nlen;
     if level == 5 {
-        // properties length (varint)
-        let mut plen = 0usize;
-        let mut m = 1;
-        loop {
-            let b = *body.get(at)? as usize;
-            plen += (b & 0x7f) * m;
-            m *= 128;
-            at += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-        at += plen;
+        let (plen, next) = mqtt_varint(body, at)?;
+        at = next + plen;
     }
     let field = |at: &mut usize| -> Option<String> {
         let n = u16at(body, *at)? as usize;
@@ -437,8 +414,8 @@ pub fn mqtt_connect(p: &[u8]) -> Option<(String, Option<String>, Option<String>)
     if flags & 0x04 != 0 {
         if level == 5 {
             // will properties
-            let plen = *body.get(at)? as usize;
-            at += 1 + plen;
+            let (plen, next) = mqtt_varint(body, at)?;
+            at = next + plen;
         }
         field(&mut at)?;
         field(&mut at)?;
@@ -446,6 +423,21 @@ pub fn mqtt_connect(p: &[u8]) -> Option<(String, Option<String>, Option<String>)
     let user = if flags & 0x80 != 0 { field(&mut at) } else { None };
     let pass = if flags & 0x40 != 0 { field(&mut at) } else { None };
     Some((client, user, pass))
+}
+
+/// An MQTT variable-length integer at `at`: (value, where the next field starts). At most four
+/// bytes, as the specification allows; a fifth continuation is malformed.
+fn mqtt_varint(b: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    let mut value = 0usize;
+    for shift in [0, 7, 14, 21] {
+        let byte = *b.get(at)? as usize;
+        value |= (byte & 0x7f) << shift;
+        at += 1;
+        if byte & 0x80 == 0 {
+            return Some((value, at));
+        }
+    }
+    None
 }
 
 /// SNMP v1/v2c: (version, community).
@@ -902,6 +894,20 @@ pub fn ssdp_server(p: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mqtt_lengths_that_never_end_are_malformed() {
+        // found by the capture fuzz target: a v5 properties length of twelve continuation bytes
+        // overflowed the multiplier
+        let mut p = vec![0x10, 0x20, 0, 4, b'M', b'Q', b'T', b'T', 5, 0xc2, 0, 60];
+        p.extend_from_slice(&[0xff; 12]);
+        p.extend_from_slice(&[0; 16]);
+        assert_eq!(mqtt_connect(&p), None);
+        assert_eq!(mqtt_varint(&[0xff, 0xff, 0xff, 0x7f], 0), Some((268_435_455, 4)));
+        assert_eq!(mqtt_varint(&[0xff, 0xff, 0xff, 0xff, 0x01], 0), None);
+        // a remaining length longer than four bytes
+        assert_eq!(mqtt_connect(&[0x10, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 4]), None);
+    }
 
     #[test]
     fn mdns_ptr_targets() {

@@ -113,11 +113,69 @@ struct EndpointStats {
 struct Flow {
     next_seq: Option<u32>,
     buf: Vec<u8>,
+    /// Segments that arrived ahead of a gap, waiting for it to fill (at most `MAX_PENDING`).
+    pending: Vec<(u32, Vec<u8>)>,
     first_packet: u64,
     handled_len: usize,
     /// The TLS entry this flow's ClientHello went to, once seen.
     tls: Option<usize>,
     hello_seen: bool,
+}
+
+/// Out-of-order segments kept per flow direction, and how far ahead of the gap they may start.
+const MAX_PENDING: usize = 8;
+const MAX_AHEAD: u32 = 64 * 1024;
+
+impl Flow {
+    /// TCP reassembly of the kept prefix: in-order data is appended, retransmitted bytes are
+    /// skipped (overlaps keep the first copy), segments past a gap wait in `pending`.
+    fn add(&mut self, seq: u32, payload: &[u8]) {
+        let Some(next) = self.next_seq else {
+            self.append(seq, payload);
+            return;
+        };
+        let ahead = seq.wrapping_sub(next);
+        if ahead == 0 {
+            self.append(seq, payload);
+        } else if ahead < MAX_AHEAD {
+            if self.pending.len() < MAX_PENDING && self.buf.len() < STREAM_PREFIX {
+                let keep = payload.len().min(STREAM_PREFIX - self.buf.len());
+                self.pending.push((seq, payload[..keep].to_vec()));
+            }
+            return;
+        } else {
+            // behind: a retransmission, or an overlap whose tail is new
+            let behind = next.wrapping_sub(seq) as usize;
+            if behind < payload.len() {
+                self.append(next, &payload[behind..]);
+            }
+        }
+        // segments the gap was waiting for
+        while let Some(i) = self.pending.iter().position(|(s, p)| {
+            let n = self.next_seq.unwrap_or(0);
+            n.wrapping_sub(*s) as usize <= p.len() && n.wrapping_sub(*s) < MAX_AHEAD
+        }) {
+            let (s, p) = self.pending.swap_remove(i);
+            let skip = self.next_seq.unwrap_or(s).wrapping_sub(s) as usize;
+            let rest = p[skip..].to_vec();
+            let at = s.wrapping_add(skip as u32);
+            self.append(at, &rest);
+        }
+        // waiting segments the stream has gone past are dropped
+        let n = self.next_seq.unwrap_or(0);
+        self.pending.retain(|(s, p)| {
+            let behind = n.wrapping_sub(*s);
+            !(behind < MAX_AHEAD && behind as usize >= p.len())
+        });
+    }
+
+    fn append(&mut self, seq: u32, payload: &[u8]) {
+        if self.buf.len() < STREAM_PREFIX {
+            let take = payload.len().min(STREAM_PREFIX - self.buf.len());
+            self.buf.extend_from_slice(&payload[..take]);
+        }
+        self.next_seq = Some(seq.wrapping_add(payload.len() as u32));
+    }
 }
 
 type FlowKey = (IpAddr, u16, IpAddr, u16);
@@ -414,11 +472,8 @@ impl<'a> Analyzer<'a> {
                 }
                 let packet_no = self.packet_no;
                 let flow = self.flows.entry(key).or_insert_with(|| Flow { first_packet: packet_no, ..Flow::default() });
-                let seq = tcp.sequence_number();
-                if flow.next_seq.is_none_or(|n| n == seq) && flow.buf.len() < STREAM_PREFIX {
-                    let take = payload.len().min(STREAM_PREFIX - flow.buf.len());
-                    flow.buf.extend_from_slice(&payload[..take]);
-                    flow.next_seq = Some(seq.wrapping_add(payload.len() as u32));
+                if flow.buf.len() < STREAM_PREFIX {
+                    flow.add(tcp.sequence_number(), payload);
                 }
                 let fresh = flow.buf.len() != flow.handled_len;
                 flow.handled_len = flow.buf.len();
@@ -1238,6 +1293,35 @@ pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn stream(segments: &[(u32, &[u8])]) -> String {
+        let mut f = Flow::default();
+        for (seq, p) in segments {
+            f.add(*seq, p);
+        }
+        String::from_utf8_lossy(&f.buf).into_owned()
+    }
+
+    #[test]
+    fn tcp_reassembly() {
+        assert_eq!(stream(&[(1, b"USER a\r\n"), (9, b"PASS b\r\n")]), "USER a\r\nPASS b\r\n");
+        // out of order, retransmitted, overlapping
+        assert_eq!(stream(&[(9, b"PASS b\r\n"), (1, b"USER a\r\n")]), "PASS b\r\n", "no gap before the first");
+        assert_eq!(stream(&[(1, b"USE"), (9, b"PASS b\r\n"), (4, b"R a\r\n")]), "USER a\r\nPASS b\r\n");
+        assert_eq!(stream(&[(1, b"USER a\r\n"), (1, b"USER a\r\n"), (9, b"PASS b")]), "USER a\r\nPASS b");
+        assert_eq!(stream(&[(1, b"USER"), (1, b"USER a\r\n"), (9, b"X")]), "USER a\r\nX");
+        // a gap never filled: what came before it is kept, the rest waits (bounded)
+        let many: Vec<(u32, &[u8])> = (0..20).map(|i| (100 + i * 10, &b"0123456789"[..])).collect();
+        let mut segs = vec![(1, &b"head"[..])];
+        segs.extend(many);
+        assert_eq!(stream(&segs), "head");
+        // sequence numbers wrapping around
+        let start = u32::MAX - 3;
+        assert_eq!(stream(&[(start, b"abcd"), (start.wrapping_add(8), b"ijkl"), (0, b"efgh")]), "abcdefghijkl");
+        // the prefix bound holds
+        let big = vec![b'x'; 3000];
+        assert_eq!(stream(&[(1, &big), (3001, &big), (6001, &big)]).len(), STREAM_PREFIX);
+    }
 
     #[test]
     fn wifi_and_ppp_frames() {
