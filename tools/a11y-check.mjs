@@ -2,6 +2,7 @@
 // headless Chromium, signed in as each role where the page needs it; also saves screenshots.
 //
 //   cd tools && npm install --no-save axe-core@4 playwright-core@1 && node a11y-check.mjs http://127.0.0.1:8080 OUTDIR
+//   node a11y-check.mjs file:///tmp/report.html OUTDIR     (one file, e.g. a `kakehashi pcap --format html` report)
 //
 // Exits 1 if any page has a violation.
 import { chromium } from 'playwright-core';
@@ -15,7 +16,7 @@ const out = process.argv[3] || '/tmp/kakehashi-a11y';
 mkdirSync(out, { recursive: true });
 const password = 'kakehashi-demo-2026';
 
-const pages = [
+const pages = base.startsWith('file://') ? [[null, '']] : [
   [null, '/'], [null, '/services'], [null, '/services?lang=en'], [null, '/services/1'], [null, '/login'], [null, '/signup'],
   [null, '/services?category=astrology'],
   ['provider-admin@demo.kakehashi.jp', '/my'], ['provider-admin@demo.kakehashi.jp', '/my/services/new'],

@@ -31,7 +31,8 @@ fn table(out: &mut String, id: &str, title: &str, head: &[&str], rows: impl Exac
         out.push_str("<p>なし / None.</p></section>");
         return;
     }
-    out.push_str("<div class=\"scroll\"><table><thead><tr>");
+    let _ =
+        write!(out, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"{id}\"><table><thead><tr>");
     for h in head {
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
     }
