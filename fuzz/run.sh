@@ -19,7 +19,7 @@ if [ -d "$DATA" ] && [ -z "$(ls -A "$C/capture")" ]; then
   find "$DATA" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -size -8k | head -200 \
     | while read -r f; do cp "$f" "$C/capture/$(sha1sum "$f" | cut -c1-16)"; done || true
 fi
-for t in capture parsers; do
+for t in ${TARGETS:-capture parsers}; do
   echo "== $t: ${SECS}s"
   cargo fuzz run -s none "$t" "$C/$t" -- -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|INITED|Done|ERROR|panicked|SUMMARY|artifact|stat::number_of_executed_units|stat::peak_rss" || true

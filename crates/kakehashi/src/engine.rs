@@ -179,15 +179,7 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
     }
     let opts = netcap::Options { devices: devices.to_vec(), show_secrets, ..Default::default() };
     opts.validate().map_err(|e| CliError::new(2, e))?;
-    let mut all: Option<netcap::Report> = None;
-    for f in files {
-        let r = netcap::analyze_path(f, &opts).map_err(|e| CliError::new(2, e))?;
-        match all.as_mut() {
-            Some(a) => a.merge(r),
-            None => all = Some(r),
-        }
-    }
-    let all = all.unwrap_or_default();
+    let all = netcap::analyze_paths(files, &opts).map_err(|e| CliError::new(2, e))?;
     match format {
         "json" => {
             // streamed: the report is not built twice in memory

@@ -12,7 +12,7 @@ mod readahead;
 mod report;
 
 pub use html::html;
-pub use read::{analyze_path, analyze_reader};
+pub use read::{analyze_path, analyze_paths, analyze_reader};
 pub use report::{Bounds, Endpoint, Finding, Options, Report};
 
 /// The protocol parsers one by one, for the fuzz targets in `fuzz/` (not a stable API).

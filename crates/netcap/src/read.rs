@@ -1249,9 +1249,9 @@ fn read_legacy(an: &mut Analyzer, ra: &mut crate::readahead::ReadAhead, name: &s
     Ok(())
 }
 
-/// Analyses one capture file (pcap or pcapng, plain or gzip-compressed), streamed; `-` reads
-/// standard input.
-pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, String> {
+/// Reads one capture file (pcap or pcapng, plain or gzip-compressed) into the analysis; `-`
+/// reads standard input.
+fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
     use std::io::BufRead;
     let name = path.display().to_string();
     let f: Box<dyn Read + Send> = if name == "-" {
@@ -1281,13 +1281,25 @@ pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, St
     let input: Box<dyn Read + Send> =
         if gzip { Box::new(flate2::bufread::MultiGzDecoder::new(input)) } else { Box::new(input) };
     let mut ahead = crate::readahead::ReadAhead::new(input);
-    if legacy {
-        let mut an = Analyzer::new(opts)?;
-        an.report.files.push(name.clone());
-        read_legacy(&mut an, &mut ahead, &name)?;
-        return Ok(an.finish());
+    an.report.files.push(name.clone());
+    if legacy { read_legacy(an, &mut ahead, &name) } else { read_into(an, Box::new(ahead), &name) }
+}
+
+/// Analyses one capture file (pcap or pcapng, plain or gzip-compressed); `-` reads standard input.
+pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, String> {
+    analyze_paths(&[path], opts)
+}
+
+/// Analyses several capture files as one capture, in the order given (rotated captures, or one
+/// capture per interface): flows, DNS names and connection timings carry across files, packet
+/// numbers count on across them as if the files were concatenated, and memory stays bounded
+/// however many files there are.
+pub fn analyze_paths<P: AsRef<std::path::Path>>(paths: &[P], opts: &Options) -> Result<Report, String> {
+    let mut an = Analyzer::new(opts)?;
+    for p in paths {
+        read_path(&mut an, p.as_ref())?;
     }
-    analyze_reader(Box::new(ahead), &name, opts)
+    Ok(an.finish())
 }
 
 #[cfg(test)]

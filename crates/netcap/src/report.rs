@@ -158,37 +158,3 @@ pub struct Report {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub not_listed: BTreeMap<String, u64>,
 }
-
-impl Report {
-    /// Adds another capture's report to this one (several files on one command line).
-    pub fn merge(&mut self, other: Report) {
-        self.files.extend(other.files);
-        self.packets += other.packets;
-        self.bytes += other.bytes;
-        self.findings.extend(other.findings);
-        self.endpoints.extend(other.endpoints);
-        self.dns.extend(other.dns);
-        self.tls.extend(other.tls);
-        self.http.extend(other.http);
-        for n in other.names {
-            if !self.names.contains(&n) {
-                self.names.push(n);
-            }
-        }
-        for s in other.ntp_servers {
-            if !self.ntp_servers.contains(&s) {
-                self.ntp_servers.push(s);
-            }
-        }
-        for (k, v) in other.skipped {
-            *self.skipped.entry(k).or_default() += v;
-        }
-        for (k, v) in other.not_listed {
-            *self.not_listed.entry(k).or_default() += v;
-        }
-        self.not_analysed += other.not_analysed;
-        if other.stopped.is_some() {
-            self.stopped = other.stopped;
-        }
-    }
-}

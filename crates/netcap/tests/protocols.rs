@@ -122,3 +122,32 @@ fn hardcoded_addresses_are_those_not_named_before_contact() {
     // the endpoint table names both
     assert!(r.endpoints.iter().any(|e| e.name.as_deref() == Some("api.vendor.example") && e.port == 443));
 }
+
+/// Rotated captures read as one: a login split across two files is found, a name learnt in the
+/// first file names the address contacted in the second, packet numbers count on.
+#[test]
+fn several_files_are_one_capture() {
+    const SERVER: [u8; 4] = [203, 0, 113, 21];
+    let user = b"USER dave\r\n";
+    let first = capture(&[
+        udp_packet([192, 168, 1, 1], DEV, 53, 40000, &dns_answer("ftp.vendor.example", 1, SERVER)),
+        tcp_packet(DEV, SERVER, 40001, 21, 1, user),
+    ]);
+    let second = capture(&[tcp_packet(DEV, SERVER, 40001, 21, 1 + user.len() as u32, b"PASS pw\r\n")]);
+    let (a, b) = (temp_capture("rotated-1", &first), temp_capture("rotated-2", &second));
+    let r = netcap::analyze_paths(&[&a, &b], &secrets()).unwrap();
+    assert_eq!((r.files.len(), r.packets), (2, 3));
+    let c = r.findings.iter().find(|f| f.kind == "credentials_in_clear").expect("login across files");
+    assert_eq!(
+        (c.username.as_deref(), c.secret.as_deref(), c.packets.as_slice()),
+        (Some("dave"), Some("pw"), &[3][..])
+    );
+    assert!(!r.findings.iter().any(|f| f.kind == "hardcoded_address"), "{:?}", r.findings);
+    // one file alone does not see the other's name
+    let r = netcap::analyze_path(&b, &secrets()).unwrap();
+    assert!(r.findings.iter().any(|f| f.kind == "hardcoded_address"));
+    // a bad file among good ones: refused, named
+    let bad = temp_capture("rotated-bad", b"garbage garbage garbage garbage");
+    let e = netcap::analyze_paths(&[&a, &bad], &secrets()).unwrap_err();
+    assert!(e.contains("rotated-bad"), "{e}");
+}
