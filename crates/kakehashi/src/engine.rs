@@ -177,9 +177,33 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
     if !matches!(format, "text" | "json" | "html") {
         return Err(CliError::new(2, format!("--format {format}: use text, json or html")));
     }
-    let opts = netcap::Options { devices: devices.to_vec(), show_secrets, ..Default::default() };
+    let mut opts = netcap::Options { devices: devices.to_vec(), show_secrets, ..Default::default() };
     opts.validate().map_err(|e| CliError::new(2, e))?;
-    let all = netcap::analyze_paths(files, &opts).map_err(|e| CliError::new(2, e))?;
+    // a progress line on a terminal for long reads (every half second, from 2 s on)
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        opts.progress = Some(read.clone());
+        let total: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+        std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_millis(500))
+            {
+                if start.elapsed().as_secs() >= 2 && total > 0 {
+                    let n = read.load(std::sync::atomic::Ordering::Relaxed);
+                    eprint!("\rreading captures: {} of {} MB ({}%)   ", n >> 20, total >> 20, n * 100 / total);
+                }
+            }
+        })
+    });
+    let result = netcap::analyze_paths(files, &opts);
+    drop(stop);
+    if let Some(t) = progress {
+        let _ = t.join();
+        eprint!("\r\x1b[K");
+    }
+    let all = result.map_err(|e| CliError::new(2, e))?;
     match format {
         "json" => {
             // streamed: the report is not built twice in memory

@@ -1249,6 +1249,20 @@ fn read_legacy(an: &mut Analyzer, ra: &mut crate::readahead::ReadAhead, name: &s
     Ok(())
 }
 
+/// A reader that adds what it reads to a shared counter (progress of long reads).
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Reads one capture file (pcap or pcapng, plain or gzip-compressed) into the analysis; `-`
 /// reads standard input.
 fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
@@ -1266,6 +1280,10 @@ fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
             return Err(format!("{name}: empty file"));
         }
         Box::new(f)
+    };
+    let f: Box<dyn Read + Send> = match &an.opts.progress {
+        Some(counter) => Box::new(Counted { inner: f, counter: counter.clone() }),
+        None => f,
     };
     let mut input = std::io::BufReader::with_capacity(1 << 16, f);
     let head = input.fill_buf().map_err(|e| format!("{name}: {e}"))?;

@@ -14,6 +14,8 @@ pub struct Options {
     pub show_secrets: bool,
     /// How long the report's lists may grow (memory stays bounded whatever the capture size).
     pub bounds: Bounds,
+    /// Bytes of the capture files read so far, for a progress display (optional).
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Bounds on the report's lists; what goes past them is counted in `Report::not_listed`.
