@@ -226,3 +226,17 @@ fn mutated_capture_files_never_panic() {
         let _ = netcap::analyze_path(&temp_capture("mutated", &v), &netcap::Options::default());
     }
 }
+
+/// Found by the capture fuzz target: a pcapng process-information block shorter than its header
+/// (pcap-parser subtracts 12 from its length). Reported as unreadable, no panic, in every build.
+#[test]
+fn short_pcapng_process_information_block() {
+    let shb_pib = [
+        0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0x26, 0, 0xff, 0xff, 0xff, 0xff, 0xef,
+        0xef, 0xff, 0xff, 0x1c, 0, 0, 0, 0x01, 0, 0, 0x80, 9, 0, 0, 0, 0x7a, 0, 0x40, 0x14, 0, 0, 0, 0, 0, 0, 0, 0x31,
+        0x7e,
+    ];
+    let r = analyze(shb_pib.to_vec()).unwrap();
+    assert_eq!(r.packets, 0);
+    assert!(r.stopped.as_deref().is_some_and(|s| s.contains("after 28 bytes")), "{:?}", r.stopped);
+}
