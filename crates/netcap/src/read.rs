@@ -32,16 +32,16 @@ fn interesting(sp: u16, dp: u16, payload: &[u8]) -> bool {
         || payload.first().is_some_and(|b| *b == 0x10)
 }
 
-const CLEARTEXT: [(u16, &str); 9] = [
-    (21, "ftp"),
-    (23, "telnet"),
-    (80, "http"),
-    (110, "pop3"),
-    (143, "imap"),
-    (25, "smtp"),
-    (1883, "mqtt"),
-    (161, "snmp"),
-    (513, "rlogin"),
+const CLEARTEXT: [(u16, &str, &str); 9] = [
+    (21, "ftp", "ftp carries data unencrypted"),
+    (23, "telnet", "telnet carries data unencrypted"),
+    (80, "http", "http carries data unencrypted"),
+    (110, "pop3", "pop3 carries data unencrypted"),
+    (143, "imap", "imap carries data unencrypted"),
+    (25, "smtp", "smtp carries data unencrypted"),
+    (1883, "mqtt", "mqtt carries data unencrypted"),
+    (161, "snmp", "snmp carries data unencrypted"),
+    (513, "rlogin", "rlogin carries data unencrypted"),
 ];
 /// Services a device offers when it answers a TCP connection attempt on these ports.
 const LISTENING: [(u16, &str); 12] = [
@@ -179,6 +179,8 @@ impl Flow {
 }
 
 type FlowKey = (IpAddr, u16, IpAddr, u16);
+/// Device, remote address, service port, TCP (or UDP).
+type EndpointKey = (IpAddr, IpAddr, u16, bool);
 /// A finding is reported once per kind, device, peer (none for cleartext protocols and listening
 /// services: one per device and protocol), protocol and distinguishing detail (credentials, ICS operation).
 type FindingKey = (&'static str, IpAddr, Option<IpAddr>, &'static str, String);
@@ -193,15 +195,15 @@ struct Seen {
     dst: IpAddr,
     username: Option<String>,
     secret: Option<String>,
-    detail: String,
+    detail: std::borrow::Cow<'static, str>,
 }
 
 impl Seen {
     fn new(kind: &'static str, protocol: &'static str, severity: &'static str, src: IpAddr, dst: IpAddr) -> Self {
-        Seen { kind, protocol, severity, src, dst, username: None, secret: None, detail: String::new() }
+        Seen { kind, protocol, severity, src, dst, username: None, secret: None, detail: "".into() }
     }
 
-    fn detail(mut self, d: impl Into<String>) -> Self {
+    fn detail(mut self, d: impl Into<std::borrow::Cow<'static, str>>) -> Self {
         self.detail = d.into();
         self
     }
@@ -217,7 +219,10 @@ struct Analyzer<'a> {
     opts: &'a Options,
     report: Report,
     flows: HashMap<FlowKey, Flow>,
-    endpoints: HashMap<(IpAddr, IpAddr, u16, bool), EndpointStats>,
+    /// Endpoint counters, and where each key's are (bursts of one conversation skip the lookup).
+    endpoints: Vec<(EndpointKey, EndpointStats)>,
+    endpoint_index: HashMap<EndpointKey, u32>,
+    last_endpoint: Option<(EndpointKey, u32)>,
     /// Devices under test (given, or learnt from their MAC addresses); empty means every host.
     devices: Vec<IpAddr>,
     device_macs: Vec<[u8; 6]>,
@@ -298,7 +303,9 @@ impl<'a> Analyzer<'a> {
             opts,
             report: Report::default(),
             flows: HashMap::default(),
-            endpoints: HashMap::default(),
+            endpoints: Vec::new(),
+            endpoint_index: HashMap::default(),
+            last_endpoint: None,
             devices,
             device_macs,
             mac_hit: 0,
@@ -351,7 +358,7 @@ impl<'a> Analyzer<'a> {
     fn finding(&mut self, f: Seen) {
         let peer = if matches!(f.kind, "cleartext_protocol" | "listening_service") { None } else { Some(f.dst) };
         let distinct = match (f.kind, &f.username, &f.secret) {
-            ("ics_operation", _, _) => f.detail.clone(),
+            ("ics_operation", _, _) => f.detail.to_string(),
             (_, None, None) => String::new(),
             (_, u, s) => format!("{}\u{0}{}", u.as_deref().unwrap_or(""), s.as_deref().unwrap_or("")),
         };
@@ -379,7 +386,7 @@ impl<'a> Analyzer<'a> {
             first_seen: self.ts,
             username: f.username,
             secret,
-            detail: f.detail,
+            detail: f.detail.into_owned(),
         });
     }
 
@@ -532,15 +539,24 @@ impl<'a> Analyzer<'a> {
     }
 
     fn endpoint(&mut self, device: IpAddr, remote: IpAddr, port: u16, tcp: bool, len: usize) {
-        let ts = self.ts;
-        if let Some(e) = self.endpoints.get_mut(&(device, remote, port, tcp)) {
+        let (ts, key) = (self.ts, (device, remote, port, tcp));
+        let slot = match self.last_endpoint {
+            Some((k, i)) if k == key => Some(i),
+            _ => self.endpoint_index.get(&key).copied(),
+        };
+        if let Some(i) = slot {
+            let e = &mut self.endpoints[i as usize].1;
             e.bytes += len as u64;
             e.packets += 1;
             e.last_seen = ts;
+            self.last_endpoint = Some((key, i));
         } else if self.endpoints.len() < self.opts.bounds.endpoints {
             let named_before = self.names.contains_key(&remote);
             let st = EndpointStats { bytes: len as u64, packets: 1, first_seen: ts, last_seen: ts, named_before };
-            self.endpoints.insert((device, remote, port, tcp), st);
+            let i = self.endpoints.len() as u32;
+            self.endpoints.push((key, st));
+            self.endpoint_index.insert(key, i);
+            self.last_endpoint = Some((key, i));
         } else {
             self.not_listed("endpoints");
         }
@@ -717,11 +733,8 @@ impl<'a> Analyzer<'a> {
     fn tcp_app(&mut self, key: FlowKey, stream: &[u8], payload: &[u8], first: u64) {
         let (src, sp, dst, dp) = key;
         // once per flow: its first segment with data
-        if let Some((_, name)) = CLEARTEXT.iter().find(|(p, _)| *p == dp).filter(|_| first == self.packet_no) {
-            self.finding(
-                Seen::new("cleartext_protocol", name, "low", src, dst)
-                    .detail(format!("{name} carries data unencrypted")),
-            );
+        if let Some((_, name, what)) = CLEARTEXT.iter().find(|(p, ..)| *p == dp).filter(|_| first == self.packet_no) {
+            self.finding(Seen::new("cleartext_protocol", name, "low", src, dst).detail(*what));
         }
         let hello_seen = self.flows.get(&key).is_some_and(|f| f.hello_seen);
         let hello = if hello_seen { None } else { apps::client_hello(stream).or_else(|| apps::client_hello(payload)) };
@@ -881,6 +894,7 @@ impl<'a> Analyzer<'a> {
             .map(|((device, address, port, _), st)| (*device, *address, *port, st.first_seen))
             .collect();
         unnamed.sort_by(|a, b| a.3.total_cmp(&b.3));
+        drop(self.endpoint_index);
         let mut eps: Vec<Endpoint> = self
             .endpoints
             .into_iter()
