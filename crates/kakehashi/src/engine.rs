@@ -93,7 +93,7 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[Pa
     } else {
         println!("{} components, {} findings", components.len(), report.findings.len());
         if !report.findings.is_empty() {
-            println!("{:<9} {:<14} {:<24} {:<36} {:<14} {}", "SEVERITY", "KIND", "ID", "PACKAGE", "VERSION", "FIXED");
+            println!("{:<9} {:<14} {:<24} {:<36} {:<14} FIXED", "SEVERITY", "KIND", "ID", "PACKAGE", "VERSION");
         }
         for f in &report.findings {
             println!(

@@ -710,7 +710,7 @@ fn luhn(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Japanese individual number (マイナンバー): 12 digits, the last a check digit.

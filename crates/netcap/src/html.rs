@@ -116,14 +116,15 @@ pub fn html(r: &Report) -> String {
         }
     }
     for n in &r.names {
-        if let Some(d) = devices.get_mut(&n.address) {
-            if d.names.len() < 5 && !d.names.contains(&n.name) {
-                d.names.push(n.name.clone());
-            }
+        if let Some(d) = devices.get_mut(&n.address)
+            && d.names.len() < 5
+            && !d.names.contains(&n.name)
+        {
+            d.names.push(n.name.clone());
         }
     }
     let mut by_traffic: Vec<_> = devices.into_iter().collect();
-    by_traffic.sort_by(|a, b| (b.1.high, b.1.bytes).cmp(&(a.1.high, a.1.bytes)));
+    by_traffic.sort_by_key(|(_, d)| std::cmp::Reverse((d.high, d.bytes)));
     table(
         &mut out,
         "devices",

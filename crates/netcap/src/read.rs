@@ -446,13 +446,15 @@ impl<'a> Analyzer<'a> {
                 let Some((device, remote, outbound)) = self.device_of(src, dst, sp, dp) else { return };
                 self.endpoint(device, remote, service_port(sp, dp), true, len);
                 // a device that answers a connection attempt is listening
-                if tcp.syn() && tcp.ack() && self.may_be_device(&src) {
-                    if let Some((_, name)) = LISTENING.iter().find(|(p, _)| *p == sp) {
-                        self.finding(
-                            Seen::new("listening_service", name, "medium", src, dst)
-                                .detail(format!("the device answers connections on {name} port {sp}/tcp")),
-                        );
-                    }
+                if tcp.syn()
+                    && tcp.ack()
+                    && self.may_be_device(&src)
+                    && let Some((_, name)) = LISTENING.iter().find(|(p, _)| *p == sp)
+                {
+                    self.finding(
+                        Seen::new("listening_service", name, "medium", src, dst)
+                            .detail(format!("the device answers connections on {name} port {sp}/tcp")),
+                    );
                 }
                 if tcp.syn() && !tcp.ack() && outbound {
                     let ts = self.ts;
@@ -597,30 +599,30 @@ impl<'a> Analyzer<'a> {
     }
 
     fn udp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, p: &[u8]) {
-        if matches!(sp, 53 | 5353) || matches!(dp, 53 | 5353) {
-            if let Some(d) = apps::dns(p) {
-                for (name, addr) in &d.answers {
-                    if let Ok(a) = addr.parse::<IpAddr>() {
-                        if self.names.len() < self.opts.bounds.entries || self.names.contains_key(&a) {
-                            self.names.insert(a, name.clone());
-                        }
-                    }
+        if (matches!(sp, 53 | 5353) || matches!(dp, 53 | 5353))
+            && let Some(d) = apps::dns(p)
+        {
+            for (name, addr) in &d.answers {
+                if let Ok(a) = addr.parse::<IpAddr>()
+                    && (self.names.len() < self.opts.bounds.entries || self.names.contains_key(&a))
+                {
+                    self.names.insert(a, name.clone());
                 }
-                if sp == 5353 && d.response {
-                    for t in &d.targets {
-                        self.name(src, t.clone(), "mdns");
-                    }
+            }
+            if sp == 5353 && d.response {
+                for t in &d.targets {
+                    self.name(src, t.clone(), "mdns");
                 }
-                if !d.response {
-                    for q in d.queries {
-                        self.dns_entry(src, q, vec![], true);
-                    }
-                } else if !d.answers.is_empty() {
-                    if let Some(q) = d.queries.first().cloned() {
-                        let answers = d.answers.into_iter().map(|(_, a)| a).collect();
-                        self.dns_entry(dst, q, answers, false);
-                    }
+            }
+            if !d.response {
+                for q in d.queries {
+                    self.dns_entry(src, q, vec![], true);
                 }
+            } else if !d.answers.is_empty()
+                && let Some(q) = d.queries.first().cloned()
+            {
+                let answers = d.answers.into_iter().map(|(_, a)| a).collect();
+                self.dns_entry(dst, q, answers, false);
             }
         }
         if dp == 67 {
@@ -628,22 +630,22 @@ impl<'a> Analyzer<'a> {
                 self.name(src, name, source);
             }
         }
-        if sp == 1900 || dp == 1900 {
-            if let Some(server) = apps::ssdp_server(p) {
-                self.name(src, server, "ssdp server");
-            }
+        if (sp == 1900 || dp == 1900)
+            && let Some(server) = apps::ssdp_server(p)
+        {
+            self.name(src, server, "ssdp server");
         }
         if dp == 123 && !self.report.ntp_servers.contains(&dst) && self.report.ntp_servers.len() < 1024 {
             self.report.ntp_servers.push(dst);
         }
-        if dp == 161 || dp == 162 {
-            if let Some((v, community)) = apps::snmp_community(p) {
-                self.finding(
-                    Seen::new("credentials_in_clear", "snmp", "high", src, dst)
-                        .credentials(None, Some(community))
-                        .detail(format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" })),
-                );
-            }
+        if (dp == 161 || dp == 162)
+            && let Some((v, community)) = apps::snmp_community(p)
+        {
+            self.finding(
+                Seen::new("credentials_in_clear", "snmp", "high", src, dst)
+                    .credentials(None, Some(community))
+                    .detail(format!("SNMP v{} community string", if v == 0 { "1" } else { "2c" })),
+            );
         }
     }
 
@@ -698,13 +700,13 @@ impl<'a> Analyzer<'a> {
     fn tls_server(&mut self, key: FlowKey, stream: &[u8], payload: &[u8]) {
         let (src, sp, dst, dp) = key;
         let entry = self.flows.get(&(dst, dp, src, sp)).and_then(|f| f.tls);
-        if let Some(i) = entry {
-            if self.report.tls[i].certificate_subject.is_none() && stream.get(5) == Some(&0x02) {
-                if let Some((subject, issuer)) = apps::server_certificate(stream) {
-                    self.report.tls[i].certificate_subject = Some(subject);
-                    self.report.tls[i].certificate_issuer = Some(issuer);
-                }
-            }
+        if let Some(i) = entry
+            && self.report.tls[i].certificate_subject.is_none()
+            && stream.get(5) == Some(&0x02)
+            && let Some((subject, issuer)) = apps::server_certificate(stream)
+        {
+            self.report.tls[i].certificate_subject = Some(subject);
+            self.report.tls[i].certificate_issuer = Some(issuer);
         }
         let Some((v, c)) = apps::server_hello(payload) else { return };
         let name = apps::tls_version_name(v);
@@ -822,16 +824,15 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        if dp == 1883 || sp == 1883 || payload.first().is_some_and(|b| b >> 4 == 1) {
-            if let Some((client, user, pass)) = apps::mqtt_connect(payload) {
-                if user.is_some() || pass.is_some() {
-                    self.finding(
-                        Seen::new("credentials_in_clear", "mqtt", "high", src, dst)
-                            .credentials(user, pass)
-                            .detail(format!("MQTT CONNECT (client id {client})")),
-                    );
-                }
-            }
+        if (dp == 1883 || sp == 1883 || payload.first().is_some_and(|b| b >> 4 == 1))
+            && let Some((client, user, pass)) = apps::mqtt_connect(payload)
+            && (user.is_some() || pass.is_some())
+        {
+            self.finding(
+                Seen::new("credentials_in_clear", "mqtt", "high", src, dst)
+                    .credentials(user, pass)
+                    .detail(format!("MQTT CONNECT (client id {client})")),
+            );
         }
     }
 
@@ -942,7 +943,7 @@ impl<'a> Analyzer<'a> {
         self.report.endpoints = eps;
         // periodic beaconing: at least 5 connections at near-constant intervals of a second or more
         let mut beacons: Vec<_> = self.starts.into_iter().filter(|(_, v)| v.len() >= 5).collect();
-        beacons.sort_by(|a, b| a.0.cmp(&b.0));
+        beacons.sort_by_key(|a| a.0);
         for ((device, remote, port), ts) in beacons {
             let gaps: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
             let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
