@@ -214,7 +214,10 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
         }
         "html" => println!("{}", netcap::html(&all)),
         _ => {
-            println!("{} packets, {} bytes in {}", all.packets, all.bytes, all.files.join(", "));
+            println!("{} packets, {} bytes", all.packets, all.bytes);
+            for (f, [a, b]) in all.files.iter().zip(&all.packet_ranges) {
+                println!("  {f}: packets {a}-{b}");
+            }
             if let Some(s) = &all.stopped {
                 println!("note: {s}");
             }

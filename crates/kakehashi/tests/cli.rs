@@ -509,6 +509,8 @@ fn pcap_command() {
         let both = one(&["pcap", "--format", "json", basic.to_str().unwrap(), ftp.to_str().unwrap()]);
         assert_eq!(both["packets"], a["packets"].as_u64().unwrap() + b["packets"].as_u64().unwrap());
         assert_eq!(both["files"].as_array().unwrap().len(), 2);
+        let (na, nb) = (a["packets"].as_u64().unwrap(), b["packets"].as_u64().unwrap());
+        assert_eq!(both["packet_ranges"], serde_json::json!([[1, na], [na + 1, na + nb]]));
         let device = a["endpoints"][0]["device"].as_str().unwrap().to_string();
         let only =
             one(&["pcap", "--format", "json", "--device", &device, basic.to_str().unwrap(), ftp.to_str().unwrap()]);

@@ -54,6 +54,32 @@ fn table(out: &mut String, id: &str, title: &str, head: &[&str], rows: impl Exac
     out.push_str("</section>");
 }
 
+/// Japanese names of the finding kinds (the JSON keeps the English codes).
+fn kind_ja(kind: &str) -> &'static str {
+    match kind {
+        "credentials_in_clear" => "平文の認証情報",
+        "cleartext_protocol" => "暗号化されていない通信",
+        "obsolete_tls" => "旧式の TLS",
+        "weak_tls_cipher" => "脆弱な暗号スイートの使用",
+        "weak_tls_cipher_offered" => "脆弱な暗号スイートの提示",
+        "listening_service" => "待ち受けサービス",
+        "personal_data_in_clear" => "平文の個人情報",
+        "firmware_over_http" => "HTTP でのファームウェア取得",
+        "ics_operation" => "制御システムの操作",
+        "hardcoded_address" => "固定アドレスへの接続",
+        "periodic_beacon" => "定期的な通信（ビーコン）",
+        _ => "その他",
+    }
+}
+
+fn severity_ja(severity: &str) -> &'static str {
+    match severity {
+        "high" => "高",
+        "medium" => "中",
+        _ => "低",
+    }
+}
+
 #[derive(Default)]
 struct DeviceSummary {
     peers: usize,
@@ -83,7 +109,12 @@ pub fn html(r: &Report) -> String {
     let _ = write!(
         out,
         "<dt>ファイル / Files</dt><dd>{}</dd><dt>パケット / Packets</dt><dd>{}</dd><dt>バイト / Bytes</dt><dd>{}</dd>",
-        esc(&r.files.join(", ")),
+        r.files
+            .iter()
+            .zip(&r.packet_ranges)
+            .map(|(f, [a, b])| format!("{} (packets {a}–{b})", esc(f)))
+            .collect::<Vec<_>>()
+            .join("<br>"),
         r.packets,
         r.bytes
     );
@@ -147,11 +178,22 @@ pub fn html(r: &Report) -> String {
         &mut out,
         "findings",
         "検出事項 / Findings",
-        &["severity", "kind", "protocol", "src", "dst", "user", "secret", "detail", "first seen", "packets"],
+        &[
+            "重大度 / severity",
+            "種別 / kind",
+            "protocol",
+            "src",
+            "dst",
+            "user",
+            "secret",
+            "detail",
+            "first seen",
+            "packets",
+        ],
         r.findings.iter().map(|f| {
             vec![
-                f.severity.to_string(),
-                f.kind.to_string(),
+                format!("{} / {}", severity_ja(f.severity), f.severity),
+                format!("{} / {}", kind_ja(f.kind), f.kind),
                 f.protocol.to_string(),
                 f.src.to_string(),
                 f.dst.to_string(),

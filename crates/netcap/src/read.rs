@@ -1164,6 +1164,7 @@ pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -
     let mut an = Analyzer::new(opts)?;
     an.report.files.push(name.to_string());
     read_into(&mut an, input, name)?;
+    an.report.packet_ranges.push([1, an.packet_no]);
     Ok(an.finish())
 }
 
@@ -1315,7 +1316,10 @@ fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
         if gzip { Box::new(flate2::bufread::MultiGzDecoder::new(input)) } else { Box::new(input) };
     let mut ahead = crate::readahead::ReadAhead::new(input);
     an.report.files.push(name.clone());
-    if legacy { read_legacy(an, &mut ahead, &name) } else { read_into(an, Box::new(ahead), &name) }
+    let first = an.packet_no + 1;
+    let r = if legacy { read_legacy(an, &mut ahead, &name) } else { read_into(an, Box::new(ahead), &name) };
+    an.report.packet_ranges.push([first, an.packet_no]);
+    r
 }
 
 /// Analyses one capture file (pcap or pcapng, plain or gzip-compressed); `-` reads standard input.

@@ -136,6 +136,9 @@ pub struct NameEntry {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Report {
     pub files: Vec<String>,
+    /// The packet numbers each file holds, first and last, in the order of `files` (several
+    /// files are read as one capture and numbered on).
+    pub packet_ranges: Vec<[u64; 2]>,
     pub packets: u64,
     pub bytes: u64,
     pub findings: Vec<Finding>,
