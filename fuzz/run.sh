@@ -24,4 +24,4 @@ for t in ${TARGETS:-capture parsers}; do
   cargo fuzz run -s none "$t" "$C/$t" -- -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|INITED|Done|ERROR|panicked|SUMMARY|artifact|stat::number_of_executed_units|stat::peak_rss" || true
 done
-ls artifacts/*/ 2>/dev/null && echo "crashes above" || echo "no crashes"
+if ls artifacts/*/* >/dev/null 2>&1; then ls artifacts/*/*; echo "crashes above"; else echo "no crashes"; fi
