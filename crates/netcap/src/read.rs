@@ -967,8 +967,30 @@ impl<'a> Analyzer<'a> {
     }
 }
 
+/// A link type as tcpdump names it (LINKTYPE_ without the prefix), with its number.
 fn linktype_name(l: Linktype) -> String {
-    format!("{l:?}")
+    let name = match l.0 {
+        6 => "IEEE802_5",
+        7 => "ARCNET_BSD",
+        10 => "FDDI",
+        147..=162 => "USER",
+        163 => "IEEE802_11_AVS",
+        187 => "BLUETOOTH_HCI_H4",
+        189 => "USB_LINUX",
+        195 => "IEEE802_15_4_WITHFCS",
+        201 => "BLUETOOTH_HCI_H4_WITH_PHDR",
+        215 => "IEEE802_15_4_NONASK_PHY",
+        220 => "USB_LINUX_MMAPPED",
+        227 => "CAN_SOCKETCAN",
+        230 => "IEEE802_15_4_NOFCS",
+        239 => "NFLOG",
+        249 => "USBPCAP",
+        250 => "RTAC_SERIAL",
+        251 => "BLUETOOTH_LE_LL",
+        256 => "BLUETOOTH_LE_LL_WITH_PHDR",
+        _ => "",
+    };
+    if name.is_empty() { format!("linktype {}", l.0) } else { format!("{name} ({})", l.0) }
 }
 
 /// The IP packet inside an 802.11 data frame (LLC/SNAP with an IPv4 or IPv6 ethertype).

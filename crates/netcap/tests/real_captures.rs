@@ -31,6 +31,7 @@ fn is_capture(p: &Path) -> bool {
                 | [0x4d, 0x3c, 0xb2, 0xa1]
                 | [0xa1, 0xb2, 0x3c, 0x4d]
                 | [0x0a, 0x0d, 0x0d, 0x0a]
+                | [0x1f, 0x8b, _, _]
         )
 }
 
@@ -62,6 +63,7 @@ fn every_shared_capture_is_read_without_panic() {
     }
     eprintln!("{ok} captures read ({packets} packets), {err} refused; skipped link types: {skipped:?}");
     assert!(ok > 1000, "{ok} read, {err} refused");
+    assert!(caps.iter().filter(|p| p.extension().is_some_and(|e| e == "gz")).count() >= 10, "gzip captures too");
     assert!(!skipped.is_empty(), "unsupported link types are counted as skipped, not errors");
 }
 
