@@ -108,7 +108,8 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
-    /// What a device really sends: credentials in clear, endpoints, DNS, TLS, HTTP (pcap/pcapng).
+    /// What a device really sends: endpoints, DNS, TLS, HTTP, names; findings (credentials in clear,
+    /// listening services, ICS operations, personal data, ...) with evidence packets.
     Pcap {
         /// IP or MAC address of a device under test (repeatable); default: every host.
         #[arg(long)]
@@ -119,6 +120,8 @@ enum Cmd {
         /// Show captured secrets instead of ***.
         #[arg(long)]
         show_secrets: bool,
+        /// pcap or pcapng files, plain or gzip-compressed, read as one capture in this order;
+        /// `-` reads standard input.
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },

@@ -516,6 +516,24 @@ fn pcap_command() {
             one(&["pcap", "--format", "json", "--device", &device, basic.to_str().unwrap(), ftp.to_str().unwrap()]);
         assert!(only["endpoints"].as_array().unwrap().iter().all(|e| e["device"] == device.as_str()));
     }
+    // standard input, and a gzip-compressed copy, give the same report as the file
+    let from_stdin = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(["pcap", "--format", "json", "-"])
+        .stdin(std::fs::File::open(&basic).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", text(&from_stdin));
+    let v: serde_json::Value = serde_json::from_slice(&from_stdin.stdout).unwrap();
+    let plain: serde_json::Value =
+        serde_json::from_slice(&kakehashi(&["pcap", "--format", "json", basic.to_str().unwrap()]).stdout).unwrap();
+    assert_eq!(v["findings"], plain["findings"]);
+    let gz = dir.join("basic.pcap.gz");
+    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &std::fs::read(&basic).unwrap()).unwrap();
+    enc.finish().unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&kakehashi(&["pcap", "--format", "json", gz.to_str().unwrap()]).stdout).unwrap();
+    assert_eq!((&v["findings"], &v["endpoints"]), (&plain["findings"], &plain["endpoints"]));
     // the HTML report: bilingual headings, a per-device table and a timeline, escaped values
     for section in ["検出事項 / Findings", "機器 / Devices", "時系列 / Timeline", "lang=\"ja\""] {
         assert!(html.contains(section), "{section}");
