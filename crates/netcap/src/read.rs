@@ -138,8 +138,11 @@ impl Flow {
         if ahead == 0 {
             self.append(seq, payload);
         } else if ahead < MAX_AHEAD {
-            if self.pending.len() < MAX_PENDING && self.buf.len() < STREAM_PREFIX {
-                let keep = payload.len().min(STREAM_PREFIX - self.buf.len());
+            // waiting bytes and kept bytes together stay within the prefix bound
+            let waiting: usize = self.pending.iter().map(|(_, p)| p.len()).sum();
+            let room = STREAM_PREFIX.saturating_sub(self.buf.len() + waiting);
+            if self.pending.len() < MAX_PENDING && room > 0 {
+                let keep = payload.len().min(room);
                 self.pending.push((seq, payload[..keep].to_vec()));
             }
             return;
@@ -240,8 +243,9 @@ struct Analyzer<'a> {
     packet_no: u64,
     /// Capture time of the packet being read.
     ts: f64,
-    /// Connection starts per (device, remote, port), for beaconing (at most 64 kept).
-    starts: HashMap<(IpAddr, IpAddr, u16), Vec<f64>>,
+    /// Connection starts per (device, remote, port), for beaconing: how many, and the times of
+    /// the first 16.
+    starts: HashMap<(IpAddr, IpAddr, u16), (u64, Vec<f64>)>,
     /// IP datagrams being reassembled from fragments.
     defrag: Defrag,
 }
@@ -458,12 +462,13 @@ impl<'a> Analyzer<'a> {
                 }
                 if tcp.syn() && !tcp.ack() && outbound {
                     let ts = self.ts;
-                    if let Some(v) = self.starts.get_mut(&(device, remote, dp)) {
-                        if v.len() < 64 {
+                    if let Some((n, v)) = self.starts.get_mut(&(device, remote, dp)) {
+                        *n += 1;
+                        if v.len() < 16 {
                             v.push(ts);
                         }
                     } else if self.starts.len() < self.opts.bounds.entries {
-                        self.starts.insert((device, remote, dp), vec![ts]);
+                        self.starts.insert((device, remote, dp), (1, vec![ts]));
                     }
                 }
                 let payload = tcp.payload();
@@ -942,9 +947,9 @@ impl<'a> Analyzer<'a> {
         }
         self.report.endpoints = eps;
         // periodic beaconing: at least 5 connections at near-constant intervals of a second or more
-        let mut beacons: Vec<_> = self.starts.into_iter().filter(|(_, v)| v.len() >= 5).collect();
+        let mut beacons: Vec<_> = self.starts.into_iter().filter(|(_, (_, v))| v.len() >= 5).collect();
         beacons.sort_by_key(|a| a.0);
-        for ((device, remote, port), ts) in beacons {
+        for ((device, remote, port), (count, ts)) in beacons {
             let gaps: Vec<f64> = ts.windows(2).map(|w| w[1] - w[0]).collect();
             let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
             let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64;
@@ -959,7 +964,7 @@ impl<'a> Analyzer<'a> {
                     first_seen: ts[0],
                     username: None,
                     secret: None,
-                    detail: format!("{} connections to port {port} every {mean:.1} s", ts.len()),
+                    detail: format!("{count} connections to port {port} every {mean:.1} s"),
                 });
             }
         }
@@ -1389,6 +1394,13 @@ mod tests {
         // sequence numbers wrapping around
         let start = u32::MAX - 3;
         assert_eq!(stream(&[(start, b"abcd"), (start.wrapping_add(8), b"ijkl"), (0, b"efgh")]), "abcdefghijkl");
+        // waiting segments count against the prefix bound too
+        let mut f = Flow::default();
+        f.add(1, b"a");
+        for i in 0..8 {
+            f.add(100 + i * 2000, &[0u8; 2000]);
+        }
+        assert!(f.buf.len() + f.pending.iter().map(|(_, p)| p.len()).sum::<usize>() <= STREAM_PREFIX);
         // the prefix bound holds
         let big = vec![b'x'; 3000];
         assert_eq!(stream(&[(1, &big), (3001, &big), (6001, &big)]).len(), STREAM_PREFIX);
