@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kakehashi pcap vs one tshark fields pass extracting the same facts, same captures, same run.
 #   bench/pcap-vs-tshark.sh [RUNS]     (needs tshark: apt-get install tshark)
-# Prints, per capture size: kakehashi wall time (median of RUNS; its reader thread reads ahead),
+# Prints, per capture size (and for a capture built to fill every bound, bench/gen_pcap_worst.py): kakehashi wall time (median of RUNS; its reader thread reads ahead),
 # the same pinned to one core (taskset -c 0), peak RSS, tshark's median, the ratio, and
 # precision/recall against the generator's labels (bench/pcap_score.py).
 set -euo pipefail
@@ -45,3 +45,12 @@ for mb in 10 100 1024; do
     "ratio $(echo "scale=1; $t / $k" | bc)x (one core $(echo "scale=1; $t / $k1" | bc)x)"
   python3 bench/pcap_score.py "$D/gen-$mb.json" "$D/report.json" | sed 's/^/    /'
 done
+# memory whatever the capture: a 1 GB capture built to fill every list and table at once
+[ -f "$D/worst-1024.pcap" ] || python3 bench/gen_pcap_worst.py 1024 "$D/worst-1024.pcap" >/dev/null
+: > "$D/w.t"
+for i in $(seq 1 "$RUNS"); do
+  /usr/bin/time -f "%e %M" -o "$D/one" "$BIN" pcap --format json "$D/worst-1024.pcap" > "$D/worst.json"
+  cat "$D/one" >> "$D/w.t"
+done
+w=$(cut -d' ' -f1 "$D/w.t" | median); wm=$(cut -d' ' -f2 "$D/w.t" | sort -n | tail -1)
+echo "worst case 1 GB: kakehashi ${w}s, peak $((wm / 1024)) MiB; not listed: $(python3 -c "import json; print(json.load(open('$D/worst.json')).get('not_listed'))")"

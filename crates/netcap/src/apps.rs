@@ -334,36 +334,38 @@ pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
 
 /// Credentials typed on line protocols (FTP, POP3, IMAP, SMTP AUTH), from the client's stream.
 pub fn line_credentials(protocol: &str, stream: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(stream);
-    let lines: Vec<&str> = text.split("\r\n").flat_map(|l| l.split('\n')).collect();
-    let mut out = Vec::new();
-    let b64 = |s: &str| {
+    // lines as bytes: only the parts that matter become strings
+    let lines: Vec<&[u8]> = stream.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    let starts = |l: &[u8], p: &[u8]| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let b64 = |s: &[u8]| {
         base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
+            .decode(s.trim_ascii())
             .ok()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     };
+    let mut out = Vec::new();
     let mut user: Option<String> = None;
     for (i, l) in lines.iter().enumerate() {
-        let up = l.to_ascii_uppercase();
         match protocol {
             "ftp" | "pop3" => {
-                if let Some(u) = up.strip_prefix("USER ").map(|_| l[5..].trim().to_string()) {
-                    user = Some(u);
-                } else if up.starts_with("PASS ") {
-                    out.push((user.clone().unwrap_or_default(), l[5..].trim().to_string()));
+                if starts(l, b"USER ") {
+                    user = Some(text(&l[5..]));
+                } else if starts(l, b"PASS ") {
+                    out.push((user.clone().unwrap_or_default(), text(&l[5..])));
                 }
             }
             "imap" => {
                 // a1 LOGIN user pass
-                let parts: Vec<&str> = l.split_whitespace().collect();
-                if parts.len() >= 4 && parts[1].eq_ignore_ascii_case("LOGIN") {
-                    out.push((parts[2].trim_matches('"').to_string(), parts[3].trim_matches('"').to_string()));
+                let parts: Vec<&[u8]> = l.split(|b| b.is_ascii_whitespace()).filter(|p| !p.is_empty()).collect();
+                if parts.len() >= 4 && parts[1].eq_ignore_ascii_case(b"LOGIN") {
+                    let unquote = |p: &[u8]| text(p).trim_matches('"').to_string();
+                    out.push((unquote(parts[2]), unquote(parts[3])));
                 }
             }
             "smtp" | "pop3-auth" => {
-                if up.starts_with("AUTH PLAIN") {
-                    let arg = l[10..].trim();
+                if starts(l, b"AUTH PLAIN") {
+                    let arg = l[10..].trim_ascii();
                     let raw = if arg.is_empty() { lines.get(i + 1).and_then(|n| b64(n)) } else { b64(arg) };
                     if let Some(raw) = raw {
                         let parts: Vec<&str> = raw.split('\0').collect();
@@ -371,7 +373,7 @@ pub fn line_credentials(protocol: &str, stream: &[u8]) -> Vec<(String, String)> 
                             out.push((parts[1].to_string(), parts[2].to_string()));
                         }
                     }
-                } else if up.starts_with("AUTH LOGIN") {
+                } else if starts(l, b"AUTH LOGIN") {
                     let u = lines.get(i + 1).and_then(|n| b64(n));
                     let p = lines.get(i + 2).and_then(|n| b64(n));
                     if let (Some(u), Some(p)) = (u, p) {
@@ -740,6 +742,10 @@ pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
     if p.is_empty() || texty * 10 < p.len() * 9 || p.starts_with(b"SSH-") {
         return out;
     }
+    // every kind needs a digit or an @
+    if !p.iter().any(|b| b.is_ascii_digit() || *b == b'@') {
+        return out;
+    }
     let mut push = |k: &'static str, s: String| {
         if !out.iter().any(|(x, _)| *x == k) {
             out.push((k, s));
@@ -808,10 +814,11 @@ pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
         }
     }
     // GPS coordinates named as such
+    // (the cheap counts first: most payloads stop there)
     let has = |k: &[u8]| p.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k));
-    if (has(b"\"lat\"") || has(b"latitude") || has(b"\"lon\"") || has(b"longitude") || has(b"\"lng\""))
-        && p.iter().filter(|c| **c == b'.').count() >= 2
+    if p.iter().filter(|c| **c == b'.').count() >= 2
         && p.iter().filter(|c| c.is_ascii_digit()).count() >= 6
+        && (has(b"\"lat\"") || has(b"latitude") || has(b"\"lon\"") || has(b"longitude") || has(b"\"lng\""))
     {
         push("gps_coordinates", "latitude/longitude fields".into());
     }

@@ -258,7 +258,7 @@ pub fn html(r: &Report) -> String {
                 format!("{}:{}", t.server, t.port),
                 t.sni.clone().unwrap_or_default(),
                 t.alpn.join(", "),
-                t.versions_offered.join(", "),
+                t.versions_offered.names().join(", "),
                 t.version_chosen.clone().unwrap_or_default(),
                 t.cipher_chosen.clone().unwrap_or_default(),
                 t.weak_ciphers_offered.join(", "),

@@ -12,9 +12,10 @@ use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, NameEntry, Options, 
 
 /// How much of each TCP direction is kept for protocol parsing.
 const STREAM_PREFIX: usize = 4 * 1024;
-/// Flows followed at once; when full they are dropped (bounded memory: at most
-/// MAX_FLOWS x STREAM_PREFIX = 64 MiB of stream data, whatever the capture size).
-const MAX_FLOWS: usize = 16_384;
+/// Open flows followed at once (a direction leaves at its FIN or RST); when full they are
+/// dropped (bounded memory: at most MAX_FLOWS x STREAM_PREFIX = 32 MiB of stream data, kept and
+/// waiting, whatever the capture size).
+const MAX_FLOWS: usize = 8_192;
 /// Ports whose client streams are parsed (logins, ICS requests), besides TLS and HTTP.
 const STREAM_PORTS: [u16; 14] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818, 513];
 
@@ -111,6 +112,8 @@ struct EndpointStats {
 
 #[derive(Default)]
 struct Flow {
+    /// The last packet that carried data for this direction (eviction drops the oldest).
+    last_packet: u64,
     next_seq: Option<u32>,
     buf: Vec<u8>,
     /// Segments that arrived ahead of a gap, waiting for it to fill (at most `MAX_PENDING`).
@@ -187,7 +190,6 @@ type EndpointKey = (IpAddr, IpAddr, u16, bool);
 /// A finding is reported once per kind, device, peer (none for cleartext protocols and listening
 /// services: one per device and protocol), protocol and distinguishing detail (credentials, ICS operation).
 type FindingKey = (&'static str, IpAddr, Option<IpAddr>, &'static str, String);
-type HttpKey = (IpAddr, IpAddr, String, String, String, String);
 
 /// What one finding says, before it is merged with earlier sightings.
 struct Seen {
@@ -236,7 +238,9 @@ struct Analyzer<'a> {
     findings: HashMap<FindingKey, usize>,
     dns_index: HashMap<(IpAddr, String), usize>,
     tls_index: HashMap<(IpAddr, IpAddr, u16, Option<String>), usize>,
-    http_index: HashMap<HttpKey, usize>,
+    /// HTTP entries by a hash of (client, server, method, host, path, user agent); the entry
+    /// itself is compared on a hit, so the strings are not held twice.
+    http_index: HashMap<u64, usize>,
     names_seen: FxHashSet<(IpAddr, String)>,
     /// UDP requests to service ports awaiting an answer: (server or any, port, client).
     udp_requests: FxHashSet<(IpAddr, u16, IpAddr)>,
@@ -325,6 +329,16 @@ impl<'a> Analyzer<'a> {
             starts: HashMap::default(),
             defrag: Default::default(),
         })
+    }
+
+    /// The flow table is full: the half least recently active goes (flows whose peers went quiet
+    /// without FIN or RST, mostly), so that logins in progress survive.
+    fn evict_flows(&mut self) {
+        let mut ages: Vec<u64> = self.flows.values().map(|f| f.last_packet).collect();
+        let mid = ages.len() / 2;
+        let (_, median, _) = ages.select_nth_unstable(mid);
+        let cutoff = *median;
+        self.flows.retain(|_, f| f.last_packet > cutoff);
     }
 
     fn not_listed(&mut self, list: &str) {
@@ -472,20 +486,26 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 let payload = tcp.payload();
+                let key = (src, sp, dst, dp);
+                // a direction that ends (FIN) or is reset leaves the table: it holds open flows
+                let closing = tcp.fin() || tcp.rst();
                 if payload.is_empty() {
+                    if closing {
+                        self.flows.remove(&key);
+                    }
                     return;
                 }
-                let key = (src, sp, dst, dp);
                 if !self.flows.contains_key(&key) {
                     if !interesting(sp, dp, payload) {
                         return;
                     }
                     if self.flows.len() >= MAX_FLOWS {
-                        self.flows.clear();
+                        self.evict_flows();
                     }
                 }
                 let packet_no = self.packet_no;
                 let flow = self.flows.entry(key).or_insert_with(|| Flow { first_packet: packet_no, ..Flow::default() });
+                flow.last_packet = packet_no;
                 if flow.buf.len() < STREAM_PREFIX {
                     flow.add(tcp.sequence_number(), payload);
                 }
@@ -501,6 +521,9 @@ impl<'a> Analyzer<'a> {
                     if let Some(f) = self.flows.get_mut(&key) {
                         f.buf = buf;
                     }
+                }
+                if closing {
+                    self.flows.remove(&key);
                 }
             }
             Some(TransportSlice::Udp(udp)) => {
@@ -666,8 +689,7 @@ impl<'a> Analyzer<'a> {
             self.report.tls[i].count += 1;
             Some(i)
         } else if self.tls_index.len() < self.opts.bounds.entries {
-            let versions: Vec<String> =
-                ch.versions.iter().map(|v| apps::tls_version_name(*v)).filter(|v| v != "GREASE").collect();
+            let versions: Vec<u16> = ch.versions.iter().copied().filter(|v| v & 0x0f0f != 0x0a0a).collect();
             self.tls_index.insert(ikey, self.report.tls.len());
             self.report.tls.push(TlsEntry {
                 packet: self.packet_no,
@@ -676,14 +698,11 @@ impl<'a> Analyzer<'a> {
                 port: dp,
                 sni: ch.sni,
                 alpn: ch.alpn,
-                versions_offered: versions,
+                versions_offered: crate::report::TlsVersions(versions),
                 ciphers_offered: ch.ciphers.len(),
-                cipher_suites_offered: ch
-                    .ciphers
-                    .iter()
-                    .filter(|c| *c & 0x0f0f != 0x0a0a)
-                    .map(|c| apps::cipher_name(*c))
-                    .collect(),
+                cipher_suites_offered: crate::report::CipherSuites(
+                    ch.ciphers.iter().copied().filter(|c| c & 0x0f0f != 0x0a0a).collect(),
+                ),
                 weak_ciphers_offered: weak,
                 version_chosen: None,
                 cipher_chosen: None,
@@ -769,8 +788,8 @@ impl<'a> Analyzer<'a> {
             let server = self.flows.get(&(dst, dp, src, sp)).map(|f| f.buf.as_slice()).unwrap_or_default();
             let login = if dp == 23 {
                 let prompted = contains_ci(server, b"login") || contains_ci(server, b"username");
-                let lines = apps::telnet_lines(stream);
-                (prompted && lines.len() >= 2).then(|| (lines[0].clone(), Some(lines[1].clone()), "telnet login"))
+                let lines = if prompted { apps::telnet_lines(stream) } else { Vec::new() };
+                (lines.len() >= 2).then(|| (lines[0].clone(), Some(lines[1].clone()), "telnet login"))
             } else {
                 apps::rlogin(stream, contains_ci(server, b"password"))
                     .map(|(user, pass)| (user, pass, "rlogin (remote user name; password when the server asked)"))
@@ -867,26 +886,45 @@ impl<'a> Analyzer<'a> {
                     .detail("HTTP Digest user name"),
             );
         }
-        let key = (src, dst, h.method, h.host, h.path, h.user_agent);
-        if let Some(&i) = self.http_index.get(&key) {
-            self.report.http[i].count += 1;
-            return;
-        }
-        if self.http_index.len() >= self.opts.bounds.entries {
-            self.not_listed("http");
-            return;
+        let hash = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut hs = rustc_hash::FxBuildHasher.build_hasher();
+            (src, dst, &h.method, &h.host, &h.path, &h.user_agent).hash(&mut hs);
+            hs.finish()
+        };
+        let same = |e: &HttpEntry| {
+            e.client == src
+                && e.server == dst
+                && e.method == h.method
+                && e.host == h.host
+                && e.path == h.path
+                && e.user_agent == h.user_agent
+        };
+        match self.http_index.get(&hash) {
+            Some(&i) if same(&self.report.http[i]) => {
+                self.report.http[i].count += 1;
+                return;
+            }
+            _ if self.report.http.len() >= self.opts.bounds.entries => {
+                self.not_listed("http");
+                return;
+            }
+            // a hash collision: the new request gets its own entry, unindexed
+            Some(_) => {}
+            None => {
+                self.http_index.insert(hash, self.report.http.len());
+            }
         }
         self.report.http.push(HttpEntry {
             packet: self.packet_no,
             client: src,
             server: dst,
-            method: key.2.clone(),
-            host: key.3.clone(),
-            path: key.4.clone(),
-            user_agent: key.5.clone(),
+            method: h.method,
+            host: h.host,
+            path: h.path,
+            user_agent: h.user_agent,
             count: 1,
         });
-        self.http_index.insert(key, self.report.http.len() - 1);
     }
 
     fn finish(mut self) -> Report {

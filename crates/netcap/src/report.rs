@@ -87,6 +87,39 @@ pub struct DnsEntry {
     pub count: u64,
 }
 
+/// Cipher suite codes, written as IANA names where known (kept as numbers: a ClientHello
+/// offers dozens, and names for each would multiply the memory of the TLS list).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CipherSuites(pub Vec<u16>);
+
+impl CipherSuites {
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|c| crate::apps::cipher_name(*c)).collect()
+    }
+}
+
+impl Serialize for CipherSuites {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| crate::apps::cipher_name(*c)))
+    }
+}
+
+/// TLS version codes, written as names ("TLS 1.2").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TlsVersions(pub Vec<u16>);
+
+impl TlsVersions {
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|v| crate::apps::tls_version_name(*v)).collect()
+    }
+}
+
+impl Serialize for TlsVersions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|v| crate::apps::tls_version_name(*v)))
+    }
+}
+
 /// TLS handshakes from one client to one server port and name, as the first one showed them.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TlsEntry {
@@ -96,11 +129,11 @@ pub struct TlsEntry {
     pub port: u16,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
-    pub versions_offered: Vec<String>,
+    pub versions_offered: TlsVersions,
     pub ciphers_offered: usize,
     /// The suites offered, in the client's order (IANA names for common ones, else the code;
     /// GREASE values left out).
-    pub cipher_suites_offered: Vec<String>,
+    pub cipher_suites_offered: CipherSuites,
     pub weak_ciphers_offered: Vec<String>,
     pub version_chosen: Option<String>,
     pub cipher_chosen: Option<String>,

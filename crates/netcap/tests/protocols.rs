@@ -151,3 +151,18 @@ fn several_files_are_one_capture() {
     let e = netcap::analyze_paths(&[&a, &bad], &secrets()).unwrap_err();
     assert!(e.contains("rotated-bad"), "{e}");
 }
+
+/// A full flow table drops the least recently active half, not everything: a login in
+/// progress survives thousands of idle connections (and the table stays bounded).
+#[test]
+fn full_flow_table_keeps_recent_flows() {
+    let idle = |i: u32| tcp_packet([10, 9, (i >> 8) as u8, i as u8], [203, 0, 113, 50], 30000, 21, 1, b"NOOP\r\n");
+    let mut packets: Vec<Vec<u8>> = (0..6000).map(idle).collect();
+    let user = b"USER erin\r\n";
+    packets.push(tcp_packet(DEV, [203, 0, 113, 51], 40000, 21, 1, user));
+    packets.extend((6000..8500).map(idle));
+    packets.push(tcp_packet(DEV, [203, 0, 113, 51], 40000, 21, 1 + user.len() as u32, b"PASS pw2\r\n"));
+    let r = analyze_with(capture(&packets), &secrets()).unwrap();
+    let c = r.findings.iter().find(|f| f.kind == "credentials_in_clear" && f.username.as_deref() == Some("erin"));
+    assert_eq!(c.and_then(|c| c.secret.as_deref()), Some("pw2"), "the login survived the eviction");
+}

@@ -204,7 +204,8 @@ fn server_certificates_from_tls12_handshakes() {
         if let Ok(r) = netcap::analyze_path(f, &netcap::Options::default()) {
             subjects.extend(r.tls.iter().filter_map(|t| t.certificate_subject.clone()));
             chosen += r.tls.iter().filter(|t| t.version_chosen.is_some() && t.cipher_chosen.is_some()).count();
-            suites += r.tls.iter().filter(|t| t.cipher_suites_offered.iter().any(|c| c.starts_with("TLS_"))).count();
+            suites +=
+                r.tls.iter().filter(|t| t.cipher_suites_offered.names().iter().any(|c| c.starts_with("TLS_"))).count();
             // certificates hold dates and serial numbers: never card or individual numbers
             let numbers = ["card_number", "individual_number"];
             assert!(!r.findings.iter().any(|x| numbers.contains(&x.protocol)), "{}", f.display());
