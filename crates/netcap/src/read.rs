@@ -112,6 +112,10 @@ struct EndpointStats {
 
 #[derive(Default)]
 struct Flow {
+    /// A login server's direction asked for a user name / a password (seen in any segment, past
+    /// the kept prefix too: banners can be long).
+    asks_login: bool,
+    asks_password: bool,
     /// The last packet that carried data for this direction (eviction drops the oldest).
     last_packet: u64,
     next_seq: Option<u32>,
@@ -509,6 +513,10 @@ impl<'a> Analyzer<'a> {
                 if flow.buf.len() < STREAM_PREFIX {
                     flow.add(tcp.sequence_number(), payload);
                 }
+                if matches!(sp, 23 | 513) {
+                    flow.asks_login |= contains_ci(payload, b"login") || contains_ci(payload, b"username");
+                    flow.asks_password |= contains_ci(payload, b"password");
+                }
                 let fresh = flow.buf.len() != flow.handled_len;
                 flow.handled_len = flow.buf.len();
                 if !fresh && ICS_PORTS.contains(&dp) {
@@ -785,13 +793,17 @@ impl<'a> Analyzer<'a> {
         }
         if dp == 23 || dp == 513 {
             // a login: the server prompted for it, the client typed a name and a password
-            let server = self.flows.get(&(dst, dp, src, sp)).map(|f| f.buf.as_slice()).unwrap_or_default();
+            let (server, asks_login, asks_password) = self
+                .flows
+                .get(&(dst, dp, src, sp))
+                .map(|f| (f.buf.as_slice(), f.asks_login, f.asks_password))
+                .unwrap_or_default();
             let login = if dp == 23 {
-                let prompted = contains_ci(server, b"login") || contains_ci(server, b"username");
+                let prompted = asks_login || contains_ci(server, b"login") || contains_ci(server, b"username");
                 let lines = if prompted { apps::telnet_lines(stream) } else { Vec::new() };
                 (lines.len() >= 2).then(|| (lines[0].clone(), Some(lines[1].clone()), "telnet login"))
             } else {
-                apps::rlogin(stream, contains_ci(server, b"password"))
+                apps::rlogin(stream, asks_password || contains_ci(server, b"password"))
                     .map(|(user, pass)| (user, pass, "rlogin (remote user name; password when the server asked)"))
             };
             if let Some((user, pass, what)) = login {

@@ -166,3 +166,21 @@ fn full_flow_table_keeps_recent_flows() {
     let c = r.findings.iter().find(|f| f.kind == "credentials_in_clear" && f.username.as_deref() == Some("erin"));
     assert_eq!(c.and_then(|c| c.secret.as_deref()), Some("pw2"), "the login survived the eviction");
 }
+
+/// A telnet login after a banner longer than the kept stream prefix is still found: the
+/// server's prompts are looked for in every segment.
+#[test]
+fn telnet_login_after_a_long_banner() {
+    let banner = vec![b'#'; 3000];
+    let packets = vec![
+        tcp_packet(DEV, PEER, 23, 40100, 1, &banner),
+        tcp_packet(DEV, PEER, 23, 40100, 3001, &banner),
+        tcp_packet(DEV, PEER, 23, 40100, 6001, b"\r\ncamera login: "),
+        tcp_packet(PEER, DEV, 40100, 23, 1, b"admin\r\n"),
+        tcp_packet(DEV, PEER, 23, 40100, 6017, b"Password: "),
+        tcp_packet(PEER, DEV, 40100, 23, 8, b"12345\r\n"),
+    ];
+    let r = analyze_with(capture(&packets), &secrets()).unwrap();
+    let c = r.findings.iter().find(|f| f.kind == "credentials_in_clear" && f.protocol == "telnet").expect("login");
+    assert_eq!((c.username.as_deref(), c.secret.as_deref()), (Some("admin"), Some("12345")));
+}
