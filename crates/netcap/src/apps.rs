@@ -93,6 +93,16 @@ pub struct ClientHello {
     pub ciphers: Vec<u16>,
 }
 
+/// Case-insensitive search of an ASCII needle in bytes.
+pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// GREASE values (RFC 8701) clients put among versions and cipher suites: not real offers.
+pub fn is_grease(code: u16) -> bool {
+    code & 0x0f0f == 0x0a0a
+}
+
 pub fn tls_version_name(v: u16) -> String {
     match v {
         0x0300 => "SSL 3.0".into(),
@@ -100,7 +110,7 @@ pub fn tls_version_name(v: u16) -> String {
         0x0302 => "TLS 1.1".into(),
         0x0303 => "TLS 1.2".into(),
         0x0304 => "TLS 1.3".into(),
-        v if v & 0x0f0f == 0x0a0a => "GREASE".into(),
+        v if is_grease(v) => "GREASE".into(),
         v => format!("0x{v:04x}"),
     }
 }
@@ -815,7 +825,7 @@ pub fn personal_data(p: &[u8]) -> Vec<(&'static str, String)> {
     }
     // GPS coordinates named as such
     // (the cheap counts first: most payloads stop there)
-    let has = |k: &[u8]| p.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k));
+    let has = |k: &[u8]| contains_ci(p, k);
     if p.iter().filter(|c| **c == b'.').count() >= 2
         && p.iter().filter(|c| c.is_ascii_digit()).count() >= 6
         && (has(b"\"lat\"") || has(b"latitude") || has(b"\"lon\"") || has(b"longitude") || has(b"\"lng\""))

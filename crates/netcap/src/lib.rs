@@ -13,7 +13,7 @@ mod report;
 
 pub use html::html;
 pub use read::{analyze_path, analyze_paths, analyze_reader};
-pub use report::{Bounds, CipherSuites, Endpoint, Finding, Options, Report, TlsVersions};
+pub use report::{Bounds, Endpoint, Finding, Options, Report, TlsCodes};
 
 /// The protocol parsers one by one, for the fuzz targets in `fuzz/` (not a stable API).
 #[doc(hidden)]

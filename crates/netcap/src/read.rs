@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_parser::{Block, Linktype, PcapBlockOwned, PcapError};
 
-use crate::apps;
-use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, NameEntry, Options, Report, TlsEntry};
+use crate::apps::{self, contains_ci};
+use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, NameEntry, Options, Report, TlsCodes, TlsEntry};
 
 /// How much of each TCP direction is kept for protocol parsing.
 const STREAM_PREFIX: usize = 4 * 1024;
@@ -281,11 +281,6 @@ fn service_port(sp: u16, dp: u16) -> u16 {
     }
 }
 
-/// Case-insensitive search of an ASCII needle in bytes.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
-}
-
 /// A `--device` value: an IP address or a MAC address (`aa:bb:cc:dd:ee:ff` or with dashes).
 pub(crate) fn parse_device(s: &str) -> Result<Result<IpAddr, [u8; 6]>, String> {
     if let Ok(ip) = s.parse::<IpAddr>() {
@@ -346,7 +341,12 @@ impl<'a> Analyzer<'a> {
     }
 
     fn not_listed(&mut self, list: &str) {
-        *self.report.not_listed.entry(list.to_string()).or_default() += 1;
+        match self.report.not_listed.get_mut(list) {
+            Some(n) => *n += 1,
+            None => {
+                self.report.not_listed.insert(list.to_string(), 1);
+            }
+        }
     }
 
     /// Which side of a packet is the device, and whether it sent the packet: a device under test
@@ -385,6 +385,18 @@ impl<'a> Analyzer<'a> {
             (_, u, s) => format!("{}\u{0}{}", u.as_deref().unwrap_or(""), s.as_deref().unwrap_or("")),
         };
         let key = (f.kind, f.src, peer, f.protocol, distinct);
+        // a user name reported before its secret showed (rlogin asks for the password later):
+        // the same sighting with the secret completes that finding
+        if let (Some(user), Some(secret)) = (&f.username, &f.secret)
+            && !self.findings.contains_key(&key)
+            && let Some(&i) = self.findings.get(&(f.kind, f.src, peer, f.protocol, format!("{user}\u{0}")))
+            && self.report.findings[i].secret.is_none()
+            && self.report.findings[i].detail == f.detail
+        {
+            let shown = if self.opts.show_secrets { secret.clone() } else { "***".into() };
+            self.report.findings[i].secret = Some(shown);
+            self.findings.insert(key.clone(), i);
+        }
         if let Some(i) = self.findings.get(&key) {
             let e = &mut self.report.findings[*i];
             if e.packets.len() < 20 && !e.packets.contains(&self.packet_no) {
@@ -697,7 +709,6 @@ impl<'a> Analyzer<'a> {
             self.report.tls[i].count += 1;
             Some(i)
         } else if self.tls_index.len() < self.opts.bounds.entries {
-            let versions: Vec<u16> = ch.versions.iter().copied().filter(|v| v & 0x0f0f != 0x0a0a).collect();
             self.tls_index.insert(ikey, self.report.tls.len());
             self.report.tls.push(TlsEntry {
                 packet: self.packet_no,
@@ -706,11 +717,9 @@ impl<'a> Analyzer<'a> {
                 port: dp,
                 sni: ch.sni,
                 alpn: ch.alpn,
-                versions_offered: crate::report::TlsVersions(versions),
+                versions_offered: TlsCodes::versions(ch.versions.iter().copied().filter(|v| !apps::is_grease(*v))),
                 ciphers_offered: ch.ciphers.len(),
-                cipher_suites_offered: crate::report::CipherSuites(
-                    ch.ciphers.iter().copied().filter(|c| c & 0x0f0f != 0x0a0a).collect(),
-                ),
+                cipher_suites_offered: TlsCodes::ciphers(ch.ciphers.iter().copied().filter(|c| !apps::is_grease(*c))),
                 weak_ciphers_offered: weak,
                 version_chosen: None,
                 cipher_chosen: None,
@@ -808,28 +817,11 @@ impl<'a> Analyzer<'a> {
             };
             if let Some((user, pass, what)) = login {
                 let proto = if dp == 23 { "telnet" } else { "rlogin" };
-                let mut upgraded = false;
-                if let Some(pass) = pass.as_ref().filter(|_| dp == 513) {
-                    // the user name was reported before the server asked for the password
-                    let bare = ("credentials_in_clear", src, Some(dst), "rlogin", format!("{user}\u{0}"));
-                    if let Some(&i) = self.findings.get(&bare) {
-                        let shown = if self.opts.show_secrets { pass.clone() } else { "***".into() };
-                        let f = &mut self.report.findings[i];
-                        f.secret = Some(shown);
-                        if f.packets.len() < 20 {
-                            f.packets.push(self.packet_no);
-                        }
-                        self.findings.insert((bare.0, src, Some(dst), "rlogin", format!("{user}\u{0}{pass}")), i);
-                        upgraded = true;
-                    }
-                }
-                if !upgraded {
-                    self.finding(
-                        Seen::new("credentials_in_clear", proto, "high", src, dst)
-                            .credentials(Some(user), pass)
-                            .detail(what),
-                    );
-                }
+                self.finding(
+                    Seen::new("credentials_in_clear", proto, "high", src, dst)
+                        .credentials(Some(user), pass)
+                        .detail(what),
+                );
             }
         }
         if let Some(h) = apps::http_request(payload) {
@@ -899,10 +891,8 @@ impl<'a> Analyzer<'a> {
             );
         }
         let hash = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut hs = rustc_hash::FxBuildHasher.build_hasher();
-            (src, dst, &h.method, &h.host, &h.path, &h.user_agent).hash(&mut hs);
-            hs.finish()
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one((src, dst, &h.method, &h.host, &h.path, &h.user_agent))
         };
         let same = |e: &HttpEntry| {
             e.client == src
@@ -1163,6 +1153,15 @@ fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Resu
 }
 
 impl Analyzer<'_> {
+    /// Reads one file's packets with `read`, listing the file and the packet numbers it holds.
+    fn read_file(&mut self, name: &str, read: impl FnOnce(&mut Self) -> Result<(), String>) -> Result<(), String> {
+        self.report.files.push(name.to_string());
+        let first = self.packet_no + 1;
+        let r = read(self);
+        self.report.packet_ranges.push([first, self.packet_no]);
+        r
+    }
+
     /// Which of a frame's MAC addresses (source, destination) are devices given by MAC.
     fn match_macs(&mut self, src: Option<&[u8]>, dst: Option<&[u8]>) {
         let hit = |m: Option<&[u8]>| m.is_some_and(|m| self.device_macs.iter().any(|d| d[..] == *m));
@@ -1239,10 +1238,14 @@ impl Analyzer<'_> {
 /// Analyses one capture from a reader.
 pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -> Result<Report, String> {
     let mut an = Analyzer::new(opts)?;
-    an.report.files.push(name.to_string());
-    read_into(&mut an, input, name)?;
-    an.report.packet_ranges.push([1, an.packet_no]);
+    an.read_file(name, |an| read_into(an, input, name))?;
     Ok(an.finish())
+}
+
+/// The captured length in a legacy pcap record header (at least 16 bytes), in the file's byte order.
+fn record_len(header: &[u8], big_endian: bool) -> usize {
+    let l = [header[8], header[9], header[10], header[11]];
+    (if big_endian { u32::from_be_bytes(l) } else { u32::from_le_bytes(l) }) as usize
 }
 
 /// The largest record a legacy pcap may hold (libpcap's maximum snap length); a longer length
@@ -1272,10 +1275,7 @@ fn read_legacy(an: &mut Analyzer, ra: &mut crate::readahead::ReadAhead, name: &s
             // a record (or the file header) that began in an earlier chunk: complete it first
             let need = match format {
                 None => 24,
-                Some((_, _, be)) if carry.len() >= 16 => {
-                    let l = [carry[8], carry[9], carry[10], carry[11]];
-                    16 + if be { u32::from_be_bytes(l) } else { u32::from_le_bytes(l) } as usize
-                }
+                Some((_, _, be)) if carry.len() >= 16 => 16 + record_len(&carry, be),
                 Some(_) if !carry.is_empty() => 16,
                 Some(_) => 0,
             };
@@ -1317,8 +1317,7 @@ fn read_legacy(an: &mut Analyzer, ra: &mut crate::readahead::ReadAhead, name: &s
             let Some((link, scale, be)) = format else { break };
             let frame = if be { parse_pcap_frame_be } else { parse_pcap_frame };
             while rest.len() >= 16 {
-                let l = [rest[8], rest[9], rest[10], rest[11]];
-                let caplen = if be { u32::from_be_bytes(l) } else { u32::from_le_bytes(l) } as usize;
+                let caplen = record_len(rest, be);
                 if caplen > MAX_RECORD {
                     stop(an, format!("unreadable record after {consumed} bytes: length {caplen} too large"));
                     return Ok(());
@@ -1392,11 +1391,10 @@ fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
     let input: Box<dyn Read + Send> =
         if gzip { Box::new(flate2::bufread::MultiGzDecoder::new(input)) } else { Box::new(input) };
     let mut ahead = crate::readahead::ReadAhead::new(input);
-    an.report.files.push(name.clone());
-    let first = an.packet_no + 1;
-    let r = if legacy { read_legacy(an, &mut ahead, &name) } else { read_into(an, Box::new(ahead), &name) };
-    an.report.packet_ranges.push([first, an.packet_no]);
-    r
+    an.read_file(
+        &name,
+        |an| if legacy { read_legacy(an, &mut ahead, &name) } else { read_into(an, Box::new(ahead), &name) },
+    )
 }
 
 /// Analyses one capture file (pcap or pcapng, plain or gzip-compressed); `-` reads standard input.

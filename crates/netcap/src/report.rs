@@ -87,36 +87,36 @@ pub struct DnsEntry {
     pub count: u64,
 }
 
-/// Cipher suite codes, written as IANA names where known (kept as numbers: a ClientHello
-/// offers dozens, and names for each would multiply the memory of the TLS list).
+/// TLS version or cipher suite codes, written as names ("TLS 1.2", IANA suite names where known).
+/// Kept as numbers: a ClientHello offers dozens, and a string for each would multiply the memory
+/// of the TLS list.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CipherSuites(pub Vec<u16>);
+pub struct TlsCodes {
+    pub codes: Vec<u16>,
+    ciphers: bool,
+}
 
-impl CipherSuites {
+impl TlsCodes {
+    pub fn versions(codes: impl IntoIterator<Item = u16>) -> Self {
+        TlsCodes { codes: codes.into_iter().collect(), ciphers: false }
+    }
+
+    pub fn ciphers(codes: impl IntoIterator<Item = u16>) -> Self {
+        TlsCodes { codes: codes.into_iter().collect(), ciphers: true }
+    }
+
+    fn name(&self, code: u16) -> String {
+        if self.ciphers { crate::apps::cipher_name(code) } else { crate::apps::tls_version_name(code) }
+    }
+
     pub fn names(&self) -> Vec<String> {
-        self.0.iter().map(|c| crate::apps::cipher_name(*c)).collect()
+        self.codes.iter().map(|c| self.name(*c)).collect()
     }
 }
 
-impl Serialize for CipherSuites {
+impl Serialize for TlsCodes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| crate::apps::cipher_name(*c)))
-    }
-}
-
-/// TLS version codes, written as names ("TLS 1.2").
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct TlsVersions(pub Vec<u16>);
-
-impl TlsVersions {
-    pub fn names(&self) -> Vec<String> {
-        self.0.iter().map(|v| crate::apps::tls_version_name(*v)).collect()
-    }
-}
-
-impl Serialize for TlsVersions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|v| crate::apps::tls_version_name(*v)))
+        s.collect_seq(self.codes.iter().map(|c| self.name(*c)))
     }
 }
 
@@ -129,11 +129,11 @@ pub struct TlsEntry {
     pub port: u16,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
-    pub versions_offered: TlsVersions,
+    pub versions_offered: TlsCodes,
     pub ciphers_offered: usize,
     /// The suites offered, in the client's order (IANA names for common ones, else the code;
     /// GREASE values left out).
-    pub cipher_suites_offered: CipherSuites,
+    pub cipher_suites_offered: TlsCodes,
     pub weak_ciphers_offered: Vec<String>,
     pub version_chosen: Option<String>,
     pub cipher_chosen: Option<String>,

@@ -52,7 +52,7 @@ fn devices_given_by_mac_address() {
         let e = netcap::Options { devices: vec![bad.into()], ..Default::default() }.validate().unwrap_err();
         assert!(e.contains("not an IP or MAC address"), "{e}");
         let o = netcap::Options { devices: vec![bad.into()], ..Default::default() };
-        assert!(analyze_with(capture(&[other.clone()]), &o).is_err());
+        assert!(analyze_with(capture(std::slice::from_ref(&other)), &o).is_err());
     }
 }
 

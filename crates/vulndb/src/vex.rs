@@ -29,6 +29,15 @@ fn base_purl(p: &str) -> &str {
 }
 
 /// Reads CycloneDX VEX (a BOM with `vulnerabilities[].analysis`) or OpenVEX (`statements`).
+/// A statement's justification with its free-text explanation, whichever of the two is given.
+fn reason(justification: String, explanation: String) -> String {
+    match (justification.is_empty(), explanation.is_empty()) {
+        (_, true) => justification,
+        (true, false) => explanation,
+        (false, false) => format!("{justification}: {explanation}"),
+    }
+}
+
 pub fn parse(bytes: &[u8]) -> Result<Vec<Statement>, String> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
     let s = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -50,13 +59,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Statement>, String> {
                 vulnerability: s(x, "id"),
                 products,
                 status: s(&a, "state"),
-                justification: if detail.is_empty() {
-                    just
-                } else if just.is_empty() {
-                    detail
-                } else {
-                    format!("{just}: {detail}")
-                },
+                justification: reason(just, detail),
             });
         }
         return Ok(out);
@@ -84,13 +87,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Statement>, String> {
                 vulnerability: vuln,
                 products,
                 status: s(x, "status"),
-                justification: if imp.is_empty() {
-                    just
-                } else if just.is_empty() {
-                    imp
-                } else {
-                    format!("{just}: {imp}")
-                },
+                justification: reason(just, imp),
             });
         }
         return Ok(out);
