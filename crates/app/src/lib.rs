@@ -7,6 +7,8 @@ pub mod authz;
 pub mod demo;
 mod error;
 pub mod identity;
+pub mod jobs;
+pub mod notify;
 pub mod registry;
 pub mod search;
 
@@ -32,11 +34,20 @@ pub struct AppConfig {
     /// Failed logins (per account and per address) tolerated in `login_window` seconds.
     pub login_max_failures: i64,
     pub login_window: i64,
+    pub jobs: jobs::JobsConfig,
+    pub delivery: notify::DeliveryConfig,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        Self { max_upload_bytes: 20 * 1024 * 1024, session_ttl: 8 * 3600, login_max_failures: 5, login_window: 15 * 60 }
+        Self {
+            max_upload_bytes: 20 * 1024 * 1024,
+            session_ttl: 8 * 3600,
+            login_max_failures: 5,
+            login_window: 15 * 60,
+            jobs: jobs::JobsConfig::default(),
+            delivery: notify::DeliveryConfig::default(),
+        }
     }
 }
 
@@ -50,6 +61,11 @@ impl Clock {
     pub fn now(&self) -> i64 {
         time::OffsetDateTime::now_utc().unix_timestamp() + self.offset.load(Ordering::Relaxed)
     }
+    /// Milliseconds since the epoch, shifted like [`Clock::now`].
+    pub fn now_ms(&self) -> i64 {
+        (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+            + self.offset.load(Ordering::Relaxed) * 1000
+    }
     pub fn advance(&self, secs: i64) {
         self.offset.fetch_add(secs, Ordering::Relaxed);
     }
@@ -62,16 +78,47 @@ pub struct App {
     pub config: Arc<AppConfig>,
     pub clock: Arc<Clock>,
     pub search: Arc<search::PublicIndex>,
+    pub(crate) jobs: Arc<jobs::JobKinds>,
+    pub(crate) job_wake: Arc<tokio::sync::Notify>,
+    pub job_stats: Arc<jobs::JobStats>,
+    pub(crate) mailer: Option<Arc<notify::Mailer>>,
+    pub(crate) http: reqwest::Client,
 }
 
 impl App {
-    pub fn new(store: Store, config: AppConfig) -> Self {
-        App {
+    /// The use cases over a store. Fails only on a bad SMTP URL in the configuration.
+    pub fn new(store: Store, config: AppConfig) -> Result<Self, String> {
+        let mut kinds = jobs::JobKinds::default();
+        // One line per program: the job kinds it runs.
+        jobs::register_platform(&mut kinds);
+        registry::register_jobs(&mut kinds);
+        let mailer = match &config.delivery.smtp_url {
+            Some(u) => Some(Arc::new(notify::mailer(u)?)),
+            None => None,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(config.delivery.webhook_timeout)
+            .connect_timeout(config.delivery.webhook_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Kakehashi-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(App {
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),
             search: Arc::new(search::PublicIndex::default()),
-        }
+            jobs: Arc::new(kinds),
+            job_wake: Arc::new(tokio::sync::Notify::new()),
+            job_stats: Arc::new(jobs::JobStats::default()),
+            mailer,
+            http,
+        })
+    }
+
+    /// The job kinds this process can run.
+    pub fn job_kinds(&self) -> Vec<&'static str> {
+        self.jobs.kinds()
     }
 
     pub fn now(&self) -> i64 {

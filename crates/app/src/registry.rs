@@ -8,10 +8,22 @@ use domain::registry::{
 };
 use domain::{OrgKind, search};
 use sha2::{Digest, Sha256};
-use store::{EventRow, EvidenceRow, ServiceRow, ServiceWrite, SurveillanceRow, Tx};
+use store::{EventRow, EvidenceRow, Notice, ServiceRow, ServiceWrite, SurveillanceRow, Tx};
 
 use crate::authz::{Target, authorize};
 use crate::{Actor, App, AppError, Op, Result};
+
+/// The registry's job kinds: the reminder/expiry sweep, hourly (idempotent).
+pub(crate) fn register_jobs(k: &mut crate::jobs::JobKinds) {
+    k.register(SWEEP_JOB, |app: App, _job| async move {
+        let r = app.sweep(app.now()).await.map_err(|e| e.to_string())?;
+        tracing::info!(?r, "registry sweep");
+        Ok(crate::jobs::Done::Ok)
+    });
+    k.every(SWEEP_JOB, 3600);
+}
+
+pub const SWEEP_JOB: &str = "registry.sweep";
 
 /// Counter bumped by every change that the public list may show.
 pub const LIST_VERSION: &str = "registry_list_version";
@@ -267,9 +279,8 @@ impl App {
         } else {
             svc.provider_org_id
         };
-        tx.notify(notify_org, t.code(), &ja, &en, &link, now).await?;
-        let payload = serde_json::json!({"org_id": notify_org, "subject": ja, "link": link}).to_string();
-        tx.outbox("email", &payload, now).await?;
+        tx.notify(&Notice { org_id: notify_org, kind: t.code(), subject_ja: &ja, subject_en: &en, link: &link }, now)
+            .await?;
         store::Store::next_counter(tx, LIST_VERSION).await?;
         Ok(to)
     }
@@ -498,8 +509,10 @@ impl App {
         .await?;
         let ja = format!("「{}」サーベイランス実施のお知らせ（{period}）", svc.app.name);
         let en = format!("Surveillance notice for \"{}\" ({period})", svc.app.name);
-        tx.notify(svc.provider_org_id, "surveillance", &ja, &en, &format!("/services/{id}"), now).await?;
-        tx.outbox("email", &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(), now).await?;
+        let link = format!("/services/{id}");
+        let notice =
+            Notice { org_id: svc.provider_org_id, kind: "surveillance", subject_ja: &ja, subject_en: &en, link: &link };
+        tx.notify(&notice, now).await?;
         tx.commit().await?;
         Ok(sid)
     }
@@ -635,17 +648,10 @@ impl App {
                     svc.app.name,
                     crate::jst_date(vu)
                 );
-                tx.notify(
-                    svc.provider_org_id,
-                    &format!("reminder_{days}"),
-                    &ja,
-                    &en,
-                    &format!("/services/{}", svc.id),
-                    now,
-                )
-                .await?;
-                tx.outbox("email", &serde_json::json!({"org_id": svc.provider_org_id, "subject": ja}).to_string(), now)
-                    .await?;
+                let (kind, link) = (format!("reminder_{days}"), format!("/services/{}", svc.id));
+                let notice =
+                    Notice { org_id: svc.provider_org_id, kind: &kind, subject_ja: &ja, subject_en: &en, link: &link };
+                tx.notify(&notice, now).await?;
                 tx.audit(
                     &AuditRecord {
                         actor: "system".into(),

@@ -13,6 +13,17 @@ pub struct Settings {
     pub max_upload_mb: usize,
     pub secure_cookies: bool,
     pub session_hours: i64,
+    /// Job workers inside `serve` (0: none; run `kakehashi worker` instead).
+    pub workers: usize,
+    /// `smtp://HOST:PORT`, `smtp://USER:PASS@HOST:587?tls=required` (STARTTLS), `smtps://…`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Allow http:// and private addresses for webhooks (closed networks, tests).
+    pub allow_insecure_webhooks: bool,
+    pub webhook_timeout_secs: u64,
+    /// Job lease in seconds (renewed while a job runs) and the first retry delay in ms.
+    pub job_lease_secs: i64,
+    pub job_backoff_ms: i64,
 }
 
 impl Default for Settings {
@@ -24,6 +35,13 @@ impl Default for Settings {
             max_upload_mb: 20,
             secure_cookies: false,
             session_hours: 8,
+            workers: 2,
+            smtp_url: None,
+            mail_from: "Kakehashi <no-reply@kakehashi.invalid>".into(),
+            allow_insecure_webhooks: false,
+            webhook_timeout_secs: 10,
+            job_lease_secs: 60,
+            job_backoff_ms: 2000,
         }
     }
 }
@@ -48,6 +66,33 @@ impl Settings {
         if let Ok(v) = std::env::var("KAKEHASHI_SECURE_COOKIES") {
             s.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Ok(v) = std::env::var("KAKEHASHI_SMTP_URL") {
+            s.smtp_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_MAIL_FROM") {
+            s.mail_from = v;
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_ALLOW_INSECURE_WEBHOOKS") {
+            s.allow_insecure_webhooks = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        let num = |name: &str| -> Result<Option<i64>, CliError> {
+            match std::env::var(name) {
+                Ok(v) => v.parse().map(Some).map_err(|_| CliError::new(2, format!("{name} must be a whole number"))),
+                Err(_) => Ok(None),
+            }
+        };
+        if let Some(v) = num("KAKEHASHI_WORKERS")? {
+            s.workers = v.max(0) as usize;
+        }
+        if let Some(v) = num("KAKEHASHI_JOB_LEASE_SECS")? {
+            s.job_lease_secs = v.max(1);
+        }
+        if let Some(v) = num("KAKEHASHI_JOB_BACKOFF_MS")? {
+            s.job_backoff_ms = v.max(1);
+        }
+        if let Some(v) = num("KAKEHASHI_WEBHOOK_TIMEOUT_SECS")? {
+            s.webhook_timeout_secs = v.max(1) as u64;
+        }
         Ok(s)
     }
 
@@ -66,8 +111,26 @@ impl Settings {
         app::AppConfig {
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
             session_ttl: self.session_hours * 3600,
+            jobs: app::jobs::JobsConfig {
+                lease_ms: self.job_lease_secs * 1000,
+                backoff_base_ms: self.job_backoff_ms,
+                ..Default::default()
+            },
+            delivery: app::notify::DeliveryConfig {
+                smtp_url: self.smtp_url.clone(),
+                mail_from: self.mail_from.clone(),
+                public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)),
+                webhook_timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
+                allow_insecure_webhooks: self.allow_insecure_webhooks,
+                ..Default::default()
+            },
             ..app::AppConfig::default()
         }
+    }
+
+    /// The use cases over an open store with these settings.
+    pub fn app(&self, store: app::Store) -> Result<app::App, CliError> {
+        app::App::new(store, self.app_config()).map_err(|e| CliError::new(2, e))
     }
 
     pub fn web_config(&self) -> web::WebConfig {

@@ -58,6 +58,26 @@ enum Cmd {
         /// Do not apply pending migrations at start.
         #[arg(long)]
         no_migrate: bool,
+        /// Job workers in this process (0: none; run `kakehashi worker` beside it).
+        #[arg(long, env = "KAKEHASHI_WORKERS")]
+        workers: Option<usize>,
+    },
+    /// Runs job workers only (delivery of e-mail and webhooks, sweeps, scans) until stopped.
+    /// Any number of worker processes may share one PostgreSQL database.
+    Worker {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Concurrent jobs in this process.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Exit once no job is ready (for scripts and benchmarks) instead of waiting for more.
+        #[arg(long)]
+        until_idle: bool,
+    },
+    /// The job queue.
+    Jobs {
+        #[command(subcommand)]
+        cmd: JobsCmd,
     },
     /// Applies pending database migrations.
     Migrate {
@@ -129,6 +149,27 @@ enum Cmd {
     Versions {
         #[command(subcommand)]
         cmd: VersionsCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCmd {
+    /// Jobs per state.
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Enqueues N no-op jobs (benchmarks and fault drills).
+    EnqueueNoop {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// JSON payload for each job (sleep_ms, count, panic, fail).
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        #[arg(long, default_value_t = 8)]
+        max_attempts: i64,
     },
 }
 
@@ -284,7 +325,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 }
             };
             let store = open(&url, true).await?;
-            let app = app::App::new(store, app::AppConfig::default());
+            let app = Settings::default().app(store)?;
             println!("Kakehashi demo — database {}", app::store::redact_url(&url));
             let progress = |done: usize, total: usize| {
                 eprint!("\r  generating services: {done}/{total} ({}%)   ", done * 100 / total.max(1));
@@ -309,18 +350,73 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!();
             serve(app, &settings).await
         }
-        Cmd::Serve { db, bind, public_url, no_migrate } => {
+        Cmd::Serve { db, bind, public_url, no_migrate, workers } => {
             let mut settings = Settings::load(&db)?;
             if let Some(b) = bind {
                 settings.bind = b;
+            }
+            if let Some(w) = workers {
+                settings.workers = w;
             }
             if public_url.is_some() {
                 settings.public_url = public_url;
             }
             let store = open(&settings.database_url()?, !no_migrate).await?;
-            let app = app::App::new(store, settings.app_config());
+            let app = settings.app(store)?;
             tracing::info!(database = %app::store::redact_url(&settings.database_url()?), "starting");
             serve(app, &settings).await
+        }
+        Cmd::Worker { db, workers, until_idle } => {
+            let settings = Settings::load(&db)?;
+            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            tracing::info!(workers, kinds = ?app.job_kinds(), "worker starting");
+            if until_idle {
+                let probe = app.clone();
+                app.run_workers(workers, async move {
+                    loop {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        match probe.job_counts().await {
+                            Ok(c) => {
+                                let busy = c.iter().any(|(s, n)| {
+                                    *n > 0 && matches!(s, app::store::JobState::Queued | app::store::JobState::Running)
+                                });
+                                if !busy {
+                                    break;
+                                }
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot count jobs"),
+                        }
+                    }
+                })
+                .await;
+            } else {
+                app.run_workers(workers, shutdown()).await;
+            }
+            let stats = &app.job_stats;
+            println!(
+                "jobs completed {}, failed attempts {}, dead {}",
+                stats.completed.load(std::sync::atomic::Ordering::Relaxed),
+                stats.failed.load(std::sync::atomic::Ordering::Relaxed),
+                stats.dead.load(std::sync::atomic::Ordering::Relaxed)
+            );
+            Ok(0)
+        }
+        Cmd::Jobs { cmd: JobsCmd::Status { db } } => {
+            let settings = Settings::load(&db)?;
+            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            for (state, n) in app.job_counts().await? {
+                println!("{:<10} {n}", state.code());
+            }
+            Ok(0)
+        }
+        Cmd::Jobs { cmd: JobsCmd::EnqueueNoop { db, count, payload, max_attempts } } => {
+            let settings = Settings::load(&db)?;
+            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            serde_json::from_str::<serde_json::Value>(&payload)
+                .map_err(|e| CliError::new(2, format!("--payload is not JSON: {e}")))?;
+            let ids = app.enqueue_many(app::jobs::NOOP, &payload, count, max_attempts).await?;
+            println!("enqueued {} job(s): {}..{}", ids.len(), ids.first().map_or(0, |i| i.0), ids.last().map_or(0, |i| i.0));
+            Ok(0)
         }
         Cmd::Migrate { db } => {
             let settings = Settings::load(&db)?;
@@ -331,7 +427,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Admin { cmd: AdminCmd::CreateUser { db, email, name, password, org, role, operator } } => {
             let settings = Settings::load(&db)?;
-            let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
+            let app = settings.app(open(&settings.database_url()?, true).await?)?;
             let role = domain::MembershipRole::parse(&role)
                 .ok_or_else(|| CliError::new(2, "--role must be admin or member"))?;
             let id = app
@@ -351,7 +447,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Admin { cmd: AdminCmd::CreateOrg { db, kind, name, name_en } } => {
             let settings = Settings::load(&db)?;
-            let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
+            let app = settings.app(open(&settings.database_url()?, true).await?)?;
             let kind = domain::OrgKind::parse(&kind)
                 .ok_or_else(|| CliError::new(2, format!("unknown organisation kind {kind:?}")))?;
             let id = app.create_org("cli", kind, &name, &name_en).await?;
@@ -361,7 +457,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         Cmd::Audit { cmd: AuditCmd::Verify { db } } => {
             let settings = Settings::load(&db)?;
             let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
-            let app = app::App::new(store, settings.app_config());
+            let app = settings.app(store)?;
             match app.audit_verify().await? {
                 Ok(n) => {
                     println!("audit trail intact: {n} entries verified");
@@ -389,7 +485,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Registry { cmd: RegistryCmd::Sweep { db, at } } => {
             let settings = Settings::load(&db)?;
-            let app = app::App::new(open(&settings.database_url()?, true).await?, settings.app_config());
+            let app = settings.app(open(&settings.database_url()?, true).await?)?;
             let now = match at {
                 Some(d) => {
                     let date =
@@ -442,24 +538,32 @@ async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| CliError::new(2, format!("cannot listen on {addr}: {e}")))?;
-    // Reminders and expiry, hourly; idempotent, so several processes may run it.
-    let sweeper = app.clone();
+    // One shutdown signal for the HTTP server and the job workers.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            tick.tick().await;
-            match sweeper.sweep(sweeper.now()).await {
-                Ok(r) => tracing::info!(?r, "registry sweep"),
-                Err(e) => tracing::warn!(error = %e, "registry sweep failed"),
-            }
-        }
+        shutdown().await;
+        let _ = stop_tx.send(true);
     });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|v| *v).await;
+    };
+    let workers = if settings.workers > 0 {
+        let w = app.clone();
+        let n = settings.workers;
+        let stop = stopped(stop_rx.clone());
+        Some(tokio::spawn(async move { w.run_workers(n, stop).await }))
+    } else {
+        None
+    };
     let store = app.store.clone();
     let router = web::router(app, settings.web_config());
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stopped(stop_rx))
         .await
         .map_err(|e| CliError::new(1, format!("server error: {e}")))?;
+    if let Some(w) = workers {
+        let _ = w.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(0)

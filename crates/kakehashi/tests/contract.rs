@@ -191,7 +191,7 @@ async fn two_processes_share_one_postgres_database() {
     let a = TestApp::spawn(Db::Postgres).await;
     // a second, independent process image: its own pool and its own list index
     let store = app::Store::connect(&app::StoreConfig::new(a.db.url.clone())).await.unwrap();
-    let b_app = app::App::new(store, app::AppConfig::default());
+    let b_app = app::App::new(store, app::AppConfig::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let b_addr = listener.local_addr().unwrap();
     let router = web::router(b_app, web::WebConfig::default());

@@ -255,14 +255,12 @@ impl Store {
             .collect()
     }
 
-    /// Users that belong to an organisation (for notifications by e-mail).
-    pub async fn member_emails(&self, org_id: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND u.disabled = 0 ORDER BY u.id",
-        )
-        .bind(org_id)
-        .fetch_all(&self.pool)
-        .await?)
+    /// The admins of an organisation (for notices only admins receive).
+    pub async fn org_admin_ids(&self, org_id: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin' ORDER BY user_id")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>> {

@@ -6,6 +6,7 @@ mod audit;
 pub mod dialect;
 mod error;
 mod identity;
+pub mod jobs;
 mod migrate;
 mod notify;
 mod registry;
@@ -21,6 +22,7 @@ pub use audit::AuditHead;
 pub use dialect::Backend;
 pub use error::StoreError;
 pub use identity::*;
+pub use jobs::{ClaimedJob, JobId, JobRow, JobState, NewJob};
 pub use notify::*;
 pub use registry::*;
 
@@ -198,6 +200,14 @@ impl Store {
             .await?;
         Ok(v.unwrap_or(0))
     }
+}
+
+/// A random hex string of `bytes` random bytes (lease tokens).
+pub(crate) fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
 }
 
 /// Converts a `0/1` integer column.

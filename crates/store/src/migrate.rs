@@ -3,7 +3,10 @@
 
 use crate::{Result, Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "kit", include_str!("../migrations/0002_kit.sql")),
+];
 
 impl Store {
     /// Applies the migrations not yet applied; returns how many ran.

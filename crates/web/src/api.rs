@@ -268,3 +268,52 @@ pub async fn upload_evidence(
     let eid = s.app.upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": eid, "size": body.len()}))).into_response())
 }
+
+#[derive(Deserialize, Default)]
+pub struct JobsQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/admin/jobs?state=failed&limit=100` (program operator).
+pub async fn jobs(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(q): Query<JobsQuery>,
+) -> Result<Json<crate::openapi::JobsBody>, WebError> {
+    let a = ctx.require()?;
+    let state = if q.state.is_empty() || q.state == "all" {
+        None
+    } else {
+        Some(app::store::JobState::parse(&q.state).ok_or_else(|| {
+            ctx.err(AppError::field(
+                "state",
+                "状態は queued, running, failed, dead, done, cancelled のいずれかです",
+                "state is one of queued, running, failed, dead, done, cancelled",
+            ))
+        })?)
+    };
+    let o = s.app.jobs_overview(a, state, q.limit.unwrap_or(100).clamp(1, 1000)).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(crate::openapi::JobsBody::from(&o)))
+}
+
+/// `POST /api/v1/admin/jobs/{id}/retry|cancel`.
+pub async fn job_action(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    headers: HeaderMap,
+) -> Result<Json<crate::openapi::JobBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let id = app::store::JobId(id);
+    match action.as_str() {
+        "retry" => s.app.retry_job(a, id).await,
+        "cancel" => s.app.cancel_job(a, id).await,
+        _ => Err(AppError::NotFound),
+    }
+    .map_err(|e| ctx.err(e))?;
+    let job = s.app.job(a, id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(crate::openapi::JobBody::from(&job)))
+}

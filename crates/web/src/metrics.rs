@@ -24,11 +24,24 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pub public_list_size: Gauge,
+    jobs: Family<StateLabels, Gauge>,
+    jobs_processed: Family<OutcomeLabels, Gauge>,
+    jobs_pickup_ms: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -42,7 +55,17 @@ impl Default for Metrics {
         registry.register("http_requests", "HTTP requests by route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
         registry.register("registry_public_services", "Services in the public list index", public_list_size.clone());
-        Metrics { registry, requests, latency, public_list_size }
+        let jobs = Family::<StateLabels, Gauge>::default();
+        let jobs_processed = Family::<OutcomeLabels, Gauge>::default();
+        let jobs_pickup_ms = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register("jobs", "Jobs in the queue by state (whole database)", jobs.clone());
+        registry.register(
+            "jobs_processed",
+            "Job attempts this process finished, by outcome (completed, failed, dead)",
+            jobs_processed.clone(),
+        );
+        registry.register("jobs_pickup_latency_ms_mean", "Mean ms from due to claimed, this process", jobs_pickup_ms.clone());
+        Metrics { registry, requests, latency, public_list_size, jobs, jobs_processed, jobs_pickup_ms }
     }
 }
 
@@ -56,6 +79,20 @@ impl Metrics {
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     if let Ok(idx) = s.app.public_index().await {
         s.metrics.public_list_size.set(idx.len() as i64);
+    }
+    if let Ok(counts) = s.app.job_counts().await {
+        for (state, n) in counts {
+            s.metrics.jobs.get_or_create(&StateLabels { state: state.code().into() }).set(n);
+        }
+    }
+    let st = &s.app.job_stats;
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed) as i64;
+    for (outcome, v) in [("completed", load(&st.completed)), ("failed", load(&st.failed)), ("dead", load(&st.dead))] {
+        s.metrics.jobs_processed.get_or_create(&OutcomeLabels { outcome: outcome.into() }).set(v);
+    }
+    let picks = load(&st.pickups);
+    if picks > 0 {
+        s.metrics.jobs_pickup_ms.set(load(&st.pickup_ms_sum) as f64 / picks as f64);
     }
     let mut out = String::new();
     let _ = prometheus_client::encoding::text::encode(&mut out, &s.metrics.registry);

@@ -111,5 +111,91 @@ pub fn document() -> Value {
 }
 
 pub async fn openapi() -> Json<Value> {
-    Json(document())
+    Json(with_generated(document()))
+}
+
+/// API bodies of the job queue. These are their own types (not the stored rows), and their
+/// schemas in the document are generated from them.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JobBody {
+    pub id: i64,
+    pub kind: String,
+    /// queued | running | failed | dead | done | cancelled
+    pub state: String,
+    pub priority: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// RFC 3339, UTC
+    pub run_at: String,
+    pub created_at: String,
+    pub last_error: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JobsBody {
+    /// Jobs per state.
+    pub counts: std::collections::BTreeMap<String, i64>,
+    pub jobs: Vec<JobBody>,
+}
+
+fn ms_rfc3339(ms: i64) -> String {
+    app::rfc3339(ms.div_euclid(1000))
+}
+
+impl From<&app::store::JobRow> for JobBody {
+    fn from(j: &app::store::JobRow) -> Self {
+        JobBody {
+            id: j.id.0,
+            kind: j.kind.clone(),
+            state: j.state.code().into(),
+            priority: j.priority,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            run_at: ms_rfc3339(j.run_at),
+            created_at: ms_rfc3339(j.created_at),
+            last_error: j.last_error.clone(),
+            idempotency_key: j.idempotency_key.clone(),
+        }
+    }
+}
+
+impl From<&app::jobs::JobsOverview> for JobsBody {
+    fn from(o: &app::jobs::JobsOverview) -> Self {
+        JobsBody {
+            counts: o.counts.iter().map(|(s, n)| (s.code().to_string(), *n)).collect(),
+            jobs: o.jobs.iter().map(JobBody::from).collect(),
+        }
+    }
+}
+
+/// Adds the schemas generated from the API body types, and the paths that use them.
+fn with_generated(mut doc: Value) -> Value {
+    use utoipa::{PartialSchema, ToSchema};
+    let schemas = [
+        (<JobBody as ToSchema>::name().to_string(), serde_json::to_value(<JobBody as PartialSchema>::schema())),
+        (<JobsBody as ToSchema>::name().to_string(), serde_json::to_value(<JobsBody as PartialSchema>::schema())),
+    ];
+    for (name, schema) in schemas {
+        if let (Some(obj), Ok(schema)) = (doc["components"]["schemas"].as_object_mut(), schema) {
+            obj.insert(name, schema);
+        }
+    }
+    let ok = |schema: &str| json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}});
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.insert(
+            "/api/v1/admin/jobs".into(),
+            json!({"get": {"summary": "Program office: jobs and counts per state", "security": [{"bearer": []}],
+                "parameters": [{"name": "state", "in": "query", "schema": {"type": "string", "enum": ["queued", "running", "failed", "dead", "done", "cancelled", "all"]}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": merge(ok("JobsBody"), errors(&["401", "404", "422"]))}}),
+        );
+        paths.insert(
+            "/api/v1/admin/jobs/{id}/{action}".into(),
+            json!({"post": {"summary": "Program office: retry (failed, dead, cancelled) or cancel (queued, failed) a job", "security": [{"bearer": []}],
+                "parameters": [id_param("id"), {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["retry", "cancel"]}}],
+                "responses": merge(ok("JobBody"), errors(&["401", "404", "409"]))}}),
+        );
+    }
+    doc
 }

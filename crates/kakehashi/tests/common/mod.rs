@@ -140,7 +140,7 @@ impl TestApp {
         let tdb = TestDb::new(db).await;
         let store = app::Store::connect(&app::StoreConfig::new(tdb.url.clone())).await.unwrap();
         store.migrate(0).await.unwrap();
-        let app = app::App::new(store, app::AppConfig { max_upload_bytes: o.max_upload_bytes, ..Default::default() });
+        let app = app::App::new(store, app::AppConfig { max_upload_bytes: o.max_upload_bytes, ..Default::default() }).unwrap();
         if o.seed {
             app.seed_demo(0, &|_, _| {}).await.unwrap();
         }

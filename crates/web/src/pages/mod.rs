@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod kit;
 pub mod provider;
 pub mod public;
 pub mod review;

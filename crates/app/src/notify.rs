@@ -1,0 +1,425 @@
+//! Delivery of notifications: e-mail over SMTP to each member who takes it (in the member's
+//! language) and webhooks per organisation, signed the Standard Webhooks way
+//! (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
+//!
+//! One `notify.deliver` job per outbox row. Each (row, channel, target) is recorded in
+//! `deliveries`; a target that already has the message is skipped, so a retried job sends only
+//! what failed. A webhook that fails `webhook_disable_after` times in a row is turned off and
+//! the organisation's admins are told.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sha2::Sha256;
+use store::{ClaimedJob, DeliveryRow, Notice, OutboxRow, Recipient, WebhookRow};
+
+use crate::jobs::{Done, JobResult};
+use crate::{Actor, App, AppError, Result};
+
+/// Delivery settings.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// `smtp://HOST:PORT` (plain), `smtp://USER:PASS@HOST:587?tls=required` (STARTTLS) or
+    /// `smtps://USER:PASS@HOST:465` (TLS). None: e-mail is not sent (in-app only).
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Base URL for links in messages.
+    pub public_url: String,
+    pub webhook_timeout: Duration,
+    /// Allow `http://` and private or loopback webhook addresses (tests, closed networks).
+    pub allow_insecure_webhooks: bool,
+    pub webhook_disable_after: i64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            smtp_url: None,
+            mail_from: "Kakehashi <no-reply@kakehashi.invalid>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            webhook_timeout: Duration::from_secs(10),
+            allow_insecure_webhooks: false,
+            webhook_disable_after: 5,
+        }
+    }
+}
+
+pub type Mailer = AsyncSmtpTransport<Tokio1Executor>;
+
+/// Builds the SMTP transport from its URL (checked at start so a typo fails loudly).
+pub fn mailer(url: &str) -> std::result::Result<Mailer, String> {
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| format!("bad SMTP URL {}: {e}", store::redact_url(url)))?
+        .timeout(Some(Duration::from_secs(20)))
+        .build())
+}
+
+/// The kinds of notice a user can turn e-mail off for.
+pub const EMAIL_KINDS: &[(&str, &str, &str)] = &[
+    ("submit", "申請の提出（審査員）", "Application submitted (reviewers)"),
+    ("approve", "登録", "Registration approved"),
+    ("return", "差戻し", "Application returned"),
+    ("reject", "却下", "Application rejected"),
+    ("request_change", "変更申請（審査員）", "Change requested (reviewers)"),
+    ("surveillance", "サーベイランス", "Surveillance"),
+    ("suspend", "一時停止", "Suspension"),
+    ("reminder_90", "有効期限90日前", "Expiry in 90 days"),
+    ("reminder_30", "有効期限30日前", "Expiry in 30 days"),
+    ("expire", "期限切れ", "Expired"),
+    ("webhook_disabled", "Webhook の停止", "Webhook turned off"),
+];
+
+/// Kinds only the organisation's admins receive.
+fn admins_only(kind: &str) -> bool {
+    kind == "webhook_disabled"
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The `notify.deliver` job.
+pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
+    let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(err)?;
+    let id = p.get("outbox_id").and_then(|v| v.as_i64()).ok_or("payload has no outbox_id")?;
+    let row = app.store.outbox_row(id).await.map_err(err)?;
+    let mut failures = Vec::new();
+    if let Some(mailer) = app.mailer.as_deref() {
+        let mut recipients = app.store.email_recipients(row.org_id, &row.kind).await.map_err(err)?;
+        if admins_only(&row.kind) {
+            let admins = app.store.org_admin_ids(row.org_id).await.map_err(err)?;
+            recipients.retain(|r| admins.contains(&r.user_id));
+        }
+        for r in recipients {
+            if app.store.delivered(id, "email", r.user_id).await.map_err(err)? {
+                continue;
+            }
+            let sent = match email(&app.config.delivery, &row, &r) {
+                Ok(m) => mailer.send(m).await.map(|_| ()).map_err(err),
+                Err(e) => Err(e),
+            };
+            let now = app.now();
+            match sent {
+                Ok(()) => app.store.record_delivery(id, "email", r.user_id, row.org_id, true, None, None, now).await,
+                Err(e) => {
+                    failures.push(format!("e-mail to user {}: {e}", r.user_id));
+                    app.store.record_delivery(id, "email", r.user_id, row.org_id, false, None, Some(&e), now).await
+                }
+            }
+            .map_err(err)?;
+        }
+    }
+    for w in app.store.webhooks_of(row.org_id).await.map_err(err)? {
+        if !w.enabled || app.store.delivered(id, "webhook", w.id).await.map_err(err)? {
+            continue;
+        }
+        let (status, outcome) = post_webhook(&app, &w, &row).await;
+        let now = app.now();
+        match outcome {
+            Ok(()) => app.store.record_delivery(id, "webhook", w.id, row.org_id, true, status, None, now).await,
+            Err(e) => {
+                failures.push(format!("webhook {}: {e}", w.id));
+                app.store.record_delivery(id, "webhook", w.id, row.org_id, false, status, Some(&e), now).await
+            }
+        }
+        .map_err(err)?;
+        if w.consecutive_failures + 1 >= app.config.delivery.webhook_disable_after && status.is_none_or(|s| s >= 300) {
+            disable_webhook(&app, &w).await.map_err(err)?;
+        }
+    }
+    if failures.is_empty() {
+        app.store.outbox_sent(id, app.now()).await.map_err(err)?;
+        Ok(Done::Ok)
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+async fn disable_webhook(app: &App, w: &WebhookRow) -> Result<()> {
+    let w = app.store.webhook(w.id).await?;
+    if !w.enabled || w.consecutive_failures < app.config.delivery.webhook_disable_after {
+        return Ok(());
+    }
+    let reason = format!("{} consecutive failures", w.consecutive_failures);
+    app.store.set_webhook_enabled(w.id, false, Some(&reason)).await?;
+    let mut tx = app.store.begin().await?;
+    let ja = format!("Webhook（{}）は{}回続けて配信に失敗したため停止しました", w.url, w.consecutive_failures);
+    let en = format!("The webhook to {} was turned off after {} failed deliveries in a row", w.url, w.consecutive_failures);
+    tx.notify(
+        &Notice { org_id: w.org_id, kind: "webhook_disabled", subject_ja: &ja, subject_en: &en, link: "/account/notifications" },
+        app.now(),
+    )
+    .await?;
+    tx.commit().await?;
+    app.job_wake.notify_waiters();
+    tracing::warn!(webhook = w.id, org = w.org_id, "webhook turned off after repeated failures");
+    Ok(())
+}
+
+/// The e-mail for one member, in the member's language.
+fn email(cfg: &DeliveryConfig, row: &OutboxRow, r: &Recipient) -> std::result::Result<Message, String> {
+    let url = format!("{}{}", cfg.public_url.trim_end_matches('/'), row.link);
+    let settings = format!("{}/account/notifications", cfg.public_url.trim_end_matches('/'));
+    let (subject, body) = if r.lang == "en" {
+        (
+            format!("[Kakehashi] {}", row.subject_en),
+            format!(
+                "Dear {},\n\n{}\n\nDetails: {url}\n\nYou can choose which notices you receive by e-mail at {settings}\n\n-- \nKakehashi\n",
+                r.display_name, row.subject_en
+            ),
+        )
+    } else {
+        (
+            format!("[架け橋] {}", row.subject_ja),
+            format!(
+                "{} 様\n\n{}\n\n詳細: {url}\n\nメールで受け取る通知の種類は {settings} で選べます。\n\n-- \n架け橋 Kakehashi\n",
+                r.display_name, row.subject_ja
+            ),
+        )
+    };
+    let from: Mailbox = cfg.mail_from.parse().map_err(|e| format!("bad sender address: {e}"))?;
+    let to: Mailbox = r.email.parse().map_err(|e| format!("bad recipient address: {e}"))?;
+    let domain = from.email.domain().to_string();
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<outbox-{}.{}@{domain}>", row.id, r.user_id)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(err)
+}
+
+/// The webhook body (Standard Webhooks: `type`, `timestamp`, `data`).
+pub fn webhook_body(row: &OutboxRow) -> String {
+    serde_json::json!({
+        "type": row.kind,
+        "timestamp": crate::rfc3339(row.created_at),
+        "data": {
+            "org_id": row.org_id,
+            "subject_ja": row.subject_ja,
+            "subject_en": row.subject_en,
+            "link": row.link,
+        }
+    })
+    .to_string()
+}
+
+/// `v1,<base64 HMAC-SHA256 over "id.timestamp.body">` with the secret's key bytes.
+pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> std::result::Result<String, String> {
+    let key = B64.decode(secret.trim_start_matches("whsec_")).map_err(|_| "the webhook secret is not base64")?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(err)?;
+    mac.update(format!("{msg_id}.{timestamp}.{body}").as_bytes());
+    Ok(format!("v1,{}", B64.encode(mac.finalize().into_bytes())))
+}
+
+async fn post_webhook(app: &App, w: &WebhookRow, row: &OutboxRow) -> (Option<i64>, std::result::Result<(), String>) {
+    let body = webhook_body(row);
+    let msg_id = format!("msg_outbox_{}", row.id);
+    let ts = app.now();
+    let sig = match sign(&w.secret, &msg_id, ts, &body) {
+        Ok(s) => s,
+        Err(e) => return (None, Err(e)),
+    };
+    if let Err(e) = check_webhook_url(&w.url, app.config.delivery.allow_insecure_webhooks) {
+        return (None, Err(e.to_string()));
+    }
+    let sent = app
+        .http
+        .post(&w.url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &msg_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", sig)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(r) if r.status().is_success() => (Some(i64::from(r.status().as_u16())), Ok(())),
+        Ok(r) => (Some(i64::from(r.status().as_u16())), Err(format!("the endpoint answered {}", r.status()))),
+        Err(e) if e.is_timeout() => (None, Err("the endpoint did not answer in time".into())),
+        Err(e) => (None, Err(format!("cannot reach the endpoint: {}", without_url(&e)))),
+    }
+}
+
+fn without_url(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    if let Some(u) = e.url() {
+        s = s.replace(u.as_str(), "(url)");
+    }
+    s
+}
+
+/// A webhook URL must be https to a public address, unless insecure webhooks are allowed.
+pub fn check_webhook_url(url: &str, allow_insecure: bool) -> Result<()> {
+    let bad = |ja: &str, en: &str| AppError::field("url", ja, en);
+    let parsed = reqwest::Url::parse(url.trim())
+        .map_err(|_| bad("URL の形式が正しくありません（https://… ）", "Enter a full URL (https://…)"))?;
+    if url.len() > 2000 {
+        return Err(bad("URL が長すぎます", "The URL is too long"));
+    }
+    let scheme_ok = parsed.scheme() == "https" || (allow_insecure && parsed.scheme() == "http");
+    if !scheme_ok {
+        return Err(bad("https:// で始まる URL を入力してください", "The URL must start with https://"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad("URL に利用者名やパスワードを含めないでください", "Do not put credentials in the URL"));
+    }
+    let Some(host) = parsed.host() else {
+        return Err(bad("URL にホスト名がありません", "The URL has no host"));
+    };
+    if !allow_insecure {
+        let private = match host {
+            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost"),
+            url::Host::Ipv4(ip) => {
+                ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
+            }
+            url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+        };
+        if private {
+            return Err(bad(
+                "内部ネットワークのアドレスには送信できません",
+                "Webhooks cannot be sent to private or loopback addresses",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What the notification settings page shows.
+#[derive(Debug, Clone)]
+pub struct NotificationSettings {
+    pub lang: String,
+    pub email_off: Vec<String>,
+    /// Webhooks of the organisations the user administers, with the org's name.
+    pub webhooks: Vec<(store::OrgRow, Vec<WebhookRow>, Vec<DeliveryRow>)>,
+    pub smtp_configured: bool,
+}
+
+impl App {
+    pub async fn notification_settings(&self, actor: &Actor) -> Result<NotificationSettings> {
+        let mut webhooks = Vec::new();
+        for m in actor.memberships.iter().filter(|m| m.role == domain::MembershipRole::Admin) {
+            let org = self.store.org(m.org_id).await?;
+            webhooks.push((org, self.store.webhooks_of(m.org_id).await?, self.store.deliveries_of(m.org_id, 50).await?));
+        }
+        Ok(NotificationSettings {
+            lang: self.store.user_lang(actor.user_id).await?,
+            email_off: self.store.email_opt_outs(actor.user_id).await?,
+            webhooks,
+            smtp_configured: self.mailer.is_some(),
+        })
+    }
+
+    /// Sets the user's language for messages and the kinds they take by e-mail.
+    pub async fn set_notification_prefs(&self, actor: &Actor, lang: &str, email_on: &[String]) -> Result<()> {
+        if lang != "ja" && lang != "en" {
+            return Err(AppError::field("lang", "日本語か英語を選んでください", "Choose Japanese or English"));
+        }
+        let prefs: Vec<(String, bool)> =
+            EMAIL_KINDS.iter().map(|(k, _, _)| (k.to_string(), email_on.iter().any(|e| e == k))).collect();
+        self.store.set_user_lang(actor.user_id, lang).await?;
+        self.store.set_email_prefs(actor.user_id, &prefs).await?;
+        Ok(())
+    }
+
+    fn admin_of(actor: &Actor, org_id: i64) -> Result<()> {
+        if actor.memberships.iter().any(|m| m.org_id == org_id && m.role == domain::MembershipRole::Admin) {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// An org admin adds a webhook; returns its id and the signing secret (shown once).
+    pub async fn add_webhook(&self, actor: &Actor, org_id: i64, url: &str) -> Result<(i64, String)> {
+        Self::admin_of(actor, org_id)?;
+        let url = url.trim();
+        check_webhook_url(url, self.config.delivery.allow_insecure_webhooks)?;
+        if self.store.webhooks_of(org_id).await?.len() >= 10 {
+            return Err(AppError::conflict("Webhook は10件までです", "At most 10 webhooks per organisation"));
+        }
+        let mut key = [0u8; 24];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+        let secret = format!("whsec_{}", B64.encode(key));
+        let id = self.store.add_webhook(org_id, url, &secret, self.now()).await?;
+        self.audit_webhook(actor, "notify.webhook_add", id, url).await?;
+        Ok((id, secret))
+    }
+
+    async fn webhook_of_admin(&self, actor: &Actor, id: i64) -> Result<WebhookRow> {
+        let w = self.store.webhook(id).await?;
+        Self::admin_of(actor, w.org_id)?;
+        Ok(w)
+    }
+
+    pub async fn set_webhook_enabled(&self, actor: &Actor, id: i64, enabled: bool) -> Result<()> {
+        let w = self.webhook_of_admin(actor, id).await?;
+        self.store.set_webhook_enabled(id, enabled, (!enabled).then_some("turned off by an admin")).await?;
+        self.audit_webhook(actor, if enabled { "notify.webhook_enable" } else { "notify.webhook_disable" }, id, &w.url)
+            .await
+    }
+
+    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
+        let w = self.webhook_of_admin(actor, id).await?;
+        self.store.delete_webhook(id).await?;
+        self.audit_webhook(actor, "notify.webhook_delete", id, &w.url).await
+    }
+
+    async fn audit_webhook(&self, actor: &Actor, action: &str, id: i64, url: &str) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        tx.audit(
+            &domain::audit::AuditRecord {
+                actor: actor.audit_name(),
+                action: action.into(),
+                subject: format!("webhook#{id}"),
+                summary: url.into(),
+            },
+            self.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_the_standard_webhooks_example() {
+        // The example from the Standard Webhooks specification.
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = r#"{"test": 2432232314}"#;
+        let sig = sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body).unwrap();
+        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn webhook_urls() {
+        assert!(check_webhook_url("https://hooks.example.jp/k", false).is_ok());
+        assert!(check_webhook_url("http://hooks.example.jp/k", false).is_err());
+        assert!(check_webhook_url("https://127.0.0.1/k", false).is_err());
+        assert!(check_webhook_url("https://10.1.2.3/k", false).is_err());
+        assert!(check_webhook_url("https://localhost/k", false).is_err());
+        assert!(check_webhook_url("https://u:p@hooks.example.jp/k", false).is_err());
+        assert!(check_webhook_url("not a url", false).is_err());
+        assert!(check_webhook_url("http://127.0.0.1:9/k", true).is_ok());
+        assert!(check_webhook_url("ftp://127.0.0.1/k", true).is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let cfg = crate::jobs::JobsConfig { backoff_base_ms: 1000, backoff_max_ms: 10_000, ..Default::default() };
+        let b: Vec<i64> = (1..=6).map(|a| crate::jobs::backoff_ms(&cfg, a)).collect();
+        assert!((800..=1200).contains(&b[0]), "{b:?}");
+        assert!((1600..=2400).contains(&b[1]), "{b:?}");
+        assert!((3200..=4800).contains(&b[2]), "{b:?}");
+        assert!(b[5] <= 12_000 && b[5] >= 8_000, "{b:?}");
+    }
+}
