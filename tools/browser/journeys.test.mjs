@@ -1,0 +1,165 @@
+// Browser journeys, one per role, in Debian's Chromium (playwright-core; never a downloaded
+// browser), with axe-core's WCAG 2.1 A/AA rules run on every page visited and a screenshot of
+// each, at desktop width and at 390 px. Run against a served demo:
+//
+//   KAKEHASHI_URL=http://127.0.0.1:8080 SHOTS=/tmp/shots node --test tools/browser/
+//
+// `cargo test` runs this through crates/kakehashi/tests/browser.rs, which serves a fresh demo.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.env.KAKEHASHI_URL || 'http://127.0.0.1:8080';
+const shots = process.env.SHOTS || '/tmp/kakehashi-shots';
+mkdirSync(shots, { recursive: true });
+const password = 'kakehashi-demo-2026';
+const serviceName = `ブラウザ試験 診断サービス ${Date.now() % 100000}`;
+let browser;
+let n = 0;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function session(user, width = 1280) {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true, javaScriptEnabled: true });
+  const page = await ctx.newPage();
+  if (user) {
+    await page.goto(base + '/login');
+    await page.fill('#email', user);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+    assert.ok(!page.url().includes('/login'), `${user} is signed in`);
+  }
+  return { ctx, page };
+}
+
+// axe on the current page (0 violations) and a full-page screenshot.
+async function check(page, label) {
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => await axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  n += 1;
+  const file = `${shots}/${String(n).padStart(2, '0')}-${label.replace(/[^a-z0-9]+/gi, '_')}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  const v = r.violations.map(x => `${x.id}: ${x.help} @ ${x.nodes.slice(0, 3).map(m => m.target.join(' ')).join(', ')}`);
+  assert.deepEqual(v, [], `${label} (${page.url()}) has WCAG violations`);
+  const lang = await page.getAttribute('html', 'lang');
+  assert.ok(lang === 'ja' || lang === 'en', `${label}: html lang is set`);
+  // Nothing wider than the viewport (usable on a phone).
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `${label}: page is ${overflow}px wider than the viewport`);
+}
+
+async function go(page, path, label) {
+  const resp = await page.goto(base + path);
+  assert.ok(resp.status() < 400, `${path} answered ${resp.status()}`);
+  await check(page, label);
+}
+
+test('provider: apply, attach evidence, submit', async () => {
+  const { ctx, page } = await session('provider-admin@demo.kakehashi.jp');
+  await check(page, 'provider-landing');
+  await go(page, '/my', 'provider-my');
+  await go(page, '/my/services/new', 'provider-new');
+  // Submitting an empty form keeps the page, names the fields, and keeps what was typed.
+  await page.fill('#name', serviceName);
+  await page.click('main form button[type=submit]');
+  await page.waitForLoadState();
+  assert.equal(await page.inputValue('#name'), serviceName, 'typed name kept after an error');
+  await check(page, 'provider-new-errors');
+  await page.selectOption('#category', 'vulnerability_assessment');
+  await page.selectOption('#subcategory', 'web_application').catch(() => {});
+  await page.fill('#description', 'Webアプリケーションの脆弱性を専門家が診断します。');
+  await page.fill('#specification', '診断範囲、手法、報告書、再診断を仕様書に定める。');
+  await page.fill('#expert_name_1', '山田 太郎');
+  await page.fill('#expert_q_1', '情報処理安全確保支援士');
+  await page.fill('#expert_x_1', '2030-03-31');
+  await page.fill('#quality_manager', '佐藤 花子');
+  await page.fill('#quality_manual_ref', 'QM-100 第2版');
+  await page.fill('#improvement_procedure', '四半期ごとに是正処置を承認する。');
+  const body = await page.$('#registration_body_id option:nth-child(2)');
+  await page.selectOption('#registration_body_id', await body.getAttribute('value'));
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  assert.match(page.url(), /\/services\/\d+/, 'the draft was saved');
+  await check(page, 'provider-draft');
+  await page.setInputFiles('#file', { name: 'manual.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\nmanual') });
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/evidence"] button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/submit"] button[type=submit]')]);
+  await check(page, 'provider-submitted');
+  assert.ok((await page.textContent('main')).includes(serviceName));
+  await ctx.close();
+});
+
+test('reviewer: review queue, approve', async () => {
+  const { ctx, page } = await session('reviewer@demo.kakehashi.jp');
+  await go(page, '/review', 'reviewer-queue');
+  await Promise.all([page.waitForNavigation(), page.click(`a:has-text("${serviceName}")`)]);
+  await check(page, 'reviewer-service');
+  await page.fill('#approve-comment', '審査基準に適合');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/approve"] button[type=submit]')]);
+  await check(page, 'reviewer-approved');
+  assert.match(await page.textContent('main'), /登録番号|Ledger/);
+  await ctx.close();
+});
+
+test('public: the list shows it, in Japanese and English, on a phone too', async () => {
+  const { ctx, page } = await session(null);
+  await go(page, '/', 'public-home');
+  await go(page, `/services?q=${encodeURIComponent('ブラウザ試験')}`, 'public-search');
+  assert.ok((await page.textContent('main')).includes(serviceName), 'the approved service is listed');
+  await Promise.all([page.waitForNavigation(), page.click(`a:has-text("${serviceName}")`)]);
+  await check(page, 'public-service');
+  await go(page, '/services?lang=en', 'public-list-en');
+  await ctx.close();
+  const phone = await session(null, 390);
+  await go(phone.page, `/services?q=${encodeURIComponent('ブラウザ試験')}`, 'phone-search');
+  await go(phone.page, '/services/1', 'phone-service');
+  await phone.ctx.close();
+});
+
+test('operator: console, jobs, notification settings', async () => {
+  const { ctx, page } = await session('operator@demo.kakehashi.jp');
+  await go(page, '/admin', 'operator-admin');
+  await go(page, '/admin/jobs', 'operator-jobs');
+  assert.ok((await page.textContent('main')).includes('notify.deliver'), 'delivery jobs are listed');
+  await go(page, '/admin/jobs?state=done&lang=en', 'operator-jobs-en');
+  await go(page, '/account/notifications', 'operator-notifications');
+  await ctx.close();
+});
+
+test('provider admin: webhook form keeps what was typed', async () => {
+  const { ctx, page } = await session('provider-admin@demo.kakehashi.jp');
+  await go(page, '/account/notifications', 'provider-notifications');
+  await page.fill('input[name=url]', 'http://hooks.example.jp/x');
+  // The browser's own URL check passes; the server refuses http:// and says why.
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/account/webhooks"] button[type=submit]')]);
+  assert.equal(await page.inputValue('input[name=url]'), 'http://hooks.example.jp/x');
+  assert.match(await page.textContent('#error-summary'), /https:\/\//);
+  await check(page, 'provider-webhook-error');
+  await ctx.close();
+});
+
+test('without JavaScript the forms still work', async () => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const page = await ctx.newPage();
+  await page.goto(base + '/login');
+  await page.fill('#email', 'sme@demo.kakehashi.jp');
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  assert.ok(!page.url().includes('/login'));
+  await page.goto(base + '/services?category=audit');
+  assert.ok((await page.textContent('main')).length > 100);
+  writeFileSync(`${shots}/done.txt`, `${n} pages checked\n`);
+  await ctx.close();
+});
