@@ -375,55 +375,57 @@ impl App {
         };
         let evidence = b"%PDF-1.4\n% demo evidence: quality manual excerpt\n";
         let draft = self
+            .registry()
             .apply(&admin, provider, &mk("北斗 クラウド設定診断サービス", Category::VulnerabilityAssessment, 1))
             .await?;
         let _ = draft;
         let submitted = self
+            .registry()
             .apply(
                 &admin,
                 provider,
                 &mk("北斗 OT・制御システム ペネトレーションテスト", Category::PenetrationTesting, 2),
             )
             .await?;
-        self.upload_evidence(&admin, submitted, "quality-manual.pdf", evidence).await?;
-        self.submit(&admin, submitted).await?;
-        let returned = self.apply(&admin, provider, &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3)).await?;
-        self.submit(&admin, returned).await?;
-        self.decide(&reviewer, returned, Transition::Return, "資格の有効期限を証明する資料を添付してください。")
+        self.registry().upload_evidence(&admin, submitted, "quality-manual.pdf", evidence).await?;
+        self.registry().submit(&admin, submitted).await?;
+        let returned = self.registry().apply(&admin, provider, &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3)).await?;
+        self.registry().submit(&admin, returned).await?;
+        self.registry().decide(&reviewer, returned, Transition::Return, "資格の有効期限を証明する資料を添付してください。")
             .await?;
         let rejected =
-            self.apply(&admin, provider, &mk("北斗 なんでもセキュリティ相談", Category::SecurityMonitoring, 4)).await?;
-        self.submit(&admin, rejected).await?;
-        self.decide(&reviewer, rejected, Transition::Reject, "監視体制（24時間）の実態が確認できないため。").await?;
+            self.registry().apply(&admin, provider, &mk("北斗 なんでもセキュリティ相談", Category::SecurityMonitoring, 4)).await?;
+        self.registry().submit(&admin, rejected).await?;
+        self.registry().decide(&reviewer, rejected, Transition::Reject, "監視体制（24時間）の実態が確認できないため。").await?;
         let listed =
-            self.apply(&admin, provider, &mk("北斗 スマートロック機器検証", Category::DeviceVerification, 5)).await?;
-        self.upload_evidence(&admin, listed, "spec.pdf", evidence).await?;
-        self.submit(&admin, listed).await?;
-        self.decide(&reviewer, listed, Transition::Approve, "審査基準に適合").await?;
-        self.start_surveillance(&operator, listed, "2026年度上期", "品質マニュアルの運用記録を提出してください。")
+            self.registry().apply(&admin, provider, &mk("北斗 スマートロック機器検証", Category::DeviceVerification, 5)).await?;
+        self.registry().upload_evidence(&admin, listed, "spec.pdf", evidence).await?;
+        self.registry().submit(&admin, listed).await?;
+        self.registry().decide(&reviewer, listed, Transition::Approve, "審査基準に適合").await?;
+        self.registry().start_surveillance(&operator, listed, "2026年度上期", "品質マニュアルの運用記録を提出してください。")
             .await?;
         let changing =
-            self.apply(&admin, provider, &mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6)).await?;
-        self.submit(&admin, changing).await?;
-        self.decide(&reviewer, changing, Transition::Approve, "").await?;
+            self.registry().apply(&admin, provider, &mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6)).await?;
+        self.registry().submit(&admin, changing).await?;
+        self.registry().decide(&reviewer, changing, Transition::Approve, "").await?;
         let mut change = mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6);
         change.description.push_str("（2026年より 九州・沖縄 地域にも対応）");
         change.regions.push("kyushu".into());
-        self.request_change(&admin, changing, &change).await?;
+        self.registry().request_change(&admin, changing, &change).await?;
         let suspended =
-            self.apply(&admin, provider, &mk("北斗 標的型メール訓練付き監視", Category::SecurityMonitoring, 7)).await?;
-        self.submit(&admin, suspended).await?;
-        self.decide(&reviewer, suspended, Transition::Approve, "").await?;
-        self.operate(&operator, suspended, Transition::Suspend, "サーベイランスで是正要求への未回答が確認されたため。")
+            self.registry().apply(&admin, provider, &mk("北斗 標的型メール訓練付き監視", Category::SecurityMonitoring, 7)).await?;
+        self.registry().submit(&admin, suspended).await?;
+        self.registry().decide(&reviewer, suspended, Transition::Approve, "").await?;
+        self.registry().operate(&operator, suspended, Transition::Suspend, "サーベイランスで是正要求への未回答が確認されたため。")
             .await?;
         let withdrawn =
-            self.apply(&admin, provider, &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8)).await?;
-        self.withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。").await?;
-        let expired = self.apply(&admin, provider, &mk("北斗 2024年版 監査サービス", Category::Audit, 9)).await?;
-        self.submit(&admin, expired).await?;
-        self.decide(&reviewer, expired, Transition::Approve, "").await?;
+            self.registry().apply(&admin, provider, &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8)).await?;
+        self.registry().withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。").await?;
+        let expired = self.registry().apply(&admin, provider, &mk("北斗 2024年版 監査サービス", Category::Audit, 9)).await?;
+        self.registry().submit(&admin, expired).await?;
+        self.registry().decide(&reviewer, expired, Transition::Approve, "").await?;
         // expire it by running the sweep as if two years had passed for this one service only:
-        let svc = self.service_view(expired).await?;
+        let svc = self.registry().service_view(expired).await?;
         let mut tx = self.store.begin().await?;
         tx.set_registration(
             expired,
@@ -433,7 +435,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.sweep(self.now()).await?;
+        self.registry().sweep(self.now()).await?;
         Ok(())
     }
 
@@ -444,7 +446,7 @@ impl App {
 
     /// Generated services for load tests: N services over N/10 providers.
     async fn seed_scale(&self, from: usize, to: usize, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<()> {
-        let bodies: Vec<i64> = self.registration_bodies().await?.iter().map(|o| o.id).collect();
+        let bodies: Vec<i64> = self.registry().registration_bodies().await?.iter().map(|o| o.id).collect();
         let now = self.now();
         let providers_needed = to.div_ceil(10).max(1);
         let mut providers: Vec<(i64, String, String)> = Vec::new();

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use store::{ClaimedJob, JobId, JobRow, JobState, NewJob};
+pub use domain::jobs::{JobId, JobState};
+pub use store::{ClaimedJob, JobRow, NewJob};
 
 use crate::{Actor, App, AppError, Result};
 

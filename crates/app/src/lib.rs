@@ -10,17 +10,17 @@ pub mod identity;
 pub mod jobs;
 pub mod notify;
 pub mod registry;
-pub mod search;
+
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 pub use authz::{Actor, Membership, Op, Scope};
 pub use error::AppError;
-pub use store;
-pub use store::{
-    Backend, EventRow, EvidenceRow, NotificationRow, OrgRow, Store, StoreConfig, StoreError, SurveillanceRow, TokenRow,
-};
+// Rows the pages show are re-exported as data; the store itself (its connection and SQL) is not:
+// callers reach data only through the use cases.
+pub use store::{EventRow, EvidenceRow, NotificationRow, OrgRow, StoreError, SurveillanceRow, TokenRow};
+use store::Store;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -74,10 +74,10 @@ impl Clock {
 /// Everything a use case needs; cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    pub(crate) store: Store,
     pub config: Arc<AppConfig>,
     pub clock: Arc<Clock>,
-    pub search: Arc<search::PublicIndex>,
+    pub search: Arc<registry::index::PublicIndex>,
     pub(crate) jobs: Arc<jobs::JobKinds>,
     pub(crate) job_wake: Arc<tokio::sync::Notify>,
     pub job_stats: Arc<jobs::JobStats>,
@@ -107,13 +107,23 @@ impl App {
             store,
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),
-            search: Arc::new(search::PublicIndex::default()),
+            search: Arc::new(registry::index::PublicIndex::default()),
             jobs: Arc::new(kinds),
             job_wake: Arc::new(tokio::sync::Notify::new()),
             job_stats: Arc::new(jobs::JobStats::default()),
             mailer,
             http,
         })
+    }
+
+    /// Closes the database pool (at shutdown).
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// The database backend's name (`sqlite`, `postgres`).
+    pub fn backend_name(&self) -> &'static str {
+        self.store.backend().name()
     }
 
     /// The job kinds this process can run.

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod identity;
+pub mod jobs;
 pub mod registry;
 pub mod search;
 pub mod text;

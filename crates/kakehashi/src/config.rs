@@ -103,7 +103,7 @@ impl Settings {
                 "no database: give --database-url, KAKEHASHI_DATABASE_URL or database_url in the config file",
             )
         })?;
-        app::Backend::from_url(&url).map_err(|e| CliError::new(2, e.to_string()))?;
+        store::Backend::from_url(&url).map_err(|e| CliError::new(2, e.to_string()))?;
         Ok(with_create_mode(&url))
     }
 
@@ -129,7 +129,7 @@ impl Settings {
     }
 
     /// The use cases over an open store with these settings.
-    pub fn app(&self, store: app::Store) -> Result<app::App, CliError> {
+    pub fn app(&self, store: store::Store) -> Result<app::App, CliError> {
         app::App::new(store, self.app_config()).map_err(|e| CliError::new(2, e))
     }
 

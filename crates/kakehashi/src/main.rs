@@ -277,7 +277,7 @@ impl From<app::AppError> for CliError {
     }
 }
 
-impl From<app::StoreError> for CliError {
+impl From<store::StoreError> for CliError {
     fn from(e: app::StoreError) -> Self {
         CliError::new(2, e.to_string())
     }
@@ -302,8 +302,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn open(url: &str, migrate: bool) -> Result<app::Store, CliError> {
-    let store = app::Store::connect(&app::StoreConfig::new(url)).await?;
+async fn open(url: &str, migrate: bool) -> Result<store::Store, CliError> {
+    let store = store::Store::connect(&store::StoreConfig::new(url)).await?;
     if migrate {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         store.migrate(now).await?;
@@ -326,7 +326,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             };
             let store = open(&url, true).await?;
             let app = Settings::default().app(store)?;
-            println!("Kakehashi demo — database {}", app::store::redact_url(&url));
+            println!("Kakehashi demo — database {}", store::redact_url(&url));
             let progress = |done: usize, total: usize| {
                 eprint!("\r  generating services: {done}/{total} ({}%)   ", done * 100 / total.max(1));
                 if done == total {
@@ -363,7 +363,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             }
             let store = open(&settings.database_url()?, !no_migrate).await?;
             let app = settings.app(store)?;
-            tracing::info!(database = %app::store::redact_url(&settings.database_url()?), "starting");
+            tracing::info!(database = %store::redact_url(&settings.database_url()?), "starting");
             serve(app, &settings).await
         }
         Cmd::Worker { db, workers, until_idle } => {
@@ -378,7 +378,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                         match probe.job_counts().await {
                             Ok(c) => {
                                 let busy = c.iter().any(|(s, n)| {
-                                    *n > 0 && matches!(s, app::store::JobState::Queued | app::store::JobState::Running)
+                                    *n > 0 && matches!(s, app::jobs::JobState::Queued | app::jobs::JobState::Running)
                                 });
                                 if !busy {
                                     break;
@@ -420,7 +420,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Migrate { db } => {
             let settings = Settings::load(&db)?;
-            let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url()?)).await?;
             let n = store.migrate(time::OffsetDateTime::now_utc().unix_timestamp()).await?;
             println!("applied {n} migration(s); schema version {}", store.schema_version().await?);
             Ok(0)
@@ -456,7 +456,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Audit { cmd: AuditCmd::Verify { db } } => {
             let settings = Settings::load(&db)?;
-            let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url()?)).await?;
             let app = settings.app(store)?;
             match app.audit_verify().await? {
                 Ok(n) => {
@@ -471,7 +471,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Backup { db, to } => {
             let settings = Settings::load(&db)?;
-            let store = app::Store::connect(&app::StoreConfig::new(settings.database_url()?)).await?;
+            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url()?)).await?;
             let path = to.to_str().ok_or_else(|| CliError::new(2, "the backup path must be UTF-8"))?;
             store.backup_sqlite(path).await?;
             println!("backup written to {path}");
@@ -494,7 +494,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 }
                 None => app.now(),
             };
-            let r = app.sweep(now).await?;
+            let r = app.registry().sweep(now).await?;
             println!("reminders: 90 days {}, 30 days {}; expired {}", r.reminders_90, r.reminders_30, r.expired);
             Ok(0)
         }
@@ -555,7 +555,7 @@ async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
     } else {
         None
     };
-    let store = app.store.clone();
+    let closer = app.clone();
     let router = web::router(app, settings.web_config());
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(stopped(stop_rx))
@@ -564,7 +564,7 @@ async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
     if let Some(w) = workers {
         let _ = w.await;
     }
-    store.close().await;
+    closer.close().await;
     tracing::info!("stopped");
     Ok(0)
 }

@@ -13,7 +13,7 @@ async fn csrf_and_origin_are_checked(db: Db) {
     let body_id = t.org_id(BODY_NAME).await.to_string();
     let c = t.login("provider@demo.kakehashi.jp").await;
     let org = t.org_id("北斗セキュリティ").await;
-    let before = t.app.store.services_of_provider(org).await.unwrap().len();
+    let before = t.store.services_of_provider(org).await.unwrap().len();
     let fields = application_fields("CSRF 試験", &body_id);
     // no token
     let body = serde_html_form_encode(&fields);
@@ -30,7 +30,7 @@ async fn csrf_and_origin_are_checked(db: Db) {
     with_good.extend(fields.iter().cloned());
     let r = c.post_raw("/my/services", serde_html_form_encode(&with_good), Some("https://evil.example")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.app.store.services_of_provider(org).await.unwrap().len(), before, "nothing stored");
+    assert_eq!(t.store.services_of_provider(org).await.unwrap().len(), before, "nothing stored");
     // login form without its token
     let r = t.client().post_raw("/login", "email=a%40b.jp&password=x".into(), Some(&c.base)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -89,8 +89,8 @@ async fn session_cookie_flags(db: Db) {
     assert!(s.contains("HttpOnly") && s.contains("SameSite=Lax"), "{s}");
     // the session lives in the database, hashed
     let raw = s.split(';').next().unwrap().trim_start_matches("kh_session=");
-    assert!(t.app.store.session(raw, 0).await.unwrap().is_none(), "the raw token is not the key");
-    assert!(t.app.store.session(&app::auth::token_hash(raw), 0).await.unwrap().is_some());
+    assert!(t.store.session(raw, 0).await.unwrap().is_none(), "the raw token is not the key");
+    assert!(t.store.session(&app::auth::token_hash(raw), 0).await.unwrap().is_some());
 }
 
 async fn api_tokens(db: Db) {
@@ -153,9 +153,8 @@ async fn api_tokens(db: Db) {
     assert_eq!(r.json()["evidence"][0]["filename"], "a.pdf");
     // revoke: the token stops working
     let tid = t
-        .app
         .store
-        .tokens(t.app.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .tokens(t.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id)
         .await
         .unwrap()[0]
         .id;
@@ -164,15 +163,15 @@ async fn api_tokens(db: Db) {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["error"]["code"], "unauthenticated");
     // only hashes are stored
-    assert!(t.app.store.token_by_hash(&token).await.unwrap().is_none());
+    assert!(t.store.token_by_hash(&token).await.unwrap().is_none());
 }
 
 /// The role x operation matrix, driven over HTTP.
 async fn authorization_over_http(db: Db) {
     let t = TestApp::spawn(db).await;
-    let submitted = t.app.store.services_in(&["submitted"], None, 1).await.unwrap()[0].id;
-    let draft = t.app.store.services_in(&["draft"], None, 1).await.unwrap()[0].id;
-    let listed = t.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let submitted = t.store.services_in(&["submitted"], None, 1).await.unwrap()[0].id;
+    let draft = t.store.services_in(&["draft"], None, 1).await.unwrap()[0].id;
+    let listed = t.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
     let sme = t.login("sme@demo.kakehashi.jp").await;
     let member = t.login("provider@demo.kakehashi.jp").await;
     let admin = t.login("provider-admin@demo.kakehashi.jp").await;
@@ -234,7 +233,7 @@ async fn authorization_over_http(db: Db) {
     assert_eq!(anon.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(sme.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(member.get(&format!("/services/{draft}")).await.status, StatusCode::OK);
-    let ev = t.app.store.evidence_of(submitted).await.unwrap();
+    let ev = t.store.evidence_of(submitted).await.unwrap();
     assert_eq!(
         anon.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status,
         StatusCode::SEE_OTHER,
@@ -260,7 +259,7 @@ async fn database_outage_is_503_then_recovers() {
     }
     let t = TestApp::spawn(Db::Postgres).await;
     let c = t.client();
-    let listed = t.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let listed = t.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
     assert_eq!(c.get(&format!("/services/{listed}")).await.status, StatusCode::OK);
     assert_eq!(c.get("/api/v1/services").await.status, StatusCode::OK);
     let name = t.db.pg_name.clone().unwrap();
@@ -275,7 +274,7 @@ async fn database_outage_is_503_then_recovers() {
     .unwrap();
     let r = c.get(&format!("/services/{listed}")).await;
     if r.status != StatusCode::SERVICE_UNAVAILABLE {
-        eprintln!("DEBUG {:?}", t.app.service_view(listed).await.err());
+        eprintln!("DEBUG {:?}", t.app.registry().service_view(listed).await.err());
     }
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert!(r.body.contains("データベースに一時的に接続できません"));
@@ -337,7 +336,7 @@ async fn provider_signup(db: Db) {
             ("password", password.to_string()),
         ]
     };
-    let orgs_before = t.app.store.orgs(Some("vendor")).await.unwrap().len();
+    let orgs_before = t.store.orgs(Some("vendor")).await.unwrap().len();
     let r = signup(&c, fields("", "bad", "short")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.text().await.unwrap();
@@ -361,7 +360,7 @@ async fn provider_signup(db: Db) {
     me.session = Some(session);
     me.refresh_csrf().await;
     assert_eq!(me.get("/my/services/new").await.status, StatusCode::OK, "signed in as the new provider's admin");
-    assert_eq!(t.app.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 1);
+    assert_eq!(t.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 1);
     // the same e-mail again (case-folded)
     let r = signup(&c, fields("別会社", "NEW@shinki.example.jp", "correct horse battery")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -376,7 +375,7 @@ async fn provider_signup(db: Db) {
     }
     let r = signup(&c, fields("会社X", "ux@example.jp", "correct horse battery")).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(t.app.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 5);
+    assert_eq!(t.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 5);
 }
 
 both_backends!(provider_signup);

@@ -9,7 +9,7 @@ const BODY_NAME: &str = "日本セキュリティサービス審査協会";
 
 async fn my_count(t: &TestApp) -> usize {
     let org = t.org_id("北斗セキュリティ").await;
-    t.app.store.services_of_provider(org).await.unwrap().len()
+    t.store.services_of_provider(org).await.unwrap().len()
 }
 
 async fn malformed_and_incomplete_forms(db: Db) {
@@ -90,12 +90,12 @@ async fn duplicate_service_name_is_409(db: Db) {
     let other = t.org_id("青葉").await;
     let a = t
         .app
-        .actor_for_user(t.app.store.user_by_email("provider@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .actor_for_user(t.store.user_by_email("provider@demo.kakehashi.jp").await.unwrap().unwrap().id)
         .await
         .unwrap()
         .unwrap();
     assert!(matches!(
-        t.app.apply(&a, other, &domain::registry::ApplicationInput::default()).await,
+        t.app.registry().apply(&a, other, &domain::registry::ApplicationInput::default()).await,
         Err(app::AppError::Invalid(_))
     ));
 }
@@ -123,7 +123,7 @@ async fn upload_over_limit_is_413(db: Db) {
     let r =
         c.upload(&format!("/my/services/{id}/evidence"), "x.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let files = t.app.store.evidence_of(id).await.unwrap();
+    let files = t.store.evidence_of(id).await.unwrap();
     assert_eq!(files.len(), 1, "only the small file is stored");
     assert_eq!(files[0].filename, "small.txt");
 }
@@ -131,17 +131,17 @@ async fn upload_over_limit_is_413(db: Db) {
 async fn impossible_transition_is_409(db: Db) {
     let t = TestApp::spawn(db).await;
     let reviewer = t.login("reviewer@demo.kakehashi.jp").await;
-    let withdrawn = t.app.store.services_in(&["withdrawn"], None, 10).await.unwrap();
+    let withdrawn = t.store.services_in(&["withdrawn"], None, 10).await.unwrap();
     let body = t.org_id(BODY_NAME).await;
     let w = withdrawn.iter().find(|s| s.body_org_id == body).expect("demo has a withdrawn application");
     let r = reviewer.post_form(&format!("/review/{}/approve", w.id), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("「取下げ・取消」の状態のサービスに対して「登録（承認）」はできません"), "{}", r.body);
-    assert_eq!(t.app.service_view(w.id).await.unwrap().status.code(), "withdrawn");
+    assert_eq!(t.app.registry().service_view(w.id).await.unwrap().status.code(), "withdrawn");
     // through the API, the reason is in English too
     let admin = t
         .app
-        .actor_for_user(t.app.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .actor_for_user(t.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap().id)
         .await
         .unwrap()
         .unwrap();
@@ -182,7 +182,7 @@ async fn script_and_sql_are_text(db: Db) {
         .await;
     provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
     reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", evil)]).await;
-    let v = t.app.service_view(id).await.unwrap();
+    let v = t.app.registry().service_view(id).await.unwrap();
     assert_eq!(v.app.name, evil, "stored as text");
     assert_eq!(v.app.description, evil);
     for path in [format!("/services/{id}"), "/services?q=script".to_string(), "/my".to_string()] {
@@ -200,7 +200,7 @@ async fn script_and_sql_are_text(db: Db) {
     let atom = t.client().get("/services.atom").await;
     assert!(!atom.body.contains("<script>"));
     // and the table is still there
-    assert!(t.app.store.status_counts().await.unwrap().iter().map(|c| c.1).sum::<i64>() > 90);
+    assert!(t.store.status_counts().await.unwrap().iter().map(|c| c.1).sum::<i64>() > 90);
 }
 
 both_backends!(

@@ -67,13 +67,13 @@ async fn audit_verify_detects_tampering(db: Db) {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("entry 7 was altered"), "{}", text(&o));
     // ...and then recomputes its hash to cover the edit: the next entry no longer links
-    let e = t.app.store.audit_entries(6, 1).await.unwrap().remove(0);
+    let e = t.store.audit_entries(6, 1).await.unwrap().remove(0);
     let h = domain::audit::entry_hash(e.seq, e.at, &e.prev_hash, &e.actor, &e.action, &e.subject, &e.summary);
     sqlx::query(&format!("UPDATE audit_log SET hash = '{h}' WHERE seq = 7")).execute(&mut c).await.unwrap();
     let o = kakehashi(&["audit", "verify", "--database-url", &url]);
     assert!(text(&o).contains("entry 8 does not link"), "{}", text(&o));
     // deleting the newest entries is found too
-    let head = t.app.store.audit_head().await.unwrap().seq;
+    let head = t.store.audit_head().await.unwrap().seq;
     sqlx::query("UPDATE audit_log SET summary = summary").execute(&mut c).await.unwrap();
     sqlx::query(&format!("DELETE FROM audit_log WHERE seq >= {}", head - 1)).execute(&mut c).await.unwrap();
     sqlx::query("DELETE FROM audit_log WHERE seq <= 8").execute(&mut c).await.unwrap();
@@ -117,7 +117,7 @@ async fn admin_commands(db: Db) {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!text(&o).contains("a long enough password"));
-    let u = t.app.store.user_by_email("rev@example.jp").await.unwrap().expect("stored lower-cased");
+    let u = t.store.user_by_email("rev@example.jp").await.unwrap().expect("stored lower-cased");
     assert!(u.password_hash.starts_with("$argon2id$"));
     let mut c = t.client();
     assert_eq!(c.login("rev@example.jp", "a long enough password").await, reqwest::StatusCode::SEE_OTHER);
@@ -162,9 +162,9 @@ async fn backup_is_a_consistent_copy() {
     let to = t.db.dir.join("backup.db");
     let o = kakehashi(&["backup", "--database-url", &t.db.url, "--to", to.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let copy = app::Store::connect(&app::StoreConfig::new(format!("sqlite://{}", to.display()))).await.unwrap();
-    assert_eq!(copy.status_counts().await.unwrap(), t.app.store.status_counts().await.unwrap());
-    assert_eq!(copy.audit_head().await.unwrap().hash, t.app.store.audit_head().await.unwrap().hash);
+    let copy = store::Store::connect(&store::StoreConfig::new(format!("sqlite://{}", to.display()))).await.unwrap();
+    assert_eq!(copy.status_counts().await.unwrap(), t.store.status_counts().await.unwrap());
+    assert_eq!(copy.audit_head().await.unwrap().hash, t.store.audit_head().await.unwrap().hash);
     // not over an existing file
     let o = kakehashi(&["backup", "--database-url", &t.db.url, "--to", to.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -178,7 +178,7 @@ async fn registry_sweep_command() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let expired: usize = text(&o).trim().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(expired >= 97, "everything has expired by 2099: {}", text(&o));
-    assert!(t.app.store.services_in(&["listed"], None, 10).await.unwrap().is_empty());
+    assert!(t.store.services_in(&["listed"], None, 10).await.unwrap().is_empty());
     let o = kakehashi(&["registry", "sweep", "--database-url", &t.db.url, "--at", "not-a-date"]);
     assert_eq!(o.status.code(), Some(2));
 }

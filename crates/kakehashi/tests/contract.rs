@@ -73,7 +73,7 @@ async fn public_contract(db: Db) {
 async fn japanese_by_default_english_on_every_page(db: Db) {
     let t = TestApp::spawn(db).await;
     let op = t.login("operator@demo.kakehashi.jp").await;
-    let listed = t.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let listed = t.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
     for path in ["/", "/services", &format!("/services/{listed}"), "/login", "/admin", "/account", "/nope"] {
         let ja = op.get(path).await;
         assert!(ja.body.contains("<html lang=\"ja\">"), "{path} Japanese by default");
@@ -95,11 +95,11 @@ async fn japanese_by_default_english_on_every_page(db: Db) {
 /// The storage contract, proven on both backends.
 async fn store_conformance(db: Db) {
     let t = TestApp::spawn_with(db, Options { seed: false, ..Default::default() }).await;
-    let s = &t.app.store;
+    let s = &t.store;
     // counters
     let mut tx = s.begin().await.unwrap();
-    assert_eq!(app::Store::next_counter(&mut tx, "c").await.unwrap(), 1);
-    assert_eq!(app::Store::next_counter(&mut tx, "c").await.unwrap(), 2);
+    assert_eq!(store::Store::next_counter(&mut tx, "c").await.unwrap(), 1);
+    assert_eq!(store::Store::next_counter(&mut tx, "c").await.unwrap(), 2);
     tx.commit().await.unwrap();
     assert_eq!(s.counter("c").await.unwrap(), 2);
     // a dropped transaction leaves nothing behind
@@ -163,8 +163,8 @@ async fn store_conformance(db: Db) {
     assert!(matches!(s.service(id + 1000).await, Err(app::StoreError::NotFound)));
 }
 
-fn store_write(org: i64, body: i64) -> app::store::ServiceWrite {
-    app::store::ServiceWrite {
+fn store_write(org: i64, body: i64) -> store::ServiceWrite {
+    store::ServiceWrite {
         provider_org_id: org,
         body_org_id: body,
         name: "n".into(),
@@ -190,7 +190,7 @@ async fn two_processes_share_one_postgres_database() {
     }
     let a = TestApp::spawn(Db::Postgres).await;
     // a second, independent process image: its own pool and its own list index
-    let store = app::Store::connect(&app::StoreConfig::new(a.db.url.clone())).await.unwrap();
+    let store = store::Store::connect(&store::StoreConfig::new(a.db.url.clone())).await.unwrap();
     let b_app = app::App::new(store, app::AppConfig::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let b_addr = listener.local_addr().unwrap();
@@ -212,7 +212,7 @@ async fn two_processes_share_one_postgres_database() {
     let before = total(b_base.clone()).await;
     // withdraw a listed service through process A
     let op = a.login("operator@demo.kakehashi.jp").await;
-    let listed = a.app.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let listed = a.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
     let r = op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", "LB test")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let registered = |base: String| async move {

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use app::store::{JobState, NewJob};
+use app::jobs::{JobState, NewJob};
 use common::*;
 use reqwest::StatusCode;
 
@@ -74,7 +74,7 @@ async fn email_in_each_language_once(db: Db) {
 
     // Running the delivery again sends nothing twice.
     let outbox: i64 = m.message_id.trim_start_matches("<outbox-").split('.').next().unwrap().parse().unwrap();
-    let again = NewJob::new(app::store::DELIVER_JOB, format!("{{\"outbox_id\": {outbox}}}"), t.app.now_ms());
+    let again = NewJob::new(store::DELIVER_JOB, format!("{{\"outbox_id\": {outbox}}}"), t.app.now_ms());
     t.app.enqueue(again).await.unwrap();
     t.jobs_settle(30).await;
     let same: Vec<_> = smtp.messages().into_iter().filter(|x| x.message_id == m.message_id).collect();
@@ -89,12 +89,12 @@ async fn smtp_down_then_back(db: Db) {
     let t = spawn(db, config(Some(format!("smtp://127.0.0.1:{port}")), false)).await;
     let id = t.submitted_application(NAME).await;
     // The change itself is committed whatever the mail server does.
-    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "submitted");
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "submitted");
     // Delivery fails and is retried.
     let end = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let failed = t.app.store.jobs(Some(JobState::Failed), 100).await.unwrap();
-        if let Some(j) = failed.iter().find(|j| j.kind == app::store::DELIVER_JOB && j.attempts >= 2) {
+        let failed = t.store.jobs(Some(JobState::Failed), 100).await.unwrap();
+        if let Some(j) = failed.iter().find(|j| j.kind == store::DELIVER_JOB && j.attempts >= 2) {
             assert!(j.last_error.as_deref().unwrap_or("").contains("e-mail"), "{j:?}");
             break;
         }
@@ -105,8 +105,8 @@ async fn smtp_down_then_back(db: Db) {
     let smtp = SmtpServer::start(Some(port)).await.unwrap();
     smtp.wait_for(60, |m| m.to.contains("reviewer@") && m.subject.contains(NAME)).await;
     t.jobs_settle(60).await;
-    assert_eq!(t.app.store.jobs(Some(JobState::Dead), 10).await.unwrap().len(), 0, "nothing lost");
-    assert_eq!(t.app.store.outbox_pending().await.unwrap(), 0);
+    assert_eq!(t.store.jobs(Some(JobState::Dead), 10).await.unwrap().len(), 0, "nothing lost");
+    assert_eq!(t.store.outbox_pending().await.unwrap(), 0);
 }
 
 fn secret_of(page: &str) -> String {
@@ -174,10 +174,10 @@ async fn failing_webhook_is_turned_off_and_admin_told(db: Db) {
     t.jobs_settle(60).await;
     assert_eq!(sink.hooks().len(), 3, "three tries, then off");
     let org = t.org_id("北斗セキュリティ").await;
-    let hooks = t.app.store.webhooks_of(org).await.unwrap();
+    let hooks = t.store.webhooks_of(org).await.unwrap();
     assert!(!hooks[0].enabled, "{hooks:?}");
     assert!(hooks[0].disabled_reason.as_deref().unwrap_or("").contains("consecutive"));
-    let notes = t.app.store.notifications(&[org], 5).await.unwrap();
+    let notes = t.store.notifications(&[org], 5).await.unwrap();
     assert!(notes.iter().any(|n| n.kind == "webhook_disabled"), "{notes:?}");
     // Later notices do not go to a webhook that is off; turning it on again works.
     approve(&t, "通知テスト 二件目").await;
@@ -186,7 +186,7 @@ async fn failing_webhook_is_turned_off_and_admin_told(db: Db) {
     let admin = t.as_provider_admin().await;
     let r = admin.post_form(&format!("/account/webhooks/{}/enable", hooks[0].id), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(t.app.store.webhook(hooks[0].id).await.unwrap().enabled);
+    assert!(t.store.webhook(hooks[0].id).await.unwrap().enabled);
 }
 
 async fn hanging_webhook_times_out_and_is_retried(db: Db) {
@@ -198,7 +198,7 @@ async fn hanging_webhook_times_out_and_is_retried(db: Db) {
     let org = t.org_id("北斗セキュリティ").await;
     let end = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let log = t.app.store.deliveries_of(org, 10).await.unwrap();
+        let log = t.store.deliveries_of(org, 10).await.unwrap();
         if let Some(d) = log.iter().find(|d| d.channel == "webhook" && d.attempts >= 2) {
             assert_eq!(d.state, "failed");
             assert!(d.last_error.as_deref().unwrap_or("").contains("in time"), "{d:?}");
@@ -227,7 +227,7 @@ async fn webhook_form_bad_input(db: Db) {
         assert!(r.body.contains("error-summary") && r.body.contains("aria-describedby"), "{url}");
         let _ = says;
     }
-    assert!(t.app.store.webhooks_of(org.parse().unwrap()).await.unwrap().is_empty(), "nothing stored");
+    assert!(t.store.webhooks_of(org.parse().unwrap()).await.unwrap().is_empty(), "nothing stored");
     // No CSRF token: refused.
     let body = serde_html_form_encode(&[("org", &org), ("url", "https://hooks.example.jp/x")]);
     let r = admin.post_raw("/account/webhooks", body, Some(&admin.base)).await;

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use app::store::{JobState, NewJob};
+use app::jobs::{JobState, NewJob};
 use common::*;
 use reqwest::{Method, StatusCode};
 
@@ -16,7 +16,7 @@ async fn bare(db: Db) -> TestApp {
 
 async fn queue_conformance(db: Db) {
     let t = bare(db).await;
-    let s = &t.app.store;
+    let s = &t.store;
     let now = 1_000_000_i64;
     // Nothing to claim in an empty queue.
     assert!(s.claim_job(&[], now, 1000).await.unwrap().is_none());
@@ -90,10 +90,10 @@ async fn queue_conformance(db: Db) {
     assert!(s.job(high).await.is_err());
 }
 
-async fn wait_state(t: &TestApp, id: app::store::JobId, want: JobState, secs: u64) -> app::store::JobRow {
+async fn wait_state(t: &TestApp, id: app::jobs::JobId, want: JobState, secs: u64) -> app::jobs::JobRow {
     let end = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
-        let j = t.app.store.job(id).await.unwrap();
+        let j = t.store.job(id).await.unwrap();
         if j.state == want {
             return j;
         }
@@ -129,7 +129,7 @@ async fn panics_and_failures_are_recorded_and_retried(db: Db) {
     // The workers kept going.
     let ok = t.app.enqueue(NewJob::new(app::jobs::NOOP, r#"{"count": "after"}"#, t.app.now_ms())).await.unwrap();
     wait_state(&t, ok, JobState::Done, 20).await;
-    assert_eq!(t.app.store.counter("after").await.unwrap(), 1);
+    assert_eq!(t.store.counter("after").await.unwrap(), 1);
     // An unknown kind fails with a clear error rather than vanishing.
     let unknown = t.app.enqueue(NewJob::new("nobody.handles", "{}", t.app.now_ms()).max_attempts(1)).await.unwrap();
     let j = wait_state(&t, unknown, JobState::Dead, 20).await;
@@ -140,7 +140,7 @@ async fn two_workers_race_for_1000_jobs(db: Db) {
     let t = bare(db).await;
     t.app.enqueue_many(app::jobs::NOOP, r#"{"count": "raced"}"#, 1000, 3).await.unwrap();
     // A second App with its own connection pool stands for a second process.
-    let store2 = app::Store::connect(&app::StoreConfig::new(t.db.url.clone())).await.unwrap();
+    let store2 = store::Store::connect(&store::StoreConfig::new(t.db.url.clone())).await.unwrap();
     let other = app::App::new(store2, fast_jobs()).unwrap();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut handles = Vec::new();
@@ -158,9 +158,8 @@ async fn two_workers_race_for_1000_jobs(db: Db) {
     for h in handles {
         h.await.unwrap();
     }
-    assert_eq!(t.app.store.counter("raced").await.unwrap(), 1000, "each job ran exactly once");
+    assert_eq!(t.store.counter("raced").await.unwrap(), 1000, "each job ran exactly once");
     let jobs: Vec<_> = t
-        .app
         .store
         .jobs(Some(JobState::Done), 2000)
         .await
@@ -203,13 +202,13 @@ async fn killed_worker_job_runs_again_once(db: Db) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     first.kill().unwrap(); // SIGKILL: no cleanup, the lease is left behind
     first.wait().unwrap();
-    assert_eq!(t.app.store.counter("killed").await.unwrap(), 0, "the killed attempt committed nothing");
+    assert_eq!(t.store.counter("killed").await.unwrap(), 0, "the killed attempt committed nothing");
     let mut second = spawn();
     let done = wait_state(&t, id, JobState::Done, 40).await;
     second.kill().unwrap();
     second.wait().unwrap();
     assert_eq!(done.attempts, 2, "{done:?}");
-    assert_eq!(t.app.store.counter("killed").await.unwrap(), 1, "the effect happened once");
+    assert_eq!(t.store.counter("killed").await.unwrap(), 1, "the effect happened once");
 }
 
 async fn operator_sees_retries_and_cancels_jobs(db: Db) {
@@ -217,8 +216,8 @@ async fn operator_sees_retries_and_cancels_jobs(db: Db) {
     let dead = t.app.enqueue(NewJob::new("nobody.handles", "{}", t.app.now_ms()).max_attempts(1)).await.unwrap();
     let queued = t.app.enqueue(NewJob::new(app::jobs::NOOP, "{}", t.app.now_ms() + 3_600_000)).await.unwrap();
     // Run what is due once, by hand (no workers in this server).
-    let job = t.app.store.claim_job(&["nobody.handles"], t.app.now_ms(), 1000).await.unwrap().unwrap();
-    t.app.store.fail_job(&job, "no handler for job kind \"nobody.handles\"", t.app.now_ms(), 0).await.unwrap();
+    let job = t.store.claim_job(&["nobody.handles"], t.app.now_ms(), 1000).await.unwrap().unwrap();
+    t.store.fail_job(&job, "no handler for job kind \"nobody.handles\"", t.app.now_ms(), 0).await.unwrap();
 
     let op = t.as_operator().await;
     let page = op.get("/admin/jobs").await;
@@ -229,10 +228,10 @@ async fn operator_sees_retries_and_cancels_jobs(db: Db) {
     assert_eq!(op.get("/admin/jobs?state=bogus").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = op.post_form(&format!("/admin/jobs/{dead}/retry"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.app.store.job(dead).await.unwrap().state, JobState::Queued);
+    assert_eq!(t.store.job(dead).await.unwrap().state, JobState::Queued);
     let r = op.post_form(&format!("/admin/jobs/{queued}/cancel"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.app.store.job(queued).await.unwrap().state, JobState::Cancelled);
+    assert_eq!(t.store.job(queued).await.unwrap().state, JobState::Cancelled);
     // Cancelling twice is a conflict, not a crash.
     assert_eq!(op.post_form(&format!("/admin/jobs/{queued}/cancel"), &[]).await.status, StatusCode::CONFLICT);
     // A CSRF-less post is refused.

@@ -56,7 +56,7 @@ async fn full_lifecycle(db: Db) {
     // Approve: ledger number and two-year validity.
     let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "審査基準に適合")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let v = t.app.service_view(id).await.unwrap();
+    let v = t.app.registry().service_view(id).await.unwrap();
     let ledger = v.ledger_number.clone().expect("ledger number");
     assert!(ledger.starts_with("002-"), "{ledger}");
     let years = (v.valid_until.unwrap() - v.listed_at.unwrap()) as f64 / (365.25 * 86400.0);
@@ -90,10 +90,10 @@ async fn full_lifecycle(db: Db) {
     let new_name = "架け橋テスト Webアプリ・API 脆弱性診断サービス";
     let r = provider.post_form(&format!("/my/services/{id}/change"), &application_fields(new_name, &body_id)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(t.app.service_view(id).await.unwrap().app.name, name, "listing unchanged while under review");
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().app.name, name, "listing unchanged while under review");
     let r = reviewer.post_form(&format!("/review/{id}/approve-change"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let v = t.app.service_view(id).await.unwrap();
+    let v = t.app.registry().service_view(id).await.unwrap();
     assert_eq!(v.app.name, new_name);
     assert_eq!(v.ledger_number.as_deref(), Some(ledger.as_str()), "ledger number kept");
 
@@ -105,7 +105,7 @@ async fn full_lifecycle(db: Db) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let sid = t.app.store.surveillances_of(id).await.unwrap()[0].id;
+    let sid = t.store.surveillances_of(id).await.unwrap()[0].id;
     let r = operator
         .post_form(&format!("/admin/surveillance/{sid}"), &[("outcome", "nonconforming"), ("note", "是正要求1件")])
         .await;
@@ -127,10 +127,10 @@ async fn full_lifecycle(db: Db) {
     let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("取下げ"), "reason given: {}", r.body);
-    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "withdrawn");
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "withdrawn");
 
     // Every step is in the visible history, and in the audit chain.
-    let events = t.app.store.events(id).await.unwrap();
+    let events = t.store.events(id).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     for a in [
         "create",
@@ -158,8 +158,8 @@ async fn expiry_and_reminders(db: Db) {
     let t = TestApp::spawn(db).await;
     let body_id = t.org_id(BODY_NAME).await;
     let provider_id = t.org_id("北斗セキュリティ").await;
-    let admin = t.app.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap();
-    let reviewer = t.app.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap();
+    let admin = t.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap();
+    let reviewer = t.store.user_by_email("reviewer@demo.kakehashi.jp").await.unwrap().unwrap();
     let actor = |id| {
         let app = t.app.clone();
         async move { app.actor_for_user(id).await.unwrap().unwrap() }
@@ -183,33 +183,33 @@ async fn expiry_and_reminders(db: Db) {
         qualification: "y".into(),
         expires_on: String::new(),
     });
-    let id = t.app.apply(&a, provider_id, &input).await.unwrap();
-    t.app.submit(&a, id).await.unwrap();
-    t.app.decide(&r, id, domain::registry::Transition::Approve, "").await.unwrap();
-    let vu = t.app.service_view(id).await.unwrap().valid_until.unwrap();
+    let id = t.app.registry().apply(&a, provider_id, &input).await.unwrap();
+    t.app.registry().submit(&a, id).await.unwrap();
+    t.app.registry().decide(&r, id, domain::registry::Transition::Approve, "").await.unwrap();
+    let vu = t.app.registry().service_view(id).await.unwrap().valid_until.unwrap();
     let day = 86_400;
-    let sent = |app: app::App| async move { app.store.service(id).await.unwrap().reminders_sent };
-    t.app.sweep(vu - 100 * day).await.unwrap();
-    assert_eq!(sent(t.app.clone()).await, "", "nothing due 100 days before");
-    let r2 = t.app.sweep(vu - 80 * day).await.unwrap();
+    let sent = |st: store::Store| async move { st.service(id).await.unwrap().reminders_sent };
+    t.app.registry().sweep(vu - 100 * day).await.unwrap();
+    assert_eq!(sent(t.store.clone()).await, "", "nothing due 100 days before");
+    let r2 = t.app.registry().sweep(vu - 80 * day).await.unwrap();
     assert!(r2.reminders_90 >= 1);
-    assert_eq!(sent(t.app.clone()).await, "90");
-    let again = t.app.sweep(vu - 80 * day).await.unwrap();
+    assert_eq!(sent(t.store.clone()).await, "90");
+    let again = t.app.registry().sweep(vu - 80 * day).await.unwrap();
     assert_eq!(again.reminders_90, 0, "idempotent");
-    t.app.sweep(vu - 10 * day).await.unwrap();
-    assert_eq!(sent(t.app.clone()).await, "90,30");
-    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "listed");
-    let notes = t.app.store.notifications(&[provider_id], 50).await.unwrap();
+    t.app.registry().sweep(vu - 10 * day).await.unwrap();
+    assert_eq!(sent(t.store.clone()).await, "90,30");
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "listed");
+    let notes = t.store.notifications(&[provider_id], 50).await.unwrap();
     assert!(notes.iter().any(|n| n.kind == "reminder_90" && n.subject_ja.contains("期限テスト監査")));
     assert!(notes.iter().any(|n| n.kind == "reminder_30" && n.subject_ja.contains("期限テスト監査")));
-    t.app.sweep(vu + 1).await.unwrap();
-    assert_eq!(t.app.service_view(id).await.unwrap().status.code(), "expired");
+    t.app.registry().sweep(vu + 1).await.unwrap();
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "expired");
 }
 
 async fn surveillance_sampling(db: Db) {
     let t = TestApp::spawn(db).await;
     let op = t.login("operator@demo.kakehashi.jp").await;
-    let open_before = t.app.store.open_surveillances().await.unwrap().len();
+    let open_before = t.store.open_surveillances().await.unwrap().len();
     let r = op
         .post_form(
             "/admin/surveillance-sample",
@@ -217,7 +217,7 @@ async fn surveillance_sampling(db: Db) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let open = t.app.store.open_surveillances().await.unwrap();
+    let open = t.store.open_surveillances().await.unwrap();
     assert_eq!(open.len(), open_before + 7);
     let ids: std::collections::HashSet<i64> = open.iter().map(|s| s.service_id).collect();
     assert_eq!(ids.len(), open.len(), "a service is sampled once");

@@ -117,6 +117,9 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub app: app::App,
+    /// A connection of the test's own to the same database, for setting up and checking state
+    /// (the server's store is private to its use cases).
+    pub store: store::Store,
     pub db: TestDb,
 }
 
@@ -142,8 +145,9 @@ impl TestApp {
 
     pub async fn spawn_with(db: Db, o: Options) -> TestApp {
         let tdb = TestDb::new(db).await;
-        let store = app::Store::connect(&app::StoreConfig::new(tdb.url.clone())).await.unwrap();
+        let store = store::Store::connect(&store::StoreConfig::new(tdb.url.clone())).await.unwrap();
         store.migrate(0).await.unwrap();
+        let own = store::Store::connect(&store::StoreConfig::new(tdb.url.clone())).await.unwrap();
         let app = app::App::new(store, app::AppConfig { max_upload_bytes: o.max_upload_bytes, ..o.config }).unwrap();
         if o.seed {
             app.seed_demo(0, &|_, _| {}).await.unwrap();
@@ -158,7 +162,7 @@ impl TestApp {
             let w = app.clone();
             tokio::spawn(async move { w.run_workers(o.workers, std::future::pending()).await });
         }
-        TestApp { addr, app, db: tdb }
+        TestApp { addr, app, store: own, db: tdb }
     }
 
     pub async fn as_operator(&self) -> Client {
@@ -201,7 +205,7 @@ impl TestApp {
             let busy: i64 = c
                 .iter()
                 .filter(|(s, _)| {
-                    matches!(s, app::store::JobState::Queued | app::store::JobState::Running | app::store::JobState::Failed)
+                    matches!(s, app::jobs::JobState::Queued | app::jobs::JobState::Running | app::jobs::JobState::Failed)
                 })
                 .map(|(_, n)| n)
                 .sum();
@@ -235,7 +239,7 @@ impl TestApp {
     }
 
     pub async fn org_id(&self, name_part: &str) -> i64 {
-        self.app.store.orgs(None).await.unwrap().into_iter().find(|o| o.name.contains(name_part)).unwrap().id
+        self.store.orgs(None).await.unwrap().into_iter().find(|o| o.name.contains(name_part)).unwrap().id
     }
 }
 

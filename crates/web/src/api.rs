@@ -64,7 +64,7 @@ pub async fn services(
     Query(p): Query<ListParams>,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
-    let r = s.app.public_list(&q).await.map_err(|e| ctx.err(e))?;
+    let r = s.app.registry().public_list(&q).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({
         "total": r.total,
         "page": r.page,
@@ -125,7 +125,7 @@ pub async fn service(
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let d = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(detail_json(&d)))
 }
 
@@ -141,7 +141,7 @@ pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
     let a = write_actor(&ctx, &headers)?;
     let n: NewApplication = json_body(&ctx, &body)?;
     let provider = n.provider_org_id.or_else(|| a.provider_orgs().next().map(|m| m.org_id)).unwrap_or(0);
-    let id = s.app.apply(a, provider, &n.input).await.map_err(|e| ctx.err(e))?;
+    let id = s.app.registry().apply(a, provider, &n.input).await.map_err(|e| ctx.err(e))?;
     Ok((
         StatusCode::CREATED,
         [("location", format!("/api/v1/services/{id}"))],
@@ -159,7 +159,7 @@ pub async fn update(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let input: ApplicationInput = json_body(&ctx, &body)?;
-    s.app.update_application(a, id, &input).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().update_application(a, id, &input).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id})))
 }
 
@@ -170,7 +170,7 @@ pub async fn submit(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let to = s.app.submit(a, id).await.map_err(|e| ctx.err(e))?;
+    let to = s.app.registry().submit(a, id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -183,7 +183,7 @@ pub async fn change(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let input: ApplicationInput = json_body(&ctx, &body)?;
-    let to = s.app.request_change(a, id, &input).await.map_err(|e| ctx.err(e))?;
+    let to = s.app.registry().request_change(a, id, &input).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -206,7 +206,7 @@ pub async fn withdraw(
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let r = reason(&ctx, &body)?;
-    let to = s.app.withdraw_own(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
+    let to = s.app.registry().withdraw_own(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -220,8 +220,8 @@ pub async fn decide(
     let a = write_actor(&ctx, &headers)?;
     let t = crate::pages::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
     let r = reason(&ctx, &body)?;
-    let to = s.app.decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
-    let v = s.app.service_view(id).await.map_err(|e| ctx.err(e))?;
+    let to = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
+    let v = s.app.registry().service_view(id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(
         serde_json::json!({"id": id, "status": to.code(), "ledger_number": v.ledger_number, "valid_until": v.valid_until.map(jst_date)}),
     ))
@@ -242,7 +242,7 @@ pub async fn operate(
         _ => return Err(ctx.err(AppError::NotFound)),
     };
     let r = reason(&ctx, &body)?;
-    let to = s.app.operate(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
+    let to = s.app.registry().operate(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
@@ -265,7 +265,7 @@ pub async fn upload_evidence(
     if body.is_empty() {
         return Err(ctx.err(AppError::field("body", "ファイルの中身が空です", "The file is empty")));
     }
-    let eid = s.app.upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
+    let eid = s.app.registry().upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": eid, "size": body.len()}))).into_response())
 }
 
@@ -287,7 +287,7 @@ pub async fn jobs(
     let state = if q.state.is_empty() || q.state == "all" {
         None
     } else {
-        Some(app::store::JobState::parse(&q.state).ok_or_else(|| {
+        Some(app::jobs::JobState::parse(&q.state).ok_or_else(|| {
             ctx.err(AppError::field(
                 "state",
                 "状態は queued, running, failed, dead, done, cancelled のいずれかです",
@@ -307,7 +307,7 @@ pub async fn job_action(
     headers: HeaderMap,
 ) -> Result<Json<crate::openapi::JobBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let id = app::store::JobId(id);
+    let id = app::jobs::JobId(id);
     match action.as_str() {
         "retry" => s.app.retry_job(a, id).await,
         "cancel" => s.app.cancel_job(a, id).await,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use app::AppError;
-use app::search::{ListQuery, MAX_QUERY_CHARS, Sort, StatusFilter};
+use app::registry::index::{ListQuery, MAX_QUERY_CHARS, Sort, StatusFilter};
 
 /// Decodes an `application/x-www-form-urlencoded` body (repeated keys become lists).
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {

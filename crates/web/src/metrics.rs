@@ -77,7 +77,7 @@ impl Metrics {
 }
 
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    if let Ok(idx) = s.app.public_index().await {
+    if let Ok(idx) = s.app.registry().public_index().await {
         s.metrics.public_list_size.set(idx.len() as i64);
     }
     if let Ok(counts) = s.app.job_counts().await {

@@ -143,8 +143,8 @@ fn ms_rfc3339(ms: i64) -> String {
     app::rfc3339(ms.div_euclid(1000))
 }
 
-impl From<&app::store::JobRow> for JobBody {
-    fn from(j: &app::store::JobRow) -> Self {
+impl From<&app::jobs::JobRow> for JobBody {
+    fn from(j: &app::jobs::JobRow) -> Self {
         JobBody {
             id: j.id.0,
             kind: j.kind.clone(),

@@ -47,7 +47,7 @@ pub async fn overview(
     Query(sw): Query<SweepParam>,
 ) -> Result<Response, WebError> {
     let a = ctx.require()?;
-    let o = s.app.operator_overview(a).await.map_err(|e| ctx.err(e))?;
+    let o = s.app.registry().operator_overview(a).await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
     let sweep = match (sw.r90, sw.r30, sw.exp) {
         (Some(a), Some(b), Some(c)) => Some(format!(
@@ -93,7 +93,7 @@ pub async fn operate(
         "withdraw" => Transition::Withdraw,
         _ => return Err(ctx.err(AppError::NotFound)),
     };
-    s.app.operate(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().operate(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "operated"))
 }
 
@@ -115,7 +115,7 @@ pub async fn start_surveillance(
 ) -> Result<Response, WebError> {
     let f: SurveillanceForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app.start_surveillance(a, id, &f.period, &f.notice).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().start_surveillance(a, id, &f.period, &f.notice).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "surveillance"))
 }
 
@@ -137,14 +137,14 @@ pub async fn record_surveillance(
 ) -> Result<Response, WebError> {
     let f: OutcomeForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app.record_surveillance(a, sid, &f.outcome, &f.note).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().record_surveillance(a, sid, &f.outcome, &f.note).await.map_err(|e| ctx.err(e))?;
     Ok(see_other("/admin", "surveillance"))
 }
 
 pub async fn sweep(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
     let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    let r = s.app.sweep_as(a).await.map_err(|e| ctx.err(e))?;
+    let r = s.app.registry().sweep_as(a).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/admin?r90={}&r30={}&exp={}", r.reminders_90, r.reminders_30, r.expired), "swept"))
 }
 
@@ -167,6 +167,6 @@ pub async fn sample(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<
     let count = f.count.trim().parse::<usize>().map_err(|_| {
         ctx.err(AppError::field("count", "件数を数字で入力してください", "Give the number of services"))
     })?;
-    s.app.sample_surveillance(a, count, &f.period, &f.notice).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().sample_surveillance(a, count, &f.period, &f.notice).await.map_err(|e| ctx.err(e))?;
     Ok(see_other("/admin", "surveillance"))
 }

@@ -14,7 +14,7 @@ use crate::error::WebError;
 use crate::extract::Ctx;
 use crate::forms::{CsrfOnly, decode};
 use crate::views::{Nav, render};
-use app::store::{JobId, JobState};
+use app::jobs::{JobId, JobState};
 use app::{AppError, jst_datetime};
 
 pub struct JobLine {

@@ -237,7 +237,7 @@ pub async fn my_services(ctx: Ctx, State(s): State<AppState>) -> Result<Response
     if a.provider_orgs().next().is_none() {
         return Err(ctx.err(AppError::Forbidden));
     }
-    let rows = s.app.my_services(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
+    let rows = s.app.registry().my_services(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
     let notifications = s
         .app
         .notifications_for(a, 20)
@@ -295,7 +295,7 @@ async fn form_page(
 ) -> Result<FormPage, WebError> {
     let t = ctx.t;
     let a = ctx.require()?;
-    let bodies = s.app.registration_bodies().await.map_err(|e| ctx.err(e))?;
+    let bodies = s.app.registry().registration_bodies().await.map_err(|e| ctx.err(e))?;
     let (heading, action, intro) = match mode {
         Mode::New => (
             t.s("サービスの登録申請", "Apply for a service"),
@@ -434,14 +434,14 @@ pub async fn create(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<
     if !errs.is_empty() {
         return render_form(&ctx, &s, Mode::New, f, with_domain_errors(&input, errs)).await;
     }
-    match s.app.apply(a, provider, &input).await {
+    match s.app.registry().apply(a, provider, &input).await {
         Ok(id) => Ok(see_other(&format!("/services/{id}"), "created")),
         Err(e) => render_form(&ctx, &s, Mode::New, f, e).await,
     }
 }
 
 pub async fn edit_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let d = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     if !d.can.edit {
         return Err(ctx.err(AppError::Forbidden));
     }
@@ -455,14 +455,14 @@ pub async fn edit(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>, body
     if !errs.is_empty() {
         return render_form(&ctx, &s, Mode::Edit(id), f, with_domain_errors(&input, errs)).await;
     }
-    match s.app.update_application(a, id, &input).await {
+    match s.app.registry().update_application(a, id, &input).await {
         Ok(()) => Ok(see_other(&format!("/services/{id}"), "saved")),
         Err(e) => render_form(&ctx, &s, Mode::Edit(id), f, e).await,
     }
 }
 
 pub async fn change_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
-    let d = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     if !d.can.request_change {
         return Err(ctx.err(AppError::Forbidden));
     }
@@ -481,7 +481,7 @@ pub async fn change(
     if !errs.is_empty() {
         return render_form(&ctx, &s, Mode::Change(id), f, with_domain_errors(&input, errs)).await;
     }
-    match s.app.request_change(a, id, &input).await {
+    match s.app.registry().request_change(a, id, &input).await {
         Ok(_) => Ok(see_other(&format!("/services/{id}"), "change")),
         Err(e @ (AppError::Transition(_) | AppError::Forbidden | AppError::NotFound)) => Err(ctx.err(e)),
         Err(e) => render_form(&ctx, &s, Mode::Change(id), f, e).await,
@@ -496,7 +496,7 @@ pub async fn submit(
 ) -> Result<Response, WebError> {
     let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app.submit(a, id).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().submit(a, id).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "submitted"))
 }
 
@@ -508,7 +508,7 @@ pub async fn withdraw(
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app.withdraw_own(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().withdraw_own(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "withdrawn"))
 }
 
@@ -542,7 +542,7 @@ pub async fn upload_evidence(
     let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
         return Err(ctx.err(AppError::field("file", "ファイルを選択してください", "Choose a file")));
     };
-    s.app.upload_evidence(a, id, &name, &data).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().upload_evidence(a, id, &name, &data).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "uploaded"))
 }
 

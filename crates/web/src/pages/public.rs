@@ -13,7 +13,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, LANG_COOKIE, T};
 use crate::forms::ListParams;
 use crate::views::{Nav, Opt, render};
-use app::search::{ListItem, ListResult, Sort};
+use app::registry::index::{ListItem, ListResult, Sort};
 use app::{AppError, jst_date};
 
 pub async fn healthz(State(s): State<AppState>) -> Response {
@@ -67,7 +67,8 @@ struct HomePage {
 pub async fn home(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
     let r = s
         .app
-        .public_list(&app::search::ListQuery { per_page: 1, ..Default::default() })
+        .registry()
+        .public_list(&app::registry::index::ListQuery { per_page: 1, ..Default::default() })
         .await
         .map_err(|e| ctx.err(e))?;
     let cards =
@@ -151,7 +152,7 @@ fn opts_codes(list: domain::registry::CodeList, t: T, sel: &str) -> Vec<Opt> {
 
 pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListParams>) -> Result<Response, WebError> {
     // one snapshot answers the query and fills the filters: no database round trip per request
-    let idx = s.app.public_index().await.map_err(|e| ctx.err(e))?;
+    let idx = s.app.registry().public_index().await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
     let (result, error, status) = match p.to_query(20) {
         Ok(q) => (idx.query(&q, false), None, StatusCode::OK),
@@ -273,7 +274,7 @@ pub async fn services_json(
 ) -> Result<Response, WebError> {
     let ctx = Ctx { api: true, ..ctx };
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
-    let r = s.app.public_export(&q).await.map_err(|e| ctx.err(e))?;
+    let r = s.app.registry().public_export(&q).await.map_err(|e| ctx.err(e))?;
     let items: Vec<_> = r.items.iter().map(item_json).collect();
     Ok((
         [(header::CONTENT_DISPOSITION, "attachment; filename=\"services.json\"")],
@@ -288,7 +289,7 @@ pub async fn services_csv(
     Query(p): Query<ListParams>,
 ) -> Result<Response, WebError> {
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
-    let r = s.app.public_export(&q).await.map_err(|e| ctx.err(e))?;
+    let r = s.app.registry().public_export(&q).await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
     // UTF-8 with BOM so that spreadsheet software opens Japanese text correctly.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -357,7 +358,7 @@ struct AtomEntry {
 }
 
 pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let events = s.app.recent_public_changes(50).await.map_err(|e| ctx.err(e))?;
+    let events = s.app.registry().recent_public_changes(50).await.map_err(|e| ctx.err(e))?;
     let base = match &s.cfg.public_url {
         Some(u) => u.trim_end_matches('/').to_string(),
         None => format!("http://{}", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost")),
@@ -420,7 +421,7 @@ pub async fn service(
     Path(id): Path<i64>,
     Query(d): Query<DoneParam>,
 ) -> Result<Response, WebError> {
-    let detail = s.app.service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let v = super::provider::DetailView::new(&detail, ctx.t);
     let nav = Nav::new(&ctx, &detail.service.app.name, &detail.service.app.name, "services");
     Ok(render(&ServicePage { nav, v, done: super::done_message(ctx.t, &d.done) }))
@@ -431,7 +432,7 @@ pub async fn evidence(
     State(s): State<AppState>,
     Path((id, eid)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    let (row, data) = s.app.evidence_file(ctx.actor(), id, eid).await.map_err(|e| ctx.err(e))?;
+    let (row, data) = s.app.registry().evidence_file(ctx.actor(), id, eid).await.map_err(|e| ctx.err(e))?;
     let name: String =
         row.filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
     let name = if name.is_empty() { format!("evidence-{}", row.id) } else { name };

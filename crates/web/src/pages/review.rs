@@ -24,7 +24,7 @@ struct ReviewPage {
 
 pub async fn queue(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
     let a = ctx.require()?;
-    let rows = s.app.review_queue(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
+    let rows = s.app.registry().review_queue(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
     Ok(render(&ReviewPage { nav: Nav::new(&ctx, "審査待ちの申請", "Review queue", "review"), rows }))
 }
 
@@ -49,6 +49,6 @@ pub async fn decide(
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     let t = decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
-    s.app.decide(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
+    s.app.registry().decide(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "decided"))
 }

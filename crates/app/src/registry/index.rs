@@ -16,7 +16,7 @@ use domain::search;
 use roaring::RoaringBitmap;
 
 use crate::registry::LIST_VERSION;
-use crate::{App, Result};
+use crate::Result;
 
 /// One public service as the list shows it.
 #[derive(Debug, Clone)]
@@ -464,7 +464,7 @@ impl PublicIndex {
     }
 }
 
-impl App {
+impl crate::registry::Registry<'_> {
     /// The current public list index, rebuilt if the list changed.
     pub async fn public_index(&self) -> Result<Arc<Snapshot>> {
         let idx = &self.search;

@@ -13,10 +13,33 @@ use store::{EventRow, EvidenceRow, Notice, ServiceRow, ServiceWrite, Surveillanc
 use crate::authz::{Target, authorize};
 use crate::{Actor, App, AppError, Op, Result};
 
+pub mod index;
+
+/// The registry program's use cases, reached as `app.registry().decide(..)`. It borrows the
+/// platform (`App`) for the shared kit: store, clock, jobs, notifications.
+#[derive(Clone, Copy)]
+pub struct Registry<'a> {
+    app: &'a App,
+}
+
+impl std::ops::Deref for Registry<'_> {
+    type Target = App;
+    fn deref(&self) -> &App {
+        self.app
+    }
+}
+
+impl App {
+    /// The registry program (審査登録制度).
+    pub fn registry(&self) -> Registry<'_> {
+        Registry { app: self }
+    }
+}
+
 /// The registry's job kinds: the reminder/expiry sweep, hourly (idempotent).
 pub(crate) fn register_jobs(k: &mut crate::jobs::JobKinds) {
     k.register(SWEEP_JOB, |app: App, _job| async move {
-        let r = app.sweep(app.now()).await.map_err(|e| e.to_string())?;
+        let r = app.registry().sweep(app.now()).await.map_err(|e| e.to_string())?;
         tracing::info!(?r, "registry sweep");
         Ok(crate::jobs::Done::Ok)
     });
@@ -163,7 +186,7 @@ pub fn sniff_evidence(data: &[u8]) -> Option<&'static str> {
     None
 }
 
-impl App {
+impl Registry<'_> {
     async fn check_body(&self, app: &ServiceApplication) -> Result<()> {
         match self.store.org(app.registration_body.0).await {
             Ok(o) if o.kind == OrgKind::RegistrationBody.code() => Ok(()),
