@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::middleware::RequestId;
 use app::{Actor, AppError};
+use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "kh_session";
 pub const LANG_COOKIE: &str = "kh_lang";
@@ -180,3 +181,20 @@ impl Ctx {
         WebError::new(self, e.into())
     }
 }
+
+/// The actor of an API write: a bearer token, or a browser session with `X-CSRF-Token`.
+pub fn write_actor<'a>(ctx: &'a Ctx, headers: &HeaderMap) -> Result<&'a Actor, WebError> {
+    let csrf = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+    ctx.check_write(csrf)
+}
+
+pub fn json_body<T: DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> Result<T, WebError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ctx.err(AppError::field(
+            "body",
+            &format!("JSON を読み取れません: {e}"),
+            &format!("The JSON body could not be read: {e}"),
+        ))
+    })
+}
+

@@ -1,60 +1,20 @@
-//! Public pages: home, the service list (HTML, CSV, JSON, Atom), a page per service.
+//! The registry's public pages: home, the service list (HTML, CSV, JSON, Atom), a page per service.
 
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory, code_label};
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::WebError;
-use crate::extract::{Ctx, LANG_COOKIE, T};
+use crate::extract::{Ctx, T};
 use crate::forms::ListParams;
+use crate::kit::flash::DoneParam;
 use crate::views::{Nav, Opt, render};
 use app::registry::index::{ListItem, ListResult, Sort};
 use app::{AppError, jst_date};
-
-pub async fn healthz(State(s): State<AppState>) -> Response {
-    match s.app.health().await {
-        Ok(db) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": db}))).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response(),
-    }
-}
-
-pub async fn css() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/app.css"),
-    )
-        .into_response()
-}
-
-#[derive(Deserialize)]
-pub struct NextParam {
-    #[serde(default)]
-    next: String,
-}
-
-/// Local paths only, so the parameter cannot send a user elsewhere.
-pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
-}
-
-pub async fn set_lang(Path(code): Path<String>, Query(p): Query<NextParam>, State(s): State<AppState>) -> Response {
-    let lang = if code == "en" { "en" } else { "ja" };
-    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
-    let mut res = Redirect::to(&safe_next(&p.next)).into_response();
-    if let Ok(v) = format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}").parse() {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    res
-}
-
-pub async fn not_found(ctx: Ctx) -> WebError {
-    ctx.err(AppError::NotFound)
-}
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -409,11 +369,6 @@ pub struct ServicePage {
     done: Option<&'static str>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct DoneParam {
-    #[serde(default)]
-    pub done: String,
-}
 
 pub async fn service(
     ctx: Ctx,
@@ -424,7 +379,7 @@ pub async fn service(
     let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let v = super::provider::DetailView::new(&detail, ctx.t);
     let nav = Nav::new(&ctx, &detail.service.app.name, &detail.service.app.name, "services");
-    Ok(render(&ServicePage { nav, v, done: super::done_message(ctx.t, &d.done) }))
+    Ok(render(&ServicePage { nav, v, done: crate::kit::flash::done_message(ctx.t, &d.done) }))
 }
 
 pub async fn evidence(

@@ -1,4 +1,4 @@
-//! JSON API (`/api/v1`). Machine clients authenticate with `Authorization: Bearer <token>`;
+//! The registry's JSON API (`/api/v1`). Machine clients authenticate with `Authorization: Bearer <token>`;
 //! a browser session may call it too, with its CSRF token in `X-CSRF-Token` for writes.
 
 use axum::Json;
@@ -8,42 +8,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::registry::{ApplicationInput, Category, Transition};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::WebError;
-use crate::extract::Ctx;
+use crate::extract::{Ctx, json_body, write_actor};
 use crate::forms::ListParams;
-use crate::pages::public::item_json;
+use super::public::item_json;
 use app::registry::ServiceDetail;
-use app::{Actor, AppError, jst_date, rfc3339};
-
-fn write_actor<'a>(ctx: &'a Ctx, headers: &HeaderMap) -> Result<&'a Actor, WebError> {
-    let csrf = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
-    ctx.check_write(csrf)
-}
-
-fn json_body<T: DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> Result<T, WebError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ctx.err(AppError::field(
-            "body",
-            &format!("JSON を読み取れません: {e}"),
-            &format!("The JSON body could not be read: {e}"),
-        ))
-    })
-}
-
-pub async fn me(ctx: Ctx) -> Result<Json<serde_json::Value>, WebError> {
-    let a = ctx.require()?;
-    Ok(Json(serde_json::json!({
-        "id": a.user_id,
-        "name": a.name,
-        "email": a.email,
-        "program_operator": a.is_program_operator(),
-        "memberships": a.memberships.iter().map(|m| serde_json::json!({"org_id": m.org_id, "kind": m.kind.code(), "role": m.role.code(), "name": m.org_name})).collect::<Vec<_>>(),
-        "scopes": a.token_scopes.as_ref().map(|s| s.iter().map(|x| x.code()).collect::<Vec<_>>()),
-    })))
-}
+use app::{AppError, jst_date, rfc3339};
 
 pub async fn categories() -> Json<serde_json::Value> {
     Json(serde_json::json!(Category::ALL
@@ -218,7 +190,7 @@ pub async fn decide(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let t = crate::pages::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    let t = super::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     let v = s.app.registry().service_view(id).await.map_err(|e| ctx.err(e))?;
@@ -269,51 +241,3 @@ pub async fn upload_evidence(
     Ok((StatusCode::CREATED, Json(serde_json::json!({"id": eid, "size": body.len()}))).into_response())
 }
 
-#[derive(Deserialize, Default)]
-pub struct JobsQuery {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    limit: Option<i64>,
-}
-
-/// `GET /api/v1/admin/jobs?state=failed&limit=100` (program operator).
-pub async fn jobs(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Query(q): Query<JobsQuery>,
-) -> Result<Json<crate::openapi::JobsBody>, WebError> {
-    let a = ctx.require()?;
-    let state = if q.state.is_empty() || q.state == "all" {
-        None
-    } else {
-        Some(app::jobs::JobState::parse(&q.state).ok_or_else(|| {
-            ctx.err(AppError::field(
-                "state",
-                "状態は queued, running, failed, dead, done, cancelled のいずれかです",
-                "state is one of queued, running, failed, dead, done, cancelled",
-            ))
-        })?)
-    };
-    let o = s.app.jobs_overview(a, state, q.limit.unwrap_or(100).clamp(1, 1000)).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(crate::openapi::JobsBody::from(&o)))
-}
-
-/// `POST /api/v1/admin/jobs/{id}/retry|cancel`.
-pub async fn job_action(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Path((id, action)): Path<(i64, String)>,
-    headers: HeaderMap,
-) -> Result<Json<crate::openapi::JobBody>, WebError> {
-    let a = write_actor(&ctx, &headers)?;
-    let id = app::jobs::JobId(id);
-    match action.as_str() {
-        "retry" => s.app.retry_job(a, id).await,
-        "cancel" => s.app.cancel_job(a, id).await,
-        _ => Err(AppError::NotFound),
-    }
-    .map_err(|e| ctx.err(e))?;
-    let job = s.app.job(a, id).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(crate::openapi::JobBody::from(&job)))
-}

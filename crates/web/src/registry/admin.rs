@@ -8,8 +8,8 @@ use domain::registry::{ServiceStatus, Transition};
 use serde::Deserialize;
 
 use super::provider::{MyRow, my_row};
-use super::public::DoneParam;
-use super::see_other;
+use crate::kit::flash::DoneParam;
+use crate::kit::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Ctx;
@@ -61,7 +61,7 @@ pub async fn overview(
     };
     Ok(render(&AdminPage {
         nav: Nav::new(&ctx, "制度運用", "Program office", "admin"),
-        done: super::done_message(t, &d.done),
+        done: crate::kit::flash::done_message(t, &d.done),
         counts: o
             .counts
             .iter()

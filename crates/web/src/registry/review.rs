@@ -7,7 +7,7 @@ use axum::response::Response;
 use domain::registry::Transition;
 
 use super::provider::{MyRow, my_row};
-use super::see_other;
+use crate::kit::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Ctx;

@@ -12,7 +12,7 @@ use domain::registry::{
 };
 
 use super::public::{action_label, status_label};
-use super::see_other;
+use crate::kit::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, T};

@@ -1,11 +1,15 @@
-pub mod account;
-pub mod admin;
-pub mod kit;
-pub mod provider;
-pub mod public;
-pub mod review;
+//! Flash messages after a form post: redirect with `done=CODE`, then the message for the code.
 
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// The `done=` query parameter.
+#[derive(Deserialize, Default)]
+pub struct DoneParam {
+    #[serde(default)]
+    pub done: String,
+}
+
 
 /// After a successful form post: back to a page, with a flash message in the query.
 pub fn see_other(path: &str, done: &str) -> Response {

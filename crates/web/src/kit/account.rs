@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::public::safe_next;
-use super::see_other;
+use super::platform::safe_next;
+use super::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret};
@@ -204,7 +204,7 @@ async fn account_page(
         tokens,
         scopes: Scope::ALL.iter().map(|x| Opt::new(x.code(), x.code(), false)).collect(),
         new_token,
-        done: super::done_message(t, done),
+        done: super::flash::done_message(t, done),
         error,
     }))
 }
@@ -212,7 +212,7 @@ async fn account_page(
 pub async fn account(
     ctx: Ctx,
     State(s): State<AppState>,
-    Query(d): Query<super::public::DoneParam>,
+    Query(d): Query<super::flash::DoneParam>,
 ) -> Result<Response, WebError> {
     account_page(&ctx, &s, None, None, &d.done).await
 }

@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::public::DoneParam;
-use super::see_other;
+use super::flash::DoneParam;
+use super::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Ctx;

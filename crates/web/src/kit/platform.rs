@@ -1,0 +1,53 @@
+//! Platform pages every program shares: health, style sheet, language switch, not found.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{Ctx, LANG_COOKIE};
+use app::AppError;
+
+pub async fn healthz(State(s): State<AppState>) -> Response {
+    match s.app.health().await {
+        Ok(db) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": db}))).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response(),
+    }
+}
+
+pub async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct NextParam {
+    #[serde(default)]
+    next: String,
+}
+
+/// Local paths only, so the parameter cannot send a user elsewhere.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
+}
+
+pub async fn set_lang(Path(code): Path<String>, Query(p): Query<NextParam>, State(s): State<AppState>) -> Response {
+    let lang = if code == "en" { "en" } else { "ja" };
+    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+    let mut res = Redirect::to(&safe_next(&p.next)).into_response();
+    if let Ok(v) = format!("{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax{secure}").parse() {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn not_found(ctx: Ctx) -> WebError {
+    ctx.err(AppError::NotFound)
+}
+
