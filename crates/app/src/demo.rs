@@ -76,7 +76,7 @@ const SUFFIX: [(&str, &str); 6] = [
 fn service_kinds(cat: Category, i: usize) -> (&'static str, &'static str) {
     match cat {
         Category::Audit => {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 ("advisory", "情報セキュリティ監査サービス（助言型）")
             } else {
                 ("assurance", "情報セキュリティ監査サービス（保証型）")
@@ -89,7 +89,7 @@ fn service_kinds(cat: Category, i: usize) -> (&'static str, &'static str) {
         },
         Category::DigitalForensics => (
             "",
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 "デジタルフォレンジック調査サービス"
             } else {
                 "インシデント調査・証拠保全サービス"
@@ -97,7 +97,7 @@ fn service_kinds(cat: Category, i: usize) -> (&'static str, &'static str) {
         ),
         Category::SecurityMonitoring => (
             "",
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 "24時間365日 セキュリティ監視サービス（SOC）"
             } else {
                 "マネージドEDR運用・監視サービス"
@@ -141,7 +141,7 @@ fn demo_input(cat: Category, i: usize, body: i64, provider_short: &str) -> Appli
         name: format!("{provider_short} {stem}"),
         category: cat.code().into(),
         subcategory: sub.into(),
-        pentest_option: cat == Category::VulnerabilityAssessment && i % 4 == 0,
+        pentest_option: cat == Category::VulnerabilityAssessment && i.is_multiple_of(4),
         description: format!("{}{}", pick(&DESCRIPTIONS, i), pick(&DESCRIPTIONS, i / 6 + 1)),
         specification: format!(
             "作業範囲、手法、報告書の構成、実施期間（標準{}営業日）を仕様書 SPEC-{:04} に定める。",
@@ -155,7 +155,7 @@ fn demo_input(cat: Category, i: usize, body: i64, provider_short: &str) -> Appli
             "顧客満足度調査と内部監査の結果を四半期ごとにレビューし、是正処置を品質委員会で承認する。".into(),
         industries: (0..1 + i % 3).map(|k| pick(INDUSTRIES, i + k * 4).0.to_string()).collect(),
         regions: (0..1 + i % 2).map(|k| pick(REGIONS, i * 7 + k * 3).0.to_string()).collect(),
-        options: if i % 5 == 0 {
+        options: if i.is_multiple_of(5) {
             "報告会（オンライン・オンサイト）、英語報告書".into()
         } else {
             String::new()

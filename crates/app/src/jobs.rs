@@ -132,7 +132,7 @@ impl Default for JobsConfig {
     fn default() -> Self {
         JobsConfig {
             lease_ms: 60_000,
-            poll_ms: 250,
+            poll_ms: 100,
             backoff_base_ms: 2_000,
             backoff_max_ms: 3_600_000,
             keep_finished_secs: 7 * 86_400,

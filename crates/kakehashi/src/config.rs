@@ -24,6 +24,8 @@ pub struct Settings {
     /// Job lease in seconds (renewed while a job runs) and the first retry delay in ms.
     pub job_lease_secs: i64,
     pub job_backoff_ms: i64,
+    /// How often an idle worker looks for work, in ms.
+    pub job_poll_ms: i64,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             webhook_timeout_secs: 10,
             job_lease_secs: 60,
             job_backoff_ms: 2000,
+            job_poll_ms: 100,
         }
     }
 }
@@ -90,6 +93,9 @@ impl Settings {
         if let Some(v) = num("KAKEHASHI_JOB_BACKOFF_MS")? {
             s.job_backoff_ms = v.max(1);
         }
+        if let Some(v) = num("KAKEHASHI_JOB_POLL_MS")? {
+            s.job_poll_ms = v.clamp(5, 60_000);
+        }
         if let Some(v) = num("KAKEHASHI_WEBHOOK_TIMEOUT_SECS")? {
             s.webhook_timeout_secs = v.max(1) as u64;
         }
@@ -114,6 +120,7 @@ impl Settings {
             jobs: app::jobs::JobsConfig {
                 lease_ms: self.job_lease_secs * 1000,
                 backoff_base_ms: self.job_backoff_ms,
+                poll_ms: self.job_poll_ms as u64,
                 ..Default::default()
             },
             delivery: app::notify::DeliveryConfig {

@@ -22,7 +22,7 @@ pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<u8, CliError> {
         }
         if tty {
             let width = 30;
-            let filled = if total == 0 { width } else { done * width / total };
+            let filled = (done * width).checked_div(total).unwrap_or(width);
             let name = Path::new(src).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
             eprint!(
                 "\r[{}/{n}] {name} [{}{}] {done}/{total}\x1b[K",

@@ -41,8 +41,11 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// Parses a shard's name table: (name, offset, length) sorted by name, and where blobs start.
-fn shard_table(b: &[u8]) -> Result<(Vec<(String, usize, usize)>, usize), String> {
+/// A shard's name table: (name, offset, length) sorted by name, and where blobs start.
+type ShardTable = (Vec<(String, usize, usize)>, usize);
+
+/// Parses a shard's name table.
+fn shard_table(b: &[u8]) -> Result<ShardTable, String> {
     if b.get(..8) != Some(MAGIC.as_slice()) {
         return Err("not a kakehashi index shard".into());
     }

@@ -103,7 +103,7 @@ pub fn apply(findings: Vec<Finding>, statements: &[Statement]) -> (Vec<Finding>,
         let purl = f.package.purl.as_deref().map(base_purl).unwrap_or("");
         let hit = statements.iter().find(|st| {
             st.status == "not_affected"
-                && (st.vulnerability == f.id || f.aliases.iter().any(|a| *a == st.vulnerability))
+                && (st.vulnerability == f.id || f.aliases.contains(&st.vulnerability))
                 && (st.products.is_empty() || st.products.iter().any(|p| p == purl))
         });
         match hit {

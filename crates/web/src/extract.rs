@@ -104,10 +104,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let query = parts.uri.query().unwrap_or("");
-        let en = match query_param(query, "lang").or_else(|| cookie(&parts.headers, LANG_COOKIE)) {
-            Some("en") => true,
-            _ => false,
-        };
+        let en = matches!(query_param(query, "lang").or_else(|| cookie(&parts.headers, LANG_COOKIE)), Some("en"));
         let t = T { en };
         let api = parts.uri.path().starts_with("/api/");
         let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();

@@ -2,6 +2,11 @@
 //! needed) and a JSON API with an OpenAPI document, over the same use cases. No business rule
 //! lives here: handlers decode input, call one use case, and render the answer.
 
+// WebError carries what the error page needs (the request id, the language, the viewer); it is
+// built only on the error path, so its size costs nothing measurable and boxing would only add
+// an allocation.
+#![allow(clippy::result_large_err)]
+
 mod error;
 mod extract;
 mod forms;

@@ -702,7 +702,7 @@ impl Registry<'_> {
         let t = svc.target();
         let ok = |op| authorize(actor, op, t).is_ok();
         let view_private = ok(Op::ViewPrivate);
-        if !(svc.status.is_public() && svc.ledger_number.is_some()) && !view_private {
+        if !(view_private || (svc.status.is_public() && svc.ledger_number.is_some())) {
             return Err(AppError::NotFound);
         }
         let s = svc.status;
