@@ -10,6 +10,7 @@ pub mod identity;
 pub mod jobs;
 pub mod notify;
 pub mod registry;
+pub mod workflow;
 
 
 use std::sync::Arc;

@@ -246,9 +246,9 @@ async fn migrate_is_idempotent_on_postgres() {
     }
     let db = TestDb::new(Db::Postgres).await;
     let o = kakehashi(&["migrate", "--database-url", &db.url]);
-    assert!(text(&o).contains("applied 2 migration(s)"), "{}", text(&o));
+    assert!(text(&o).contains("applied 3 migration(s)"), "{}", text(&o));
     let o = kakehashi(&["migrate", "--database-url", &db.url]);
-    assert!(text(&o).contains("applied 0 migration(s); schema version 2"), "{}", text(&o));
+    assert!(text(&o).contains("applied 0 migration(s); schema version 3"), "{}", text(&o));
     let mut c = db.raw().await;
     let _ = c.ping().await;
 }

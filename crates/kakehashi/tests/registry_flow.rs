@@ -228,4 +228,66 @@ async fn surveillance_sampling(db: Db) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
-both_backends!(full_lifecycle, expiry_and_reminders, surveillance_sampling);
+/// Renewal (更新): opens 90 days before expiry, keeps the service listed while reviewed, and an
+/// approval extends the validity by two years from the old end (no gap).
+async fn renewal(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let name = "更新テスト 診断サービス";
+    let id = t.submitted_application(name).await;
+    let reviewer = t.as_reviewer().await;
+    let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let vu = t.app.registry().service_view(id).await.unwrap().valid_until.unwrap();
+    let admin = t.as_provider_admin().await;
+
+    // Too early: no button, and the post is refused with the reason.
+    assert!(!admin.get(&format!("/services/{id}")).await.body.contains(&format!("/my/services/{id}/renew")));
+    let r = admin.post_form(&format!("/my/services/{id}/renew"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("90日前"), "{}", r.body);
+
+    // 60 days before expiry the window is open.
+    t.app.clock.advance(vu - 60 * 86_400 - t.app.now());
+    // (sessions from two years ago have expired: sign in again)
+    let (admin, reviewer) = (t.as_provider_admin().await, t.as_reviewer().await);
+    let page = admin.get(&format!("/services/{id}")).await;
+    assert!(page.body.contains(&format!("/my/services/{id}/renew")), "renew offered");
+    // Others cannot renew it (the listing is public, so they are told no rather than not found).
+    let sme = t.as_sme().await;
+    assert_eq!(sme.post_form(&format!("/my/services/{id}/renew"), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(reviewer.post_form(&format!("/my/services/{id}/renew"), &[]).await.status, StatusCode::FORBIDDEN);
+    let r = admin.post_form(&format!("/my/services/{id}/renew"), &[("comment", "体制に変更なし")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "renewal_requested");
+    // Still on the public list while reviewed.
+    let list = t.client().get("/api/v1/services?q=%E6%9B%B4%E6%96%B0%E3%83%86%E3%82%B9%E3%83%88").await.json();
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["status"], "renewal_requested");
+    // Twice is a conflict.
+    assert_eq!(admin.post_form(&format!("/my/services/{id}/renew"), &[]).await.status, StatusCode::CONFLICT);
+
+    // The reviewer sees it; a rejection needs a reason; approval adds two years to the old end.
+    assert!(reviewer.get("/review").await.body.contains(name));
+    let r = reviewer.post_form(&format!("/review/{id}/reject-renewal"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let token = reviewer.create_token("renew", &["registry:review"]).await;
+    let r = reviewer
+        .api(reqwest::Method::POST, &format!("/api/v1/reviews/{id}/approve-renewal"), &token, Some(serde_json::json!({})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d = r.json();
+    assert_eq!(d["status"], "listed");
+    let after = t.app.registry().service_view(id).await.unwrap();
+    assert_eq!(after.valid_until, Some(domain::registry::renewed_until(vu)));
+    assert_eq!(d["valid_until"], app::jst_date(domain::registry::renewed_until(vu)));
+    assert_eq!(after.ledger_number.as_deref(), d["ledger_number"].as_str(), "same ledger number");
+    assert_eq!(t.store.service(id).await.unwrap().reminders_sent, "", "reminders start over");
+    let actions: Vec<String> = t.store.events(id).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.ends_with(&["request_renewal".to_string(), "approve_renewal".to_string()]), "{actions:?}");
+    // The sweep no longer expires it at the old date.
+    t.app.clock.advance(61 * 86_400);
+    t.app.registry().sweep(t.app.now()).await.unwrap();
+    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "listed");
+}
+
+both_backends!(full_lifecycle, expiry_and_reminders, surveillance_sampling, renewal);

@@ -10,6 +10,7 @@ pub mod jobs;
 mod migrate;
 mod notify;
 mod registry;
+pub mod workflow;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use identity::*;
 pub use jobs::{ClaimedJob, JobId, JobRow, JobState, NewJob};
 pub use notify::*;
 pub use registry::*;
+pub use workflow::{NewTransition, TransitionRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -6,6 +6,7 @@ use crate::{Result, Store, StoreError};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "kit", include_str!("../migrations/0002_kit.sql")),
+    (3, "transitions", include_str!("../migrations/0003_transitions.sql")),
 ];
 
 impl Store {

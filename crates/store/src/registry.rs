@@ -74,18 +74,11 @@ fn service_row(r: &sqlx::any::AnyRow) -> Result<ServiceRow> {
     })
 }
 
-/// One entry of a service's visible history.
-#[derive(Debug, Clone)]
-pub struct EventRow {
-    pub id: i64,
-    pub service_id: i64,
-    pub at: i64,
-    pub actor_name: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub comment: String,
-}
+/// One entry of a service's visible history (a row of the shared transitions history).
+pub type EventRow = crate::workflow::TransitionRow;
+
+/// The registry's subject kind in the shared history.
+pub const SERVICE_SUBJECT: &str = "registry.service";
 
 #[derive(Debug, Clone)]
 pub struct EvidenceRow {
@@ -233,6 +226,16 @@ impl Tx {
         Ok(())
     }
 
+    /// A renewal: the validity runs on to `valid_until`, and reminders start over.
+    pub async fn extend_validity(&mut self, id: i64, valid_until: i64) -> Result<()> {
+        sqlx::query("UPDATE services SET valid_until = $1, reminders_sent = '' WHERE id = $2")
+            .bind(valid_until)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_pending_change(&mut self, id: i64, json: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE services SET pending_change = $1 WHERE id = $2")
             .bind(json.map(str::to_string))
@@ -253,6 +256,7 @@ impl Tx {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Records a history entry of a service that is not a state change (creation, notes).
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_event(
         &mut self,
@@ -265,20 +269,17 @@ impl Tx {
         to: &str,
         comment: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO service_events (service_id, at, actor_user_id, actor_name, action, from_status, to_status, comment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(service_id)
-        .bind(at)
-        .bind(actor_user_id)
-        .bind(actor_name.to_string())
-        .bind(action.to_string())
-        .bind(from.map(str::to_string))
-        .bind(to.to_string())
-        .bind(comment.to_string())
-        .execute(&mut *self.tx)
-        .await?;
+        let t = crate::workflow::NewTransition {
+            subject_kind: SERVICE_SUBJECT,
+            subject_id: service_id,
+            actor_user_id,
+            actor_name,
+            action,
+            from_state: from,
+            to_state: to,
+            comment,
+        };
+        self.record_transition(&t, at).await?;
         Ok(())
     }
 
@@ -376,20 +377,6 @@ fn changed(rows: u64) -> Result<()> {
     }
 }
 
-fn event_row(r: &sqlx::any::AnyRow) -> Result<EventRow> {
-    Ok(EventRow {
-        id: r.try_get(0)?,
-        service_id: r.try_get(1)?,
-        at: r.try_get(2)?,
-        actor_name: r.try_get(3)?,
-        action: r.try_get(4)?,
-        from_status: r.try_get(5)?,
-        to_status: r.try_get(6)?,
-        comment: r.try_get(7)?,
-    })
-}
-
-const EVENT_COLS: &str = "e.id, e.service_id, e.at, e.actor_name, e.action, e.from_status, e.to_status, e.comment";
 const EVIDENCE_COLS: &str = "id, service_id, filename, content_type, size, sha256, uploaded_at";
 
 fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow> {
@@ -445,7 +432,7 @@ impl Store {
     /// Registered services whose validity ends before `until` (for reminders and expiry).
     pub async fn services_expiring_before(&self, until: i64, limit: i64) -> Result<Vec<ServiceRow>> {
         let rows = sqlx::query(&format!(
-            "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.status IN ('listed', 'change_requested', 'suspended') \
+            "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.status IN ('listed', 'change_requested', 'renewal_requested', 'suspended') \
              AND s.valid_until IS NOT NULL AND s.valid_until <= $1 ORDER BY s.valid_until LIMIT $2"
         ))
         .bind(until)
@@ -459,7 +446,7 @@ impl Store {
     /// sweep reads these small rows and loads a whole service only when something is due.
     pub async fn expiring_brief(&self, until: i64) -> Result<Vec<(i64, i64, String)>> {
         let rows = sqlx::query(
-            "SELECT id, valid_until, reminders_sent FROM services WHERE status IN ('listed', 'change_requested', 'suspended') \
+            "SELECT id, valid_until, reminders_sent FROM services WHERE status IN ('listed', 'change_requested', 'renewal_requested', 'suspended') \
              AND valid_until IS NOT NULL AND valid_until <= $1 ORDER BY valid_until",
         )
         .bind(until)
@@ -476,25 +463,22 @@ impl Store {
     }
 
     pub async fn events(&self, service_id: i64) -> Result<Vec<EventRow>> {
-        let rows =
-            sqlx::query(&format!("SELECT {EVENT_COLS} FROM service_events e WHERE e.service_id = $1 ORDER BY e.id"))
-                .bind(service_id)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter().map(event_row).collect()
+        self.transitions_of(SERVICE_SUBJECT, service_id).await
     }
 
     /// Latest history entries of publicly listed services (for the Atom feed).
     pub async fn recent_public_events(&self, limit: i64) -> Result<Vec<(EventRow, String)>> {
         let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLS}, s.name FROM service_events e JOIN services s ON s.id = e.service_id \
-             WHERE e.to_status IN ('listed', 'change_requested', 'suspended', 'withdrawn', 'expired') \
-             AND s.ledger_number IS NOT NULL ORDER BY e.id DESC LIMIT $1"
+            "SELECT {}, s.name AS service_name FROM transitions t JOIN services s ON s.id = t.subject_id \
+             WHERE t.subject_kind = $1 AND t.to_state IN ('listed', 'change_requested', 'renewal_requested', 'suspended', 'withdrawn', 'expired') \
+             AND s.ledger_number IS NOT NULL ORDER BY t.id DESC LIMIT $2",
+            crate::workflow::TRANSITION_COLS
         ))
+        .bind(SERVICE_SUBJECT)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((event_row(r)?, r.try_get(8)?))).collect()
+        rows.iter().map(|r| Ok((crate::workflow::transition_row(r)?, r.try_get("service_name")?))).collect()
     }
 
     pub async fn evidence_of(&self, service_id: i64) -> Result<Vec<EvidenceRow>> {
@@ -542,7 +526,7 @@ impl Store {
             "SELECT s.id, s.name, p.name, p.name_en, s.body_org_id, s.category, s.subcategory, s.status, s.ledger_number, \
              s.listed_at, s.valid_until, s.updated_at, s.regions, s.industries, s.search_text \
              FROM services s JOIN organizations p ON p.id = s.provider_org_id \
-             WHERE s.status IN ('listed', 'change_requested', 'suspended', 'withdrawn', 'expired') AND s.ledger_number IS NOT NULL",
+             WHERE s.status IN ('listed', 'change_requested', 'renewal_requested', 'suspended', 'withdrawn', 'expired') AND s.ledger_number IS NOT NULL",
         )
         .fetch(&self.pool);
         while let Some(r) = rows.try_next().await? {

@@ -12,7 +12,7 @@ fn list_params() -> Value {
         p("region", "hokkaido | tohoku | kanto | chubu | kinki | chugoku | shikoku | kyushu"),
         p("industry", "government | finance | manufacturing | healthcare | energy | telecom | retail | education | transport"),
         p("body", "Registration body organisation id"),
-        p("status", "registered (default) | all | listed | change_requested | suspended | withdrawn | expired"),
+        p("status", "registered (default) | all | listed | change_requested | renewal_requested | suspended | withdrawn | expired"),
         p("sort", "ledger (default) | name | newest | expiry"),
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
         {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
@@ -104,7 +104,8 @@ pub fn document() -> Value {
             "/api/v1/applications/{id}/change": {"post": write_op("Request a change to a listed service", json!([id_param("id")]), Some("#/components/schemas/ApplicationInput"), "200")},
             "/api/v1/applications/{id}/withdraw": {"post": write_op("Withdraw (provider admin)", json!([id_param("id")]), Some("#/components/schemas/Reason"), "200")},
             "/api/v1/applications/{id}/evidence": {"post": merge(write_op("Upload an evidence file (raw body; 413 over the limit)", json!([id_param("id"), {"name": "filename", "in": "query", "schema": {"type": "string"}}]), None, "201"), json!({"requestBody": {"content": {"application/octet-stream": {}}}}))},
-            "/api/v1/reviews/{id}/{decision}": {"post": write_op("Registration body decision: approve | return | reject | approve-change | reject-change", json!([id_param("id"), {"name": "decision", "in": "path", "required": true, "schema": {"type": "string", "enum": ["approve", "return", "reject", "approve-change", "reject-change"]}}]), Some("#/components/schemas/Reason"), "200")},
+            "/api/v1/applications/{id}/renew": {"post": write_op("Apply to renew a registration (from 90 days before it expires; 409 outside the window)", json!([id_param("id")]), Some("#/components/schemas/Reason"), "200")},
+            "/api/v1/reviews/{id}/{decision}": {"post": write_op("Registration body decision: approve | return | reject | approve-change | reject-change | approve-renewal | reject-renewal", json!([id_param("id"), {"name": "decision", "in": "path", "required": true, "schema": {"type": "string", "enum": ["approve", "return", "reject", "approve-change", "reject-change", "approve-renewal", "reject-renewal"]}}]), Some("#/components/schemas/Reason"), "200")},
             "/api/v1/admin/services/{id}/{action}": {"post": write_op("Program office: suspend | reinstate | withdraw", json!([id_param("id"), {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["suspend", "reinstate", "withdraw"]}}]), Some("#/components/schemas/Reason"), "200")},
         }
     })

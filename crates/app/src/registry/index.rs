@@ -387,7 +387,9 @@ impl Snapshot {
                 ServiceStatus::PUBLIC.iter().map(|s| self.status_bitmap(*s)).fold(RoaringBitmap::new(), |a, b| a | b)
             }
             StatusFilter::Registered => {
-                self.status_bitmap(ServiceStatus::Listed) | self.status_bitmap(ServiceStatus::ChangeRequested)
+                self.status_bitmap(ServiceStatus::Listed)
+                    | self.status_bitmap(ServiceStatus::ChangeRequested)
+                    | self.status_bitmap(ServiceStatus::RenewalRequested)
             }
             StatusFilter::One(s) => self.status_bitmap(s).clone(),
         };

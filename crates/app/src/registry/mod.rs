@@ -3,14 +3,15 @@
 
 use domain::audit::AuditRecord;
 use domain::registry::{
-    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceStatus, Transition, checklist,
-    due_reminder, ledger_number, next_status, valid_until,
+    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceLifecycle, ServiceStatus, Transition, checklist,
+    due_reminder, ledger_number, next_status, renewal_open, renewed_until, valid_until,
 };
 use domain::{OrgKind, search};
 use sha2::{Digest, Sha256};
 use store::{EventRow, EvidenceRow, Notice, ServiceRow, ServiceWrite, SurveillanceRow, Tx};
 
 use crate::authz::{Target, authorize};
+use crate::workflow::{Step, apply_transition};
 use crate::{Actor, App, AppError, Op, Result};
 
 pub mod index;
@@ -118,7 +119,18 @@ pub struct Permissions {
     pub withdraw_own: bool,
     pub review: bool,
     pub review_change: bool,
+    /// The renewal window is open and the provider may apply.
+    pub renew: bool,
+    pub review_renewal: bool,
     pub operate: bool,
+}
+
+/// What a registration body decided, returned so callers need not read the service again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub status: ServiceStatus,
+    pub ledger_number: Option<String>,
+    pub valid_until: Option<i64>,
 }
 
 /// A service page: the service, its visible history and what the viewer may do.
@@ -259,7 +271,8 @@ impl Registry<'_> {
         Ok(())
     }
 
-    /// Moves a service along one transition, with history, audit, notification and outbox.
+    /// Moves a service along one transition through the kit's workflow (history, audit,
+    /// notification and outbox in this transaction) and writes its new status.
     async fn transition_in(
         &self,
         tx: &mut Tx,
@@ -269,41 +282,25 @@ impl Registry<'_> {
         comment: &str,
         now: i64,
     ) -> Result<ServiceStatus> {
-        let comment = domain::text::clean_text(comment);
-        if t.needs_reason() && comment.is_empty() {
-            return Err(AppError::field("comment", "理由を入力してください", "Give a reason"));
-        }
-        if comment.chars().count() > 4000 {
-            return Err(AppError::field("comment", "4000文字以内で入力してください", "At most 4000 characters"));
-        }
-        let to = next_status(svc.status, t)?;
-        tx.set_status(svc.id, svc.version, to.code(), now).await?;
-        let (actor_id, actor_name, audit_actor) = match actor {
-            Some(a) => (Some(a.user_id), a.name.clone(), a.audit_name()),
-            None => (None, "システム / System".to_string(), "system".to_string()),
-        };
-        tx.insert_event(svc.id, now, actor_id, &actor_name, t.code(), Some(svc.status.code()), to.code(), &comment)
-            .await?;
-        tx.audit(
-            &AuditRecord {
-                actor: audit_actor,
-                action: format!("registry.{}", t.code()),
-                subject: format!("service#{}", svc.id),
-                summary: format!("{} -> {}; {}", svc.status.code(), to.code(), comment),
-            },
-            now,
-        )
-        .await?;
         let link = format!("/services/{}", svc.id);
         let ja = format!("「{}」: {}", svc.app.name, t.label(false));
         let en = format!("\"{}\": {}", svc.app.name, t.label(true));
-        let notify_org = if t == Transition::Submit || t == Transition::RequestChange {
+        // Requests go to the registration body; decisions and the office's acts to the provider.
+        let notify_org = if matches!(t, Transition::Submit | Transition::RequestChange | Transition::RequestRenewal) {
             svc.body_org_id
         } else {
             svc.provider_org_id
         };
-        tx.notify(&Notice { org_id: notify_org, kind: t.code(), subject_ja: &ja, subject_en: &en, link: &link }, now)
-            .await?;
+        let step = Step::<ServiceLifecycle> {
+            subject_id: svc.id,
+            from: svc.status,
+            transition: t,
+            actor,
+            comment,
+            notice: Some(Notice { org_id: notify_org, kind: t.code(), subject_ja: &ja, subject_en: &en, link: &link }),
+        };
+        let to = apply_transition(tx, step, now).await?;
+        tx.set_status(svc.id, svc.version, to.code(), now).await?;
         store::Store::next_counter(tx, LIST_VERSION).await?;
         Ok(to)
     }
@@ -344,8 +341,9 @@ impl Registry<'_> {
         self.simple_transition(actor, id, Op::Operate, t, reason).await
     }
 
-    /// Registration body decision: return with comments, approve, reject, or decide a change.
-    pub async fn decide(&self, actor: &Actor, id: i64, t: Transition, comment: &str) -> Result<ServiceStatus> {
+    /// Registration body decision: return with comments, approve, reject, or decide a change or
+    /// a renewal. Returns what was decided (status, ledger number, validity).
+    pub async fn decide(&self, actor: &Actor, id: i64, t: Transition, comment: &str) -> Result<Decision> {
         if !matches!(
             t,
             Transition::Return
@@ -353,6 +351,8 @@ impl Registry<'_> {
                 | Transition::Reject
                 | Transition::ApproveChange
                 | Transition::RejectChange
+                | Transition::ApproveRenewal
+                | Transition::RejectRenewal
         ) {
             return Err(AppError::Forbidden);
         }
@@ -361,9 +361,12 @@ impl Registry<'_> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
+        let mut decision = Decision { status: to, ledger_number: svc.ledger_number.clone(), valid_until: svc.valid_until };
         match t {
             Transition::Approve => {
                 let ledger = assign_ledger(&mut tx, id, svc.app.category, now, valid_until(now)).await?;
+                decision.ledger_number = Some(ledger.clone());
+                decision.valid_until = Some(valid_until(now));
                 tx.audit(
                     &AuditRecord {
                         actor: actor.audit_name(),
@@ -383,8 +386,46 @@ impl Registry<'_> {
                 tx.set_pending_change(id, None).await?;
             }
             Transition::RejectChange => tx.set_pending_change(id, None).await?,
+            Transition::ApproveRenewal => {
+                let old = svc.valid_until.ok_or_else(|| AppError::Internal("renewal without validity".into()))?;
+                let new = renewed_until(old);
+                tx.extend_validity(id, new).await?;
+                decision.valid_until = Some(new);
+                tx.audit(
+                    &AuditRecord {
+                        actor: actor.audit_name(),
+                        action: "registry.renewed".into(),
+                        subject: format!("service#{id}"),
+                        summary: format!("valid_until {} -> {}", crate::jst_date(old), crate::jst_date(new)),
+                    },
+                    now,
+                )
+                .await?;
+            }
             _ => {}
         }
+        tx.commit().await?;
+        self.search.invalidate();
+        Ok(decision)
+    }
+
+    /// The provider applies to renew (更新) a listed registration, from 90 days before it
+    /// expires. The service stays listed while the registration body reviews the renewal.
+    pub async fn request_renewal(&self, actor: &Actor, id: i64, note: &str) -> Result<ServiceStatus> {
+        let svc = self.service_view(id).await?;
+        authorize(Some(actor), Op::RequestChange, svc.target())?;
+        let now = self.now();
+        let vu = svc.valid_until.ok_or_else(|| {
+            AppError::conflict("登録されていないサービスは更新できません", "Only a registered service can be renewed")
+        })?;
+        if !renewal_open(vu, now) {
+            return Err(AppError::conflict(
+                format!("更新の申請は有効期限（{}）の90日前から受け付けます", crate::jst_date(vu)),
+                format!("Renewal opens 90 days before the registration expires ({})", crate::jst_date(vu)),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        let to = self.transition_in(&mut tx, Some(actor), &svc, Transition::RequestRenewal, note, now).await?;
         tx.commit().await?;
         self.search.invalidate();
         Ok(to)
@@ -559,7 +600,7 @@ impl Registry<'_> {
             self.store.open_surveillances().await?.iter().map(|s| s.service_id).collect();
         let mut pool: Vec<i64> = self
             .store
-            .services_in(&["listed", "change_requested"], None, 1_000_000)
+            .services_in(&["listed", "change_requested", "renewal_requested"], None, 1_000_000)
             .await?
             .into_iter()
             .map(|r| r.id)
@@ -716,6 +757,10 @@ impl Registry<'_> {
             withdraw_own: ok(Op::WithdrawOwn) && next_status(s, Transition::Withdraw).is_ok(),
             review: ok(Op::Review) && s == ServiceStatus::Submitted,
             review_change: ok(Op::Review) && s == ServiceStatus::ChangeRequested,
+            renew: ok(Op::RequestChange)
+                && next_status(s, Transition::RequestRenewal).is_ok()
+                && svc.valid_until.is_some_and(|vu| renewal_open(vu, self.now())),
+            review_renewal: ok(Op::Review) && s == ServiceStatus::RenewalRequested,
             operate: ok(Op::Operate),
         };
         let events = self.store.events(id).await?;
@@ -743,7 +788,7 @@ impl Registry<'_> {
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
         let mut out = Vec::new();
         for m in actor.body_orgs() {
-            for r in self.store.services_in(&["submitted", "change_requested"], Some(m.org_id), 500).await? {
+            for r in self.store.services_in(&["submitted", "change_requested", "renewal_requested"], Some(m.org_id), 500).await? {
                 out.push(ServiceView::from_row(r)?);
             }
         }
@@ -773,7 +818,7 @@ impl Registry<'_> {
             .collect::<Result<Vec<_>>>()?;
         let registered = self
             .store
-            .services_in(&["listed", "change_requested", "suspended"], None, 50)
+            .services_in(&["listed", "change_requested", "renewal_requested", "suspended"], None, 50)
             .await?
             .into_iter()
             .map(ServiceView::from_row)

@@ -24,6 +24,8 @@ pub enum ServiceStatus {
     Listed,
     /// 変更審査中 — still listed while a change request is reviewed.
     ChangeRequested,
+    /// 更新審査中 — still listed while a renewal (更新) is reviewed.
+    RenewalRequested,
     /// 一時停止
     Suspended,
     /// 却下
@@ -35,12 +37,13 @@ pub enum ServiceStatus {
 }
 
 impl ServiceStatus {
-    pub const ALL: [ServiceStatus; 9] = [
+    pub const ALL: [ServiceStatus; 10] = [
         ServiceStatus::Draft,
         ServiceStatus::Submitted,
         ServiceStatus::Returned,
         ServiceStatus::Listed,
         ServiceStatus::ChangeRequested,
+        ServiceStatus::RenewalRequested,
         ServiceStatus::Suspended,
         ServiceStatus::Rejected,
         ServiceStatus::Withdrawn,
@@ -49,9 +52,10 @@ impl ServiceStatus {
 
     /// Statuses that appear on the public list (once a service was listed, its later
     /// states stay visible so buyers can see that a registration ended).
-    pub const PUBLIC: [ServiceStatus; 5] = [
+    pub const PUBLIC: [ServiceStatus; 6] = [
         ServiceStatus::Listed,
         ServiceStatus::ChangeRequested,
+        ServiceStatus::RenewalRequested,
         ServiceStatus::Suspended,
         ServiceStatus::Withdrawn,
         ServiceStatus::Expired,
@@ -64,6 +68,7 @@ impl ServiceStatus {
             ServiceStatus::Returned => "returned",
             ServiceStatus::Listed => "listed",
             ServiceStatus::ChangeRequested => "change_requested",
+            ServiceStatus::RenewalRequested => "renewal_requested",
             ServiceStatus::Suspended => "suspended",
             ServiceStatus::Rejected => "rejected",
             ServiceStatus::Withdrawn => "withdrawn",
@@ -87,6 +92,8 @@ impl ServiceStatus {
             (ServiceStatus::Listed, true) => "Listed",
             (ServiceStatus::ChangeRequested, false) => "変更審査中",
             (ServiceStatus::ChangeRequested, true) => "Change under review",
+            (ServiceStatus::RenewalRequested, false) => "更新審査中",
+            (ServiceStatus::RenewalRequested, true) => "Renewal under review",
             (ServiceStatus::Suspended, false) => "一時停止",
             (ServiceStatus::Suspended, true) => "Suspended",
             (ServiceStatus::Rejected, false) => "却下",
@@ -104,8 +111,16 @@ impl ServiceStatus {
 
     /// Counts as a current registration (buyers may rely on it).
     pub fn is_registered(self) -> bool {
-        matches!(self, ServiceStatus::Listed | ServiceStatus::ChangeRequested)
+        matches!(self, ServiceStatus::Listed | ServiceStatus::ChangeRequested | ServiceStatus::RenewalRequested)
     }
+
+    /// Statuses a registration's validity runs in (reminders and expiry apply).
+    pub const VALID: [ServiceStatus; 4] = [
+        ServiceStatus::Listed,
+        ServiceStatus::ChangeRequested,
+        ServiceStatus::RenewalRequested,
+        ServiceStatus::Suspended,
+    ];
 }
 
 /// Every action that moves a service between states.
@@ -119,6 +134,9 @@ pub enum Transition {
     RequestChange,
     ApproveChange,
     RejectChange,
+    RequestRenewal,
+    ApproveRenewal,
+    RejectRenewal,
     Suspend,
     Reinstate,
     Withdraw,
@@ -126,7 +144,7 @@ pub enum Transition {
 }
 
 impl Transition {
-    pub const ALL: [Transition; 11] = [
+    pub const ALL: [Transition; 14] = [
         Transition::Submit,
         Transition::Return,
         Transition::Approve,
@@ -134,6 +152,9 @@ impl Transition {
         Transition::RequestChange,
         Transition::ApproveChange,
         Transition::RejectChange,
+        Transition::RequestRenewal,
+        Transition::ApproveRenewal,
+        Transition::RejectRenewal,
         Transition::Suspend,
         Transition::Reinstate,
         Transition::Withdraw,
@@ -153,6 +174,9 @@ impl Transition {
             Transition::RequestChange => "request_change",
             Transition::ApproveChange => "approve_change",
             Transition::RejectChange => "reject_change",
+            Transition::RequestRenewal => "request_renewal",
+            Transition::ApproveRenewal => "approve_renewal",
+            Transition::RejectRenewal => "reject_renewal",
             Transition::Suspend => "suspend",
             Transition::Reinstate => "reinstate",
             Transition::Withdraw => "withdraw",
@@ -176,6 +200,12 @@ impl Transition {
             (Transition::ApproveChange, true) => "Change approved",
             (Transition::RejectChange, false) => "変更却下",
             (Transition::RejectChange, true) => "Change rejected",
+            (Transition::RequestRenewal, false) => "更新申請",
+            (Transition::RequestRenewal, true) => "Renewal requested",
+            (Transition::ApproveRenewal, false) => "更新承認",
+            (Transition::ApproveRenewal, true) => "Renewal approved",
+            (Transition::RejectRenewal, false) => "更新却下",
+            (Transition::RejectRenewal, true) => "Renewal rejected",
             (Transition::Suspend, false) => "一時停止",
             (Transition::Suspend, true) => "Suspended",
             (Transition::Reinstate, false) => "停止解除",
@@ -194,6 +224,7 @@ impl Transition {
             Transition::Return
                 | Transition::Reject
                 | Transition::RejectChange
+                | Transition::RejectRenewal
                 | Transition::Suspend
                 | Transition::Withdraw
         )
@@ -229,17 +260,85 @@ pub fn next_status(from: ServiceStatus, t: Transition) -> Result<ServiceStatus, 
         (S::Submitted, T::Reject) => S::Rejected,
         (S::Listed, T::RequestChange) => S::ChangeRequested,
         (S::ChangeRequested, T::ApproveChange | T::RejectChange) => S::Listed,
-        (S::Listed | S::ChangeRequested, T::Suspend) => S::Suspended,
+        (S::Listed, T::RequestRenewal) => S::RenewalRequested,
+        (S::RenewalRequested, T::ApproveRenewal | T::RejectRenewal) => S::Listed,
+        (S::Listed | S::ChangeRequested | S::RenewalRequested, T::Suspend) => S::Suspended,
         (S::Suspended, T::Reinstate) => S::Listed,
-        (S::Draft | S::Submitted | S::Returned | S::Listed | S::ChangeRequested | S::Suspended, T::Withdraw) => {
-            S::Withdrawn
-        }
-        (S::Listed | S::ChangeRequested | S::Suspended, T::Expire) => S::Expired,
+        (
+            S::Draft
+            | S::Submitted
+            | S::Returned
+            | S::Listed
+            | S::ChangeRequested
+            | S::RenewalRequested
+            | S::Suspended,
+            T::Withdraw,
+        ) => S::Withdrawn,
+        (S::Listed | S::ChangeRequested | S::RenewalRequested | S::Suspended, T::Expire) => S::Expired,
         _ => {
             return Err(InvalidTransition { from, transition: t });
         }
     };
     Ok(to)
+}
+
+/// The registry's lifecycle for the kit's workflow helper.
+pub struct ServiceLifecycle;
+
+impl crate::workflow::Lifecycle for ServiceLifecycle {
+    type State = ServiceStatus;
+    type Transition = Transition;
+    type Error = InvalidTransition;
+    const SUBJECT: &'static str = "registry.service";
+
+    fn state_code(s: ServiceStatus) -> &'static str {
+        s.code()
+    }
+    fn transition_code(t: Transition) -> &'static str {
+        t.code()
+    }
+    fn transition_label(t: Transition, en: bool) -> &'static str {
+        t.label(en)
+    }
+    fn next(from: ServiceStatus, t: Transition) -> Result<ServiceStatus, InvalidTransition> {
+        next_status(from, t)
+    }
+    fn parties(t: Transition) -> &'static [crate::workflow::Party] {
+        use crate::workflow::Party as P;
+        match t {
+            Transition::Submit | Transition::RequestChange | Transition::RequestRenewal => &[P::Owner],
+            Transition::Return
+            | Transition::Approve
+            | Transition::Reject
+            | Transition::ApproveChange
+            | Transition::RejectChange
+            | Transition::ApproveRenewal
+            | Transition::RejectRenewal => &[P::Reviewer],
+            Transition::Suspend | Transition::Reinstate => &[P::Operator],
+            Transition::Withdraw => &[P::OwnerAdmin, P::Operator],
+            Transition::Expire => &[P::System],
+        }
+    }
+    fn needs_reason(t: Transition) -> bool {
+        t.needs_reason()
+    }
+    fn is_public(to: ServiceStatus) -> bool {
+        to.is_public()
+    }
+}
+
+/// Days before expiry from which a registration can apply for renewal (更新).
+pub const RENEWAL_WINDOW_DAYS: i64 = 90;
+
+/// Whether a registration valid until `valid_until` may apply for renewal at `now`.
+pub fn renewal_open(valid_until: Timestamp, now: Timestamp) -> bool {
+    now >= valid_until - RENEWAL_WINDOW_DAYS * 86_400 && now < valid_until
+}
+
+/// The new validity end of an approved renewal: two more years from the current end, so the
+/// registration has no gap whenever the renewal is approved within its validity.
+pub fn renewed_until(valid_until: Timestamp) -> Timestamp {
+    valid_until + VALIDITY_SECS
 }
 
 /// Validity end for a registration approved at `approved_at`.
@@ -285,6 +384,23 @@ mod tests {
         assert_eq!(next_status(s, Transition::Expire).unwrap(), ServiceStatus::Expired);
         assert!(next_status(ServiceStatus::Expired, Transition::Reinstate).is_err());
         assert!(next_status(ServiceStatus::Rejected, Transition::Withdraw).is_err());
+    }
+
+    #[test]
+    fn renewal() {
+        let vu = 1_000 * 86_400;
+        assert!(!renewal_open(vu, vu - 91 * 86_400));
+        assert!(renewal_open(vu, vu - 90 * 86_400));
+        assert!(renewal_open(vu, vu - 1));
+        assert!(!renewal_open(vu, vu));
+        assert_eq!(renewed_until(vu), vu + VALIDITY_SECS);
+        let s = next_status(ServiceStatus::Listed, Transition::RequestRenewal).unwrap();
+        assert_eq!(s, ServiceStatus::RenewalRequested);
+        assert!(s.is_registered() && s.is_public());
+        assert_eq!(next_status(s, Transition::ApproveRenewal).unwrap(), ServiceStatus::Listed);
+        assert_eq!(next_status(s, Transition::Expire).unwrap(), ServiceStatus::Expired);
+        assert!(next_status(ServiceStatus::ChangeRequested, Transition::RequestRenewal).is_err());
+        assert!(next_status(ServiceStatus::Expired, Transition::RequestRenewal).is_err());
     }
 
     #[test]

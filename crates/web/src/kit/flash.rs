@@ -32,6 +32,10 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "Change request received; the current listing stays until it is approved.",
         ),
         "withdrawn" => t.s("取り下げました。", "Withdrawn."),
+        "renewal" => t.s(
+            "更新を申請しました。審査の間も掲載は続きます。",
+            "Renewal requested; the listing stays while it is reviewed.",
+        ),
         "decided" => t.s("審査結果を登録しました。", "The decision was recorded."),
         "operated" => t.s("処理しました。", "Done."),
         "surveillance" => t.s("サーベイランスを記録しました。", "Surveillance recorded."),

@@ -72,7 +72,7 @@ pub fn detail_json(d: &ServiceDetail) -> serde_json::Value {
         "qualifications": a.experts.iter().map(|e| e.qualification.clone()).collect::<Vec<_>>(),
         "version": s.version,
         "history": d.events.iter().map(|e| serde_json::json!({
-            "at": rfc3339(e.at), "actor": e.actor_name, "action": e.action, "from": e.from_status, "to": e.to_status, "comment": e.comment
+            "at": rfc3339(e.at), "actor": e.actor_name, "action": e.action, "from": e.from_state, "to": e.to_state, "comment": e.comment
         })).collect::<Vec<_>>(),
     });
     if d.can.view_private {
@@ -192,11 +192,24 @@ pub async fn decide(
     let a = write_actor(&ctx, &headers)?;
     let t = super::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
     let r = reason(&ctx, &body)?;
-    let to = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
-    let v = s.app.registry().service_view(id).await.map_err(|e| ctx.err(e))?;
+    let d = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(
-        serde_json::json!({"id": id, "status": to.code(), "ledger_number": v.ledger_number, "valid_until": v.valid_until.map(jst_date)}),
+        serde_json::json!({"id": id, "status": d.status.code(), "ledger_number": d.ledger_number, "valid_until": d.valid_until.map(jst_date)}),
     ))
+}
+
+/// `POST /api/v1/applications/{id}/renew`: apply to renew (from 90 days before expiry).
+pub async fn renew(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let r = reason(&ctx, &body)?;
+    let to = s.app.registry().request_renewal(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
 }
 
 pub async fn operate(

@@ -149,8 +149,8 @@ impl DetailView {
                     at: jst_datetime(e.at),
                     actor: e.actor_name.clone(),
                     action: action_label(&e.action, t),
-                    from: e.from_status.as_deref().map(|f| status_label(f, t)).unwrap_or("").into(),
-                    to: status_label(&e.to_status, t).into(),
+                    from: e.from_state.as_deref().map(|f| status_label(f, t)).unwrap_or("").into(),
+                    to: status_label(&e.to_state, t).into(),
                     comment: e.comment.clone(),
                 })
                 .collect(),
@@ -510,6 +510,14 @@ pub async fn withdraw(
     let a = ctx.check_write(Some(&f.csrf))?;
     s.app.registry().withdraw_own(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "withdrawn"))
+}
+
+/// The provider applies to renew a registration whose renewal window is open.
+pub async fn renew(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>, body: Bytes) -> Result<Response, WebError> {
+    let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app.registry().request_renewal(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/services/{id}"), "renewal"))
 }
 
 /// Multipart upload: the CSRF field and one file. The body limit is enforced by the router

@@ -188,6 +188,7 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
             [
                 ServiceStatus::Listed,
                 ServiceStatus::ChangeRequested,
+                ServiceStatus::RenewalRequested,
                 ServiceStatus::Suspended,
                 ServiceStatus::Withdrawn,
                 ServiceStatus::Expired,
@@ -330,9 +331,9 @@ pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderM
             AtomEntry {
                 id: format!("tag:kakehashi,2026:service-event/{}", e.id),
                 title: format!("{name}: {action}"),
-                link: format!("{base}/services/{}", e.service_id),
+                link: format!("{base}/services/{}", e.subject_id),
                 updated: app::rfc3339(e.at),
-                summary: format!("{action} ({})", status_label(&e.to_status, ctx.t)),
+                summary: format!("{action} ({})", status_label(&e.to_state, ctx.t)),
             }
         })
         .collect();

@@ -36,6 +36,8 @@ pub fn decision(code: &str) -> Option<Transition> {
         "reject" => Transition::Reject,
         "approve-change" => Transition::ApproveChange,
         "reject-change" => Transition::RejectChange,
+        "approve-renewal" => Transition::ApproveRenewal,
+        "reject-renewal" => Transition::RejectRenewal,
         _ => return None,
     })
 }
