@@ -10,8 +10,10 @@ mod html;
 mod read;
 mod readahead;
 mod report;
+mod text;
 
 pub use html::html;
+pub use text::text;
 pub use read::{analyze_path, analyze_paths, analyze_reader};
 pub use report::{Bounds, Endpoint, Finding, Options, Report, TlsCodes};
 
@@ -23,4 +25,15 @@ pub mod fuzzing {
         personal_data, rlogin, server_certificate, server_hello, snmp_community, ssdp_server, telnet_lines,
     };
     pub use crate::read::{ppp_payload, wifi_payload};
+}
+
+/// Why a capture could not be analysed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A bad option (e.g. a `--device` that is neither an IP nor a MAC address).
+    #[error("{0}")]
+    BadOptions(String),
+    /// The input is not a capture the analyser reads (or could not be read at all).
+    #[error("{0}")]
+    Unreadable(String),
 }

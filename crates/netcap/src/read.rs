@@ -1236,9 +1236,9 @@ impl Analyzer<'_> {
 }
 
 /// Analyses one capture from a reader.
-pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -> Result<Report, String> {
-    let mut an = Analyzer::new(opts)?;
-    an.read_file(name, |an| read_into(an, input, name))?;
+pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -> Result<Report, crate::Error> {
+    let mut an = Analyzer::new(opts).map_err(crate::Error::BadOptions)?;
+    an.read_file(name, |an| read_into(an, input, name)).map_err(crate::Error::Unreadable)?;
     Ok(an.finish())
 }
 
@@ -1398,7 +1398,7 @@ fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
 }
 
 /// Analyses one capture file (pcap or pcapng, plain or gzip-compressed); `-` reads standard input.
-pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, String> {
+pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, crate::Error> {
     analyze_paths(&[path], opts)
 }
 
@@ -1406,10 +1406,10 @@ pub fn analyze_path(path: &std::path::Path, opts: &Options) -> Result<Report, St
 /// capture per interface): flows, DNS names and connection timings carry across files, packet
 /// numbers count on across them as if the files were concatenated, and memory stays bounded
 /// however many files there are.
-pub fn analyze_paths<P: AsRef<std::path::Path>>(paths: &[P], opts: &Options) -> Result<Report, String> {
-    let mut an = Analyzer::new(opts)?;
+pub fn analyze_paths<P: AsRef<std::path::Path>>(paths: &[P], opts: &Options) -> Result<Report, crate::Error> {
+    let mut an = Analyzer::new(opts).map_err(crate::Error::BadOptions)?;
     for p in paths {
-        read_path(&mut an, p.as_ref())?;
+        read_path(&mut an, p.as_ref()).map_err(crate::Error::Unreadable)?;
     }
     Ok(an.finish())
 }

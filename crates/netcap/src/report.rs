@@ -38,8 +38,8 @@ impl Default for Bounds {
 
 impl Options {
     /// Checks every `--device` value is an IP or MAC address.
-    pub fn validate(&self) -> Result<(), String> {
-        self.devices.iter().try_for_each(|d| crate::read::parse_device(d).map(|_| ()))
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        self.devices.iter().try_for_each(|d| crate::read::parse_device(d).map(|_| ())).map_err(crate::Error::BadOptions)
     }
 }
 

@@ -57,7 +57,7 @@ fn every_shared_capture_is_read_without_panic() {
             }
             Err(e) => {
                 err += 1;
-                assert!(e.contains(&p.display().to_string()), "errors name the file: {e}");
+                assert!(e.to_string().contains(&p.display().to_string()), "errors name the file: {e}");
             }
         }
     }

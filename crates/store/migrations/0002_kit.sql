@@ -17,8 +17,10 @@ CREATE TABLE jobs (
     started_at BIGINT,
     finished_at BIGINT
 );
+-- The claim walks this partial index in order and stops at the first due job. No other index
+-- may start with `state`: SQLite would pick it and sort every ready job for each claim.
 CREATE INDEX jobs_ready ON jobs (priority DESC, run_at, id) WHERE state IN ('queued', 'failed');
-CREATE INDEX jobs_state ON jobs (state, lease_until);
+CREATE INDEX jobs_leases ON jobs (lease_until) WHERE state = 'running';
 
 ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'ja';
 

@@ -8,7 +8,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
+use crate::Error;
 use crate::osv::{Advisory, Loaded, load_with_progress};
 
 /// What an import did.
@@ -135,7 +137,11 @@ fn canonical(a: &mut Advisory) {
 
 /// Imports sources (zips, directories, record files) into the index at `dir`.
 /// `progress(source, done, total)` is told how far the current source is.
-pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, usize)) -> Result<ImportReport, String> {
+pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, usize)) -> Result<ImportReport, Error> {
+    import_inner(dir, sources, progress).map_err(Error::Import)
+}
+
+fn import_inner(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, usize)) -> Result<ImportReport, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut all = read_all(dir)?;
     for a in all.values_mut() {
@@ -220,71 +226,77 @@ pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, us
 }
 
 /// A read-only view of the index: shards are read on first use, and only the advisories of
-/// the packages looked up are parsed.
+/// the packages looked up are parsed. Lookups take `&self`, so one index serves many
+/// concurrent scans (`Index` is `Send + Sync`; share it in an `Arc`).
 pub struct Index {
     dir: PathBuf,
-    shards: HashMap<String, Shard>,
+    shards: Mutex<HashMap<String, Arc<Shard>>>,
 }
 
 struct Shard {
     bytes: Vec<u8>,
     table: Vec<(String, usize, usize)>,
     base: usize,
-    parsed: HashMap<String, Vec<std::sync::Arc<Advisory>>>,
+    parsed: Mutex<HashMap<String, Advisories>>,
 }
 
+/// The advisories naming one package (shared, cheap to clone).
+pub type Advisories = Arc<[Arc<Advisory>]>;
+
 impl Index {
-    pub fn open(dir: &Path) -> Result<Index, String> {
+    pub fn open(dir: &Path) -> Result<Index, Error> {
         if !dir.join("meta.json").exists() {
-            return Err(format!(
-                "{}: no advisory index here (run `kakehashi osv import --db {}` first)",
-                dir.display(),
-                dir.display()
-            ));
+            return Err(Error::NoIndex(dir.display().to_string()));
         }
         let meta: serde_json::Value = std::fs::read(dir.join("meta.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| format!("{}: damaged meta.json", dir.display()))?;
+            .ok_or_else(|| Error::Damaged(format!("{}: damaged meta.json", dir.display())))?;
         if meta.get("format").and_then(|f| f.as_i64()) != Some(FORMAT) {
-            return Err(format!(
-                "{}: index made by another version; import the advisories again into a new directory",
-                dir.display()
-            ));
+            return Err(Error::OtherVersion(dir.display().to_string()));
         }
-        Ok(Index { dir: dir.to_path_buf(), shards: HashMap::new() })
+        Ok(Index { dir: dir.to_path_buf(), shards: Mutex::new(HashMap::new()) })
+    }
+
+    fn shard(&self, key: &str) -> Result<Arc<Shard>, Error> {
+        let mut shards = self.shards.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = shards.get(key) {
+            return Ok(s.clone());
+        }
+        let p = self.dir.join(key);
+        let shard = if p.exists() {
+            let bytes = std::fs::read(&p).map_err(|e| Error::Read(format!("{}: {e}", p.display())))?;
+            let (table, base) = shard_table(&bytes).map_err(|e| Error::Damaged(format!("{}: {e}", p.display())))?;
+            Shard { bytes, table, base, parsed: Mutex::new(HashMap::new()) }
+        } else {
+            Shard { bytes: Vec::new(), table: Vec::new(), base: 0, parsed: Mutex::new(HashMap::new()) }
+        };
+        let shard = Arc::new(shard);
+        shards.insert(key.to_string(), shard.clone());
+        Ok(shard)
     }
 
     /// Advisories naming this package in this ecosystem.
-    pub fn lookup(&mut self, ecosystem: &str, name: &str) -> Result<&[std::sync::Arc<Advisory>], String> {
+    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Advisories, Error> {
         let key = shard_name(ecosystem);
-        if !self.shards.contains_key(&key) {
-            let p = self.dir.join(&key);
-            let shard = if p.exists() {
-                let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                let (table, base) = shard_table(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
-                Shard { bytes, table, base, parsed: HashMap::new() }
-            } else {
-                Shard { bytes: Vec::new(), table: Vec::new(), base: 0, parsed: HashMap::new() }
-            };
-            self.shards.insert(key.clone(), shard);
+        let shard = self.shard(&key)?;
+        if let Some(list) = shard.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(name) {
+            return Ok(list.clone());
         }
-        let shard = self.shards.get_mut(&key).expect("inserted above");
-        if !shard.parsed.contains_key(name) {
-            let list = match shard.table.binary_search_by(|(n, _, _)| n.as_str().cmp(name)) {
-                Ok(i) => {
-                    let (_, off, len) = shard.table[i];
-                    shard_blob(&shard.bytes, shard.base, off, len)
-                        .map_err(|e| format!("{}: {e}", self.dir.join(&key).display()))?
-                        .into_iter()
-                        .map(std::sync::Arc::new)
-                        .collect()
-                }
-                Err(_) => Vec::new(),
-            };
-            shard.parsed.insert(name.to_string(), list);
-        }
-        Ok(shard.parsed[name].as_slice())
+        // parsed outside the lock; two threads may parse the same package once each
+        let list: Advisories = match shard.table.binary_search_by(|(n, _, _)| n.as_str().cmp(name)) {
+            Ok(i) => {
+                let (_, off, len) = shard.table[i];
+                shard_blob(&shard.bytes, shard.base, off, len)
+                    .map_err(|e| Error::Damaged(format!("{}: {e}", self.dir.join(&key).display())))?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect()
+            }
+            Err(_) => Arc::from(Vec::new()),
+        };
+        shard.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), list.clone());
+        Ok(list)
     }
 }
 
@@ -313,21 +325,21 @@ mod tests {
         assert_eq!((r.added, r.changed, r.withdrawn, r.total), (2, 0, 0, 2));
         assert_eq!(r.problems.len(), 1, "the broken range is reported, not imported: {:?}", r.problems);
         assert!(r.problems[0].1.contains("not an object"));
-        let mut idx = Index::open(&db).unwrap();
+        let idx = Index::open(&db).unwrap();
         assert_eq!(idx.lookup("PyPI", "some-pkg").unwrap().len(), 2, "names are PEP 503 normalised");
         // a newer copy: A-1 fixed later, A-2 withdrawn
         std::fs::write(src.join("A-1.json"), rec("A-1", "2024-02-01", false, "1.1")).unwrap();
         std::fs::write(src.join("A-2.json"), rec("A-2", "2024-02-01", true, "2.0")).unwrap();
         let r = import(&db, std::slice::from_ref(&src), &|_, _, _| {}).unwrap();
         assert_eq!((r.added, r.changed, r.withdrawn, r.total), (0, 1, 1, 1));
-        let mut idx = Index::open(&db).unwrap();
+        let idx = Index::open(&db).unwrap();
         let comps = [sbom::Component {
             ecosystem: "PyPI".into(),
             name: "some-pkg".into(),
             version: "1.0.5".into(),
             purl: None,
         }];
-        let rep = crate::matcher::scan(&mut idx, &comps).unwrap();
+        let rep = crate::matcher::scan(&idx, &comps).unwrap();
         assert_eq!(rep.findings.len(), 1);
         assert_eq!(rep.findings[0].id, "A-1");
         assert_eq!(rep.findings[0].fixed, vec!["1.1".to_string()]);
@@ -347,10 +359,10 @@ mod tests {
         .unwrap();
         std::fs::write(src.join("PYSEC-9.json"), rec("PYSEC-9", "2024-01-01", false, "1.2")).unwrap();
         import(&db, std::slice::from_ref(&src), &|_, _, _| {}).unwrap();
-        let mut idx = Index::open(&db).unwrap();
+        let idx = Index::open(&db).unwrap();
         let comps =
             [sbom::Component { ecosystem: "PyPI".into(), name: "some-pkg".into(), version: "0.9".into(), purl: None }];
-        let rep = crate::matcher::scan(&mut idx, &comps).unwrap();
+        let rep = crate::matcher::scan(&idx, &comps).unwrap();
         assert_eq!(rep.findings.len(), 1, "{:?}", rep.findings);
         let f = &rep.findings[0];
         let mut all: Vec<&str> = std::iter::once(f.id.as_str()).chain(f.aliases.iter().map(String::as_str)).collect();

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cvss::Level;
 use crate::db::Index;
-use crate::osv::{Advisory, Affected, Event};
+use crate::osv::{Affected, Event};
 use crate::version::{Ecosystem, compare};
 
 /// The version order for an OSV ecosystem name, if we know it.
@@ -134,7 +134,7 @@ pub struct Report {
 
 /// Matches components; advisories about the same vulnerability (shared IDs or aliases) in the
 /// same component become one finding.
-pub fn scan(index: &mut Index, components: &[sbom::Component]) -> Result<Report, String> {
+pub fn scan(index: &Index, components: &[sbom::Component]) -> Result<Report, crate::Error> {
     let mut report = Report::default();
     // the same package at the same version listed several times (one entry per binary in
     // image SBOMs) is one finding, not several
@@ -145,10 +145,10 @@ pub fn scan(index: &mut Index, components: &[sbom::Component]) -> Result<Report,
         }
         let version =
             if c.ecosystem == "Go" { c.version.clone() } else { c.version.trim_start_matches('v').to_string() };
-        let advisories: Vec<std::sync::Arc<Advisory>> = index.lookup(&c.ecosystem, &c.name)?.to_vec();
+        let advisories = index.lookup(&c.ecosystem, &c.name)?;
         let mut hits: Vec<Finding> = Vec::new();
         let mut unsupported = false;
-        for adv in advisories {
+        for adv in advisories.iter() {
             if adv.withdrawn {
                 continue;
             }

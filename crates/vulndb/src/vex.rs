@@ -38,7 +38,11 @@ fn reason(justification: String, explanation: String) -> String {
     }
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Vec<Statement>, String> {
+pub fn parse(bytes: &[u8]) -> Result<Vec<Statement>, crate::Error> {
+    parse_statements(bytes).map_err(crate::Error::Vex)
+}
+
+fn parse_statements(bytes: &[u8]) -> Result<Vec<Statement>, String> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
     let s = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let mut out = Vec::new();

@@ -101,7 +101,7 @@ pub fn capture(packets: &[Vec<u8>]) -> Vec<u8> {
 }
 
 pub fn analyze_with(bytes: Vec<u8>, opts: &netcap::Options) -> Result<netcap::Report, String> {
-    netcap::analyze_reader(Box::new(std::io::Cursor::new(bytes)), "test.pcap", opts)
+    netcap::analyze_reader(Box::new(std::io::Cursor::new(bytes)), "test.pcap", opts).map_err(|e| e.to_string())
 }
 
 /// Writes `bytes` to a fresh file in the temporary directory and returns its path.
