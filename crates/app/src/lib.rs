@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod authz;
 pub mod demo;
+pub mod engines;
 mod error;
 pub mod identity;
 pub mod jobs;
@@ -20,7 +21,7 @@ pub use authz::{Actor, Membership, Op, Scope};
 pub use error::AppError;
 // Rows the pages show are re-exported as data; the store itself (its connection and SQL) is not:
 // callers reach data only through the use cases.
-pub use store::{EventRow, EvidenceRow, NotificationRow, OrgRow, StoreError, SurveillanceRow, TokenRow};
+pub use store::{AnalysisRow, EventRow, EvidenceRow, NotificationRow, OrgRow, StoreError, SurveillanceRow, TokenRow};
 use store::Store;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -37,6 +38,9 @@ pub struct AppConfig {
     pub login_window: i64,
     pub jobs: jobs::JobsConfig,
     pub delivery: notify::DeliveryConfig,
+    /// The advisory index (`kakehashi osv import --db DIR`) for SBOM scans; None: SBOMs are
+    /// inventoried but not matched.
+    pub advisory_db: Option<std::path::PathBuf>,
 }
 
 impl Default for AppConfig {
@@ -48,6 +52,7 @@ impl Default for AppConfig {
             login_window: 15 * 60,
             jobs: jobs::JobsConfig::default(),
             delivery: notify::DeliveryConfig::default(),
+            advisory_db: None,
         }
     }
 }
@@ -84,6 +89,7 @@ pub struct App {
     pub job_stats: Arc<jobs::JobStats>,
     pub(crate) mailer: Option<Arc<notify::Mailer>>,
     pub(crate) http: reqwest::Client,
+    pub(crate) advisory_index: Arc<std::sync::OnceLock<Arc<vulndb::db::Index>>>,
 }
 
 impl App {
@@ -92,6 +98,7 @@ impl App {
         let mut kinds = jobs::JobKinds::default();
         // One line per program: the job kinds it runs.
         jobs::register_platform(&mut kinds);
+        engines::register(&mut kinds);
         registry::register_jobs(&mut kinds);
         let mailer = match &config.delivery.smtp_url {
             Some(u) => Some(Arc::new(notify::mailer(u)?)),
@@ -114,6 +121,7 @@ impl App {
             job_stats: Arc::new(jobs::JobStats::default()),
             mailer,
             http,
+            advisory_index: Arc::new(std::sync::OnceLock::new()),
         })
     }
 

@@ -26,6 +26,8 @@ pub struct Settings {
     pub job_backoff_ms: i64,
     /// How often an idle worker looks for work, in ms.
     pub job_poll_ms: i64,
+    /// The advisory index (`kakehashi osv import --db DIR`) that uploaded SBOMs are scanned with.
+    pub advisory_db: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             job_lease_secs: 60,
             job_backoff_ms: 2000,
             job_poll_ms: 100,
+            advisory_db: None,
         }
     }
 }
@@ -74,6 +77,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("KAKEHASHI_MAIL_FROM") {
             s.mail_from = v;
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_ADVISORY_DB") {
+            s.advisory_db = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
         if let Ok(v) = std::env::var("KAKEHASHI_ALLOW_INSECURE_WEBHOOKS") {
             s.allow_insecure_webhooks = matches!(v.as_str(), "1" | "true" | "yes");
@@ -131,6 +137,7 @@ impl Settings {
                 allow_insecure_webhooks: self.allow_insecure_webhooks,
                 ..Default::default()
             },
+            advisory_db: self.advisory_db.clone(),
             ..app::AppConfig::default()
         }
     }

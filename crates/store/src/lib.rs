@@ -2,6 +2,7 @@
 //! every query is written once with `$N` parameters (which both backends accept); the few
 //! dialect differences live in [`dialect`].
 
+mod analyses;
 mod audit;
 pub mod dialect;
 mod error;
@@ -19,6 +20,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+pub use analyses::AnalysisRow;
 pub use audit::AuditHead;
 pub use dialect::Backend;
 pub use error::StoreError;

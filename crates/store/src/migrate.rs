@@ -7,6 +7,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "kit", include_str!("../migrations/0002_kit.sql")),
     (3, "transitions", include_str!("../migrations/0003_transitions.sql")),
+    (4, "analyses", include_str!("../migrations/0004_analyses.sql")),
 ];
 
 impl Store {

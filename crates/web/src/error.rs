@@ -9,6 +9,32 @@ use crate::extract::{Ctx, T};
 use crate::views;
 use app::AppError;
 
+/// The body of every API error.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// unauthenticated | forbidden | not_found | invalid | unknown_category | conflict |
+    /// invalid_transition | rate_limited | too_large | unsupported_media_type | unavailable | internal
+    pub code: String,
+    pub message: String,
+    pub message_ja: String,
+    /// For `invalid`: each field and what to do, in both languages.
+    pub fields: Vec<FieldErrorBody>,
+    /// Quote this when asking for help; the server's log has the detail.
+    pub request_id: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldErrorBody {
+    pub field: String,
+    pub ja: String,
+    pub en: String,
+}
+
 #[derive(Debug)]
 pub struct WebError {
     pub err: AppError,
@@ -123,16 +149,22 @@ impl IntoResponse for WebError {
         let (ja, en) = self.messages();
         let mut res = if self.api {
             let fields = match &self.err {
-                AppError::Invalid(f) => serde_json::to_value(f).unwrap_or_default(),
-                _ => serde_json::Value::Array(vec![]),
+                AppError::Invalid(f) => f
+                    .iter()
+                    .map(|e| FieldErrorBody { field: e.field.to_string(), ja: e.ja.clone(), en: e.en.clone() })
+                    .collect(),
+                _ => Vec::new(),
             };
-            (
-                status,
-                Json(serde_json::json!({
-                    "error": { "code": self.code(), "message": en, "message_ja": ja, "fields": fields, "request_id": self.request_id }
-                })),
-            )
-                .into_response()
+            let body = ErrorBody {
+                error: ErrorDetail {
+                    code: self.code().into(),
+                    message: en,
+                    message_ja: ja,
+                    fields,
+                    request_id: self.request_id.clone(),
+                },
+            };
+            (status, Json(body)).into_response()
         } else {
             let page = views::ErrorPage::new(&self, status, if self.t.en { en } else { ja });
             (status, views::render(&page)).into_response()

@@ -157,26 +157,37 @@ impl ApplicationForm {
 }
 
 /// List query parameters as given in a URL.
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Keyword; partial Japanese or English words (NFKC-normalised substring match).
     #[serde(default)]
     pub q: String,
+    /// audit | vulnerability_assessment | penetration_testing | digital_forensics | security_monitoring | device_verification (unknown: 422)
     #[serde(default)]
     pub category: String,
+    /// advisory | assurance | web_application | platform | smartphone_app
     #[serde(default)]
     pub subcategory: String,
+    /// hokkaido | tohoku | kanto | chubu | kinki | chugoku | shikoku | kyushu
     #[serde(default)]
     pub region: String,
+    /// government | finance | manufacturing | healthcare | energy | telecom | retail | education | transport
     #[serde(default)]
     pub industry: String,
+    /// Registration body organisation id.
     #[serde(default)]
     pub body: String,
+    /// registered (default) | all | listed | change_requested | renewal_requested | suspended | withdrawn | expired
     #[serde(default)]
     pub status: String,
+    /// ledger (default) | name | newest | expiry
     #[serde(default)]
     pub sort: String,
+    /// Page number from 1; full-width digits are accepted.
     #[serde(default)]
     pub page: String,
+    /// 1 to 100.
     #[serde(default)]
     pub per_page: String,
 }

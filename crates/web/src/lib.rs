@@ -24,6 +24,7 @@ use axum::extract::DefaultBodyLimit;
 
 pub use error::WebError;
 pub use metrics::Metrics;
+pub use openapi::document as openapi_document;
 
 /// Web settings.
 #[derive(Debug, Clone, Default)]

@@ -76,6 +76,9 @@ impl Metrics {
     }
 }
 
+/// Prometheus metrics (OpenMetrics text): requests, latency, list size, jobs by state.
+#[utoipa::path(get, path = "/metrics", tag = "platform",
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     if let Ok(idx) = s.app.registry().public_index().await {
         s.metrics.public_list_size.set(idx.len() as i64);

@@ -49,6 +49,9 @@ pub(crate) fn register_jobs(k: &mut crate::jobs::JobKinds) {
 
 pub const SWEEP_JOB: &str = "registry.sweep";
 
+/// The subject kind of evidence files in the kit's analyses.
+pub const EVIDENCE_SUBJECT: &str = "registry.evidence";
+
 /// Counter bumped by every change that the public list may show.
 pub const LIST_VERSION: &str = "registry_list_version";
 
@@ -139,6 +142,8 @@ pub struct ServiceDetail {
     pub service: ServiceView,
     pub events: Vec<EventRow>,
     pub evidence: Vec<EvidenceRow>,
+    /// Engine analyses of the evidence files (private, like the files).
+    pub analyses: Vec<store::AnalysisRow>,
     pub surveillances: Vec<SurveillanceRow>,
     pub checklist: Vec<ChecklistItem>,
     pub can: Permissions,
@@ -491,6 +496,10 @@ impl Registry<'_> {
         let mut tx = self.store.begin().await?;
         tx.put_blob(&sha, data).await?;
         let eid = tx.insert_evidence(id, &filename, content_type, data.len() as i64, &sha, now, actor.user_id).await?;
+        // An SBOM or lockfile among the evidence is scanned for known vulnerabilities by a job.
+        if let Some(engine) = crate::engines::detect(data) {
+            crate::engines::request_analysis(&mut tx, EVIDENCE_SUBJECT, eid, &sha, engine, now).await?;
+        }
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),
@@ -770,7 +779,9 @@ impl Registry<'_> {
             (Vec::new(), Vec::new())
         };
         let checklist = checklist(&svc.app, crate::today(self.now()), evidence.len());
-        Ok(ServiceDetail { service: svc, events, evidence, surveillances, checklist, can })
+        let ids: Vec<i64> = evidence.iter().map(|e| e.id).collect();
+        let analyses = if view_private { self.store.analyses_of(EVIDENCE_SUBJECT, &ids).await? } else { Vec::new() };
+        Ok(ServiceDetail { service: svc, events, evidence, analyses, surveillances, checklist, can })
     }
 
     /// The services of the actor's provider organisations.

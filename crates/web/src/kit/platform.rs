@@ -11,6 +11,9 @@ use crate::error::WebError;
 use crate::extract::{Ctx, LANG_COOKIE};
 use app::AppError;
 
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", tag = "platform",
+    responses((status = 200, description = "OK: {\"status\": \"ok\", \"database\": \"sqlite\" | \"postgres\"}"), (status = 503, description = "The database is unavailable")))]
 pub async fn healthz(State(s): State<AppState>) -> Response {
     match s.app.health().await {
         Ok(db) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": db}))).into_response(),

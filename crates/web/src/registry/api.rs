@@ -1,5 +1,7 @@
 //! The registry's JSON API (`/api/v1`). Machine clients authenticate with `Authorization: Bearer <token>`;
-//! a browser session may call it too, with its CSRF token in `X-CSRF-Token` for writes.
+//! a browser session may call it too, with its CSRF token in `X-CSRF-Token` for writes. The
+//! bodies are the API's own types ([`super::bodies`]); the `#[utoipa::path]` attributes generate
+//! the OpenAPI document.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,216 +11,196 @@ use axum::response::{IntoResponse, Response};
 use domain::registry::{ApplicationInput, Category, Transition};
 use serde::Deserialize;
 
+use super::bodies::{
+    ApplicationBody, CategoryBody, DecisionBody, NewApplicationBody, ReasonBody, ServiceDetailBody, ServiceList,
+    ServiceListItem, StatusBody, UploadedBody,
+};
 use crate::AppState;
-use crate::error::WebError;
+use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, json_body, write_actor};
 use crate::forms::ListParams;
-use super::public::item_json;
-use app::registry::ServiceDetail;
-use app::{AppError, jst_date, rfc3339};
+use app::{AppError, jst_date};
 
-pub async fn categories() -> Json<serde_json::Value> {
-    Json(serde_json::json!(Category::ALL
-        .iter()
-        .map(|c| serde_json::json!({
-            "code": c.code(),
-            "label_ja": c.label(false),
-            "label_en": c.label(true),
-            "subcategories": c.subcategories().iter().map(|s| serde_json::json!({"code": s.code(), "label_ja": s.label(false), "label_en": s.label(true)})).collect::<Vec<_>>(),
-            "pentest_option": c.allows_pentest_option(),
-        }))
-        .collect::<Vec<_>>()))
+/// Categories and sub-categories.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "registry", responses((status = 200, body = Vec<CategoryBody>)))]
+pub async fn categories() -> Json<Vec<CategoryBody>> {
+    Json(Category::ALL.iter().map(CategoryBody::from).collect())
 }
 
-pub async fn services(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Query(p): Query<ListParams>,
-) -> Result<Json<serde_json::Value>, WebError> {
+/// Search registered services (partial Japanese or English words, filters, sorting, pages).
+#[utoipa::path(get, path = "/api/v1/services", tag = "registry", params(ListParams),
+    responses((status = 200, body = ServiceList), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListParams>) -> Result<Json<ServiceList>, WebError> {
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
     let r = s.app.registry().public_list(&q).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({
-        "total": r.total,
-        "page": r.page,
-        "per_page": r.per_page,
-        "pages": r.pages(),
-        "items": r.items.iter().map(item_json).collect::<Vec<_>>(),
-        "category_counts": r.category_counts.iter().map(|(c, n)| (c.code().to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
-    })))
+    Ok(Json(ServiceList {
+        total: r.total,
+        page: r.page,
+        per_page: r.per_page,
+        pages: r.pages(),
+        items: r.items.iter().map(ServiceListItem::from).collect(),
+        category_counts: r.category_counts.iter().map(|(c, n)| (c.code().to_string(), *n)).collect(),
+    }))
 }
 
-pub fn detail_json(d: &ServiceDetail) -> serde_json::Value {
-    let s = &d.service;
-    let a = &s.app;
-    let mut v = serde_json::json!({
-        "id": s.id,
-        "name": a.name,
-        "status": s.status.code(),
-        "ledger_number": s.ledger_number,
-        "provider": {"id": s.provider_org_id, "name": s.provider_name, "name_en": s.provider_name_en},
-        "registration_body": {"id": s.body_org_id, "name": s.body_name, "name_en": s.body_name_en},
-        "category": a.category.code(),
-        "subcategory": a.subcategory.map(|x| x.code()),
-        "pentest_option": a.pentest_option,
-        "description": a.description,
-        "specification": a.specification,
-        "industries": a.industries,
-        "regions": a.regions,
-        "options": a.options,
-        "price_min": a.price_min,
-        "price_max": a.price_max,
-        "listed_on": s.listed_at.map(jst_date),
-        "valid_until": s.valid_until.map(jst_date),
-        "qualifications": a.experts.iter().map(|e| e.qualification.clone()).collect::<Vec<_>>(),
-        "version": s.version,
-        "history": d.events.iter().map(|e| serde_json::json!({
-            "at": rfc3339(e.at), "actor": e.actor_name, "action": e.action, "from": e.from_state, "to": e.to_state, "comment": e.comment
-        })).collect::<Vec<_>>(),
-    });
-    if d.can.view_private {
-        v["experts"] = serde_json::to_value(&a.experts).unwrap_or_default();
-        v["quality_manager"] = a.quality_manager.clone().into();
-        v["quality_manual_ref"] = a.quality_manual_ref.clone().into();
-        v["improvement_procedure"] = a.improvement_procedure.clone().into();
-        v["registration_body_id"] = a.registration_body.0.into();
-        v["pending_change"] = serde_json::to_value(&s.pending_change).unwrap_or_default();
-        v["checklist"] = serde_json::to_value(&d.checklist).unwrap_or_default();
-        v["evidence"] = d
-            .evidence
-            .iter()
-            .map(|e| serde_json::json!({"id": e.id, "filename": e.filename, "content_type": e.content_type, "size": e.size, "sha256": e.sha256}))
-            .collect();
-    }
-    v
-}
-
-pub async fn service(
-    ctx: Ctx,
-    State(s): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Json<serde_json::Value>, WebError> {
+/// One service with its history (private fields for those allowed; 404 to others if not public).
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "registry", params(("id" = i64, Path)),
+    responses((status = 200, body = ServiceDetailBody), (status = 404, body = ErrorBody)))]
+pub async fn service(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<ServiceDetailBody>, WebError> {
     let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(detail_json(&d)))
+    Ok(Json(ServiceDetailBody::from(&d)))
 }
 
-#[derive(Deserialize)]
-struct NewApplication {
-    #[serde(default)]
-    provider_org_id: Option<i64>,
-    #[serde(flatten)]
-    input: ApplicationInput,
-}
-
+/// Apply for a service (creates a draft).
+#[utoipa::path(post, path = "/api/v1/applications", tag = "registry", request_body = NewApplicationBody,
+    security(("bearer" = [])),
+    responses((status = 201, body = StatusBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let n: NewApplication = json_body(&ctx, &body)?;
+    let n: NewApplicationBody = json_body(&ctx, &body)?;
     let provider = n.provider_org_id.or_else(|| a.provider_orgs().next().map(|m| m.org_id)).unwrap_or(0);
-    let id = s.app.registry().apply(a, provider, &n.input).await.map_err(|e| ctx.err(e))?;
+    let input = ApplicationInput::from(n.application);
+    let id = s.app.registry().apply(a, provider, &input).await.map_err(|e| ctx.err(e))?;
     Ok((
         StatusCode::CREATED,
         [("location", format!("/api/v1/services/{id}"))],
-        Json(serde_json::json!({"id": id, "status": "draft"})),
+        Json(StatusBody { id, status: "draft".into() }),
     )
         .into_response())
 }
 
+/// Edit a draft or returned application.
+#[utoipa::path(put, path = "/api/v1/applications/{id}", tag = "registry", params(("id" = i64, Path)),
+    request_body = ApplicationBody, security(("bearer" = [])),
+    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn update(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let input: ApplicationInput = json_body(&ctx, &body)?;
-    s.app.registry().update_application(a, id, &input).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({"id": id})))
+    let b: ApplicationBody = json_body(&ctx, &body)?;
+    s.app.registry().update_application(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
+    let v = s.app.registry().service_view(id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(StatusBody { id, status: v.status.code().into() }))
 }
 
+/// Submit for review.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "registry", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn submit(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let to = s.app.registry().submit(a, id).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
+    Ok(Json(StatusBody { id, status: to.code().into() }))
 }
 
+/// Request a change to a listed service (re-reviewed; the listing stays until approved).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/change", tag = "registry", params(("id" = i64, Path)),
+    request_body = ApplicationBody, security(("bearer" = [])),
+    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn change(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let input: ApplicationInput = json_body(&ctx, &body)?;
-    let to = s.app.registry().request_change(a, id, &input).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
+    let b: ApplicationBody = json_body(&ctx, &body)?;
+    let to = s.app.registry().request_change(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(StatusBody { id, status: to.code().into() }))
 }
 
-#[derive(Deserialize, Default)]
-struct Reason {
-    #[serde(default, alias = "reason")]
-    comment: String,
+fn reason(ctx: &Ctx, body: &[u8]) -> Result<ReasonBody, WebError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) { Ok(ReasonBody::default()) } else { json_body(ctx, body) }
 }
 
-fn reason(ctx: &Ctx, body: &[u8]) -> Result<Reason, WebError> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) { Ok(Reason::default()) } else { json_body(ctx, body) }
-}
-
+/// Withdraw (provider admin; a reason is required).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "registry", params(("id" = i64, Path)),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn withdraw(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().withdraw_own(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
+    Ok(Json(StatusBody { id, status: to.code().into() }))
 }
 
+/// Registration body decision: approve | return | reject | approve-change | reject-change |
+/// approve-renewal | reject-renewal. Returns what was decided.
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/{decision}", tag = "registry",
+    params(("id" = i64, Path), ("decision" = String, Path, description = "approve | return | reject | approve-change | reject-change | approve-renewal | reject-renewal")),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses((status = 200, body = DecisionBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn decide(
     ctx: Ctx,
     State(s): State<AppState>,
     Path((id, d)): Path<(i64, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<DecisionBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let t = super::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
     let r = reason(&ctx, &body)?;
     let d = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(
-        serde_json::json!({"id": id, "status": d.status.code(), "ledger_number": d.ledger_number, "valid_until": d.valid_until.map(jst_date)}),
-    ))
+    Ok(Json(DecisionBody {
+        id,
+        status: d.status.code().into(),
+        ledger_number: d.ledger_number,
+        valid_until: d.valid_until.map(jst_date),
+    }))
 }
 
-/// `POST /api/v1/applications/{id}/renew`: apply to renew (from 90 days before expiry).
+/// Apply to renew a registration (from 90 days before it expires; 409 outside that window).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/renew", tag = "registry", params(("id" = i64, Path)),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses((status = 200, body = StatusBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
 pub async fn renew(
     ctx: Ctx,
     State(s): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().request_renewal(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
+    Ok(Json(StatusBody { id, status: to.code().into() }))
 }
 
+/// Program office: suspend | reinstate | withdraw (revoke); a reason is required.
+#[utoipa::path(post, path = "/api/v1/admin/services/{id}/{action}", tag = "registry",
+    params(("id" = i64, Path), ("action" = String, Path, description = "suspend | reinstate | withdraw")),
+    request_body = ReasonBody, security(("bearer" = [])),
+    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn operate(
     ctx: Ctx,
     State(s): State<AppState>,
     Path((id, action)): Path<(i64, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, WebError> {
+) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let t = match action.as_str() {
         "suspend" => Transition::Suspend,
@@ -228,16 +210,22 @@ pub async fn operate(
     };
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().operate(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(serde_json::json!({"id": id, "status": to.code()})))
+    Ok(Json(StatusBody { id, status: to.code().into() }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileName {
+    /// The file's name as the provider knows it.
     #[serde(default)]
     filename: String,
 }
 
-/// Raw body upload: `POST /api/v1/applications/{id}/evidence?filename=NAME`.
+/// Upload an evidence file as the raw body (413 over the limit; the type is sniffed).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/evidence", tag = "registry", params(("id" = i64, Path), FileName),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
+    responses((status = 201, body = UploadedBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload_evidence(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -251,6 +239,6 @@ pub async fn upload_evidence(
         return Err(ctx.err(AppError::field("body", "ファイルの中身が空です", "The file is empty")));
     }
     let eid = s.app.registry().upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"id": eid, "size": body.len()}))).into_response())
+    Ok((StatusCode::CREATED, Json(UploadedBody { id: eid, size: body.len() })).into_response())
 }
 

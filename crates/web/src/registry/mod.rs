@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod bodies;
 pub mod provider;
 pub mod public;
 pub mod review;

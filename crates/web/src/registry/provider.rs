@@ -66,11 +66,78 @@ pub struct DetailView {
     pub valid_until: String,
     pub pending: Option<(String, String, String)>,
     pub events: Vec<EventView>,
-    pub evidence: Vec<(i64, String, String, String)>,
+    /// id, file name, size, uploaded, the engine's analysis (empty when none)
+    pub evidence: Vec<(i64, String, String, String, String)>,
     pub surveillances: Vec<SurvView>,
     pub checklist: Vec<(String, String, bool)>,
     pub can: Permissions,
     pub outcomes: Vec<Opt>,
+}
+
+/// One line saying what an engine found in an evidence file.
+fn analysis_line(a: &app::AnalysisRow, t: T) -> String {
+    let v: serde_json::Value = serde_json::from_str(&a.summary).unwrap_or_default();
+    let n = |k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
+    let counts = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_object())
+            .map(|m| m.iter().map(|(k, c)| format!("{k} {c}")).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
+    match (a.state.as_str(), a.engine.as_str()) {
+        ("queued", _) => t.s("解析中…（再読み込みで結果を表示）", "Being analysed… (reload for the result)").into(),
+        ("failed", _) => format!(
+            "{}: {}",
+            t.s("解析できませんでした", "Could not be analysed"),
+            a.error.clone().unwrap_or_default()
+        ),
+        (_, "sbom") if v.get("index").and_then(|x| x.as_bool()) != Some(true) => format!(
+            "SBOM（{}）: {} {}{}",
+            v.get("format").and_then(|x| x.as_str()).unwrap_or(""),
+            t.s("部品", "components"),
+            n("components"),
+            t.s("（脆弱性データベースが未設定のため照合していません）", " (no advisory index configured: not matched)")
+        ),
+        (_, "sbom") => {
+            let top: Vec<String> = v
+                .get("top")
+                .and_then(|x| x.as_array())
+                .map(|a| {
+                    a.iter()
+                        .take(3)
+                        .map(|f| {
+                            format!(
+                                "{} ({} {}, {})",
+                                f["id"].as_str().unwrap_or(""),
+                                f["package"].as_str().unwrap_or(""),
+                                f["version"].as_str().unwrap_or(""),
+                                f["severity"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "SBOM（{}）: {} {}, {} {}{}{}",
+                v.get("format").and_then(|x| x.as_str()).unwrap_or(""),
+                t.s("部品", "components"),
+                n("components"),
+                t.s("既知の脆弱性", "known vulnerabilities"),
+                n("findings"),
+                if n("findings") > 0 { format!(" [{}]", counts("by_severity")) } else { String::new() },
+                if top.is_empty() { String::new() } else { format!(": {}", top.join("; ")) }
+            )
+        }
+        _ => format!(
+            "{}: {} {}, {} {}{}",
+            t.s("通信キャプチャ", "Capture"),
+            n("packets"),
+            t.s("パケット", "packets"),
+            t.s("指摘", "findings"),
+            n("findings"),
+            if n("findings") > 0 { format!(" [{}]", counts("by_kind")) } else { String::new() }
+        ),
+    }
 }
 
 fn labels(codes: &[String], list: domain::registry::CodeList, t: T) -> String {
@@ -158,7 +225,20 @@ impl DetailView {
                 .evidence
                 .iter()
                 .map(|e| {
-                    (e.id, e.filename.clone(), format!("{} KiB", (e.size + 1023) / 1024), jst_datetime(e.uploaded_at))
+                    let analysis = d
+                        .analyses
+                        .iter()
+                        .filter(|a| a.subject_id == e.id)
+                        .map(|a| analysis_line(a, t))
+                        .collect::<Vec<_>>()
+                        .join(" / ");
+                    (
+                        e.id,
+                        e.filename.clone(),
+                        format!("{} KiB", (e.size + 1023) / 1024),
+                        jst_datetime(e.uploaded_at),
+                        analysis,
+                    )
                 })
                 .collect(),
             surveillances: d

@@ -110,6 +110,9 @@ fn opts_codes(list: domain::registry::CodeList, t: T, sel: &str) -> Vec<Opt> {
     list.iter().map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), *c == sel)).collect()
 }
 
+/// The public list as an HTML page (works without JavaScript).
+#[utoipa::path(get, path = "/services", tag = "registry", params(ListParams),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 422, description = "A bad filter, shown on the page")))]
 pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListParams>) -> Result<Response, WebError> {
     // one snapshot answers the query and fills the filters: no database round trip per request
     let idx = s.app.registry().public_index().await.map_err(|e| ctx.err(e))?;
@@ -209,25 +212,9 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
     Ok(res)
 }
 
-/// JSON for one list item (public fields only).
-pub fn item_json(i: &ListItem) -> serde_json::Value {
-    serde_json::json!({
-        "id": i.id,
-        "name": i.name,
-        "provider": { "name": &*i.provider_name, "name_en": &*i.provider_name_en },
-        "registration_body_id": i.body_org_id,
-        "category": i.category.code(),
-        "subcategory": i.subcategory.map(|s| s.code()),
-        "status": i.status.code(),
-        "ledger_number": i.ledger_number,
-        "listed_on": jst_date(i.listed_at),
-        "valid_until": jst_date(i.valid_until),
-        "regions": i.region_codes(),
-        "industries": i.industry_codes(),
-        "url": format!("/services/{}", i.id),
-    })
-}
-
+/// JSON export of the current list (public fields only).
+#[utoipa::path(get, path = "/services.json", tag = "registry", params(ListParams),
+    responses((status = 200, body = super::bodies::ServiceExport), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn services_json(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -236,14 +223,17 @@ pub async fn services_json(
     let ctx = Ctx { api: true, ..ctx };
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
     let r = s.app.registry().public_export(&q).await.map_err(|e| ctx.err(e))?;
-    let items: Vec<_> = r.items.iter().map(item_json).collect();
+    let items: Vec<_> = r.items.iter().map(super::bodies::ServiceListItem::from).collect();
     Ok((
         [(header::CONTENT_DISPOSITION, "attachment; filename=\"services.json\"")],
-        Json(serde_json::json!({"total": r.total, "items": items})),
+        Json(super::bodies::ServiceExport { total: r.total, items }),
     )
         .into_response())
 }
 
+/// CSV export of the current list (UTF-8 with BOM, for spreadsheet software).
+#[utoipa::path(get, path = "/services.csv", tag = "registry", params(ListParams),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn services_csv(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -318,6 +308,9 @@ struct AtomEntry {
     summary: String,
 }
 
+/// Atom feed of changes to listed services.
+#[utoipa::path(get, path = "/services.atom", tag = "registry",
+    responses((status = 200, description = "Atom", content_type = "application/atom+xml")))]
 pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let events = s.app.registry().recent_public_changes(50).await.map_err(|e| ctx.err(e))?;
     let base = match &s.cfg.public_url {

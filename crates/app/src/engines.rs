@@ -1,0 +1,169 @@
+//! The engines as the platform runs them: a stored file that is an SBOM (or lockfile) or a
+//! network capture gets an analysis row and an `engines.analyze` job in the transaction that
+//! stores it; the job runs the vulnerability engine (with the advisory index from
+//! configuration) or the capture analyser off the async runtime and keeps a summary the pages
+//! show. Any program can ask for an analysis of its files with [`request_analysis`].
+
+use std::sync::Arc;
+
+use serde_json::json;
+use store::{ClaimedJob, NewJob, Tx};
+
+use crate::jobs::{Done, JobKinds, JobResult};
+use crate::{App, Result};
+
+pub const ANALYZE_JOB: &str = "engines.analyze";
+
+/// Which engine reads a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// CycloneDX, SPDX or a lockfile: components matched against the advisory index.
+    Sbom,
+    /// pcap or pcapng (plain or gzip): the device traffic analyser.
+    Capture,
+}
+
+impl Engine {
+    pub fn code(self) -> &'static str {
+        match self {
+            Engine::Sbom => "sbom",
+            Engine::Capture => "capture",
+        }
+    }
+}
+
+/// Which engine, if any, reads this file (by content, not by name).
+pub fn detect(data: &[u8]) -> Option<Engine> {
+    const PCAP: [[u8; 4]; 5] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    if data.len() >= 24 && PCAP.iter().any(|m| data.starts_with(m)) {
+        return Some(Engine::Capture);
+    }
+    match sbom::parse(data) {
+        Ok(doc) if !doc.components.is_empty() => Some(Engine::Sbom),
+        _ => None,
+    }
+}
+
+/// Records an analysis of a stored file and enqueues the job that runs it, in `tx`.
+pub async fn request_analysis(
+    tx: &mut Tx,
+    subject_kind: &str,
+    subject_id: i64,
+    sha256: &str,
+    engine: Engine,
+    now: i64,
+) -> Result<i64> {
+    let id = tx.insert_analysis(subject_kind, subject_id, sha256, engine.code(), now).await?;
+    let job = NewJob::new(ANALYZE_JOB, json!({"analysis_id": id}).to_string(), now * 1000)
+        .key(format!("analysis:{id}"))
+        .max_attempts(3);
+    tx.enqueue(&job, now * 1000).await?;
+    Ok(id)
+}
+
+pub(crate) fn register(k: &mut JobKinds) {
+    k.register(ANALYZE_JOB, analyze);
+}
+
+/// The advisory index, opened once and shared by every concurrent scan.
+impl App {
+    fn advisories(&self) -> std::result::Result<Option<Arc<vulndb::db::Index>>, String> {
+        let Some(dir) = &self.config.advisory_db else { return Ok(None) };
+        if let Some(i) = self.advisory_index.get() {
+            return Ok(Some(i.clone()));
+        }
+        let index = Arc::new(vulndb::db::Index::open(dir).map_err(|e| e.to_string())?);
+        Ok(Some(self.advisory_index.get_or_init(|| index).clone()))
+    }
+}
+
+async fn analyze(app: App, job: ClaimedJob) -> JobResult {
+    let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+    let id = p.get("analysis_id").and_then(|v| v.as_i64()).ok_or("payload has no analysis_id")?;
+    let row = app.store.analysis(id).await.map_err(|e| e.to_string())?;
+    let data = app.store.blob(&row.blob_sha256).await.map_err(|e| e.to_string())?;
+    let index = if row.engine == "sbom" { app.advisories()? } else { None };
+    let engine = row.engine.clone();
+    let outcome = tokio::task::spawn_blocking(move || match engine.as_str() {
+        "sbom" => scan_sbom(&data, index.as_deref()),
+        "capture" => analyze_capture(data),
+        other => Err(format!("unknown engine {other:?}")),
+    })
+    .await
+    .map_err(|e| format!("the engine stopped: {e}"))?;
+    let now = app.now();
+    match outcome {
+        Ok(summary) => app.store.finish_analysis(id, "done", &summary.to_string(), None, now).await,
+        // The file itself cannot be read: that is the analysis' result, not a reason to retry.
+        Err(e) => app.store.finish_analysis(id, "failed", "{}", Some(&e), now).await,
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(Done::Ok)
+}
+
+fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Result<serde_json::Value, String> {
+    let doc = sbom::parse(data).map_err(|e| e.to_string())?;
+    let Some(index) = index else {
+        return Ok(json!({"format": doc.format, "components": doc.components.len(), "index": false}));
+    };
+    let report = vulndb::matcher::scan(index, &doc.components).map_err(|e| e.to_string())?;
+    let mut by_severity = std::collections::BTreeMap::<String, usize>::new();
+    for f in &report.findings {
+        *by_severity.entry(f.severity.name().to_string()).or_default() += 1;
+    }
+    let mut top: Vec<&vulndb::matcher::Finding> = report.findings.iter().collect();
+    top.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    Ok(json!({
+        "format": doc.format,
+        "components": doc.components.len(),
+        "index": true,
+        "findings": report.findings.len(),
+        "by_severity": by_severity,
+        "unsupported": report.unsupported,
+        "top": top.iter().take(10).map(|f| json!({
+            "id": f.id, "package": f.package.name, "version": f.package.version,
+            "severity": f.severity.name(), "fixed": f.fixed,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+fn analyze_capture(data: Vec<u8>) -> std::result::Result<serde_json::Value, String> {
+    let r = netcap::analyze_reader(Box::new(std::io::Cursor::new(data)), "evidence", &netcap::Options::default())
+        .map_err(|e| e.to_string())?;
+    let mut by_kind = std::collections::BTreeMap::<String, usize>::new();
+    for f in &r.findings {
+        *by_kind.entry(f.kind.to_string()).or_default() += 1;
+    }
+    Ok(json!({
+        "packets": r.packets,
+        "bytes": r.bytes,
+        "findings": r.findings.len(),
+        "by_kind": by_kind,
+        "top": r.findings.iter().take(10).map(|f| json!({
+            "kind": f.kind.to_string(), "severity": f.severity.to_string(), "protocol": f.protocol.to_string(),
+            "detail": f.detail.to_string(),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        let cdx = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"type":"library","name":"serde","version":"1.0.0","purl":"pkg:cargo/serde@1.0.0"}]}"#;
+        assert_eq!(detect(cdx), Some(Engine::Sbom));
+        let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        pcap.resize(24, 0);
+        assert_eq!(detect(&pcap), Some(Engine::Capture));
+        assert_eq!(detect(b"%PDF-1.7 quality manual"), None);
+        assert_eq!(detect("品質マニュアル 第2版\n手順は次のとおり".as_bytes()), None);
+    }
+}
