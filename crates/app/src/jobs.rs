@@ -197,6 +197,11 @@ impl App {
     pub async fn run_workers(&self, n: usize, stop: impl Future<Output = ()> + Send) {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let mut loops = Vec::new();
+        // Enqueues by other processes wake this one's idle workers at once (PostgreSQL).
+        let listener = {
+            let app = self.clone();
+            tokio::spawn(async move { app.listen_for_jobs().await })
+        };
         for i in 0..n.max(1) {
             let app = self.clone();
             let rx = rx.clone();
@@ -204,8 +209,28 @@ impl App {
         }
         stop.await;
         let _ = tx.send(true);
+        listener.abort();
         for l in loops {
             let _ = l.await;
+        }
+    }
+
+    async fn listen_for_jobs(&self) {
+        loop {
+            match self.store.job_listener().await {
+                Ok(l) if !l.is_active() => return,
+                Ok(mut l) => loop {
+                    match l.recv().await {
+                        Ok(()) => self.job_wake.notify_waiters(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "job listener lost; workers poll until it is back");
+                            break;
+                        }
+                    }
+                },
+                Err(e) => tracing::warn!(error = %e, "cannot listen for jobs; workers poll"),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
 
@@ -223,10 +248,13 @@ impl App {
                     tracing::warn!(error = %e, "job housekeeping failed");
                 }
             }
+            // Registered before the claim, so a wake-up between the claim and the wait is not lost.
+            let wake = self.job_wake.notified();
+            tokio::pin!(wake);
+            wake.as_mut().enable();
             match self.store.claim_job(&[], now, cfg.lease_ms).await {
                 Ok(Some(job)) => self.run_one(job).await,
                 Ok(None) => {
-                    let wake = self.job_wake.notified();
                     tokio::select! {
                         _ = wake => {}
                         _ = tokio::time::sleep(Duration::from_millis(cfg.poll_ms)) => {}

@@ -270,3 +270,28 @@ both_backends!(
     killed_worker_job_runs_again_once,
     operator_sees_retries_and_cancels_jobs,
 );
+
+/// On PostgreSQL an enqueue in one process wakes the idle workers of another at once (LISTEN /
+/// NOTIFY), so pick-up does not wait for the poll interval (set to a minute here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enqueue_wakes_workers_of_another_process_on_postgres() {
+    if !pg_available().await {
+        return;
+    }
+    let t = bare(Db::Postgres).await;
+    let store2 = store::Store::connect(&store::StoreConfig::new(t.db.url.clone())).await.unwrap();
+    let slow_poll = app::AppConfig {
+        jobs: app::jobs::JobsConfig { poll_ms: 60_000, ..Default::default() },
+        ..Default::default()
+    };
+    let worker = app::App::new(store2, slow_poll).unwrap();
+    let w = worker.clone();
+    let task = tokio::spawn(async move { w.run_workers(1, std::future::pending()).await });
+    tokio::time::sleep(Duration::from_millis(1500)).await; // idle, listening, past its first poll
+    let started = std::time::Instant::now();
+    let id = t.store.enqueue(&NewJob::new(app::jobs::NOOP, "{}", t.app.now_ms()), t.app.now_ms()).await.unwrap();
+    wait_state(&t, id, JobState::Done, 10).await;
+    let took = started.elapsed();
+    task.abort();
+    assert!(took < Duration::from_secs(5), "picked up in {took:?}, not after the 60 s poll");
+}

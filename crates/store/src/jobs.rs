@@ -111,6 +111,32 @@ fn job_row(r: &AnyRow) -> Result<JobRow> {
     })
 }
 
+/// The PostgreSQL channel an enqueue notifies, so idle workers in other processes wake at once.
+pub const WAKE_CHANNEL: &str = "kakehashi_jobs";
+
+/// Wakes a process's idle workers when another process enqueues: a `LISTEN` on PostgreSQL;
+/// nothing on SQLite (workers poll).
+pub struct JobListener(Option<sqlx::postgres::PgListener>);
+
+impl JobListener {
+    /// Whether it listens at all (false on SQLite).
+    pub fn is_active(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Waits for the next enqueue elsewhere. The listener reconnects by itself after a lost
+    /// connection; an error means it could not.
+    pub async fn recv(&mut self) -> Result<()> {
+        match &mut self.0 {
+            Some(l) => {
+                l.recv().await?;
+                Ok(())
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
 /// Longest error text kept on a job.
 const MAX_ERROR: usize = 2000;
 
@@ -129,6 +155,7 @@ impl Tx {
     /// Enqueues a job in this transaction (it becomes visible when the change commits).
     /// With an idempotency key already used, nothing is added and the existing job's id returned.
     pub async fn enqueue(&mut self, job: &NewJob, now_ms: i64) -> Result<JobId> {
+        self.wake_jobs = true;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO jobs (kind, payload, priority, state, run_at, max_attempts, idempotency_key, created_at) \
              VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
@@ -172,6 +199,16 @@ impl Tx {
 }
 
 impl Store {
+    /// Listens for enqueues by other processes (PostgreSQL); inactive on SQLite.
+    pub async fn job_listener(&self) -> Result<JobListener> {
+        if self.backend != Backend::Postgres {
+            return Ok(JobListener(None));
+        }
+        let mut l = sqlx::postgres::PgListener::connect(&self.url).await.map_err(|e| crate::StoreError::connect(&self.url, e))?;
+        l.listen(WAKE_CHANNEL).await?;
+        Ok(JobListener(Some(l)))
+    }
+
     /// Enqueues a job on its own.
     pub async fn enqueue(&self, job: &NewJob, now_ms: i64) -> Result<JobId> {
         let mut tx = self.begin().await?;

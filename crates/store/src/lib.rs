@@ -25,7 +25,7 @@ pub use audit::AuditHead;
 pub use dialect::Backend;
 pub use error::StoreError;
 pub use identity::*;
-pub use jobs::{ClaimedJob, JobId, JobRow, JobState, NewJob};
+pub use jobs::{ClaimedJob, JobId, JobListener, JobRow, JobState, NewJob};
 pub use notify::*;
 pub use registry::*;
 pub use workflow::{NewTransition, TransitionRow};
@@ -71,6 +71,7 @@ impl StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    url: Arc<str>,
     backend: Backend,
     write_lock: Option<Arc<Mutex<()>>>,
 }
@@ -79,10 +80,17 @@ pub struct Store {
 pub struct Tx {
     pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<OwnedMutexGuard<()>>,
+    backend: Backend,
+    /// A job was enqueued: wake idle workers in every process when this commits.
+    pub(crate) wake_jobs: bool,
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
+        if self.wake_jobs && self.backend == Backend::Postgres {
+            // Delivered to listeners only when the transaction commits.
+            sqlx::query("SELECT pg_notify($1, '')").bind(jobs::WAKE_CHANNEL).execute(&mut *self.tx).await?;
+        }
         self.tx.commit().await.map_err(StoreError::from)
     }
 }
@@ -117,7 +125,7 @@ impl Store {
             .await
             .map_err(|e| StoreError::connect(&cfg.url, e))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store { pool, backend, write_lock })
+        Ok(Store { pool, url: cfg.url.as_str().into(), backend, write_lock })
     }
 
     pub fn backend(&self) -> Backend {
@@ -135,7 +143,7 @@ impl Store {
             None => None,
         };
         let tx = self.pool.begin().await?;
-        Ok(Tx { tx, _guard: guard })
+        Ok(Tx { tx, _guard: guard, backend: self.backend, wake_jobs: false })
     }
 
     /// Fails with a clear error when the database cannot be written (a read-only file).
