@@ -389,39 +389,56 @@ impl App {
             .await?;
         self.registry().upload_evidence(&admin, submitted, "quality-manual.pdf", evidence).await?;
         self.registry().submit(&admin, submitted).await?;
-        let returned = self.registry().apply(&admin, provider, &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3)).await?;
+        let returned =
+            self.registry().apply(&admin, provider, &mk("北斗 ISMS 準拠性監査（保証型）", Category::Audit, 3)).await?;
         self.registry().submit(&admin, returned).await?;
-        self.registry().decide(&reviewer, returned, Transition::Return, "資格の有効期限を証明する資料を添付してください。")
+        self.registry()
+            .decide(&reviewer, returned, Transition::Return, "資格の有効期限を証明する資料を添付してください。")
             .await?;
-        let rejected =
-            self.registry().apply(&admin, provider, &mk("北斗 なんでもセキュリティ相談", Category::SecurityMonitoring, 4)).await?;
+        let rejected = self
+            .registry()
+            .apply(&admin, provider, &mk("北斗 なんでもセキュリティ相談", Category::SecurityMonitoring, 4))
+            .await?;
         self.registry().submit(&admin, rejected).await?;
-        self.registry().decide(&reviewer, rejected, Transition::Reject, "監視体制（24時間）の実態が確認できないため。").await?;
-        let listed =
-            self.registry().apply(&admin, provider, &mk("北斗 スマートロック機器検証", Category::DeviceVerification, 5)).await?;
+        self.registry()
+            .decide(&reviewer, rejected, Transition::Reject, "監視体制（24時間）の実態が確認できないため。")
+            .await?;
+        let listed = self
+            .registry()
+            .apply(&admin, provider, &mk("北斗 スマートロック機器検証", Category::DeviceVerification, 5))
+            .await?;
         self.registry().upload_evidence(&admin, listed, "spec.pdf", evidence).await?;
         self.registry().submit(&admin, listed).await?;
         self.registry().decide(&reviewer, listed, Transition::Approve, "審査基準に適合").await?;
-        self.registry().start_surveillance(&operator, listed, "2026年度上期", "品質マニュアルの運用記録を提出してください。")
+        self.registry()
+            .start_surveillance(&operator, listed, "2026年度上期", "品質マニュアルの運用記録を提出してください。")
             .await?;
-        let changing =
-            self.registry().apply(&admin, provider, &mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6)).await?;
+        let changing = self
+            .registry()
+            .apply(&admin, provider, &mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6))
+            .await?;
         self.registry().submit(&admin, changing).await?;
         self.registry().decide(&reviewer, changing, Transition::Approve, "").await?;
         let mut change = mk("北斗 レッドチーム演習サービス", Category::PenetrationTesting, 6);
         change.description.push_str("（2026年より 九州・沖縄 地域にも対応）");
         change.regions.push("kyushu".into());
         self.registry().request_change(&admin, changing, &change).await?;
-        let suspended =
-            self.registry().apply(&admin, provider, &mk("北斗 標的型メール訓練付き監視", Category::SecurityMonitoring, 7)).await?;
+        let suspended = self
+            .registry()
+            .apply(&admin, provider, &mk("北斗 標的型メール訓練付き監視", Category::SecurityMonitoring, 7))
+            .await?;
         self.registry().submit(&admin, suspended).await?;
         self.registry().decide(&reviewer, suspended, Transition::Approve, "").await?;
-        self.registry().operate(&operator, suspended, Transition::Suspend, "サーベイランスで是正要求への未回答が確認されたため。")
+        self.registry()
+            .operate(&operator, suspended, Transition::Suspend, "サーベイランスで是正要求への未回答が確認されたため。")
             .await?;
-        let withdrawn =
-            self.registry().apply(&admin, provider, &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8)).await?;
+        let withdrawn = self
+            .registry()
+            .apply(&admin, provider, &mk("北斗 旧版 Web 診断", Category::VulnerabilityAssessment, 8))
+            .await?;
         self.registry().withdraw_own(&admin, withdrawn, "サービス統合のため取り下げます。").await?;
-        let expired = self.registry().apply(&admin, provider, &mk("北斗 2024年版 監査サービス", Category::Audit, 9)).await?;
+        let expired =
+            self.registry().apply(&admin, provider, &mk("北斗 2024年版 監査サービス", Category::Audit, 9)).await?;
         self.registry().submit(&admin, expired).await?;
         self.registry().decide(&reviewer, expired, Transition::Approve, "").await?;
         // expire it by running the sweep as if two years had passed for this one service only:

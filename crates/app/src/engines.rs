@@ -87,8 +87,21 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
     let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
     let id = p.get("analysis_id").and_then(|v| v.as_i64()).ok_or("payload has no analysis_id")?;
     let row = app.store.analysis(id).await.map_err(|e| e.to_string())?;
-    let data = app.store.blob(&row.blob_sha256).await.map_err(|e| e.to_string())?;
-    let index = if row.engine == "sbom" { app.advisories()? } else { None };
+    let prepared = async {
+        let data = app.store.blob(&row.blob_sha256).await.map_err(|e| e.to_string())?;
+        let index = if row.engine == "sbom" { app.advisories()? } else { None };
+        Ok::<_, String>((data, index))
+    };
+    let (data, index) = match prepared.await {
+        Ok(p) => p,
+        Err(e) => {
+            // On the last attempt the analysis says why instead of staying queued.
+            if job.attempt >= job.max_attempts {
+                let _ = app.store.finish_analysis(id, "failed", "{}", Some(&e), app.now()).await;
+            }
+            return Err(e);
+        }
+    };
     let engine = row.engine.clone();
     let outcome = tokio::task::spawn_blocking(move || match engine.as_str() {
         "sbom" => scan_sbom(&data, index.as_deref()),

@@ -126,6 +126,8 @@ pub struct JobsConfig {
     pub backoff_max_ms: i64,
     /// Done and cancelled jobs are deleted after this long (dead ones are kept).
     pub keep_finished_secs: i64,
+    /// An attempt still running after this long is stopped and counts as failed.
+    pub max_run_ms: i64,
 }
 
 impl Default for JobsConfig {
@@ -136,6 +138,7 @@ impl Default for JobsConfig {
             backoff_base_ms: 2_000,
             backoff_max_ms: 3_600_000,
             keep_finished_secs: 7 * 86_400,
+            max_run_ms: 15 * 60_000,
         }
     }
 }
@@ -202,6 +205,19 @@ impl App {
             let app = self.clone();
             tokio::spawn(async move { app.listen_for_jobs().await })
         };
+        // Expired leases and periodic kinds are looked after beside the workers, so a long job
+        // never holds them up.
+        let housekeeper = {
+            let app = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = app.housekeeping(app.now_ms()).await {
+                        tracing::warn!(error = %e, "job housekeeping failed");
+                    }
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            })
+        };
         for i in 0..n.max(1) {
             let app = self.clone();
             let rx = rx.clone();
@@ -210,6 +226,7 @@ impl App {
         stop.await;
         let _ = tx.send(true);
         listener.abort();
+        housekeeper.abort();
         for l in loops {
             let _ = l.await;
         }
@@ -234,25 +251,21 @@ impl App {
         }
     }
 
-    async fn worker_loop(&self, index: usize, mut stop: tokio::sync::watch::Receiver<bool>) {
+    async fn worker_loop(&self, _index: usize, mut stop: tokio::sync::watch::Receiver<bool>) {
         let cfg = self.config.jobs.clone();
-        let mut last_housekeeping = 0_i64;
+        // Only the kinds this process has handlers for: during a rolling upgrade an older
+        // process leaves a newer kind to the processes that know it.
+        let kinds = self.jobs.kinds();
         loop {
             if *stop.borrow() {
                 return;
             }
             let now = self.now_ms();
-            if index == 0 && now - last_housekeeping >= 5_000 {
-                last_housekeeping = now;
-                if let Err(e) = self.housekeeping(now).await {
-                    tracing::warn!(error = %e, "job housekeeping failed");
-                }
-            }
             // Registered before the claim, so a wake-up between the claim and the wait is not lost.
             let wake = self.job_wake.notified();
             tokio::pin!(wake);
             wake.as_mut().enable();
-            match self.store.claim_job(&[], now, cfg.lease_ms).await {
+            match self.store.claim_job(&kinds, now, cfg.lease_ms).await {
                 Ok(Some(job)) => self.run_one(job).await,
                 Ok(None) => {
                     tokio::select! {
@@ -336,10 +349,14 @@ impl App {
         }
     }
 
-    /// Waits for the handler, renewing the lease every third of its length.
+    /// Waits for the handler, renewing the lease every third of its length. The handler is
+    /// stopped when the lease is lost (another worker may hold the job now) or cannot be renewed
+    /// for a whole lease, and when it runs past `max_run_ms`.
     async fn keep_lease(&self, job: &ClaimedJob, mut task: tokio::task::JoinHandle<JobResult>) -> JobResult {
         let lease = self.config.jobs.lease_ms;
         let every = Duration::from_millis((lease / 3).max(10) as u64);
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(self.config.jobs.max_run_ms.max(1) as u64);
+        let mut renewed = self.now_ms();
         loop {
             tokio::select! {
                 r = &mut task => {
@@ -349,10 +366,23 @@ impl App {
                         Err(e) => Err(format!("aborted: {e}")),
                     };
                 }
+                _ = tokio::time::sleep_until(deadline) => {
+                    task.abort();
+                    return Err(format!("stopped after running {} s", self.config.jobs.max_run_ms / 1000));
+                }
                 _ = tokio::time::sleep(every) => {
                     match self.store.extend_lease(job, self.now_ms() + lease).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(job = %job.id, "lease lost while running"),
+                        Ok(true) => renewed = self.now_ms(),
+                        Ok(false) => {
+                            task.abort();
+                            tracing::warn!(job = %job.id, "lease lost while running; stopped");
+                            return Err("lease lost while running".into());
+                        }
+                        Err(e) if self.now_ms() - renewed >= lease => {
+                            task.abort();
+                            tracing::warn!(job = %job.id, error = %e, "lease could not be renewed; stopped");
+                            return Err(format!("lease could not be renewed: {e}"));
+                        }
                         Err(e) => tracing::warn!(job = %job.id, error = %e, "cannot renew a lease"),
                     }
                 }
@@ -398,6 +428,11 @@ impl App {
             ));
         }
         self.audit_op(actor, "jobs.cancel", &format!("job#{id}")).await
+    }
+
+    /// Jobs due or running now (an idle queue has none).
+    pub async fn busy_jobs(&self) -> Result<i64> {
+        Ok(self.store.busy_jobs(self.now_ms()).await?)
     }
 
     /// Job counts by state (for /metrics; no actor: the numbers are not sensitive).

@@ -13,7 +13,6 @@ pub mod notify;
 pub mod registry;
 pub mod workflow;
 
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -21,8 +20,8 @@ pub use authz::{Actor, Membership, Op, Scope};
 pub use error::AppError;
 // Rows the pages show are re-exported as data; the store itself (its connection and SQL) is not:
 // callers reach data only through the use cases.
-pub use store::{AnalysisRow, EventRow, EvidenceRow, NotificationRow, OrgRow, StoreError, SurveillanceRow, TokenRow};
 use store::Store;
+pub use store::{AnalysisRow, EventRow, EvidenceRow, NotificationRow, OrgRow, StoreError, SurveillanceRow, TokenRow};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -104,7 +103,11 @@ impl App {
             Some(u) => Some(Arc::new(notify::mailer(u)?)),
             None => None,
         };
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if !config.delivery.allow_insecure_webhooks {
+            http = http.dns_resolver(Arc::new(notify::PublicOnly));
+        }
+        let http = http
             .timeout(config.delivery.webhook_timeout)
             .connect_timeout(config.delivery.webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())

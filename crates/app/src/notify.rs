@@ -2,9 +2,9 @@
 //! language) and webhooks per organisation, signed the Standard Webhooks way
 //! (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
 //!
-//! One `notify.deliver` job per outbox row. Each (row, channel, target) is recorded in
-//! `deliveries`; a target that already has the message is skipped, so a retried job sends only
-//! what failed. A webhook that fails `webhook_disable_after` times in a row is turned off and
+//! One `notify.deliver` job per outbox row. Each (row, channel, target) is claimed in
+//! `deliveries` before anything is sent and its outcome recorded after, so a retried or
+//! concurrent job sends only what failed and never sends twice what was sent. A webhook that fails `webhook_disable_after` times in a row is turned off and
 //! the organisation's admins are told.
 
 use std::time::Duration;
@@ -87,6 +87,9 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
     let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(err)?;
     let id = p.get("outbox_id").and_then(|v| v.as_i64()).ok_or("payload has no outbox_id")?;
     let row = app.store.outbox_row(id).await.map_err(err)?;
+    // A target left 'sending' by a worker that died mid-send is tried again after a lease, with
+    // the same Message-ID / webhook-id so the receiver can drop the duplicate.
+    let stale = app.now() - (app.config.jobs.lease_ms / 1000).max(1);
     let mut failures = Vec::new();
     if let Some(mailer) = app.mailer.as_deref() {
         let mut recipients = app.store.email_recipients(row.org_id, &row.kind).await.map_err(err)?;
@@ -95,7 +98,7 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
             recipients.retain(|r| admins.contains(&r.user_id));
         }
         for r in recipients {
-            if app.store.delivered(id, "email", r.user_id).await.map_err(err)? {
+            if !app.store.claim_delivery(id, "email", r.user_id, row.org_id, app.now(), stale).await.map_err(err)? {
                 continue;
             }
             let sent = match email(&app.config.delivery, &row, &r) {
@@ -114,7 +117,9 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
         }
     }
     for w in app.store.webhooks_of(row.org_id).await.map_err(err)? {
-        if !w.enabled || app.store.delivered(id, "webhook", w.id).await.map_err(err)? {
+        if !w.enabled
+            || !app.store.claim_delivery(id, "webhook", w.id, row.org_id, app.now(), stale).await.map_err(err)?
+        {
             continue;
         }
         let (status, outcome) = post_webhook(&app, &w, &row).await;
@@ -147,10 +152,17 @@ async fn disable_webhook(app: &App, w: &WebhookRow) -> Result<()> {
     let reason = format!("{} consecutive failures", w.consecutive_failures);
     app.store.set_webhook_enabled(w.id, false, Some(&reason)).await?;
     let mut tx = app.store.begin().await?;
-    let ja = format!("Webhook（{}）は{}回続けて配信に失敗したため停止しました", w.url, w.consecutive_failures);
-    let en = format!("The webhook to {} was turned off after {} failed deliveries in a row", w.url, w.consecutive_failures);
+    // The URL may carry a secret: the notice names the webhook by its number only.
+    let ja = format!("Webhook #{} は{}回続けて配信に失敗したため停止しました", w.id, w.consecutive_failures);
+    let en = format!("Webhook #{} was turned off after {} failed deliveries in a row", w.id, w.consecutive_failures);
     tx.notify(
-        &Notice { org_id: w.org_id, kind: "webhook_disabled", subject_ja: &ja, subject_en: &en, link: "/account/notifications" },
+        &Notice {
+            org_id: w.org_id,
+            kind: "webhook_disabled",
+            subject_ja: &ja,
+            subject_en: &en,
+            link: "/account/notifications",
+        },
         app.now(),
     )
     .await?;
@@ -254,6 +266,58 @@ fn without_url(e: &reqwest::Error) -> String {
     s
 }
 
+/// Whether an address is on the public internet (not loopback, private, link-local, shared,
+/// multicast, unspecified or documentation space), IPv4-mapped IPv6 addresses included.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
+                || (s[0] == 0x64 && s[1] == 0xff9b))
+        }
+    }
+}
+
+/// Resolves webhook hosts and keeps only public addresses, so a name that points (or is
+/// re-pointed) at an internal address is refused at connect time, not only when the URL is saved.
+pub(crate) struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> = addrs.into_iter().filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err("the webhook host resolves to no public address".into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// A webhook URL must be https to a public address, unless insecure webhooks are allowed.
 pub fn check_webhook_url(url: &str, allow_insecure: bool) -> Result<()> {
     let bad = |ja: &str, en: &str| AppError::field("url", ja, en);
@@ -275,10 +339,8 @@ pub fn check_webhook_url(url: &str, allow_insecure: bool) -> Result<()> {
     if !allow_insecure {
         let private = match host {
             url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost"),
-            url::Host::Ipv4(ip) => {
-                ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
-            }
-            url::Host::Ipv6(ip) => ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+            url::Host::Ipv4(ip) => !is_public(ip.into()),
+            url::Host::Ipv6(ip) => !is_public(ip.into()),
         };
         if private {
             return Err(bad(
@@ -300,12 +362,23 @@ pub struct NotificationSettings {
     pub smtp_configured: bool,
 }
 
+/// Notification settings and webhooks are an account's own business: a browser session only,
+/// never an API token (a leaked read token must not be able to add a webhook and read its secret).
+fn session_only(actor: &Actor) -> Result<()> {
+    if actor.token_scopes.is_some() { Err(AppError::Forbidden) } else { Ok(()) }
+}
+
 impl App {
     pub async fn notification_settings(&self, actor: &Actor) -> Result<NotificationSettings> {
+        session_only(actor)?;
         let mut webhooks = Vec::new();
         for m in actor.memberships.iter().filter(|m| m.role == domain::MembershipRole::Admin) {
             let org = self.store.org(m.org_id).await?;
-            webhooks.push((org, self.store.webhooks_of(m.org_id).await?, self.store.deliveries_of(m.org_id, 50).await?));
+            webhooks.push((
+                org,
+                self.store.webhooks_of(m.org_id).await?,
+                self.store.deliveries_of(m.org_id, 50).await?,
+            ));
         }
         Ok(NotificationSettings {
             lang: self.store.user_lang(actor.user_id).await?,
@@ -317,6 +390,7 @@ impl App {
 
     /// Sets the user's language for messages and the kinds they take by e-mail.
     pub async fn set_notification_prefs(&self, actor: &Actor, lang: &str, email_on: &[String]) -> Result<()> {
+        session_only(actor)?;
         if lang != "ja" && lang != "en" {
             return Err(AppError::field("lang", "日本語か英語を選んでください", "Choose Japanese or English"));
         }
@@ -328,6 +402,7 @@ impl App {
     }
 
     fn admin_of(actor: &Actor, org_id: i64) -> Result<()> {
+        session_only(actor)?;
         if actor.memberships.iter().any(|m| m.org_id == org_id && m.role == domain::MembershipRole::Admin) {
             Ok(())
         } else {
@@ -408,9 +483,22 @@ mod tests {
         assert!(check_webhook_url("https://10.1.2.3/k", false).is_err());
         assert!(check_webhook_url("https://localhost/k", false).is_err());
         assert!(check_webhook_url("https://u:p@hooks.example.jp/k", false).is_err());
+        assert!(check_webhook_url("https://[::ffff:169.254.169.254]/k", false).is_err(), "IPv4-mapped");
+        assert!(check_webhook_url("https://[fe80::1]/k", false).is_err());
+        assert!(check_webhook_url("https://100.64.0.1/k", false).is_err());
+        assert!(check_webhook_url("https://0.0.0.0/k", false).is_err());
+        assert!(check_webhook_url("https://203.0.113.7/k", false).is_err(), "documentation space");
+        assert!(check_webhook_url("https://93.184.215.14/k", false).is_ok());
         assert!(check_webhook_url("not a url", false).is_err());
         assert!(check_webhook_url("http://127.0.0.1:9/k", true).is_ok());
         assert!(check_webhook_url("ftp://127.0.0.1/k", true).is_err());
+    }
+
+    #[tokio::test]
+    async fn resolver_refuses_names_of_internal_addresses() {
+        use reqwest::dns::Resolve;
+        let r = PublicOnly.resolve("localhost".parse().unwrap()).await;
+        assert!(r.is_err(), "localhost resolves to loopback only");
     }
 
     #[test]

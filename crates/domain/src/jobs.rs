@@ -42,4 +42,3 @@ impl std::fmt::Display for JobId {
         self.0.fmt(f)
     }
 }
-

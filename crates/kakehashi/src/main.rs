@@ -375,15 +375,9 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 app.run_workers(workers, async move {
                     loop {
                         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                        match probe.job_counts().await {
-                            Ok(c) => {
-                                let busy = c.iter().any(|(s, n)| {
-                                    *n > 0 && matches!(s, app::jobs::JobState::Queued | app::jobs::JobState::Running)
-                                });
-                                if !busy {
-                                    break;
-                                }
-                            }
+                        match probe.busy_jobs().await {
+                            Ok(0) => break,
+                            Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "cannot count jobs"),
                         }
                     }
@@ -415,7 +409,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             serde_json::from_str::<serde_json::Value>(&payload)
                 .map_err(|e| CliError::new(2, format!("--payload is not JSON: {e}")))?;
             let ids = app.enqueue_many(app::jobs::NOOP, &payload, count, max_attempts).await?;
-            println!("enqueued {} job(s): {}..{}", ids.len(), ids.first().map_or(0, |i| i.0), ids.last().map_or(0, |i| i.0));
+            println!(
+                "enqueued {} job(s): {}..{}",
+                ids.len(),
+                ids.first().map_or(0, |i| i.0),
+                ids.last().map_or(0, |i| i.0)
+            );
             Ok(0)
         }
         Cmd::Migrate { db } => {

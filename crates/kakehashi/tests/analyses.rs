@@ -39,7 +39,13 @@ async fn uploaded_sbom_is_scanned(db: Db) {
     let p = t.as_provider_admin().await;
     let up = p.upload(&format!("/my/services/{id}/evidence"), "bom.cdx.json", SBOM.as_bytes().to_vec()).await;
     assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
-    let up = p.upload(&format!("/my/services/{id}/evidence"), "broken.cdx.json", br#"{"bomFormat":"CycloneDX","components":[{"name":"x","version":"1"}]"#.to_vec()).await;
+    let up = p
+        .upload(
+            &format!("/my/services/{id}/evidence"),
+            "broken.cdx.json",
+            br#"{"bomFormat":"CycloneDX","components":[{"name":"x","version":"1"}]"#.to_vec(),
+        )
+        .await;
     assert_eq!(up.status, StatusCode::SEE_OTHER, "a file that only looks like an SBOM is still kept: {}", up.body);
     t.jobs_settle(60).await;
     let page = p.get(&format!("/services/{id}")).await;
@@ -59,9 +65,26 @@ async fn uploaded_sbom_is_scanned(db: Db) {
     // The PDF from the fixture has no analysis.
     let pdf = ev.iter().find(|e| e["filename"] == "manual.pdf").unwrap();
     assert!(pdf["analyses"].as_array().unwrap().is_empty());
-    // The public never sees evidence or analyses.
-    let r = t.client().get(&format!("/api/v1/services/{id}")).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "not listed yet");
+    // Once listed, the public sees the service but never its evidence or analyses.
+    let r = t.as_reviewer().await.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let public = t.client().get(&format!("/api/v1/services/{id}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.json().get("evidence").is_none(), "{}", public.body);
+    let page = t.client().get(&format!("/services/{id}")).await;
+    assert!(!page.body.contains("GHSA-kkkk-0000-0001"));
+}
+
+/// A capture attached as evidence (device verification) goes through the capture analyser.
+async fn uploaded_capture_is_analysed(db: Db) {
+    let t = TestApp::spawn_with(db, Options { workers: 2, ..Default::default() }).await;
+    let id = t.submitted_application("キャプチャ解析テスト").await;
+    let p = t.as_provider_admin().await;
+    let up = p.upload(&format!("/my/services/{id}/evidence"), "device.pcap", capture()).await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
+    t.jobs_settle(60).await;
+    let page = p.get(&format!("/services/{id}")).await;
+    assert!(page.body.contains("通信キャプチャ: 2 パケット"), "{}", page.body);
 }
 
 /// A small capture (two TCP segments of an FTP login) written by hand.
@@ -73,7 +96,8 @@ fn capture() -> Vec<u8> {
         let mut pkt = Vec::new();
         pkt.extend_from_slice(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]);
         let total = (20 + 20 + payload.len()) as u16;
-        let mut ip = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, 6, 0, 0, 192, 168, 1, 20, 192, 168, 1, 1];
+        let mut ip =
+            vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, 6, 0, 0, 192, 168, 1, 20, 192, 168, 1, 1];
         let mut sum = 0u32;
         for c in ip.chunks(2) {
             sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
@@ -123,4 +147,4 @@ async fn stored_capture_is_analysed(db: Db) {
     assert!(!b.error.unwrap_or_default().is_empty(), "the reason is kept");
 }
 
-both_backends!(uploaded_sbom_is_scanned, stored_capture_is_analysed);
+both_backends!(uploaded_sbom_is_scanned, uploaded_capture_is_analysed, stored_capture_is_analysed);

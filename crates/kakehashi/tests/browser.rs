@@ -25,8 +25,7 @@ async fn journeys_in_chromium() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::env::temp_dir().join("kakehashi-shots"));
     let mut cmd = std::process::Command::new("node");
-    cmd
-        .arg("--test")
+    cmd.arg("--test")
         .arg("--test-concurrency=1")
         .arg(tools.join("browser/journeys.test.mjs"))
         .env("KAKEHASHI_URL", format!("http://{}", t.addr))

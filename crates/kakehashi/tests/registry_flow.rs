@@ -246,8 +246,11 @@ async fn renewal(db: Db) {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("90日前"), "{}", r.body);
 
-    // 60 days before expiry the window is open.
-    t.app.clock.advance(vu - 60 * 86_400 - t.app.now());
+    // 80 days before expiry the 90-day reminder goes out; 60 days before, the window is open.
+    t.app.clock.advance(vu - 80 * 86_400 - t.app.now());
+    t.app.registry().sweep(t.app.now()).await.unwrap();
+    assert_eq!(t.store.service(id).await.unwrap().reminders_sent, "90");
+    t.app.clock.advance(20 * 86_400);
     // (sessions from two years ago have expired: sign in again)
     let (admin, reviewer) = (t.as_provider_admin().await, t.as_reviewer().await);
     let page = admin.get(&format!("/services/{id}")).await;
@@ -272,7 +275,12 @@ async fn renewal(db: Db) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let token = reviewer.create_token("renew", &["registry:review"]).await;
     let r = reviewer
-        .api(reqwest::Method::POST, &format!("/api/v1/reviews/{id}/approve-renewal"), &token, Some(serde_json::json!({})))
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/reviews/{id}/approve-renewal"),
+            &token,
+            Some(serde_json::json!({})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let d = r.json();

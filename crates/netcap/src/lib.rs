@@ -13,9 +13,9 @@ mod report;
 mod text;
 
 pub use html::html;
-pub use text::text;
 pub use read::{analyze_path, analyze_paths, analyze_reader};
 pub use report::{Bounds, Endpoint, Finding, Options, Report, TlsCodes};
+pub use text::text;
 
 /// The protocol parsers one by one, for the fuzz targets in `fuzz/` (not a stable API).
 #[doc(hidden)]

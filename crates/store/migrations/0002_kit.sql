@@ -26,6 +26,9 @@ ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'ja';
 
 ALTER TABLE outbox ADD COLUMN org_id BIGINT;
 ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+-- Rows written before delivery existed name no recipients and were shown in the app already:
+-- they are closed rather than mailed out late.
+UPDATE outbox SET sent_at = created_at WHERE sent_at IS NULL;
 
 CREATE TABLE notification_prefs (
     user_id BIGINT NOT NULL REFERENCES users (id),

@@ -37,8 +37,7 @@ fn analysis_row(r: &AnyRow) -> Result<AnalysisRow> {
     })
 }
 
-const COLS: &str =
-    "id, subject_kind, subject_id, blob_sha256, engine, state, summary, error, created_at, finished_at";
+const COLS: &str = "id, subject_kind, subject_id, blob_sha256, engine, state, summary, error, created_at, finished_at";
 
 impl Tx {
     /// Records that a file is to be analysed by an engine; returns the analysis id.
@@ -66,7 +65,8 @@ impl Tx {
 
 impl Store {
     pub async fn analysis(&self, id: i64) -> Result<AnalysisRow> {
-        let r = sqlx::query(&format!("SELECT {COLS} FROM analyses WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
+        let r =
+            sqlx::query(&format!("SELECT {COLS} FROM analyses WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
         analysis_row(&r)
     }
 
@@ -89,7 +89,14 @@ impl Store {
     }
 
     /// Records an analysis' outcome.
-    pub async fn finish_analysis(&self, id: i64, state: &str, summary: &str, error: Option<&str>, now: i64) -> Result<()> {
+    pub async fn finish_analysis(
+        &self,
+        id: i64,
+        state: &str,
+        summary: &str,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE analyses SET state = $1, summary = $2, error = $3, finished_at = $4 WHERE id = $5")
             .bind(state.to_string())

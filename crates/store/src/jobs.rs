@@ -204,7 +204,9 @@ impl Store {
         if self.backend != Backend::Postgres {
             return Ok(JobListener(None));
         }
-        let mut l = sqlx::postgres::PgListener::connect(&self.url).await.map_err(|e| crate::StoreError::connect(&self.url, e))?;
+        let mut l = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .map_err(|e| crate::StoreError::connect(&self.url, e))?;
         l.listen(WAKE_CHANNEL).await?;
         Ok(JobListener(Some(l)))
     }
@@ -260,20 +262,27 @@ impl Store {
     /// Extends a held lease (a heartbeat for long jobs). False when the lease was lost.
     pub async fn extend_lease(&self, job: &ClaimedJob, until_ms: i64) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'")
-            .bind(until_ms)
-            .bind(job.id.0)
-            .bind(job.lease_token.clone())
-            .execute(&mut *tx.tx)
-            .await?
-            .rows_affected();
+        let n =
+            sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'")
+                .bind(until_ms)
+                .bind(job.id.0)
+                .bind(job.lease_token.clone())
+                .execute(&mut *tx.tx)
+                .await?
+                .rows_affected();
         tx.commit().await?;
         Ok(n == 1)
     }
 
     /// Records a failed attempt: retried at `retry_at` (ms) while attempts remain, else dead.
     /// Returns the state the job is left in (None when the lease was lost).
-    pub async fn fail_job(&self, job: &ClaimedJob, error: &str, now_ms: i64, retry_at: i64) -> Result<Option<JobState>> {
+    pub async fn fail_job(
+        &self,
+        job: &ClaimedJob,
+        error: &str,
+        now_ms: i64,
+        retry_at: i64,
+    ) -> Result<Option<JobState>> {
         let state = if job.attempt >= job.max_attempts { JobState::Dead } else { JobState::Failed };
         let mut tx = self.begin().await?;
         let n = sqlx::query(
@@ -376,6 +385,17 @@ impl Store {
             }
         };
         rows.iter().map(job_row).collect()
+    }
+
+    /// Jobs that are due (queued or waiting to retry, with `run_at` passed) or running: what an
+    /// `--until-idle` worker waits for.
+    pub async fn busy_jobs(&self, now_ms: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM jobs WHERE (state IN ('queued', 'failed') AND run_at <= $1) OR state = 'running'",
+        )
+        .bind(now_ms)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// How many jobs are in each state.

@@ -14,6 +14,7 @@ impl Store {
     /// Applies the migrations not yet applied; returns how many ran.
     pub async fn migrate(&self, now: i64) -> Result<usize> {
         let mut tx = self.begin().await?;
+        self.migration_lock(&mut tx).await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
@@ -23,6 +24,7 @@ impl Store {
         let mut ran = 0;
         for (version, name, sql) in MIGRATIONS {
             let mut tx = self.begin().await?;
+            self.migration_lock(&mut tx).await?;
             let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
                 .fetch_optional(&mut *tx.tx)
@@ -46,6 +48,15 @@ impl Store {
             ran += 1;
         }
         Ok(ran)
+    }
+
+    /// Several processes starting at once (serve, workers) migrate one at a time: on PostgreSQL a
+    /// transaction-scoped advisory lock; SQLite already serialises writers.
+    async fn migration_lock(&self, tx: &mut crate::Tx) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7244011)").execute(&mut *tx.tx).await?;
+        }
+        Ok(())
     }
 
     /// Latest applied migration version, or 0.

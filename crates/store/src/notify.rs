@@ -299,17 +299,36 @@ impl Store {
         tx.commit().await
     }
 
-    /// Whether this target already has the message.
-    pub async fn delivered(&self, outbox_id: i64, channel: &str, target: i64) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM deliveries WHERE outbox_id = $1 AND channel = $2 AND target = $3 AND state = 'sent'",
+    /// Claims a target before sending: true when this caller may send now (never tried, failed
+    /// before, or left 'sending' since before `stale_before` by a worker that died); false when
+    /// it was sent or another worker is sending it.
+    pub async fn claim_delivery(
+        &self,
+        outbox_id: i64,
+        channel: &str,
+        target: i64,
+        org_id: i64,
+        now: i64,
+        stale_before: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO deliveries (outbox_id, channel, target, org_id, state, attempts, updated_at) \
+             VALUES ($1, $2, $3, $4, 'sending', 0, $5) \
+             ON CONFLICT (outbox_id, channel, target) DO UPDATE SET state = 'sending', updated_at = $5 \
+             WHERE deliveries.state = 'failed' OR (deliveries.state = 'sending' AND deliveries.updated_at < $6) \
+             RETURNING id",
         )
         .bind(outbox_id)
         .bind(channel.to_string())
         .bind(target)
-        .fetch_one(&self.pool)
+        .bind(org_id)
+        .bind(now)
+        .bind(stale_before)
+        .fetch_optional(&mut *tx.tx)
         .await?;
-        Ok(n > 0)
+        tx.commit().await?;
+        Ok(claimed.is_some())
     }
 
     /// Records one attempt to deliver to a target.

@@ -33,8 +33,7 @@ pub struct NewTransition<'a> {
     pub comment: &'a str,
 }
 
-const COLS: &str =
-    "t.id, t.subject_kind, t.subject_id, t.at, t.actor_user_id, t.actor_name, t.action, t.from_state, t.to_state, t.comment";
+const COLS: &str = "t.id, t.subject_kind, t.subject_id, t.at, t.actor_user_id, t.actor_name, t.action, t.from_state, t.to_state, t.comment";
 
 pub(crate) fn transition_row(r: &AnyRow) -> Result<TransitionRow> {
     Ok(TransitionRow {

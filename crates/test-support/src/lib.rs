@@ -205,7 +205,10 @@ impl TestApp {
             let busy: i64 = c
                 .iter()
                 .filter(|(s, _)| {
-                    matches!(s, app::jobs::JobState::Queued | app::jobs::JobState::Running | app::jobs::JobState::Failed)
+                    matches!(
+                        s,
+                        app::jobs::JobState::Queued | app::jobs::JobState::Running | app::jobs::JobState::Failed
+                    )
                 })
                 .map(|(_, n)| n)
                 .sum();

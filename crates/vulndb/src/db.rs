@@ -141,7 +141,11 @@ pub fn import(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, us
     import_inner(dir, sources, progress).map_err(Error::Import)
 }
 
-fn import_inner(dir: &Path, sources: &[PathBuf], progress: &dyn Fn(&str, usize, usize)) -> Result<ImportReport, String> {
+fn import_inner(
+    dir: &Path,
+    sources: &[PathBuf],
+    progress: &dyn Fn(&str, usize, usize),
+) -> Result<ImportReport, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut all = read_all(dir)?;
     for a in all.values_mut() {

@@ -65,7 +65,8 @@ pub fn text(components: usize, findings: &[Finding], suppressed: &[Suppressed], 
     let mut out = String::new();
     let _ = writeln!(out, "{components} components, {} findings", findings.len());
     if !findings.is_empty() {
-        let _ = writeln!(out, "{:<9} {:<14} {:<24} {:<36} {:<14} FIXED", "SEVERITY", "KIND", "ID", "PACKAGE", "VERSION");
+        let _ =
+            writeln!(out, "{:<9} {:<14} {:<24} {:<36} {:<14} FIXED", "SEVERITY", "KIND", "ID", "PACKAGE", "VERSION");
     }
     for f in findings {
         let _ = writeln!(

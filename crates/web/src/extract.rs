@@ -194,4 +194,3 @@ pub fn json_body<T: DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> Result<T, WebEr
         ))
     })
 }
-

@@ -10,10 +10,10 @@
 mod error;
 mod extract;
 mod forms;
+mod kit;
 mod metrics;
 mod middleware;
 mod openapi;
-mod kit;
 mod registry;
 mod views;
 

@@ -64,7 +64,11 @@ impl Default for Metrics {
             "Job attempts this process finished, by outcome (completed, failed, dead)",
             jobs_processed.clone(),
         );
-        registry.register("jobs_pickup_latency_ms_mean", "Mean ms from due to claimed, this process", jobs_pickup_ms.clone());
+        registry.register(
+            "jobs_pickup_latency_ms_mean",
+            "Mean ms from due to claimed, this process",
+            jobs_pickup_ms.clone(),
+        );
         Metrics { registry, requests, latency, public_list_size, jobs, jobs_processed, jobs_pickup_ms }
     }
 }

@@ -8,12 +8,22 @@ fn openapi_document_matches_the_snapshot() {
     // What integrators rely on (the contract tools check these too).
     assert_eq!(doc["openapi"], "3.1.0");
     let schemas = doc["components"]["schemas"].as_object().expect("components.schemas");
-    for name in ["ErrorBody", "ServiceList", "ServiceDetailBody", "ApplicationBody", "DecisionBody", "JobsBody", "MeBody"] {
+    for name in
+        ["ErrorBody", "ServiceList", "ServiceDetailBody", "ApplicationBody", "DecisionBody", "JobsBody", "MeBody"]
+    {
         assert!(schemas.contains_key(name), "schema {name} is generated");
     }
-    for path in ["/api/v1/services", "/api/v1/services/{id}", "/api/v1/applications", "/api/v1/reviews/{id}/{decision}",
-        "/api/v1/applications/{id}/renew", "/api/v1/admin/jobs", "/healthz", "/metrics", "/services.csv"]
-    {
+    for path in [
+        "/api/v1/services",
+        "/api/v1/services/{id}",
+        "/api/v1/applications",
+        "/api/v1/reviews/{id}/{decision}",
+        "/api/v1/applications/{id}/renew",
+        "/api/v1/admin/jobs",
+        "/healthz",
+        "/metrics",
+        "/services.csv",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "path {path} is documented");
     }
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";

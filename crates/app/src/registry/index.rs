@@ -15,8 +15,8 @@ use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory
 use domain::search;
 use roaring::RoaringBitmap;
 
-use crate::registry::LIST_VERSION;
 use crate::Result;
+use crate::registry::LIST_VERSION;
 
 /// One public service as the list shows it.
 #[derive(Debug, Clone)]

@@ -3,8 +3,8 @@
 
 use domain::audit::AuditRecord;
 use domain::registry::{
-    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceLifecycle, ServiceStatus, Transition, checklist,
-    due_reminder, ledger_number, next_status, renewal_open, renewed_until, valid_until,
+    ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceLifecycle, ServiceStatus, Transition,
+    checklist, due_reminder, ledger_number, next_status, renewal_open, renewed_until, valid_until,
 };
 use domain::{OrgKind, search};
 use sha2::{Digest, Sha256};
@@ -13,6 +13,7 @@ use store::{EventRow, EvidenceRow, Notice, ServiceRow, ServiceWrite, Surveillanc
 use crate::authz::{Target, authorize};
 use crate::workflow::{Step, apply_transition};
 use crate::{Actor, App, AppError, Op, Result};
+use domain::workflow::{Lifecycle, Party};
 
 pub mod index;
 
@@ -197,6 +198,10 @@ pub fn sniff_evidence(data: &[u8]) -> Option<&'static str> {
     if let Some((_, t)) = SIGS.iter().find(|(sig, _)| data.starts_with(sig)) {
         return Some(t);
     }
+    // Network captures (device verification evidence); the capture analyser reads them.
+    if crate::engines::detect(data) == Some(crate::engines::Engine::Capture) {
+        return Some("application/vnd.tcpdump.pcap");
+    }
     if !data.is_empty() && std::str::from_utf8(data).is_ok() && !data.contains(&0) {
         return Some("text/plain; charset=utf-8");
     }
@@ -340,7 +345,7 @@ impl Registry<'_> {
 
     /// Program office: suspend, reinstate, or revoke (withdraw) a registration.
     pub async fn operate(&self, actor: &Actor, id: i64, t: Transition, reason: &str) -> Result<ServiceStatus> {
-        if !matches!(t, Transition::Suspend | Transition::Reinstate | Transition::Withdraw) {
+        if !ServiceLifecycle::parties(t).contains(&Party::Operator) {
             return Err(AppError::Forbidden);
         }
         self.simple_transition(actor, id, Op::Operate, t, reason).await
@@ -349,16 +354,8 @@ impl Registry<'_> {
     /// Registration body decision: return with comments, approve, reject, or decide a change or
     /// a renewal. Returns what was decided (status, ledger number, validity).
     pub async fn decide(&self, actor: &Actor, id: i64, t: Transition, comment: &str) -> Result<Decision> {
-        if !matches!(
-            t,
-            Transition::Return
-                | Transition::Approve
-                | Transition::Reject
-                | Transition::ApproveChange
-                | Transition::RejectChange
-                | Transition::ApproveRenewal
-                | Transition::RejectRenewal
-        ) {
+        // The lifecycle says which transitions are the registration body's to make.
+        if !ServiceLifecycle::parties(t).contains(&Party::Reviewer) {
             return Err(AppError::Forbidden);
         }
         let svc = self.service_view(id).await?;
@@ -366,7 +363,8 @@ impl Registry<'_> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
-        let mut decision = Decision { status: to, ledger_number: svc.ledger_number.clone(), valid_until: svc.valid_until };
+        let mut decision =
+            Decision { status: to, ledger_number: svc.ledger_number.clone(), valid_until: svc.valid_until };
         match t {
             Transition::Approve => {
                 let ledger = assign_ledger(&mut tx, id, svc.app.category, now, valid_until(now)).await?;
@@ -799,7 +797,11 @@ impl Registry<'_> {
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
         let mut out = Vec::new();
         for m in actor.body_orgs() {
-            for r in self.store.services_in(&["submitted", "change_requested", "renewal_requested"], Some(m.org_id), 500).await? {
+            for r in self
+                .store
+                .services_in(&["submitted", "change_requested", "renewal_requested"], Some(m.org_id), 500)
+                .await?
+            {
                 out.push(ServiceView::from_row(r)?);
             }
         }

@@ -265,13 +265,7 @@ pub fn next_status(from: ServiceStatus, t: Transition) -> Result<ServiceStatus, 
         (S::Listed | S::ChangeRequested | S::RenewalRequested, T::Suspend) => S::Suspended,
         (S::Suspended, T::Reinstate) => S::Listed,
         (
-            S::Draft
-            | S::Submitted
-            | S::Returned
-            | S::Listed
-            | S::ChangeRequested
-            | S::RenewalRequested
-            | S::Suspended,
+            S::Draft | S::Submitted | S::Returned | S::Listed | S::ChangeRequested | S::RenewalRequested | S::Suspended,
             T::Withdraw,
         ) => S::Withdrawn,
         (S::Listed | S::ChangeRequested | S::RenewalRequested | S::Suspended, T::Expire) => S::Expired,

@@ -31,11 +31,10 @@ fn next_token(t: &mut T, s: &[u8], p: &mut usize) {
         match s[*p] {
             b'.' => n = T::DigitOrZero,
             b'_' => n = T::Suffix,
-            b'-'
-                if s.get(*p + 1) == Some(&b'r') => {
-                    n = T::RevisionNo;
-                    *p += 1;
-                }
+            b'-' if s.get(*p + 1) == Some(&b'r') => {
+                n = T::RevisionNo;
+                *p += 1;
+            }
             _ => {}
         }
         *p += 1;

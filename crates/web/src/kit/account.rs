@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::platform::safe_next;
 use super::flash::see_other;
+use super::platform::safe_next;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret};

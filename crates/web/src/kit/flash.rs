@@ -10,7 +10,6 @@ pub struct DoneParam {
     pub done: String,
 }
 
-
 /// After a successful form post: back to a page, with a flash message in the query.
 pub fn see_other(path: &str, done: &str) -> Response {
     let sep = if path.contains('?') { '&' } else { '?' };

@@ -213,7 +213,11 @@ async fn notifications_page(
     }))
 }
 
-pub async fn notifications(ctx: Ctx, State(s): State<AppState>, Query(d): Query<DoneParam>) -> Result<Response, WebError> {
+pub async fn notifications(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(d): Query<DoneParam>,
+) -> Result<Response, WebError> {
     let done = match d.done.as_str() {
         "saved" => Some(ctx.t.s("保存しました。", "Saved.")),
         "webhook" => Some(ctx.t.s("Webhook を更新しました。", "The webhook was updated.")),
@@ -223,9 +227,8 @@ pub async fn notifications(ctx: Ctx, State(s): State<AppState>, Query(d): Query<
 }
 
 pub async fn save_prefs(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
-    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body).map_err(|_| {
-        ctx.err(AppError::field("body", "フォームを読み取れません", "The form could not be read"))
-    })?;
+    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
+        .map_err(|_| ctx.err(AppError::field("body", "フォームを読み取れません", "The form could not be read")))?;
     let csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
     let a = ctx.check_write(csrf)?;
     let lang = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str()).unwrap_or("ja");

@@ -53,4 +53,3 @@ pub async fn set_lang(Path(code): Path<String>, Query(p): Query<NextParam>, Stat
 pub async fn not_found(ctx: Ctx) -> WebError {
     ctx.err(AppError::NotFound)
 }
-

@@ -8,12 +8,12 @@ use domain::registry::{ServiceStatus, Transition};
 use serde::Deserialize;
 
 use super::provider::{MyRow, my_row};
-use crate::kit::flash::DoneParam;
-use crate::kit::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Ctx;
 use crate::forms::{CommentForm, CsrfOnly, decode};
+use crate::kit::flash::DoneParam;
+use crate::kit::flash::see_other;
 use crate::views::{Nav, render};
 use app::{AppError, jst_date};
 

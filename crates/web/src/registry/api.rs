@@ -30,7 +30,11 @@ pub async fn categories() -> Json<Vec<CategoryBody>> {
 /// Search registered services (partial Japanese or English words, filters, sorting, pages).
 #[utoipa::path(get, path = "/api/v1/services", tag = "registry", params(ListParams),
     responses((status = 200, body = ServiceList), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListParams>) -> Result<Json<ServiceList>, WebError> {
+pub async fn services(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<ServiceList>, WebError> {
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
     let r = s.app.registry().public_list(&q).await.map_err(|e| ctx.err(e))?;
     Ok(Json(ServiceList {
@@ -46,7 +50,11 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
 /// One service with its history (private fields for those allowed; 404 to others if not public).
 #[utoipa::path(get, path = "/api/v1/services/{id}", tag = "registry", params(("id" = i64, Path)),
     responses((status = 200, body = ServiceDetailBody), (status = 404, body = ErrorBody)))]
-pub async fn service(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Json<ServiceDetailBody>, WebError> {
+pub async fn service(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<ServiceDetailBody>, WebError> {
     let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(ServiceDetailBody::from(&d)))
 }
@@ -241,4 +249,3 @@ pub async fn upload_evidence(
     let eid = s.app.registry().upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
     Ok((StatusCode::CREATED, Json(UploadedBody { id: eid, size: body.len() })).into_response())
 }
-

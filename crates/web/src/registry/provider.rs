@@ -12,11 +12,11 @@ use domain::registry::{
 };
 
 use super::public::{action_label, status_label};
-use crate::kit::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode};
+use crate::kit::flash::see_other;
 use crate::views::{Nav, Opt, render};
 use app::registry::{Permissions, SURVEILLANCE_OUTCOMES, ServiceDetail, ServiceView};
 use app::{AppError, jst_date, jst_datetime};
@@ -86,11 +86,9 @@ fn analysis_line(a: &app::AnalysisRow, t: T) -> String {
     };
     match (a.state.as_str(), a.engine.as_str()) {
         ("queued", _) => t.s("解析中…（再読み込みで結果を表示）", "Being analysed… (reload for the result)").into(),
-        ("failed", _) => format!(
-            "{}: {}",
-            t.s("解析できませんでした", "Could not be analysed"),
-            a.error.clone().unwrap_or_default()
-        ),
+        ("failed", _) => {
+            format!("{}: {}", t.s("解析できませんでした", "Could not be analysed"), a.error.clone().unwrap_or_default())
+        }
         (_, "sbom") if v.get("index").and_then(|x| x.as_bool()) != Some(true) => format!(
             "SBOM（{}）: {} {}{}",
             v.get("format").and_then(|x| x.as_str()).unwrap_or(""),
@@ -317,7 +315,8 @@ pub async fn my_services(ctx: Ctx, State(s): State<AppState>) -> Result<Response
     if a.provider_orgs().next().is_none() {
         return Err(ctx.err(AppError::Forbidden));
     }
-    let rows = s.app.registry().my_services(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
+    let rows =
+        s.app.registry().my_services(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
     let notifications = s
         .app
         .notifications_for(a, 20)
@@ -593,7 +592,12 @@ pub async fn withdraw(
 }
 
 /// The provider applies to renew a registration whose renewal window is open.
-pub async fn renew(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>, body: Bytes) -> Result<Response, WebError> {
+pub async fn renew(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     s.app.registry().request_renewal(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;

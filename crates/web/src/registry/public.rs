@@ -363,7 +363,6 @@ pub struct ServicePage {
     done: Option<&'static str>,
 }
 
-
 pub async fn service(
     ctx: Ctx,
     State(s): State<AppState>,

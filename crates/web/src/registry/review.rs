@@ -7,11 +7,11 @@ use axum::response::Response;
 use domain::registry::Transition;
 
 use super::provider::{MyRow, my_row};
-use crate::kit::flash::see_other;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Ctx;
 use crate::forms::{CommentForm, decode};
+use crate::kit::flash::see_other;
 use crate::views::{Nav, render};
 use app::AppError;
 
@@ -24,7 +24,8 @@ struct ReviewPage {
 
 pub async fn queue(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
     let a = ctx.require()?;
-    let rows = s.app.registry().review_queue(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
+    let rows =
+        s.app.registry().review_queue(a).await.map_err(|e| ctx.err(e))?.iter().map(|v| my_row(v, ctx.t)).collect();
     Ok(render(&ReviewPage { nav: Nav::new(&ctx, "審査待ちの申請", "Review queue", "review"), rows }))
 }
 
