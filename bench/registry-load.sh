@@ -16,8 +16,10 @@ PORT="${PORT:-18080}"
 DUR="${DUR:-10s}"
 DATA="${BENCH_DATA:-/var/tmp/kakehashi-bench}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 2; }
-cargo build --release -q
-BIN="${CARGO_TARGET_DIR:-target}/release/kakehashi"
+if [ -z "${BIN:-}" ]; then   # BIN=path/to/kakehashi measures a given build (e.g. an older one, side by side)
+  cargo build --release -q
+  BIN="${CARGO_TARGET_DIR:-target}/release/kakehashi"
+fi
 mkdir -p "$DATA"
 
 # 診断 ("assessment/diagnosis") and a filtered HTML list

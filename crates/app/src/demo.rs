@@ -367,7 +367,7 @@ impl App {
         let reviewer = self.demo_actor(DEMO_LOGINS[1].email).await?;
         let operator = self.demo_actor(DEMO_LOGINS[0].email).await?;
         let body = orgs.bodies[0];
-        let provider = orgs.providers[0].0;
+        let provider = domain::OrgId(orgs.providers[0].0);
         let mk = |name: &str, cat: Category, i: usize| {
             let mut input = demo_input(cat, i, body, "北斗");
             input.name = name.to_string();
@@ -445,7 +445,7 @@ impl App {
         let svc = self.registry().service_view(expired).await?;
         let mut tx = self.store.begin().await?;
         tx.set_registration(
-            expired,
+            expired.0,
             svc.ledger_number.as_deref().unwrap_or_default(),
             svc.listed_at.unwrap_or(0) - 800 * 86_400,
             self.now() - 86_400,

@@ -274,7 +274,7 @@ async fn database_outage_is_503_then_recovers() {
     .unwrap();
     let r = c.get(&format!("/services/{listed}")).await;
     if r.status != StatusCode::SERVICE_UNAVAILABLE {
-        eprintln!("DEBUG {:?}", t.app.registry().service_view(listed).await.err());
+        eprintln!("DEBUG {:?}", t.app.registry().service_view(domain::registry::ServiceId(listed)).await.err());
     }
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
     assert!(r.body.contains("データベースに一時的に接続できません"));

@@ -95,7 +95,7 @@ async fn duplicate_service_name_is_409(db: Db) {
         .unwrap()
         .unwrap();
     assert!(matches!(
-        t.app.registry().apply(&a, other, &domain::registry::ApplicationInput::default()).await,
+        t.app.registry().apply(&a, domain::OrgId(other), &domain::registry::ApplicationInput::default()).await,
         Err(app::AppError::Invalid(_))
     ));
 }
@@ -137,7 +137,10 @@ async fn impossible_transition_is_409(db: Db) {
     let r = reviewer.post_form(&format!("/review/{}/approve", w.id), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("「取下げ・取消」の状態のサービスに対して「登録（承認）」はできません"), "{}", r.body);
-    assert_eq!(t.app.registry().service_view(w.id).await.unwrap().status.code(), "withdrawn");
+    assert_eq!(
+        t.app.registry().service_view(domain::registry::ServiceId(w.id)).await.unwrap().status.code(),
+        "withdrawn"
+    );
     // through the API, the reason is in English too
     let admin = t
         .app
@@ -182,7 +185,7 @@ async fn script_and_sql_are_text(db: Db) {
         .await;
     provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
     reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", evil)]).await;
-    let v = t.app.registry().service_view(id).await.unwrap();
+    let v = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap();
     assert_eq!(v.app.name, evil, "stored as text");
     assert_eq!(v.app.description, evil);
     for path in [format!("/services/{id}"), "/services?q=script".to_string(), "/my".to_string()] {

@@ -89,7 +89,10 @@ async fn smtp_down_then_back(db: Db) {
     let t = spawn(db, config(Some(format!("smtp://127.0.0.1:{port}")), false)).await;
     let id = t.submitted_application(NAME).await;
     // The change itself is committed whatever the mail server does.
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "submitted");
+    assert_eq!(
+        t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(),
+        "submitted"
+    );
     // Delivery fails and is retried.
     let end = std::time::Instant::now() + Duration::from_secs(30);
     loop {

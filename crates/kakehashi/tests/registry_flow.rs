@@ -56,7 +56,7 @@ async fn full_lifecycle(db: Db) {
     // Approve: ledger number and two-year validity.
     let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "審査基準に適合")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let v = t.app.registry().service_view(id).await.unwrap();
+    let v = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap();
     let ledger = v.ledger_number.clone().expect("ledger number");
     assert!(ledger.starts_with("002-"), "{ledger}");
     let years = (v.valid_until.unwrap() - v.listed_at.unwrap()) as f64 / (365.25 * 86400.0);
@@ -90,10 +90,14 @@ async fn full_lifecycle(db: Db) {
     let new_name = "架け橋テスト Webアプリ・API 脆弱性診断サービス";
     let r = provider.post_form(&format!("/my/services/{id}/change"), &application_fields(new_name, &body_id)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().app.name, name, "listing unchanged while under review");
+    assert_eq!(
+        t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().app.name,
+        name,
+        "listing unchanged while under review"
+    );
     let r = reviewer.post_form(&format!("/review/{id}/approve-change"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let v = t.app.registry().service_view(id).await.unwrap();
+    let v = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap();
     assert_eq!(v.app.name, new_name);
     assert_eq!(v.ledger_number.as_deref(), Some(ledger.as_str()), "ledger number kept");
 
@@ -127,7 +131,10 @@ async fn full_lifecycle(db: Db) {
     let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("取下げ"), "reason given: {}", r.body);
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "withdrawn");
+    assert_eq!(
+        t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(),
+        "withdrawn"
+    );
 
     // Every step is in the visible history, and in the audit chain.
     let events = t.store.events(id).await.unwrap();
@@ -183,10 +190,14 @@ async fn expiry_and_reminders(db: Db) {
         qualification: "y".into(),
         expires_on: String::new(),
     });
-    let id = t.app.registry().apply(&a, provider_id, &input).await.unwrap();
-    t.app.registry().submit(&a, id).await.unwrap();
-    t.app.registry().decide(&r, id, domain::registry::Transition::Approve, "").await.unwrap();
-    let vu = t.app.registry().service_view(id).await.unwrap().valid_until.unwrap();
+    let id = t.app.registry().apply(&a, domain::OrgId(provider_id), &input).await.unwrap().0;
+    t.app.registry().submit(&a, domain::registry::ServiceId(id)).await.unwrap();
+    t.app
+        .registry()
+        .decide(&r, domain::registry::ServiceId(id), domain::registry::Transition::Approve, "")
+        .await
+        .unwrap();
+    let vu = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().valid_until.unwrap();
     let day = 86_400;
     let sent = |st: store::Store| async move { st.service(id).await.unwrap().reminders_sent };
     t.app.registry().sweep(vu - 100 * day).await.unwrap();
@@ -198,12 +209,12 @@ async fn expiry_and_reminders(db: Db) {
     assert_eq!(again.reminders_90, 0, "idempotent");
     t.app.registry().sweep(vu - 10 * day).await.unwrap();
     assert_eq!(sent(t.store.clone()).await, "90,30");
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "listed");
+    assert_eq!(t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(), "listed");
     let notes = t.store.notifications(&[provider_id], 50).await.unwrap();
     assert!(notes.iter().any(|n| n.kind == "reminder_90" && n.subject_ja.contains("期限テスト監査")));
     assert!(notes.iter().any(|n| n.kind == "reminder_30" && n.subject_ja.contains("期限テスト監査")));
     t.app.registry().sweep(vu + 1).await.unwrap();
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "expired");
+    assert_eq!(t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(), "expired");
 }
 
 async fn surveillance_sampling(db: Db) {
@@ -237,7 +248,7 @@ async fn renewal(db: Db) {
     let reviewer = t.as_reviewer().await;
     let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let vu = t.app.registry().service_view(id).await.unwrap().valid_until.unwrap();
+    let vu = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().valid_until.unwrap();
     let admin = t.as_provider_admin().await;
 
     // Too early: no button, and the post is refused with the reason.
@@ -261,7 +272,10 @@ async fn renewal(db: Db) {
     assert_eq!(reviewer.post_form(&format!("/my/services/{id}/renew"), &[]).await.status, StatusCode::FORBIDDEN);
     let r = admin.post_form(&format!("/my/services/{id}/renew"), &[("comment", "体制に変更なし")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "renewal_requested");
+    assert_eq!(
+        t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(),
+        "renewal_requested"
+    );
     // Still on the public list while reviewed.
     let list = t.client().get("/api/v1/services?q=%E6%9B%B4%E6%96%B0%E3%83%86%E3%82%B9%E3%83%88").await.json();
     assert_eq!(list["total"], 1, "{list}");
@@ -285,7 +299,7 @@ async fn renewal(db: Db) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let d = r.json();
     assert_eq!(d["status"], "listed");
-    let after = t.app.registry().service_view(id).await.unwrap();
+    let after = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap();
     assert_eq!(after.valid_until, Some(domain::registry::renewed_until(vu)));
     assert_eq!(d["valid_until"], app::jst_date(domain::registry::renewed_until(vu)));
     assert_eq!(after.ledger_number.as_deref(), d["ledger_number"].as_str(), "same ledger number");
@@ -295,7 +309,7 @@ async fn renewal(db: Db) {
     // The sweep no longer expires it at the old date.
     t.app.clock.advance(61 * 86_400);
     t.app.registry().sweep(t.app.now()).await.unwrap();
-    assert_eq!(t.app.registry().service_view(id).await.unwrap().status.code(), "listed");
+    assert_eq!(t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(), "listed");
 }
 
 both_backends!(full_lifecycle, expiry_and_reminders, surveillance_sampling, renewal);

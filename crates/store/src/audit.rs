@@ -19,8 +19,8 @@ impl Tx {
         let r = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *self.tx)
             .await?;
-        let seq: i64 = r.try_get(0)?;
-        let prev: String = r.try_get(1)?;
+        let seq: i64 = r.try_get("seq")?;
+        let prev: String = r.try_get("hash")?;
         let hash = entry_hash(seq, now, &prev, &rec.actor, &rec.action, &rec.subject, &rec.summary);
         sqlx::query(
             "INSERT INTO audit_log (seq, at, actor, action, subject, summary, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -43,7 +43,7 @@ impl Tx {
 impl Store {
     pub async fn audit_head(&self) -> Result<AuditHead> {
         let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
-        Ok(AuditHead { seq: r.try_get(0)?, hash: r.try_get(1)? })
+        Ok(AuditHead { seq: r.try_get("seq")?, hash: r.try_get("hash")? })
     }
 
     /// Entries with seq > `after`, in order, at most `limit`.
@@ -58,14 +58,14 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
-                    seq: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    action: r.try_get(3)?,
-                    subject: r.try_get(4)?,
-                    summary: r.try_get(5)?,
-                    prev_hash: r.try_get(6)?,
-                    hash: r.try_get(7)?,
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    subject: r.try_get("subject")?,
+                    summary: r.try_get("summary")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
                 })
             })
             .collect()

@@ -52,17 +52,22 @@ const USER_COLS: &str = "id, email, display_name, password_hash, is_operator, di
 
 fn user_row(r: &sqlx::any::AnyRow) -> Result<UserRow> {
     Ok(UserRow {
-        id: r.try_get(0)?,
-        email: r.try_get(1)?,
-        display_name: r.try_get(2)?,
-        password_hash: r.try_get(3)?,
-        is_operator: flag(r.try_get(4)?),
-        disabled: flag(r.try_get(5)?),
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        password_hash: r.try_get("password_hash")?,
+        is_operator: flag(r.try_get("is_operator")?),
+        disabled: flag(r.try_get("disabled")?),
     })
 }
 
 fn org_row(r: &sqlx::any::AnyRow) -> Result<OrgRow> {
-    Ok(OrgRow { id: r.try_get(0)?, kind: r.try_get(1)?, name: r.try_get(2)?, name_en: r.try_get(3)? })
+    Ok(OrgRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        name: r.try_get("name")?,
+        name_en: r.try_get("name_en")?,
+    })
 }
 
 impl Tx {
@@ -236,7 +241,7 @@ impl Store {
 
     pub async fn memberships(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
         let rows = sqlx::query(
-            "SELECT o.id, o.kind, o.name, o.name_en, m.role FROM memberships m JOIN organizations o ON o.id = m.org_id \
+            "SELECT o.id AS org_id, o.kind AS org_kind, o.name AS org_name, o.name_en AS org_name_en, m.role AS role FROM memberships m JOIN organizations o ON o.id = m.org_id \
              WHERE m.user_id = $1 ORDER BY o.id",
         )
         .bind(user_id)
@@ -245,11 +250,11 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(MembershipRow {
-                    org_id: r.try_get(0)?,
-                    org_kind: r.try_get(1)?,
-                    org_name: r.try_get(2)?,
-                    org_name_en: r.try_get(3)?,
-                    role: r.try_get(4)?,
+                    org_id: r.try_get("org_id")?,
+                    org_kind: r.try_get("org_kind")?,
+                    org_name: r.try_get("org_name")?,
+                    org_name_en: r.try_get("org_name_en")?,
+                    role: r.try_get("role")?,
                 })
             })
             .collect()
@@ -269,7 +274,14 @@ impl Store {
             .bind(now)
             .fetch_optional(&self.pool)
             .await?;
-        r.map(|r| Ok(SessionRow { user_id: r.try_get(0)?, csrf: r.try_get(1)?, expires_at: r.try_get(2)? })).transpose()
+        r.map(|r| {
+            Ok(SessionRow {
+                user_id: r.try_get("user_id")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn token_by_hash(&self, token_hash: &str) -> Result<Option<TokenRow>> {
@@ -303,11 +315,11 @@ impl Store {
 
 fn token_row(r: &sqlx::any::AnyRow) -> Result<TokenRow> {
     Ok(TokenRow {
-        id: r.try_get(0)?,
-        user_id: r.try_get(1)?,
-        name: r.try_get(2)?,
-        scopes: r.try_get(3)?,
-        created_at: r.try_get(4)?,
-        revoked_at: r.try_get(5)?,
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        name: r.try_get("name")?,
+        scopes: r.try_get("scopes")?,
+        created_at: r.try_get("created_at")?,
+        revoked_at: r.try_get("revoked_at")?,
     })
 }

@@ -43,34 +43,37 @@ pub struct ServiceRow {
     pub updated_at: i64,
 }
 
-const SERVICE_COLS: &str = "s.id, s.provider_org_id, p.name, p.name_en, s.body_org_id, b.name, b.name_en, s.name, s.category, \
-     s.subcategory, s.status, s.application, s.pending_change, s.ledger_number, s.listed_at, s.valid_until, s.reminders_sent, \
-     s.version, s.created_at, s.updated_at";
+const SERVICE_COLS: &str = "s.id AS id, s.provider_org_id AS provider_org_id, p.name AS provider_name, \
+     p.name_en AS provider_name_en, s.body_org_id AS body_org_id, b.name AS body_name, b.name_en AS body_name_en, \
+     s.name AS name, s.category AS category, s.subcategory AS subcategory, s.status AS status, \
+     s.application AS application_json, s.pending_change AS pending_change, s.ledger_number AS ledger_number, \
+     s.listed_at AS listed_at, s.valid_until AS valid_until, s.reminders_sent AS reminders_sent, s.version AS version, \
+     s.created_at AS created_at, s.updated_at AS updated_at";
 const SERVICE_FROM: &str =
     "FROM services s JOIN organizations p ON p.id = s.provider_org_id JOIN organizations b ON b.id = s.body_org_id";
 
 fn service_row(r: &sqlx::any::AnyRow) -> Result<ServiceRow> {
     Ok(ServiceRow {
-        id: r.try_get(0)?,
-        provider_org_id: r.try_get(1)?,
-        provider_name: r.try_get(2)?,
-        provider_name_en: r.try_get(3)?,
-        body_org_id: r.try_get(4)?,
-        body_name: r.try_get(5)?,
-        body_name_en: r.try_get(6)?,
-        name: r.try_get(7)?,
-        category: r.try_get(8)?,
-        subcategory: r.try_get(9)?,
-        status: r.try_get(10)?,
-        application_json: r.try_get(11)?,
-        pending_change: r.try_get(12)?,
-        ledger_number: r.try_get(13)?,
-        listed_at: r.try_get(14)?,
-        valid_until: r.try_get(15)?,
-        reminders_sent: r.try_get(16)?,
-        version: r.try_get(17)?,
-        created_at: r.try_get(18)?,
-        updated_at: r.try_get(19)?,
+        id: r.try_get("id")?,
+        provider_org_id: r.try_get("provider_org_id")?,
+        provider_name: r.try_get("provider_name")?,
+        provider_name_en: r.try_get("provider_name_en")?,
+        body_org_id: r.try_get("body_org_id")?,
+        body_name: r.try_get("body_name")?,
+        body_name_en: r.try_get("body_name_en")?,
+        name: r.try_get("name")?,
+        category: r.try_get("category")?,
+        subcategory: r.try_get("subcategory")?,
+        status: r.try_get("status")?,
+        application_json: r.try_get("application_json")?,
+        pending_change: r.try_get("pending_change")?,
+        ledger_number: r.try_get("ledger_number")?,
+        listed_at: r.try_get("listed_at")?,
+        valid_until: r.try_get("valid_until")?,
+        reminders_sent: r.try_get("reminders_sent")?,
+        version: r.try_get("version")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
     })
 }
 
@@ -358,14 +361,14 @@ const SURV_COLS: &str = "id, service_id, period, notice, noticed_at, outcome, ou
 
 fn surveillance_row(r: &sqlx::any::AnyRow) -> Result<SurveillanceRow> {
     Ok(SurveillanceRow {
-        id: r.try_get(0)?,
-        service_id: r.try_get(1)?,
-        period: r.try_get(2)?,
-        notice: r.try_get(3)?,
-        noticed_at: r.try_get(4)?,
-        outcome: r.try_get(5)?,
-        outcome_note: r.try_get(6)?,
-        completed_at: r.try_get(7)?,
+        id: r.try_get("id")?,
+        service_id: r.try_get("service_id")?,
+        period: r.try_get("period")?,
+        notice: r.try_get("notice")?,
+        noticed_at: r.try_get("noticed_at")?,
+        outcome: r.try_get("outcome")?,
+        outcome_note: r.try_get("outcome_note")?,
+        completed_at: r.try_get("completed_at")?,
     })
 }
 
@@ -381,13 +384,13 @@ const EVIDENCE_COLS: &str = "id, service_id, filename, content_type, size, sha25
 
 fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow> {
     Ok(EvidenceRow {
-        id: r.try_get(0)?,
-        service_id: r.try_get(1)?,
-        filename: r.try_get(2)?,
-        content_type: r.try_get(3)?,
-        size: r.try_get(4)?,
-        sha256: r.try_get(5)?,
-        uploaded_at: r.try_get(6)?,
+        id: r.try_get("id")?,
+        service_id: r.try_get("service_id")?,
+        filename: r.try_get("filename")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_at: r.try_get("uploaded_at")?,
     })
 }
 
@@ -452,14 +455,14 @@ impl Store {
         .bind(until)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("valid_until")?, r.try_get("reminders_sent")?))).collect()
     }
 
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM services GROUP BY status ORDER BY status")
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM services GROUP BY status ORDER BY status")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 
     pub async fn events(&self, service_id: i64) -> Result<Vec<EventRow>> {
@@ -523,29 +526,31 @@ impl Store {
     pub async fn stream_public_rows(&self, out: tokio::sync::mpsc::Sender<PublicRow>) -> Result<()> {
         use futures_util::TryStreamExt;
         let mut rows = sqlx::query(
-            "SELECT s.id, s.name, p.name, p.name_en, s.body_org_id, s.category, s.subcategory, s.status, s.ledger_number, \
-             s.listed_at, s.valid_until, s.updated_at, s.regions, s.industries, s.search_text \
+            "SELECT s.id AS id, s.name AS name, p.name AS provider_name, p.name_en AS provider_name_en, \
+             s.body_org_id AS body_org_id, s.category AS category, s.subcategory AS subcategory, s.status AS status, \
+             s.ledger_number AS ledger_number, s.listed_at AS listed_at, s.valid_until AS valid_until, \
+             s.updated_at AS updated_at, s.regions AS regions, s.industries AS industries, s.search_text AS search_text \
              FROM services s JOIN organizations p ON p.id = s.provider_org_id \
              WHERE s.status IN ('listed', 'change_requested', 'renewal_requested', 'suspended', 'withdrawn', 'expired') AND s.ledger_number IS NOT NULL",
         )
         .fetch(&self.pool);
         while let Some(r) = rows.try_next().await? {
             let row = PublicRow {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                provider_name: r.try_get(2)?,
-                provider_name_en: r.try_get(3)?,
-                body_org_id: r.try_get(4)?,
-                category: r.try_get(5)?,
-                subcategory: r.try_get(6)?,
-                status: r.try_get(7)?,
-                ledger_number: r.try_get(8)?,
-                listed_at: r.try_get(9)?,
-                valid_until: r.try_get(10)?,
-                updated_at: r.try_get(11)?,
-                regions: r.try_get(12)?,
-                industries: r.try_get(13)?,
-                search_text: r.try_get(14)?,
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                provider_name: r.try_get("provider_name")?,
+                provider_name_en: r.try_get("provider_name_en")?,
+                body_org_id: r.try_get("body_org_id")?,
+                category: r.try_get("category")?,
+                subcategory: r.try_get("subcategory")?,
+                status: r.try_get("status")?,
+                ledger_number: r.try_get("ledger_number")?,
+                listed_at: r.try_get("listed_at")?,
+                valid_until: r.try_get("valid_until")?,
+                updated_at: r.try_get("updated_at")?,
+                regions: r.try_get("regions")?,
+                industries: r.try_get("industries")?,
+                search_text: r.try_get("search_text")?,
             };
             if out.send(row).await.is_err() {
                 break;

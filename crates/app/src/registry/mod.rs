@@ -6,7 +6,8 @@ use domain::registry::{
     ApplicationError, ApplicationInput, ChecklistItem, ServiceApplication, ServiceLifecycle, ServiceStatus, Transition,
     checklist, due_reminder, ledger_number, next_status, renewal_open, renewed_until, valid_until,
 };
-use domain::{OrgKind, search};
+use domain::registry::{EvidenceId, ServiceId, SurveillanceId};
+use domain::{OrgId, OrgKind, search};
 use sha2::{Digest, Sha256};
 use store::{EventRow, EvidenceRow, Notice, ServiceRow, ServiceWrite, SurveillanceRow, Tx};
 
@@ -221,12 +222,17 @@ impl Registry<'_> {
         }
     }
 
-    pub async fn service_view(&self, id: i64) -> Result<ServiceView> {
+    pub async fn service_view(&self, id: ServiceId) -> Result<ServiceView> {
+        self.view(id.0).await
+    }
+
+    async fn view(&self, id: i64) -> Result<ServiceView> {
         ServiceView::from_row(self.store.service(id).await?)
     }
 
     /// A provider applies for one service (a draft, to be submitted).
-    pub async fn apply(&self, actor: &Actor, provider_org_id: i64, input: &ApplicationInput) -> Result<i64> {
+    pub async fn apply(&self, actor: &Actor, provider_org_id: OrgId, input: &ApplicationInput) -> Result<ServiceId> {
+        let provider_org_id = provider_org_id.0;
         let app = parse_application(input)?;
         authorize(Some(actor), Op::Apply, Target { provider_org_id, body_org_id: app.registration_body.0 })?;
         self.check_body(&app).await?;
@@ -248,12 +254,13 @@ impl Registry<'_> {
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(ServiceId(id))
     }
 
     /// Edits a draft or returned application.
-    pub async fn update_application(&self, actor: &Actor, id: i64, input: &ApplicationInput) -> Result<()> {
-        let svc = self.service_view(id).await?;
+    pub async fn update_application(&self, actor: &Actor, id: ServiceId, input: &ApplicationInput) -> Result<()> {
+        let id = id.0;
+        let svc = self.view(id).await?;
         authorize(Some(actor), Op::EditApplication, svc.target())?;
         if !matches!(svc.status, ServiceStatus::Draft | ServiceStatus::Returned) {
             return Err(AppError::conflict(
@@ -323,7 +330,7 @@ impl Registry<'_> {
         t: Transition,
         comment: &str,
     ) -> Result<ServiceStatus> {
-        let svc = self.service_view(id).await?;
+        let svc = self.view(id).await?;
         authorize(Some(actor), op, svc.target())?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -334,17 +341,20 @@ impl Registry<'_> {
     }
 
     /// The provider submits a draft or returned application for review.
-    pub async fn submit(&self, actor: &Actor, id: i64) -> Result<ServiceStatus> {
+    pub async fn submit(&self, actor: &Actor, id: ServiceId) -> Result<ServiceStatus> {
+        let id = id.0;
         self.simple_transition(actor, id, Op::Submit, Transition::Submit, "").await
     }
 
     /// The provider (admin) withdraws its own application or registration.
-    pub async fn withdraw_own(&self, actor: &Actor, id: i64, reason: &str) -> Result<ServiceStatus> {
+    pub async fn withdraw_own(&self, actor: &Actor, id: ServiceId, reason: &str) -> Result<ServiceStatus> {
+        let id = id.0;
         self.simple_transition(actor, id, Op::WithdrawOwn, Transition::Withdraw, reason).await
     }
 
     /// Program office: suspend, reinstate, or revoke (withdraw) a registration.
-    pub async fn operate(&self, actor: &Actor, id: i64, t: Transition, reason: &str) -> Result<ServiceStatus> {
+    pub async fn operate(&self, actor: &Actor, id: ServiceId, t: Transition, reason: &str) -> Result<ServiceStatus> {
+        let id = id.0;
         if !ServiceLifecycle::parties(t).contains(&Party::Operator) {
             return Err(AppError::Forbidden);
         }
@@ -353,12 +363,13 @@ impl Registry<'_> {
 
     /// Registration body decision: return with comments, approve, reject, or decide a change or
     /// a renewal. Returns what was decided (status, ledger number, validity).
-    pub async fn decide(&self, actor: &Actor, id: i64, t: Transition, comment: &str) -> Result<Decision> {
+    pub async fn decide(&self, actor: &Actor, id: ServiceId, t: Transition, comment: &str) -> Result<Decision> {
+        let id = id.0;
         // The lifecycle says which transitions are the registration body's to make.
         if !ServiceLifecycle::parties(t).contains(&Party::Reviewer) {
             return Err(AppError::Forbidden);
         }
-        let svc = self.service_view(id).await?;
+        let svc = self.view(id).await?;
         authorize(Some(actor), Op::Review, svc.target())?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -414,8 +425,9 @@ impl Registry<'_> {
 
     /// The provider applies to renew (更新) a listed registration, from 90 days before it
     /// expires. The service stays listed while the registration body reviews the renewal.
-    pub async fn request_renewal(&self, actor: &Actor, id: i64, note: &str) -> Result<ServiceStatus> {
-        let svc = self.service_view(id).await?;
+    pub async fn request_renewal(&self, actor: &Actor, id: ServiceId, note: &str) -> Result<ServiceStatus> {
+        let id = id.0;
+        let svc = self.view(id).await?;
         authorize(Some(actor), Op::RequestChange, svc.target())?;
         let now = self.now();
         let vu = svc.valid_until.ok_or_else(|| {
@@ -436,8 +448,14 @@ impl Registry<'_> {
 
     /// The provider asks to change a listed service; the change is re-reviewed and the
     /// listing stays as it was until it is approved.
-    pub async fn request_change(&self, actor: &Actor, id: i64, input: &ApplicationInput) -> Result<ServiceStatus> {
-        let svc = self.service_view(id).await?;
+    pub async fn request_change(
+        &self,
+        actor: &Actor,
+        id: ServiceId,
+        input: &ApplicationInput,
+    ) -> Result<ServiceStatus> {
+        let id = id.0;
+        let svc = self.view(id).await?;
         authorize(Some(actor), Op::RequestChange, svc.target())?;
         let app = parse_application(input)?;
         if app.registration_body != svc.app.registration_body {
@@ -473,8 +491,15 @@ impl Registry<'_> {
     }
 
     /// Attaches an evidence file (content-addressed; size-limited; type sniffed).
-    pub async fn upload_evidence(&self, actor: &Actor, id: i64, filename: &str, data: &[u8]) -> Result<i64> {
-        let svc = self.service_view(id).await?;
+    pub async fn upload_evidence(
+        &self,
+        actor: &Actor,
+        id: ServiceId,
+        filename: &str,
+        data: &[u8],
+    ) -> Result<EvidenceId> {
+        let id = id.0;
+        let svc = self.view(id).await?;
         authorize(Some(actor), Op::UploadEvidence, svc.target())?;
         if data.len() > self.config.max_upload_bytes {
             return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
@@ -509,17 +534,18 @@ impl Registry<'_> {
         )
         .await?;
         tx.commit().await?;
-        Ok(eid)
+        Ok(EvidenceId(eid))
     }
 
     /// An evidence file, for those who may see the service's private data.
     pub async fn evidence_file(
         &self,
         actor: Option<&Actor>,
-        id: i64,
-        evidence_id: i64,
+        id: ServiceId,
+        evidence_id: EvidenceId,
     ) -> Result<(EvidenceRow, Vec<u8>)> {
-        let svc = self.service_view(id).await?;
+        let (id, evidence_id) = (id.0, evidence_id.0);
+        let svc = self.view(id).await?;
         authorize(actor, Op::ViewPrivate, svc.target())?;
         let (row, data) = self.store.evidence(evidence_id).await?;
         if row.service_id != id {
@@ -529,8 +555,15 @@ impl Registry<'_> {
     }
 
     /// Program office: gives notice of surveillance for a listed service.
-    pub async fn start_surveillance(&self, actor: &Actor, id: i64, period: &str, notice: &str) -> Result<i64> {
-        let svc = self.service_view(id).await?;
+    pub async fn start_surveillance(
+        &self,
+        actor: &Actor,
+        id: ServiceId,
+        period: &str,
+        notice: &str,
+    ) -> Result<SurveillanceId> {
+        let id = id.0;
+        let svc = self.view(id).await?;
         authorize(Some(actor), Op::Operate, svc.target())?;
         if !svc.status.is_registered() && svc.status != ServiceStatus::Suspended {
             return Err(AppError::conflict(
@@ -585,7 +618,7 @@ impl Registry<'_> {
             Notice { org_id: svc.provider_org_id, kind: "surveillance", subject_ja: &ja, subject_en: &en, link: &link };
         tx.notify(&notice, now).await?;
         tx.commit().await?;
-        Ok(sid)
+        Ok(SurveillanceId(sid))
     }
 
     /// Program office: samples `count` registered services not already under surveillance
@@ -617,7 +650,7 @@ impl Registry<'_> {
         pool.shuffle(&mut rand::rng());
         pool.truncate(count);
         for id in &pool {
-            self.start_surveillance(actor, *id, period, notice).await?;
+            self.start_surveillance(actor, ServiceId(*id), period, notice).await?;
         }
         Ok(pool)
     }
@@ -626,10 +659,11 @@ impl Registry<'_> {
     pub async fn record_surveillance(
         &self,
         actor: &Actor,
-        surveillance_id: i64,
+        surveillance_id: SurveillanceId,
         outcome: &str,
         note: &str,
     ) -> Result<()> {
+        let surveillance_id = surveillance_id.0;
         if !SURVEILLANCE_OUTCOMES.iter().any(|(c, _, _)| *c == outcome) {
             return Err(AppError::field("outcome", "結果を選択してください", "Choose an outcome"));
         }
@@ -693,7 +727,7 @@ impl Registry<'_> {
             if vu > now && due_reminder(vu, now, &sent).is_none() {
                 continue;
             }
-            let svc = self.service_view(id).await?;
+            let svc = self.view(id).await?;
             let mut tx = self.store.begin().await?;
             if vu <= now {
                 match self.transition_in(&mut tx, None, &svc, Transition::Expire, "", now).await {
@@ -745,8 +779,9 @@ impl Registry<'_> {
 
     /// A service page. Public services are visible to all; others only to those who may see
     /// private data (others get NotFound, so existence does not leak).
-    pub async fn service_detail(&self, actor: Option<&Actor>, id: i64) -> Result<ServiceDetail> {
-        let svc = self.service_view(id).await?;
+    pub async fn service_detail(&self, actor: Option<&Actor>, id: ServiceId) -> Result<ServiceDetail> {
+        let id = id.0;
+        let svc = self.view(id).await?;
         let t = svc.target();
         let ok = |op| authorize(actor, op, t).is_ok();
         let view_private = ok(Op::ViewPrivate);
@@ -819,7 +854,7 @@ impl Registry<'_> {
         let counts = self.store.status_counts().await?;
         let mut open = Vec::new();
         for s in self.store.open_surveillances().await? {
-            let svc = self.service_view(s.service_id).await?;
+            let svc = self.view(s.service_id).await?;
             open.push((s, svc));
         }
         let expiring = self

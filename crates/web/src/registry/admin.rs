@@ -16,6 +16,8 @@ use crate::kit::flash::DoneParam;
 use crate::kit::flash::see_other;
 use crate::views::{Nav, render};
 use app::{AppError, jst_date};
+#[allow(unused_imports)]
+use domain::registry::{EvidenceId, ServiceId, SurveillanceId};
 
 #[derive(Template)]
 #[template(path = "admin.html")]
@@ -82,7 +84,7 @@ pub async fn overview(
 pub async fn operate(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(ServiceId, String)>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
@@ -110,7 +112,7 @@ pub struct SurveillanceForm {
 pub async fn start_surveillance(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: SurveillanceForm = decode(&body).map_err(|e| ctx.err(e))?;
@@ -132,7 +134,7 @@ pub struct OutcomeForm {
 pub async fn record_surveillance(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(sid): Path<i64>,
+    Path(sid): Path<SurveillanceId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: OutcomeForm = decode(&body).map_err(|e| ctx.err(e))?;

@@ -20,6 +20,8 @@ use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, json_body, write_actor};
 use crate::forms::ListParams;
 use app::{AppError, jst_date};
+#[allow(unused_imports)]
+use domain::registry::{EvidenceId, ServiceId, SurveillanceId};
 
 /// Categories and sub-categories.
 #[utoipa::path(get, path = "/api/v1/categories", tag = "registry", responses((status = 200, body = Vec<CategoryBody>)))]
@@ -53,7 +55,7 @@ pub async fn services(
 pub async fn service(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
 ) -> Result<Json<ServiceDetailBody>, WebError> {
     let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(ServiceDetailBody::from(&d)))
@@ -69,11 +71,11 @@ pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
     let n: NewApplicationBody = json_body(&ctx, &body)?;
     let provider = n.provider_org_id.or_else(|| a.provider_orgs().next().map(|m| m.org_id)).unwrap_or(0);
     let input = ApplicationInput::from(n.application);
-    let id = s.app.registry().apply(a, provider, &input).await.map_err(|e| ctx.err(e))?;
+    let id = s.app.registry().apply(a, domain::OrgId(provider), &input).await.map_err(|e| ctx.err(e))?;
     Ok((
         StatusCode::CREATED,
         [("location", format!("/api/v1/services/{id}"))],
-        Json(StatusBody { id, status: "draft".into() }),
+        Json(StatusBody { id: id.0, status: "draft".into() }),
     )
         .into_response())
 }
@@ -86,7 +88,7 @@ pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
 pub async fn update(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
@@ -94,7 +96,7 @@ pub async fn update(
     let b: ApplicationBody = json_body(&ctx, &body)?;
     s.app.registry().update_application(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
     let v = s.app.registry().service_view(id).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id, status: v.status.code().into() }))
+    Ok(Json(StatusBody { id: id.0, status: v.status.code().into() }))
 }
 
 /// Submit for review.
@@ -104,12 +106,12 @@ pub async fn update(
 pub async fn submit(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     headers: HeaderMap,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let to = s.app.registry().submit(a, id).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id, status: to.code().into() }))
+    Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
 
 /// Request a change to a listed service (re-reviewed; the listing stays until approved).
@@ -120,14 +122,14 @@ pub async fn submit(
 pub async fn change(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let b: ApplicationBody = json_body(&ctx, &body)?;
     let to = s.app.registry().request_change(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id, status: to.code().into() }))
+    Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
 
 fn reason(ctx: &Ctx, body: &[u8]) -> Result<ReasonBody, WebError> {
@@ -142,14 +144,14 @@ fn reason(ctx: &Ctx, body: &[u8]) -> Result<ReasonBody, WebError> {
 pub async fn withdraw(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().withdraw_own(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id, status: to.code().into() }))
+    Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
 
 /// Registration body decision: approve | return | reject | approve-change | reject-change |
@@ -162,7 +164,7 @@ pub async fn withdraw(
 pub async fn decide(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, d)): Path<(i64, String)>,
+    Path((id, d)): Path<(ServiceId, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DecisionBody>, WebError> {
@@ -171,7 +173,7 @@ pub async fn decide(
     let r = reason(&ctx, &body)?;
     let d = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(DecisionBody {
-        id,
+        id: id.0,
         status: d.status.code().into(),
         ledger_number: d.ledger_number,
         valid_until: d.valid_until.map(jst_date),
@@ -186,14 +188,14 @@ pub async fn decide(
 pub async fn renew(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().request_renewal(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id, status: to.code().into() }))
+    Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
 
 /// Program office: suspend | reinstate | withdraw (revoke); a reason is required.
@@ -205,7 +207,7 @@ pub async fn renew(
 pub async fn operate(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(ServiceId, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
@@ -218,7 +220,7 @@ pub async fn operate(
     };
     let r = reason(&ctx, &body)?;
     let to = s.app.registry().operate(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id, status: to.code().into() }))
+    Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -237,7 +239,7 @@ pub struct FileName {
 pub async fn upload_evidence(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     Query(f): Query<FileName>,
     headers: HeaderMap,
     body: Bytes,
@@ -247,5 +249,5 @@ pub async fn upload_evidence(
         return Err(ctx.err(AppError::field("body", "ファイルの中身が空です", "The file is empty")));
     }
     let eid = s.app.registry().upload_evidence(a, id, &f.filename, &body).await.map_err(|e| ctx.err(e))?;
-    Ok((StatusCode::CREATED, Json(UploadedBody { id: eid, size: body.len() })).into_response())
+    Ok((StatusCode::CREATED, Json(UploadedBody { id: eid.0, size: body.len() })).into_response())
 }

@@ -20,6 +20,8 @@ use crate::kit::flash::see_other;
 use crate::views::{Nav, Opt, render};
 use app::registry::{Permissions, SURVEILLANCE_OUTCOMES, ServiceDetail, ServiceView};
 use app::{AppError, jst_date, jst_datetime};
+#[allow(unused_imports)]
+use domain::registry::{EvidenceId, ServiceId, SurveillanceId};
 
 pub struct EventView {
     pub at: String,
@@ -361,8 +363,8 @@ impl FormPage {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     New,
-    Edit(i64),
-    Change(i64),
+    Edit(ServiceId),
+    Change(ServiceId),
 }
 
 async fn form_page(
@@ -513,13 +515,13 @@ pub async fn create(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<
     if !errs.is_empty() {
         return render_form(&ctx, &s, Mode::New, f, with_domain_errors(&input, errs)).await;
     }
-    match s.app.registry().apply(a, provider, &input).await {
+    match s.app.registry().apply(a, domain::OrgId(provider), &input).await {
         Ok(id) => Ok(see_other(&format!("/services/{id}"), "created")),
         Err(e) => render_form(&ctx, &s, Mode::New, f, e).await,
     }
 }
 
-pub async fn edit_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+pub async fn edit_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<ServiceId>) -> Result<Response, WebError> {
     let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     if !d.can.edit {
         return Err(ctx.err(AppError::Forbidden));
@@ -528,7 +530,12 @@ pub async fn edit_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>)
     Ok(render(&form_page(&ctx, &s, Mode::Edit(id), f, &[]).await?))
 }
 
-pub async fn edit(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>, body: Bytes) -> Result<Response, WebError> {
+pub async fn edit(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ServiceId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
     let (f, input, errs) = read_form(&ctx, &body)?;
     let a = ctx.require()?;
     if !errs.is_empty() {
@@ -540,7 +547,7 @@ pub async fn edit(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>, body
     }
 }
 
-pub async fn change_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+pub async fn change_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<ServiceId>) -> Result<Response, WebError> {
     let d = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     if !d.can.request_change {
         return Err(ctx.err(AppError::Forbidden));
@@ -552,7 +559,7 @@ pub async fn change_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64
 pub async fn change(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let (f, input, errs) = read_form(&ctx, &body)?;
@@ -570,7 +577,7 @@ pub async fn change(
 pub async fn submit(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
@@ -582,7 +589,7 @@ pub async fn submit(
 pub async fn withdraw(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
@@ -595,7 +602,7 @@ pub async fn withdraw(
 pub async fn renew(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
@@ -609,7 +616,7 @@ pub async fn renew(
 pub async fn upload_evidence(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     mut mp: Multipart,
 ) -> Result<Response, WebError> {
     let mut csrf = String::new();

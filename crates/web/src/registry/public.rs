@@ -15,6 +15,8 @@ use crate::kit::flash::DoneParam;
 use crate::views::{Nav, Opt, render};
 use app::registry::index::{ListItem, ListResult, Sort};
 use app::{AppError, jst_date};
+#[allow(unused_imports)]
+use domain::registry::{EvidenceId, ServiceId, SurveillanceId};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -366,7 +368,7 @@ pub struct ServicePage {
 pub async fn service(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<ServiceId>,
     Query(d): Query<DoneParam>,
 ) -> Result<Response, WebError> {
     let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
@@ -378,7 +380,7 @@ pub async fn service(
 pub async fn evidence(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, eid)): Path<(i64, i64)>,
+    Path((id, eid)): Path<(ServiceId, EvidenceId)>,
 ) -> Result<Response, WebError> {
     let (row, data) = s.app.registry().evidence_file(ctx.actor(), id, eid).await.map_err(|e| ctx.err(e))?;
     let name: String =

@@ -14,6 +14,8 @@ use crate::forms::{CommentForm, decode};
 use crate::kit::flash::see_other;
 use crate::views::{Nav, render};
 use app::AppError;
+#[allow(unused_imports)]
+use domain::registry::{EvidenceId, ServiceId, SurveillanceId};
 
 #[derive(Template)]
 #[template(path = "review.html")]
@@ -46,7 +48,7 @@ pub fn decision(code: &str) -> Option<Transition> {
 pub async fn decide(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, d)): Path<(i64, String)>,
+    Path((id, d)): Path<(ServiceId, String)>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
