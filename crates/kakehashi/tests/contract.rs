@@ -248,3 +248,37 @@ async fn two_processes_share_one_postgres_database() {
     on_b.base = b_base.clone();
     assert_eq!(on_b.get("/admin").await.status, StatusCode::OK);
 }
+
+/// Upgrading a database made before the platform kit keeps its history: the registry's
+/// `service_events` become rows of the shared transitions history, the old undelivered outbox
+/// rows are closed, and the audit chain still verifies.
+async fn upgrade_from_the_first_schema_keeps_history(db: Db) {
+    let tdb = TestDb::new(db).await;
+    let store = store::Store::connect(&store::StoreConfig::new(tdb.url.clone())).await.unwrap();
+    assert_eq!(store.migrate_to(0, 1).await.unwrap(), 1);
+    let mut c = tdb.raw().await;
+    for sql in [
+        "INSERT INTO organizations (kind, name, created_at) VALUES ('vendor', '旧 事業者', 1)",
+        "INSERT INTO organizations (kind, name, created_at) VALUES ('registration_body', '旧 審査機関', 1)",
+        "INSERT INTO services (provider_org_id, body_org_id, name, name_key, category, status, application, search_text, created_at, updated_at) \
+         VALUES (1, 2, '旧サービス', 'old', 'audit', 'submitted', '{}', 'old', 1, 2)",
+        "INSERT INTO service_events (service_id, at, actor_user_id, actor_name, action, from_status, to_status, comment) \
+         VALUES (1, 1, NULL, '事業者', 'create', NULL, 'draft', '')",
+        "INSERT INTO service_events (service_id, at, actor_user_id, actor_name, action, from_status, to_status, comment) \
+         VALUES (1, 2, NULL, '事業者', 'submit', 'draft', 'submitted', '初回申請')",
+        "INSERT INTO outbox (channel, payload, created_at) VALUES ('email', '{\"org_id\": 2}', 2)",
+    ] {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    let ran = store.migrate(3).await.unwrap();
+    assert!(ran >= 3, "{ran}");
+    let h = store.events(1).await.unwrap();
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert_eq!((h[1].action.as_str(), h[1].from_state.as_deref(), h[1].to_state.as_str()), ("submit", Some("draft"), "submitted"));
+    assert_eq!(h[1].comment, "初回申請");
+    assert_eq!(store.outbox_pending().await.unwrap(), 0, "old rows closed, not mailed late");
+    let gone = sqlx::query("SELECT 1 FROM service_events").fetch_optional(&mut c).await;
+    assert!(gone.is_err(), "service_events is dropped");
+}
+
+both_backends!(upgrade_from_the_first_schema_keeps_history);
