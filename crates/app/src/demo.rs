@@ -445,7 +445,7 @@ impl App {
         let svc = self.registry().service_view(expired).await?;
         let mut tx = self.store.begin().await?;
         tx.set_registration(
-            expired.0,
+            expired,
             svc.ledger_number.as_deref().unwrap_or_default(),
             svc.listed_at.unwrap_or(0) - 800 * 86_400,
             self.now() - 86_400,
@@ -537,9 +537,15 @@ async fn insert_listed(
     app: &ServiceApplication,
     listed: i64,
     valid_until: i64,
-) -> Result<i64> {
-    let id = tx.insert_service(&crate::registry::write_of(provider, provider_name, app)?, "listed", listed).await?;
-    crate::registry::assign_ledger(tx, id, app.category, listed, valid_until).await?;
+) -> Result<domain::registry::ServiceId> {
+    let id = tx
+        .insert_service(
+            &crate::registry::write_of(provider, provider_name, app)?,
+            domain::registry::ServiceStatus::Listed,
+            listed,
+        )
+        .await?;
+    crate::registry::assign_ledger(tx, id.0, app.category, listed, valid_until).await?;
     Ok(id)
 }
 

@@ -13,7 +13,7 @@ async fn csrf_and_origin_are_checked(db: Db) {
     let body_id = t.org_id(BODY_NAME).await.to_string();
     let c = t.login("provider@demo.kakehashi.jp").await;
     let org = t.org_id("北斗セキュリティ").await;
-    let before = t.store.services_of_provider(org).await.unwrap().len();
+    let before = t.store.services_of_provider(domain::OrgId(org)).await.unwrap().len();
     let fields = application_fields("CSRF 試験", &body_id);
     // no token
     let body = serde_html_form_encode(&fields);
@@ -30,7 +30,7 @@ async fn csrf_and_origin_are_checked(db: Db) {
     with_good.extend(fields.iter().cloned());
     let r = c.post_raw("/my/services", serde_html_form_encode(&with_good), Some("https://evil.example")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.store.services_of_provider(org).await.unwrap().len(), before, "nothing stored");
+    assert_eq!(t.store.services_of_provider(domain::OrgId(org)).await.unwrap().len(), before, "nothing stored");
     // login form without its token
     let r = t.client().post_raw("/login", "email=a%40b.jp&password=x".into(), Some(&c.base)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -169,9 +169,9 @@ async fn api_tokens(db: Db) {
 /// The role x operation matrix, driven over HTTP.
 async fn authorization_over_http(db: Db) {
     let t = TestApp::spawn(db).await;
-    let submitted = t.store.services_in(&["submitted"], None, 1).await.unwrap()[0].id;
-    let draft = t.store.services_in(&["draft"], None, 1).await.unwrap()[0].id;
-    let listed = t.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let submitted = t.store.services_in(&[domain::registry::ServiceStatus::Submitted], None, 1).await.unwrap()[0].id;
+    let draft = t.store.services_in(&[domain::registry::ServiceStatus::Draft], None, 1).await.unwrap()[0].id;
+    let listed = t.store.services_in(&[domain::registry::ServiceStatus::Listed], None, 1).await.unwrap()[0].id;
     let sme = t.login("sme@demo.kakehashi.jp").await;
     let member = t.login("provider@demo.kakehashi.jp").await;
     let admin = t.login("provider-admin@demo.kakehashi.jp").await;
@@ -233,7 +233,7 @@ async fn authorization_over_http(db: Db) {
     assert_eq!(anon.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(sme.get(&format!("/services/{draft}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(member.get(&format!("/services/{draft}")).await.status, StatusCode::OK);
-    let ev = t.store.evidence_of(submitted).await.unwrap();
+    let ev = t.store.evidence_of(domain::registry::ServiceId(submitted)).await.unwrap();
     assert_eq!(
         anon.get(&format!("/services/{submitted}/evidence/{}", ev[0].id)).await.status,
         StatusCode::SEE_OTHER,
@@ -259,7 +259,7 @@ async fn database_outage_is_503_then_recovers() {
     }
     let t = TestApp::spawn(Db::Postgres).await;
     let c = t.client();
-    let listed = t.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let listed = t.store.services_in(&[domain::registry::ServiceStatus::Listed], None, 1).await.unwrap()[0].id;
     assert_eq!(c.get(&format!("/services/{listed}")).await.status, StatusCode::OK);
     assert_eq!(c.get("/api/v1/services").await.status, StatusCode::OK);
     let name = t.db.pg_name.clone().unwrap();

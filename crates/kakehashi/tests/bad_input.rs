@@ -9,7 +9,7 @@ const BODY_NAME: &str = "日本セキュリティサービス審査協会";
 
 async fn my_count(t: &TestApp) -> usize {
     let org = t.org_id("北斗セキュリティ").await;
-    t.store.services_of_provider(org).await.unwrap().len()
+    t.store.services_of_provider(domain::OrgId(org)).await.unwrap().len()
 }
 
 async fn malformed_and_incomplete_forms(db: Db) {
@@ -123,7 +123,7 @@ async fn upload_over_limit_is_413(db: Db) {
     let r =
         c.upload(&format!("/my/services/{id}/evidence"), "x.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec()).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let files = t.store.evidence_of(id).await.unwrap();
+    let files = t.store.evidence_of(domain::registry::ServiceId(id)).await.unwrap();
     assert_eq!(files.len(), 1, "only the small file is stored");
     assert_eq!(files[0].filename, "small.txt");
 }
@@ -131,7 +131,7 @@ async fn upload_over_limit_is_413(db: Db) {
 async fn impossible_transition_is_409(db: Db) {
     let t = TestApp::spawn(db).await;
     let reviewer = t.login("reviewer@demo.kakehashi.jp").await;
-    let withdrawn = t.store.services_in(&["withdrawn"], None, 10).await.unwrap();
+    let withdrawn = t.store.services_in(&[domain::registry::ServiceStatus::Withdrawn], None, 10).await.unwrap();
     let body = t.org_id(BODY_NAME).await;
     let w = withdrawn.iter().find(|s| s.body_org_id == body).expect("demo has a withdrawn application");
     let r = reviewer.post_form(&format!("/review/{}/approve", w.id), &[("comment", "")]).await;

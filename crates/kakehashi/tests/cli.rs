@@ -178,7 +178,7 @@ async fn registry_sweep_command() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let expired: usize = text(&o).trim().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(expired >= 97, "everything has expired by 2099: {}", text(&o));
-    assert!(t.store.services_in(&["listed"], None, 10).await.unwrap().is_empty());
+    assert!(t.store.services_in(&[domain::registry::ServiceStatus::Listed], None, 10).await.unwrap().is_empty());
     let o = kakehashi(&["registry", "sweep", "--database-url", &t.db.url, "--at", "not-a-date"]);
     assert_eq!(o.status.code(), Some(2));
 }

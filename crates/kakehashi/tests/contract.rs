@@ -73,7 +73,7 @@ async fn public_contract(db: Db) {
 async fn japanese_by_default_english_on_every_page(db: Db) {
     let t = TestApp::spawn(db).await;
     let op = t.login("operator@demo.kakehashi.jp").await;
-    let listed = t.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let listed = t.store.services_in(&[domain::registry::ServiceStatus::Listed], None, 1).await.unwrap()[0].id;
     for path in ["/", "/services", &format!("/services/{listed}"), "/login", "/admin", "/account", "/nope"] {
         let ja = op.get(path).await;
         assert!(ja.body.contains("<html lang=\"ja\">"), "{path} Japanese by default");
@@ -148,19 +148,19 @@ async fn store_conformance(db: Db) {
     let org = tx.insert_org("vendor", "v", "", 0).await.unwrap();
     let body = tx.insert_org("registration_body", "b", "", 0).await.unwrap();
     let w = store_write(org, body);
-    let id = tx.insert_service(&w, "draft", 0).await.unwrap();
-    tx.set_status(id, 1, "submitted", 1).await.unwrap();
-    let e = tx.set_status(id, 1, "returned", 2).await.unwrap_err();
+    let id = tx.insert_service(&w, domain::registry::ServiceStatus::Draft, 0).await.unwrap();
+    tx.set_status(id, 1, domain::registry::ServiceStatus::Submitted, 1).await.unwrap();
+    let e = tx.set_status(id, 1, domain::registry::ServiceStatus::Returned, 2).await.unwrap_err();
     assert!(matches!(e, app::StoreError::Conflict(_)));
     tx.commit().await.unwrap();
     // (a failed statement ends a transaction on PostgreSQL, so the contract is: after an
     // error, drop the transaction; use cases never continue one)
     let mut tx = s.begin().await.unwrap();
-    let e = tx.insert_service(&w, "draft", 0).await.unwrap_err();
+    let e = tx.insert_service(&w, domain::registry::ServiceStatus::Draft, 0).await.unwrap_err();
     assert!(matches!(e, app::StoreError::Conflict(_)), "same provider, same name");
     drop(tx);
     assert_eq!(s.service(id).await.unwrap().status, "submitted");
-    assert!(matches!(s.service(id + 1000).await, Err(app::StoreError::NotFound)));
+    assert!(matches!(s.service(domain::registry::ServiceId(id.0 + 1000)).await, Err(app::StoreError::NotFound)));
 }
 
 fn store_write(org: i64, body: i64) -> store::ServiceWrite {
@@ -212,7 +212,7 @@ async fn two_processes_share_one_postgres_database() {
     let before = total(b_base.clone()).await;
     // withdraw a listed service through process A
     let op = a.login("operator@demo.kakehashi.jp").await;
-    let listed = a.store.services_in(&["listed"], None, 1).await.unwrap()[0].id;
+    let listed = a.store.services_in(&[domain::registry::ServiceStatus::Listed], None, 1).await.unwrap()[0].id;
     let r = op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", "LB test")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let registered = |base: String| async move {
@@ -272,9 +272,12 @@ async fn upgrade_from_the_first_schema_keeps_history(db: Db) {
     }
     let ran = store.migrate(3).await.unwrap();
     assert!(ran >= 3, "{ran}");
-    let h = store.events(1).await.unwrap();
+    let h = store.events(domain::registry::ServiceId(1)).await.unwrap();
     assert_eq!(h.len(), 2, "{h:?}");
-    assert_eq!((h[1].action.as_str(), h[1].from_state.as_deref(), h[1].to_state.as_str()), ("submit", Some("draft"), "submitted"));
+    assert_eq!(
+        (h[1].action.as_str(), h[1].from_state.as_deref(), h[1].to_state.as_str()),
+        ("submit", Some("draft"), "submitted")
+    );
     assert_eq!(h[1].comment, "初回申請");
     assert_eq!(store.outbox_pending().await.unwrap(), 0, "old rows closed, not mailed late");
     let gone = sqlx::query("SELECT 1 FROM service_events").fetch_optional(&mut c).await;

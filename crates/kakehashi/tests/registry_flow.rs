@@ -109,7 +109,7 @@ async fn full_lifecycle(db: Db) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let sid = t.store.surveillances_of(id).await.unwrap()[0].id;
+    let sid = t.store.surveillances_of(domain::registry::ServiceId(id)).await.unwrap()[0].id;
     let r = operator
         .post_form(&format!("/admin/surveillance/{sid}"), &[("outcome", "nonconforming"), ("note", "是正要求1件")])
         .await;
@@ -137,7 +137,7 @@ async fn full_lifecycle(db: Db) {
     );
 
     // Every step is in the visible history, and in the audit chain.
-    let events = t.store.events(id).await.unwrap();
+    let events = t.store.events(domain::registry::ServiceId(id)).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     for a in [
         "create",
@@ -199,7 +199,8 @@ async fn expiry_and_reminders(db: Db) {
         .unwrap();
     let vu = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().valid_until.unwrap();
     let day = 86_400;
-    let sent = |st: store::Store| async move { st.service(id).await.unwrap().reminders_sent };
+    let sent =
+        |st: store::Store| async move { st.service(domain::registry::ServiceId(id)).await.unwrap().reminders_sent };
     t.app.registry().sweep(vu - 100 * day).await.unwrap();
     assert_eq!(sent(t.store.clone()).await, "", "nothing due 100 days before");
     let r2 = t.app.registry().sweep(vu - 80 * day).await.unwrap();
@@ -260,7 +261,7 @@ async fn renewal(db: Db) {
     // 80 days before expiry the 90-day reminder goes out; 60 days before, the window is open.
     t.app.clock.advance(vu - 80 * 86_400 - t.app.now());
     t.app.registry().sweep(t.app.now()).await.unwrap();
-    assert_eq!(t.store.service(id).await.unwrap().reminders_sent, "90");
+    assert_eq!(t.store.service(domain::registry::ServiceId(id)).await.unwrap().reminders_sent, "90");
     t.app.clock.advance(20 * 86_400);
     // (sessions from two years ago have expired: sign in again)
     let (admin, reviewer) = (t.as_provider_admin().await, t.as_reviewer().await);
@@ -303,8 +304,13 @@ async fn renewal(db: Db) {
     assert_eq!(after.valid_until, Some(domain::registry::renewed_until(vu)));
     assert_eq!(d["valid_until"], app::jst_date(domain::registry::renewed_until(vu)));
     assert_eq!(after.ledger_number.as_deref(), d["ledger_number"].as_str(), "same ledger number");
-    assert_eq!(t.store.service(id).await.unwrap().reminders_sent, "", "reminders start over");
-    let actions: Vec<String> = t.store.events(id).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(
+        t.store.service(domain::registry::ServiceId(id)).await.unwrap().reminders_sent,
+        "",
+        "reminders start over"
+    );
+    let actions: Vec<String> =
+        t.store.events(domain::registry::ServiceId(id)).await.unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.ends_with(&["request_renewal".to_string(), "approve_renewal".to_string()]), "{actions:?}");
     // The sweep no longer expires it at the old date.
     t.app.clock.advance(61 * 86_400);

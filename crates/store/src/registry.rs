@@ -2,6 +2,9 @@
 
 use sqlx::Row;
 
+use domain::OrgId;
+use domain::registry::{EvidenceId, ServiceId, ServiceStatus, SurveillanceId};
+
 use crate::{Result, Store, StoreError, Tx};
 
 /// The columns a service is written with (new application or approved change).
@@ -131,7 +134,8 @@ fn in_list(statuses: &[&str], first: usize) -> String {
 }
 
 impl Tx {
-    pub async fn insert_service(&mut self, w: &ServiceWrite, status: &str, now: i64) -> Result<i64> {
+    pub async fn insert_service(&mut self, w: &ServiceWrite, status: ServiceStatus, now: i64) -> Result<ServiceId> {
+        let status = status.code();
         sqlx::query_scalar(
             "INSERT INTO services (provider_org_id, body_org_id, name, name_key, category, subcategory, status, application, \
              search_text, regions, industries, created_at, updated_at) \
@@ -151,6 +155,7 @@ impl Tx {
         .bind(now)
         .fetch_one(&mut *self.tx)
         .await
+        .map(ServiceId)
         .map_err(|e| match StoreError::from(e) {
             StoreError::Conflict(_) => {
                 StoreError::Conflict(format!("this provider already has a service named {:?}", w.name))
@@ -160,7 +165,8 @@ impl Tx {
     }
 
     /// Re-reads a service inside the transaction.
-    pub async fn service(&mut self, id: i64) -> Result<ServiceRow> {
+    pub async fn service(&mut self, id: ServiceId) -> Result<ServiceRow> {
+        let id = id.0;
         let r = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"))
             .bind(id)
             .fetch_one(&mut *self.tx)
@@ -171,11 +177,12 @@ impl Tx {
     /// Replaces the application of a service, if nobody changed it since `version`.
     pub async fn update_service_application(
         &mut self,
-        id: i64,
+        id: ServiceId,
         version: i64,
         w: &ServiceWrite,
         now: i64,
     ) -> Result<()> {
+        let id = id.0;
         let r = sqlx::query(
             "UPDATE services SET body_org_id = $1, name = $2, name_key = $3, category = $4, subcategory = $5, application = $6, \
              search_text = $7, regions = $8, industries = $9, updated_at = $10, version = version + 1 \
@@ -205,7 +212,8 @@ impl Tx {
     }
 
     /// Moves a service to `status`, if nobody changed it since `version`.
-    pub async fn set_status(&mut self, id: i64, version: i64, status: &str, now: i64) -> Result<()> {
+    pub async fn set_status(&mut self, id: ServiceId, version: i64, status: ServiceStatus, now: i64) -> Result<()> {
+        let (id, status) = (id.0, status.code());
         let r = sqlx::query(
             "UPDATE services SET status = $1, updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4",
         )
@@ -218,7 +226,14 @@ impl Tx {
         changed(r.rows_affected())
     }
 
-    pub async fn set_registration(&mut self, id: i64, ledger: &str, listed_at: i64, valid_until: i64) -> Result<()> {
+    pub async fn set_registration(
+        &mut self,
+        id: ServiceId,
+        ledger: &str,
+        listed_at: i64,
+        valid_until: i64,
+    ) -> Result<()> {
+        let id = id.0;
         sqlx::query("UPDATE services SET ledger_number = $1, listed_at = $2, valid_until = $3, reminders_sent = '' WHERE id = $4")
             .bind(ledger.to_string())
             .bind(listed_at)
@@ -230,7 +245,8 @@ impl Tx {
     }
 
     /// A renewal: the validity runs on to `valid_until`, and reminders start over.
-    pub async fn extend_validity(&mut self, id: i64, valid_until: i64) -> Result<()> {
+    pub async fn extend_validity(&mut self, id: ServiceId, valid_until: i64) -> Result<()> {
+        let id = id.0;
         sqlx::query("UPDATE services SET valid_until = $1, reminders_sent = '' WHERE id = $2")
             .bind(valid_until)
             .bind(id)
@@ -239,7 +255,8 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn set_pending_change(&mut self, id: i64, json: Option<&str>) -> Result<()> {
+    pub async fn set_pending_change(&mut self, id: ServiceId, json: Option<&str>) -> Result<()> {
+        let id = id.0;
         sqlx::query("UPDATE services SET pending_change = $1 WHERE id = $2")
             .bind(json.map(str::to_string))
             .bind(id)
@@ -249,7 +266,8 @@ impl Tx {
     }
 
     /// Records a reminder as sent; false if another process recorded it first.
-    pub async fn mark_reminder(&mut self, id: i64, before: &str, after: &str) -> Result<bool> {
+    pub async fn mark_reminder(&mut self, id: ServiceId, before: &str, after: &str) -> Result<bool> {
+        let id = id.0;
         let r = sqlx::query("UPDATE services SET reminders_sent = $1 WHERE id = $2 AND reminders_sent = $3")
             .bind(after.to_string())
             .bind(id)
@@ -263,7 +281,7 @@ impl Tx {
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_event(
         &mut self,
-        service_id: i64,
+        service_id: ServiceId,
         at: i64,
         actor_user_id: Option<i64>,
         actor_name: &str,
@@ -274,7 +292,7 @@ impl Tx {
     ) -> Result<()> {
         let t = crate::workflow::NewTransition {
             subject_kind: SERVICE_SUBJECT,
-            subject_id: service_id,
+            subject_id: service_id.0,
             actor_user_id,
             actor_name,
             action,
@@ -300,7 +318,7 @@ impl Tx {
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_evidence(
         &mut self,
-        service_id: i64,
+        service_id: ServiceId,
         filename: &str,
         content_type: &str,
         size: i64,
@@ -308,6 +326,7 @@ impl Tx {
         now: i64,
         user_id: i64,
     ) -> Result<i64> {
+        let service_id = service_id.0;
         Ok(sqlx::query_scalar(
             "INSERT INTO evidence (service_id, filename, content_type, size, sha256, uploaded_at, uploaded_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -323,7 +342,14 @@ impl Tx {
         .await?)
     }
 
-    pub async fn insert_surveillance(&mut self, service_id: i64, period: &str, notice: &str, now: i64) -> Result<i64> {
+    pub async fn insert_surveillance(
+        &mut self,
+        service_id: ServiceId,
+        period: &str,
+        notice: &str,
+        now: i64,
+    ) -> Result<i64> {
+        let service_id = service_id.0;
         Ok(sqlx::query_scalar(
             "INSERT INTO surveillances (service_id, period, notice, noticed_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -335,7 +361,14 @@ impl Tx {
         .await?)
     }
 
-    pub async fn complete_surveillance(&mut self, id: i64, outcome: &str, note: &str, now: i64) -> Result<()> {
+    pub async fn complete_surveillance(
+        &mut self,
+        id: SurveillanceId,
+        outcome: &str,
+        note: &str,
+        now: i64,
+    ) -> Result<()> {
+        let id = id.0;
         let r = sqlx::query(
             "UPDATE surveillances SET outcome = $1, outcome_note = $2, completed_at = $3 WHERE id = $4 AND completed_at IS NULL",
         )
@@ -348,7 +381,8 @@ impl Tx {
         changed(r.rows_affected())
     }
 
-    pub async fn surveillance(&mut self, id: i64) -> Result<SurveillanceRow> {
+    pub async fn surveillance(&mut self, id: SurveillanceId) -> Result<SurveillanceRow> {
+        let id = id.0;
         let r = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE id = $1"))
             .bind(id)
             .fetch_one(&mut *self.tx)
@@ -395,7 +429,8 @@ fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow> {
 }
 
 impl Store {
-    pub async fn service(&self, id: i64) -> Result<ServiceRow> {
+    pub async fn service(&self, id: ServiceId) -> Result<ServiceRow> {
+        let id = id.0;
         let r = sqlx::query(&format!("SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.id = $1"))
             .bind(id)
             .fetch_one(&self.pool)
@@ -404,7 +439,8 @@ impl Store {
     }
 
     /// Services of one provider organisation, newest first.
-    pub async fn services_of_provider(&self, org_id: i64) -> Result<Vec<ServiceRow>> {
+    pub async fn services_of_provider(&self, org_id: OrgId) -> Result<Vec<ServiceRow>> {
+        let org_id = org_id.0;
         let rows = sqlx::query(&format!(
             "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.provider_org_id = $1 ORDER BY s.id DESC"
         ))
@@ -417,13 +453,15 @@ impl Store {
     /// Services in the given states, optionally only those of one registration body.
     pub async fn services_in(
         &self,
-        statuses: &[&str],
-        body_org_id: Option<i64>,
+        statuses: &[ServiceStatus],
+        body_org_id: Option<OrgId>,
         limit: i64,
     ) -> Result<Vec<ServiceRow>> {
+        let statuses: Vec<&str> = statuses.iter().map(|s| s.code()).collect();
+        let body_org_id = body_org_id.map(|o| o.0);
         let sql = format!(
             "SELECT {SERVICE_COLS} {SERVICE_FROM} WHERE s.status IN ({}) AND ($1 = 0 OR s.body_org_id = $1) ORDER BY s.updated_at, s.id LIMIT $2",
-            in_list(statuses, 3)
+            in_list(&statuses, 3)
         );
         let mut q = sqlx::query(&sql).bind(body_org_id.unwrap_or(0)).bind(limit);
         for s in statuses {
@@ -465,7 +503,8 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 
-    pub async fn events(&self, service_id: i64) -> Result<Vec<EventRow>> {
+    pub async fn events(&self, service_id: ServiceId) -> Result<Vec<EventRow>> {
+        let service_id = service_id.0;
         self.transitions_of(SERVICE_SUBJECT, service_id).await
     }
 
@@ -484,7 +523,8 @@ impl Store {
         rows.iter().map(|r| Ok((crate::workflow::transition_row(r)?, r.try_get("service_name")?))).collect()
     }
 
-    pub async fn evidence_of(&self, service_id: i64) -> Result<Vec<EvidenceRow>> {
+    pub async fn evidence_of(&self, service_id: ServiceId) -> Result<Vec<EvidenceRow>> {
+        let service_id = service_id.0;
         let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE service_id = $1 ORDER BY id"))
             .bind(service_id)
             .fetch_all(&self.pool)
@@ -492,7 +532,8 @@ impl Store {
         rows.iter().map(evidence_row).collect()
     }
 
-    pub async fn evidence(&self, id: i64) -> Result<(EvidenceRow, Vec<u8>)> {
+    pub async fn evidence(&self, id: EvidenceId) -> Result<(EvidenceRow, Vec<u8>)> {
+        let id = id.0;
         let r = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE id = $1"))
             .bind(id)
             .fetch_one(&self.pool)
@@ -505,7 +546,8 @@ impl Store {
         Ok((row, data))
     }
 
-    pub async fn surveillances_of(&self, service_id: i64) -> Result<Vec<SurveillanceRow>> {
+    pub async fn surveillances_of(&self, service_id: ServiceId) -> Result<Vec<SurveillanceRow>> {
+        let service_id = service_id.0;
         let rows = sqlx::query(&format!("SELECT {SURV_COLS} FROM surveillances WHERE service_id = $1 ORDER BY id"))
             .bind(service_id)
             .fetch_all(&self.pool)

@@ -227,7 +227,7 @@ impl Registry<'_> {
     }
 
     async fn view(&self, id: i64) -> Result<ServiceView> {
-        ServiceView::from_row(self.store.service(id).await?)
+        ServiceView::from_row(self.store.service(ServiceId(id)).await?)
     }
 
     /// A provider applies for one service (a draft, to be submitted).
@@ -240,9 +240,18 @@ impl Registry<'_> {
         let w = write_of(provider_org_id, &provider.name, &app)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let id = tx.insert_service(&w, ServiceStatus::Draft.code(), now).await?;
-        tx.insert_event(id, now, Some(actor.user_id), &actor.name, "create", None, ServiceStatus::Draft.code(), "")
-            .await?;
+        let id = tx.insert_service(&w, ServiceStatus::Draft, now).await?.0;
+        tx.insert_event(
+            ServiceId(id),
+            now,
+            Some(actor.user_id),
+            &actor.name,
+            "create",
+            None,
+            ServiceStatus::Draft.code(),
+            "",
+        )
+        .await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),
@@ -273,7 +282,7 @@ impl Registry<'_> {
         let w = write_of(svc.provider_org_id, &svc.provider_name, &app)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        tx.update_service_application(id, svc.version, &w, now).await?;
+        tx.update_service_application(ServiceId(id), svc.version, &w, now).await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),
@@ -317,7 +326,7 @@ impl Registry<'_> {
             notice: Some(Notice { org_id: notify_org, kind: t.code(), subject_ja: &ja, subject_en: &en, link: &link }),
         };
         let to = apply_transition(tx, step, now).await?;
-        tx.set_status(svc.id, svc.version, to.code(), now).await?;
+        tx.set_status(ServiceId(svc.id), svc.version, to, now).await?;
         store::Store::next_counter(tx, LIST_VERSION).await?;
         Ok(to)
     }
@@ -396,14 +405,14 @@ impl Registry<'_> {
                 let pending =
                     svc.pending_change.as_ref().ok_or_else(|| AppError::Internal("change without content".into()))?;
                 let w = write_of(svc.provider_org_id, &svc.provider_name, pending)?;
-                tx.update_service_application(id, svc.version + 1, &w, now).await?;
-                tx.set_pending_change(id, None).await?;
+                tx.update_service_application(ServiceId(id), svc.version + 1, &w, now).await?;
+                tx.set_pending_change(ServiceId(id), None).await?;
             }
-            Transition::RejectChange => tx.set_pending_change(id, None).await?,
+            Transition::RejectChange => tx.set_pending_change(ServiceId(id), None).await?,
             Transition::ApproveRenewal => {
                 let old = svc.valid_until.ok_or_else(|| AppError::Internal("renewal without validity".into()))?;
                 let new = renewed_until(old);
-                tx.extend_validity(id, new).await?;
+                tx.extend_validity(ServiceId(id), new).await?;
                 decision.valid_until = Some(new);
                 tx.audit(
                     &AuditRecord {
@@ -468,7 +477,7 @@ impl Registry<'_> {
         if search::normalize(&app.name) != search::normalize(&svc.app.name)
             && self
                 .store
-                .services_of_provider(svc.provider_org_id)
+                .services_of_provider(OrgId(svc.provider_org_id))
                 .await?
                 .iter()
                 .any(|s| s.id != id && search::normalize(&s.name) == search::normalize(&app.name))
@@ -484,7 +493,7 @@ impl Registry<'_> {
         let to = self
             .transition_in(&mut tx, Some(actor), &svc, Transition::RequestChange, &diff_summary(&svc.app, &app), now)
             .await?;
-        tx.set_pending_change(id, Some(&json)).await?;
+        tx.set_pending_change(ServiceId(id), Some(&json)).await?;
         tx.commit().await?;
         self.search.invalidate();
         Ok(to)
@@ -518,7 +527,9 @@ impl Registry<'_> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.put_blob(&sha, data).await?;
-        let eid = tx.insert_evidence(id, &filename, content_type, data.len() as i64, &sha, now, actor.user_id).await?;
+        let eid = tx
+            .insert_evidence(ServiceId(id), &filename, content_type, data.len() as i64, &sha, now, actor.user_id)
+            .await?;
         // An SBOM or lockfile among the evidence is scanned for known vulnerabilities by a job.
         if let Some(engine) = crate::engines::detect(data) {
             crate::engines::request_analysis(&mut tx, EVIDENCE_SUBJECT, eid, &sha, engine, now).await?;
@@ -547,7 +558,7 @@ impl Registry<'_> {
         let (id, evidence_id) = (id.0, evidence_id.0);
         let svc = self.view(id).await?;
         authorize(actor, Op::ViewPrivate, svc.target())?;
-        let (row, data) = self.store.evidence(evidence_id).await?;
+        let (row, data) = self.store.evidence(EvidenceId(evidence_id)).await?;
         if row.service_id != id {
             return Err(AppError::NotFound);
         }
@@ -589,9 +600,9 @@ impl Registry<'_> {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let sid = tx.insert_surveillance(id, &period, &notice, now).await?;
+        let sid = tx.insert_surveillance(ServiceId(id), &period, &notice, now).await?;
         tx.insert_event(
-            id,
+            ServiceId(id),
             now,
             Some(actor.user_id),
             &actor.name,
@@ -640,7 +651,11 @@ impl Registry<'_> {
             self.store.open_surveillances().await?.iter().map(|s| s.service_id).collect();
         let mut pool: Vec<i64> = self
             .store
-            .services_in(&["listed", "change_requested", "renewal_requested"], None, 1_000_000)
+            .services_in(
+                &[ServiceStatus::Listed, ServiceStatus::ChangeRequested, ServiceStatus::RenewalRequested],
+                None,
+                1_000_000,
+            )
             .await?
             .into_iter()
             .map(|r| r.id)
@@ -670,17 +685,17 @@ impl Registry<'_> {
         let note = domain::text::clean_text(note);
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let s = tx.surveillance(surveillance_id).await?;
-        let svc = ServiceView::from_row(tx.service(s.service_id).await?)?;
+        let s = tx.surveillance(SurveillanceId(surveillance_id)).await?;
+        let svc = ServiceView::from_row(tx.service(ServiceId(s.service_id)).await?)?;
         authorize(Some(actor), Op::Operate, svc.target())?;
-        tx.complete_surveillance(surveillance_id, outcome, &note, now).await.map_err(|e| match e {
+        tx.complete_surveillance(SurveillanceId(surveillance_id), outcome, &note, now).await.map_err(|e| match e {
             store::StoreError::Conflict(_) => {
                 AppError::conflict("このサーベイランスは記録済みです", "This surveillance already has an outcome")
             }
             e => e.into(),
         })?;
         tx.insert_event(
-            svc.id,
+            ServiceId(svc.id),
             now,
             Some(actor.user_id),
             &actor.name,
@@ -740,7 +755,7 @@ impl Registry<'_> {
                     continue;
                 };
                 let after = if sent_s.is_empty() { days.to_string() } else { format!("{sent_s},{days}") };
-                if !tx.mark_reminder(svc.id, &sent_s, &after).await? {
+                if !tx.mark_reminder(ServiceId(svc.id), &sent_s, &after).await? {
                     continue;
                 }
                 let ja = format!(
@@ -805,9 +820,9 @@ impl Registry<'_> {
             review_renewal: ok(Op::Review) && s == ServiceStatus::RenewalRequested,
             operate: ok(Op::Operate),
         };
-        let events = self.store.events(id).await?;
+        let events = self.store.events(ServiceId(id)).await?;
         let (evidence, surveillances) = if view_private {
-            (self.store.evidence_of(id).await?, self.store.surveillances_of(id).await?)
+            (self.store.evidence_of(ServiceId(id)).await?, self.store.surveillances_of(ServiceId(id)).await?)
         } else {
             (Vec::new(), Vec::new())
         };
@@ -821,7 +836,7 @@ impl Registry<'_> {
     pub async fn my_services(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
         let mut out = Vec::new();
         for m in actor.provider_orgs() {
-            for r in self.store.services_of_provider(m.org_id).await? {
+            for r in self.store.services_of_provider(OrgId(m.org_id)).await? {
                 out.push(ServiceView::from_row(r)?);
             }
         }
@@ -834,7 +849,11 @@ impl Registry<'_> {
         for m in actor.body_orgs() {
             for r in self
                 .store
-                .services_in(&["submitted", "change_requested", "renewal_requested"], Some(m.org_id), 500)
+                .services_in(
+                    &[ServiceStatus::Submitted, ServiceStatus::ChangeRequested, ServiceStatus::RenewalRequested],
+                    Some(OrgId(m.org_id)),
+                    500,
+                )
                 .await?
             {
                 out.push(ServiceView::from_row(r)?);
@@ -866,7 +885,7 @@ impl Registry<'_> {
             .collect::<Result<Vec<_>>>()?;
         let registered = self
             .store
-            .services_in(&["listed", "change_requested", "renewal_requested", "suspended"], None, 50)
+            .services_in(&ServiceStatus::VALID, None, 50)
             .await?
             .into_iter()
             .map(ServiceView::from_row)
@@ -901,7 +920,7 @@ pub(crate) async fn assign_ledger(
     let year = time::OffsetDateTime::from_unix_timestamp(listed_at).map(|d| d.year()).unwrap_or(2026);
     let seq = store::Store::next_counter(tx, &format!("ledger:{}", category.code())).await?;
     let ledger = ledger_number(category, seq, year);
-    tx.set_registration(id, &ledger, listed_at, valid_until).await?;
+    tx.set_registration(ServiceId(id), &ledger, listed_at, valid_until).await?;
     Ok(ledger)
 }
 
