@@ -188,13 +188,14 @@ impl App {
         Ok((id, token))
     }
 
-    pub async fn revoke_token(&self, actor: &Actor, id: i64) -> Result<()> {
+    pub async fn revoke_token(&self, actor: &Actor, id: domain::TokenId) -> Result<()> {
+        let id = id.0;
         if actor.token_scopes.is_some() {
             return Err(AppError::Forbidden);
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        tx.revoke_token(id, actor.user_id, now).await?;
+        tx.revoke_token(domain::TokenId(id), domain::UserId(actor.user_id), now).await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.audit_name(),

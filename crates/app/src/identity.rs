@@ -89,7 +89,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let org = tx.insert_org(OrgKind::Vendor.code(), &org_name, &org_name_en, now).await?;
         let uid = tx.insert_user(email.as_str(), &name, &hash, false, now).await?;
-        tx.insert_membership(uid, org, MembershipRole::Admin.code()).await?;
+        tx.insert_membership(domain::UserId(uid), domain::OrgId(org), MembershipRole::Admin.code()).await?;
         tx.insert_login_failure(&key, now).await?;
         tx.insert_session(&crate::auth::token_hash(&token), uid, &csrf, now, now + self.config.session_ttl).await?;
         tx.audit(
@@ -112,7 +112,7 @@ impl App {
     }
 
     pub(crate) async fn load_actor(&self, user_id: i64, token_scopes: Option<Vec<Scope>>) -> Result<Option<Actor>> {
-        let user = match self.store.user(user_id).await {
+        let user = match self.store.user(domain::UserId(user_id)).await {
             Ok(u) => u,
             Err(store::StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e.into()),
@@ -122,7 +122,7 @@ impl App {
         }
         let memberships = self
             .store
-            .memberships(user_id)
+            .memberships(domain::UserId(user_id))
             .await?
             .into_iter()
             .filter_map(|m| {
@@ -178,7 +178,7 @@ impl App {
             return Err(AppError::field("display_name", "氏名を入力してください", "Name is required"));
         }
         if let Some((org, _)) = u.org {
-            self.store.org(org).await.map_err(|e| match e {
+            self.store.org(domain::OrgId(org)).await.map_err(|e| match e {
                 store::StoreError::NotFound => AppError::field("org", "組織が見つかりません", "No such organisation"),
                 e => e.into(),
             })?;
@@ -188,7 +188,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let id = tx.insert_user(email.as_str(), &name, &hash, u.is_operator, now).await?;
         if let Some((org, role)) = u.org {
-            tx.insert_membership(id, org, role.code()).await?;
+            tx.insert_membership(domain::UserId(id), domain::OrgId(org), role.code()).await?;
         }
         tx.audit(
             &AuditRecord {

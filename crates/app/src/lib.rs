@@ -156,12 +156,12 @@ impl App {
     /// In-app notifications for the actor's organisations, newest first.
     pub async fn notifications_for(&self, actor: &Actor, limit: i64) -> Result<Vec<store::NotificationRow>> {
         let orgs: Vec<i64> = actor.memberships.iter().map(|m| m.org_id).collect();
-        Ok(self.store.notifications(&orgs, limit).await?)
+        Ok(self.store.notifications(&orgs.into_iter().map(domain::OrgId).collect::<Vec<_>>(), limit).await?)
     }
 
     /// The actor's own API tokens.
     pub async fn tokens_of(&self, actor: &Actor) -> Result<Vec<store::TokenRow>> {
-        Ok(self.store.tokens(actor.user_id).await?)
+        Ok(self.store.tokens(domain::UserId(actor.user_id)).await?)
     }
 
     /// Verifies the whole audit chain; returns how many entries were checked.

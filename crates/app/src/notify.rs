@@ -19,6 +19,7 @@ use store::{ClaimedJob, DeliveryRow, Notice, OutboxRow, Recipient, WebhookRow};
 
 use crate::jobs::{Done, JobResult};
 use crate::{Actor, App, AppError, Result};
+use domain::{OrgId, WebhookId};
 
 /// Delivery settings.
 #[derive(Debug, Clone)]
@@ -86,15 +87,15 @@ fn err(e: impl std::fmt::Display) -> String {
 pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
     let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(err)?;
     let id = p.get("outbox_id").and_then(|v| v.as_i64()).ok_or("payload has no outbox_id")?;
-    let row = app.store.outbox_row(id).await.map_err(err)?;
+    let row = app.store.outbox_row(domain::OutboxId(id)).await.map_err(err)?;
     // A target left 'sending' by a worker that died mid-send is tried again after a lease, with
     // the same Message-ID / webhook-id so the receiver can drop the duplicate.
     let stale = app.now() - (app.config.jobs.lease_ms / 1000).max(1);
     let mut failures = Vec::new();
     if let Some(mailer) = app.mailer.as_deref() {
-        let mut recipients = app.store.email_recipients(row.org_id, &row.kind).await.map_err(err)?;
+        let mut recipients = app.store.email_recipients(domain::OrgId(row.org_id), &row.kind).await.map_err(err)?;
         if admins_only(&row.kind) {
-            let admins = app.store.org_admin_ids(row.org_id).await.map_err(err)?;
+            let admins = app.store.org_admin_ids(domain::OrgId(row.org_id)).await.map_err(err)?;
             recipients.retain(|r| admins.contains(&r.user_id));
         }
         for r in recipients {
@@ -116,7 +117,7 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
             .map_err(err)?;
         }
     }
-    for w in app.store.webhooks_of(row.org_id).await.map_err(err)? {
+    for w in app.store.webhooks_of(domain::OrgId(row.org_id)).await.map_err(err)? {
         if !w.enabled
             || !app.store.claim_delivery(id, "webhook", w.id, row.org_id, app.now(), stale).await.map_err(err)?
         {
@@ -137,7 +138,7 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
         }
     }
     if failures.is_empty() {
-        app.store.outbox_sent(id, app.now()).await.map_err(err)?;
+        app.store.outbox_sent(domain::OutboxId(id), app.now()).await.map_err(err)?;
         Ok(Done::Ok)
     } else {
         Err(failures.join("; "))
@@ -145,12 +146,12 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
 }
 
 async fn disable_webhook(app: &App, w: &WebhookRow) -> Result<()> {
-    let w = app.store.webhook(w.id).await?;
+    let w = app.store.webhook(domain::WebhookId(w.id)).await?;
     if !w.enabled || w.consecutive_failures < app.config.delivery.webhook_disable_after {
         return Ok(());
     }
     let reason = format!("{} consecutive failures", w.consecutive_failures);
-    app.store.set_webhook_enabled(w.id, false, Some(&reason)).await?;
+    app.store.set_webhook_enabled(domain::WebhookId(w.id), false, Some(&reason)).await?;
     let mut tx = app.store.begin().await?;
     // The URL may carry a secret: the notice names the webhook by its number only.
     let ja = format!("Webhook #{} は{}回続けて配信に失敗したため停止しました", w.id, w.consecutive_failures);
@@ -373,16 +374,16 @@ impl App {
         session_only(actor)?;
         let mut webhooks = Vec::new();
         for m in actor.memberships.iter().filter(|m| m.role == domain::MembershipRole::Admin) {
-            let org = self.store.org(m.org_id).await?;
+            let org = self.store.org(domain::OrgId(m.org_id)).await?;
             webhooks.push((
                 org,
-                self.store.webhooks_of(m.org_id).await?,
-                self.store.deliveries_of(m.org_id, 50).await?,
+                self.store.webhooks_of(domain::OrgId(m.org_id)).await?,
+                self.store.deliveries_of(domain::OrgId(m.org_id), 50).await?,
             ));
         }
         Ok(NotificationSettings {
-            lang: self.store.user_lang(actor.user_id).await?,
-            email_off: self.store.email_opt_outs(actor.user_id).await?,
+            lang: self.store.user_lang(domain::UserId(actor.user_id)).await?,
+            email_off: self.store.email_opt_outs(domain::UserId(actor.user_id)).await?,
             webhooks,
             smtp_configured: self.mailer.is_some(),
         })
@@ -396,14 +397,14 @@ impl App {
         }
         let prefs: Vec<(String, bool)> =
             EMAIL_KINDS.iter().map(|(k, _, _)| (k.to_string(), email_on.iter().any(|e| e == k))).collect();
-        self.store.set_user_lang(actor.user_id, lang).await?;
-        self.store.set_email_prefs(actor.user_id, &prefs).await?;
+        self.store.set_user_lang(domain::UserId(actor.user_id), lang).await?;
+        self.store.set_email_prefs(domain::UserId(actor.user_id), &prefs).await?;
         Ok(())
     }
 
-    fn admin_of(actor: &Actor, org_id: i64) -> Result<()> {
+    fn admin_of(actor: &Actor, org_id: OrgId) -> Result<()> {
         session_only(actor)?;
-        if actor.memberships.iter().any(|m| m.org_id == org_id && m.role == domain::MembershipRole::Admin) {
+        if actor.memberships.iter().any(|m| m.org_id == org_id.0 && m.role == domain::MembershipRole::Admin) {
             Ok(())
         } else {
             Err(AppError::NotFound)
@@ -411,7 +412,7 @@ impl App {
     }
 
     /// An org admin adds a webhook; returns its id and the signing secret (shown once).
-    pub async fn add_webhook(&self, actor: &Actor, org_id: i64, url: &str) -> Result<(i64, String)> {
+    pub async fn add_webhook(&self, actor: &Actor, org_id: OrgId, url: &str) -> Result<(WebhookId, String)> {
         Self::admin_of(actor, org_id)?;
         let url = url.trim();
         check_webhook_url(url, self.config.delivery.allow_insecure_webhooks)?;
@@ -426,26 +427,26 @@ impl App {
         Ok((id, secret))
     }
 
-    async fn webhook_of_admin(&self, actor: &Actor, id: i64) -> Result<WebhookRow> {
+    async fn webhook_of_admin(&self, actor: &Actor, id: WebhookId) -> Result<WebhookRow> {
         let w = self.store.webhook(id).await?;
-        Self::admin_of(actor, w.org_id)?;
+        Self::admin_of(actor, OrgId(w.org_id))?;
         Ok(w)
     }
 
-    pub async fn set_webhook_enabled(&self, actor: &Actor, id: i64, enabled: bool) -> Result<()> {
+    pub async fn set_webhook_enabled(&self, actor: &Actor, id: WebhookId, enabled: bool) -> Result<()> {
         let w = self.webhook_of_admin(actor, id).await?;
         self.store.set_webhook_enabled(id, enabled, (!enabled).then_some("turned off by an admin")).await?;
         self.audit_webhook(actor, if enabled { "notify.webhook_enable" } else { "notify.webhook_disable" }, id, &w.url)
             .await
     }
 
-    pub async fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<()> {
+    pub async fn delete_webhook(&self, actor: &Actor, id: WebhookId) -> Result<()> {
         let w = self.webhook_of_admin(actor, id).await?;
         self.store.delete_webhook(id).await?;
         self.audit_webhook(actor, "notify.webhook_delete", id, &w.url).await
     }
 
-    async fn audit_webhook(&self, actor: &Actor, action: &str, id: i64, url: &str) -> Result<()> {
+    async fn audit_webhook(&self, actor: &Actor, action: &str, id: WebhookId, url: &str) -> Result<()> {
         let mut tx = self.store.begin().await?;
         tx.audit(
             &domain::audit::AuditRecord {

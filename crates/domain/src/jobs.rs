@@ -34,7 +34,8 @@ impl JobState {
 }
 
 /// Typed job id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct JobId(pub i64);
 
 impl std::fmt::Display for JobId {

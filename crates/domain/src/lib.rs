@@ -10,7 +10,7 @@ pub mod search;
 pub mod text;
 pub mod workflow;
 
-pub use identity::{MembershipRole, OrgId, OrgKind, UserId};
+pub use identity::{MembershipRole, OrgId, OrgKind, OutboxId, TokenId, UserId, WebhookId};
 pub use registry::{Category, ServiceId, ServiceStatus, SubCategory};
 
 /// A time instant as Unix seconds (UTC). Passed in by callers, never read here.

@@ -154,7 +154,7 @@ async fn api_tokens(db: Db) {
     // revoke: the token stops working
     let tid = t
         .store
-        .tokens(t.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id)
+        .tokens(domain::UserId(t.store.user_by_email("provider-admin@demo.kakehashi.jp").await.unwrap().unwrap().id))
         .await
         .unwrap()[0]
         .id;

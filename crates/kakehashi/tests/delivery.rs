@@ -177,10 +177,10 @@ async fn failing_webhook_is_turned_off_and_admin_told(db: Db) {
     t.jobs_settle(60).await;
     assert_eq!(sink.hooks().len(), 3, "three tries, then off");
     let org = t.org_id("北斗セキュリティ").await;
-    let hooks = t.store.webhooks_of(org).await.unwrap();
+    let hooks = t.store.webhooks_of(domain::OrgId(org)).await.unwrap();
     assert!(!hooks[0].enabled, "{hooks:?}");
     assert!(hooks[0].disabled_reason.as_deref().unwrap_or("").contains("consecutive"));
-    let notes = t.store.notifications(&[org], 5).await.unwrap();
+    let notes = t.store.notifications(&[domain::OrgId(org)], 5).await.unwrap();
     assert!(notes.iter().any(|n| n.kind == "webhook_disabled"), "{notes:?}");
     // Later notices do not go to a webhook that is off; turning it on again works.
     approve(&t, "通知テスト 二件目").await;
@@ -189,7 +189,7 @@ async fn failing_webhook_is_turned_off_and_admin_told(db: Db) {
     let admin = t.as_provider_admin().await;
     let r = admin.post_form(&format!("/account/webhooks/{}/enable", hooks[0].id), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert!(t.store.webhook(hooks[0].id).await.unwrap().enabled);
+    assert!(t.store.webhook(domain::WebhookId(hooks[0].id)).await.unwrap().enabled);
 }
 
 async fn hanging_webhook_times_out_and_is_retried(db: Db) {
@@ -201,7 +201,7 @@ async fn hanging_webhook_times_out_and_is_retried(db: Db) {
     let org = t.org_id("北斗セキュリティ").await;
     let end = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let log = t.store.deliveries_of(org, 10).await.unwrap();
+        let log = t.store.deliveries_of(domain::OrgId(org), 10).await.unwrap();
         // (a third attempt may already hold it as 'sending'; the last error stays recorded)
         if let Some(d) = log.iter().find(|d| d.channel == "webhook" && d.attempts >= 2) {
             assert!(d.state == "failed" || d.state == "sending", "{d:?}");
@@ -229,7 +229,7 @@ async fn webhook_form_bad_input(db: Db) {
         assert!(r.body.contains("error-summary") && r.body.contains("aria-describedby"), "{url}");
         assert!(r.body.contains(says), "the message says what is wrong ({says}): {url}");
     }
-    assert!(t.store.webhooks_of(org.parse().unwrap()).await.unwrap().is_empty(), "nothing stored");
+    assert!(t.store.webhooks_of(domain::OrgId(org.parse().unwrap())).await.unwrap().is_empty(), "nothing stored");
     // An API token (even the admin's) cannot touch webhooks: a leaked token must not add one
     // and read its secret.
     let token = admin.create_token("ci", &["registry:read", "registry:write"]).await;
@@ -257,7 +257,8 @@ async fn webhook_form_bad_input(db: Db) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Another organisation's webhook: as if it did not exist.
     let body_org: i64 = other.parse().unwrap();
-    let hook = t.store.add_webhook(body_org, "https://hooks.example.jp/body", "whsec_AAAA", 0).await.unwrap();
+    let hook =
+        t.store.add_webhook(domain::OrgId(body_org), "https://hooks.example.jp/body", "whsec_AAAA", 0).await.unwrap();
     for action in ["disable", "enable", "delete"] {
         let r = admin.post_form(&format!("/account/webhooks/{hook}/{action}"), &[]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{action}");

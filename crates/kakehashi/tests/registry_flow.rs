@@ -211,7 +211,7 @@ async fn expiry_and_reminders(db: Db) {
     t.app.registry().sweep(vu - 10 * day).await.unwrap();
     assert_eq!(sent(t.store.clone()).await, "90,30");
     assert_eq!(t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(), "listed");
-    let notes = t.store.notifications(&[provider_id], 50).await.unwrap();
+    let notes = t.store.notifications(&[domain::OrgId(provider_id)], 50).await.unwrap();
     assert!(notes.iter().any(|n| n.kind == "reminder_90" && n.subject_ja.contains("期限テスト監査")));
     assert!(notes.iter().any(|n| n.kind == "reminder_30" && n.subject_ja.contains("期限テスト監査")));
     t.app.registry().sweep(vu + 1).await.unwrap();

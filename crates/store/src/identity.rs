@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use crate::{Result, Store, StoreError, Tx, flag};
+use domain::{OrgId, TokenId, UserId};
 
 #[derive(Debug, Clone)]
 pub struct OrgRow {
@@ -108,7 +109,8 @@ impl Tx {
         })
     }
 
-    pub async fn insert_membership(&mut self, user_id: i64, org_id: i64, role: &str) -> Result<()> {
+    pub async fn insert_membership(&mut self, user_id: UserId, org_id: OrgId, role: &str) -> Result<()> {
+        let (user_id, org_id) = (user_id.0, org_id.0);
         sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)")
             .bind(user_id)
             .bind(org_id)
@@ -170,7 +172,8 @@ impl Tx {
     }
 
     /// Revokes a token of this user; NotFound when it is not theirs or already revoked.
-    pub async fn revoke_token(&mut self, id: i64, user_id: i64, now: i64) -> Result<()> {
+    pub async fn revoke_token(&mut self, id: TokenId, user_id: UserId, now: i64) -> Result<()> {
+        let (id, user_id) = (id.0, user_id.0);
         let r =
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
                 .bind(now)
@@ -217,7 +220,8 @@ impl Store {
         rows.iter().map(org_row).collect()
     }
 
-    pub async fn org(&self, id: i64) -> Result<OrgRow> {
+    pub async fn org(&self, id: OrgId) -> Result<OrgRow> {
+        let id = id.0;
         let r = sqlx::query("SELECT id, kind, name, name_en FROM organizations WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)
@@ -233,13 +237,15 @@ impl Store {
         r.as_ref().map(user_row).transpose()
     }
 
-    pub async fn user(&self, id: i64) -> Result<UserRow> {
+    pub async fn user(&self, id: UserId) -> Result<UserRow> {
+        let id = id.0;
         let r =
             sqlx::query(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_one(&self.pool).await?;
         user_row(&r)
     }
 
-    pub async fn memberships(&self, user_id: i64) -> Result<Vec<MembershipRow>> {
+    pub async fn memberships(&self, user_id: UserId) -> Result<Vec<MembershipRow>> {
+        let user_id = user_id.0;
         let rows = sqlx::query(
             "SELECT o.id AS org_id, o.kind AS org_kind, o.name AS org_name, o.name_en AS org_name_en, m.role AS role FROM memberships m JOIN organizations o ON o.id = m.org_id \
              WHERE m.user_id = $1 ORDER BY o.id",
@@ -261,7 +267,8 @@ impl Store {
     }
 
     /// The admins of an organisation (for notices only admins receive).
-    pub async fn org_admin_ids(&self, org_id: i64) -> Result<Vec<i64>> {
+    pub async fn org_admin_ids(&self, org_id: OrgId) -> Result<Vec<i64>> {
+        let org_id = org_id.0;
         Ok(sqlx::query_scalar("SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin' ORDER BY user_id")
             .bind(org_id)
             .fetch_all(&self.pool)
@@ -294,7 +301,8 @@ impl Store {
         r.as_ref().map(token_row).transpose()
     }
 
-    pub async fn tokens(&self, user_id: i64) -> Result<Vec<TokenRow>> {
+    pub async fn tokens(&self, user_id: UserId) -> Result<Vec<TokenRow>> {
+        let user_id = user_id.0;
         let rows = sqlx::query(
             "SELECT id, user_id, name, scopes, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
         )

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 
 use crate::jobs::NewJob;
 use crate::{Result, Store, Tx};
+use domain::{OrgId, OutboxId, UserId, WebhookId};
 
 /// The job kind that delivers one outbox row.
 pub const DELIVER_JOB: &str = "notify.deliver";
@@ -97,7 +98,7 @@ pub struct DeliveryRow {
 impl Tx {
     /// Announces a change to an organisation: the in-app notification, the outbox row and the
     /// job that delivers it (e-mail, webhooks), all in this transaction.
-    pub async fn notify(&mut self, n: &Notice<'_>, now: i64) -> Result<i64> {
+    pub async fn notify(&mut self, n: &Notice<'_>, now: i64) -> Result<OutboxId> {
         sqlx::query(
             "INSERT INTO notifications (org_id, kind, subject_ja, subject_en, link, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -124,18 +125,18 @@ impl Tx {
             .key(format!("outbox:{id}"))
             .priority(10);
         self.enqueue(&job, now * 1000).await?;
-        Ok(id)
+        Ok(OutboxId(id))
     }
 }
 
 impl Store {
-    pub async fn notifications(&self, org_ids: &[i64], limit: i64) -> Result<Vec<NotificationRow>> {
+    pub async fn notifications(&self, org_ids: &[OrgId], limit: i64) -> Result<Vec<NotificationRow>> {
         let mut out = Vec::new();
-        for org in org_ids {
+        for org in org_ids.iter().map(|o| o.0) {
             let rows = sqlx::query(
                 "SELECT id, kind, subject_ja, subject_en, link, created_at, read_at FROM notifications WHERE org_id = $1 ORDER BY id DESC LIMIT $2",
             )
-            .bind(*org)
+            .bind(org)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
@@ -161,7 +162,8 @@ impl Store {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&self.pool).await?)
     }
 
-    pub async fn outbox_row(&self, id: i64) -> Result<OutboxRow> {
+    pub async fn outbox_row(&self, id: OutboxId) -> Result<OutboxRow> {
+        let id = id.0;
         let r = sqlx::query("SELECT id, org_id, kind, payload, created_at FROM outbox WHERE id = $1")
             .bind(id)
             .fetch_one(&self.pool)
@@ -181,14 +183,16 @@ impl Store {
     }
 
     /// Marks an outbox row delivered to every target it had.
-    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<()> {
+    pub async fn outbox_sent(&self, id: OutboxId, now: i64) -> Result<()> {
+        let id = id.0;
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *tx.tx).await?;
         tx.commit().await
     }
 
     /// Active members of an organisation who take e-mail for this kind (on unless turned off).
-    pub async fn email_recipients(&self, org_id: i64, kind: &str) -> Result<Vec<Recipient>> {
+    pub async fn email_recipients(&self, org_id: OrgId, kind: &str) -> Result<Vec<Recipient>> {
+        let org_id = org_id.0;
         let rows = sqlx::query(
             "SELECT u.id, u.email, u.display_name, u.lang FROM memberships m JOIN users u ON u.id = m.user_id \
              LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = $2 \
@@ -211,7 +215,8 @@ impl Store {
     }
 
     /// The kinds a user turned e-mail off for.
-    pub async fn email_opt_outs(&self, user_id: i64) -> Result<Vec<String>> {
+    pub async fn email_opt_outs(&self, user_id: UserId) -> Result<Vec<String>> {
+        let user_id = user_id.0;
         let rows = sqlx::query("SELECT kind FROM notification_prefs WHERE user_id = $1 AND email = 0 ORDER BY kind")
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -220,7 +225,8 @@ impl Store {
     }
 
     /// Sets whether a user takes e-mail for each of these kinds.
-    pub async fn set_email_prefs(&self, user_id: i64, prefs: &[(String, bool)]) -> Result<()> {
+    pub async fn set_email_prefs(&self, user_id: UserId, prefs: &[(String, bool)]) -> Result<()> {
+        let user_id = user_id.0;
         let mut tx = self.begin().await?;
         for (kind, on) in prefs {
             sqlx::query(
@@ -236,7 +242,8 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn set_user_lang(&self, user_id: i64, lang: &str) -> Result<()> {
+    pub async fn set_user_lang(&self, user_id: UserId, lang: &str) -> Result<()> {
+        let user_id = user_id.0;
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
             .bind(lang.to_string())
@@ -246,11 +253,13 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn user_lang(&self, user_id: i64) -> Result<String> {
+    pub async fn user_lang(&self, user_id: UserId) -> Result<String> {
+        let user_id = user_id.0;
         Ok(sqlx::query_scalar("SELECT lang FROM users WHERE id = $1").bind(user_id).fetch_one(&self.pool).await?)
     }
 
-    pub async fn add_webhook(&self, org_id: i64, url: &str, secret: &str, now: i64) -> Result<i64> {
+    pub async fn add_webhook(&self, org_id: OrgId, url: &str, secret: &str, now: i64) -> Result<WebhookId> {
+        let org_id = org_id.0;
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO webhooks (org_id, url, secret, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -262,10 +271,11 @@ impl Store {
         .fetch_one(&mut *tx.tx)
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(WebhookId(id))
     }
 
-    pub async fn webhooks_of(&self, org_id: i64) -> Result<Vec<WebhookRow>> {
+    pub async fn webhooks_of(&self, org_id: OrgId) -> Result<Vec<WebhookRow>> {
+        let org_id = org_id.0;
         let rows = sqlx::query("SELECT * FROM webhooks WHERE org_id = $1 ORDER BY id")
             .bind(org_id)
             .fetch_all(&self.pool)
@@ -273,13 +283,15 @@ impl Store {
         rows.iter().map(webhook_row).collect()
     }
 
-    pub async fn webhook(&self, id: i64) -> Result<WebhookRow> {
+    pub async fn webhook(&self, id: WebhookId) -> Result<WebhookRow> {
+        let id = id.0;
         let r = sqlx::query("SELECT * FROM webhooks WHERE id = $1").bind(id).fetch_one(&self.pool).await?;
         webhook_row(&r)
     }
 
     /// Turns a webhook on (failures start over) or off with a reason.
-    pub async fn set_webhook_enabled(&self, id: i64, enabled: bool, reason: Option<&str>) -> Result<()> {
+    pub async fn set_webhook_enabled(&self, id: WebhookId, enabled: bool, reason: Option<&str>) -> Result<()> {
+        let id = id.0;
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE webhooks SET enabled = $1, disabled_reason = $2, \
@@ -293,7 +305,8 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn delete_webhook(&self, id: i64) -> Result<()> {
+    pub async fn delete_webhook(&self, id: WebhookId) -> Result<()> {
+        let id = id.0;
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id).execute(&mut *tx.tx).await?;
         tx.commit().await
@@ -373,7 +386,8 @@ impl Store {
     }
 
     /// An organisation's delivery log, newest first.
-    pub async fn deliveries_of(&self, org_id: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+    pub async fn deliveries_of(&self, org_id: OrgId, limit: i64) -> Result<Vec<DeliveryRow>> {
+        let org_id = org_id.0;
         let rows = sqlx::query(
             "SELECT d.id, d.outbox_id, d.channel, d.target, d.state, d.attempts, d.status_code, d.last_error, \
              d.updated_at, o.kind FROM deliveries d JOIN outbox o ON o.id = d.outbox_id \

@@ -211,7 +211,7 @@ pub fn sniff_evidence(data: &[u8]) -> Option<&'static str> {
 
 impl Registry<'_> {
     async fn check_body(&self, app: &ServiceApplication) -> Result<()> {
-        match self.store.org(app.registration_body.0).await {
+        match self.store.org(app.registration_body).await {
             Ok(o) if o.kind == OrgKind::RegistrationBody.code() => Ok(()),
             Ok(_) | Err(store::StoreError::NotFound) => Err(AppError::field(
                 "registration_body_id",
@@ -236,7 +236,7 @@ impl Registry<'_> {
         let app = parse_application(input)?;
         authorize(Some(actor), Op::Apply, Target { provider_org_id, body_org_id: app.registration_body.0 })?;
         self.check_body(&app).await?;
-        let provider = self.store.org(provider_org_id).await?;
+        let provider = self.store.org(OrgId(provider_org_id)).await?;
         let w = write_of(provider_org_id, &provider.name, &app)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -267,7 +267,12 @@ impl Registry<'_> {
     }
 
     /// Edits a draft or returned application.
-    pub async fn update_application(&self, actor: &Actor, id: ServiceId, input: &ApplicationInput) -> Result<()> {
+    pub async fn update_application(
+        &self,
+        actor: &Actor,
+        id: ServiceId,
+        input: &ApplicationInput,
+    ) -> Result<ServiceStatus> {
         let id = id.0;
         let svc = self.view(id).await?;
         authorize(Some(actor), Op::EditApplication, svc.target())?;
@@ -294,7 +299,8 @@ impl Registry<'_> {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        // An edit keeps the application where it was (a draft, or returned for changes).
+        Ok(svc.status)
     }
 
     /// Moves a service along one transition through the kit's workflow (history, audit,

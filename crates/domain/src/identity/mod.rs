@@ -20,6 +20,9 @@ pub(crate) use id_type;
 
 id_type!(OrgId);
 id_type!(UserId);
+id_type!(TokenId);
+id_type!(WebhookId);
+id_type!(OutboxId);
 
 /// The kinds of organisation that take part in the programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -247,7 +247,7 @@ pub async fn create_token(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> R
 pub async fn revoke_token(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<domain::TokenId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;

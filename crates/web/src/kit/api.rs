@@ -153,11 +153,10 @@ pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(q): Query<JobsQuery
 pub async fn job_action(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(JobId, String)>,
     headers: HeaderMap,
 ) -> Result<Json<JobBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let id = JobId(id);
     match action.as_str() {
         "retry" => s.app.retry_job(a, id).await,
         "cancel" => s.app.cancel_job(a, id).await,

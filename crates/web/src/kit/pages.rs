@@ -97,14 +97,14 @@ pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(p): Query<JobsParam
 pub async fn job_action(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(JobId, String)>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     match action.as_str() {
-        "retry" => s.app.retry_job(a, JobId(id)).await.map_err(|e| ctx.err(e))?,
-        "cancel" => s.app.cancel_job(a, JobId(id)).await.map_err(|e| ctx.err(e))?,
+        "retry" => s.app.retry_job(a, id).await.map_err(|e| ctx.err(e))?,
+        "cancel" => s.app.cancel_job(a, id).await.map_err(|e| ctx.err(e))?,
         _ => return Err(ctx.err(AppError::NotFound)),
     }
     Ok(see_other("/admin/jobs", if action == "retry" { "retried" } else { "cancelled" }))
@@ -250,7 +250,7 @@ pub struct WebhookForm {
 pub async fn add_webhook(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
     let f: WebhookForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    let org: i64 = f.org.trim().parse().map_err(|_| ctx.err(AppError::NotFound))?;
+    let org = domain::OrgId(f.org.trim().parse().map_err(|_| ctx.err(AppError::NotFound))?);
     match s.app.add_webhook(a, org, &f.url).await {
         Ok((_, secret)) => {
             let done = Some(ctx.t.s(
@@ -272,7 +272,7 @@ pub async fn add_webhook(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Re
 pub async fn webhook_action(
     ctx: Ctx,
     State(s): State<AppState>,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(domain::WebhookId, String)>,
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;

@@ -94,9 +94,9 @@ pub async fn update(
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let b: ApplicationBody = json_body(&ctx, &body)?;
-    s.app.registry().update_application(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
-    let v = s.app.registry().service_view(id).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(StatusBody { id: id.0, status: v.status.code().into() }))
+    let status =
+        s.app.registry().update_application(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(StatusBody { id: id.0, status: status.code().into() }))
 }
 
 /// Submit for review.

@@ -542,7 +542,7 @@ pub async fn edit(
         return render_form(&ctx, &s, Mode::Edit(id), f, with_domain_errors(&input, errs)).await;
     }
     match s.app.registry().update_application(a, id, &input).await {
-        Ok(()) => Ok(see_other(&format!("/services/{id}"), "saved")),
+        Ok(_) => Ok(see_other(&format!("/services/{id}"), "saved")),
         Err(e) => render_form(&ctx, &s, Mode::Edit(id), f, e).await,
     }
 }

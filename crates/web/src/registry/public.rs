@@ -189,18 +189,7 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
         ]
         .into_iter()
         .map(|(c, l)| Opt::new(c, l, c == p.status || (c == "registered" && p.status.is_empty())))
-        .chain(
-            [
-                ServiceStatus::Listed,
-                ServiceStatus::ChangeRequested,
-                ServiceStatus::RenewalRequested,
-                ServiceStatus::Suspended,
-                ServiceStatus::Withdrawn,
-                ServiceStatus::Expired,
-            ]
-            .into_iter()
-            .map(|st| Opt::new(st.code(), st.label(t.en), st.code() == p.status)),
-        )
+        .chain(ServiceStatus::PUBLIC.into_iter().map(|st| Opt::new(st.code(), st.label(t.en), st.code() == p.status)))
         .collect(),
         sorts: Sort::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.sort)).collect(),
         prev: (cur > 1 && cur <= pages).then(|| href(cur - 1)),
