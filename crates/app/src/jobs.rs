@@ -396,6 +396,12 @@ impl App {
         Ok(JobsOverview { counts: self.store.job_counts().await?, jobs: self.store.jobs(state, limit).await? })
     }
 
+    /// Whether the actor may see the job queue at all (asked before anything else is checked,
+    /// so others learn nothing, not even which filters exist).
+    pub fn may_see_jobs(&self, actor: &Actor) -> Result<()> {
+        require_operator(actor)
+    }
+
     /// Operator: one job.
     pub async fn job(&self, actor: &Actor, id: JobId) -> Result<JobRow> {
         require_operator(actor)?;

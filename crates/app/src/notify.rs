@@ -339,7 +339,10 @@ pub fn check_webhook_url(url: &str, allow_insecure: bool) -> Result<()> {
     };
     if !allow_insecure {
         let private = match host {
-            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost"),
+            url::Host::Domain(d) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                d == "localhost" || d.ends_with(".localhost")
+            }
             url::Host::Ipv4(ip) => !is_public(ip.into()),
             url::Host::Ipv6(ip) => !is_public(ip.into()),
         };
@@ -394,6 +397,9 @@ impl App {
         session_only(actor)?;
         if lang != "ja" && lang != "en" {
             return Err(AppError::field("lang", "日本語か英語を選んでください", "Choose Japanese or English"));
+        }
+        if email_on.iter().any(|k| !EMAIL_KINDS.iter().any(|(code, _, _)| code == k)) {
+            return Err(AppError::field("email", "通知の種類が正しくありません", "Unknown kind of notice"));
         }
         let prefs: Vec<(String, bool)> =
             EMAIL_KINDS.iter().map(|(k, _, _)| (k.to_string(), email_on.iter().any(|e| e == k))).collect();
@@ -483,6 +489,8 @@ mod tests {
         assert!(check_webhook_url("https://127.0.0.1/k", false).is_err());
         assert!(check_webhook_url("https://10.1.2.3/k", false).is_err());
         assert!(check_webhook_url("https://localhost/k", false).is_err());
+        assert!(check_webhook_url("https://localhost./k", false).is_err());
+        assert!(check_webhook_url("https://LOCALHOST/k", false).is_err());
         assert!(check_webhook_url("https://u:p@hooks.example.jp/k", false).is_err());
         assert!(check_webhook_url("https://[::ffff:169.254.169.254]/k", false).is_err(), "IPv4-mapped");
         assert!(check_webhook_url("https://[fe80::1]/k", false).is_err());

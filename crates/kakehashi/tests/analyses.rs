@@ -65,6 +65,10 @@ async fn uploaded_sbom_is_scanned(db: Db) {
     // The PDF from the fixture has no analysis.
     let pdf = ev.iter().find(|e| e["filename"] == "manual.pdf").unwrap();
     assert!(pdf["analyses"].as_array().unwrap().is_empty());
+    // Before it is listed, others are told the file does not exist (not that they may not see it).
+    let eid = bom["id"].as_i64().unwrap();
+    let r = t.as_sme().await.get(&format!("/services/{id}/evidence/{eid}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Once listed, the public sees the service but never its evidence or analyses.
     let r = t.as_reviewer().await.post_form(&format!("/review/{id}/approve"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

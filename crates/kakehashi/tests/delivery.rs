@@ -53,6 +53,8 @@ async fn email_in_each_language_once(db: Db) {
     assert!(page.body.contains("value=\"return\" checked") && !page.body.contains("value=\"approve\" checked"));
     let bad = admin.post_form("/account/notifications", &[("lang", "fr")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = admin.post_form("/account/notifications", &[("lang", "ja"), ("email", "<script>")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown kind is refused, not ignored");
 
     let id = t.submitted_application(NAME).await;
     let m = smtp.wait_for(30, |m| m.to.contains("reviewer@") && m.subject.contains(NAME)).await;
@@ -122,6 +124,8 @@ async fn add_hook(t: &TestApp, url: &str) -> String {
     let org = t.org_id("北斗セキュリティ").await.to_string();
     let r = admin.post_form("/account/webhooks", &[("org", &org), ("url", url)]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The page that shows the secret is never cached.
+    assert_eq!(r.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
     secret_of(&r.body)
 }
 
@@ -221,6 +225,7 @@ async fn webhook_form_bad_input(db: Db) {
         ("http://hooks.example.jp/x", "https://"),
         ("https://10.1.2.3/x", "private"),
         ("https://127.0.0.1/x", "private"),
+        ("https://localhost./x", "private"),
         ("not a url", "full URL"),
     ] {
         let r = admin.post_form("/account/webhooks?lang=en", &[("org", &org), ("url", url)]).await;

@@ -246,6 +246,11 @@ async fn operator_sees_retries_and_cancels_jobs(db: Db) {
     for who in ["provider-admin@demo.kakehashi.jp", "reviewer@demo.kakehashi.jp", "sme@demo.kakehashi.jp"] {
         let c = t.login(who).await;
         assert_eq!(c.get("/admin/jobs").await.status, StatusCode::NOT_FOUND, "{who}");
+        assert_eq!(
+            c.get("/admin/jobs?state=bogus").await.status,
+            StatusCode::NOT_FOUND,
+            "{who}: filters checked after the role"
+        );
         assert_eq!(c.post_form(&format!("/admin/jobs/{queued}/retry"), &[]).await.status, StatusCode::NOT_FOUND);
     }
     assert_eq!(t.client().get("/admin/jobs").await.status, StatusCode::SEE_OTHER, "anonymous: to login");

@@ -316,6 +316,12 @@ async fn renewal(db: Db) {
     t.app.clock.advance(61 * 86_400);
     t.app.registry().sweep(t.app.now()).await.unwrap();
     assert_eq!(t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap().status.code(), "listed");
+    // Past its (new) end a registration cannot be renewed, and the answer says why.
+    t.app.clock.advance(domain::registry::renewed_until(vu) - t.app.now() + 3600);
+    let admin = t.as_provider_admin().await;
+    let r = admin.post_form(&format!("/my/services/{id}/renew?lang=en"), &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("expired") && r.body.contains("apply again"), "{}", r.body);
 }
 
 both_backends!(full_lifecycle, expiry_and_reminders, surveillance_sampling, renewal);

@@ -448,6 +448,15 @@ impl Registry<'_> {
         let vu = svc.valid_until.ok_or_else(|| {
             AppError::conflict("登録されていないサービスは更新できません", "Only a registered service can be renewed")
         })?;
+        if vu <= now {
+            return Err(AppError::conflict(
+                format!(
+                    "登録の有効期限（{}）を過ぎているため更新できません。新たに申請してください",
+                    crate::jst_date(vu)
+                ),
+                format!("The registration expired on {}; it cannot be renewed, apply again", crate::jst_date(vu)),
+            ));
+        }
         if !renewal_open(vu, now) {
             return Err(AppError::conflict(
                 format!("更新の申請は有効期限（{}）の90日前から受け付けます", crate::jst_date(vu)),
@@ -563,7 +572,11 @@ impl Registry<'_> {
     ) -> Result<(EvidenceRow, Vec<u8>)> {
         let (id, evidence_id) = (id.0, evidence_id.0);
         let svc = self.view(id).await?;
-        authorize(actor, Op::ViewPrivate, svc.target())?;
+        // Those who may not know an unlisted service exists are told it does not.
+        authorize(actor, Op::ViewPrivate, svc.target()).map_err(|e| match e {
+            AppError::Forbidden if !(svc.status.is_public() && svc.ledger_number.is_some()) => AppError::NotFound,
+            e => e,
+        })?;
         let (row, data) = self.store.evidence(EvidenceId(evidence_id)).await?;
         if row.service_id != id {
             return Err(AppError::NotFound);

@@ -232,7 +232,13 @@ pub async fn create_token(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> R
     let a = ctx.check_write(Some(&f.csrf))?;
     let scopes: Vec<Scope> = f.scopes.iter().filter_map(|x| Scope::parse(x)).collect();
     match s.app.create_token(a, &f.name, &scopes).await {
-        Ok((_, token)) => account_page(&ctx, &s, Some(token), None, "").await,
+        Ok((_, token)) => {
+            let mut res = account_page(&ctx, &s, Some(token), None, "").await?;
+            // The token is on this page once: keep it out of every cache.
+            res.headers_mut()
+                .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            Ok(res)
+        }
         Err(AppError::Invalid(errs)) => {
             let msg =
                 errs.iter().map(|e| if ctx.t.en { e.en.clone() } else { e.ja.clone() }).collect::<Vec<_>>().join(" ");

@@ -130,6 +130,7 @@ pub struct JobsQuery {
         (status = 422, body = ErrorBody)))]
 pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(q): Query<JobsQuery>) -> Result<Json<JobsBody>, WebError> {
     let a = ctx.require()?;
+    s.app.may_see_jobs(a).map_err(|e| ctx.err(e))?;
     let state = if q.state.is_empty() || q.state == "all" {
         None
     } else {

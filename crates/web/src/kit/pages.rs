@@ -65,6 +65,7 @@ fn ms_time(ms: i64) -> String {
 
 pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(p): Query<JobsParams>) -> Result<Response, WebError> {
     let a = ctx.require()?;
+    s.app.may_see_jobs(a).map_err(|e| ctx.err(e))?;
     let state = parse_state(&ctx, &p.state)?;
     let o = s.app.jobs_overview(a, state, 200).await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
@@ -257,7 +258,10 @@ pub async fn add_webhook(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Re
                 "Webhook を追加しました。署名用の秘密鍵は今回だけ表示します。",
                 "The webhook was added. The signing secret is shown only this once.",
             ));
-            notifications_page(&ctx, &s, done, Some(secret), Vec::new(), String::new()).await
+            let mut r = notifications_page(&ctx, &s, done, Some(secret), Vec::new(), String::new()).await?;
+            // The signing secret is on this page once: keep it out of every cache.
+            r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            Ok(r)
         }
         Err(AppError::Invalid(fields)) => {
             let errors = fields.iter().map(|e| (e.field.to_string(), ctx.t.s(&e.ja, &e.en).to_string())).collect();
