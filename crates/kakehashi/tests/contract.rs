@@ -285,3 +285,46 @@ async fn upgrade_from_the_first_schema_keeps_history(db: Db) {
 }
 
 both_backends!(upgrade_from_the_first_schema_keeps_history);
+
+/// `audit verify` reads the head and the entries in one snapshot: a client writing while it
+/// runs is never taken for deleted entries (issue 13, item 2).
+async fn audit_verify_while_writing(db: Db) {
+    let t = TestApp::spawn_with(db, Options { seed: false, ..Default::default() }).await;
+    let writer = {
+        let app = t.app.clone();
+        tokio::spawn(async move {
+            for i in 0..150 {
+                app.create_org("test", domain::OrgKind::Vendor, &format!("監査 書き込み {i}"), "").await.unwrap();
+            }
+        })
+    };
+    let mut checks = 0;
+    while !writer.is_finished() || checks < 5 {
+        let r = t.app.audit_verify().await.unwrap();
+        assert!(r.is_ok(), "check {checks} during writes: {:?}", r.err());
+        checks += 1;
+    }
+    writer.await.unwrap();
+    assert!(t.app.audit_verify().await.unwrap().unwrap() >= 150);
+}
+
+both_backends!(audit_verify_while_writing);
+
+/// `next` after login or a language switch only ever leads to a local path (issue 13, item 4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_parameter_stays_local() {
+    let t = TestApp::spawn_with(Db::Sqlite, Options { seed: false, ..Default::default() }).await;
+    let c = t.client();
+    for (next, want) in [
+        ("/services", "/services"),
+        ("/%09/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/%0A/evil", "/"),
+        ("https://evil.example/", "/"),
+        ("/%5Cevil.example", "/"),
+    ] {
+        let r = c.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(r.location(), want, "{next}");
+    }
+}

@@ -46,6 +46,25 @@ impl Store {
         Ok(AuditHead { seq: r.try_get("seq")?, hash: r.try_get("hash")? })
     }
 
+    /// The head and every entry read in one snapshot (one read transaction; REPEATABLE READ on
+    /// PostgreSQL), so writes while it reads never look like deletions.
+    pub async fn audit_snapshot(&self) -> Result<(AuditHead, Vec<AuditEntry>)> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+        }
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let head = AuditHead { seq: r.try_get("seq")?, hash: r.try_get("hash")? };
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, subject, summary, prev_hash, hash FROM audit_log WHERE seq <= $1 ORDER BY seq",
+        )
+        .bind(head.seq)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        Ok((head, audit_rows(&rows)?))
+    }
+
     /// Entries with seq > `after`, in order, at most `limit`.
     pub async fn audit_entries(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(
@@ -55,19 +74,23 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    subject: r.try_get("subject")?,
-                    summary: r.try_get("summary")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect()
+        audit_rows(&rows)
     }
+}
+
+fn audit_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<AuditEntry>> {
+    rows.iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                seq: r.try_get("seq")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                subject: r.try_get("subject")?,
+                summary: r.try_get("summary")?,
+                prev_hash: r.try_get("prev_hash")?,
+                hash: r.try_get("hash")?,
+            })
+        })
+        .collect()
 }

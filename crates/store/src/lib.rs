@@ -46,17 +46,37 @@ impl std::fmt::Debug for StoreConfig {
     }
 }
 
-/// Hides a password in a connection string (for logs and error messages).
+/// Hides every credential in a connection string (for logs and error messages): the password in
+/// the user-info part and the `password=` / `sslpassword=` query parameters sqlx also accepts.
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
+            let creds = &base[s + 3..at];
             match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
+                Some((user, _)) => format!("{}{user}:***{}", &base[..s + 3], &base[at..]),
+                None => base.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => base.to_string(),
+    };
+    match query {
+        None => base,
+        Some(q) => {
+            let q: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword") => {
+                        format!("{k}=***")
+                    }
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", q.join("&"))
+        }
     }
 }
 
@@ -233,5 +253,11 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+        assert_eq!(super::redact_url("sqlite://x.db?mode=rwc"), "sqlite://x.db?mode=rwc");
+        assert_eq!(
+            super::redact_url("postgres://u@h/db?password=secret&sslmode=require&sslpassword=k"),
+            "postgres://u@h/db?password=***&sslmode=require&sslpassword=***"
+        );
+        assert_eq!(super::redact_url("postgres://u:p@h/db?PASSWORD=x"), "postgres://u:***@h/db?PASSWORD=***");
     }
 }

@@ -35,9 +35,15 @@ pub struct NextParam {
     next: String,
 }
 
-/// Local paths only, so the parameter cannot send a user elsewhere.
+/// Local paths only, so the parameter cannot send a user elsewhere: a single leading `/`, no
+/// `//`, no backslash, no control or white-space characters (browsers drop a tab or newline and
+/// would read `/\t/evil.example` as `//evil.example`); anything else goes home.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if ok { next.to_string() } else { "/".into() }
 }
 
 pub async fn set_lang(Path(code): Path<String>, Query(p): Query<NextParam>, State(s): State<AppState>) -> Response {
@@ -52,4 +58,19 @@ pub async fn set_lang(Path(code): Path<String>, Query(p): Query<NextParam>, Stat
 
 pub async fn not_found(ctx: Ctx) -> WebError {
     ctx.err(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths() {
+        assert_eq!(safe_next("/services?q=a"), "/services?q=a");
+        for bad in
+            ["//evil.example", "/\t/evil.example", "/\n/x", "/ /x", "https://evil.example", "\\evil", "/\\evil", ""]
+        {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
 }
