@@ -1,8 +1,9 @@
 // Browser journeys, one per role, in Debian's Chromium (playwright-core; never a downloaded
 // browser), with axe-core's WCAG 2.1 A/AA rules run on every page visited and a screenshot of
-// each, at desktop width and at 390 px. Run against a served demo:
+// each, at the viewport width WIDTH (default 1280; run again with WIDTH=390 for a phone). Run
+// against a served demo:
 //
-//   KAKEHASHI_URL=http://127.0.0.1:8080 SHOTS=/tmp/shots node --test tools/browser/
+//   KAKEHASHI_URL=http://127.0.0.1:8080 SHOTS=/tmp/shots WIDTH=390 node --test tools/browser/
 //
 // `cargo test` runs this through crates/kakehashi/tests/browser.rs, which serves a fresh demo.
 import { test, before, after } from 'node:test';
@@ -14,10 +15,11 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const base = process.env.KAKEHASHI_URL || 'http://127.0.0.1:8080';
-const shots = process.env.SHOTS || '/tmp/kakehashi-shots';
+const width = Number(process.env.WIDTH || 1280);
+const shots = `${process.env.SHOTS || '/tmp/kakehashi-shots'}/${width}`;
 mkdirSync(shots, { recursive: true });
 const password = 'kakehashi-demo-2026';
-const serviceName = `ブラウザ試験 診断サービス ${Date.now() % 100000}`;
+const serviceName = `ブラウザ試験 診断サービス ${width} ${Date.now() % 100000}`;
 let browser;
 let n = 0;
 
@@ -30,8 +32,8 @@ before(async () => {
 });
 after(async () => { await browser?.close(); });
 
-async function session(user, width = 1280) {
-  const ctx = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true, javaScriptEnabled: true });
+async function session(user, w = width) {
+  const ctx = await browser.newContext({ viewport: { width: w, height: 900 }, bypassCSP: true, javaScriptEnabled: true });
   const page = await ctx.newPage();
   if (user) {
     await page.goto(base + '/login');
@@ -151,7 +153,7 @@ test('provider admin: webhook form keeps what was typed', async () => {
 });
 
 test('without JavaScript the forms still work', async () => {
-  const ctx = await browser.newContext({ javaScriptEnabled: false });
+  const ctx = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
   const page = await ctx.newPage();
   await page.goto(base + '/login');
   await page.fill('#email', 'sme@demo.kakehashi.jp');

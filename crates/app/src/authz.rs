@@ -64,6 +64,11 @@ impl Actor {
     }
 
     /// Program operator: the flag on the user, or membership of the program office.
+    /// A program operator acting with the operate scope (a session, or a token that has it).
+    pub fn acts_as_office(&self) -> bool {
+        self.is_program_operator() && self.has_scope(Scope::RegistryOperate)
+    }
+
     pub fn is_program_operator(&self) -> bool {
         self.is_operator || self.memberships.iter().any(|m| m.kind == OrgKind::ProgramOffice)
     }

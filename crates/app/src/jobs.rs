@@ -418,7 +418,7 @@ impl App {
                 "Only failed, dead or cancelled jobs can be retried",
             ));
         }
-        self.audit_op(actor, "jobs.retry", &format!("job#{id}")).await?;
+        self.audit_alone(actor, "jobs.retry", &format!("job#{id}"), "").await?;
         self.job_wake.notify_waiters();
         Ok(())
     }
@@ -433,7 +433,7 @@ impl App {
                 "Only queued jobs or jobs waiting to retry can be cancelled",
             ));
         }
-        self.audit_op(actor, "jobs.cancel", &format!("job#{id}")).await
+        self.audit_alone(actor, "jobs.cancel", &format!("job#{id}"), "").await
     }
 
     /// Jobs due or running now (an idle queue has none).
@@ -445,30 +445,10 @@ impl App {
     pub async fn job_counts(&self) -> Result<Vec<(JobState, i64)>> {
         Ok(self.store.job_counts().await?)
     }
-
-    async fn audit_op(&self, actor: &Actor, action: &str, subject: &str) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        tx.audit(
-            &domain::audit::AuditRecord {
-                actor: actor.audit_name(),
-                action: action.into(),
-                subject: subject.into(),
-                summary: String::new(),
-            },
-            self.now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
 }
 
 fn require_operator(actor: &Actor) -> Result<()> {
-    if actor.is_program_operator() && actor.has_scope(crate::Scope::RegistryOperate) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    if actor.acts_as_office() { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {

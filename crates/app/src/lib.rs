@@ -138,6 +138,21 @@ impl App {
         self.store.backend().name()
     }
 
+    /// Records one audit entry on its own (kit operations that change nothing else: a job retried,
+    /// a webhook added).
+    pub(crate) async fn audit_alone(&self, actor: &Actor, action: &str, subject: &str, summary: &str) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let rec = domain::audit::AuditRecord {
+            actor: actor.audit_name(),
+            action: action.into(),
+            subject: subject.into(),
+            summary: summary.into(),
+        };
+        tx.audit(&rec, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The job kinds this process can run.
     pub fn job_kinds(&self) -> Vec<&'static str> {
         self.jobs.kinds()

@@ -429,7 +429,7 @@ impl App {
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
         let secret = format!("whsec_{}", B64.encode(key));
         let id = self.store.add_webhook(org_id, url, &secret, self.now()).await?;
-        self.audit_webhook(actor, "notify.webhook_add", id, url).await?;
+        self.audit_alone(actor, "notify.webhook_add", &format!("webhook#{id}"), url).await?;
         Ok((id, secret))
     }
 
@@ -442,30 +442,19 @@ impl App {
     pub async fn set_webhook_enabled(&self, actor: &Actor, id: WebhookId, enabled: bool) -> Result<()> {
         let w = self.webhook_of_admin(actor, id).await?;
         self.store.set_webhook_enabled(id, enabled, (!enabled).then_some("turned off by an admin")).await?;
-        self.audit_webhook(actor, if enabled { "notify.webhook_enable" } else { "notify.webhook_disable" }, id, &w.url)
-            .await
+        self.audit_alone(
+            actor,
+            if enabled { "notify.webhook_enable" } else { "notify.webhook_disable" },
+            &format!("webhook#{id}"),
+            &w.url,
+        )
+        .await
     }
 
     pub async fn delete_webhook(&self, actor: &Actor, id: WebhookId) -> Result<()> {
         let w = self.webhook_of_admin(actor, id).await?;
         self.store.delete_webhook(id).await?;
-        self.audit_webhook(actor, "notify.webhook_delete", id, &w.url).await
-    }
-
-    async fn audit_webhook(&self, actor: &Actor, action: &str, id: WebhookId, url: &str) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        tx.audit(
-            &domain::audit::AuditRecord {
-                actor: actor.audit_name(),
-                action: action.into(),
-                subject: format!("webhook#{id}"),
-                summary: url.into(),
-            },
-            self.now(),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.audit_alone(actor, "notify.webhook_delete", &format!("webhook#{id}"), &w.url).await
     }
 }
 

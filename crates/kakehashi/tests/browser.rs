@@ -24,16 +24,24 @@ async fn journeys_in_chromium() {
     let shots = std::env::var("KAKEHASHI_SHOTS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::env::temp_dir().join("kakehashi-shots"));
-    let mut cmd = std::process::Command::new("node");
-    cmd.arg("--test")
-        .arg("--test-concurrency=1")
-        .arg(tools.join("browser/journeys.test.mjs"))
-        .env("KAKEHASHI_URL", format!("http://{}", t.addr))
-        .env("SHOTS", &shots)
-        .current_dir(&tools);
-    let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().expect("run node");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    println!("{text}");
-    assert!(out.status.success(), "browser journeys failed (screenshots in {}):\n{text}", shots.display());
-    assert!(text.contains("# fail 0"), "{text}");
+    // Every journey at desktop width and on a 390 px phone.
+    for width in ["1280", "390"] {
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg("--test")
+            .arg("--test-concurrency=1")
+            .arg(tools.join("browser/journeys.test.mjs"))
+            .env("KAKEHASHI_URL", format!("http://{}", t.addr))
+            .env("SHOTS", &shots)
+            .env("WIDTH", width)
+            .current_dir(&tools);
+        let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().expect("run node");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        println!("{text}");
+        assert!(
+            out.status.success(),
+            "browser journeys at {width} px failed (screenshots in {}):\n{text}",
+            shots.display()
+        );
+        assert!(text.contains("# fail 0"), "{text}");
+    }
 }

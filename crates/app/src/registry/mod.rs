@@ -740,7 +740,7 @@ impl Registry<'_> {
 
     /// The program office runs the reminder/expiry sweep now.
     pub async fn sweep_as(&self, actor: &Actor) -> Result<SweepReport> {
-        if !actor.is_program_operator() || !actor.has_scope(crate::Scope::RegistryOperate) {
+        if !actor.acts_as_office() {
             return Err(AppError::Forbidden);
         }
         self.sweep(self.now()).await

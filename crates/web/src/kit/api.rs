@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, write_actor};
 use app::AppError;
-use app::jobs::{JobId, JobRow, JobState, JobsOverview};
+use app::jobs::{JobId, JobRow, JobsOverview};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MembershipBody {
@@ -131,17 +131,7 @@ pub struct JobsQuery {
 pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(q): Query<JobsQuery>) -> Result<Json<JobsBody>, WebError> {
     let a = ctx.require()?;
     s.app.may_see_jobs(a).map_err(|e| ctx.err(e))?;
-    let state = if q.state.is_empty() || q.state == "all" {
-        None
-    } else {
-        Some(JobState::parse(&q.state).ok_or_else(|| {
-            ctx.err(AppError::field(
-                "state",
-                "状態は queued, running, failed, dead, done, cancelled のいずれかです",
-                "state is one of queued, running, failed, dead, done, cancelled",
-            ))
-        })?)
-    };
+    let state = super::pages::parse_state(&ctx, &q.state)?;
     let o = s.app.jobs_overview(a, state, q.limit.unwrap_or(100).clamp(1, 1000)).await.map_err(|e| ctx.err(e))?;
     Ok(Json(JobsBody::from(&o)))
 }

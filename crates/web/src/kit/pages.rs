@@ -46,7 +46,8 @@ pub struct JobsParams {
     done: String,
 }
 
-fn parse_state(ctx: &Ctx, s: &str) -> Result<Option<JobState>, WebError> {
+/// The `state` filter of the job list (page and API): empty or `all` for every state.
+pub(crate) fn parse_state(ctx: &Ctx, s: &str) -> Result<Option<JobState>, WebError> {
     if s.is_empty() || s == "all" {
         return Ok(None);
     }
