@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use domain::audit::AuditRecord;
-use domain::identity::Email;
+use domain::identity::{Email, ThrottlePolicy};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -73,41 +73,53 @@ impl From<AppError> for LoginError {
     }
 }
 
+/// The longest an account's owner waits after others' failed attempts (seconds).
+pub const LOGIN_BACKOFF_CAP: i64 = 60;
+
 impl App {
-    /// Password login with per-account and per-address failure limits.
+    /// Password login with per-account and per-address failure limits. Each attempt is counted
+    /// before its password is checked, in one transaction that locks both counts, so parallel
+    /// attempts are limited as tightly as serial ones; a success undoes its count.
     pub async fn login(&self, email: &str, password: &str, client_ip: &str) -> Result<NewSession, LoginError> {
         let now = self.now();
-        let since = now - self.config.login_window;
         let email_norm = email.trim().to_lowercase();
-        let keys = [format!("email:{email_norm}"), format!("ip:{client_ip}")];
-        for k in &keys {
-            if self.store.login_failures_since(k, since).await.map_err(AppError::from)?
-                >= self.config.login_max_failures
-            {
-                return Err(LoginError::RateLimited { retry_after: self.config.login_window });
+        let account = (format!("email:{email_norm}"), self.account_throttle());
+        let address = (format!("ip:{client_ip}"), self.address_throttle());
+        let mut tx = self.store.begin().await.map_err(AppError::from)?;
+        for (key, policy) in [&account, &address] {
+            let state = tx.throttle_lock(key).await.map_err(AppError::from)?;
+            match policy.attempt(state, now) {
+                Ok(next) => {
+                    tx.throttle_put(key, next).await.map_err(AppError::from)?;
+                }
+                Err(wait) => {
+                    tx.rollback().await.map_err(AppError::from)?;
+                    tracing::info!(target: "audit", retry_after = wait, "login refused by the failure limit");
+                    return Err(LoginError::RateLimited { retry_after: wait });
+                }
             }
         }
+        tx.commit().await.map_err(AppError::from)?;
         let user = match Email::parse(&email_norm) {
             Ok(e) => self.store.user_by_email(e.as_str()).await.map_err(AppError::from)?,
             Err(_) => None,
         };
         let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
         let ok = verify_password(password.to_string(), hash).await && user.as_ref().is_some_and(|u| !u.disabled);
-        let mut tx = self.store.begin().await.map_err(AppError::from)?;
         let Some(user) = user.filter(|_| ok) else {
-            for k in &keys {
-                tx.insert_login_failure(k, now).await.map_err(AppError::from)?;
-            }
-            tx.commit().await.map_err(AppError::from)?;
             tracing::info!(target: "audit", "failed login");
             return Err(LoginError::Invalid);
         };
+        let mut tx = self.store.begin().await.map_err(AppError::from)?;
+        for (key, policy) in [&account, &address] {
+            let state = tx.throttle_lock(key).await.map_err(AppError::from)?;
+            tx.throttle_put(key, policy.succeeded(state)).await.map_err(AppError::from)?;
+        }
         let token = random_token();
         let csrf = random_token();
         tx.insert_session(&token_hash(&token), user.id, &csrf, now, now + self.config.session_ttl)
             .await
             .map_err(AppError::from)?;
-        tx.clear_login_failures(&keys[0]).await.map_err(AppError::from)?;
         tx.audit(
             &AuditRecord {
                 actor: format!("user#{} <{}>", user.id, user.email),
@@ -121,6 +133,14 @@ impl App {
         .map_err(AppError::from)?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(NewSession { token, csrf, max_age: self.config.session_ttl })
+    }
+
+    fn account_throttle(&self) -> ThrottlePolicy {
+        ThrottlePolicy::Backoff { free: self.config.login_max_failures, cap: LOGIN_BACKOFF_CAP, forget: 86_400 }
+    }
+
+    fn address_throttle(&self) -> ThrottlePolicy {
+        ThrottlePolicy::Window { max: self.config.login_max_per_address, window: self.config.login_window }
     }
 
     /// The actor behind a session cookie, with the session's CSRF token.

@@ -45,7 +45,12 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Conflict { ja: conflict_ja(&m), en: m },
-            StoreError::Unavailable(_) => AppError::Unavailable,
+            // A read-only file system or database is a storage fault like a lost connection:
+            // 503 with Retry-After, not 500.
+            StoreError::Unavailable(m) | StoreError::ReadOnly(m) => {
+                tracing::warn!(cause = %m, "storage unavailable");
+                AppError::Unavailable
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

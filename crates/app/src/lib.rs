@@ -32,8 +32,11 @@ pub struct AppConfig {
     pub max_upload_bytes: usize,
     /// Session lifetime in seconds.
     pub session_ttl: i64,
-    /// Failed logins (per account and per address) tolerated in `login_window` seconds.
+    /// Failed logins per account before each further attempt waits (1, 2, 4 … s, at most
+    /// [`auth::LOGIN_BACKOFF_CAP`]).
     pub login_max_failures: i64,
+    /// Failed logins per client address tolerated in `login_window` seconds.
+    pub login_max_per_address: i64,
     pub login_window: i64,
     pub jobs: jobs::JobsConfig,
     pub delivery: notify::DeliveryConfig,
@@ -48,6 +51,7 @@ impl Default for AppConfig {
             max_upload_bytes: 20 * 1024 * 1024,
             session_ttl: 8 * 3600,
             login_max_failures: 5,
+            login_max_per_address: 20,
             login_window: 15 * 60,
             jobs: jobs::JobsConfig::default(),
             delivery: notify::DeliveryConfig::default(),
@@ -73,6 +77,20 @@ impl Clock {
     }
     pub fn advance(&self, secs: i64) {
         self.offset.fetch_add(secs, Ordering::Relaxed);
+    }
+}
+
+/// What [`App::health`] found.
+#[derive(Debug, Clone, Copy)]
+pub struct Health {
+    pub database: &'static str,
+    pub reads: bool,
+    pub writes: bool,
+}
+
+impl Health {
+    pub fn ok(&self) -> bool {
+        self.reads && self.writes
     }
 }
 
@@ -163,9 +181,26 @@ impl App {
     }
 
     /// The database answers; returns the backend's name (for /healthz).
-    pub async fn health(&self) -> Result<&'static str> {
-        self.store.ping().await?;
-        Ok(self.store.backend().name())
+    /// Readiness: the database answers a read and takes a write (a small counter update), each
+    /// within a few seconds. A storage fault (read-only or full disk, lost volume, database down)
+    /// shows here while the process itself stays alive.
+    pub async fn health(&self) -> Health {
+        let limit = std::time::Duration::from_secs(3);
+        let reads = matches!(tokio::time::timeout(limit, self.store.ping()).await, Ok(Ok(())));
+        let writes = reads && {
+            match tokio::time::timeout(limit, self.store.check_writable()).await {
+                Ok(Ok(())) => true,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "health check: the database takes no writes");
+                    false
+                }
+                Err(_) => {
+                    tracing::warn!("health check: a write did not finish within 3 s");
+                    false
+                }
+            }
+        };
+        Health { database: self.store.backend().name(), reads, writes }
     }
 
     /// In-app notifications for the actor's organisations, newest first.

@@ -28,6 +28,10 @@ pub struct Settings {
     pub job_poll_ms: i64,
     /// The advisory index (`kakehashi osv import --db DIR`) that uploaded SBOMs are scanned with.
     pub advisory_db: Option<std::path::PathBuf>,
+    /// Addresses or networks of reverse proxies / load balancers (`10.0.0.5`, `10.0.0.0/24`)
+    /// whose `X-Forwarded-For` / `Forwarded` headers name the client. Empty: the headers are
+    /// ignored and the peer address is the client (a client could otherwise choose its own).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -48,6 +52,7 @@ impl Default for Settings {
             job_backoff_ms: 2000,
             job_poll_ms: 100,
             advisory_db: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -84,6 +89,9 @@ impl Settings {
         if let Ok(v) = std::env::var("KAKEHASHI_ALLOW_INSECURE_WEBHOOKS") {
             s.allow_insecure_webhooks = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Ok(v) = std::env::var("KAKEHASHI_TRUSTED_PROXIES") {
+            s.trusted_proxies = v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+        }
         let num = |name: &str| -> Result<Option<i64>, CliError> {
             match std::env::var(name) {
                 Ok(v) => v.parse().map(Some).map_err(|_| CliError::new(2, format!("{name} must be a whole number"))),
@@ -108,7 +116,10 @@ impl Settings {
         Ok(s)
     }
 
-    pub fn database_url(&self) -> Result<String, CliError> {
+    /// The database URL, opened as `access` says. A SQLite file that does not exist is created
+    /// only for [`Access::Create`]; otherwise the command fails naming the path, so a mistyped
+    /// path or an unmounted volume never looks like an empty, healthy registry.
+    pub fn database_url(&self, access: Access) -> Result<String, CliError> {
         let url = self.database_url.clone().ok_or_else(|| {
             CliError::new(
                 2,
@@ -116,7 +127,7 @@ impl Settings {
             )
         })?;
         store::Backend::from_url(&url).map_err(|e| CliError::new(2, e.to_string()))?;
-        Ok(with_create_mode(&url))
+        sqlite_access(&url, access)
     }
 
     pub fn app_config(&self) -> app::AppConfig {
@@ -147,19 +158,63 @@ impl Settings {
         app::App::new(store, self.app_config()).map_err(|e| CliError::new(2, e))
     }
 
-    pub fn web_config(&self) -> web::WebConfig {
-        web::WebConfig { public_url: self.public_url.clone(), secure_cookies: self.secure_cookies }
+    pub fn web_config(&self) -> Result<web::WebConfig, CliError> {
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| CliError::new(2, format!("trusted_proxies: {p:?} is not an address or a network (10.0.0.0/24)")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(u) = &self.public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return Err(CliError::new(2, format!("public_url {u:?} must start with https:// or http://")));
+        }
+        Ok(web::WebConfig { public_url: self.public_url.clone(), secure_cookies: self.secure_cookies, trusted_proxies })
     }
 }
 
-/// SQLite files are created when missing unless the URL says otherwise (`?mode=ro`, ...).
-fn with_create_mode(url: &str) -> String {
-    if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
-        let sep = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{sep}mode=rwc")
-    } else {
-        url.to_string()
+/// How a command opens the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `demo`, `migrate`, `serve --create`: a missing SQLite file is created.
+    Create,
+    /// Commands that write: the database must exist.
+    Existing,
+    /// `backup`, `audit verify`: the database must exist and is opened read-only.
+    ReadOnly,
+}
+
+/// Adds SQLite's open mode for `access` (unless the URL gives one) and checks the file exists
+/// when it must. PostgreSQL URLs pass unchanged: the server never creates a database on connect.
+fn sqlite_access(url: &str, access: Access) -> Result<String, CliError> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") {
+        return Ok(url.to_string());
     }
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    let explicit_create = url.contains("mode=rwc");
+    if access != Access::Create && !explicit_create && !std::path::Path::new(path).exists() {
+        return Err(CliError::new(
+            2,
+            format!(
+                "no database at {path}: check the path (and that its volume is mounted); `serve --create` or `migrate` makes a new one"
+            ),
+        ));
+    }
+    if url.contains("mode=") {
+        return Ok(url.to_string());
+    }
+    let mode = match access {
+        Access::Create => "rwc",
+        Access::Existing => "rw",
+        Access::ReadOnly => "ro",
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}mode={mode}"))
 }
 
 pub fn sqlite_url_for(path: &std::path::Path) -> String {

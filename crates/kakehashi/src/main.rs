@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use config::{Settings, sqlite_url_for};
+use config::{Access, Settings, sqlite_url_for};
 
 /// 架け橋 Kakehashi — platform for Japan's cybersecurity industry programs.
 #[derive(Parser)]
@@ -61,6 +61,10 @@ enum Cmd {
         /// Job workers in this process (0: none; run `kakehashi worker` beside it).
         #[arg(long, env = "KAKEHASHI_WORKERS")]
         workers: Option<usize>,
+        /// Create the SQLite database when the file does not exist (otherwise a missing file is
+        /// an error: an unmounted volume must not look like an empty registry).
+        #[arg(long)]
+        create: bool,
     },
     /// Runs job workers only (delivery of e-mail and webhooks, sweeps, scans) until stopped.
     /// Any number of worker processes may share one PostgreSQL database.
@@ -316,7 +320,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.cmd {
         Cmd::Demo { port, data_dir, scale, no_serve, database_url } => {
             let url = match database_url {
-                Some(u) => Settings { database_url: Some(u), ..Settings::default() }.database_url()?,
+                Some(u) => Settings { database_url: Some(u), ..Settings::default() }.database_url(Access::Create)?,
                 None => {
                     std::fs::create_dir_all(&data_dir).map_err(|e| {
                         CliError::new(2, format!("cannot create data directory {}: {e}", data_dir.display()))
@@ -350,7 +354,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!();
             serve(app, &settings).await
         }
-        Cmd::Serve { db, bind, public_url, no_migrate, workers } => {
+        Cmd::Serve { db, bind, public_url, no_migrate, workers, create } => {
             let mut settings = Settings::load(&db)?;
             if let Some(b) = bind {
                 settings.bind = b;
@@ -361,14 +365,15 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             if public_url.is_some() {
                 settings.public_url = public_url;
             }
-            let store = open(&settings.database_url()?, !no_migrate).await?;
+            let url = settings.database_url(if create { Access::Create } else { Access::Existing })?;
+            let store = open(&url, !no_migrate).await?;
             let app = settings.app(store)?;
-            tracing::info!(database = %store::redact_url(&settings.database_url()?), "starting");
+            tracing::info!(database = %store::redact_url(&url), "starting");
             serve(app, &settings).await
         }
         Cmd::Worker { db, workers, until_idle } => {
             let settings = Settings::load(&db)?;
-            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             tracing::info!(workers, kinds = ?app.job_kinds(), "worker starting");
             if until_idle {
                 let probe = app.clone();
@@ -397,7 +402,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Jobs { cmd: JobsCmd::Status { db } } => {
             let settings = Settings::load(&db)?;
-            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             for (state, n) in app.job_counts().await? {
                 println!("{:<10} {n}", state.code());
             }
@@ -405,7 +410,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Jobs { cmd: JobsCmd::EnqueueNoop { db, count, payload, max_attempts } } => {
             let settings = Settings::load(&db)?;
-            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             serde_json::from_str::<serde_json::Value>(&payload)
                 .map_err(|e| CliError::new(2, format!("--payload is not JSON: {e}")))?;
             let ids = app.enqueue_many(app::jobs::NOOP, &payload, count, max_attempts).await?;
@@ -419,14 +424,14 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Migrate { db } => {
             let settings = Settings::load(&db)?;
-            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url()?)).await?;
+            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url(Access::Create)?)).await?;
             let n = store.migrate(time::OffsetDateTime::now_utc().unix_timestamp()).await?;
             println!("applied {n} migration(s); schema version {}", store.schema_version().await?);
             Ok(0)
         }
         Cmd::Admin { cmd: AdminCmd::CreateUser { db, email, name, password, org, role, operator } } => {
             let settings = Settings::load(&db)?;
-            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             let role = domain::MembershipRole::parse(&role)
                 .ok_or_else(|| CliError::new(2, "--role must be admin or member"))?;
             let id = app
@@ -446,7 +451,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Admin { cmd: AdminCmd::CreateOrg { db, kind, name, name_en } } => {
             let settings = Settings::load(&db)?;
-            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             let kind = domain::OrgKind::parse(&kind)
                 .ok_or_else(|| CliError::new(2, format!("unknown organisation kind {kind:?}")))?;
             let id = app.create_org("cli", kind, &name, &name_en).await?;
@@ -455,7 +460,8 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Audit { cmd: AuditCmd::Verify { db } } => {
             let settings = Settings::load(&db)?;
-            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url()?)).await?;
+            let store =
+                store::Store::connect(&store::StoreConfig::new(settings.database_url(Access::ReadOnly)?)).await?;
             let app = settings.app(store)?;
             match app.audit_verify().await? {
                 Ok(n) => {
@@ -470,7 +476,8 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Backup { db, to } => {
             let settings = Settings::load(&db)?;
-            let store = store::Store::connect(&store::StoreConfig::new(settings.database_url()?)).await?;
+            let store =
+                store::Store::connect(&store::StoreConfig::new(settings.database_url(Access::ReadOnly)?)).await?;
             let path = to.to_str().ok_or_else(|| CliError::new(2, "the backup path must be UTF-8"))?;
             store.backup_sqlite(path).await?;
             println!("backup written to {path}");
@@ -484,7 +491,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Registry { cmd: RegistryCmd::Sweep { db, at } } => {
             let settings = Settings::load(&db)?;
-            let app = settings.app(open(&settings.database_url()?, true).await?)?;
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             let now = match at {
                 Some(d) => {
                     let date =
@@ -532,6 +539,7 @@ fn versions_compare(ecosystem: &str, file: Option<&std::path::Path>) -> Result<u
 }
 
 async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
+    let web_config = settings.web_config()?;
     let addr: SocketAddr =
         settings.bind.parse().map_err(|_| CliError::new(2, format!("bad listen address {:?}", settings.bind)))?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -555,7 +563,7 @@ async fn serve(app: app::App, settings: &Settings) -> Result<u8, CliError> {
         None
     };
     let closer = app.clone();
-    let router = web::router(app, settings.web_config());
+    let router = web::router(app, web_config);
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(stopped(stop_rx))
         .await

@@ -49,17 +49,14 @@ impl Store {
     /// The head and every entry read in one snapshot (one read transaction; REPEATABLE READ on
     /// PostgreSQL), so writes while it reads never look like deletions.
     pub async fn audit_snapshot(&self) -> Result<(AuditHead, Vec<AuditEntry>)> {
-        let mut tx = self.pool.begin().await?;
-        if self.backend == crate::Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
-        }
-        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let mut tx = self.read_snapshot().await?;
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx.tx).await?;
         let head = AuditHead { seq: r.try_get("seq")?, hash: r.try_get("hash")? };
         let rows = sqlx::query(
             "SELECT seq, at, actor, action, subject, summary, prev_hash, hash FROM audit_log WHERE seq <= $1 ORDER BY seq",
         )
         .bind(head.seq)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *tx.tx)
         .await?;
         tx.rollback().await?;
         Ok((head, audit_rows(&rows)?))

@@ -40,10 +40,11 @@ impl Backend {
 }
 
 /// Set on every new SQLite connection: WAL for concurrent readers, foreign keys enforced,
-/// waits for locks instead of failing at once.
+/// waits for locks instead of failing at once, and a commit is on disk before it returns (FULL:
+/// a write is acknowledged only once it survives a power cut, not only a crash).
 pub const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
-    "PRAGMA synchronous = NORMAL",
+    "PRAGMA synchronous = FULL",
 ];

@@ -196,6 +196,39 @@ impl Tx {
         Ok(())
     }
 
+    /// The failed-login count for `key`, locked until this transaction ends (a row lock on
+    /// PostgreSQL, so processes sharing the database count together; SQLite's write
+    /// transaction already excludes every other writer).
+    pub async fn throttle_lock(&mut self, key: &str) -> Result<domain::identity::Throttle> {
+        sqlx::query("INSERT INTO login_throttle (key) VALUES ($1) ON CONFLICT (key) DO NOTHING")
+            .bind(key.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        let lock = if self.backend == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
+        let r = sqlx::query(&format!(
+            "SELECT failures, first_at, blocked_until FROM login_throttle WHERE key = $1{lock}"
+        ))
+        .bind(key.to_string())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(domain::identity::Throttle {
+            failures: r.try_get("failures")?,
+            first_at: r.try_get("first_at")?,
+            blocked_until: r.try_get("blocked_until")?,
+        })
+    }
+
+    pub async fn throttle_put(&mut self, key: &str, t: domain::identity::Throttle) -> Result<()> {
+        sqlx::query("UPDATE login_throttle SET failures = $2, first_at = $3, blocked_until = $4 WHERE key = $1")
+            .bind(key.to_string())
+            .bind(t.failures)
+            .bind(t.first_at)
+            .bind(t.blocked_until)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
     pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key.to_string()).execute(&mut *self.tx).await?;
         Ok(())

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -97,21 +98,99 @@ pub struct Store {
 }
 
 /// One write transaction. Commit explicitly; dropping it rolls back.
+///
+/// The transaction is driven with plain `BEGIN`/`COMMIT`/`ROLLBACK` on a pooled connection rather
+/// than sqlx's `Transaction`, so that a connection whose state is unknown after a storage fault is
+/// closed, never handed to the next request. (sqlx counts nesting per connection and only counts
+/// down when `COMMIT`/`ROLLBACK` succeed: after a failed `COMMIT` on SQLite — a read-only or full
+/// disk — the connection stayed "inside" a transaction, every later write on it became a
+/// `SAVEPOINT` that was never committed, and it held the writer lock, so other connections got
+/// "database is locked". Writes were acknowledged and lost.)
 pub struct Tx {
-    pub(crate) tx: sqlx::Transaction<'static, sqlx::Any>,
-    _guard: Option<OwnedMutexGuard<()>>,
+    pub(crate) tx: TxConn,
+    /// Held until the transaction has ended, also when the end happens after `drop`.
+    guard: Option<OwnedMutexGuard<()>>,
     backend: Backend,
     /// A job was enqueued: wake idle workers in every process when this commits.
     pub(crate) wake_jobs: bool,
 }
 
+/// The transaction's connection; `&mut *tx.tx` is the executor the store's queries run on.
+pub(crate) struct TxConn(Option<PoolConnection<sqlx::Any>>);
+
+impl std::ops::Deref for TxConn {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("transaction connection present until the transaction ends")
+    }
+}
+
+impl std::ops::DerefMut for TxConn {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("transaction connection present until the transaction ends")
+    }
+}
+
 impl Tx {
+    /// Commits. Acknowledge a write only after this returned `Ok`: with SQLite's
+    /// `synchronous = FULL` the commit is on disk by then. On any error the connection is closed
+    /// (after a best-effort rollback), so the next transaction starts on a fresh one. If this
+    /// future is dropped half-way (a client went away), `Drop` ends the transaction the same way.
     pub async fn commit(mut self) -> Result<()> {
         if self.wake_jobs && self.backend == Backend::Postgres {
             // Delivered to listeners only when the transaction commits.
             sqlx::query("SELECT pg_notify($1, '')").bind(jobs::WAKE_CHANNEL).execute(&mut *self.tx).await?;
         }
-        self.tx.commit().await.map_err(StoreError::from)
+        let res = self.tx.execute("COMMIT").await;
+        let conn = self.tx.0.take().expect("transaction connection");
+        let guard = self.guard.take();
+        if res.is_err() {
+            discard(conn).await;
+        } else {
+            drop(conn);
+        }
+        drop(guard);
+        res.map(|_| ()).map_err(StoreError::from)
+    }
+
+    /// Rolls back now rather than on drop.
+    pub async fn rollback(mut self) -> Result<()> {
+        let conn = self.tx.0.take().expect("transaction connection");
+        let guard = self.guard.take();
+        end_with_rollback(conn).await;
+        drop(guard);
+        Ok(())
+    }
+}
+
+/// Rolls back; a connection that cannot roll back is in an unknown state and is closed.
+async fn end_with_rollback(mut conn: PoolConnection<sqlx::Any>) {
+    if conn.execute("ROLLBACK").await.is_err() {
+        let _ = conn.close().await;
+    }
+}
+
+/// Rolls back what may be left and closes the connection instead of returning it to the pool.
+async fn discard(mut conn: PoolConnection<sqlx::Any>) {
+    let _ = conn.execute("ROLLBACK").await;
+    let _ = conn.close().await;
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let Some(conn) = self.tx.0.take() else { return };
+        // Not committed: roll back on the runtime, keeping the writer lock until that is done.
+        let guard = self.guard.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    end_with_rollback(conn).await;
+                    drop(guard);
+                });
+            }
+            // No runtime left (shutting down): close without returning it to the pool.
+            Err(_) => drop(conn.detach()),
+        }
     }
 }
 
@@ -127,14 +206,29 @@ impl Store {
             (0, Backend::Postgres) => 16,
             (n, _) => n,
         };
+        // One connection first, so that a failure names its cause ("connection refused",
+        // "unable to open database file", a bad password) instead of the pool's "timed out".
+        let read_only = backend == Backend::Sqlite && cfg.url.contains("mode=ro");
+        {
+            use sqlx::Connection;
+            let conn = sqlx::AnyConnection::connect_with(&opts).await.map_err(|e| StoreError::connect(&cfg.url, e))?;
+            let _ = conn.close().await;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .min_connections(0)
             .acquire_timeout(cfg.acquire_timeout)
+            .before_acquire(move |_conn, meta| {
+                Box::pin(async move { Ok(!(backend == Backend::Sqlite && error::opened_before_fault(meta.age))) })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         for p in dialect::SQLITE_PRAGMAS {
+                            // A read-only opening changes nothing, not even the journal mode.
+                            if read_only && p.contains("journal_mode") {
+                                continue;
+                            }
                             conn.execute(*p).await?;
                         }
                     }
@@ -162,8 +256,27 @@ impl Store {
             Some(l) => Some(l.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.pool.begin().await?;
-        Ok(Tx { tx, _guard: guard, backend: self.backend, wake_jobs: false })
+        let conn = self.pool.acquire().await?;
+        // Owned by the Tx before BEGIN runs, so that a cancelled or failed BEGIN is ended (and the
+        // connection closed) by Drop, never returned to the pool inside a transaction.
+        let mut tx = Tx { tx: TxConn(Some(conn)), guard, backend: self.backend, wake_jobs: false };
+        // SQLite: take the write lock now, so a busy database fails here, before any work.
+        let begin = if self.backend == Backend::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        tx.tx.execute(begin).await?;
+        Ok(tx)
+    }
+
+    /// A read-only transaction that sees one snapshot (REPEATABLE READ on PostgreSQL; on SQLite a
+    /// read transaction is a snapshot). Not behind the writer lock. End it with `rollback`.
+    pub async fn read_snapshot(&self) -> Result<Tx> {
+        let conn = self.pool.acquire().await?;
+        let mut tx = Tx { tx: TxConn(Some(conn)), guard: None, backend: self.backend, wake_jobs: false };
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN DEFERRED",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        tx.tx.execute(begin).await?;
+        Ok(tx)
     }
 
     /// Fails with a clear error when the database cannot be written (a read-only file).

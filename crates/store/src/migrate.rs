@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "kit", include_str!("../migrations/0002_kit.sql")),
     (3, "transitions", include_str!("../migrations/0003_transitions.sql")),
     (4, "analyses", include_str!("../migrations/0004_analyses.sql")),
+    (5, "login_throttle", include_str!("../migrations/0005_login_throttle.sql")),
 ];
 
 impl Store {

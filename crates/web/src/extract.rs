@@ -3,6 +3,7 @@
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use std::net::IpAddr;
 
 use crate::AppState;
 use crate::error::WebError;
@@ -89,6 +90,52 @@ fn origin_ok(parts: &Parts, state: &AppState) -> bool {
     }
 }
 
+/// The client's address: the peer, unless the peer is a trusted proxy; then the nearest address
+/// in `Forwarded: for=` (RFC 7239) or `X-Forwarded-For` that is not itself a trusted proxy,
+/// read from the right (the left end is whatever the client chose to send).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut chain: Vec<IpAddr> = Vec::new();
+    let forwarded: Vec<&str> = headers.get_all("forwarded").iter().filter_map(|v| v.to_str().ok()).collect();
+    if !forwarded.is_empty() {
+        for elem in forwarded.iter().flat_map(|v| v.split(',')) {
+            for pair in elem.split(';') {
+                if let Some((k, v)) = pair.trim().split_once('=')
+                    && k.trim().eq_ignore_ascii_case("for")
+                {
+                    match parse_forwarded_node(v.trim()) {
+                        Some(ip) => chain.push(ip),
+                        // "unknown" or an obfuscated name: nothing to the left can be trusted
+                        None => chain.clear(),
+                    }
+                }
+            }
+        }
+    } else {
+        for v in headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()) {
+            for part in v.split(',') {
+                match part.trim().parse::<IpAddr>() {
+                    Ok(ip) => chain.push(ip),
+                    Err(_) => chain.clear(),
+                }
+            }
+        }
+    }
+    chain.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// `192.0.2.1`, `"192.0.2.1:4711"`, `"[2001:db8::1]:4711"`.
+fn parse_forwarded_node(v: &str) -> Option<IpAddr> {
+    let v = v.trim_matches('"');
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.parse().ok().or_else(|| v.rsplit_once(':').and_then(|(h, _)| h.parse().ok()))
+}
+
 /// Compares secrets in constant time.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -112,7 +159,7 @@ where
         let client_ip = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| client_address(c.0.ip(), &parts.headers, &state.cfg.trusted_proxies).to_string())
             .unwrap_or_else(|| "unknown".into());
         let mut ctx = Ctx { t, viewer: None, here, request_id, origin_ok: origin_ok(parts, &state), api, client_ip };
         let bearer = parts
@@ -185,7 +232,16 @@ pub fn write_actor<'a>(ctx: &'a Ctx, headers: &HeaderMap) -> Result<&'a Actor, W
     ctx.check_write(csrf)
 }
 
-pub fn json_body<T: DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> Result<T, WebError> {
+/// Decodes a JSON request body; anything but `application/json` (or a `+json` type) is 415.
+pub fn json_body<T: DeserializeOwned>(ctx: &Ctx, headers: &HeaderMap, body: &[u8]) -> Result<T, WebError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !(essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))) {
+        return Err(ctx.err(AppError::UnsupportedMedia).with_detail(
+            "本文は JSON で送り、Content-Type: application/json を付けてください",
+            "Send the body as JSON with Content-Type: application/json",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| {
         ctx.err(AppError::field(
             "body",
@@ -193,4 +249,44 @@ pub fn json_body<T: DeserializeOwned>(ctx: &Ctx, body: &[u8]) -> Result<T, WebEr
             &format!("The JSON body could not be read: {e}"),
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_from_trusted_proxies() {
+        let lb: Vec<ipnet::IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let peer = "10.0.0.5".parse().unwrap();
+        let outsider = "198.51.100.7".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.9")]);
+        // from the balancer: the right-most address it added
+        assert_eq!(client_address(peer, &h, &lb).to_string(), "203.0.113.9");
+        // from anyone else the header is the client's own words and is ignored
+        assert_eq!(client_address(outsider, &h, &lb), outsider);
+        // with no trusted proxies configured, nobody's header counts
+        assert_eq!(client_address(peer, &h, &[]), peer);
+        // a chain through two trusted hops
+        let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.7")]);
+        assert_eq!(client_address(peer, &h, &lb).to_string(), "203.0.113.9");
+        // RFC 7239 wins over X-Forwarded-For, ports and IPv6 brackets are read
+        let h = headers(&[
+            ("forwarded", "for=6.6.6.6, for=\"[2001:db8::1]:4711\";proto=https"),
+            ("x-forwarded-for", "192.0.2.1"),
+        ]);
+        assert_eq!(client_address(peer, &h, &lb).to_string(), "2001:db8::1");
+        // garbage: the peer
+        let h = headers(&[("x-forwarded-for", "not-an-address")]);
+        assert_eq!(client_address(peer, &h, &lb), peer);
+    }
 }

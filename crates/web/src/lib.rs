@@ -34,6 +34,8 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` name the client (for the login limits).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]
@@ -52,6 +54,7 @@ pub fn router(app: app::App, cfg: WebConfig) -> Router {
         .merge(registry::routes(upload_limit))
         .fallback(kit::platform::not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn(middleware::api_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
         .with_state(state)
 }

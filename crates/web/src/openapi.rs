@@ -15,6 +15,7 @@ use crate::error::ErrorBody;
     ),
     paths(
         crate::kit::platform::healthz,
+        crate::kit::platform::livez,
         crate::metrics::metrics,
         openapi,
         crate::kit::api::me,

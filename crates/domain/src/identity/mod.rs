@@ -160,3 +160,135 @@ mod tests {
         assert!(Email::parse("a b@c.jp").is_err());
     }
 }
+
+/// The failed-login count kept for one key (an account or a client address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Throttle {
+    pub failures: i64,
+    /// When the current run of failures began.
+    pub first_at: i64,
+    /// No attempt is checked before this time.
+    pub blocked_until: i64,
+}
+
+/// How failed logins are limited. Each attempt is counted *before* its password is checked (and
+/// the count is undone when it succeeds), so attempts sent in parallel are limited as tightly as
+/// attempts sent one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottlePolicy {
+    /// Per account: `free` failures, then each attempt waits 2, 4, 8 … seconds, at most `cap`
+    /// seconds, so the owner with the right password is never refused for longer than `cap`.
+    /// A run of failures is forgotten after `forget` quiet seconds.
+    Backoff { free: i64, cap: i64, forget: i64 },
+    /// Per client address: at most `max` failures in `window` seconds.
+    Window { max: i64, window: i64 },
+}
+
+impl ThrottlePolicy {
+    /// Counts an attempt at `now`: the new state, or the seconds to wait before trying again.
+    pub fn attempt(self, s: Throttle, now: i64) -> Result<Throttle, i64> {
+        if s.blocked_until > now {
+            return Err(s.blocked_until - now);
+        }
+        let mut s = s;
+        let forget = match self {
+            ThrottlePolicy::Backoff { forget, .. } => forget,
+            ThrottlePolicy::Window { window, .. } => window,
+        };
+        if s.failures == 0 || now - s.first_at > forget {
+            s = Throttle { failures: 0, first_at: now, blocked_until: 0 };
+        }
+        match self {
+            ThrottlePolicy::Backoff { free, cap, .. } => {
+                s.failures += 1;
+                if s.failures >= free {
+                    // at least 2 s: times are whole seconds, so a 1 s wait could end at once
+                    let exp = (s.failures - free + 1).min(30) as u32;
+                    s.blocked_until = now + 2i64.pow(exp).min(cap);
+                }
+            }
+            ThrottlePolicy::Window { max, window } => {
+                if s.failures >= max {
+                    return Err((s.first_at + window - now).max(1));
+                }
+                s.failures += 1;
+            }
+        }
+        Ok(s)
+    }
+
+    /// The attempt counted by [`attempt`](Self::attempt) succeeded.
+    pub fn succeeded(self, s: Throttle) -> Throttle {
+        match self {
+            ThrottlePolicy::Backoff { .. } => Throttle::default(),
+            ThrottlePolicy::Window { .. } => Throttle { failures: (s.failures - 1).max(0), ..s },
+        }
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::{Throttle, ThrottlePolicy};
+
+    const ACCOUNT: ThrottlePolicy = ThrottlePolicy::Backoff { free: 5, cap: 60, forget: 86_400 };
+    const ADDRESS: ThrottlePolicy = ThrottlePolicy::Window { max: 5, window: 900 };
+
+    #[test]
+    fn account_backs_off_exponentially_up_to_the_cap() {
+        let mut s = Throttle::default();
+        let mut now = 1_000;
+        for _ in 0..4 {
+            s = ACCOUNT.attempt(s, now).unwrap();
+            assert_eq!(s.blocked_until, 0);
+        }
+        s = ACCOUNT.attempt(s, now).unwrap();
+        assert_eq!(s.blocked_until, now + 2, "the fifth failure makes the next attempt wait 2 s");
+        assert_eq!(ACCOUNT.attempt(s, now + 1), Err(1));
+        let mut waits = Vec::new();
+        for _ in 0..10 {
+            now = s.blocked_until;
+            s = ACCOUNT.attempt(s, now).unwrap();
+            waits.push(s.blocked_until - now);
+        }
+        assert_eq!(waits, [4, 8, 16, 32, 60, 60, 60, 60, 60, 60]);
+        // the owner's right password waits at most the cap, then resets everything
+        now = s.blocked_until;
+        s = ACCOUNT.attempt(s, now).unwrap();
+        assert_eq!(ACCOUNT.succeeded(s), Throttle::default());
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_before_they_are_checked() {
+        // twenty attempts arriving together: each is counted in turn before any password is checked
+        let (mut s, mut allowed) = (Throttle::default(), 0);
+        for _ in 0..20 {
+            if let Ok(n) = ACCOUNT.attempt(s, 5_000) {
+                s = n;
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 5);
+        let (mut s, mut allowed) = (Throttle::default(), 0);
+        for _ in 0..20 {
+            if let Ok(n) = ADDRESS.attempt(s, 5_000) {
+                s = n;
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 5);
+    }
+
+    #[test]
+    fn address_window_passes_and_successes_do_not_count() {
+        let mut s = Throttle::default();
+        for _ in 0..4 {
+            s = ADDRESS.attempt(s, 100).unwrap();
+        }
+        let ok = ADDRESS.attempt(s, 100).unwrap();
+        s = ADDRESS.succeeded(ok);
+        assert_eq!(s.failures, 4, "a successful login is not a failure");
+        s = ADDRESS.attempt(s, 100).unwrap();
+        assert_eq!(ADDRESS.attempt(s, 200), Err(800));
+        assert!(ADDRESS.attempt(s, 1_001).is_ok(), "the window passed");
+    }
+}

@@ -116,13 +116,20 @@ pub async fn login(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
                 &ctx,
                 &f.email,
                 &f.next,
-                Some(
+                Some(if retry_after >= 120 {
+                    let m = (retry_after + 59) / 60;
                     t.s(
-                        "ログインの失敗が続いたため、15分ほど時間をおいてからお試しください。",
-                        "Too many failed logins. Please wait about 15 minutes and try again.",
+                        &format!("ログインの失敗が続いたため、{m}分ほど時間をおいてからお試しください。"),
+                        &format!("Too many failed logins. Please wait about {m} minutes and try again."),
                     )
-                    .into(),
-                ),
+                    .to_string()
+                } else {
+                    t.s(
+                        &format!("ログインの失敗が続いたため、{retry_after}秒後にもう一度お試しください。"),
+                        &format!("Too many failed logins. Please try again in {retry_after} seconds."),
+                    )
+                    .to_string()
+                }),
                 StatusCode::TOO_MANY_REQUESTS,
                 s.cfg.secure_cookies,
             );

@@ -16,6 +16,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(platform::healthz))
+        .route("/livez", get(platform::livez))
         .route("/metrics", get(crate::metrics::metrics))
         .route("/static/app.css", get(platform::css))
         .route("/lang/{code}", get(platform::set_lang))

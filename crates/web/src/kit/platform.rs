@@ -11,14 +11,33 @@ use crate::error::WebError;
 use crate::extract::{Ctx, LANG_COOKIE};
 use app::AppError;
 
-/// Liveness and database reachability.
+/// Readiness: the database answers a read and takes a write. Load balancers send traffic
+/// only to a process that answers 200 here.
 #[utoipa::path(get, path = "/healthz", tag = "platform",
-    responses((status = 200, description = "OK: {\"status\": \"ok\", \"database\": \"sqlite\" | \"postgres\"}"), (status = 503, description = "The database is unavailable")))]
+    responses((status = 200, description = "Ready: {\"status\": \"ok\", \"database\": \"sqlite\" | \"postgres\", \"storage\": {\"reads\": \"ok\", \"writes\": \"ok\"}}"),
+              (status = 503, description = "The storage is failing: {\"status\": \"failing\", \"storage\": {\"reads\": \"ok\" | \"failing\", \"writes\": \"ok\" | \"failing\"}}")))]
 pub async fn healthz(State(s): State<AppState>) -> Response {
-    match s.app.health().await {
-        Ok(db) => (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": db}))).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable"}))).into_response(),
+    let h = s.app.health().await;
+    let word = |ok: bool| if ok { "ok" } else { "failing" };
+    let body = serde_json::json!({
+        "status": word(h.ok()),
+        "database": h.database,
+        "storage": {"reads": word(h.reads), "writes": word(h.writes)},
+    });
+    let status = if h.ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    if !h.ok() {
+        res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     }
+    res
+}
+
+/// Liveness: the process answers. It does not touch the database (a storage fault shows on
+/// `/healthz`, and restarting the process would not cure it).
+#[utoipa::path(get, path = "/livez", tag = "platform", responses((status = 200, description = "{\"status\": \"alive\"}")))]
+pub async fn livez() -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Json(serde_json::json!({"status": "alive"}))).into_response()
 }
 
 pub async fn css() -> Response {

@@ -68,7 +68,7 @@ pub async fn service(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let n: NewApplicationBody = json_body(&ctx, &body)?;
+    let n: NewApplicationBody = json_body(&ctx, &headers, &body)?;
     let provider = n.provider_org_id.or_else(|| a.provider_orgs().next().map(|m| m.org_id)).unwrap_or(0);
     let input = ApplicationInput::from(n.application);
     let id = s.app.registry().apply(a, domain::OrgId(provider), &input).await.map_err(|e| ctx.err(e))?;
@@ -93,7 +93,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let b: ApplicationBody = json_body(&ctx, &body)?;
+    let b: ApplicationBody = json_body(&ctx, &headers, &body)?;
     let status =
         s.app.registry().update_application(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
     Ok(Json(StatusBody { id: id.0, status: status.code().into() }))
@@ -127,13 +127,13 @@ pub async fn change(
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let b: ApplicationBody = json_body(&ctx, &body)?;
+    let b: ApplicationBody = json_body(&ctx, &headers, &body)?;
     let to = s.app.registry().request_change(a, id, &ApplicationInput::from(b)).await.map_err(|e| ctx.err(e))?;
     Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
 
-fn reason(ctx: &Ctx, body: &[u8]) -> Result<ReasonBody, WebError> {
-    if body.iter().all(|b| b.is_ascii_whitespace()) { Ok(ReasonBody::default()) } else { json_body(ctx, body) }
+fn reason(ctx: &Ctx, headers: &HeaderMap, body: &[u8]) -> Result<ReasonBody, WebError> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) { Ok(ReasonBody::default()) } else { json_body(ctx, headers, body) }
 }
 
 /// Withdraw (provider admin; a reason is required).
@@ -149,7 +149,7 @@ pub async fn withdraw(
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let r = reason(&ctx, &body)?;
+    let r = reason(&ctx, &headers, &body)?;
     let to = s.app.registry().withdraw_own(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
@@ -170,7 +170,7 @@ pub async fn decide(
 ) -> Result<Json<DecisionBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let t = super::review::decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
-    let r = reason(&ctx, &body)?;
+    let r = reason(&ctx, &headers, &body)?;
     let d = s.app.registry().decide(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(DecisionBody {
         id: id.0,
@@ -193,7 +193,7 @@ pub async fn renew(
     body: Bytes,
 ) -> Result<Json<StatusBody>, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    let r = reason(&ctx, &body)?;
+    let r = reason(&ctx, &headers, &body)?;
     let to = s.app.registry().request_renewal(a, id, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
@@ -218,7 +218,7 @@ pub async fn operate(
         "withdraw" => Transition::Withdraw,
         _ => return Err(ctx.err(AppError::NotFound)),
     };
-    let r = reason(&ctx, &body)?;
+    let r = reason(&ctx, &headers, &body)?;
     let to = s.app.registry().operate(a, id, t, &r.comment).await.map_err(|e| ctx.err(e))?;
     Ok(Json(StatusBody { id: id.0, status: to.code().into() }))
 }
