@@ -177,7 +177,7 @@ impl App {
         if actor.token_scopes.is_some() {
             return Err(AppError::Forbidden);
         }
-        let name = domain::text::clean_text(name);
+        let name = domain::text::clean_line(name);
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::field(
                 "name",

@@ -59,6 +59,17 @@ impl Actor {
         self.token_scopes.as_ref().is_none_or(|v| v.contains(&s))
     }
 
+    /// Reads of private data need the read scope (pages too: a token may be sent to any URL).
+    pub fn require_scope(&self, s: Scope) -> Result<(), AppError> {
+        if self.has_scope(s) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    /// An account's own business (its tokens, notification settings, webhooks): a browser
+    /// session only, never an API token.
+    pub fn require_session(&self) -> Result<(), AppError> {
+        if self.token_scopes.is_some() { Err(AppError::Forbidden) } else { Ok(()) }
+    }
+
     pub fn member_of(&self, org_id: i64) -> Option<&Membership> {
         self.memberships.iter().find(|m| m.org_id == org_id)
     }
@@ -137,6 +148,14 @@ impl Op {
 pub struct Target {
     pub provider_org_id: i64,
     pub body_org_id: i64,
+}
+
+/// Whether the actor is connected to the service at all (its provider, its registration body, the
+/// office), whatever a token's scopes: only those may learn that an unlisted service exists.
+pub fn may_know(a: &Actor, t: Target) -> bool {
+    a.member_of(t.provider_org_id).is_some_and(|m| m.kind == OrgKind::Vendor)
+        || a.member_of(t.body_org_id).is_some_and(|m| m.kind == OrgKind::RegistrationBody)
+        || a.is_program_operator()
 }
 
 /// The single authorization decision for registry operations.

@@ -41,7 +41,7 @@ impl App {
             return Err(AppError::RateLimited { retry_after: 3600 });
         }
         let mut errs = Vec::new();
-        let org_name = domain::text::clean_text(&s.org_name);
+        let org_name = domain::text::clean_line(&s.org_name);
         if org_name.is_empty() || org_name.chars().count() > 200 {
             errs.push(domain::FieldError::new(
                 "org_name",
@@ -49,7 +49,7 @@ impl App {
                 "Give the company name (at most 200 characters)",
             ));
         }
-        let org_name_en = domain::text::clean_text(&s.org_name_en);
+        let org_name_en = domain::text::clean_line(&s.org_name_en);
         if org_name_en.chars().count() > 200 {
             errs.push(domain::FieldError::new(
                 "org_name_en",
@@ -57,7 +57,7 @@ impl App {
                 "At most 200 characters",
             ));
         }
-        let name = domain::text::clean_text(&s.display_name);
+        let name = domain::text::clean_line(&s.display_name);
         if name.is_empty() || name.chars().count() > 100 {
             errs.push(domain::FieldError::new(
                 "display_name",
@@ -146,7 +146,7 @@ impl App {
 
     /// Creates an organisation (system or operator action).
     pub async fn create_org(&self, actor: &str, kind: OrgKind, name: &str, name_en: &str) -> Result<i64> {
-        let name = domain::text::clean_text(name);
+        let name = domain::text::clean_line(name);
         if name.is_empty() {
             return Err(AppError::field("name", "組織名を入力してください", "Organisation name is required"));
         }
@@ -173,7 +173,7 @@ impl App {
     pub async fn create_user(&self, actor: &str, u: NewUser) -> Result<i64> {
         let email = Email::parse(&u.email).map_err(|e| AppError::Invalid(vec![e]))?;
         check_password_policy(&u.password).map_err(|e| AppError::Invalid(vec![e]))?;
-        let name = domain::text::clean_text(&u.display_name);
+        let name = domain::text::clean_line(&u.display_name);
         if name.is_empty() {
             return Err(AppError::field("display_name", "氏名を入力してください", "Name is required"));
         }

@@ -78,6 +78,8 @@ pub(crate) fn register_platform(k: &mut JobKinds) {
     k.register(PURGE, |app: App, _job| async move {
         let kept = app.config.jobs.keep_finished_secs * 1000;
         app.store.purge_jobs(app.now_ms() - kept).await.map_err(|e| e.to_string())?;
+        // failed-login counts quiet for two days (the longest window any policy looks at is one)
+        app.store.purge_login_throttle(app.now() - 2 * 86_400).await.map_err(|e| e.to_string())?;
         Ok(Done::Ok)
     });
     k.every(PURGE, 86_400);

@@ -369,7 +369,7 @@ pub struct NotificationSettings {
 /// Notification settings and webhooks are an account's own business: a browser session only,
 /// never an API token (a leaked read token must not be able to add a webhook and read its secret).
 fn session_only(actor: &Actor) -> Result<()> {
-    if actor.token_scopes.is_some() { Err(AppError::Forbidden) } else { Ok(()) }
+    actor.require_session()
 }
 
 impl App {

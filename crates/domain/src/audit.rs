@@ -163,3 +163,155 @@ mod tests {
         assert_eq!(c.iter().find_map(|e| v.check(e).err()), Some(ChainBreak::Gap { after: 1, next: 3 }));
     }
 }
+
+/// A keyed checkpoint of the chain: the head's sequence number and hash at a time, with an
+/// HMAC-SHA256 under a key kept outside the database. Anyone who can write to the database can
+/// rewrite an entry and re-chain everything after it, but cannot sign the rewritten hash; a
+/// checkpoint kept elsewhere (a file on another volume, the log) then no longer matches.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: crate::Timestamp,
+    pub mac: String,
+}
+
+impl Checkpoint {
+    pub fn sign(key: &[u8], seq: i64, hash: &str, at: crate::Timestamp) -> Checkpoint {
+        Checkpoint { seq, hash: hash.to_string(), at, mac: checkpoint_mac(key, seq, hash, at) }
+    }
+
+    /// One JSON line, as exported.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn checkpoint_mac(key: &[u8], seq: i64, hash: &str, at: crate::Timestamp) -> String {
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(format!("kakehashi-audit-checkpoint-v1\n{seq}\n{hash}\n{at}").as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}
+
+/// Why the stored chain does not match the exported checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointBreak {
+    /// A line is not a checkpoint.
+    Unreadable { line: usize },
+    /// The MAC does not verify with this key: the checkpoint was forged or the key is wrong.
+    BadSignature { line: usize, seq: i64 },
+    /// The stored entry at a signed position has another hash: history was rewritten.
+    Rewritten { seq: i64 },
+    /// A signed position is past the stored chain: entries were deleted.
+    Missing { seq: i64, head_seq: i64 },
+}
+
+impl std::fmt::Display for CheckpointBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckpointBreak::Unreadable { line } => write!(f, "checkpoint line {line} cannot be read"),
+            CheckpointBreak::BadSignature { line, seq } => {
+                write!(f, "checkpoint line {line} (entry {seq}) is not signed with this key (forged, or the wrong key)")
+            }
+            CheckpointBreak::Rewritten { seq } => {
+                write!(f, "entry {seq} differs from its signed checkpoint: the history was rewritten and re-chained")
+            }
+            CheckpointBreak::Missing { seq, head_seq } => {
+                write!(
+                    f,
+                    "a checkpoint was signed at entry {seq} but the chain ends at {head_seq}: entries were deleted"
+                )
+            }
+        }
+    }
+}
+
+/// Checks exported checkpoints (JSON lines) against the stored entries (in order, as read for
+/// [`ChainVerifier`]); returns how many checkpoints matched.
+pub fn verify_checkpoints(
+    key: &[u8],
+    lines: &str,
+    entries: &[AuditEntry],
+    head_seq: i64,
+) -> Result<usize, CheckpointBreak> {
+    let by_seq: std::collections::HashMap<i64, &str> = entries.iter().map(|e| (e.seq, e.hash.as_str())).collect();
+    let mut n = 0;
+    for (i, line) in lines.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let line_no = i + 1;
+        let cp: Checkpoint =
+            serde_json::from_str(line.trim()).map_err(|_| CheckpointBreak::Unreadable { line: line_no })?;
+        let want = checkpoint_mac(key, cp.seq, &cp.hash, cp.at);
+        if !constant_time_eq(want.as_bytes(), cp.mac.as_bytes()) {
+            return Err(CheckpointBreak::BadSignature { line: line_no, seq: cp.seq });
+        }
+        if cp.seq == 0 {
+            n += 1;
+            continue;
+        }
+        match by_seq.get(&cp.seq) {
+            Some(h) if *h == cp.hash => n += 1,
+            Some(_) => return Err(CheckpointBreak::Rewritten { seq: cp.seq }),
+            None => return Err(CheckpointBreak::Missing { seq: cp.seq, head_seq }),
+        }
+    }
+    Ok(n)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+
+    fn chain(n: i64, tamper_at: Option<i64>) -> Vec<AuditEntry> {
+        let mut prev = GENESIS.to_string();
+        (1..=n)
+            .map(|seq| {
+                let summary = if Some(seq) == tamper_at { "rewritten".to_string() } else { format!("s{seq}") };
+                let hash = entry_hash(seq, seq * 10, &prev, "a", "act", "sub", &summary);
+                let e = AuditEntry {
+                    seq,
+                    at: seq * 10,
+                    actor: "a".into(),
+                    action: "act".into(),
+                    subject: "sub".into(),
+                    summary,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_rechained_history_fails_the_signed_checkpoints() {
+        let key = b"a key kept outside the database, 32+ bytes";
+        let good = chain(10, None);
+        let lines = [4, 8].map(|s| Checkpoint::sign(key, s, &good[(s - 1) as usize].hash, 100).to_line()).join("\n");
+        assert_eq!(verify_checkpoints(key, &lines, &good, 10), Ok(2));
+        // entry 3 rewritten and everything after re-chained: the chain itself verifies ...
+        let forged = chain(10, Some(3));
+        let mut v = ChainVerifier::default();
+        assert!(forged.iter().all(|e| v.check(e).is_ok()));
+        // ... but not against the checkpoints
+        assert_eq!(verify_checkpoints(key, &lines, &forged, 10), Err(CheckpointBreak::Rewritten { seq: 4 }));
+        // the newest entries deleted
+        assert_eq!(
+            verify_checkpoints(key, &lines, &good[..6], 6),
+            Err(CheckpointBreak::Missing { seq: 8, head_seq: 6 })
+        );
+        // a checkpoint made without the key, or checked with another key
+        let fake = Checkpoint { mac: "00".repeat(32), ..Checkpoint::sign(key, 4, &forged[3].hash, 100) }.to_line();
+        assert_eq!(verify_checkpoints(key, &fake, &forged, 10), Err(CheckpointBreak::BadSignature { line: 1, seq: 4 }));
+        assert!(matches!(
+            verify_checkpoints(b"other key", &lines, &good, 10),
+            Err(CheckpointBreak::BadSignature { .. })
+        ));
+        assert_eq!(verify_checkpoints(key, "not json", &good, 10), Err(CheckpointBreak::Unreadable { line: 1 }));
+    }
+}

@@ -11,6 +11,10 @@ pub fn normalize(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for c in s.nfkc().flat_map(char::to_lowercase) {
+        // invisible characters neither match nor separate words
+        if crate::text::is_hidden(c) && c != '\n' && c != '\t' {
+            continue;
+        }
         if c.is_whitespace() {
             space = true;
             continue;

@@ -32,6 +32,24 @@ pub struct Settings {
     /// whose `X-Forwarded-For` / `Forwarded` headers name the client. Empty: the headers are
     /// ignored and the peer address is the client (a client could otherwise choose its own).
     pub trusted_proxies: Vec<String>,
+    /// Key (at least 32 characters) that signs audit checkpoints; keep it outside the database
+    /// and its backups. Unset: no checkpoints.
+    pub audit_key: Option<Secret>,
+    /// Where checkpoints are appended (JSON lines); put it on another volume or ship it away.
+    pub audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// Seconds between checkpoints.
+    pub audit_checkpoint_secs: i64,
+}
+
+/// A secret from the configuration: never shown by `Debug`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
 }
 
 impl Default for Settings {
@@ -53,6 +71,9 @@ impl Default for Settings {
             job_poll_ms: 100,
             advisory_db: None,
             trusted_proxies: Vec::new(),
+            audit_key: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_secs: 600,
         }
     }
 }
@@ -92,6 +113,12 @@ impl Settings {
         if let Ok(v) = std::env::var("KAKEHASHI_TRUSTED_PROXIES") {
             s.trusted_proxies = v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
         }
+        if let Ok(v) = std::env::var("KAKEHASHI_AUDIT_KEY") {
+            s.audit_key = Some(Secret(v)).filter(|k| !k.0.is_empty());
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_AUDIT_CHECKPOINT_FILE") {
+            s.audit_checkpoint_file = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+        }
         let num = |name: &str| -> Result<Option<i64>, CliError> {
             match std::env::var(name) {
                 Ok(v) => v.parse().map(Some).map_err(|_| CliError::new(2, format!("{name} must be a whole number"))),
@@ -112,6 +139,14 @@ impl Settings {
         }
         if let Some(v) = num("KAKEHASHI_WEBHOOK_TIMEOUT_SECS")? {
             s.webhook_timeout_secs = v.max(1) as u64;
+        }
+        if let Some(v) = num("KAKEHASHI_AUDIT_CHECKPOINT_SECS")? {
+            s.audit_checkpoint_secs = v.max(1);
+        }
+        if let Some(k) = &s.audit_key
+            && k.0.len() < 32
+        {
+            return Err(CliError::new(2, "audit_key must be at least 32 characters (e.g. `openssl rand -hex 32`)"));
         }
         Ok(s)
     }
@@ -149,6 +184,11 @@ impl Settings {
                 ..Default::default()
             },
             advisory_db: self.advisory_db.clone(),
+            audit_checkpoints: self.audit_key.as_ref().map(|k| app::audit::CheckpointConfig {
+                key: k.0.as_bytes().to_vec(),
+                file: self.audit_checkpoint_file.clone(),
+                every_secs: self.audit_checkpoint_secs,
+            }),
             ..app::AppConfig::default()
         }
     }
@@ -163,9 +203,11 @@ impl Settings {
             .trusted_proxies
             .iter()
             .map(|p| {
-                p.parse::<ipnet::IpNet>()
-                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map_err(|_| CliError::new(2, format!("trusted_proxies: {p:?} is not an address or a network (10.0.0.0/24)")))
+                p.parse::<ipnet::IpNet>().or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                    |_| {
+                        CliError::new(2, format!("trusted_proxies: {p:?} is not an address or a network (10.0.0.0/24)"))
+                    },
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(u) = &self.public_url

@@ -136,6 +136,7 @@ async fn api_tokens(db: Db) {
         .http
         .post(format!("{}/api/v1/applications", c.base))
         .bearer_auth(&token)
+        .header("content-type", "application/json")
         .body("{not json")
         .send()
         .await
@@ -188,7 +189,8 @@ async fn authorization_over_http(db: Db) {
     let anon = t.client();
     type Case<'a> = (&'a str, &'a Client, String, Vec<(&'a str, &'a str)>, StatusCode);
     let cases: Vec<Case> = vec![
-        ("sme approves", &sme, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
+        // those who may not know an unlisted service exists are told it does not
+        ("sme approves", &sme, format!("/review/{submitted}/approve"), vec![], StatusCode::NOT_FOUND),
         ("provider approves own", &admin, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
         ("operator approves", &operator, format!("/review/{submitted}/approve"), vec![], StatusCode::FORBIDDEN),
         (
@@ -205,7 +207,7 @@ async fn authorization_over_http(db: Db) {
             vec![("comment", "x")],
             StatusCode::FORBIDDEN,
         ),
-        ("sme submits", &sme, format!("/my/services/{draft}/submit"), vec![], StatusCode::FORBIDDEN),
+        ("sme submits", &sme, format!("/my/services/{draft}/submit"), vec![], StatusCode::NOT_FOUND),
         ("reviewer runs sweep", &reviewer, "/admin/sweep".into(), vec![], StatusCode::FORBIDDEN),
         ("anonymous submits", &anon, format!("/my/services/{draft}/submit"), vec![], StatusCode::SEE_OTHER),
         ("member submits draft", &member, format!("/my/services/{draft}/submit"), vec![], StatusCode::SEE_OTHER),

@@ -550,3 +550,129 @@ fn pcap_command() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A mistyped path or an unmounted volume never becomes a new, empty database: operator
+/// commands fail with exit 2 naming the missing file and create nothing; `serve` needs --create.
+#[test]
+fn operator_commands_never_create_a_database() {
+    let dir = std::env::temp_dir().join(format!("kh-missing-{}", app::auth::random_token()[..8].to_owned()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("typo.db");
+    let url = format!("sqlite://{}", db.display());
+    let backup = dir.join("b.db");
+    for args in [
+        vec!["backup", "--database-url", &url, "--to", backup.to_str().unwrap()],
+        vec!["audit", "verify", "--database-url", &url],
+        vec!["worker", "--database-url", &url, "--until-idle"],
+        vec!["jobs", "status", "--database-url", &url],
+        vec!["registry", "sweep", "--database-url", &url],
+        vec!["serve", "--database-url", &url, "--bind", "127.0.0.1:0"],
+    ] {
+        let o = kakehashi(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("no database at") && text(&o).contains("typo.db"), "{args:?}: {}", text(&o));
+        assert!(!db.exists(), "{args:?} created the database");
+        assert!(!backup.exists());
+    }
+    // asked for, it is created
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(["serve", "--create", "--database-url", &url, "--bind", &format!("127.0.0.1:{port}"), "--workers", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up && db.exists(), "serve --create makes the database");
+    // the read-only commands work on it and leave it as it was
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = kakehashi(&["backup", "--database-url", &url, "--to", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(backup.exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A server that cannot start says why, not only that a pool timed out.
+#[test]
+fn startup_failures_name_the_cause() {
+    let port = free_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/kakehashi");
+    let o = kakehashi(&["serve", "--database-url", &url, "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(t.contains("Connection refused") || t.contains("connection refused"), "{t}");
+    assert!(t.contains(&format!("127.0.0.1:{port}")), "{t}");
+    assert!(!t.contains("timed out"), "{t}");
+}
+
+/// Someone with write access to the database rewrites an entry and re-chains everything after
+/// it: the chain alone still verifies, the signed checkpoints do not.
+async fn audit_checkpoints_detect_a_rechained_history(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let url = t.db.url.clone();
+    let file = t.db.dir.join("checkpoints.jsonl");
+    let key = "k".repeat(40);
+    let with_key = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+            .args(args)
+            .env("KAKEHASHI_AUDIT_KEY", &key)
+            .env("KAKEHASHI_AUDIT_CHECKPOINT_FILE", &file)
+            .output()
+            .unwrap()
+    };
+    let o = with_key(&["audit", "checkpoint", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains(&key), "the key is never printed");
+    let o = with_key(&["audit", "verify", "--database-url", &url, "--checkpoints", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("matches 1 signed checkpoint"), "{}", text(&o));
+    // without the key there is nothing to check against
+    let o = kakehashi(&["audit", "verify", "--database-url", &url, "--checkpoints", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    // rewrite entry 5 and re-chain every entry after it, and the head
+    let head = t.store.audit_head().await.unwrap();
+    let mut entries = t.store.audit_entries(0, 100_000).await.unwrap();
+    let mut c = t.db.raw().await;
+    let mut prev = entries[3].hash.clone();
+    for e in entries.iter_mut().skip(4) {
+        if e.seq == 5 {
+            e.summary = "nothing happened".into();
+        }
+        e.prev_hash = prev.clone();
+        e.hash = domain::audit::entry_hash(e.seq, e.at, &e.prev_hash, &e.actor, &e.action, &e.subject, &e.summary);
+        sqlx::query("UPDATE audit_log SET summary = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&e.summary)
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .bind(e.seq)
+            .execute(&mut c)
+            .await
+            .unwrap();
+        prev = e.hash.clone();
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut c).await.unwrap();
+    assert_eq!(t.store.audit_head().await.unwrap().seq, head.seq);
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(0), "the re-chained history passes the chain check: {}", text(&o));
+    let o = with_key(&["audit", "verify", "--database-url", &url, "--checkpoints", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("rewritten"), "{}", text(&o));
+    // a checkpoint forged without the key is refused too
+    let forged = domain::audit::Checkpoint::sign(b"not the key, but long enough to pass", head.seq, &prev, 1).to_line();
+    std::fs::write(&file, format!("{forged}\n")).unwrap();
+    let o = with_key(&["audit", "verify", "--database-url", &url, "--checkpoints", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("not signed with this key"), "{}", text(&o));
+}
+
+both_backends!(audit_checkpoints_detect_a_rechained_history);

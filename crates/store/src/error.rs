@@ -81,7 +81,10 @@ impl From<sqlx::Error> for StoreError {
                     // A storage fault that may pass: the caller answers 503 and the client retries.
                     StoreError::Unavailable(m)
                 } else if sqlite == Some(SQLITE_READONLY)
-                    || m.contains("readonly") || m.contains("read-only") || code == "25006" {
+                    || m.contains("readonly")
+                    || m.contains("read-only")
+                    || code == "25006"
+                {
                     StoreError::ReadOnly(m)
                 } else if m.contains("UNIQUE constraint") || code == "23505" {
                     StoreError::Conflict(m)

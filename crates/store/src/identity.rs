@@ -205,12 +205,11 @@ impl Tx {
             .execute(&mut *self.tx)
             .await?;
         let lock = if self.backend == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
-        let r = sqlx::query(&format!(
-            "SELECT failures, first_at, blocked_until FROM login_throttle WHERE key = $1{lock}"
-        ))
-        .bind(key.to_string())
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let r =
+            sqlx::query(&format!("SELECT failures, first_at, blocked_until FROM login_throttle WHERE key = $1{lock}"))
+                .bind(key.to_string())
+                .fetch_one(&mut *self.tx)
+                .await?;
         Ok(domain::identity::Throttle {
             failures: r.try_get("failures")?,
             first_at: r.try_get("first_at")?,
@@ -343,6 +342,15 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(token_row).collect()
+    }
+
+    /// Drops failed-login counts with nothing left to limit (quiet since `before`).
+    pub async fn purge_login_throttle(&self, before: i64) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM login_throttle WHERE blocked_until < $1 AND first_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
     }
 
     pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64> {

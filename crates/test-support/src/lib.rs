@@ -130,11 +130,19 @@ pub struct Options {
     pub config: app::AppConfig,
     /// Job workers to run beside the server (0: none; tests drive jobs themselves).
     pub workers: usize,
+    /// Web settings (public URL, trusted proxies).
+    pub web: web::WebConfig,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { seed: true, max_upload_bytes: 20 * 1024 * 1024, config: app::AppConfig::default(), workers: 0 }
+        Options {
+            seed: true,
+            max_upload_bytes: 20 * 1024 * 1024,
+            config: app::AppConfig::default(),
+            workers: 0,
+            web: web::WebConfig::default(),
+        }
     }
 }
 
@@ -154,7 +162,7 @@ impl TestApp {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = web::router(app.clone(), web::WebConfig::default());
+        let router = web::router(app.clone(), o.web);
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });

@@ -18,7 +18,8 @@ pub struct ErrorBody {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// unauthenticated | forbidden | not_found | invalid | unknown_category | conflict |
-    /// invalid_transition | rate_limited | too_large | unsupported_media_type | unavailable | internal
+    /// invalid_transition | rate_limited | too_large | unsupported_media_type | unavailable | internal |
+    /// bad_request | method_not_allowed | uri_too_long
     pub code: String,
     pub message: String,
     pub message_ja: String,

@@ -82,12 +82,28 @@ fn origin_ok(parts: &Parts, state: &AppState) -> bool {
         return false;
     }
     match &state.cfg.public_url {
-        Some(u) => given.trim_end_matches('/') == u.trim_end_matches('/'),
+        // scheme, host and port all come from the public URL (https behind a TLS proxy)
+        Some(u) => origin_of(&given).is_some_and(|g| Some(g) == origin_of(u)),
         None => {
             let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             given.split_once("://").is_some_and(|(_, g)| g == host)
         }
     }
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, without the scheme's default port.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
+        ("https", Some((h, "443"))) | ("http", Some((h, "80"))) => h.to_string(),
+        _ => authority,
+    };
+    Some(format!("{scheme}://{authority}"))
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy; then the nearest address
@@ -262,6 +278,20 @@ mod tests {
             h.append(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn origins_compare_scheme_host_and_port() {
+        use super::origin_of;
+        assert_eq!(
+            origin_of("https://Registry.example.jp:443/kakehashi/").as_deref(),
+            Some("https://registry.example.jp")
+        );
+        assert_eq!(origin_of("https://registry.example.jp").as_deref(), Some("https://registry.example.jp"));
+        assert_ne!(origin_of("http://registry.example.jp"), origin_of("https://registry.example.jp"));
+        assert_eq!(origin_of("http://127.0.0.1:8080").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin_of("https://user@evil.example"), None);
+        assert_eq!(origin_of("null"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use domain::{OrgId, OrgKind, search};
 use sha2::{Digest, Sha256};
 use store::{EventRow, EvidenceRow, Notice, ServiceRow, ServiceWrite, SurveillanceRow, Tx};
 
-use crate::authz::{Target, authorize};
+use crate::authz::{Target, authorize, may_know};
 use crate::workflow::{Step, apply_transition};
 use crate::{Actor, App, AppError, Op, Result};
 use domain::workflow::{Lifecycle, Party};
@@ -111,6 +111,20 @@ impl ServiceView {
     pub fn target(&self) -> Target {
         Target { provider_org_id: self.provider_org_id, body_org_id: self.body_org_id }
     }
+}
+
+/// [`authorize`] for an operation on a stored service. Those who may not know an unlisted
+/// service exists are told it does not (404, not 403), so answers never reveal private services.
+fn authorize_on(actor: Option<&Actor>, op: Op, svc: &ServiceView) -> Result<()> {
+    authorize(actor, op, svc.target()).map_err(|e| match e {
+        AppError::Forbidden
+            if !(svc.status.is_public() && svc.ledger_number.is_some())
+                && !actor.is_some_and(|a| may_know(a, svc.target())) =>
+        {
+            AppError::NotFound
+        }
+        e => e,
+    })
 }
 
 /// What the actor may do with one service (drives which buttons a page shows).
@@ -275,7 +289,7 @@ impl Registry<'_> {
     ) -> Result<ServiceStatus> {
         let id = id.0;
         let svc = self.view(id).await?;
-        authorize(Some(actor), Op::EditApplication, svc.target())?;
+        authorize_on(Some(actor), Op::EditApplication, &svc)?;
         if !matches!(svc.status, ServiceStatus::Draft | ServiceStatus::Returned) {
             return Err(AppError::conflict(
                 "下書きまたは差戻しの申請だけが編集できます。登録後の変更は変更申請で行ってください",
@@ -346,7 +360,7 @@ impl Registry<'_> {
         comment: &str,
     ) -> Result<ServiceStatus> {
         let svc = self.view(id).await?;
-        authorize(Some(actor), op, svc.target())?;
+        authorize_on(Some(actor), op, &svc)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
@@ -385,7 +399,7 @@ impl Registry<'_> {
             return Err(AppError::Forbidden);
         }
         let svc = self.view(id).await?;
-        authorize(Some(actor), Op::Review, svc.target())?;
+        authorize_on(Some(actor), Op::Review, &svc)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let to = self.transition_in(&mut tx, Some(actor), &svc, t, comment, now).await?;
@@ -443,7 +457,7 @@ impl Registry<'_> {
     pub async fn request_renewal(&self, actor: &Actor, id: ServiceId, note: &str) -> Result<ServiceStatus> {
         let id = id.0;
         let svc = self.view(id).await?;
-        authorize(Some(actor), Op::RequestChange, svc.target())?;
+        authorize_on(Some(actor), Op::RequestChange, &svc)?;
         let now = self.now();
         let vu = svc.valid_until.ok_or_else(|| {
             AppError::conflict("登録されていないサービスは更新できません", "Only a registered service can be renewed")
@@ -480,7 +494,7 @@ impl Registry<'_> {
     ) -> Result<ServiceStatus> {
         let id = id.0;
         let svc = self.view(id).await?;
-        authorize(Some(actor), Op::RequestChange, svc.target())?;
+        authorize_on(Some(actor), Op::RequestChange, &svc)?;
         let app = parse_application(input)?;
         if app.registration_body != svc.app.registration_body {
             return Err(AppError::field(
@@ -524,7 +538,7 @@ impl Registry<'_> {
     ) -> Result<EvidenceId> {
         let id = id.0;
         let svc = self.view(id).await?;
-        authorize(Some(actor), Op::UploadEvidence, svc.target())?;
+        authorize_on(Some(actor), Op::UploadEvidence, &svc)?;
         if data.len() > self.config.max_upload_bytes {
             return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
         }
@@ -536,7 +550,7 @@ impl Registry<'_> {
         }
         let content_type = sniff_evidence(data).ok_or(AppError::UnsupportedMedia)?;
         let filename: String =
-            domain::text::clean_text(filename).chars().filter(|c| !matches!(c, '/' | '\\')).take(200).collect();
+            domain::text::clean_line(filename).chars().filter(|c| !matches!(c, '/' | '\\')).take(200).collect();
         let filename = if filename.is_empty() { "evidence".to_string() } else { filename };
         let sha = hex::encode(Sha256::digest(data));
         let now = self.now();
@@ -572,11 +586,7 @@ impl Registry<'_> {
     ) -> Result<(EvidenceRow, Vec<u8>)> {
         let (id, evidence_id) = (id.0, evidence_id.0);
         let svc = self.view(id).await?;
-        // Those who may not know an unlisted service exists are told it does not.
-        authorize(actor, Op::ViewPrivate, svc.target()).map_err(|e| match e {
-            AppError::Forbidden if !(svc.status.is_public() && svc.ledger_number.is_some()) => AppError::NotFound,
-            e => e,
-        })?;
+        authorize_on(actor, Op::ViewPrivate, &svc)?;
         let (row, data) = self.store.evidence(EvidenceId(evidence_id)).await?;
         if row.service_id != id {
             return Err(AppError::NotFound);
@@ -594,14 +604,14 @@ impl Registry<'_> {
     ) -> Result<SurveillanceId> {
         let id = id.0;
         let svc = self.view(id).await?;
-        authorize(Some(actor), Op::Operate, svc.target())?;
+        authorize_on(Some(actor), Op::Operate, &svc)?;
         if !svc.status.is_registered() && svc.status != ServiceStatus::Suspended {
             return Err(AppError::conflict(
                 "登録中のサービスだけがサーベイランスの対象です",
                 "Only registered services can be placed under surveillance",
             ));
         }
-        let period = domain::text::clean_text(period);
+        let period = domain::text::clean_line(period);
         let notice = domain::text::clean_text(notice);
         let mut errs = Vec::new();
         if period.is_empty() || period.chars().count() > 100 {
@@ -706,7 +716,7 @@ impl Registry<'_> {
         let mut tx = self.store.begin().await?;
         let s = tx.surveillance(SurveillanceId(surveillance_id)).await?;
         let svc = ServiceView::from_row(tx.service(ServiceId(s.service_id)).await?)?;
-        authorize(Some(actor), Op::Operate, svc.target())?;
+        authorize_on(Some(actor), Op::Operate, &svc)?;
         tx.complete_surveillance(SurveillanceId(surveillance_id), outcome, &note, now).await.map_err(|e| match e {
             store::StoreError::Conflict(_) => {
                 AppError::conflict("このサーベイランスは記録済みです", "This surveillance already has an outcome")
@@ -853,6 +863,7 @@ impl Registry<'_> {
 
     /// The services of the actor's provider organisations.
     pub async fn my_services(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
+        actor.require_scope(crate::Scope::RegistryRead)?;
         let mut out = Vec::new();
         for m in actor.provider_orgs() {
             for r in self.store.services_of_provider(OrgId(m.org_id)).await? {
@@ -864,6 +875,7 @@ impl Registry<'_> {
 
     /// Applications and change requests waiting for the actor's registration bodies.
     pub async fn review_queue(&self, actor: &Actor) -> Result<Vec<ServiceView>> {
+        actor.require_scope(crate::Scope::RegistryRead)?;
         let mut out = Vec::new();
         for m in actor.body_orgs() {
             for r in self

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Category, CodeList, INDUSTRIES, REGIONS, SubCategory};
-use crate::text::{char_len, clean_text};
+use crate::text::{char_len, clean_line, clean_text};
 use crate::{FieldError, OrgId};
 
 pub const NAME_MAX: usize = 120;
@@ -181,7 +181,7 @@ impl ServiceApplication {
 
         let mut experts = Vec::new();
         for e in &input.experts {
-            let (n, q, x) = (clean_text(&e.name), clean_text(&e.qualification), e.expires_on.trim());
+            let (n, q, x) = (clean_line(&e.name), clean_line(&e.qualification), e.expires_on.trim());
             if n.is_empty() && q.is_empty() && x.is_empty() {
                 continue;
             }
@@ -324,7 +324,8 @@ impl ServiceApplication {
 }
 
 fn required(errs: &mut Vec<FieldError>, field: &'static str, v: &str, max: usize, ja: &str, en: &str) -> String {
-    let v = clean_text(v);
+    // short fields (names, titles) are single lines; long ones keep their line breaks
+    let v = if max <= SHORT_TEXT_MAX { clean_line(v) } else { clean_text(v) };
     if v.is_empty() {
         errs.push(FieldError::new(field, format!("{ja}を入力してください"), format!("{en} is required")));
     } else if char_len(&v) > max {

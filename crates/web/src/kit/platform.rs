@@ -82,6 +82,22 @@ pub async fn not_found(ctx: Ctx) -> WebError {
 #[cfg(test)]
 mod tests {
     use super::safe_next;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever comes in, what goes out is "/" or a local path a browser cannot read as
+        /// another host: one leading slash, no second slash or backslash right after it, no
+        /// control or white-space character anywhere (browsers drop those before parsing).
+        #[test]
+        fn never_leaves_the_site(next in r"[/\\\t\n\r a-z.:%@?#\x00-\x1f\x{85}\x{a0}\x{3000}]{0,12}|\PC{0,12}") {
+            let out = safe_next(&next);
+            prop_assert!(out == "/" || out == next);
+            prop_assert!(out.starts_with('/'));
+            prop_assert!(!out.starts_with("//") && !out.starts_with("/\\"));
+            prop_assert!(!out.contains('\\'));
+            prop_assert!(!out.chars().any(|c| c.is_control() || c.is_whitespace()));
+        }
+    }
 
     #[test]
     fn only_local_paths() {

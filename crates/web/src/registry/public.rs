@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory, code_label};
 
@@ -302,12 +302,12 @@ struct AtomEntry {
 /// Atom feed of changes to listed services.
 #[utoipa::path(get, path = "/services.atom", tag = "registry",
     responses((status = 200, description = "Atom", content_type = "application/atom+xml")))]
-pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub async fn services_atom(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
     let events = s.app.registry().recent_public_changes(50).await.map_err(|e| ctx.err(e))?;
-    let base = match &s.cfg.public_url {
-        Some(u) => u.trim_end_matches('/').to_string(),
-        None => format!("http://{}", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost")),
-    };
+    // Without a configured public URL the links stay relative (Atom readers resolve them against
+    // the feed's own address): the request's Host header is the client's to choose and must
+    // never end up in a link that others follow.
+    let base = s.cfg.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).unwrap_or_default();
     let entries: Vec<AtomEntry> = events
         .iter()
         .map(|(e, name)| {
@@ -325,6 +325,34 @@ pub async fn services_atom(ctx: Ctx, State(s): State<AppState>, headers: HeaderM
     let feed = AtomFeed { base, updated, entries };
     let xml = feed.render().map_err(|e| ctx.err(AppError::Internal(e.to_string())))?;
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
+}
+
+/// `Content-Disposition` for a download: an ASCII `filename` for old clients (the stem replaced by
+/// `fallback_stem` when nothing ASCII is left, the extension kept) and the real name as
+/// `filename*` (RFC 6266 / RFC 5987), so 「審査報告書.pdf」 arrives with its name and extension.
+pub fn attachment(filename: &str, fallback_stem: &str) -> String {
+    let ascii: String =
+        filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric()));
+    let stem = ascii.rsplit_once('.').map_or(ascii.as_str(), |(s, _)| s);
+    let stem_ok = stem.chars().any(|c| c.is_ascii_alphanumeric());
+    let fallback = match (stem_ok, ext) {
+        (true, _) => ascii,
+        (false, Some(e)) => format!("{fallback_stem}.{e}"),
+        (false, None) => fallback_stem.to_string(),
+    };
+    let mut encoded = String::new();
+    for b in filename.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 pub fn status_label(code: &str, t: T) -> &'static str {
@@ -372,16 +400,35 @@ pub async fn evidence(
     Path((id, eid)): Path<(ServiceId, EvidenceId)>,
 ) -> Result<Response, WebError> {
     let (row, data) = s.app.registry().evidence_file(ctx.actor(), id, eid).await.map_err(|e| ctx.err(e))?;
-    let name: String =
-        row.filename.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).collect();
-    let name = if name.is_empty() { format!("evidence-{}", row.id) } else { name };
     Ok((
         [
             (header::CONTENT_TYPE, row.content_type.clone()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CONTENT_DISPOSITION, attachment(&row.filename, &format!("evidence-{}", row.id))),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         data,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attachment;
+
+    #[test]
+    fn downloads_keep_japanese_names_and_extensions() {
+        assert_eq!(
+            attachment("審査報告書.pdf", "evidence-7"),
+            "attachment; filename=\"evidence-7.pdf\"; filename*=UTF-8''%E5%AF%A9%E6%9F%BB%E5%A0%B1%E5%91%8A%E6%9B%B8.pdf"
+        );
+        assert_eq!(
+            attachment("report-v2.pdf", "x"),
+            "attachment; filename=\"report-v2.pdf\"; filename*=UTF-8''report-v2.pdf"
+        );
+        assert_eq!(attachment("a\"b;c.txt", "x"), "attachment; filename=\"abc.txt\"; filename*=UTF-8''a%22b%3Bc.txt");
+        assert_eq!(
+            attachment("証跡", "evidence-1"),
+            "attachment; filename=\"evidence-1\"; filename*=UTF-8''%E8%A8%BC%E8%B7%A1"
+        );
+    }
 }
