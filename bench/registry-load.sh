@@ -5,7 +5,8 @@
 #
 # Builds the release binary, loads `demo --scale SCALE` (default 100000) into SQLite and into a
 # fresh PostgreSQL database, serves each in turn, and drives it with wrk (32 connections, 2 threads,
-# 10 s per run, RUNS runs, default 3) on three URLs: /healthz, the JSON search with a Japanese word,
+# 10 s per run, RUNS runs, default 3) on three URLs: /livez (the bare HTTP path; /healthz now
+# tries a database write, a readiness check, not a load target), the JSON search with a Japanese word,
 # and the HTML list with filters. Prints each run and the medians; also the server's RSS.
 # Needs: wrk (apt-get install wrk), PostgreSQL on 127.0.0.1:5432 for the PostgreSQL leg.
 set -euo pipefail
@@ -55,9 +56,9 @@ bench_backend() { # name url
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   (curl -fs "http://127.0.0.1:$PORT$Q_JSON" || true) | cut -c1-160
   wrk -t2 -c32 -d3s "http://127.0.0.1:$PORT$Q_JSON" >/dev/null   # warm-up
-  for target in healthz json html; do
+  for target in livez json html; do
     local path
-    case $target in healthz) path=/healthz;; json) path=$Q_JSON;; html) path=$Q_HTML;; esac
+    case $target in livez) path=/livez;; json) path=$Q_JSON;; html) path=$Q_HTML;; esac
     : >"$DATA/$name-$target.runs"
     for i in $(seq 1 "$RUNS"); do
       r=$(run_wrk "$path"); echo "$r" >>"$DATA/$name-$target.runs"

@@ -13,13 +13,13 @@ export PATH="/var/tmp/kh-cargo-fuzz/bin:$PATH"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --root /var/tmp/kh-cargo-fuzz
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/kakehashi-target}/fuzz"
 C=/var/tmp/netcap-fuzz
-mkdir -p "$C/capture" "$C/parsers"
+mkdir -p "$C/capture" "$C/parsers" "$C/sbom" "$C/osv"
 DATA=../../shared/data/pcap
 if [ -d "$DATA" ] && [ -z "$(ls -A "$C/capture")" ]; then
   find "$DATA" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -size -8k | head -200 \
     | while read -r f; do cp "$f" "$C/capture/$(sha1sum "$f" | cut -c1-16)"; done || true
 fi
-for t in ${TARGETS:-capture parsers}; do
+for t in ${TARGETS:-capture parsers sbom osv}; do
   echo "== $t: ${SECS}s"
   cargo fuzz run -s none "$t" "$C/$t" -- -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|INITED|Done|ERROR|panicked|SUMMARY|artifact|stat::number_of_executed_units|stat::peak_rss" || true

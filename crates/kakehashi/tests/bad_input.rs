@@ -36,9 +36,16 @@ async fn malformed_and_incomplete_forms(db: Db) {
         assert!(r.body.contains(msg), "per-field message {msg:?}");
     }
     assert!(r.body.contains("aria-invalid=\"true\""), "fields marked invalid for assistive technology");
-    // a form body that is not a form at all
+    // a form body that is not a form at all: refused by the CSRF check (no token in it) ...
     let r = c.post_raw("/my/services", "%%%=&&&==".into(), Some(&c.base)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no CSRF token in garbage: refused before anything else");
+    // ... and with the right token, by the decoder: bytes that are not UTF-8, a list where one
+    // value is expected
+    for garbage in ["name=%FF%FE&category=%C3", "category=audit&category=incident_response&name=x"] {
+        let r = c.post_raw("/my/services", format!("csrf={}&{garbage}", c.csrf), Some(&c.base)).await;
+        assert!(r.status.is_client_error() && r.status != StatusCode::FORBIDDEN, "{garbage}: {}", r.status);
+        assert!(!r.body.is_empty());
+    }
     assert_eq!(my_count(&t).await, before, "nothing saved");
     // sub-category of another category, pentest option on audit
     let mut f = application_fields("監査", &body_id);

@@ -259,9 +259,9 @@ async fn migrate_is_idempotent_on_postgres() {
 
 #[test]
 fn versions_compare_command() {
-    let vectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/version-vectors");
     // the shared vectors, where this checkout sits beside them (the file checks below run anyway)
-    let shared = if vectors.exists() {
+    let vectors = shared_data("version-vectors");
+    let shared = if vectors.is_some() {
         vec![
             ("pypi", "pypi-versions.txt"),
             ("debian", "debian-versions.txt"),
@@ -272,7 +272,8 @@ fn versions_compare_command() {
         vec![]
     };
     for (eco, file) in shared {
-        let o = kakehashi(&["versions", "compare", "--ecosystem", eco, vectors.join(file).to_str().unwrap()]);
+        let path = vectors.as_ref().unwrap().join(file);
+        let o = kakehashi(&["versions", "compare", "--ecosystem", eco, path.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{eco}: {}", text(&o));
         assert!(text(&o).contains("do not hold") && text(&o).contains(", 0 do not hold"));
     }
@@ -300,10 +301,11 @@ fn versions_compare_command() {
 /// refuses bad input with exit 2.
 #[test]
 fn osv_import_and_scan() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if !data.join("osv/rustsec-advisory-db.zip").exists() {
+    let Some(data) =
+        shared_data("osv/rustsec-advisory-db.zip").map(|p| p.parent().unwrap().parent().unwrap().to_path_buf())
+    else {
         return;
-    }
+    };
     let dir = std::env::temp_dir().join(format!("kh-osv-{}", app::auth::random_token()[..8].to_owned()));
     let db = dir.join("db");
     let d = db.to_str().unwrap();
@@ -456,11 +458,9 @@ fn osv_import_and_scan() {
 /// `kakehashi pcap` on real captures: JSON fields, redaction, HTML, and exit 2 for unreadable input.
 #[test]
 fn pcap_command() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/pcap");
-    let basic = data.join("zeek-traces/testing/btest/Traces/http/basic-auth-with-colon.pcap");
-    if !basic.exists() {
+    let Some(basic) = shared_data("pcap/zeek-traces/testing/btest/Traces/http/basic-auth-with-colon.pcap") else {
         return;
-    }
+    };
     let o = kakehashi(&["pcap", "--format", "json", basic.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -507,8 +507,7 @@ fn pcap_command() {
     let o = kakehashi(&["pcap", "--format", "xml", basic.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     // several files make one report; --device narrows it to one host
-    let ftp = data.join("zeek-traces/testing/btest/Traces/ftp/cwd-navigation.pcap");
-    if ftp.exists() {
+    if let Some(ftp) = shared_data("pcap/zeek-traces/testing/btest/Traces/ftp/cwd-navigation.pcap") {
         let one = |args: &[&str]| -> serde_json::Value {
             let o = kakehashi(args);
             assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -676,3 +675,31 @@ async fn audit_checkpoints_detect_a_rechained_history(db: Db) {
 }
 
 both_backends!(audit_checkpoints_detect_a_rechained_history);
+
+/// The smallest tamperings: only the newest entry deleted; only one entry's `prev_hash` changed.
+async fn audit_verify_finds_the_smallest_tampering(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let url = t.db.url.clone();
+    let mut c = t.db.raw().await;
+    let head = t.store.audit_head().await.unwrap().seq;
+    assert!(head > 6);
+    sqlx::query("UPDATE audit_log SET prev_hash = $1 WHERE seq = 5")
+        .bind("f".repeat(64))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("entry 5"), "{}", text(&o));
+
+    let t = TestApp::spawn(db).await;
+    let url = t.db.url.clone();
+    let mut c = t.db.raw().await;
+    let head = t.store.audit_head().await.unwrap().seq;
+    sqlx::query("DELETE FROM audit_log WHERE seq = $1").bind(head).execute(&mut c).await.unwrap();
+    let o = kakehashi(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains(&format!("entries after {} were deleted", head - 1)), "{}", text(&o));
+}
+
+both_backends!(audit_verify_finds_the_smallest_tampering);

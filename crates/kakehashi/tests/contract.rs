@@ -118,6 +118,11 @@ async fn store_conformance(db: Db) {
     tx.put_blob("ab", b"x").await.unwrap();
     tx.put_blob("ab", b"x").await.unwrap();
     tx.commit().await.unwrap();
+    assert_eq!(s.blob("ab").await.unwrap(), b"x");
+    let mut raw = t.db.raw().await;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM blobs WHERE sha256 = 'ab'").fetch_one(&mut raw).await.unwrap();
+    assert_eq!(n, 1, "one row per hash");
     // concurrent audit appends chain one after another
     let mut handles = Vec::new();
     for i in 0..16 {

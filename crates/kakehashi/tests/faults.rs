@@ -24,12 +24,16 @@ struct Server {
 
 impl Server {
     async fn start(db_url: &str) -> Server {
-        let port = free_port();
+        Self::start_with(db_url, free_port(), &[]).await
+    }
+
+    async fn start_with(db_url: &str, port: u16, env: &[(&str, String)]) -> Server {
         // kept for a failing test's message; the temp directory is cleaned by the system
         let log = std::env::temp_dir().join(format!("kakehashi-faults-{port}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
             .args(["serve", "--database-url", db_url, "--bind", &format!("127.0.0.1:{port}"), "--workers", "1"])
             .env("RUST_LOG", "warn,sqlx=error")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).expect("server log"))
             .spawn()
@@ -334,3 +338,180 @@ async fn kill_during_writes(db: Db) {
 }
 
 both_backends!(kill_during_writes);
+
+/// HAProxy (Debian's package) on a loopback port in front of two `serve` processes.
+struct Balancer {
+    child: Child,
+    base: String,
+}
+
+impl Balancer {
+    async fn start_at(dir: &std::path::Path, backends: &[&Server], port: u16) -> Option<Balancer> {
+        if Command::new("haproxy").arg("-v").output().is_err() {
+            if std::env::var("KAKEHASHI_REQUIRE_FAULTS").is_ok_and(|v| v == "1") {
+                panic!("KAKEHASHI_REQUIRE_FAULTS=1 but haproxy is not installed (apt-get install haproxy)");
+            }
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED load-balancer test: haproxy is not installed");
+            return None;
+        }
+        let servers: String = backends
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("  server s{i} {} check\n", s.base.trim_start_matches("http://")))
+            .collect();
+        let cfg = format!(
+            "global\n  maxconn 512\ndefaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n  \
+             retries 3\n  option redispatch\n  retry-on conn-failure empty-response response-timeout\n\
+             frontend fe\n  bind 127.0.0.1:{port}\n  option forwardfor\n  default_backend be\n\
+             backend be\n  balance roundrobin\n  option httpchk GET /healthz\n  http-check expect status 200\n  \
+             default-server inter 300ms fall 2 rise 1\n{servers}"
+        );
+        let path = dir.join("haproxy.cfg");
+        std::fs::write(&path, cfg).unwrap();
+        let child = Command::new("haproxy")
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start haproxy");
+        let b = Balancer { child, base: format!("http://127.0.0.1:{port}") };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{}/healthz", b.base)).await
+                && r.status() == StatusCode::OK
+            {
+                return Some(b);
+            }
+            assert!(Instant::now() < deadline, "haproxy did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Balancer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The README's promise: any number of `serve` processes on one PostgreSQL database behind a
+/// load balancer. Two processes behind HAProxy: a login made through one is valid on the other,
+/// a change made on one is on the other's public list within a second, the login limit counts
+/// across both, and one process killed with `kill -9` under write load loses no acknowledged
+/// write while the other keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_behind_haproxy() {
+    if !pg_available().await {
+        return;
+    }
+    let tdb = TestDb::new(Db::Postgres).await;
+    let o = Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(["demo", "--no-serve", "--database-url", &tdb.url])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "demo: {}", String::from_utf8_lossy(&o.stderr));
+    let lb_port = free_port();
+    // no public URL: the Origin check compares with the Host the balancer passes on unchanged
+    let env = [("KAKEHASHI_TRUSTED_PROXIES", "127.0.0.1".to_string())];
+    let mut a = Server::start_with(&tdb.url, free_port(), &env).await;
+    let b = Server::start_with(&tdb.url, free_port(), &env).await;
+    let Some(lb) = Balancer::start_at(&tdb.dir, &[&a, &b], lb_port).await else { return };
+
+    // a login made through one process is valid on the other
+    let mut through_lb = Client { base: lb.base.clone(), ..a.client() };
+    assert_eq!(through_lb.login("operator@demo.kakehashi.jp", DEMO_PASSWORD).await, StatusCode::SEE_OTHER);
+    let session = through_lb.session.clone().unwrap();
+    for s in [&a, &b] {
+        let mut direct = s.client();
+        direct.session = Some(session.clone());
+        assert_eq!(direct.get("/admin").await.status, StatusCode::OK, "the session is valid on {}", s.base);
+    }
+
+    // a change made on one shows on the other's public list within a second
+    let list: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/services?per_page=1", b.base)).await.unwrap().json().await.unwrap();
+    let item = &list["items"][0];
+    let (id, name) = (item["id"].as_i64().unwrap(), item["name"].as_str().unwrap().to_string());
+    let mut on_a = a.client();
+    on_a.session = Some(session.clone());
+    on_a.refresh_csrf().await;
+    let r = on_a.post_form(&format!("/admin/services/{id}/suspend"), &[("comment", "点検のため")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let changed_at = Instant::now();
+    let q = format!("{}/api/v1/services?q={}", b.base, enc(&name));
+    loop {
+        let j: serde_json::Value = reqwest::get(&q).await.unwrap().json().await.unwrap();
+        let st = j["items"].as_array().unwrap().iter().find(|i| i["id"] == id).map(|i| i["status"].clone());
+        if st.as_ref().is_none_or(|s| s != "listed") {
+            break;
+        }
+        assert!(changed_at.elapsed() < Duration::from_millis(1500), "B still lists {id} as listed after 1.5 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seen_after = changed_at.elapsed();
+    assert!(seen_after <= Duration::from_millis(1500), "{seen_after:?}");
+
+    // the login limit counts across both processes: 3 failures on A and 2 on B, then A refuses
+    for (s, n) in [(&a, 3), (&b, 2)] {
+        for _ in 0..n {
+            let mut c = s.client();
+            assert_eq!(c.login("reviewer@demo.kakehashi.jp", "wrong password!!").await, StatusCode::UNAUTHORIZED);
+        }
+    }
+    assert_eq!(a.client().login("reviewer@demo.kakehashi.jp", "wrong password!!").await, StatusCode::TOO_MANY_REQUESTS);
+
+    // kill -9 one process under write load through the balancer
+    let mut admin = Client { base: lb.base.clone(), ..a.client() };
+    assert_eq!(admin.login("provider-admin@demo.kakehashi.jp", DEMO_PASSWORD).await, StatusCode::SEE_OTHER);
+    let token = admin.create_token("lb", &["registry:read", "registry:write"]).await;
+    let mut raw = tdb.raw().await;
+    let body_id: i64 = sqlx::query_scalar("SELECT id FROM organizations WHERE name LIKE $1")
+        .bind(format!("%{BODY_NAME}%"))
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let (http, base, token, acked) = (admin.http.clone(), lb.base.clone(), token.clone(), acked.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0..50 {
+                if let Some((StatusCode::CREATED, _, body)) =
+                    apply(&http, &base, &token, &format!("負荷分散試験 {w}-{i}"), body_id).await
+                {
+                    acked.lock().unwrap().push(body["id"].as_i64().unwrap());
+                }
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 40 {
+        assert!(Instant::now() < deadline, "writes were acknowledged");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    a.kill9();
+    let at_kill = acked.lock().unwrap().len();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= at_kill + 50,
+        "the other process kept serving: {at_kill} before the kill, {} in all",
+        acked.len()
+    );
+    let mut on_b = b.client();
+    assert_eq!(on_b.login("provider-admin@demo.kakehashi.jp", DEMO_PASSWORD).await, StatusCode::SEE_OTHER);
+    for id in &acked {
+        assert_eq!(read_back(&on_b, &token, *id).await, StatusCode::OK, "acknowledged {id} is there");
+    }
+    drop(lb);
+}
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}

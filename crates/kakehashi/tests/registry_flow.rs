@@ -156,9 +156,15 @@ async fn full_lifecycle(db: Db) {
     }
     let n = t.app.audit_verify().await.unwrap().expect("chain intact");
     assert!(n > 20);
-    // the provider was notified
+    // the provider was notified of this service's approval (a notice that links to it; the demo
+    // data's own notices link elsewhere)
+    let org = t.org_id("北斗セキュリティ").await;
+    let notices = t.store.notifications(&[domain::OrgId(org)], 200).await.unwrap();
+    let link = format!("/services/{id}");
+    let about_it: Vec<&String> = notices.iter().filter(|n| n.link == link).map(|n| &n.kind).collect();
+    assert!(about_it.iter().any(|k| k.contains("approve")), "approval notice for {link}: {about_it:?}");
     let my = provider.get("/my").await;
-    assert!(my.body.contains("登録（承認）"), "notification of approval");
+    assert!(my.body.contains(&format!("href=\"{link}\"")), "the notice is on the provider's page");
 }
 
 async fn expiry_and_reminders(db: Db) {

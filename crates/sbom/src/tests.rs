@@ -4,6 +4,24 @@ fn shared(rel: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel)
 }
 
+/// The shared data is missing: with KAKEHASHI_REQUIRE_DATA=1 (as in CI) that fails the test;
+/// otherwise a SKIPPED line is written past the test harness's capture, so it shows in the run.
+fn skip_without_data(what: &str) {
+    if std::env::var("KAKEHASHI_REQUIRE_DATA").is_ok_and(|v| v == "1") {
+        panic!("KAKEHASHI_REQUIRE_DATA=1 but {what} is missing under {}", shared("").display());
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {what} is missing under {}", shared("").display());
+}
+
+/// Whether a shared file is there; when it is not, skips loudly (or fails, in CI).
+fn have(p: &std::path::Path) -> bool {
+    p.exists() || {
+        skip_without_data(&p.display().to_string());
+        false
+    }
+}
+
 fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
@@ -23,9 +41,10 @@ fn every_shared_sbom_parses_or_fails_clearly() {
     let mut all = Vec::new();
     files(&shared("sbom"), &mut all);
     if all.is_empty() {
-        return;
+        return skip_without_data("the shared SBOMs");
     }
     let (mut ok, mut failed, mut components) = (0, 0, 0);
+    let mut refused = Vec::new();
     for p in &all {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
         if matches!(p.extension().and_then(|e| e.to_str()), Some("txt" | "md" | "license" | "LICENSE"))
@@ -42,30 +61,46 @@ fn every_shared_sbom_parses_or_fails_clearly() {
                 failed += 1;
                 assert!(e.message.starts_with(&p.display().to_string()), "error names the file: {e}");
                 assert!(e.message.len() > p.display().to_string().len() + 5, "error says what is wrong: {e}");
+                refused.push(p.strip_prefix(shared("sbom")).unwrap_or(p).display().to_string());
             }
         }
     }
-    assert!(ok > 20, "{ok} parsed, {failed} failed");
-    assert!(components > 1000);
+    refused.sort();
+    // exact: the corpus's five documents that are broken by design, its two CSV indexes and a
+    // licence text; everything else parses
+    assert_eq!(
+        refused,
+        [
+            "bom-shelter/in-the-wild/cyclonedx-in-the-wild-dataset-metadata.csv",
+            "bom-shelter/in-the-wild/cyclonedx/bashrc2-sbom-cdx.json",
+            "bom-shelter/in-the-wild/cyclonedx/scanoss-sbom-cdx.json",
+            "bom-shelter/in-the-wild/spdx-in-the-wild-dataset-metadata.csv",
+            "bom-shelter/in-the-wild/spdx/maubot-spdx.json",
+            "bom-shelter/in-the-wild/spdx/powershell-2.2.6.spdx.json",
+            "spdx-examples/COPYING",
+        ]
+    );
+    assert_eq!((ok, failed), (246, 7));
+    assert_eq!(components, 43_983);
 }
 
 #[test]
 fn known_documents() {
     let istio = shared("sbom/bom-shelter/in-the-wild/spdx/istio-release.spdx");
-    if istio.exists() {
+    if have(&istio) {
         let d = read(&istio).unwrap();
         assert!(d.format.contains("tag-value"));
         assert_eq!(d.components.len(), 3461, "the 3,461 packages of istio-release.spdx");
     }
     let constellation = shared("sbom/bom-shelter/in-the-wild/spdx/constellation-spdx.json");
-    if constellation.exists() {
+    if have(&constellation) {
         let d = read(&constellation).unwrap();
         assert_eq!(d.components.len(), 1303);
         assert!(d.components.iter().all(|c| c.ecosystem == "Go"), "every package has a golang purl");
     }
     for (dir, min) in [("ripgrep-11.0.2", 50), ("bat-0.24.0", 100), ("ripgrep-head-control", 30)] {
         let p = shared(&format!("lockfiles/{dir}/Cargo.lock"));
-        if p.exists() {
+        if have(&p) {
             let d = read(&p).unwrap();
             assert!(d.components.len() >= min, "{dir}: {}", d.components.len());
             assert!(d.components.iter().all(|c| c.ecosystem == "crates.io" && !c.version.is_empty()));
@@ -170,7 +205,7 @@ fn more_formats() {
     );
     assert!(parse(b"module x\nrequire (\n  broken\n)\n").unwrap_err().message.contains("line 3"));
     let jake = shared("sbom/sonatype-cyclonedx-sbom-examples/jake-bom.xml");
-    if jake.exists() {
+    if have(&jake) {
         let d = read(&jake).unwrap();
         assert!(
             d.components.len() > 10 && d.components.iter().all(|c| c.ecosystem == "PyPI"),

@@ -31,13 +31,31 @@ pub async fn pg_available() -> bool {
             if std::env::var("KAKEHASHI_REQUIRE_PG").is_ok_and(|v| v == "1") {
                 panic!("PostgreSQL is required (KAKEHASHI_REQUIRE_PG=1) but unreachable at {}: {e}", pg_admin_url());
             }
-            eprintln!("SKIPPED PostgreSQL leg: {} unreachable ({e})", pg_admin_url());
+            // written past the harness's capture, so the skip shows in the run's output
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED PostgreSQL leg: {} unreachable ({e})", pg_admin_url());
             false
         }
     }
 }
 
 use sqlx::Connection;
+
+/// A file or directory under `../shared/data` (beside the checkout), if it is there. When it is
+/// not: with KAKEHASHI_REQUIRE_DATA=1 (as in CI) the test fails; otherwise a SKIPPED line is
+/// written past the test harness's output capture, so the skip shows in the run.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("KAKEHASHI_REQUIRE_DATA").is_ok_and(|v| v == "1") {
+        panic!("KAKEHASHI_REQUIRE_DATA=1 but {} is missing", p.display());
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {} is missing", p.display());
+    None
+}
 
 /// Generates a `sqlite` and a `postgres` test for one async test body taking a `Db`.
 #[macro_export]

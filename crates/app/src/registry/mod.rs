@@ -116,13 +116,10 @@ impl ServiceView {
 /// [`authorize`] for an operation on a stored service. Those who may not know an unlisted
 /// service exists are told it does not (404, not 403), so answers never reveal private services.
 fn authorize_on(actor: Option<&Actor>, op: Op, svc: &ServiceView) -> Result<()> {
+    let public = svc.status.is_public() && svc.ledger_number.is_some();
+    let known = public || actor.is_some_and(|a| may_know(a, svc.target()));
     authorize(actor, op, svc.target()).map_err(|e| match e {
-        AppError::Forbidden
-            if !(svc.status.is_public() && svc.ledger_number.is_some())
-                && !actor.is_some_and(|a| may_know(a, svc.target())) =>
-        {
-            AppError::NotFound
-        }
+        AppError::Forbidden if !known => AppError::NotFound,
         e => e,
     })
 }

@@ -37,7 +37,7 @@ pub struct MeBody {
 
 /// The caller (a token or a session).
 #[utoipa::path(get, path = "/api/v1/me", tag = "platform", security(("bearer" = [])),
-    responses((status = 200, body = MeBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = MeBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn me(ctx: Ctx) -> Result<Json<MeBody>, WebError> {
     let a = ctx.require()?;
     Ok(Json(MeBody {
@@ -127,7 +127,7 @@ pub struct JobsQuery {
 /// Program office: jobs and counts per state.
 #[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "platform", params(JobsQuery), security(("bearer" = [])),
     responses((status = 200, body = JobsBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(q): Query<JobsQuery>) -> Result<Json<JobsBody>, WebError> {
     let a = ctx.require()?;
     s.app.may_see_jobs(a).map_err(|e| ctx.err(e))?;
@@ -140,7 +140,7 @@ pub async fn jobs(ctx: Ctx, State(s): State<AppState>, Query(q): Query<JobsQuery
 #[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/{action}", tag = "platform",
     params(("id" = i64, Path), ("action" = String, Path, description = "retry | cancel")), security(("bearer" = [])),
     responses((status = 200, body = JobBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn job_action(
     ctx: Ctx,
     State(s): State<AppState>,

@@ -31,7 +31,7 @@ pub async fn categories() -> Json<Vec<CategoryBody>> {
 
 /// Search registered services (partial Japanese or English words, filters, sorting, pages).
 #[utoipa::path(get, path = "/api/v1/services", tag = "registry", params(ListParams),
-    responses((status = 200, body = ServiceList), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = ServiceList), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn services(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -51,7 +51,7 @@ pub async fn services(
 
 /// One service with its history (private fields for those allowed; 404 to others if not public).
 #[utoipa::path(get, path = "/api/v1/services/{id}", tag = "registry", params(("id" = i64, Path)),
-    responses((status = 200, body = ServiceDetailBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ServiceDetailBody), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn service(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -65,7 +65,7 @@ pub async fn service(
 #[utoipa::path(post, path = "/api/v1/applications", tag = "registry", request_body = NewApplicationBody,
     security(("bearer" = [])),
     responses((status = 201, body = StatusBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
     let a = write_actor(&ctx, &headers)?;
     let n: NewApplicationBody = json_body(&ctx, &headers, &body)?;
@@ -84,7 +84,7 @@ pub async fn apply(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
 #[utoipa::path(put, path = "/api/v1/applications/{id}", tag = "registry", params(("id" = i64, Path)),
     request_body = ApplicationBody, security(("bearer" = [])),
     responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn update(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -102,7 +102,7 @@ pub async fn update(
 /// Submit for review.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "registry", params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn submit(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -118,7 +118,7 @@ pub async fn submit(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/change", tag = "registry", params(("id" = i64, Path)),
     request_body = ApplicationBody, security(("bearer" = [])),
     responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn change(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -140,7 +140,7 @@ fn reason(ctx: &Ctx, headers: &HeaderMap, body: &[u8]) -> Result<ReasonBody, Web
 #[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "registry", params(("id" = i64, Path)),
     request_body = ReasonBody, security(("bearer" = [])),
     responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn withdraw(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -160,7 +160,7 @@ pub async fn withdraw(
     params(("id" = i64, Path), ("decision" = String, Path, description = "approve | return | reject | approve-change | reject-change | approve-renewal | reject-renewal")),
     request_body = ReasonBody, security(("bearer" = [])),
     responses((status = 200, body = DecisionBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn decide(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -184,7 +184,7 @@ pub async fn decide(
 #[utoipa::path(post, path = "/api/v1/applications/{id}/renew", tag = "registry", params(("id" = i64, Path)),
     request_body = ReasonBody, security(("bearer" = [])),
     responses((status = 200, body = StatusBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn renew(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -203,7 +203,7 @@ pub async fn renew(
     params(("id" = i64, Path), ("action" = String, Path, description = "suspend | reinstate | withdraw")),
     request_body = ReasonBody, security(("bearer" = [])),
     responses((status = 200, body = StatusBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn operate(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -235,7 +235,7 @@ pub struct FileName {
 #[utoipa::path(post, path = "/api/v1/applications/{id}/evidence", tag = "registry", params(("id" = i64, Path), FileName),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
     responses((status = 201, body = UploadedBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn upload_evidence(
     ctx: Ctx,
     State(s): State<AppState>,

@@ -230,6 +230,8 @@ pub async fn services_csv(
     State(s): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> Result<Response, WebError> {
+    // an error here is for a machine client too: the JSON envelope the document promises
+    let ctx = Ctx { api: true, ..ctx };
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
     let r = s.app.registry().public_export(&q).await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
