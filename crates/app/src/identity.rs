@@ -28,82 +28,128 @@ pub struct ProviderSignup {
     pub password: String,
 }
 
-/// Registrations allowed from one address per hour.
+/// Sign-up attempts allowed from one client address per hour, and for one e-mail address.
 pub const SIGNUPS_PER_HOUR: i64 = 5;
+pub const SIGNUPS_PER_EMAIL_PER_HOUR: i64 = 3;
+/// How long a confirmation link works.
+pub const SIGNUP_LINK_SECS: i64 = 24 * 3600;
 
 impl App {
-    /// A provider registers as an applicant: a vendor organisation and its first admin, in one
-    /// transaction; then signs in. Limited per client address.
-    pub async fn register_provider(&self, s: &ProviderSignup, client_ip: &str) -> Result<crate::auth::NewSession> {
+    /// A provider asks to register as an applicant. The answer is the same whether the address
+    /// is new or already registered, so the form tells nobody which addresses have accounts: a
+    /// new address gets a confirmation link by e-mail (the organisation and its admin are made
+    /// when it is followed), a registered one gets a notice saying so. Attempts are limited per
+    /// client address and per e-mail address, counted before anything else.
+    pub async fn request_signup(&self, s: &ProviderSignup, client_ip: &str) -> Result<()> {
         let now = self.now();
-        let key = format!("signup:{client_ip}");
-        if self.store.login_failures_since(&key, now - 3600).await? >= SIGNUPS_PER_HOUR {
-            return Err(AppError::RateLimited { retry_after: 3600 });
-        }
-        let mut errs = Vec::new();
-        let org_name = domain::text::clean_line(&s.org_name);
-        if org_name.is_empty() || org_name.chars().count() > 200 {
-            errs.push(domain::FieldError::new(
-                "org_name",
-                "事業者名を200文字以内で入力してください",
-                "Give the company name (at most 200 characters)",
-            ));
-        }
-        let org_name_en = domain::text::clean_line(&s.org_name_en);
-        if org_name_en.chars().count() > 200 {
-            errs.push(domain::FieldError::new(
-                "org_name_en",
-                "200文字以内で入力してください",
-                "At most 200 characters",
-            ));
-        }
-        let name = domain::text::clean_line(&s.display_name);
-        if name.is_empty() || name.chars().count() > 100 {
-            errs.push(domain::FieldError::new(
-                "display_name",
-                "氏名を100文字以内で入力してください",
-                "Give your name (at most 100 characters)",
-            ));
-        }
-        let email = Email::parse(&s.email);
-        if let Err(e) = &email {
-            errs.push(e.clone());
-        }
-        if let Err(e) = check_password_policy(&s.password) {
-            errs.push(e);
-        }
-        let email = match email {
-            Ok(e) if errs.is_empty() => e,
-            _ => return Err(AppError::Invalid(errs)),
-        };
-        if self.store.user_by_email(email.as_str()).await?.is_some() {
-            return Err(AppError::Invalid(vec![domain::FieldError::new(
-                "email",
-                "このメールアドレスはすでに登録されています",
-                "This e-mail address is already registered",
-            )]));
-        }
-        let hash = hash_password(s.password.clone()).await?;
-        let token = crate::auth::random_token();
-        let csrf = crate::auth::random_token();
+        let window = |max| domain::identity::ThrottlePolicy::Window { max, window: 3600 };
+        let email_key = format!("signup-email:{}", s.email.trim().to_lowercase());
+        let ip_key = format!("signup-ip:{client_ip}");
         let mut tx = self.store.begin().await?;
-        let org = tx.insert_org(OrgKind::Vendor.code(), &org_name, &org_name_en, now).await?;
-        let uid = tx.insert_user(email.as_str(), &name, &hash, false, now).await?;
+        for (key, policy) in [(&ip_key, window(SIGNUPS_PER_HOUR)), (&email_key, window(SIGNUPS_PER_EMAIL_PER_HOUR))] {
+            let state = tx.throttle_lock(key).await?;
+            match policy.attempt(state, now) {
+                Ok(next) => tx.throttle_put(key, next).await?,
+                Err(wait) => {
+                    tx.rollback().await?;
+                    return Err(AppError::RateLimited { retry_after: wait });
+                }
+            }
+        }
+        tx.commit().await?;
+        let (org_name, org_name_en, name, email) = check_signup(s)?;
+        // hashed either way, so both answers take as long
+        let hash = hash_password(s.password.clone()).await?;
+        let base = self.config.delivery.public_url.trim_end_matches('/').to_string();
+        let mut tx = self.store.begin().await?;
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
+            let body = format!(
+                "架け橋（Kakehashi）で、このメールアドレスによる事業者の申請者登録が試みられました。\n\
+                 このアドレスはすでに登録されています。ログインはこちら: {base}/login\n\
+                 お心当たりがなければ、このメールは破棄してください。\n\n\
+                 Someone tried to register a provider on Kakehashi with this e-mail address, which \
+                 already has an account. Log in at {base}/login. If this was not you, ignore this mail.\n"
+            );
+            crate::notify::enqueue_mail(
+                &mut tx,
+                now * 1000,
+                email.as_str(),
+                "[架け橋] このメールアドレスは登録済みです / This address is already registered",
+                &body,
+            )
+            .await?;
+        } else {
+            let token = crate::auth::random_token();
+            tx.insert_signup_request(&store::SignupRequestRow {
+                token_hash: crate::auth::token_hash(&token),
+                email: email.as_str().to_string(),
+                org_name,
+                org_name_en,
+                display_name: name,
+                password_hash: hash,
+                created_at: now,
+                expires_at: now + SIGNUP_LINK_SECS,
+            })
+            .await?;
+            let link = format!("{base}/signup/confirm?token={token}");
+            let body = format!(
+                "架け橋（Kakehashi）への事業者の申請者登録を完了するには、24時間以内に次のリンクを開いてください。\n{link}\n\
+                 お心当たりがなければ、このメールは破棄してください。\n\n\
+                 To finish registering your company on Kakehashi, open this link within 24 hours:\n{link}\n\
+                 If this was not you, ignore this mail.\n"
+            );
+            crate::notify::enqueue_mail(
+                &mut tx,
+                now * 1000,
+                email.as_str(),
+                "[架け橋] 申請者登録の確認 / Confirm your registration",
+                &body,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.job_wake.notify_waiters();
+        tracing::info!(target: "audit", "provider sign-up requested");
+        Ok(())
+    }
+
+    /// Whether a confirmation link is still good (for the page that asks to confirm).
+    pub async fn signup_link_valid(&self, token: &str) -> Result<bool> {
+        Ok(self.store.signup_request_valid(&crate::auth::token_hash(token), self.now()).await?)
+    }
+
+    /// The confirmation link was followed: the vendor organisation and its first admin are made,
+    /// in one transaction, and signed in. A link works once and for 24 hours.
+    pub async fn confirm_signup(&self, token: &str) -> Result<crate::auth::NewSession> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let Some(r) = tx.take_signup_request(&crate::auth::token_hash(token), now).await? else {
+            return Err(AppError::NotFound);
+        };
+        if self.store.user_by_email(&r.email).await?.is_some() {
+            return Err(AppError::conflict(
+                "このメールアドレスはすでに登録されています。ログインしてください",
+                "This e-mail address is already registered; please log in",
+            ));
+        }
+        let session = crate::auth::random_token();
+        let csrf = crate::auth::random_token();
+        let org = tx.insert_org(OrgKind::Vendor.code(), &r.org_name, &r.org_name_en, now).await?;
+        let uid = tx.insert_user(&r.email, &r.display_name, &r.password_hash, false, now).await?;
         tx.insert_membership(domain::UserId(uid), domain::OrgId(org), MembershipRole::Admin.code()).await?;
-        tx.insert_login_failure(&key, now).await?;
-        tx.insert_session(&crate::auth::token_hash(&token), uid, &csrf, now, now + self.config.session_ttl).await?;
+        tx.insert_session(&crate::auth::token_hash(&session), uid, &csrf, now, now + self.config.session_ttl).await?;
         tx.audit(
             &AuditRecord {
-                actor: format!("user#{uid} <{}>", email.as_str()),
+                actor: format!("user#{uid} <{}>", r.email),
                 action: "provider.register".into(),
                 subject: format!("org#{org}"),
-                summary: format!("name={org_name}"),
+                summary: format!("name={}", r.org_name),
             },
             now,
         )
         .await?;
         tx.commit().await?;
-        Ok(crate::auth::NewSession { token, csrf, max_age: self.config.session_ttl })
+        Ok(crate::auth::NewSession { token: session, csrf, max_age: self.config.session_ttl })
     }
 
     /// The actor for a user (full rights of a session), for jobs and tools.
@@ -207,5 +253,41 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+}
+
+/// The sign-up form's checks: (organisation name, English name, person's name, e-mail).
+fn check_signup(s: &ProviderSignup) -> Result<(String, String, String, Email)> {
+    let mut errs = Vec::new();
+    let org_name = domain::text::clean_line(&s.org_name);
+    if org_name.is_empty() || org_name.chars().count() > 200 {
+        errs.push(domain::FieldError::new(
+            "org_name",
+            "事業者名を200文字以内で入力してください",
+            "Give the company name (at most 200 characters)",
+        ));
+    }
+    let org_name_en = domain::text::clean_line(&s.org_name_en);
+    if org_name_en.chars().count() > 200 {
+        errs.push(domain::FieldError::new("org_name_en", "200文字以内で入力してください", "At most 200 characters"));
+    }
+    let name = domain::text::clean_line(&s.display_name);
+    if name.is_empty() || name.chars().count() > 100 {
+        errs.push(domain::FieldError::new(
+            "display_name",
+            "氏名を100文字以内で入力してください",
+            "Give your name (at most 100 characters)",
+        ));
+    }
+    let email = Email::parse(&s.email);
+    if let Err(e) = &email {
+        errs.push(e.clone());
+    }
+    if let Err(e) = check_password_policy(&s.password) {
+        errs.push(e);
+    }
+    match email {
+        Ok(e) if errs.is_empty() => Ok((org_name, org_name_en, name, e)),
+        _ => Err(AppError::Invalid(errs)),
     }
 }

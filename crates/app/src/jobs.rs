@@ -75,11 +75,13 @@ impl JobKinds {
 pub(crate) fn register_platform(k: &mut JobKinds) {
     k.register(NOOP, noop);
     k.register(store::DELIVER_JOB, crate::notify::deliver);
+    k.register(crate::notify::MAIL_JOB, crate::notify::send_mail);
     k.register(PURGE, |app: App, _job| async move {
         let kept = app.config.jobs.keep_finished_secs * 1000;
         app.store.purge_jobs(app.now_ms() - kept).await.map_err(|e| e.to_string())?;
         // failed-login counts quiet for two days (the longest window any policy looks at is one)
         app.store.purge_login_throttle(app.now() - 2 * 86_400).await.map_err(|e| e.to_string())?;
+        app.store.purge_signup_requests(app.now()).await.map_err(|e| e.to_string())?;
         Ok(Done::Ok)
     });
     k.every(PURGE, 86_400);

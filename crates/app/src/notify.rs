@@ -173,6 +173,43 @@ async fn disable_webhook(app: &App, w: &WebhookRow) -> Result<()> {
     Ok(())
 }
 
+/// A single e-mail to an address that need not belong to a user (sign-up confirmations), sent
+/// by a job so that it is written in the transaction of the change that causes it and retried
+/// when the server is down.
+pub const MAIL_JOB: &str = "platform.mail";
+
+/// Enqueues [`MAIL_JOB`] in `tx`.
+pub(crate) async fn enqueue_mail(tx: &mut store::Tx, now_ms: i64, to: &str, subject: &str, body: &str) -> Result<()> {
+    let payload = serde_json::json!({"to": to, "subject": subject, "body": body}).to_string();
+    tx.enqueue(&store::NewJob::new(MAIL_JOB, payload, now_ms).max_attempts(8), now_ms).await?;
+    Ok(())
+}
+
+pub(crate) async fn send_mail(app: App, job: ClaimedJob) -> JobResult {
+    let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(err)?;
+    let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string).ok_or(format!("payload has no {k}"));
+    let (to, subject, body) = (field("to")?, field("subject")?, field("body")?);
+    let Some(mailer) = app.mailer.as_deref() else {
+        // The address is personal data and the body may hold a one-time link: neither is logged.
+        tracing::warn!(job = job.id.0, "no smtp_url configured: an e-mail was not sent");
+        return Ok(Done::Ok);
+    };
+    let cfg = &app.config.delivery;
+    let from: Mailbox = cfg.mail_from.parse().map_err(|e| format!("bad sender address: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("bad recipient address: {e}"))?;
+    let domain = from.email.domain().to_string();
+    let m = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<job-{}@{domain}>", job.id.0)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(err)?;
+    mailer.send(m).await.map_err(err)?;
+    Ok(Done::Ok)
+}
+
 /// The e-mail for one member, in the member's language.
 fn email(cfg: &DeliveryConfig, row: &OutboxRow, r: &Recipient) -> std::result::Result<Message, String> {
     let url = format!("{}{}", cfg.public_url.trim_end_matches('/'), row.link);

@@ -6,3 +6,16 @@ CREATE TABLE login_throttle (
     first_at BIGINT NOT NULL DEFAULT 0,
     blocked_until BIGINT NOT NULL DEFAULT 0
 );
+
+-- Provider sign-ups waiting for their e-mail address to be confirmed (the link in the mail holds
+-- the token; only its hash is stored).
+CREATE TABLE signup_requests (
+    token_hash TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    org_name TEXT NOT NULL,
+    org_name_en TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);

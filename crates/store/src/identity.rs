@@ -3,6 +3,19 @@
 use sqlx::Row;
 
 use crate::{Result, Store, StoreError, Tx, flag};
+
+/// A provider sign-up waiting for its e-mail address to be confirmed.
+#[derive(Debug, Clone)]
+pub struct SignupRequestRow {
+    pub token_hash: String,
+    pub email: String,
+    pub org_name: String,
+    pub org_name_en: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
 use domain::{OrgId, TokenId, UserId};
 
 #[derive(Debug, Clone)]
@@ -187,15 +200,6 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn insert_login_failure(&mut self, key: &str, now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-            .bind(key.to_string())
-            .bind(now)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
     /// The failed-login count for `key`, locked until this transaction ends (a row lock on
     /// PostgreSQL, so processes sharing the database count together; SQLite's write
     /// transaction already excludes every other writer).
@@ -228,9 +232,45 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn clear_login_failures(&mut self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key.to_string()).execute(&mut *self.tx).await?;
+    pub async fn insert_signup_request(&mut self, r: &SignupRequestRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO signup_requests (token_hash, email, org_name, org_name_en, display_name, password_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(r.token_hash.clone())
+        .bind(r.email.clone())
+        .bind(r.org_name.clone())
+        .bind(r.org_name_en.clone())
+        .bind(r.display_name.clone())
+        .bind(r.password_hash.clone())
+        .bind(r.created_at)
+        .bind(r.expires_at)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
+    }
+
+    /// Takes a pending sign-up (deleting it, so a link works once); None when unknown or expired.
+    pub async fn take_signup_request(&mut self, token_hash: &str, now: i64) -> Result<Option<SignupRequestRow>> {
+        let r = sqlx::query(
+            "DELETE FROM signup_requests WHERE token_hash = $1 RETURNING token_hash, email, org_name, org_name_en, \
+             display_name, password_hash, created_at, expires_at",
+        )
+        .bind(token_hash.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(r) = r else { return Ok(None) };
+        let row = SignupRequestRow {
+            token_hash: r.try_get("token_hash")?,
+            email: r.try_get("email")?,
+            org_name: r.try_get("org_name")?,
+            org_name_en: r.try_get("org_name_en")?,
+            display_name: r.try_get("display_name")?,
+            password_hash: r.try_get("password_hash")?,
+            created_at: r.try_get("created_at")?,
+            expires_at: r.try_get("expires_at")?,
+        };
+        Ok((row.expires_at > now).then_some(row))
     }
 }
 
@@ -353,12 +393,20 @@ impl Store {
         Ok(r.rows_affected())
     }
 
-    pub async fn login_failures_since(&self, key: &str, since: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-            .bind(key.to_string())
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?)
+    /// Whether a pending sign-up with this token exists and has not expired.
+    pub async fn signup_request_valid(&self, token_hash: &str, now: i64) -> Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM signup_requests WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash.to_string())
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn purge_signup_requests(&self, now: i64) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM signup_requests WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
+        Ok(r.rows_affected())
     }
 }
 

@@ -502,7 +502,9 @@ impl SmtpServer {
             if std::env::var("KAKEHASHI_REQUIRE_SMTP").is_ok_and(|v| v == "1") {
                 panic!("aiosmtpd is required (KAKEHASHI_REQUIRE_SMTP=1) but not installed; run .ci/run once");
             }
-            eprintln!("SKIPPED SMTP test: aiosmtpd not installed (set KAKEHASHI_TEST_PYTHON)");
+            use std::io::Write;
+            let _ =
+                writeln!(std::io::stderr(), "SKIPPED SMTP test: aiosmtpd not installed (set KAKEHASHI_TEST_PYTHON)");
             return None;
         };
         let port = port.unwrap_or_else(free_port);

@@ -284,6 +284,87 @@ impl SignupPage {
     }
 }
 
+#[derive(Template)]
+#[template(path = "signup_sent.html")]
+struct SignupSentPage {
+    nav: Nav,
+}
+
+#[derive(Template)]
+#[template(path = "signup_confirm.html")]
+struct SignupConfirmPage {
+    nav: Nav,
+    token: String,
+    csrf: String,
+    valid: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConfirmParams {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The link in the confirmation mail opens a page with one button: following a link alone
+/// (a mail scanner does) changes nothing.
+pub async fn signup_confirm_form(ctx: Ctx, State(s): State<AppState>, Query(q): Query<ConfirmParams>) -> Response {
+    let valid = !q.token.is_empty() && s.app.signup_link_valid(&q.token).await.unwrap_or(false);
+    let csrf = app::auth::random_token();
+    let page = SignupConfirmPage {
+        nav: Nav::new(&ctx, "申請者登録の確認", "Confirm your registration", ""),
+        token: q.token,
+        csrf: csrf.clone(),
+        valid,
+    };
+    let mut res = render(&page);
+    if !valid {
+        *res.status_mut() = StatusCode::NOT_FOUND;
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+    if let Ok(v) =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/signup; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// Confirms: the organisation and its admin are made and signed in.
+pub async fn signup_confirm(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: ConfirmParams = decode(&body).map_err(|e| ctx.err(e))?;
+    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if !ctx.origin_ok || cookie_token.is_empty() || !same_secret(cookie_token, &f.csrf) {
+        return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
+            "送信元を確認できませんでした。メールのリンクを開き直してください。",
+            "The request's origin could not be verified. Open the link in the mail again.",
+        ));
+    }
+    let sess = s.app.confirm_signup(&f.token).await.map_err(|e| match e {
+        AppError::NotFound => WebError::new(&ctx, AppError::NotFound).with_detail(
+            "このリンクは使えません（使用済みか、24時間を過ぎています）。もう一度登録してください。",
+            "This link cannot be used (already used, or older than 24 hours). Please register again.",
+        ),
+        e => ctx.err(e),
+    })?;
+    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
+    let mut res = Redirect::to("/my/services/new").into_response();
+    if let Ok(v) =
+        format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", sess.token, sess.max_age)
+            .parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
 #[derive(Deserialize, Default, Clone)]
 pub struct SignupForm {
     #[serde(default)]
@@ -324,7 +405,7 @@ pub async fn signup_form(ctx: Ctx, State(s): State<AppState>) -> Response {
     signup_page(&ctx, SignupForm::default(), vec![], StatusCode::OK, s.cfg.secure_cookies)
 }
 
-/// A provider registers as an applicant (a vendor organisation and its admin), then is signed in.
+/// A provider asks to register as an applicant; the mail it gets finishes the registration.
 pub async fn signup(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -346,19 +427,12 @@ pub async fn signup(
         email: f.email.clone(),
         password: f.password.clone(),
     };
-    match s.app.register_provider(&input, &ctx.client_ip).await {
-        Ok(sess) => {
-            let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
-            let mut res = Redirect::to("/my/services/new").into_response();
-            if let Ok(v) = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                sess.token, sess.max_age
-            )
-            .parse()
-            {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
-            Ok(res)
+    match s.app.request_signup(&input, &ctx.client_ip).await {
+        // the same page whether the address was new or already registered
+        Ok(()) => {
+            let page =
+                SignupSentPage { nav: Nav::new(&ctx, "確認メールを送信しました", "Check your e-mail", "") };
+            Ok(render(&page))
         }
         Err(AppError::Invalid(errs)) => {
             let errors = errs.into_iter().map(|e| (e.field.to_string(), if ctx.t.en { e.en } else { e.ja })).collect();

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))
         .route("/signup", get(account::signup_form).post(account::signup))
+        .route("/signup/confirm", get(account::signup_confirm_form).post(account::signup_confirm))
         .route("/account", get(account::account))
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
