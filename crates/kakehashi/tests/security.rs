@@ -299,7 +299,83 @@ async fn downloads_keep_their_names(db: Db) {
     assert!(cd.contains("filename*=UTF-8''%E5%AF%A9%E6%9F%BB%E5%A0%B1%E5%91%8A%E6%9B%B8.pdf"), "{cd}");
 }
 
+/// Script and SQL fragments in every text field of an application and in query parameters are
+/// stored as typed and come back escaped in HTML and Atom, exact in JSON, formula-safe in CSV.
+async fn script_and_sql_fragments_are_inert(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let body_id = t.org_id(BODY_NAME).await;
+    let owner = t.as_provider_admin().await;
+    let token = owner.create_token("t", &["registry:read", "registry:write"]).await;
+    let reviewer = t.as_reviewer().await;
+    let review_token = reviewer.create_token("r", &["registry:read", "registry:review"]).await;
+    const P: &str = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>' OR '1'='1'; DROP TABLE services;--";
+    // names are at most 120 characters: the fragments that fit
+    let name = "=HYPERLINK(\"http://x\") <script>alert(1)</script><img src=x> ' OR '1'='1'; DROP TABLE services;--"
+        .to_string();
+    let input = serde_json::json!({
+        "name": name, "category": "digital_forensics", "description": P, "specification": P,
+        "experts": [{"name": P, "qualification": P, "expires_on": "2031-01-01"}], "options": P,
+        "quality_manager": P, "quality_manual_ref": P, "improvement_procedure": P, "registration_body_id": body_id
+    });
+    let r = owner.api(Method::POST, "/api/v1/applications", &token, Some(input)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    let up = owner
+        .http
+        .post(t.url(&format!("/api/v1/applications/{id}/evidence?filename=%3Cscript%3E.pdf")))
+        .bearer_auth(&token)
+        .body(b"%PDF-1.5".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), StatusCode::CREATED);
+    assert_eq!(
+        owner.api(Method::POST, &format!("/api/v1/applications/{id}/submit"), &token, None).await.status,
+        StatusCode::OK
+    );
+    let r = reviewer.api(Method::POST, &format!("/api/v1/reviews/{id}/approve"), &review_token, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // JSON: exactly as typed (and the services table is still there)
+    let d = t.client().get(&format!("/api/v1/services/{id}")).await.json();
+    assert_eq!(d["name"], name.as_str());
+    assert_eq!(d["description"], P);
+    let raw = ["<script>alert(1)", "<img src=x"];
+    let no_raw = |what: &str, body: &str| {
+        for r in raw {
+            assert!(!body.contains(r), "{what} has raw {r:?}");
+        }
+        let i = body.find("alert(1)").map_or(0, |i| i.saturating_sub(40));
+        assert!(
+            body.contains("&lt;script&gt;alert(1)") || body.contains("&#60;script&#62;alert(1)"),
+            "{what} shows it escaped: {}",
+            &body[i..(i + 120).min(body.len())]
+        );
+    };
+    let public = t.client();
+    no_raw("service page", &public.get(&format!("/services/{id}")).await.body);
+    no_raw("owner's list", &owner.get("/my").await.body);
+    no_raw("public list", &public.get("/services?q=DROP%20TABLE").await.body);
+    no_raw("atom feed", &public.get("/services.atom").await.body);
+    // query parameters echoed back are escaped too; SQL in a query finds nothing and breaks nothing
+    let q = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let page = public.get(&format!("/services?q={q}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    no_raw("search box", &page.body);
+    let page = public.get(&format!("/services?category={q}")).await;
+    assert!(page.status.is_client_error());
+    assert!(!page.body.contains("<script>alert(1)"));
+    let j = public.get("/api/v1/services?q=x%27%20OR%20%27x%27%3D%27x").await;
+    assert_eq!(j.status, StatusCode::OK);
+    assert_eq!(j.json()["total"], 0);
+    // CSV: the cell cannot start a formula
+    let csv = public.get("/services.csv?q=DROP%20TABLE").await.body;
+    assert!(csv.contains("'=HYPERLINK"), "{}", &csv[..csv.len().min(400)]);
+    assert!(!csv.contains(",=HYPERLINK") && !csv.contains("\"=HYPERLINK"));
+}
+
 both_backends!(
+    script_and_sql_fragments_are_inert,
     parallel_wrong_passwords_are_limited,
     forwarded_addresses_only_from_trusted_proxies,
     api_errors_are_json,
