@@ -341,30 +341,8 @@ async fn provider_signup(db: Db) {
     let t = TestApp::spawn_with(db, Options { config, workers: 1, ..Default::default() }).await;
     let c = t.client();
     async fn form_post(c: &Client, path: &str, fields: Vec<(&'static str, String)>) -> reqwest::Response {
-        let page = c.get(path).await;
-        let token = page
-            .headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("kh_login_csrf="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let mut all = vec![("csrf", hidden_csrf(&page.body).unwrap())];
-        all.extend(fields);
-        let body = serde_html_form_encode(&all.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
-        c.http
-            .post(format!("{}{}", c.base, path.split('?').next().unwrap()))
-            .header("origin", &c.base)
-            .header("cookie", format!("kh_login_csrf={token}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
+        let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        c.form_before_login(path, &f, &c.base, None).await
     }
     let fields = |org: &str, email: &str, password: &str| {
         vec![
@@ -417,19 +395,8 @@ async fn provider_signup(db: Db) {
     let r = form_post(&c, &confirm_path, vec![("token", token.clone())]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/my/services/new");
-    let session = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("kh_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
     let mut me = t.client();
-    me.session = Some(session);
+    me.session = Some(cookie_value(r.headers(), "kh_session").unwrap());
     me.refresh_csrf().await;
     assert_eq!(me.get("/my/services/new").await.status, StatusCode::OK, "signed in as the new provider's admin");
     assert_eq!(t.store.orgs(Some("vendor")).await.unwrap().len(), orgs_before + 1);

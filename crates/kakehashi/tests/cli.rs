@@ -17,6 +17,16 @@ fn kakehashi(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Whether something listens on the port within 10 s.
+fn listening(port: u16) -> bool {
+    (0..100).any(|_| {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            false
+        }
+    })
+}
+
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
@@ -204,14 +214,7 @@ fn demo_loads_once_and_serve_shuts_down_gracefully() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut up = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let up = listening(port);
     assert!(up, "demo serves");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let total = rt.block_on(async {
@@ -581,14 +584,7 @@ fn operator_commands_never_create_a_database() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut up = false;
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let up = listening(port);
     let _ = child.kill();
     let _ = child.wait();
     assert!(up && db.exists(), "serve --create makes the database");

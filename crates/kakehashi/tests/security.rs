@@ -18,38 +18,15 @@ async fn raw_login(
     email: &str,
     password: &str,
 ) -> (StatusCode, Option<String>) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = http.get(format!("{base}/login")).send().await.unwrap();
-    let cookie = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("kh_login_csrf="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = hidden_csrf(&page.text().await.unwrap()).unwrap();
-    let mut rb = http.post(format!("{base}/login")).header("origin", origin).header("cookie", cookie).form(&[
-        ("email", email),
-        ("password", password),
-        ("csrf", &csrf),
-        ("next", "/"),
-    ]);
-    if let Some(x) = xff {
-        rb = rb.header("x-forwarded-for", x);
-    }
-    let r = rb.send().await.unwrap();
-    let session = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("kh_session="))
-        .map(|v| v.split(';').next().unwrap().trim_start_matches("kh_session=").to_string());
-    (r.status(), session)
+    let c = Client {
+        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        base: base.to_string(),
+        session: None,
+        csrf: String::new(),
+    };
+    let r =
+        c.form_before_login("/login", &[("email", email), ("password", password), ("next", "/")], origin, xff).await;
+    (r.status(), cookie_value(r.headers(), "kh_session"))
 }
 
 /// Twenty wrong passwords for one account sent at once: each is counted before its password is

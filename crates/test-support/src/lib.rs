@@ -305,7 +305,8 @@ pub struct Client {
     pub csrf: String,
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+/// The value a response's `Set-Cookie` gives the cookie `name`.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)
         .iter()
@@ -346,21 +347,44 @@ impl Client {
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> StatusCode {
-        let page = self.get("/login").await;
-        let token = cookie_value(&page.headers, "kh_login_csrf").expect("login csrf cookie");
-        let form_token = hidden_csrf(&page.body).unwrap();
-        let rb = self.http.post(format!("{}/login", self.base)).header("origin", &self.base).form(&[
-            ("email", email),
-            ("password", password),
-            ("csrf", &form_token),
-            ("next", "/"),
-        ]);
-        let r = Self::send(self.with_cookies(rb, Some(&format!("kh_login_csrf={token}")))).await;
-        if let Some(s) = cookie_value(&r.headers, "kh_session") {
+        let base = self.base.clone();
+        let fields = [("email", email), ("password", password), ("next", "/")];
+        let r = self.form_before_login("/login", &fields, &base, None).await;
+        if let Some(s) = cookie_value(r.headers(), "kh_session") {
             self.session = Some(s);
             self.refresh_csrf().await;
         }
-        r.status
+        r.status()
+    }
+
+    /// A form used before there is a session (login, sign-up, its confirmation) posted as a
+    /// browser would: the page is fetched for its pre-login cookie and hidden token, then the
+    /// form goes to the page's path with `Origin: origin` (and `X-Forwarded-For`, as a proxy
+    /// would add it).
+    pub async fn form_before_login(
+        &self,
+        page: &str,
+        fields: &[(&str, &str)],
+        origin: &str,
+        forwarded_for: Option<&str>,
+    ) -> reqwest::Response {
+        let p = self.get(page).await;
+        let cookie = cookie_value(&p.headers, "kh_login_csrf").expect("pre-login cookie");
+        let token = hidden_csrf(&p.body).expect("hidden token");
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        let path = page.split('?').next().unwrap_or(page);
+        let mut rb = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", origin)
+            .header("cookie", format!("kh_login_csrf={cookie}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_html_form_encode(&all));
+        if let Some(x) = forwarded_for {
+            rb = rb.header("x-forwarded-for", x);
+        }
+        rb.send().await.unwrap()
     }
 
     pub async fn refresh_csrf(&mut self) {

@@ -33,6 +33,36 @@ pub struct LoginQuery {
     next: String,
 }
 
+/// Sets the pre-login CSRF cookie (double-submit: the page's hidden field must match it) for the
+/// forms used before there is a session: login, sign-up, sign-up confirmation.
+fn set_pre_login_token(res: &mut Response, csrf: &str, path: &str, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    if let Ok(v) =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// A pre-login form came from this site: the Origin check, and the form's token matches the cookie.
+fn pre_login_token_ok(ctx: &Ctx, headers: &HeaderMap, form_token: &str) -> bool {
+    let cookie_token = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    ctx.origin_ok && !cookie_token.is_empty() && same_secret(cookie_token, form_token)
+}
+
+/// A redirect that carries a new session's cookie.
+fn signed_in(to: &str, sess: &app::auth::NewSession, secure: bool) -> Response {
+    let secure = if secure { "; Secure" } else { "" };
+    let mut res = Redirect::to(to).into_response();
+    if let Ok(v) =
+        format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", sess.token, sess.max_age)
+            .parse()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
 fn login_page(ctx: &Ctx, email: &str, next: &str, error: Option<String>, status: StatusCode, secure: bool) -> Response {
     let csrf = app::auth::random_token();
     let page = LoginPage {
@@ -44,12 +74,7 @@ fn login_page(ctx: &Ctx, email: &str, next: &str, error: Option<String>, status:
     };
     let mut res = render(&page);
     *res.status_mut() = status;
-    let secure = if secure { "; Secure" } else { "" };
-    if let Ok(v) =
-        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
-    {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_pre_login_token(&mut res, &csrf, "/login", secure);
     res
 }
 
@@ -72,8 +97,7 @@ pub struct LoginForm {
 pub async fn login(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
     let f: LoginForm = decode(&body).map_err(|e| ctx.err(e))?;
     // Login CSRF: same origin, and the form's token matches the pre-login cookie.
-    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if !ctx.origin_ok || cookie_token.is_empty() || !same_secret(cookie_token, &f.csrf) {
+    if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
         return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
             "送信元を確認できませんでした。ログイン画面を開き直してください。",
             "The request's origin could not be verified. Open the login page again.",
@@ -82,16 +106,7 @@ pub async fn login(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
     let t = ctx.t;
     match s.app.login(&f.email, &f.password, &ctx.client_ip).await {
         Ok(sess) => {
-            let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
-            let mut res = Redirect::to(&safe_next(&f.next)).into_response();
-            if let Ok(v) = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                sess.token, sess.max_age
-            )
-            .parse()
-            {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
+            let mut res = signed_in(&safe_next(&f.next), &sess, s.cfg.secure_cookies);
             if let Ok(v) = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0").parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -323,12 +338,7 @@ pub async fn signup_confirm_form(ctx: Ctx, State(s): State<AppState>, Query(q): 
         *res.status_mut() = StatusCode::NOT_FOUND;
     }
     res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
-    if let Ok(v) =
-        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/signup; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
-    {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_pre_login_token(&mut res, &csrf, "/signup", s.cfg.secure_cookies);
     res
 }
 
@@ -340,8 +350,7 @@ pub async fn signup_confirm(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: ConfirmParams = decode(&body).map_err(|e| ctx.err(e))?;
-    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if !ctx.origin_ok || cookie_token.is_empty() || !same_secret(cookie_token, &f.csrf) {
+    if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
         return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
             "送信元を確認できませんでした。メールのリンクを開き直してください。",
             "The request's origin could not be verified. Open the link in the mail again.",
@@ -354,15 +363,7 @@ pub async fn signup_confirm(
         ),
         e => ctx.err(e),
     })?;
-    let secure = if s.cfg.secure_cookies { "; Secure" } else { "" };
-    let mut res = Redirect::to("/my/services/new").into_response();
-    if let Ok(v) =
-        format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", sess.token, sess.max_age)
-            .parse()
-    {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(res)
+    Ok(signed_in("/my/services/new", &sess, s.cfg.secure_cookies))
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -392,12 +393,7 @@ fn signup_page(ctx: &Ctx, f: SignupForm, errors: Vec<(String, String)>, status: 
     };
     let mut res = render(&page);
     *res.status_mut() = status;
-    let secure = if secure { "; Secure" } else { "" };
-    if let Ok(v) =
-        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/signup; HttpOnly; SameSite=Strict; Max-Age=3600{secure}").parse()
-    {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_pre_login_token(&mut res, &csrf, "/signup", secure);
     res
 }
 
@@ -413,8 +409,7 @@ pub async fn signup(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let f: SignupForm = decode(&body).map_err(|e| ctx.err(e))?;
-    let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if !ctx.origin_ok || cookie_token.is_empty() || !same_secret(cookie_token, &f.csrf) {
+    if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
         return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
             "送信元を確認できませんでした。登録画面を開き直してください。",
             "The request's origin could not be verified. Open the registration page again.",
