@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use lettre::message::{Mailbox, header::ContentType};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::Sha256;
 use store::{ClaimedJob, DeliveryRow, Notice, OutboxRow, Recipient, WebhookRow};
 
@@ -49,14 +49,34 @@ impl Default for DeliveryConfig {
     }
 }
 
-pub type Mailer = AsyncSmtpTransport<Tokio1Executor>;
+/// Where e-mail goes: an SMTP server, or (`file:///DIR`, for the demo and development) one
+/// `.eml` file per message in a directory, to be opened with any mail reader.
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
 
-/// Builds the SMTP transport from its URL (checked at start so a typo fails loudly).
+impl Mailer {
+    pub async fn send(&self, m: Message) -> std::result::Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => t.send(m).await.map(|_| ()).map_err(err),
+            Mailer::Files(t) => t.send(m).await.map(|_| ()).map_err(err),
+        }
+    }
+}
+
+/// Builds the transport from its URL (checked at start so a typo fails loudly).
 pub fn mailer(url: &str) -> std::result::Result<Mailer, String> {
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map_err(|e| format!("bad SMTP URL {}: {e}", store::redact_url(url)))?
-        .timeout(Some(Duration::from_secs(20)))
-        .build())
+    if let Some(dir) = url.strip_prefix("file://") {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the mail directory {dir}: {e}"))?;
+        return Ok(Mailer::Files(AsyncFileTransport::<Tokio1Executor>::new(dir)));
+    }
+    Ok(Mailer::Smtp(
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("bad SMTP URL {}: {e}", store::redact_url(url)))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build(),
+    ))
 }
 
 /// The kinds of notice a user can turn e-mail off for.
@@ -103,7 +123,7 @@ pub(crate) async fn deliver(app: App, job: ClaimedJob) -> JobResult {
                 continue;
             }
             let sent = match email(&app.config.delivery, &row, &r) {
-                Ok(m) => mailer.send(m).await.map(|_| ()).map_err(err),
+                Ok(m) => mailer.send(m).await,
                 Err(e) => Err(e),
             };
             let now = app.now();
@@ -206,7 +226,7 @@ pub(crate) async fn send_mail(app: App, job: ClaimedJob) -> JobResult {
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(err)?;
-    mailer.send(m).await.map_err(err)?;
+    mailer.send(m).await?;
     Ok(Done::Ok)
 }
 

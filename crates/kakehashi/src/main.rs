@@ -339,7 +339,14 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 }
             };
             let store = open(&url, true).await?;
-            let app = Settings::default().app(store)?;
+            // No mail server in a demo: e-mail (sign-up links, notices) is written to files.
+            let mail_dir = std::path::absolute(data_dir.join("mail")).unwrap_or_else(|_| data_dir.join("mail"));
+            let demo_settings = Settings {
+                bind: format!("127.0.0.1:{port}"),
+                smtp_url: Some(format!("file://{}", mail_dir.display())),
+                ..Settings::default()
+            };
+            let app = demo_settings.app(store)?;
             println!("Kakehashi demo — database {}", store::redact_url(&url));
             let progress = |done: usize, total: usize| {
                 eprint!("\r  generating services: {done}/{total} ({}%)   ", done * 100 / total.max(1));
@@ -355,14 +362,14 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             if no_serve {
                 return Ok(0);
             }
-            let settings = Settings { bind: format!("127.0.0.1:{port}"), ..Settings::default() };
-            println!("\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)\n");
+            println!("\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)");
+            println!("E-mail (sign-up confirmation links, notices) is written to {}/\n", mail_dir.display());
             println!("Demo logins (password for all: {}):", app::demo::DEMO_PASSWORD);
             for l in app::demo::DEMO_LOGINS {
                 println!("  {:<34} {} / {}", l.email, l.role_ja, l.role_en);
             }
             println!();
-            serve(app, &settings).await
+            serve(app, &demo_settings).await
         }
         Cmd::Serve { db, bind, public_url, no_migrate, workers, create } => {
             let mut settings = Settings::load(&db)?;

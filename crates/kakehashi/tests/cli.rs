@@ -228,6 +228,36 @@ fn demo_loads_once_and_serve_shuts_down_gracefully() {
             .unwrap()
     });
     assert!(total >= 597, "{total}");
+    // no mail server in a demo: the sign-up link arrives as a file in the data directory
+    rt.block_on(async {
+        let base = format!("http://127.0.0.1:{port}");
+        let c = Client {
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            base: base.clone(),
+            session: None,
+            csrf: String::new(),
+        };
+        let fields = [
+            ("org_name", "デモ登録株式会社"),
+            ("display_name", "デモ 花子"),
+            ("email", "hanako@demo-signup.example.jp"),
+            ("password", "correct horse battery"),
+        ];
+        let r = c.form_before_login("/signup", &fields, &base, None).await;
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        let mail_dir = dir.join("mail");
+        let mut found = false;
+        for _ in 0..100 {
+            found = mails_in(&mail_dir)
+                .iter()
+                .any(|m| m.to.contains("hanako@demo-signup.example.jp") && m.body.contains("/signup/confirm?token="));
+            if found {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(found, "the confirmation mail is a file in {}", mail_dir.display());
+    });
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "graceful shutdown on SIGTERM");

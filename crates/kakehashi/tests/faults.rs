@@ -1,7 +1,15 @@
-//! Faults, through the front door of a real `kakehashi serve` process: a storage that stops
+//! Faults, through the front door of real `kakehashi serve` processes: a storage that stops
 //! taking writes and comes back, another process holding the database's locks, a process killed
-//! with `kill -9` while writes run. In every case what was acknowledged survives and the server
-//! recovers without a restart.
+//! with `kill -9` while writes run (both databases), two processes behind HAProxy with one of them
+//! killed. In every case what was acknowledged survives and the service recovers without a
+//! restart.
+//!
+//! The other fault and abuse tests issue 13 names live beside the feature they guard:
+//! `audit verify` while a client writes (`contract.rs`, `audit_verify_while_writing`), a database
+//! outage during reads and writes (`access.rs`, `database_outage_is_503_then_recovers`), parallel
+//! wrong passwords (`security.rs`), the redirect cases (`contract.rs`,
+//! `next_parameter_stays_local`), the CLI on missing files (`cli.rs`,
+//! `operator_commands_never_create_a_database`).
 
 mod common;
 

@@ -490,6 +490,24 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Every e-mail file (one message per file: a Maildir folder, or `.eml` files) in `dir`, decoded.
+pub fn mails_in(dir: &std::path::Path) -> Vec<Mail> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let Ok(raw) = std::fs::read(e.path()) else { continue };
+        let Ok(m) = mailparse::parse_mail(&raw) else { continue };
+        use mailparse::MailHeaderMap;
+        out.push(Mail {
+            to: m.headers.get_first_value("To").unwrap_or_default(),
+            subject: m.headers.get_first_value("Subject").unwrap_or_default(),
+            message_id: m.headers.get_first_value("Message-ID").unwrap_or_default(),
+            body: m.get_body().unwrap_or_default(),
+        });
+    }
+    out
+}
+
 /// A received e-mail, decoded.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -556,22 +574,7 @@ impl SmtpServer {
 
     /// Every message received so far.
     pub fn messages(&self) -> Vec<Mail> {
-        let mut out = Vec::new();
-        for sub in ["new", "cur"] {
-            let Ok(rd) = std::fs::read_dir(self.dir.join(sub)) else { continue };
-            for e in rd.flatten() {
-                let Ok(raw) = std::fs::read(e.path()) else { continue };
-                let Ok(m) = mailparse::parse_mail(&raw) else { continue };
-                use mailparse::MailHeaderMap;
-                out.push(Mail {
-                    to: m.headers.get_first_value("To").unwrap_or_default(),
-                    subject: m.headers.get_first_value("Subject").unwrap_or_default(),
-                    message_id: m.headers.get_first_value("Message-ID").unwrap_or_default(),
-                    body: m.get_body().unwrap_or_default(),
-                });
-            }
-        }
-        out
+        ["new", "cur"].iter().flat_map(|sub| mails_in(&self.dir.join(sub))).collect()
     }
 
     /// Waits (up to `secs`) until a message matching `f` has arrived.
