@@ -152,6 +152,23 @@ test('provider admin: webhook form keeps what was typed', async () => {
   await ctx.close();
 });
 
+test('a new provider signs up and is asked to confirm by e-mail', async () => {
+  const { ctx, page } = await session(null);
+  await go(page, '/signup', 'signup');
+  await page.fill('#org_name', 'ブラウザ試験株式会社');
+  await page.fill('#display_name', '試験 太郎');
+  await page.fill('#email', `browser-${width}@signup.example.jp`);
+  await page.fill('#password', 'correct horse battery');
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  assert.match(await page.textContent('main'), /確認メール/);
+  await check(page, 'signup-sent');
+  const resp = await page.goto(base + '/signup/confirm?token=not-a-real-token');
+  assert.equal(resp.status(), 404);
+  assert.match(await page.textContent('main'), /このリンクは使えません/);
+  await check(page, 'signup-link-unusable');
+  await ctx.close();
+});
+
 test('without JavaScript the forms still work', async () => {
   const ctx = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
   const page = await ctx.newPage();
