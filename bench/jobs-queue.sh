@@ -7,7 +7,8 @@
 #     (run_at) for each job, p50 and p99, read back from the jobs table.
 # RUNS runs each (default 3); prints every run and the medians.
 #
-#   bench/jobs-queue.sh [COUNT] [RUNS]
+#   bench/jobs-queue.sh [COUNT] [RUNS]        (BIN=path: measure that binary instead of building;
+#                                             LEGS="sqlite" or "postgres": one backend only)
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (trust) for the PostgreSQL leg, python3 for the SQLite read-back.
 set -euo pipefail
@@ -16,8 +17,11 @@ COUNT="${1:-100000}"
 RUNS="${2:-3}"
 DATA="${BENCH_DATA:-/var/tmp/kakehashi-bench-jobs}"
 PG_ADMIN="${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}"
-cargo build --release -q
-BIN="${CARGO_TARGET_DIR:-target}/release/kakehashi"
+# BIN=path runs another build (e.g. an older commit's) through the same steps.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q
+  BIN="${CARGO_TARGET_DIR:-target}/release/kakehashi"
+fi
 mkdir -p "$DATA"
 export RUST_LOG=warn
 
@@ -56,7 +60,7 @@ fresh_db() { # backend run -> url
   fi
 }
 
-for backend in sqlite postgres; do
+for backend in ${LEGS:-sqlite postgres}; do
   if [[ $backend == postgres ]] && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
     echo "postgres: skipped (no server on 127.0.0.1:5432)"; continue
   fi

@@ -323,7 +323,7 @@ impl App {
             }
             Ok(Done::Ok) => {
                 let done = async {
-                    let mut tx = self.store.begin().await?;
+                    let mut tx = self.store.begin_bookkeeping().await?;
                     let ok = tx.complete_job(&job, now).await?;
                     tx.commit().await?;
                     Ok::<bool, store::StoreError>(ok)

@@ -346,3 +346,27 @@ async fn next_parameter_stays_local() {
         );
     }
 }
+
+/// The job queue's bookkeeping commits with `synchronous = NORMAL` on SQLite; every connection
+/// goes back to the pool at FULL, so no request's write is acknowledged before it is on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_connections_return_to_full_sync() {
+    let t = TestApp::spawn_with(Db::Sqlite, Options { seed: false, ..Default::default() }).await;
+    let s = &t.store;
+    for i in 0..3 {
+        s.enqueue(&app::jobs::NewJob::new("platform.noop", "{}", 0), i).await.unwrap();
+    }
+    let j = s.claim_job(&[], 1, 1000).await.unwrap().unwrap();
+    assert!(s.extend_lease(&j, 5000).await.unwrap());
+    s.fail_job(&j, "x", 2, 3).await.unwrap();
+    let _ = s.claim_job(&[], 4, 1).await.unwrap().unwrap();
+    s.reap_jobs(10_000).await.unwrap();
+    let mut conns = Vec::new();
+    for _ in 0..4 {
+        conns.push(s.pool().acquire().await.unwrap());
+    }
+    for c in conns.iter_mut() {
+        let v: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **c).await.unwrap();
+        assert_eq!(v, 2, "FULL");
+    }
+}

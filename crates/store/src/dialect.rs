@@ -40,11 +40,8 @@ impl Backend {
 }
 
 /// Set on every new SQLite connection: WAL for concurrent readers, foreign keys enforced,
-/// waits for locks instead of failing at once, and a commit is on disk before it returns (FULL:
-/// a write is acknowledged only once it survives a power cut, not only a crash).
-pub const SQLITE_PRAGMAS: &[&str] = &[
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
-    "PRAGMA synchronous = FULL",
-];
+/// waits for locks instead of failing at once. The store adds `synchronous = FULL` (a commit is on
+/// disk before it returns: a write is acknowledged only once it survives a power cut, not only a
+/// crash), or NORMAL on the job queue's bookkeeping pool.
+pub const SQLITE_PRAGMAS: &[&str] =
+    &["PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"];

@@ -239,7 +239,7 @@ impl Store {
                          ORDER BY priority DESC, run_at, id LIMIT 1{lock}) \
              RETURNING id, kind, payload, attempts, max_attempts, run_at"
         );
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let row = sqlx::query(&sql)
             .bind(now_ms + lease_ms)
             .bind(token.clone())
@@ -261,7 +261,7 @@ impl Store {
 
     /// Extends a held lease (a heartbeat for long jobs). False when the lease was lost.
     pub async fn extend_lease(&self, job: &ClaimedJob, until_ms: i64) -> Result<bool> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let n =
             sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND lease_token = $3 AND state = 'running'")
                 .bind(until_ms)
@@ -284,7 +284,7 @@ impl Store {
         retry_at: i64,
     ) -> Result<Option<JobState>> {
         let state = if job.attempt >= job.max_attempts { JobState::Dead } else { JobState::Failed };
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let n = sqlx::query(
             "UPDATE jobs SET state = $1, last_error = $2, run_at = $3, lease_until = NULL, lease_token = NULL, \
              finished_at = $4 WHERE id = $5 AND lease_token = $6 AND state = 'running'",
@@ -305,7 +305,7 @@ impl Store {
     /// Gives back jobs whose lease expired (their worker died): retried at once while attempts
     /// remain, else dead. Returns how many were given back.
     pub async fn reap_jobs(&self, now_ms: i64) -> Result<u64> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_bookkeeping().await?;
         let dead = sqlx::query(
             "UPDATE jobs SET state = 'dead', lease_until = NULL, lease_token = NULL, finished_at = $1, \
              last_error = 'lease expired: the worker stopped during the last attempt' \
