@@ -62,7 +62,7 @@ impl App {
         let hash = hash_password(s.password.clone()).await?;
         let base = self.config.delivery.public_url.trim_end_matches('/').to_string();
         let mut tx = self.store.begin().await?;
-        if self.store.user_by_email(email.as_str()).await?.is_some() {
+        if tx.email_taken(email.as_str()).await? {
             let body = format!(
                 "架け橋（Kakehashi）で、このメールアドレスによる事業者の申請者登録が試みられました。\n\
                  このアドレスはすでに登録されています。ログインはこちら: {base}/login\n\
@@ -126,7 +126,7 @@ impl App {
         let Some(r) = tx.take_signup_request(&crate::auth::token_hash(token), now).await? else {
             return Err(AppError::NotFound);
         };
-        if self.store.user_by_email(&r.email).await?.is_some() {
+        if tx.email_taken(&r.email).await? {
             return Err(AppError::conflict(
                 "このメールアドレスはすでに登録されています。ログインしてください",
                 "This e-mail address is already registered; please log in",

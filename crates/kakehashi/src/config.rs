@@ -29,7 +29,7 @@ pub struct Settings {
     /// The advisory index (`kakehashi osv import --db DIR`) that uploaded SBOMs are scanned with.
     pub advisory_db: Option<std::path::PathBuf>,
     /// Addresses or networks of reverse proxies / load balancers (`10.0.0.5`, `10.0.0.0/24`)
-    /// whose `X-Forwarded-For` / `Forwarded` headers name the client. Empty: the headers are
+    /// whose `X-Forwarded-For` header names the client. Empty: the headers are
     /// ignored and the peer address is the client (a client could otherwise choose its own).
     pub trusted_proxies: Vec<String>,
     /// Key (at least 32 characters) that signs audit checkpoints; keep it outside the database

@@ -208,6 +208,9 @@ async fn private_services_are_404_to_outsiders(db: Db) {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}: {}", r.body);
         let r = sme.get(&format!("/services/{id}/evidence/1")).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // anonymous too: a login redirect would say the service exists
+        let r = t.client().get(&format!("/services/{id}/evidence/1")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "anonymous, {id}");
         let r = sme.post_form(&format!("/my/services/{id}/withdraw"), &[("reason", "x")]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{id}");
     }

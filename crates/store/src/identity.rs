@@ -232,6 +232,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Whether a user has this (normalised) e-mail address, read inside the transaction.
+    pub async fn email_taken(&mut self, email: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+            .bind(email.to_string())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
+    }
+
     pub async fn insert_signup_request(&mut self, r: &SignupRequestRow) -> Result<()> {
         sqlx::query(
             "INSERT INTO signup_requests (token_hash, email, org_name, org_name_en, display_name, password_hash, created_at, expires_at) \

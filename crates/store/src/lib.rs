@@ -144,24 +144,33 @@ impl Tx {
             // Delivered to listeners only when the transaction commits.
             sqlx::query("SELECT pg_notify($1, '')").bind(jobs::WAKE_CHANNEL).execute(&mut *self.tx).await?;
         }
+        // If this future is dropped while COMMIT runs, Drop ends the transaction (the connection
+        // and the writer lock are still in `self`).
         let res = self.tx.execute("COMMIT").await;
         let conn = self.tx.0.take().expect("transaction connection");
         let guard = self.guard.take();
-        if res.is_err() {
-            discard(conn).await;
-        } else {
-            drop(conn);
+        match res {
+            Ok(_) => {
+                drop(conn);
+                drop(guard);
+                Ok(())
+            }
+            Err(e) => {
+                // closed on a task of its own, holding the writer lock until it is done, so a
+                // cancelled caller cannot release the lock early
+                spawn_or_detach(conn, guard, true);
+                Err(e.into())
+            }
         }
-        drop(guard);
-        res.map(|_| ()).map_err(StoreError::from)
     }
 
     /// Rolls back now rather than on drop.
     pub async fn rollback(mut self) -> Result<()> {
         let conn = self.tx.0.take().expect("transaction connection");
         let guard = self.guard.take();
-        end_with_rollback(conn).await;
-        drop(guard);
+        // on a task of its own (as Drop does), so that the lock is held until the rollback is done
+        // even if this caller is cancelled
+        spawn_or_detach(conn, guard, false);
         Ok(())
     }
 }
@@ -170,6 +179,25 @@ impl Tx {
 async fn end_with_rollback(mut conn: PoolConnection<sqlx::Any>) {
     if conn.execute("ROLLBACK").await.is_err() {
         let _ = conn.close().await;
+    }
+}
+
+/// Ends a transaction on a task of its own that holds the writer lock until it is done: rolls
+/// back (and closes the connection when that fails, or always when `close`). Without a runtime
+/// (shutting down) the connection is closed without returning to the pool.
+fn spawn_or_detach(conn: PoolConnection<sqlx::Any>, guard: Option<OwnedMutexGuard<()>>, close: bool) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn(async move {
+                if close {
+                    discard(conn).await;
+                } else {
+                    end_with_rollback(conn).await;
+                }
+                drop(guard);
+            });
+        }
+        Err(_) => drop(conn.detach()),
     }
 }
 
@@ -183,17 +211,7 @@ impl Drop for Tx {
     fn drop(&mut self) {
         let Some(conn) = self.tx.0.take() else { return };
         // Not committed: roll back on the runtime, keeping the writer lock until that is done.
-        let guard = self.guard.take();
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    end_with_rollback(conn).await;
-                    drop(guard);
-                });
-            }
-            // No runtime left (shutting down): close without returning it to the pool.
-            Err(_) => drop(conn.detach()),
-        }
+        spawn_or_detach(conn, self.guard.take(), false);
     }
 }
 

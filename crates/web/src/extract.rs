@@ -107,49 +107,28 @@ pub fn origin_of(url: &str) -> Option<String> {
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy; then the nearest address
-/// in `Forwarded: for=` (RFC 7239) or `X-Forwarded-For` that is not itself a trusted proxy,
-/// read from the right (the left end is whatever the client chose to send).
+/// in `X-Forwarded-For` that is not itself a trusted proxy, read from the right (the left end is
+/// whatever the client chose to send). Only `X-Forwarded-For` is read: it is what nginx, HAProxy
+/// and the cloud balancers append to, while most of them pass a client's own `Forwarded` header
+/// through untouched, so honouring that one would let any client pick its address. IPv4-mapped
+/// IPv6 addresses count as the IPv4 address they carry.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
     let mut chain: Vec<IpAddr> = Vec::new();
-    let forwarded: Vec<&str> = headers.get_all("forwarded").iter().filter_map(|v| v.to_str().ok()).collect();
-    if !forwarded.is_empty() {
-        for elem in forwarded.iter().flat_map(|v| v.split(',')) {
-            for pair in elem.split(';') {
-                if let Some((k, v)) = pair.trim().split_once('=')
-                    && k.trim().eq_ignore_ascii_case("for")
-                {
-                    match parse_forwarded_node(v.trim()) {
-                        Some(ip) => chain.push(ip),
-                        // "unknown" or an obfuscated name: nothing to the left can be trusted
-                        None => chain.clear(),
-                    }
-                }
-            }
-        }
-    } else {
-        for v in headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()) {
-            for part in v.split(',') {
-                match part.trim().parse::<IpAddr>() {
-                    Ok(ip) => chain.push(ip),
-                    Err(_) => chain.clear(),
-                }
+    for v in headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()) {
+        for part in v.split(',') {
+            match part.trim().parse::<IpAddr>() {
+                Ok(ip) => chain.push(ip.to_canonical()),
+                // garbage: nothing to the left of it can be trusted
+                Err(_) => chain.clear(),
             }
         }
     }
     chain.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
-}
-
-/// `192.0.2.1`, `"192.0.2.1:4711"`, `"[2001:db8::1]:4711"`.
-fn parse_forwarded_node(v: &str) -> Option<IpAddr> {
-    let v = v.trim_matches('"');
-    if let Some(rest) = v.strip_prefix('[') {
-        return rest.split(']').next()?.parse().ok();
-    }
-    v.parse().ok().or_else(|| v.rsplit_once(':').and_then(|(h, _)| h.parse().ok()))
 }
 
 /// Compares secrets in constant time.
@@ -309,12 +288,13 @@ mod tests {
         // a chain through two trusted hops
         let h = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.7")]);
         assert_eq!(client_address(peer, &h, &lb).to_string(), "203.0.113.9");
-        // RFC 7239 wins over X-Forwarded-For, ports and IPv6 brackets are read
-        let h = headers(&[
-            ("forwarded", "for=6.6.6.6, for=\"[2001:db8::1]:4711\";proto=https"),
-            ("x-forwarded-for", "192.0.2.1"),
-        ]);
-        assert_eq!(client_address(peer, &h, &lb).to_string(), "2001:db8::1");
+        // a client's own `Forwarded` header, passed through by the proxy, is not read
+        let h = headers(&[("forwarded", "for=6.6.6.6"), ("x-forwarded-for", "192.0.2.1")]);
+        assert_eq!(client_address(peer, &h, &lb).to_string(), "192.0.2.1");
+        // IPv4-mapped peers and hops are their IPv4 addresses
+        let mapped: std::net::IpAddr = "::ffff:10.0.0.5".parse().unwrap();
+        let h = headers(&[("x-forwarded-for", "::ffff:203.0.113.9")]);
+        assert_eq!(client_address(mapped, &h, &lb).to_string(), "203.0.113.9");
         // garbage: the peer
         let h = headers(&[("x-forwarded-for", "not-an-address")]);
         assert_eq!(client_address(peer, &h, &lb), peer);

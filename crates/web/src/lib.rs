@@ -34,7 +34,7 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// Proxies whose `X-Forwarded-For` / `Forwarded` name the client (for the login limits).
+    /// Proxies whose `X-Forwarded-For` names the client (for the login limits).
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 

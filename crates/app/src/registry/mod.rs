@@ -119,7 +119,8 @@ fn authorize_on(actor: Option<&Actor>, op: Op, svc: &ServiceView) -> Result<()> 
     let public = svc.status.is_public() && svc.ledger_number.is_some();
     let known = public || actor.is_some_and(|a| may_know(a, svc.target()));
     authorize(actor, op, svc.target()).map_err(|e| match e {
-        AppError::Forbidden if !known => AppError::NotFound,
+        // anonymous too: "log in" would say the service exists
+        AppError::Forbidden | AppError::Unauthenticated if !known => AppError::NotFound,
         e => e,
     })
 }
