@@ -85,21 +85,14 @@ impl App {
         let email_norm = email.trim().to_lowercase();
         let account = (format!("email:{email_norm}"), self.account_throttle());
         let address = (format!("ip:{client_ip}"), self.address_throttle());
-        let mut tx = self.store.begin().await.map_err(AppError::from)?;
-        for (key, policy) in [&account, &address] {
-            let state = tx.throttle_lock(key).await.map_err(AppError::from)?;
-            match policy.attempt(state, now) {
-                Ok(next) => {
-                    tx.throttle_put(key, next).await.map_err(AppError::from)?;
-                }
-                Err(wait) => {
-                    tx.rollback().await.map_err(AppError::from)?;
-                    tracing::info!(target: "audit", retry_after = wait, "login refused by the failure limit");
-                    return Err(LoginError::RateLimited { retry_after: wait });
-                }
+        match self.count_attempt(&[(account.0.as_str(), account.1), (address.0.as_str(), address.1)], now).await {
+            Ok(()) => {}
+            Err(AppError::RateLimited { retry_after }) => {
+                tracing::info!(target: "audit", retry_after, "login refused by the failure limit");
+                return Err(LoginError::RateLimited { retry_after });
             }
+            Err(e) => return Err(e.into()),
         }
-        tx.commit().await.map_err(AppError::from)?;
         let user = match Email::parse(&email_norm) {
             Ok(e) => self.store.user_by_email(e.as_str()).await.map_err(AppError::from)?,
             Err(_) => None,
@@ -133,6 +126,24 @@ impl App {
         .map_err(AppError::from)?;
         tx.commit().await.map_err(AppError::from)?;
         Ok(NewSession { token, csrf, max_age: self.config.session_ttl })
+    }
+
+    /// Counts one attempt under each (key, policy), in one transaction that locks every count, so
+    /// attempts sent in parallel are limited as tightly as attempts sent one by one. Nothing is
+    /// counted when any limit refuses: `RateLimited` with the seconds to wait.
+    pub(crate) async fn count_attempt(&self, limits: &[(&str, ThrottlePolicy)], now: i64) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        for (key, policy) in limits {
+            let state = tx.throttle_lock(key).await?;
+            match policy.attempt(state, now) {
+                Ok(next) => tx.throttle_put(key, next).await?,
+                Err(retry_after) => {
+                    tx.rollback().await?;
+                    return Err(AppError::RateLimited { retry_after });
+                }
+            }
+        }
+        Ok(tx.commit().await?)
     }
 
     fn account_throttle(&self) -> ThrottlePolicy {

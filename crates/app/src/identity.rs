@@ -45,18 +45,11 @@ impl App {
         let window = |max| domain::identity::ThrottlePolicy::Window { max, window: 3600 };
         let email_key = format!("signup-email:{}", s.email.trim().to_lowercase());
         let ip_key = format!("signup-ip:{client_ip}");
-        let mut tx = self.store.begin().await?;
-        for (key, policy) in [(&ip_key, window(SIGNUPS_PER_HOUR)), (&email_key, window(SIGNUPS_PER_EMAIL_PER_HOUR))] {
-            let state = tx.throttle_lock(key).await?;
-            match policy.attempt(state, now) {
-                Ok(next) => tx.throttle_put(key, next).await?,
-                Err(wait) => {
-                    tx.rollback().await?;
-                    return Err(AppError::RateLimited { retry_after: wait });
-                }
-            }
-        }
-        tx.commit().await?;
+        self.count_attempt(
+            &[(ip_key.as_str(), window(SIGNUPS_PER_HOUR)), (email_key.as_str(), window(SIGNUPS_PER_EMAIL_PER_HOUR))],
+            now,
+        )
+        .await?;
         let (org_name, org_name_en, name, email) = check_signup(s)?;
         // hashed either way, so both answers take as long
         let hash = hash_password(s.password.clone()).await?;

@@ -50,6 +50,15 @@ fn pre_login_token_ok(ctx: &Ctx, headers: &HeaderMap, form_token: &str) -> bool 
     ctx.origin_ok && !cookie_token.is_empty() && same_secret(cookie_token, form_token)
 }
 
+/// The refusal of a pre-login form whose token or origin did not check out, saying which page to
+/// open again.
+fn pre_login_refused(ctx: &Ctx, again_ja: &str, again_en: &str) -> WebError {
+    WebError::new(ctx, AppError::Forbidden).with_detail(
+        &format!("送信元を確認できませんでした。{again_ja}"),
+        &format!("The request's origin could not be verified. {again_en}"),
+    )
+}
+
 /// A redirect that carries a new session's cookie.
 fn signed_in(to: &str, sess: &app::auth::NewSession, secure: bool) -> Response {
     let secure = if secure { "; Secure" } else { "" };
@@ -98,10 +107,7 @@ pub async fn login(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
     let f: LoginForm = decode(&body).map_err(|e| ctx.err(e))?;
     // Login CSRF: same origin, and the form's token matches the pre-login cookie.
     if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
-        return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
-            "送信元を確認できませんでした。ログイン画面を開き直してください。",
-            "The request's origin could not be verified. Open the login page again.",
-        ));
+        return Err(pre_login_refused(&ctx, "ログイン画面を開き直してください。", "Open the login page again."));
     }
     let t = ctx.t;
     match s.app.login(&f.email, &f.password, &ctx.client_ip).await {
@@ -351,9 +357,10 @@ pub async fn signup_confirm(
 ) -> Result<Response, WebError> {
     let f: ConfirmParams = decode(&body).map_err(|e| ctx.err(e))?;
     if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
-        return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
-            "送信元を確認できませんでした。メールのリンクを開き直してください。",
-            "The request's origin could not be verified. Open the link in the mail again.",
+        return Err(pre_login_refused(
+            &ctx,
+            "メールのリンクを開き直してください。",
+            "Open the link in the mail again.",
         ));
     }
     let sess = s.app.confirm_signup(&f.token).await.map_err(|e| match e {
@@ -410,10 +417,7 @@ pub async fn signup(
 ) -> Result<Response, WebError> {
     let f: SignupForm = decode(&body).map_err(|e| ctx.err(e))?;
     if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
-        return Err(WebError::new(&ctx, AppError::Forbidden).with_detail(
-            "送信元を確認できませんでした。登録画面を開き直してください。",
-            "The request's origin could not be verified. Open the registration page again.",
-        ));
+        return Err(pre_login_refused(&ctx, "登録画面を開き直してください。", "Open the registration page again."));
     }
     let input = app::identity::ProviderSignup {
         org_name: f.org_name.clone(),
