@@ -58,7 +58,8 @@ pub fn dns(msg: &[u8]) -> Option<Dns> {
     }
     let mut answers = Vec::new();
     let mut targets = Vec::new();
-    for _ in 0..an {
+    // answers are read while they make sense: a malformed record ends them, the questions stay
+    let mut record = |at: usize| -> Option<usize> {
         let (name, next) = dns_name(msg, at, 0)?;
         let ty = u16::from_be_bytes([*msg.get(next)?, *msg.get(next + 1)?]);
         let rdlen = u16::from_be_bytes([*msg.get(next + 8)?, *msg.get(next + 9)?]) as usize;
@@ -81,7 +82,13 @@ pub fn dns(msg: &[u8]) -> Option<Dns> {
             }
             _ => {}
         }
-        at = next + 10 + rdlen;
+        Some(next + 10 + rdlen)
+    };
+    for _ in 0..an {
+        match record(at) {
+            Some(next) => at = next,
+            None => break,
+        }
     }
     Some(Dns { response, queries, answers, targets })
 }
@@ -183,12 +190,28 @@ pub fn client_hello(p: &[u8]) -> Option<ClientHello> {
     if p.len() < 9 || p[0] != 0x16 || p[1] != 0x03 || p[5] != 0x01 {
         return None;
     }
-    // the whole record must be there (a hello split over TCP segments is parsed once complete)
+    // the whole message must be there (a hello split over TCP segments is parsed once complete)
     let rec_len = u16at(p, 3)? as usize;
-    if p.len() < 5 + rec_len {
-        return None;
+    let msg_len = 4 + ((usize::from(p[6]) << 16) | (usize::from(p[7]) << 8) | usize::from(p[8]));
+    if msg_len <= rec_len {
+        return client_hello_body(p.get(9..5 + rec_len)?);
     }
-    let hs = p.get(9..)?;
+    // a ClientHello spread over several handshake records (the record layer may fragment it)
+    let mut hs = Vec::with_capacity(msg_len.min(p.len()));
+    let mut at = 0;
+    while hs.len() < msg_len {
+        if p.get(at) != Some(&0x16) {
+            return None;
+        }
+        let len = u16at(p, at + 3)? as usize;
+        hs.extend_from_slice(p.get(at + 5..at + 5 + len)?);
+        at += 5 + len;
+    }
+    client_hello_body(&hs[4..msg_len])
+}
+
+/// The body of a ClientHello handshake message (after its type and length).
+fn client_hello_body(hs: &[u8]) -> Option<ClientHello> {
     let legacy = u16at(hs, 0)?;
     let mut at = 2 + 32;
     let sid = *hs.get(at)? as usize;
@@ -303,13 +326,19 @@ pub struct HttpRequest {
 const METHODS: [&str; 9] =
     ["GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "SUBSCRIBE "];
 
+/// Where an HTTP header ends (the empty line, CRLF or bare LF), if it has.
+pub fn http_head_end(p: &[u8]) -> Option<usize> {
+    (0..p.len()).find(|&i| p[i] == b'\n' && (p.get(i + 1) == Some(&b'\n') || p.get(i + 1..i + 3) == Some(b"\r\n")))
+}
+
 pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
     if !METHODS.iter().any(|m| p.starts_with(m.as_bytes())) {
         return None;
     }
-    let head_end = p.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(p.len().min(8192));
+    let head_end = http_head_end(p).unwrap_or(p.len().min(8192));
     let head = String::from_utf8_lossy(&p[..head_end]);
-    let mut lines = head.split("\r\n");
+    // lines end with CRLF, or a bare LF as lenient servers accept
+    let mut lines = head.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let first = lines.next()?;
     let mut parts = first.split(' ');
     let method = parts.next()?.to_string();
@@ -344,8 +373,10 @@ pub fn http_request(p: &[u8]) -> Option<HttpRequest> {
 
 /// Credentials typed on line protocols (FTP, POP3, IMAP, SMTP AUTH), from the client's stream.
 pub fn line_credentials(protocol: &str, stream: &[u8]) -> Vec<(String, String)> {
-    // lines as bytes: only the parts that matter become strings
-    let lines: Vec<&[u8]> = stream.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    // lines as bytes: only the parts that matter become strings; only whole lines (a line still
+    // arriving would read as an empty password)
+    let mut lines: Vec<&[u8]> = stream.split(|b| *b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).collect();
+    lines.pop();
     let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
     let starts = |l: &[u8], p: &[u8]| l.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     let b64 = |s: &[u8]| {

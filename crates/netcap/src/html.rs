@@ -91,6 +91,11 @@ struct DeviceSummary {
     names: Vec<String>,
 }
 
+/// A tunnel reference as the tunnels table numbers it.
+fn via(t: Option<u32>) -> String {
+    t.map(|t| format!("#{t}")).unwrap_or_default()
+}
+
 pub fn html(r: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
     out.push_str(
@@ -126,6 +131,9 @@ pub fn html(r: &Report) -> String {
     }
     for (k, v) in &r.not_listed {
         let _ = write!(out, "<dt>一覧上限超過 / Not listed (bound reached)</dt><dd>{} ({v})</dd>", esc(k));
+    }
+    for (k, v) in &r.not_decoded {
+        let _ = write!(out, "<dt>未解読 / Not decoded</dt><dd>{} ({v})</dd>", esc(k));
     }
     out.push_str("</dl>");
 
@@ -189,6 +197,7 @@ pub fn html(r: &Report) -> String {
             "detail",
             "first seen",
             "packets",
+            "tunnel",
         ],
         r.findings.iter().map(|f| {
             vec![
@@ -202,6 +211,7 @@ pub fn html(r: &Report) -> String {
                 f.detail.clone(),
                 time(f.first_seen),
                 f.packets.iter().map(u64::to_string).collect::<Vec<_>>().join(" "),
+                via(f.tunnel),
             ]
         }),
     );
@@ -228,9 +238,17 @@ pub fn html(r: &Report) -> String {
         &mut out,
         "dns",
         "DNS 問い合わせ / DNS queries",
-        &["packet", "client", "query", "answers", "count"],
+        &["packet", "client", "protocol", "query", "answers", "count", "tunnel"],
         r.dns.iter().map(|d| {
-            vec![d.packet.to_string(), d.client.to_string(), d.query.clone(), d.answers.join(", "), d.count.to_string()]
+            vec![
+                d.packet.to_string(),
+                d.client.to_string(),
+                d.protocol.to_string(),
+                d.query.clone(),
+                d.answers.join(", "),
+                d.count.to_string(),
+                via(d.tunnel),
+            ]
         }),
     );
     table(
@@ -250,12 +268,16 @@ pub fn html(r: &Report) -> String {
             "certificate subject",
             "certificate issuer",
             "count",
+            "tunnel",
         ],
         r.tls.iter().map(|t| {
             vec![
                 t.packet.to_string(),
                 t.client.to_string(),
-                format!("{}:{}", t.server, t.port),
+                match &t.quic {
+                    Some(q) => format!("{}:{} ({q})", t.server, t.port),
+                    None => format!("{}:{}", t.server, t.port),
+                },
                 t.sni.clone().unwrap_or_default(),
                 t.alpn.join(", "),
                 t.versions_offered.names().join(", "),
@@ -265,6 +287,7 @@ pub fn html(r: &Report) -> String {
                 t.certificate_subject.clone().unwrap_or_default(),
                 t.certificate_issuer.clone().unwrap_or_default(),
                 t.count.to_string(),
+                via(t.tunnel),
             ]
         }),
     );
@@ -272,7 +295,7 @@ pub fn html(r: &Report) -> String {
         &mut out,
         "http",
         "HTTP リクエスト / HTTP requests",
-        &["packet", "client", "server", "method", "host", "path", "user agent", "count"],
+        &["packet", "client", "server", "method", "host", "path", "user agent", "count", "tunnel"],
         r.http.iter().map(|h| {
             vec![
                 h.packet.to_string(),
@@ -283,6 +306,7 @@ pub fn html(r: &Report) -> String {
                 h.path.clone(),
                 h.user_agent.clone(),
                 h.count.to_string(),
+                via(h.tunnel),
             ]
         }),
     );
@@ -294,6 +318,22 @@ pub fn html(r: &Report) -> String {
         r.names.iter().map(|n| vec![n.address.to_string(), n.name.clone(), n.source.clone()]),
     );
     table(&mut out, "ntp", "NTP サーバ / NTP servers", &["server"], r.ntp_servers.iter().map(|s| vec![s.to_string()]));
+    table(
+        &mut out,
+        "tunnels",
+        "トンネル / Tunnels",
+        &["#", "tunnel", "inside", "first packet", "packets", "bytes"],
+        r.tunnels.iter().enumerate().map(|(i, t)| {
+            vec![
+                format!("#{i}"),
+                t.describe(),
+                via(t.inside),
+                t.first_packet.to_string(),
+                t.packets.to_string(),
+                t.bytes.to_string(),
+            ]
+        }),
+    );
     // timeline: findings and first contacts, in capture time
     let mut timeline: Vec<(f64, String)> = r
         .findings

@@ -7,14 +7,16 @@
 
 mod apps;
 mod html;
+mod quic;
 mod read;
 mod readahead;
 mod report;
 mod text;
+mod tunnel;
 
 pub use html::html;
 pub use read::{analyze_path, analyze_paths, analyze_reader};
-pub use report::{Bounds, Endpoint, Finding, Options, Report, TlsCodes};
+pub use report::{Bounds, Endpoint, Finding, Options, Report, TlsCodes, TunnelEntry};
 pub use text::text;
 
 /// The protocol parsers one by one, for the fuzz targets in `fuzz/` (not a stable API).
@@ -24,7 +26,9 @@ pub mod fuzzing {
         bacnet_answer, client_hello, dhcp_names, dns, http_request, ics_operations, line_credentials, mqtt_connect,
         personal_data, rlogin, server_certificate, server_hello, snmp_community, ssdp_server, telnet_lines,
     };
+    pub use crate::quic::{Handshake, client_initial, long_header};
     pub use crate::read::{ppp_payload, wifi_payload};
+    pub use crate::tunnel::{ayiya, ethernet, geneve, gre, gtp_u, mpls, pppoe, teredo, vxlan};
 }
 
 /// Why a capture could not be analysed.

@@ -8,7 +8,11 @@ use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 use pcap_parser::{Block, Linktype, PcapBlockOwned, PcapError};
 
 use crate::apps::{self, contains_ci};
-use crate::report::{DnsEntry, Endpoint, Finding, HttpEntry, NameEntry, Options, Report, TlsCodes, TlsEntry};
+use crate::quic;
+use crate::report::{
+    DnsEntry, Endpoint, Finding, HttpEntry, NameEntry, Options, Report, TlsCodes, TlsEntry, TunnelEntry,
+};
+use crate::tunnel::{self, Decap, Inner, Tunnel};
 
 /// How much of each TCP direction is kept for protocol parsing.
 const STREAM_PREFIX: usize = 4 * 1024;
@@ -17,7 +21,13 @@ const STREAM_PREFIX: usize = 4 * 1024;
 /// waiting, whatever the capture size).
 const MAX_FLOWS: usize = 8_192;
 /// Ports whose client streams are parsed (logins, ICS requests), besides TLS and HTTP.
-const STREAM_PORTS: [u16; 14] = [21, 23, 25, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818, 513];
+const STREAM_PORTS: [u16; 15] = [21, 23, 25, 53, 80, 110, 143, 587, 1883, 8080, 502, 102, 20000, 44818, 513];
+
+/// Tunnels inside tunnels are followed this deep; deeper ones are counted, not read.
+const MAX_TUNNEL_DEPTH: usize = 8;
+/// QUIC connections whose Initial packets are followed at once (the ClientHello may span
+/// several); when full the table starts again.
+const MAX_QUIC: usize = 4_096;
 
 /// Industrial protocols whose requests are read in every segment, however long the session.
 const ICS_PORTS: [u16; 4] = [502, 102, 20000, 44818];
@@ -127,6 +137,17 @@ struct Flow {
     /// The TLS entry this flow's ClientHello went to, once seen.
     tls: Option<usize>,
     hello_seen: bool,
+    /// DNS over TCP: where the next length-prefixed message starts in `buf`.
+    dns_at: usize,
+    /// Where an HTTP request whose header had not ended in its first segment starts in `buf`.
+    http_at: Option<usize>,
+}
+
+/// A QUIC connection's client Initial packets, until its ClientHello is whole.
+struct QuicConn {
+    /// The Destination Connection ID of the client's first Initial (its keys stay in use).
+    dcid: Vec<u8>,
+    handshake: Option<quic::Handshake>,
 }
 
 /// Out-of-order segments kept per flow direction, and how far ahead of the gap they may start.
@@ -240,8 +261,8 @@ struct Analyzer<'a> {
     /// Names from DNS answers, by address.
     names: HashMap<IpAddr, String>,
     findings: HashMap<FindingKey, usize>,
-    dns_index: HashMap<(IpAddr, String), usize>,
-    tls_index: HashMap<(IpAddr, IpAddr, u16, Option<String>), usize>,
+    dns_index: HashMap<(IpAddr, String, &'static str), usize>,
+    tls_index: HashMap<(IpAddr, IpAddr, u16, Option<String>, bool), usize>,
     /// HTTP entries by a hash of (client, server, method, host, path, user agent); the entry
     /// itself is compared on a hit, so the strings are not held twice.
     http_index: HashMap<u64, usize>,
@@ -256,6 +277,13 @@ struct Analyzer<'a> {
     starts: HashMap<(IpAddr, IpAddr, u16), (u64, Vec<f64>)>,
     /// IP datagrams being reassembled from fragments.
     defrag: Defrag,
+    /// The innermost tunnel the packet being read came through (an index into the report's).
+    tunnel: Option<u32>,
+    tunnel_index: HashMap<(&'static str, Option<IpAddr>, Option<IpAddr>, Option<u32>, Option<u32>), u32>,
+    /// QUIC connections by client address and port, server address and port.
+    quic: HashMap<FlowKey, QuicConn>,
+    /// (device, remote, service port) of UDP endpoints that carry QUIC.
+    quic_endpoints: FxHashSet<(IpAddr, IpAddr, u16)>,
 }
 
 fn is_local(ip: &IpAddr) -> bool {
@@ -278,6 +306,16 @@ fn service_port(sp: u16, dp: u16) -> u16 {
         (true, false) => sp,
         (false, true) => dp,
         _ => sp.min(dp),
+    }
+}
+
+/// DNS-format protocols by UDP port: DNS, multicast DNS, LLMNR.
+fn dns_port(port: u16) -> Option<&'static str> {
+    match port {
+        53 => Some("dns"),
+        5353 => Some("mdns"),
+        5355 => Some("llmnr"),
+        _ => None,
     }
 }
 
@@ -327,6 +365,10 @@ impl<'a> Analyzer<'a> {
             ts: 0.0,
             starts: HashMap::default(),
             defrag: Default::default(),
+            tunnel: None,
+            tunnel_index: HashMap::default(),
+            quic: HashMap::default(),
+            quic_endpoints: FxHashSet::default(),
         })
     }
 
@@ -338,6 +380,16 @@ impl<'a> Analyzer<'a> {
         let (_, median, _) = ages.select_nth_unstable(mid);
         let cutoff = *median;
         self.flows.retain(|_, f| f.last_packet > cutoff);
+    }
+
+    /// Something recognised but not read (see `Report::not_decoded`).
+    fn not_decoded(&mut self, why: &str) {
+        match self.report.not_decoded.get_mut(why) {
+            Some(n) => *n += 1,
+            None => {
+                self.report.not_decoded.insert(why.to_string(), 1);
+            }
+        }
     }
 
     fn not_listed(&mut self, list: &str) {
@@ -421,10 +473,148 @@ impl<'a> Analyzer<'a> {
             username: f.username,
             secret,
             detail: f.detail.into_owned(),
+            tunnel: self.tunnel,
         });
     }
 
-    fn ip_packet(&mut self, sliced: SlicedPacket, len: usize) {
+    /// An Ethernet frame: VLAN tags are stepped over, then what its EtherType says follows.
+    fn ethernet(&mut self, frame: &[u8], len: usize, depth: usize) {
+        match tunnel::ethernet(frame) {
+            Some((ty, payload)) => self.ethertype(ty, payload, len, depth),
+            None => self.report.not_analysed += 1,
+        }
+    }
+
+    fn ethertype(&mut self, ty: u16, payload: &[u8], len: usize, depth: usize) {
+        match ty {
+            0x0800 | 0x86DD => self.ip(payload, len, depth),
+            0x8847 | 0x8848 => {
+                self.decap(tunnel::mpls(payload), None, len, depth);
+            }
+            0x8864 => {
+                if !self.decap(tunnel::pppoe(payload), None, len, depth) {
+                    self.report.not_analysed += 1;
+                }
+            }
+            _ => self.report.not_analysed += 1,
+        }
+    }
+
+    fn ip(&mut self, packet: &[u8], len: usize, depth: usize) {
+        match SlicedPacket::from_ip(packet) {
+            Ok(s) => self.ip_packet(s, len, depth),
+            Err(_) => self.ip_cut_short(packet, len, depth),
+        }
+    }
+
+    /// A packet the capture cut short (a snap length below the packet's, a quoted or truncated
+    /// inner packet): its headers are read as far as they go and what payload there is is
+    /// analysed. Fragments cut short are not reassembled.
+    fn ip_cut_short(&mut self, packet: &[u8], len: usize, depth: usize) {
+        let Ok(p) = etherparse::LaxSlicedPacket::from_ip(packet) else {
+            self.report.not_analysed += 1;
+            return;
+        };
+        let (src, dst, payload) = match &p.net {
+            Some(etherparse::LaxNetSlice::Ipv4(v4)) => {
+                (IpAddr::V4(v4.header().source_addr()), IpAddr::V4(v4.header().destination_addr()), v4.payload())
+            }
+            Some(etherparse::LaxNetSlice::Ipv6(v6)) => {
+                (IpAddr::V6(v6.header().source_addr()), IpAddr::V6(v6.header().destination_addr()), v6.payload())
+            }
+            None => {
+                self.report.not_analysed += 1;
+                return;
+            }
+        };
+        if payload.fragmented {
+            self.report.not_analysed += 1;
+            return;
+        }
+        self.learn_device(src, dst);
+        if p.transport.is_some() {
+            self.transport(src, dst, p.transport, len, depth);
+        } else {
+            self.ip_tunnel(src, dst, payload.ip_number.0, payload.payload, len, depth);
+        }
+    }
+
+    /// A device given by its MAC address: its IP addresses are learnt from its frames.
+    fn learn_device(&mut self, src: IpAddr, dst: IpAddr) {
+        if self.mac_hit != 0 {
+            for (bit, ip) in [(1, src), (2, dst)] {
+                if self.mac_hit & bit != 0 && !ip.is_unspecified() && !self.devices.contains(&ip) {
+                    self.devices.push(ip);
+                }
+            }
+        }
+    }
+
+    /// What a tunnel header said: the inner packet is read as if captured on its own (true), a
+    /// broken header is counted (true: the packet is not read further), or it was not a tunnel
+    /// (false: the caller reads the packet as it is).
+    fn decap(&mut self, d: Decap, outer: Option<(IpAddr, IpAddr)>, len: usize, depth: usize) -> bool {
+        let (t, inner) = match d {
+            Decap::Not => return false,
+            Decap::Malformed(why) => {
+                self.not_decoded(why);
+                return true;
+            }
+            Decap::Inner(t, inner) => (t, inner),
+        };
+        if depth >= MAX_TUNNEL_DEPTH {
+            self.not_decoded("tunnels nested past the bound (8 deep)");
+            return true;
+        }
+        self.enter_tunnel(t, outer, len);
+        match inner {
+            Inner::Ethernet(frame) => self.ethernet(frame, len, depth + 1),
+            Inner::Ip(packet) => self.ip(packet, len, depth + 1),
+            Inner::Ppp(frame) => match ppp_payload(frame) {
+                Some(packet) => self.ip(packet, len, depth + 1),
+                None => self.report.not_analysed += 1,
+            },
+            Inner::Mpls(stack) => {
+                self.decap(tunnel::mpls(stack), None, len, depth + 1);
+            }
+            Inner::Wifi(frame) => match wifi_payload(frame) {
+                Some(packet) => self.ip(packet, len, depth + 1),
+                None => self.report.not_analysed += 1,
+            },
+        }
+        true
+    }
+
+    /// Counts the packet for its tunnel, which becomes the innermost one it came through.
+    fn enter_tunnel(&mut self, t: Tunnel, outer: Option<(IpAddr, IpAddr)>, len: usize) {
+        let (src, dst) = (outer.map(|o| o.0), outer.map(|o| o.1));
+        let key = (t.kind, src, dst, t.id, self.tunnel);
+        if let Some(&i) = self.tunnel_index.get(&key) {
+            let e = &mut self.report.tunnels[i as usize];
+            e.packets += 1;
+            e.bytes += len as u64;
+            self.tunnel = Some(i);
+        } else if self.report.tunnels.len() < self.opts.bounds.entries {
+            let i = self.report.tunnels.len() as u32;
+            self.report.tunnels.push(TunnelEntry {
+                kind: t.kind,
+                outer_src: src,
+                outer_dst: dst,
+                id: t.id,
+                inside: self.tunnel,
+                first_packet: self.packet_no,
+                packets: 1,
+                bytes: len as u64,
+            });
+            self.tunnel_index.insert(key, i);
+            self.tunnel = Some(i);
+        } else {
+            self.not_listed("tunnels");
+            self.tunnel = None;
+        }
+    }
+
+    fn ip_packet(&mut self, sliced: SlicedPacket, len: usize, depth: usize) {
         let (src, dst, fragmented) = match &sliced.net {
             Some(NetSlice::Ipv4(v4)) => (
                 IpAddr::V4(v4.header().source_addr()),
@@ -441,14 +631,7 @@ impl<'a> Analyzer<'a> {
                 return;
             }
         };
-        if self.mac_hit != 0 {
-            // a device given by its MAC address: its IP addresses are learnt from its frames
-            for (bit, ip) in [(1, src), (2, dst)] {
-                if self.mac_hit & bit != 0 && !ip.is_unspecified() && !self.devices.contains(&ip) {
-                    self.devices.push(ip);
-                }
-            }
-        }
+        self.learn_device(src, dst);
         if fragmented {
             // IP fragments are reassembled (bounded: the pool is reset past 1,024 open datagrams)
             if self.defrag.len() > 1024 {
@@ -465,15 +648,46 @@ impl<'a> Analyzer<'a> {
                 etherparse::IpNumber::UDP => {
                     etherparse::UdpSlice::from_slice(&whole.payload).ok().map(TransportSlice::Udp)
                 }
-                _ => None,
+                n => {
+                    self.ip_tunnel(src, dst, n.0, &whole.payload, len, depth);
+                    return;
+                }
             };
-            self.transport(src, dst, transport, len);
+            self.transport(src, dst, transport, len, depth);
             return;
         }
-        self.transport(src, dst, sliced.transport, len);
+        if sliced.transport.is_none() {
+            let payload = match &sliced.net {
+                Some(NetSlice::Ipv4(v4)) => v4.payload(),
+                Some(NetSlice::Ipv6(v6)) => v6.payload(),
+                _ => return,
+            };
+            self.ip_tunnel(src, dst, payload.ip_number.0, payload.payload, len, depth);
+            return;
+        }
+        self.transport(src, dst, sliced.transport, len, depth);
     }
 
-    fn transport(&mut self, src: IpAddr, dst: IpAddr, transport: Option<TransportSlice>, len: usize) {
+    /// IP protocols that are tunnels: IP in IP (4in4, 6in4, 4in6, 6in6), GRE, MPLS in IP.
+    fn ip_tunnel(&mut self, src: IpAddr, dst: IpAddr, proto: u8, payload: &[u8], len: usize, depth: usize) {
+        let d = match proto {
+            4 | 41 => {
+                let kind = match (src.is_ipv4(), proto == 4) {
+                    (true, true) => "4in4",
+                    (true, false) => "6in4",
+                    (false, true) => "4in6",
+                    (false, false) => "6in6",
+                };
+                Decap::Inner(Tunnel { kind, id: None }, Inner::Ip(payload))
+            }
+            47 => tunnel::gre(payload),
+            137 => tunnel::mpls(payload),
+            _ => return,
+        };
+        self.decap(d, Some((src, dst)), len, depth);
+    }
+
+    fn transport(&mut self, src: IpAddr, dst: IpAddr, transport: Option<TransportSlice>, len: usize, depth: usize) {
         match transport {
             Some(TransportSlice::Tcp(tcp)) => {
                 let (sp, dp) = (tcp.source_port(), tcp.destination_port());
@@ -507,7 +721,7 @@ impl<'a> Analyzer<'a> {
                 let closing = tcp.fin() || tcp.rst();
                 if payload.is_empty() {
                     if closing {
-                        self.flows.remove(&key);
+                        self.close_flow(&key);
                     }
                     return;
                 }
@@ -543,15 +757,39 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 if closing {
-                    self.flows.remove(&key);
+                    self.close_flow(&key);
                 }
             }
             Some(TransportSlice::Udp(udp)) => {
                 let (sp, dp) = (udp.source_port(), udp.destination_port());
+                let payload = udp.payload();
+                let d = match (sp, dp) {
+                    (_, 4789) => tunnel::vxlan(payload),
+                    (_, 6081) => tunnel::geneve(payload),
+                    (2152, _) | (_, 2152) => tunnel::gtp_u(payload),
+                    (_, 4754) => tunnel::gre(payload),
+                    (3544, _) | (_, 3544) => tunnel::teredo(payload),
+                    (5072, _) | (_, 5072) => tunnel::ayiya(payload),
+                    _ => Decap::Not,
+                };
+                if !matches!(d, Decap::Not) && self.decap(d, Some((src, dst)), len, depth) {
+                    return;
+                }
                 let Some((device, remote, _)) = self.device_of(src, dst, sp, dp) else { return };
-                self.endpoint(device, remote, service_port(sp, dp), false, len);
-                self.udp_service(src, sp, dst, dp, udp.payload());
-                self.udp_app(src, sp, dst, dp, udp.payload());
+                let port = service_port(sp, dp);
+                self.endpoint(device, remote, port, false, len);
+                self.udp_service(src, sp, dst, dp, payload);
+                self.udp_app(src, sp, dst, dp, payload);
+                if payload.first().is_some_and(|b| b & 0xC0 == 0xC0) && dns_port(sp).or(dns_port(dp)).is_none() {
+                    self.quic_packet((src, sp, dst, dp), (device, remote, port), payload);
+                }
+            }
+            // destination unreachable, time exceeded, parameter problem
+            Some(TransportSlice::Icmpv4(icmp)) if matches!(icmp.type_u8(), 3 | 11 | 12) => {
+                self.icmp_quoted(icmp.payload())
+            }
+            Some(TransportSlice::Icmpv6(icmp)) if matches!(icmp.type_u8(), 1 | 3 | 4) => {
+                self.icmp_quoted(icmp.payload())
             }
             _ => {}
         }
@@ -585,6 +823,77 @@ impl<'a> Analyzer<'a> {
                 IpAddr::V6(v) => v.is_multicast(),
             };
             self.udp_requests.insert((if broadcast { any } else { dst }, dp, src));
+        }
+    }
+
+    /// A direction of a TCP flow ends: it leaves the table (a DNS message it left unfinished is
+    /// counted).
+    fn close_flow(&mut self, key: &FlowKey) {
+        let Some(f) = self.flows.remove(key) else { return };
+        if (key.1 == 53 || key.3 == 53) && f.dns_at < f.buf.len() {
+            self.not_decoded("DNS over TCP message cut short");
+        }
+        // a request whose header never ended: what there is of it
+        if let Some(at) = f.http_at
+            && let Some(h) = f.buf.get(at..).and_then(apps::http_request)
+        {
+            self.http(key.0, key.2, h);
+        }
+    }
+
+    /// A QUIC long-header packet: the endpoint is QUIC; a client's Initial packets are opened
+    /// and their CRYPTO frames gathered until the ClientHello is whole.
+    fn quic_packet(&mut self, key: FlowKey, endpoint: (IpAddr, IpAddr, u16), p: &[u8]) {
+        let Some((version, ..)) = quic::long_header(p) else { return };
+        if version == 0 {
+            return; // version negotiation
+        }
+        if !quic::known(version) {
+            // other UDP traffic can look like a long header; a client's Initial of any version
+            // fills at least 1,200 bytes (RFC 9000 section 14.1)
+            if p.len() >= 1200 {
+                self.not_decoded("QUIC Initial of a version not read");
+            }
+            return;
+        }
+        if self.quic_endpoints.len() < self.opts.bounds.entries {
+            self.quic_endpoints.insert(endpoint);
+        }
+        let (src, sp, dst, dp) = key;
+        if self.quic.contains_key(&(dst, dp, src, sp)) {
+            return; // the server's side of a connection whose client was seen
+        }
+        let original = match self.quic.get(&key) {
+            Some(c) if c.handshake.is_none() => return, // ClientHello already read
+            Some(c) => Some(c.dcid.clone()),
+            None => None,
+        };
+        let init = match quic::client_initial(p, original.as_deref()) {
+            Ok(init) => init,
+            Err(quic::Error::NotInitial) => return,
+            Err(quic::Error::Version(_)) => return self.not_decoded("QUIC Initial of a version not read"),
+            Err(quic::Error::Malformed(why)) => return self.not_decoded(why),
+            Err(quic::Error::Undecryptable) => {
+                return self
+                    .not_decoded("QUIC Initial that did not decrypt (corrupted, or a server's without its client's)");
+            }
+        };
+        if self.quic.len() >= MAX_QUIC && !self.quic.contains_key(&key) {
+            self.quic.clear();
+        }
+        let conn = self
+            .quic
+            .entry(key)
+            .or_insert_with(|| QuicConn { dcid: init.dcid, handshake: Some(quic::Handshake::default()) });
+        let Some(hs) = conn.handshake.as_mut() else { return };
+        for (offset, data) in init.crypto {
+            hs.add(offset, data);
+        }
+        if let Some(record) = hs.client_hello_record() {
+            conn.handshake = None;
+            if let Some(ch) = apps::client_hello(&record) {
+                self.tls_hello(key, ch, Some(version));
+            }
         }
     }
 
@@ -625,8 +934,15 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A DNS question (or an answer whose question was not captured), merged per client and name.
-    fn dns_entry(&mut self, client: IpAddr, query: String, answers: Vec<String>, question: bool) {
-        if let Some(&i) = self.dns_index.get(&(client, query.clone())) {
+    fn dns_entry(
+        &mut self,
+        client: IpAddr,
+        protocol: &'static str,
+        query: String,
+        answers: Vec<String>,
+        question: bool,
+    ) {
+        if let Some(&i) = self.dns_index.get(&(client, query.clone(), protocol)) {
             let e = &mut self.report.dns[i];
             if question {
                 e.count += 1;
@@ -642,36 +958,90 @@ impl<'a> Analyzer<'a> {
             self.not_listed("dns");
             return;
         }
-        self.dns_index.insert((client, query.clone()), self.report.dns.len());
-        self.report.dns.push(DnsEntry { packet: self.packet_no, client, query, answers, count: 1 });
+        self.dns_index.insert((client, query.clone(), protocol), self.report.dns.len());
+        let tunnel = self.tunnel;
+        self.report.dns.push(DnsEntry { packet: self.packet_no, client, protocol, query, answers, count: 1, tunnel });
+    }
+
+    /// A DNS, mDNS or LLMNR message: questions and answers to the DNS table, answered addresses
+    /// to the names endpoints get, mDNS announcements to the names devices give themselves.
+    fn dns_message(&mut self, src: IpAddr, dst: IpAddr, protocol: &'static str, d: apps::Dns) {
+        for (name, addr) in &d.answers {
+            if let Ok(a) = addr.parse::<IpAddr>()
+                && (self.names.len() < self.opts.bounds.entries || self.names.contains_key(&a))
+            {
+                self.names.insert(a, name.clone());
+            }
+        }
+        if protocol == "mdns" && d.response {
+            for t in &d.targets {
+                self.name(src, t.clone(), "mdns");
+            }
+        }
+        if !d.response {
+            for q in d.queries {
+                self.dns_entry(src, protocol, q, vec![], true);
+            }
+        } else if let Some(q) = d.queries.first().cloned() {
+            // an answer whose question was not captured still says what the client asked
+            let answers = d.answers.into_iter().map(|(_, a)| a).collect();
+            self.dns_entry(dst, protocol, q, answers, false);
+        }
+    }
+
+    /// The packet an ICMP error quotes (at least its first 8 bytes past the IP header): a DNS
+    /// message that could not be delivered still names what the device asked for. Only the
+    /// names are taken (the quoted answer never reached the client).
+    fn icmp_quoted(&mut self, quoted: &[u8]) {
+        let Ok(p) = etherparse::LaxSlicedPacket::from_ip(quoted) else { return };
+        let (src, dst) = match &p.net {
+            Some(etherparse::LaxNetSlice::Ipv4(v4)) => {
+                (IpAddr::V4(v4.header().source_addr()), IpAddr::V4(v4.header().destination_addr()))
+            }
+            Some(etherparse::LaxNetSlice::Ipv6(v6)) => {
+                (IpAddr::V6(v6.header().source_addr()), IpAddr::V6(v6.header().destination_addr()))
+            }
+            None => return,
+        };
+        let Some(TransportSlice::Udp(udp)) = p.transport else { return };
+        let Some(protocol) = dns_port(udp.destination_port()).or_else(|| dns_port(udp.source_port())) else { return };
+        let Some(d) = apps::dns(udp.payload()) else { return };
+        // the client is the question's sender, or the answer's addressee
+        let client = if d.response { dst } else { src };
+        for q in d.queries {
+            self.dns_entry(client, protocol, q, vec![], false);
+        }
+    }
+
+    /// DNS over TCP: length-prefixed messages, several to a segment or one split over several,
+    /// read from the kept stream as they complete.
+    fn dns_tcp(&mut self, key: FlowKey, stream: &[u8]) {
+        let (src, _, dst, _) = key;
+        let mut at = self.flows.get(&key).map_or(0, |f| f.dns_at);
+        while let Some(len) = stream.get(at..at + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) {
+            let Some(msg) = stream.get(at + 2..at + 2 + len) else {
+                if at + 2 + len > STREAM_PREFIX {
+                    // it can never complete within the kept prefix
+                    self.not_decoded("DNS over TCP message longer than the kept stream");
+                    at = usize::MAX;
+                }
+                break;
+            };
+            if let Some(d) = apps::dns(msg) {
+                self.dns_message(src, dst, "dns/tcp", d);
+            }
+            at += 2 + len;
+        }
+        if let Some(f) = self.flows.get_mut(&key) {
+            f.dns_at = at;
+        }
     }
 
     fn udp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, p: &[u8]) {
-        if (matches!(sp, 53 | 5353) || matches!(dp, 53 | 5353))
+        if let Some(protocol) = dns_port(sp).or_else(|| dns_port(dp))
             && let Some(d) = apps::dns(p)
         {
-            for (name, addr) in &d.answers {
-                if let Ok(a) = addr.parse::<IpAddr>()
-                    && (self.names.len() < self.opts.bounds.entries || self.names.contains_key(&a))
-                {
-                    self.names.insert(a, name.clone());
-                }
-            }
-            if sp == 5353 && d.response {
-                for t in &d.targets {
-                    self.name(src, t.clone(), "mdns");
-                }
-            }
-            if !d.response {
-                for q in d.queries {
-                    self.dns_entry(src, q, vec![], true);
-                }
-            } else if !d.answers.is_empty()
-                && let Some(q) = d.queries.first().cloned()
-            {
-                let answers = d.answers.into_iter().map(|(_, a)| a).collect();
-                self.dns_entry(dst, q, answers, false);
-            }
+            self.dns_message(src, dst, protocol, d);
         }
         if dp == 67 {
             for (source, name) in apps::dhcp_names(p) {
@@ -698,13 +1068,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A TLS ClientHello: one entry per client, server, port and server name, with a count.
-    fn tls_hello(&mut self, key: FlowKey, ch: apps::ClientHello) {
+    fn tls_hello(&mut self, key: FlowKey, ch: apps::ClientHello, quic: Option<u32>) {
         let (src, _, dst, dp) = key;
         let weak: Vec<String> = ch.ciphers.iter().filter_map(|c| apps::weak_cipher(*c)).map(str::to_string).collect();
         if !weak.is_empty() {
             self.finding(Seen::new("weak_tls_cipher_offered", "tls", "medium", src, dst).detail(weak.join(", ")));
         }
-        let ikey = (src, dst, dp, ch.sni.clone());
+        let ikey = (src, dst, dp, ch.sni.clone(), quic.is_some());
         let index = if let Some(&i) = self.tls_index.get(&ikey) {
             self.report.tls[i].count += 1;
             Some(i)
@@ -726,6 +1096,8 @@ impl<'a> Analyzer<'a> {
                 certificate_subject: None,
                 certificate_issuer: None,
                 count: 1,
+                quic: quic.map(quic::version_name),
+                tunnel: self.tunnel,
             });
             Some(self.report.tls.len() - 1)
         } else {
@@ -785,11 +1157,14 @@ impl<'a> Analyzer<'a> {
             if let Some(f) = self.flows.get_mut(&key) {
                 f.hello_seen = true;
             }
-            self.tls_hello(key, ch);
+            self.tls_hello(key, ch, None);
         } else if stream.first() == Some(&0x16) || payload.first() == Some(&0x16) {
             self.tls_server(key, stream, payload);
         }
         self.ics(key, payload);
+        if dp == 53 || sp == 53 {
+            self.dns_tcp(key, stream);
+        }
         // not inside TLS (the flow began with a TLS record): certificates hold dates and serials
         let tls = |b: &[u8]| b.len() > 2 && matches!(b[0], 0x14..=0x17) && b[1] == 0x03;
         if !tls(stream) && !tls(payload) && !stream.starts_with(b"SSH-") {
@@ -824,9 +1199,7 @@ impl<'a> Analyzer<'a> {
                 );
             }
         }
-        if let Some(h) = apps::http_request(payload) {
-            self.http(src, dst, h);
-        }
+        self.http_stream(key, stream, payload);
         let line_proto = match dp {
             21 => Some("ftp"),
             110 => Some("pop3"),
@@ -862,6 +1235,35 @@ impl<'a> Analyzer<'a> {
                     .detail(format!("MQTT CONNECT (client id {client})")),
             );
         }
+    }
+
+    /// HTTP requests: read from the segment that starts one; a request header that goes on over
+    /// several segments is read from the kept stream once it ends (or the stream is full).
+    fn http_stream(&mut self, key: FlowKey, stream: &[u8], payload: &[u8]) {
+        let (src, _, dst, _) = key;
+        let ended = |b: &[u8]| apps::http_head_end(b).is_some();
+        if let Some(at) = self.flows.get(&key).and_then(|f| f.http_at) {
+            let rest = &stream[at.min(stream.len())..];
+            if ended(rest) || stream.len() >= STREAM_PREFIX {
+                if let Some(f) = self.flows.get_mut(&key) {
+                    f.http_at = None;
+                }
+                if let Some(h) = apps::http_request(rest) {
+                    self.http(src, dst, h);
+                }
+            }
+            return;
+        }
+        let Some(h) = apps::http_request(payload) else { return };
+        // the segment is the stream's tail: wait there for the rest of the header
+        let at = stream.len().checked_sub(payload.len()).filter(|at| stream[*at..] == *payload);
+        if let Some(at) = at.filter(|_| !ended(payload) && stream.len() < STREAM_PREFIX)
+            && let Some(f) = self.flows.get_mut(&key)
+        {
+            f.http_at = Some(at);
+            return;
+        }
+        self.http(src, dst, h);
     }
 
     fn http(&mut self, src: IpAddr, dst: IpAddr, h: apps::HttpRequest) {
@@ -926,6 +1328,7 @@ impl<'a> Analyzer<'a> {
             path: h.path,
             user_agent: h.user_agent,
             count: 1,
+            tunnel: self.tunnel,
         });
     }
 
@@ -934,8 +1337,11 @@ impl<'a> Analyzer<'a> {
         let mut unnamed: Vec<(IpAddr, IpAddr, u16, f64)> = self
             .endpoints
             .iter()
-            .filter(|((_, address, _, tcp), st)| {
-                *tcp && !st.named_before && !is_local(address) && !address.is_multicast()
+            .filter(|((device, address, port, tcp), st)| {
+                (*tcp || self.quic_endpoints.contains(&(*device, *address, *port)))
+                    && !st.named_before
+                    && !is_local(address)
+                    && !address.is_multicast()
             })
             .map(|((device, address, port, _), st)| (*device, *address, *port, st.first_seen))
             .collect();
@@ -949,7 +1355,13 @@ impl<'a> Analyzer<'a> {
                 name: self.names.get(&address).cloned(),
                 address,
                 port,
-                protocol: if tcp { "tcp" } else { "udp" },
+                protocol: if tcp {
+                    "tcp"
+                } else if self.quic_endpoints.contains(&(device, address, port)) {
+                    "quic"
+                } else {
+                    "udp"
+                },
                 bytes: st.bytes,
                 packets: st.packets,
                 first_seen: st.first_seen,
@@ -983,6 +1395,7 @@ impl<'a> Analyzer<'a> {
                 username: None,
                 secret: None,
                 detail: format!("contacted {address}{named} with no DNS lookup naming it before; ports {port}"),
+                tunnel: None,
             });
         }
         self.report.endpoints = eps;
@@ -1005,6 +1418,7 @@ impl<'a> Analyzer<'a> {
                     username: None,
                     secret: None,
                     detail: format!("{count} connections to port {port} every {mean:.1} s"),
+                    tunnel: None,
                 });
             }
         }
@@ -1186,24 +1600,23 @@ impl Analyzer<'_> {
                 _ => self.mac_hit = 0,
             }
         }
-        let sliced = match lt {
-            Linktype::ETHERNET => SlicedPacket::from_ethernet(data),
-            Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 => SlicedPacket::from_ip(data),
-            Linktype(12) | Linktype(14) => SlicedPacket::from_ip(data),
-            Linktype::LINUX_SLL => SlicedPacket::from_linux_sll(data),
-            Linktype::LINUX_SLL2 => match data.get(20..) {
-                Some(d) => SlicedPacket::from_ip(d),
-                None => {
-                    self.report.not_analysed += 1;
-                    return;
-                }
+        self.tunnel = None;
+        let be16 = |b: &[u8]| u16::from_be_bytes([b[0], b[1]]);
+        match lt {
+            Linktype::ETHERNET => self.ethernet(data, origlen, 0),
+            Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 | Linktype(12) | Linktype(14) => self.ip(data, origlen, 0),
+            // Linux cooked captures: the protocol is an EtherType
+            Linktype::LINUX_SLL => match (data.get(14..16), data.get(16..)) {
+                (Some(ty), Some(p)) => self.ethertype(be16(ty), p, origlen, 0),
+                _ => self.report.not_analysed += 1,
+            },
+            Linktype::LINUX_SLL2 => match (data.get(0..2), data.get(20..)) {
+                (Some(ty), Some(p)) => self.ethertype(be16(ty), p, origlen, 0),
+                _ => self.report.not_analysed += 1,
             },
             Linktype::NULL | Linktype::LOOP => match data.get(4..) {
-                Some(d) => SlicedPacket::from_ip(d),
-                None => {
-                    self.report.not_analysed += 1;
-                    return;
-                }
+                Some(d) => self.ip(d, origlen, 0),
+                None => self.report.not_analysed += 1,
             },
             Linktype(105) | Linktype(127) | Linktype(9) => {
                 let inner = match lt {
@@ -1216,21 +1629,11 @@ impl Analyzer<'_> {
                     _ => ppp_payload(data),
                 };
                 match inner {
-                    Some(ip) => SlicedPacket::from_ip(ip),
-                    None => {
-                        self.report.not_analysed += 1;
-                        return;
-                    }
+                    Some(ip) => self.ip(ip, origlen, 0),
+                    None => self.report.not_analysed += 1,
                 }
             }
-            other => {
-                *self.report.skipped.entry(linktype_name(other)).or_default() += 1;
-                return;
-            }
-        };
-        match sliced {
-            Ok(s) => self.ip_packet(s, origlen),
-            Err(_) => self.report.not_analysed += 1,
+            other => *self.report.skipped.entry(linktype_name(other)).or_default() += 1,
         }
     }
 }

@@ -60,6 +60,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub detail: String,
+    /// The tunnel the evidence came through: an index into `Report::tunnels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -82,9 +85,14 @@ pub struct DnsEntry {
     /// The first packet that asked (or answered, when the question was not captured).
     pub packet: u64,
     pub client: IpAddr,
+    /// `dns` (UDP), `dns/tcp`, `mdns` (multicast DNS, UDP 5353) or `llmnr` (UDP 5355).
+    pub protocol: &'static str,
     pub query: String,
     pub answers: Vec<String>,
     pub count: u64,
+    /// The tunnel the first question came through: an index into `Report::tunnels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<u32>,
 }
 
 /// TLS version or cipher suite codes, written as names ("TLS 1.2", IANA suite names where known).
@@ -142,6 +150,13 @@ pub struct TlsEntry {
     pub certificate_issuer: Option<String>,
     /// Handshakes seen with this client, server, port and server name.
     pub count: u64,
+    /// The QUIC version ("QUIC v1", "QUIC v2") when the ClientHello came in a QUIC Initial
+    /// packet; absent for TLS over TCP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<String>,
+    /// The tunnel the first handshake came through: an index into `Report::tunnels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -155,6 +170,56 @@ pub struct HttpEntry {
     pub path: String,
     pub user_agent: String,
     pub count: u64,
+    /// The tunnel the first request came through: an index into `Report::tunnels`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<u32>,
+}
+
+/// A tunnel traffic came through (GRE, ERSPAN, VXLAN, GENEVE, GTP-U, IP in IP, Teredo, MPLS,
+/// PPPoE, PPTP): what is inside was analysed as if captured on its own, and entries it gave name
+/// the tunnel by its index in `Report::tunnels`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TunnelEntry {
+    /// `gre`, `erspan-i`, `erspan-ii`, `erspan-iii`, `pptp`, `vxlan`, `geneve`, `gtp-u`,
+    /// `teredo`, `4in4`, `6in4`, `4in6`, `6in6`, `mpls`, `pppoe`.
+    pub kind: &'static str,
+    /// The outer addresses (absent for MPLS and PPPoE, which have none of their own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outer_src: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outer_dst: Option<IpAddr>,
+    /// VXLAN/GENEVE VNI, GRE key, GTP-U TEID, ERSPAN session, top MPLS label, PPPoE session,
+    /// PPTP call id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
+    /// The tunnel this one is nested in, if any (an index into `Report::tunnels`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inside: Option<u32>,
+    pub first_packet: u64,
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl TunnelEntry {
+    /// The tunnel in a few words: "vxlan 192.0.2.1 → 192.0.2.2 VNI 42".
+    pub fn describe(&self) -> String {
+        let mut s = self.kind.to_string();
+        if let (Some(a), Some(b)) = (self.outer_src, self.outer_dst) {
+            s.push_str(&format!(" {a} → {b}"));
+        }
+        if let Some(id) = self.id {
+            let label = match self.kind {
+                "vxlan" | "geneve" => "VNI",
+                "gre" => "key",
+                "gtp-u" => "TEID",
+                "mpls" => "label",
+                "pptp" => "call",
+                _ => "session",
+            };
+            s.push_str(&format!(" {label} {id}"));
+        }
+        s
+    }
 }
 
 /// A name a device announced for itself (DHCP host name, SSDP server, mDNS).
@@ -187,6 +252,14 @@ pub struct Report {
     pub skipped: BTreeMap<String, u64>,
     /// Packets not IP, or IP fragments not reassembled.
     pub not_analysed: u64,
+    /// Tunnels traffic came through (see `TunnelEntry`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tunnels: Vec<TunnelEntry>,
+    /// Packets or messages recognised but not read, by reason: a tunnel header cut short,
+    /// tunnels nested past the bound, a QUIC Initial of an unknown version or that did not
+    /// decrypt, a DNS-over-TCP message cut short. Counted, never a stop.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_decoded: BTreeMap<String, u64>,
     /// Where reading stopped early (a truncated file), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,

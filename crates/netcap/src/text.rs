@@ -17,6 +17,9 @@ pub fn text(all: &Report) -> String {
     for (k, v) in &all.skipped {
         let _ = writeln!(out, "skipped: {v} packets of link type {k}");
     }
+    for (k, v) in &all.not_decoded {
+        let _ = writeln!(out, "not decoded: {v} x {k}");
+    }
     for (k, v) in &all.not_listed {
         let _ = writeln!(out, "not listed: {v} {k} entries past the bound (counted in the totals)");
     }
@@ -28,11 +31,19 @@ pub fn text(all: &Report) -> String {
             (None, Some(s)) => format!(" secret={s}"),
             _ => String::new(),
         };
+        let via = f.tunnel.map(|t| format!(" via tunnel #{t}")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "  [{}] {} {} {} -> {}{} ({}) packets {:?}",
+            "  [{}] {} {} {} -> {}{} ({}) packets {:?}{via}",
             f.severity, f.kind, f.protocol, f.src, f.dst, cred, f.detail, f.packets
         );
+    }
+    if !all.tunnels.is_empty() {
+        let _ = writeln!(out, "\nTunnels ({}):", all.tunnels.len());
+        for (i, t) in all.tunnels.iter().enumerate().take(50) {
+            let inside = t.inside.map(|o| format!(" inside #{o}")).unwrap_or_default();
+            let _ = writeln!(out, "  #{i} {}{inside}: {} packets, {} bytes", t.describe(), t.packets, t.bytes);
+        }
     }
     let _ = writeln!(out, "\nEndpoints ({}):", all.endpoints.len());
     for e in all.endpoints.iter().take(50) {

@@ -2,6 +2,8 @@
 //! panic, and the suricata-verify cases whose expectations it covers (MQTT credentials, TLS
 //! server names, DNS queries, SNMP communities, FTP logins) are found.
 
+mod common;
+use common::{capture, temp_capture};
 use std::path::{Path, PathBuf};
 
 fn data() -> PathBuf {
@@ -324,4 +326,151 @@ fn cip_operations_bacnet_and_compressed_captures() {
     let r = netcap::analyze_path(&gz, &netcap::Options::default()).unwrap();
     assert!(r.packets > 10_000, "gzip-compressed pcapng is read: {}", r.packets);
     assert!(r.findings.iter().any(|f| f.kind == "listening_service" && f.protocol == "rlogin"));
+}
+
+/// Traffic inside tunnels, QUIC, LLMNR and DNS over TCP in the Zeek traces: what tshark finds in
+/// each capture (server names, hosts, DNS names, tunnel identifiers) is found, tagged with the
+/// tunnel that carried it, and endpoints are the inner hosts.
+#[test]
+fn tunnels_quic_llmnr_and_dns_over_tcp() {
+    let traces = data().join("zeek-traces/testing/btest/Traces");
+    if !have(&traces) {
+        return;
+    }
+    let read = |rel: &str| netcap::analyze_path(&traces.join(rel), &netcap::Options::default()).unwrap();
+    // (capture, the tunnel kind and id that carried it, what came through)
+    let via = |r: &netcap::Report, t: Option<u32>| -> (String, Option<u32>) {
+        let t = &r.tunnels[t.expect("entry names its tunnel") as usize];
+        (t.kind.to_string(), t.id)
+    };
+    let http = [
+        ("tunnels/vxlan-encapsulated-http.pcap", "eu.httpbin.org", "vxlan", Some(1)),
+        ("tunnels/geneve-many-options.pcap", "wtfismyip.com", "geneve", Some(786734)),
+        ("mpls-in-vlan.pcap", "ww.example.org", "mpls", None),
+        ("tunnels/ayiya3.pcap", "ipv6.google.com", "ayiya", None),
+        ("tunnels/gre-aruba.pcap", "zeek.org", "gre", None),
+        ("tunnels/gre-over-udp-4754.pcap", "zeek.org", "gre", None),
+        ("tunnels/gtp/gtp2_different_udp_port.pcap", "cdn.epicgameads.com", "gtp-u", None),
+        ("erspan.pcap", "192.168.69.2", "gre", None),
+    ];
+    for (file, host, kind, id) in http {
+        let r = read(file);
+        let h =
+            r.http.iter().find(|h| h.host.split(':').next() == Some(host)).unwrap_or_else(|| panic!("{file}: {host}"));
+        let (k, i) = via(&r, h.tunnel);
+        assert_eq!(k, kind, "{file}");
+        if id.is_some() {
+            assert_eq!(i, id, "{file}");
+        }
+        // endpoints are the inner hosts
+        assert!(r.endpoints.iter().any(|e| e.address == h.server || e.device == h.server), "{file}");
+        let outer = &r.tunnels[h.tunnel.unwrap() as usize];
+        if let Some(o) = outer.outer_dst {
+            assert_ne!(o, h.server, "{file}: the inner server, not the tunnel's end");
+        }
+    }
+    let dns = [
+        ("tunnels/gtp/gtp7_ipv6.pcap", "xmail.nelt.com", "gtp-u", Some(2436252775)),
+        ("tunnels/gre-sample.pcap", "www.gleeble.org", "gre", None),
+        ("tunnels/gre-pptp.pcap", "xqt-detect-mode2-97712e88-167a-45b9-93ee-913140e76678", "pptp", None),
+        ("tunnels/geneve-vxlan-dns-truncated.pcap", "corelight.com", "vxlan", Some(4242)),
+    ];
+    for (file, name, kind, id) in dns {
+        let r = read(file);
+        let d = r.dns.iter().find(|d| d.query == name).unwrap_or_else(|| panic!("{file}: {name}"));
+        let (k, i) = via(&r, d.tunnel);
+        assert_eq!(k, kind, "{file}");
+        if id.is_some() {
+            assert_eq!(i, id, "{file}");
+        }
+    }
+    // nested: VXLAN inside GENEVE, PPTP inside IPv4-in-IPv6
+    let r = read("tunnels/geneve-vxlan-dns-truncated.pcap");
+    let inner = &r.tunnels[r.dns[0].tunnel.unwrap() as usize];
+    assert_eq!(r.tunnels[inner.inside.expect("nested") as usize].kind, "geneve");
+    let r = read("tunnels/gre-pptp.pcap");
+    assert!(
+        r.tunnels.iter().any(|t| t.kind == "pptp" && t.inside.is_some_and(|o| r.tunnels[o as usize].kind == "4in6"))
+    );
+    // ERSPAN II and III with their session ids, PPPoE on QinQ with its session, 6in4, Teredo
+    assert!(read("erspanII.pcap").tunnels.iter().any(|t| t.kind == "erspan-ii" && t.id == Some(100)));
+    assert!(read("tunnels/gre-erspan3-dot1q.pcap").tunnels.iter().any(|t| t.kind == "erspan-iii"));
+    let r = read("pppoe-over-qinq.pcap");
+    let t = r.tls.iter().find(|t| t.sni.as_deref() == Some("xp.apple.com")).expect("TLS inside PPPoE");
+    assert_eq!(via(&r, t.tunnel), ("pppoe".to_string(), Some(3847)));
+    assert!(read("tunnels/6in4.pcap").tunnels.iter().any(|t| t.kind == "6in4" && t.outer_src.is_some()));
+    assert!(read("tunnels/Teredo.pcap").tunnels.iter().any(|t| t.kind == "teredo"));
+
+    // QUIC Initial packets: server name, ALPN, version; the endpoint is QUIC
+    let quic = [
+        ("quic/chromium-115.0.5790.110-api-cirrus-com.pcap", "api.cirrus-ci.com", "QUIC v1", 443),
+        ("quic/chromium-115.0.5790.110-google-de-fragmented.pcap", "www.google.de", "QUIC v1", 443),
+        ("quic/curl-8.1.2-dev-http3-www-google-de.pcap", "www.google.de", "QUIC v1", 443),
+        ("quic/firefox-102.13.0esr-blog-cloudflare-com.pcap", "blog.cloudflare.com", "QUIC v1", 443),
+        ("quic/quic-39264-rand.pcap", "tr6.snapchat.com", "QUIC v1", 443),
+        ("quic/quic-multiple-initial-fragmented-crypto.pcap", "googleads.g.doubleclick.net", "QUIC v1", 443),
+        ("quic/chromium-dpd-custom-port-4433.pcap", "api.cirrus-ci.com", "QUIC v1", 4433),
+        ("quic/quicv2-echo-443.pcap", "localhost", "QUIC v2", 443),
+    ];
+    for (file, sni, version, port) in quic {
+        let r = read(file);
+        let t = r.tls.iter().find(|t| t.sni.as_deref() == Some(sni)).unwrap_or_else(|| panic!("{file}: {sni}"));
+        assert_eq!((t.quic.as_deref(), t.port), (Some(version), port), "{file}");
+        assert!(!t.versions_offered.codes.is_empty() && !t.cipher_suites_offered.codes.is_empty(), "{file}");
+        assert!(r.endpoints.iter().any(|e| e.protocol == "quic" && e.port == port), "{file}");
+        assert!(r.not_decoded.is_empty(), "{file}: {:?}", r.not_decoded);
+    }
+    let r = read("quic/chromium-dpd-custom-port-4433.pcap");
+    assert_eq!(r.tls[0].alpn, ["h3"]);
+
+    // LLMNR and mDNS questions, marked; DNS over TCP split over segments (a 1,460-byte segment
+    // then the rest) and several messages per connection
+    let r = read("wikipedia.pcap");
+    assert!(r.dns.iter().any(|d| d.protocol == "llmnr" && d.query == "BRWC0CB383D1F42"));
+    assert!(r.dns.iter().any(|d| d.protocol == "mdns" && d.query == "gemini._sftp-ssh._tcp.local"));
+    let r = read("smb/smb_v2_only_non_zero_reserved1.pcap");
+    assert_eq!(r.dns.iter().filter(|d| d.protocol == "llmnr").count(), 5);
+    let r = read("dns/tkey.pcap");
+    assert!(
+        r.dns.iter().any(|d| d.protocol == "dns/tcp" && d.query == "1068-ms-7.309-2c6e448.7a9463b8-b109-11ed-26a3-080027f220e5")
+    );
+    assert!(read("dns-edns-cookie.pcap").dns.iter().any(|d| d.protocol == "dns/tcp" && d.query == "wikipedia.org"));
+}
+
+/// A real QUIC v2 Initial (quicv2-echo-443.pcap), then the same packet with a corrupted
+/// ciphertext and with an unknown version: skipped and counted, never a panic.
+#[test]
+fn quic_initial_corrupted_or_of_an_unknown_version() {
+    let file = data().join("zeek-traces/testing/btest/Traces/quic/quicv2-echo-443.pcap");
+    if !have(&file) {
+        return;
+    }
+    let bytes = std::fs::read(&file).unwrap();
+    // the first record of the legacy pcap (little-endian, Ethernet): the client's Initial
+    let caplen = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+    let frame = bytes[40..40 + caplen].to_vec();
+    let udp_at = 14 + usize::from(frame[14] & 0x0F) * 4 + 8;
+    assert_eq!(frame[udp_at] & 0xC0, 0xC0, "a long header");
+    let run = |frame: Vec<u8>| {
+        let f = temp_capture("quic", &capture(&[frame]));
+        netcap::analyze_path(&f, &netcap::Options::default()).unwrap()
+    };
+    let r = run(frame.clone());
+    assert_eq!(r.tls.len(), 1, "the untouched packet gives its ClientHello");
+    assert_eq!(r.tls[0].quic.as_deref(), Some("QUIC v2"));
+    let mut corrupt = frame.clone();
+    corrupt[udp_at + 200] ^= 0x55;
+    let r = run(corrupt);
+    assert!(r.tls.is_empty());
+    let key = "QUIC Initial that did not decrypt (corrupted, or a server's without its client's)";
+    assert_eq!(r.not_decoded.get(key), Some(&1), "{:?}", r.not_decoded);
+    let mut unknown = frame.clone();
+    unknown[udp_at + 1..udp_at + 5].copy_from_slice(&[0x0a, 0x1a, 0x2a, 0x3a]);
+    let r = run(unknown);
+    assert!(r.tls.is_empty());
+    assert_eq!(r.not_decoded.get("QUIC Initial of a version not read"), Some(&1), "{:?}", r.not_decoded);
+    // cut short at every length: no panic
+    for n in (udp_at..frame.len()).step_by(37) {
+        let _ = netcap::fuzzing::client_initial(&frame[udp_at..n], None);
+    }
 }
