@@ -16,7 +16,11 @@ pub fn sarif(findings: &[Finding], uri: &str) -> Value {
             rules.push(json!({
                 "id": f.id,
                 "shortDescription": {"text": if f.summary.is_empty() { f.id.clone() } else { f.summary.clone() }},
-                "properties": {"security-severity": f.score.map(|s| format!("{s:.1}")).unwrap_or_default(), "aliases": f.aliases},
+                "properties": match f.score {
+                    // code-scanning tools read the score as a string; none is given when unknown
+                    Some(s) => json!({"security-severity": format!("{s:.1}"), "aliases": f.aliases}),
+                    None => json!({"aliases": f.aliases}),
+                },
             }));
         }
     }
@@ -44,14 +48,24 @@ pub fn sarif(findings: &[Finding], uri: &str) -> Value {
 }
 
 /// CycloneDX 1.5 VEX: findings `in_triage`, suppressed ones `not_affected` with the reason.
+/// What is not known is left out (a record without a CVSS score has a rating with a severity
+/// and no score), so the document validates against the published 1.5 schema.
 pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
     let entry = |f: &Finding, state: &str, detail: &str| {
+        let mut rating = json!({"severity": f.severity.name()});
+        if let Some(score) = f.score {
+            rating["score"] = json!(score);
+        }
+        let mut analysis = json!({"state": state});
+        if !detail.is_empty() {
+            analysis["detail"] = json!(detail);
+        }
         json!({
             "id": f.id,
             "references": f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "alias"}})).collect::<Vec<_>>(),
-            "ratings": [{"severity": f.severity.name(), "score": f.score}],
+            "ratings": [rating],
             "affects": [{"ref": f.package.purl.clone().unwrap_or_else(|| format!("{}@{}", f.package.name, f.package.version))}],
-            "analysis": {"state": state, "detail": detail},
+            "analysis": analysis,
         })
     };
     let mut v: Vec<Value> = findings.iter().map(|f| entry(f, "in_triage", "")).collect();

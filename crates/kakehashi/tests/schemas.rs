@@ -1,0 +1,135 @@
+//! Every machine-readable output validates against its published schema: CycloneDX 1.5 VEX and
+//! SARIF 2.1.0 from `scan`. The schemas are local copies of the official ones
+//! (tests/fixtures/schemas, see its README); the validator is Python's `jsonschema` with no
+//! network access. With KAKEHASHI_REQUIRE_SCHEMAS=1 (as in CI) a missing validator fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod common;
+use common::*;
+
+fn kakehashi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kakehashi"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("KAKEHASHI_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas")
+}
+
+/// A Python with `jsonschema` (the venv `.ci/run` makes, or KAKEHASHI_TEST_PYTHON).
+fn python() -> Option<String> {
+    let candidates = [std::env::var("KAKEHASHI_TEST_PYTHON").ok(), Some("/var/tmp/kakehashi-venv/bin/python".into())];
+    let found = candidates.into_iter().flatten().find(|p| {
+        Command::new(p).args(["-c", "import jsonschema, referencing"]).output().is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        if std::env::var("KAKEHASHI_REQUIRE_SCHEMAS").is_ok_and(|v| v == "1") {
+            panic!("jsonschema is required (KAKEHASHI_REQUIRE_SCHEMAS=1) but not installed; run .ci/run once");
+        }
+        eprintln!("SKIPPED schema validation: Python jsonschema not installed (set KAKEHASHI_TEST_PYTHON)");
+    }
+    found
+}
+
+/// Validates `doc` against a local schema; the validator's messages on failure.
+fn validate(python: &str, schema: &str, doc: &[u8]) -> Result<(), String> {
+    let file = std::env::temp_dir().join(format!("kh-schema-{}.json", &app::auth::random_token()[..10]));
+    std::fs::write(&file, doc).unwrap();
+    let o = Command::new(python)
+        .arg(fixtures().join("validate.py"))
+        .args([schema, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    match o.status.code() {
+        Some(0) => Ok(()),
+        Some(1) => Err(text(&o)),
+        _ => panic!("validator failed to run: {}", text(&o)),
+    }
+}
+
+/// The validator itself refuses what the schemas forbid (a test that cannot fail proves nothing):
+/// the very output the CycloneDX writer used to give, a null score.
+#[test]
+fn validator_refuses_invalid_documents() {
+    let Some(py) = python() else { return };
+    assert!(validate(&py, "bom-1.5", br#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1}"#).is_ok());
+    let null_score =
+        br#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"vulnerabilities":[{"id":"X","ratings":[{"score":null}]}]}"#;
+    let e = validate(&py, "bom-1.5", null_score).unwrap_err();
+    assert!(e.contains("score"), "{e}");
+    assert!(validate(&py, "sarif-2.1.0", br#"{"version":"2.1.0"}"#).unwrap_err().contains("runs"));
+}
+
+/// `scan --format cyclonedx-vex` and `--format sarif` on real SBOMs and lockfiles with real
+/// advisories (records with and without CVSS scores, and a finding VEX suppressed) validate.
+#[test]
+fn scan_outputs_validate() {
+    let Some(py) = python() else { return };
+    let Some(osv) = shared_data("osv/golang-vulndb.zip").map(|p| p.parent().unwrap().to_path_buf()) else { return };
+    let data = osv.parent().unwrap();
+    let dir = std::env::temp_dir().join(format!("kh-schemas-{}", &app::auth::random_token()[..8]));
+    let db = dir.join("db");
+    let d = db.to_str().unwrap();
+    let archives: Vec<String> = ["golang-vulndb.zip", "rustsec-advisory-db.zip", "pypa-advisory-database.zip"]
+        .iter()
+        .map(|a| osv.join(a).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["osv", "import", "--db", d];
+    args.extend(archives.iter().map(String::as_str));
+    let o = kakehashi(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    let constellation = data.join("sbom/bom-shelter/in-the-wild/spdx/constellation-spdx.json");
+    let ripgrep = data.join("lockfiles/ripgrep-11.0.2/Cargo.lock");
+    // a VEX statement that suppresses one ripgrep finding (the not_affected branch of the writer)
+    let o = kakehashi(&["scan", "--db", d, "--format", "json", ripgrep.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let first = &v["findings"][0];
+    let vex = dir.join("vex.json");
+    std::fs::write(
+        &vex,
+        serde_json::json!({"bomFormat": "CycloneDX", "vulnerabilities": [{
+            "id": first["id"], "analysis": {"state": "not_affected", "justification": "code_not_reachable", "detail": "not called"},
+            "affects": [{"ref": first["package"]["purl"]}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    for (input, with_vex) in [(&constellation, false), (&ripgrep, true)] {
+        let mut args = vec!["scan", "--db", d, "--format", "cyclonedx-vex"];
+        if with_vex {
+            args.extend(["--vex", vex.to_str().unwrap()]);
+        }
+        args.push(input.to_str().unwrap());
+        let o = kakehashi(&args);
+        assert_eq!(o.status.code(), Some(1), "findings: {}", text(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let vulns = doc["vulnerabilities"].as_array().unwrap();
+        assert!(!vulns.is_empty());
+        if input == &constellation {
+            // the case the schema used to refuse: records with no CVSS score
+            assert!(vulns.iter().any(|v| v["ratings"][0].get("score").is_none()), "a record without a score");
+        } else {
+            assert!(vulns.iter().any(|v| v["analysis"]["state"] == "not_affected"), "the VEX statement applied");
+        }
+        if let Err(e) = validate(&py, "bom-1.5", &o.stdout) {
+            panic!("cyclonedx-vex of {} does not validate:\n{e}", input.display());
+        }
+        let o = kakehashi(&["scan", "--db", d, "--format", "sarif", input.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        if let Err(e) = validate(&py, "sarif-2.1.0", &o.stdout) {
+            panic!("sarif of {} does not validate:\n{e}", input.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
