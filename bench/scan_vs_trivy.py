@@ -2,6 +2,7 @@
 """Side-by-side: `kakehashi scan` against trivy on the same SBOMs and the same OSV data.
 
 usage: bench/scan_vs_trivy.py KAKEHASHI_BIN KH_DB TRIVY_BIN TRIVY_CACHE [RUNS]
+       KH_SBOMS=sbom/alpine-images bench/scan_vs_trivy.py ...   (every SBOM in a folder of the shared data)
 
 For each SBOM: median wall time of RUNS whole-process runs of each tool (cold process, warm
 page cache), and the agreement on (package, version, vulnerability) triples, where a
@@ -35,7 +36,11 @@ def main():
     print("| SBOM | components | kakehashi s (median) | trivy s (median) | speed-up | triples kakehashi | triples trivy | both | only kakehashi | only trivy |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     details = []
-    for rel in SBOMS:
+    sboms = SBOMS
+    if os.environ.get("KH_SBOMS"):
+        folder = os.environ["KH_SBOMS"]
+        sboms = sorted(os.path.join(folder, f) for f in os.listdir(os.path.join(DATA, folder)) if f.endswith((".json", ".xml")))
+    for rel in sboms:
         path = os.path.join(DATA, rel)
         if not os.path.exists(path):
             continue

@@ -139,6 +139,7 @@ fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Res
         "findings": report.findings.len(),
         "by_severity": by_severity,
         "unsupported": report.unsupported,
+        "not_matched": report.not_matched,
         "top": top.iter().take(10).map(|f| json!({
             "id": f.id, "package": f.package.name, "version": f.package.version,
             "severity": f.severity.name(), "fixed": f.fixed,

@@ -84,6 +84,7 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[Pa
                 "components": components.len(),
                 "documents": formats,
                 "unsupported_components": report.unsupported,
+                "not_matched": report.not_matched,
                 "findings": report.findings,
                 "suppressed": suppressed,
             });
@@ -98,7 +99,16 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[Pa
             serde_json::to_string_pretty(&vulndb::report::cyclonedx_vex(&report.findings, &suppressed))
                 .unwrap_or_default()
         ),
-        _ => print!("{}", vulndb::report::text(components.len(), &report.findings, &suppressed, report.unsupported)),
+        _ => print!(
+            "{}",
+            vulndb::report::text(
+                components.len(),
+                &report.findings,
+                &suppressed,
+                report.unsupported,
+                &report.not_matched
+            )
+        ),
     }
     Ok(if report.findings.iter().any(|f| f.severity >= fail_level) { 1 } else { 0 })
 }

@@ -28,7 +28,7 @@ pub mod fuzzing {
     };
     pub use crate::quic::{Handshake, client_initial, long_header};
     pub use crate::read::{ppp_payload, wifi_payload};
-    pub use crate::tunnel::{ayiya, ethernet, geneve, gre, gtp_u, mpls, pppoe, teredo, vxlan};
+    pub use crate::tunnel::{Decap, Inner, ayiya, ethernet, geneve, gre, gtp_u, mpls, pppoe, teredo, vxlan};
 }
 
 /// Why a capture could not be analysed.

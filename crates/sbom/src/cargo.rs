@@ -32,5 +32,5 @@ pub fn from_lock(t: &str) -> Result<Document, Error> {
             version: p.version,
         })
         .collect();
-    Ok(Document { format: format!("Cargo.lock v{}", lock.version.unwrap_or(1)), components })
+    Ok(Document { format: format!("Cargo.lock v{}", lock.version.unwrap_or(1)), components, os: None })
 }

@@ -23,7 +23,7 @@ pub fn from_dpkg_status(t: &str) -> Result<Document, Error> {
             purl: Some(format!("pkg:deb/debian/{pkg}@{version}")),
         });
     }
-    Ok(Document { format: "Debian dpkg status".into(), components: out })
+    Ok(Document { format: "Debian dpkg status".into(), components: out, os: None })
 }
 
 pub fn looks_like_apk(t: &str) -> bool {
@@ -43,5 +43,5 @@ pub fn from_apk_installed(t: &str) -> Result<Document, Error> {
             purl: Some(format!("pkg:apk/alpine/{pkg}@{version}")),
         });
     }
-    Ok(Document { format: "Alpine installed database".into(), components: out })
+    Ok(Document { format: "Alpine installed database".into(), components: out, os: None })
 }

@@ -43,7 +43,7 @@ pub fn from_go_mod(t: &str) -> Result<Document, Error> {
             }
         }
     }
-    Ok(Document { format: "go.mod".into(), components: out })
+    Ok(Document { format: "go.mod".into(), components: out, os: None })
 }
 
 pub fn looks_like_go_sum(t: &str) -> bool {
@@ -64,5 +64,5 @@ pub fn from_go_sum(t: &str) -> Result<Document, Error> {
             out.push(comp(path, version));
         }
     }
-    Ok(Document { format: "go.sum".into(), components: out })
+    Ok(Document { format: "go.sum".into(), components: out, os: None })
 }

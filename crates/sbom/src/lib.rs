@@ -33,6 +33,32 @@ pub struct Document {
     /// What the content was recognised as, e.g. `CycloneDX 1.5 JSON`.
     pub format: String,
     pub components: Vec<Component>,
+    /// The operating system the document describes, where it names one (a CycloneDX
+    /// `operating-system` component, an SPDX operating-system package).
+    pub os: Option<Os>,
+}
+
+/// An operating system and its release, as the document gives them (`alpine`, `3.11.6`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Os {
+    pub name: String,
+    pub version: String,
+}
+
+impl Document {
+    /// Distribution packages whose purl gave no release take the release of the document's
+    /// operating system, when it is the same distribution.
+    fn apply_os(mut self) -> Self {
+        let Some(os) = &self.os else { return self };
+        let Some(base) = purl::distro_base(&os.name) else { return self };
+        let eco = purl::distro_ecosystem(base, Some(&os.version));
+        for c in &mut self.components {
+            if c.ecosystem == base {
+                c.ecosystem = eco.clone();
+            }
+        }
+        self
+    }
 }
 
 /// Why a document could not be read: which kind of problem, and where.
@@ -55,6 +81,10 @@ pub(crate) fn err(m: impl Into<String>) -> Error {
 
 /// Reads a document, detecting its format from the content.
 pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
+    parse_any(bytes).map(Document::apply_os)
+}
+
+fn parse_any(bytes: &[u8]) -> Result<Document, Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text (byte {})", e.valid_up_to())))?;
     let text = text.trim_start_matches('\u{feff}');
     let t = text.trim_start();

@@ -48,5 +48,5 @@ pub fn from_package_lock(v: &Value) -> Result<Document, Error> {
     } else if let Some(deps) = v.get("dependencies") {
         walk_v1(deps, &mut out, 0);
     }
-    Ok(Document { format: format!("package-lock.json v{lv}"), components: out })
+    Ok(Document { format: format!("package-lock.json v{lv}"), components: out, os: None })
 }

@@ -37,5 +37,5 @@ pub fn from_lock(t: &str) -> Result<Document, Error> {
             }
         })
         .collect();
-    Ok(Document { format: "poetry.lock".into(), components })
+    Ok(Document { format: "poetry.lock".into(), components, os: None })
 }

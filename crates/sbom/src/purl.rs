@@ -85,28 +85,98 @@ impl Purl {
             "cran" => ("CRAN".into(), self.name.clone()),
             "julia" => ("Julia".into(), self.name.clone()),
             "bitnami" => ("Bitnami".into(), self.name.clone()),
-            "deb" => (distro_ecosystem("Debian", self.namespace.as_deref(), distro()), self.name.clone()),
-            "apk" => (distro_ecosystem("Alpine", self.namespace.as_deref(), distro()), self.name.clone()),
-            "rpm" => (distro_ecosystem("Red Hat", self.namespace.as_deref(), distro()), self.name.clone()),
+            // distribution packages: advisories name source packages (Debian, Ubuntu, Alpine),
+            // which syft gives as `upstream=`; the release comes from `distro=`
+            "deb" | "apk" | "alpine" | "rpm" => {
+                let default = match self.ty.as_str() {
+                    "deb" => "Debian",
+                    "rpm" => "Red Hat",
+                    _ => "Alpine",
+                };
+                let ns = self.namespace.as_deref().unwrap_or(default);
+                // an unknown distribution keeps its own name: reported as not matched, never
+                // matched against another distribution's advisories
+                let base = distro_base(ns).unwrap_or(ns);
+                let eco = distro_ecosystem(base, distro().as_deref());
+                (eco, self.source_name().unwrap_or_else(|| self.name.clone()))
+            }
             _ => return None,
         })
     }
+
+    /// The source package a distribution package was built from (`upstream=`): `openssl`,
+    /// `util-linux@2.37.2-4ubuntu3` → `util-linux`, `bash-5.0-3.ph4.src.rpm` → `bash`.
+    fn source_name(&self) -> Option<String> {
+        let up = self.qualifiers.iter().find(|(k, _)| k == "upstream").map(|(_, v)| v.as_str())?;
+        let up = up.split('@').next().unwrap_or(up);
+        let name = match up.strip_suffix(".src.rpm") {
+            // NAME-VERSION-RELEASE
+            Some(nvr) => nvr.rsplitn(3, '-').nth(2).unwrap_or(nvr),
+            None => up,
+        };
+        (!name.is_empty()).then(|| name.to_string())
+    }
 }
 
-fn distro_ecosystem(default: &str, ns: Option<&str>, distro: Option<String>) -> String {
-    let base = match ns.map(str::to_ascii_lowercase).as_deref() {
-        Some("debian") => "Debian",
-        Some("ubuntu") => "Ubuntu",
-        Some("alpine") => "Alpine",
-        Some("almalinux") => "AlmaLinux",
-        Some("rocky") => "Rocky Linux",
-        Some("redhat") => "Red Hat",
-        _ => default,
+/// The OSV name of a distribution from what SBOMs and purls call it (`debian`, `alpine`,
+/// `rhel`, `rocky`, `ubuntu`); `None` for a name not known here.
+pub fn distro_base(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "debian" => "Debian",
+        "ubuntu" => "Ubuntu",
+        "alpine" => "Alpine",
+        "almalinux" => "AlmaLinux",
+        "rocky" | "rocky linux" => "Rocky Linux",
+        "redhat" | "rhel" | "red hat" => "Red Hat",
+        _ => return None,
+    })
+}
+
+/// The OSV ecosystem of a distribution release (`Alpine:v3.11`, `Debian:12`, `Ubuntu:22.04`,
+/// `AlmaLinux:9`) from a release as SBOMs write it: `3.11.6`, `alpine-3.11.6`, `debian-12`,
+/// `bookworm`, `12.4`, `ubuntu-22.04`, `jammy`, `almalinux-9.3`, `el9`. Without a release, the
+/// distribution alone (`Debian`), which matches nothing until a release is known.
+pub fn distro_ecosystem(base: &str, release: Option<&str>) -> String {
+    let Some(raw) = release.map(str::trim).filter(|r| !r.is_empty()) else { return base.to_string() };
+    let lower = raw.to_ascii_lowercase();
+    // "alpine-3.11.6", "debian-12", "rhel-9.2": the distribution's own prefix
+    let r = lower
+        .rsplit_once('-')
+        .filter(|(p, v)| {
+            p.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') && v.starts_with(|c: char| c.is_ascii_digit())
+        })
+        .map_or(lower.as_str(), |(_, v)| v);
+    let r = r.strip_prefix("el").unwrap_or(r);
+    let numbers: Vec<&str> = r
+        .trim_start_matches('v')
+        .split('.')
+        .take_while(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let release = match base {
+        "Alpine" if numbers.len() >= 2 => format!("v{}.{}", numbers[0], numbers[1]),
+        "Alpine" if r == "edge" => "edge".to_string(),
+        "Ubuntu" if numbers.len() >= 2 => format!("{}.{}", numbers[0], numbers[1]),
+        "Ubuntu" => match r {
+            "xenial" => "16.04",
+            "bionic" => "18.04",
+            "focal" => "20.04",
+            "jammy" => "22.04",
+            "noble" => "24.04",
+            other => other,
+        }
+        .to_string(),
+        "Debian" => match (numbers.first(), r) {
+            (Some(major), _) => major.to_string(),
+            (None, "stretch") => "9".into(),
+            (None, "buster") => "10".into(),
+            (None, "bullseye") => "11".into(),
+            (None, "bookworm") => "12".into(),
+            (None, "trixie") => "13".into(),
+            (None, other) => other.to_string(),
+        },
+        _ => numbers.first().map_or(r.to_string(), |m| m.to_string()),
     };
-    match distro {
-        Some(d) => format!("{base}:{d}"),
-        None => base.to_string(),
-    }
+    format!("{base}:{release}")
 }
 
 /// PEP 503 normalisation of a Python package name.
@@ -144,6 +214,34 @@ mod tests {
             Purl::parse("pkg:pypi/Django_Rest.Framework@3.0").unwrap().osv_package().unwrap().1,
             "django-rest-framework"
         );
+        // distribution packages: the source package and the release
+        let p = Purl::parse("pkg:deb/ubuntu/bsdutils@1:2.37.2-4ubuntu3?arch=amd64&upstream=util-linux%402.37.2-4ubuntu3&distro=ubuntu-22.04").unwrap();
+        assert_eq!(p.osv_package(), Some(("Ubuntu:22.04".into(), "util-linux".into())));
+        let p = Purl::parse("pkg:deb/debian/libssl3@3.0.11-1~deb12u2?upstream=openssl&distro=debian-12").unwrap();
+        assert_eq!(p.osv_package(), Some(("Debian:12".into(), "openssl".into())));
+        let p = Purl::parse("pkg:apk/alpine/libcrypto1.0@1.0.2j-r0?distro=3.4.4").unwrap();
+        assert_eq!(p.osv_package(), Some(("Alpine:v3.4".into(), "libcrypto1.0".into())));
+        let p = Purl::parse("pkg:alpine/musl-utils@1.2.3-r0?upstream=musl&distro=alpine-3.16.2").unwrap();
+        assert_eq!(p.osv_package(), Some(("Alpine:v3.16".into(), "musl".into())));
+        let p = Purl::parse(
+            "pkg:rpm/almalinux/openssl-libs@3.0.7-1.el9?distro=almalinux-9.3&upstream=openssl-3.0.7-1.el9.src.rpm",
+        )
+        .unwrap();
+        assert_eq!(p.osv_package(), Some(("AlmaLinux:9".into(), "openssl".into())));
+        let p = Purl::parse("pkg:rpm/photon/bash@5.0-3.ph4?upstream=bash-5.0-3.ph4.src.rpm&distro=photon-4.0").unwrap();
+        assert_eq!(p.osv_package(), Some(("photon:4".into(), "bash".into())), "an unknown distribution keeps its name");
+        assert_eq!(Purl::parse("pkg:deb/debian/curl@7.88.1-10").unwrap().osv_package().unwrap().0, "Debian");
+        for (base, raw, want) in [
+            ("Debian", "bookworm", "Debian:12"),
+            ("Debian", "12.4", "Debian:12"),
+            ("Ubuntu", "jammy", "Ubuntu:22.04"),
+            ("Alpine", "v3.11", "Alpine:v3.11"),
+            ("Alpine", "edge", "Alpine:edge"),
+            ("Red Hat", "rhel-9.2", "Red Hat:9"),
+            ("Rocky Linux", "el8", "Rocky Linux:8"),
+        ] {
+            assert_eq!(distro_ecosystem(base, Some(raw)), want);
+        }
         for bad in ["", "pkg:", "pkg:/x", "npm/x@1", "pkg:npm/%zz@1", "pkg:npm/", "pkg:np m/x"] {
             assert!(Purl::parse(bad).is_none(), "{bad}");
         }

@@ -31,5 +31,5 @@ pub fn from_requirements(t: &str) -> Result<Document, Error> {
             purl: Some(format!("pkg:pypi/{}@{version}", pep503(name))),
         });
     }
-    Ok(Document { format: "requirements.txt".into(), components: out })
+    Ok(Document { format: "requirements.txt".into(), components: out, os: None })
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::cyclonedx::component_from;
-use crate::{Document, Error, err};
+use crate::{Document, Error, Os, err};
 
 fn purl_of(refs: Option<&Value>) -> Option<&str> {
     refs?.as_array()?.iter().find_map(|r| {
@@ -15,16 +15,30 @@ fn purl_of(refs: Option<&Value>) -> Option<&str> {
 pub fn from_json(v: &Value) -> Result<Document, Error> {
     let version = v.get("spdxVersion").and_then(Value::as_str).unwrap_or("SPDX-?");
     let mut components = Vec::new();
+    let mut os = None;
     if let Some(pkgs) = v.get("packages") {
         let pkgs = pkgs.as_array().ok_or_else(|| err("`packages` is not an array"))?;
         for (i, p) in pkgs.iter().enumerate() {
             let o = p.as_object().ok_or_else(|| err(format!("packages[{i}] is not an object")))?;
-            let name = o.get("name").and_then(Value::as_str).unwrap_or("");
-            let ver = o.get("versionInfo").and_then(Value::as_str).unwrap_or("");
-            components.push(component_from(name, ver, purl_of(o.get("externalRefs"))));
+            let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("");
+            let (name, ver) = (s("name"), s("versionInfo"));
+            // the operating system: trivy names it by its SPDX id, SPDX 2.3 by its purpose
+            if s("SPDXID").starts_with("SPDXRef-OperatingSystem") || s("primaryPackagePurpose") == "OPERATING-SYSTEM" {
+                os.get_or_insert(Os { name: name.to_string(), version: ver.to_string() });
+                continue;
+            }
+            let mut c = component_from(name, ver, purl_of(o.get("externalRefs")));
+            // trivy gives a distribution package's source package as "built package from: NAME VERSION"
+            if let Some(src) =
+                s("sourceInfo").strip_prefix("built package from: ").and_then(|r| r.split_whitespace().next())
+                && crate::purl::distro_base(c.ecosystem.split(':').next().unwrap_or("")).is_some()
+            {
+                c.name = src.to_string();
+            }
+            components.push(c);
         }
     }
-    Ok(Document { format: format!("{version} JSON"), components })
+    Ok(Document { format: format!("{version} JSON"), components, os })
 }
 
 pub fn from_json_ld(v: &Value) -> Result<Document, Error> {
@@ -43,7 +57,7 @@ pub fn from_json_ld(v: &Value) -> Result<Document, Error> {
         let purl = s("software_packageUrl");
         components.push(component_from(name, version, purl));
     }
-    Ok(Document { format: "SPDX 3.0 JSON-LD".into(), components })
+    Ok(Document { format: "SPDX 3.0 JSON-LD".into(), components, os: None })
 }
 
 pub fn from_tag_value(t: &str) -> Result<Document, Error> {
@@ -81,5 +95,5 @@ pub fn from_tag_value(t: &str) -> Result<Document, Error> {
         }
     }
     flush(&mut cur, &mut components);
-    Ok(Document { format: format!("{version} tag-value"), components })
+    Ok(Document { format: format!("{version} tag-value"), components, os: None })
 }

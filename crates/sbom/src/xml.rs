@@ -1,13 +1,13 @@
 //! CycloneDX XML (1.1-1.6).
 
 use crate::cyclonedx::component_from;
-use crate::{Component, Document, Error, err};
+use crate::{Component, Document, Error, Os, err};
 
 fn child_text<'a>(n: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
     n.children().find(|c| c.is_element() && c.tag_name().name() == name).and_then(|c| c.text()).map(str::trim)
 }
 
-fn walk(n: roxmltree::Node, out: &mut Vec<Component>, depth: usize) -> Result<(), Error> {
+fn walk(n: roxmltree::Node, out: &mut Vec<Component>, os: &mut Option<Os>, depth: usize) -> Result<(), Error> {
     if depth > 64 {
         return Err(err("components nested more than 64 levels deep"));
     }
@@ -15,11 +15,13 @@ fn walk(n: roxmltree::Node, out: &mut Vec<Component>, depth: usize) -> Result<()
         let name = child_text(c, "name").unwrap_or("");
         let version = child_text(c, "version").unwrap_or("");
         let purl = child_text(c, "purl");
-        if !name.is_empty() || purl.is_some() {
+        if c.attribute("type") == Some("operating-system") {
+            os.get_or_insert(Os { name: name.to_string(), version: version.to_string() });
+        } else if !name.is_empty() || purl.is_some() {
             out.push(component_from(name, version, purl));
         }
         if let Some(inner) = c.children().find(|x| x.is_element() && x.tag_name().name() == "components") {
-            walk(inner, out, depth + 1)?;
+            walk(inner, out, os, depth + 1)?;
         }
     }
     Ok(())
@@ -37,8 +39,9 @@ pub fn from_xml(t: &str) -> Result<Document, Error> {
     }
     let spec = ns.rsplit('/').next().unwrap_or("?");
     let mut components = Vec::new();
+    let mut os = None;
     if let Some(list) = root.children().find(|c| c.is_element() && c.tag_name().name() == "components") {
-        walk(list, &mut components, 0)?;
+        walk(list, &mut components, &mut os, 0)?;
     }
-    Ok(Document { format: format!("CycloneDX {spec} XML"), components })
+    Ok(Document { format: format!("CycloneDX {spec} XML"), components, os })
 }

@@ -34,6 +34,11 @@ pub fn shard_name(ecosystem: &str) -> String {
     format!("{clean}.kh")
 }
 
+/// A release's numbers for ordering (`v3.9` before `v3.10`).
+fn natural(s: &str) -> Vec<u64> {
+    s.split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse().ok()).collect()
+}
+
 /// Index layout version, in `meta.json`.
 const FORMAT: i64 = 3;
 
@@ -224,7 +229,17 @@ fn import_inner(
         write_shard(&dir.join(name), by_name)?;
     }
     report.total = all.len();
-    let meta = serde_json::json!({"format": FORMAT, "advisories": report.total});
+    // the distribution releases advisories exist for, so that a scan can say "no advisories
+    // for Alpine v3.16" instead of a silent nothing
+    let mut releases: Vec<String> = all
+        .values()
+        .flat_map(|a| a.affected.iter())
+        .filter_map(|x| crate::matcher::distro_release(&x.ecosystem))
+        .filter_map(|(base, key)| key.map(|k| format!("{base}:{k}")))
+        .collect();
+    releases.sort();
+    releases.dedup();
+    let meta = serde_json::json!({"format": FORMAT, "advisories": report.total, "distro_releases": releases});
     write_atomic(&dir.join("meta.json"), meta.to_string().as_bytes())?;
     Ok(report)
 }
@@ -235,6 +250,9 @@ fn import_inner(
 pub struct Index {
     dir: PathBuf,
     shards: Mutex<HashMap<String, Arc<Shard>>>,
+    /// Distribution releases with advisories (`Alpine:v3.10`, `Ubuntu:22.04`); None for an
+    /// index written before it was recorded.
+    distro_releases: Option<std::collections::HashSet<String>>,
 }
 
 struct Shard {
@@ -259,7 +277,30 @@ impl Index {
         if meta.get("format").and_then(|f| f.as_i64()) != Some(FORMAT) {
             return Err(Error::OtherVersion(dir.display().to_string()));
         }
-        Ok(Index { dir: dir.to_path_buf(), shards: Mutex::new(HashMap::new()) })
+        let distro_releases = meta
+            .get("distro_releases")
+            .and_then(|r| r.as_array())
+            .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+        Ok(Index { dir: dir.to_path_buf(), shards: Mutex::new(HashMap::new()), distro_releases })
+    }
+
+    /// Whether the index holds advisories for this distribution release (`Alpine`, `v3.10`);
+    /// None when the index does not record it.
+    pub fn has_release(&self, base: &str, release: &str) -> Option<bool> {
+        self.distro_releases.as_ref().map(|r| r.contains(&format!("{base}:{release}")))
+    }
+
+    /// The releases of one distribution the index has advisories for.
+    pub fn releases_of(&self, base: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .distro_releases
+            .iter()
+            .flatten()
+            .filter_map(|r| r.strip_prefix(base).and_then(|x| x.strip_prefix(':')).map(str::to_string))
+            .collect();
+        // plain releases in order, then the others (`pro:18.04`, `edge`)
+        v.sort_by_key(|r| (!r.trim_start_matches('v').starts_with(|c: char| c.is_ascii_digit()), natural(r)));
+        v
     }
 
     fn shard(&self, key: &str) -> Result<Arc<Shard>, Error> {
@@ -315,6 +356,85 @@ mod tests {
             w = if withdrawn { r#""withdrawn":"2024-01-01T00:00:00Z","# } else { "" },
             n = &id[id.len() - 1..]
         )
+    }
+
+    /// Distribution advisories (OSV publishes Debian, Ubuntu, Alpine and the RPM distributions the
+    /// same way) match by distribution, release and source package; what cannot be matched is
+    /// said once per distribution and reason.
+    #[test]
+    fn distribution_packages_match_by_release_and_source() {
+        let root = std::env::temp_dir().join(format!("vulndb-distro-{}", std::process::id()));
+        let (src, db) = (root.join("src"), root.join("db"));
+        std::fs::create_dir_all(&src).unwrap();
+        let rec = |id: &str, eco: &str, name: &str, fixed: &str| {
+            format!(
+                r#"{{"id":"{id}","modified":"2024-01-01","affected":[{{"package":{{"ecosystem":"{eco}","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+            )
+        };
+        for (id, eco, name, fixed) in [
+            ("DEB-12", "Debian:12", "openssl", "3.0.11-1~deb12u3"),
+            ("DEB-11", "Debian:11", "openssl", "1.1.1w-0+deb11u2"),
+            ("UBU-1", "Ubuntu:22.04:LTS", "openssl", "3.0.2-0ubuntu1.15"),
+            ("UBU-PRO", "Ubuntu:Pro:18.04:LTS", "openssl", "9.9"),
+            ("ALSA-1", "AlmaLinux:9", "openssl-libs", "1:3.0.7-25.el9_3"),
+            ("ALP-1", "Alpine:v3.11", "openssl", "1.1.1g-r0"),
+        ] {
+            std::fs::write(src.join(format!("{id}.json")), rec(id, eco, name, fixed)).unwrap();
+        }
+        import(&db, std::slice::from_ref(&src), &|_, _, _| {}).unwrap();
+        let idx = Index::open(&db).unwrap();
+        assert_eq!(idx.releases_of("Ubuntu"), ["22.04", "pro:18.04"]);
+        let bom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "library", "name": "libssl3", "purl": "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?upstream=openssl&distro=debian-12"},
+            {"type": "library", "name": "openssl", "purl": "pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12"},
+            {"type": "library", "name": "libssl3", "purl": "pkg:deb/ubuntu/libssl3@3.0.2-0ubuntu1.10?upstream=openssl%403.0.2-0ubuntu1.10&distro=ubuntu-22.04"},
+            {"type": "library", "name": "openssl-libs", "purl": "pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?epoch=1&distro=almalinux-9.3"},
+            {"type": "library", "name": "openssl-libs", "purl": "pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?epoch=1&distro=almalinux-9.3"},
+            {"type": "library", "name": "kali-thing", "purl": "pkg:deb/kali/kali-thing@1.0"},
+            {"type": "library", "name": "kali-other", "purl": "pkg:deb/kali/kali-other@1.0"},
+            {"type": "library", "name": "curl", "purl": "pkg:deb/debian/curl@7.88.1-10"},
+            {"type": "library", "name": "busybox", "purl": "pkg:apk/alpine/busybox@1.35.0-r17?distro=3.16.2"},
+        ]});
+        let doc = sbom::parse(bom.to_string().as_bytes()).unwrap();
+        let rep = crate::matcher::scan(&idx, &doc.components).unwrap();
+        let found: Vec<(&str, &str, Option<&str>)> = rep
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.package.name.as_str(), f.package.source.as_deref()))
+            .collect();
+        let mut found = found;
+        found.sort();
+        // Debian 12's advisory for both installed packages of the openssl source (not Debian
+        // 11's); Ubuntu 22.04's (not Pro's); AlmaLinux with the epoch, the fixed build not listed
+        assert_eq!(
+            found,
+            [
+                ("ALSA-1", "openssl-libs", None),
+                ("DEB-12", "libssl3", Some("openssl")),
+                ("DEB-12", "openssl", None),
+                ("UBU-1", "libssl3", Some("openssl")),
+            ]
+        );
+        let nm: Vec<(&str, &str, usize)> =
+            rep.not_matched.iter().map(|n| (n.ecosystem.as_str(), n.reason.as_str(), n.components)).collect();
+        assert_eq!(nm.len(), 3, "{nm:?}");
+        assert!(nm.contains(&("kali", "no advisories or version order for this distribution", 2)), "{nm:?}");
+        assert!(nm.iter().any(|(e, r, n)| *e == "Debian" && r.contains("release is unknown") && *n == 1), "{nm:?}");
+        assert!(
+            nm.iter().any(|(e, r, n)| *e == "Alpine:v3.16" && r.contains("it has Alpine v3.11") && *n == 1),
+            "{nm:?}"
+        );
+        // the release from the SBOM's operating-system component
+        let bom = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [
+            {"type": "operating-system", "name": "alpine", "version": "3.11.6"},
+            {"type": "library", "name": "libssl1.1", "purl": "pkg:apk/alpine/libssl1.1@1.1.1d-r3?upstream=openssl"},
+        ]});
+        let doc = sbom::parse(bom.to_string().as_bytes()).unwrap();
+        assert_eq!(doc.os.as_ref().map(|o| o.version.as_str()), Some("3.11.6"));
+        let rep = crate::matcher::scan(&idx, &doc.components).unwrap();
+        assert_eq!(rep.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["ALP-1"]);
+        assert!(rep.not_matched.is_empty());
+        let _ = std::fs::remove_dir_all(root);
     }
 
     #[test]

@@ -32,6 +32,38 @@ pub struct Package {
     pub ecosystem: String,
     pub version: String,
     pub purl: Option<String>,
+    /// The source package advisories name, when it differs from the installed one (Debian's
+    /// `libssl3` comes from `openssl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Distribution packages that could not be matched, by distribution (release) and reason.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotMatched {
+    pub ecosystem: String,
+    pub reason: String,
+    pub components: usize,
+}
+
+/// A distribution ecosystem's name and release key, the same for advisories and components:
+/// `Alpine:v3.10` → (Alpine, v3.10), `Ubuntu:22.04:LTS` → (Ubuntu, 22.04), `Ubuntu:Pro:18.04:LTS`
+/// → (Ubuntu, pro:18.04), `Red Hat:enterprise_linux:9::appstream` → (Red Hat, 9), `Debian` →
+/// (Debian, none). None for language ecosystems.
+pub fn distro_release(eco: &str) -> Option<(&str, Option<String>)> {
+    let (base, rest) = eco.split_once(':').unwrap_or((eco, ""));
+    if !matches!(version_ecosystem(base), Some(Ecosystem::Debian | Ecosystem::Rpm | Ecosystem::Alpine)) {
+        return None;
+    }
+    let parts: Vec<&str> = rest.split(':').filter(|p| !p.is_empty() && *p != "LTS").collect();
+    let numbered = parts.iter().find(|p| p.starts_with(|c: char| c.is_ascii_digit()));
+    let key = match base {
+        "Alpine" => parts.first().map(|p| p.to_string()),
+        "Ubuntu" => numbered.map(|n| if parts.contains(&"Pro") { format!("pro:{n}") } else { n.to_string() }),
+        // Debian and the RPM distributions: the major release
+        _ => numbered.map(|n| n.split('.').next().unwrap_or(n).to_string()),
+    };
+    Some((base, key))
 }
 
 /// One vulnerability in one component.
@@ -130,6 +162,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Components whose ecosystem has no known version order (not matched by ranges).
     pub unsupported: usize,
+    /// Distribution packages not matched, once per distribution and reason.
+    pub not_matched: Vec<NotMatched>,
 }
 
 /// Matches components; advisories about the same vulnerability (shared IDs or aliases) in the
@@ -139,9 +173,38 @@ pub fn scan(index: &Index, components: &[sbom::Component]) -> Result<Report, cra
     // the same package at the same version listed several times (one entry per binary in
     // image SBOMs) is one finding, not several
     let mut seen = std::collections::HashSet::new();
+    let mut not_matched: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for c in components {
-        if c.ecosystem.is_empty() || c.version.is_empty() || !seen.insert((&c.ecosystem, &c.name, &c.version)) {
+        let distro = distro_release(&c.ecosystem);
+        // distribution packages are findings per installed package (several come from one
+        // source package); others once per name and version
+        let purl = if distro.is_some() { c.purl.as_deref() } else { None };
+        if c.ecosystem.is_empty() || c.version.is_empty() || !seen.insert((&c.ecosystem, &c.name, &c.version, purl)) {
             continue;
+        }
+        let purl_type = c.purl.as_deref().and_then(|p| p.strip_prefix("pkg:")).and_then(|p| p.split('/').next());
+        match &distro {
+            None if matches!(purl_type, Some("deb" | "apk" | "alpine" | "rpm")) => {
+                let reason = "no advisories or version order for this distribution".to_string();
+                *not_matched.entry((c.ecosystem.split(':').next().unwrap_or("").to_string(), reason)).or_default() += 1;
+                continue;
+            }
+            Some((base, None)) => {
+                let reason = "the release is unknown: give the purl a distro= qualifier or the SBOM its operating-system component".to_string();
+                *not_matched.entry((base.to_string(), reason)).or_default() += 1;
+                continue;
+            }
+            Some((base, Some(key))) if index.has_release(base, key) == Some(false) => {
+                let have = index.releases_of(base);
+                let reason = if have.is_empty() {
+                    format!("no {base} advisories in the index")
+                } else {
+                    format!("no advisories for this release in the index (it has {base} {})", have.join(", "))
+                };
+                *not_matched.entry((c.ecosystem.clone(), reason)).or_default() += 1;
+                continue;
+            }
+            _ => {}
         }
         let version =
             if c.ecosystem == "Go" { c.version.clone() } else { c.version.trim_start_matches('v').to_string() };
@@ -154,7 +217,11 @@ pub fn scan(index: &Index, components: &[sbom::Component]) -> Result<Report, cra
             }
             let mut fixed = Vec::new();
             let mut matched = false;
-            for a in adv.affected.iter().filter(|a| a.name == c.name && same_ecosystem(&a.ecosystem, &c.ecosystem)) {
+            let same = |a: &Affected| match &distro {
+                Some(d) => distro_release(&a.ecosystem).as_ref() == Some(d),
+                None => same_ecosystem(&a.ecosystem, &c.ecosystem),
+            };
+            for a in adv.affected.iter().filter(|a| a.name == c.name && same(a)) {
                 match affects(a, &version) {
                     Some(true) => {
                         matched = true;
@@ -189,12 +256,7 @@ pub fn scan(index: &Index, components: &[sbom::Component]) -> Result<Report, cra
             hits.push(Finding {
                 id: adv.id.clone(),
                 aliases: adv.aliases.clone(),
-                package: Package {
-                    name: c.name.clone(),
-                    ecosystem: c.ecosystem.clone(),
-                    version: c.version.clone(),
-                    purl: c.purl.clone(),
-                },
+                package: package_of(c, distro.is_some()),
                 fixed,
                 severity: adv.severity,
                 score: adv.score,
@@ -207,10 +269,25 @@ pub fn scan(index: &Index, components: &[sbom::Component]) -> Result<Report, cra
         }
         report.findings.extend(hits);
     }
+    report.not_matched = not_matched
+        .into_iter()
+        .map(|((ecosystem, reason), components)| NotMatched { ecosystem, reason, components })
+        .collect();
     report
         .findings
         .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.package.name.cmp(&b.package.name)).then(a.id.cmp(&b.id)));
     Ok(report)
+}
+
+/// A finding's package: for a distribution package the installed package (the purl's name) and
+/// the source package advisories name.
+fn package_of(c: &sbom::Component, distro: bool) -> Package {
+    let installed = if distro { c.purl.as_deref().and_then(sbom::purl::Purl::parse).map(|p| p.name) } else { None };
+    let (name, source) = match installed {
+        Some(n) if n != c.name => (n, Some(c.name.clone())),
+        _ => (c.name.clone(), None),
+    };
+    Package { name, ecosystem: c.ecosystem.clone(), version: c.version.clone(), purl: c.purl.clone(), source }
 }
 
 fn same_ecosystem(advisory: &str, component: &str) -> bool {

@@ -74,7 +74,13 @@ pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
 }
 
 /// The plain-text table of a scan of `components` components.
-pub fn text(components: usize, findings: &[Finding], suppressed: &[Suppressed], unsupported: usize) -> String {
+pub fn text(
+    components: usize,
+    findings: &[Finding],
+    suppressed: &[Suppressed],
+    unsupported: usize,
+    not_matched: &[crate::matcher::NotMatched],
+) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "{components} components, {} findings", findings.len());
@@ -89,7 +95,10 @@ pub fn text(components: usize, findings: &[Finding], suppressed: &[Suppressed], 
             f.severity.name(),
             f.kind,
             f.id,
-            format!("{} ({})", f.package.name, f.package.ecosystem),
+            match &f.package.source {
+                Some(src) => format!("{} ({}, source {src})", f.package.name, f.package.ecosystem),
+                None => format!("{} ({})", f.package.name, f.package.ecosystem),
+            },
             f.package.version,
             f.fixed.join(", ")
         );
@@ -106,6 +115,9 @@ pub fn text(components: usize, findings: &[Finding], suppressed: &[Suppressed], 
             out,
             "note: {unsupported} components are in ecosystems whose version order is not implemented yet"
         );
+    }
+    for n in not_matched {
+        let _ = writeln!(out, "not matched: {} components of {}: {}", n.components, n.ecosystem, n.reason);
     }
     out
 }

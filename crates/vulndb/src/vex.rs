@@ -137,6 +137,7 @@ mod tests {
                 ecosystem: "crates.io".into(),
                 version: "1.2.0".into(),
                 purl: Some(purl.into()),
+                source: None,
             },
             fixed: vec![],
             severity: Level::High,
