@@ -1018,7 +1018,10 @@ impl<'a> Analyzer<'a> {
     fn dns_tcp(&mut self, key: FlowKey, stream: &[u8]) {
         let (src, _, dst, _) = key;
         let mut at = self.flows.get(&key).map_or(0, |f| f.dns_at);
-        while let Some(len) = stream.get(at..at + 2).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]]))) {
+        // `at` past the end (usize::MAX once a message can never complete) reads nothing more
+        while let Some(len) =
+            at.checked_add(2).and_then(|end| stream.get(at..end)).map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        {
             let Some(msg) = stream.get(at + 2..at + 2 + len) else {
                 if at + 2 + len > STREAM_PREFIX {
                     // it can never complete within the kept prefix

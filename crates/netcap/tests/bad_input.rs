@@ -321,6 +321,19 @@ fn dns_over_tcp_lengths() {
     assert_eq!(names, ["one.example", "split.example", "two.example"]);
     assert!(r.dns.iter().all(|d| d.protocol == "dns/tcp"));
 
+    // a length past the kept stream (4 KiB), then more segments on the same connection: counted
+    // once, nothing read past it, no overflow (found by fuzz/: the capture target)
+    let mut long = vec![0xFF, 0xF0];
+    long.extend(vec![b'a'; 1400]);
+    let mut packets = Vec::new();
+    for i in 0..6u32 {
+        let chunk = if i == 0 { long.clone() } else { vec![b'b'; 1400] };
+        let seq = if i == 0 { 7000 } else { 7000 + 1402 + (i - 1) * 1400 };
+        packets.push(tcp_packet(c, s, 40004, 53, seq, &chunk));
+    }
+    let r = analyze(capture(&packets)).unwrap();
+    assert_eq!(r.not_decoded.get("DNS over TCP message longer than the kept stream"), Some(&1), "{:?}", r.not_decoded);
+
     // a length of 500 with 30 bytes sent, then FIN
     let mut cut = vec![0x01, 0xF4];
     cut.extend(&dns_query("never.example", 4)[..28]);
