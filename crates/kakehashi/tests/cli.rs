@@ -765,7 +765,9 @@ fn alpine_packages_and_unknown_distributions() {
         assert!(v["not_matched"].as_array().unwrap().is_empty(), "{prefix}: {}", v["not_matched"]);
         // installed packages named, with the source package advisories name
         if prefix.contains("swarmkit") {
-            assert!(findings.iter().any(|f| f["package"]["name"] == "libcrypto1.0" && f["package"]["source"] == "openssl"));
+            assert!(
+                findings.iter().any(|f| f["package"]["name"] == "libcrypto1.0" && f["package"]["source"] == "openssl")
+            );
         }
     }
     let bom = dir.join("unknown.json");

@@ -79,6 +79,15 @@ pub(crate) fn err(m: impl Into<String>) -> Error {
     Error { message: m.into() }
 }
 
+/// The top-level keys that tell JSON documents apart.
+#[derive(serde::Deserialize)]
+struct Probe {
+    #[serde(rename = "bomFormat")]
+    bom_format: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "spdxVersion")]
+    spdx: Option<serde::de::IgnoredAny>,
+}
+
 /// Reads a document, detecting its format from the content.
 pub fn parse(bytes: &[u8]) -> Result<Document, Error> {
     parse_any(bytes).map(Document::apply_os)
@@ -92,6 +101,24 @@ fn parse_any(bytes: &[u8]) -> Result<Document, Error> {
         return Err(err("empty document"));
     }
     if t.starts_with('{') {
+        // SPDX names its version first: read it straight from the text, skipping everything
+        // but the packages (a wrong guess falls through to the checks below)
+        let head = &t.as_bytes()[..t.len().min(4096)];
+        let has = |k: &[u8]| head.windows(k.len()).any(|w| w == k);
+        if has(b"\"spdxVersion\"")
+            && !has(b"\"bomFormat\"")
+            && let Some(doc) = spdx::from_json_text(t)
+        {
+            return Ok(doc);
+        }
+        // which JSON document it is, from its top-level keys only (nothing else is built)
+        let probe: Probe = serde_json::from_str(t).map_err(|e| err(format!("invalid JSON: {e}")))?;
+        if probe.spdx.is_some()
+            && probe.bom_format.is_none()
+            && let Some(doc) = spdx::from_json_text(t)
+        {
+            return Ok(doc);
+        }
         let v: serde_json::Value = serde_json::from_str(t).map_err(|e| err(format!("invalid JSON: {e}")))?;
         if v.get("bomFormat").and_then(|x| x.as_str()) == Some("CycloneDX") {
             return cyclonedx::from_json(&v);

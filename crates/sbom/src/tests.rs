@@ -43,7 +43,7 @@ fn every_shared_sbom_parses_or_fails_clearly() {
     if all.is_empty() {
         return skip_without_data("the shared SBOMs");
     }
-    let (mut ok, mut failed, mut components, mut with_os) = (0, 0, 0, 0);
+    let (mut ok, mut failed, mut components, mut with_os, mut spdx_fast) = (0, 0, 0, 0, 0);
     let mut refused = Vec::new();
     for p in &all {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
@@ -51,6 +51,15 @@ fn every_shared_sbom_parses_or_fails_clearly() {
             || name.starts_with("LICENSE")
         {
             continue;
+        }
+        // SPDX JSON is read straight from the text; the JSON-tree reader must agree on every one
+        if let Ok(t) = std::fs::read_to_string(p)
+            && let Some(fast) = spdx::from_json_text(t.trim_start_matches('\u{feff}'))
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(t.trim_start_matches('\u{feff}'))
+        {
+            let tree = spdx::from_json(&v).unwrap();
+            assert_eq!((fast.components, fast.os), (tree.components, tree.os), "{}", p.display());
+            spdx_fast += 1;
         }
         match read(p) {
             Ok(d) => {
@@ -84,6 +93,7 @@ fn every_shared_sbom_parses_or_fails_clearly() {
     assert_eq!((ok, failed), (246, 7));
     // the operating system a document describes is its `os`, not one of its components
     assert_eq!(with_os, 31);
+    assert!(spdx_fast >= 100, "{spdx_fast} SPDX JSON documents read straight from the text");
     assert_eq!(components, 43_983 - 31);
 }
 
