@@ -3,19 +3,10 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::*;
 use sqlx::Connection;
-
-fn kakehashi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kakehashi"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("KAKEHASHI_DATABASE_URL")
-        .output()
-        .unwrap()
-}
 
 /// Whether something listens on the port within 10 s.
 fn listening(port: u16) -> bool {
@@ -25,10 +16,6 @@ fn listening(port: u16) -> bool {
             false
         }
     })
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]

@@ -4,23 +4,10 @@
 //! network access. With KAKEHASHI_REQUIRE_SCHEMAS=1 (as in CI) a missing validator fails.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 mod common;
 use common::*;
-
-fn kakehashi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kakehashi"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("KAKEHASHI_DATABASE_URL")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schemas")
