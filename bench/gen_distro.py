@@ -24,14 +24,18 @@ def main():
     for i in range(n):
         src = f"src{i // 2}"  # two binaries per source package, like libfoo1 + foo-bin
         binary = src if i % 2 == 0 else f"lib{src}-{i % 7}"
-        epoch = "1:" if i % 11 == 0 else ""
-        upstream = f"{1 + i % 9}.{i % 13}.{i % 5}"
-        version = f"{epoch}{upstream}-{1 + i % 3}ubuntu{i % 4}"
+        # the binaries of one source package share its version, as dpkg builds them
+        j = i // 2
+        epoch = "1:" if j % 11 == 0 else ""
+        upstream = f"{1 + j % 9}.{j % 13}.{j % 5}"
+        version = f"{epoch}{upstream}-{1 + j % 3}ubuntu{j % 4}"
         sources.setdefault(src, version)
-        purl = f"pkg:deb/ubuntu/{binary}@{version}?arch=amd64&distro=ubuntu-22.04"
+        qualifiers = {"arch": "amd64"}
         if binary != src:
-            purl = purl.replace("?arch", f"?arch=amd64&upstream={src}").replace("&arch=amd64", "", 1)
-        comps.append({"type": "library", "name": binary, "version": version, "purl": purl})
+            qualifiers["upstream"] = src  # syft's form: the source package when it differs
+        qualifiers["distro"] = "ubuntu-22.04"
+        purl = f"pkg:deb/ubuntu/{binary}@{version}?" + "&".join(f"{k}={v}" for k, v in qualifiers.items())
+        comps.append({"type": "library", "name": binary, "version": version, "purl": purl, "_src": src})
     comps.insert(0, {"type": "operating-system", "name": "ubuntu", "version": "22.04"})
     n_adv = 0
     for src, version in sources.items():
@@ -50,9 +54,9 @@ def main():
             with open(os.path.join(out, "osv", adv["id"] + ".json"), "w") as f:
                 json.dump(adv, f)
             if affected:
+                # every installed package built from this source (the generator's own pairs)
                 for c in comps[1:]:
-                    p = c["purl"]
-                    if (f"upstream={src}&" in p or p.startswith(f"pkg:deb/ubuntu/{src}@")) and c["version"] == version:
+                    if c["_src"] == src and c["version"] == version:
                         expected.append([adv["id"], c["name"]])
             # decoys: the same package in other releases, always "affected"
             for eco in ("Ubuntu:20.04:LTS", "Debian:12"):
@@ -61,6 +65,8 @@ def main():
                                       "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "999"}]}]}]
                 with open(os.path.join(out, "osv", decoy["id"] + ".json"), "w") as f:
                     json.dump(decoy, f)
+    for c in comps:
+        c.pop("_src", None)
     bom = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": comps}
     with open(os.path.join(out, "ubuntu.cdx.json"), "w") as f:
         json.dump(bom, f)

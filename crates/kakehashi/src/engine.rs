@@ -55,7 +55,14 @@ pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<u8, CliError> {
     Ok(0)
 }
 
-pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[PathBuf]) -> Result<u8, CliError> {
+pub fn scan(
+    db: &Path,
+    format: &str,
+    fail_on: &str,
+    vex: &[PathBuf],
+    distro: Option<&str>,
+    files: &[PathBuf],
+) -> Result<u8, CliError> {
     let fail_level =
         Level::parse(fail_on).ok_or_else(|| CliError::new(2, format!("--fail-on: unknown level {fail_on:?}")))?;
     if !matches!(format, "table" | "json" | "sarif" | "cyclonedx-vex") {
@@ -70,7 +77,10 @@ pub fn scan(db: &Path, format: &str, fail_on: &str, vex: &[PathBuf], files: &[Pa
     let mut components = Vec::new();
     let mut formats = Vec::new();
     for f in files {
-        let doc = sbom::read(f).map_err(|e| CliError::new(2, e.to_string()))?;
+        let mut doc = sbom::read(f).map_err(|e| CliError::new(2, e.to_string()))?;
+        if let Some(d) = distro {
+            doc = doc.assume_distro(d).map_err(|e| CliError::new(2, e.to_string()))?;
+        }
         formats.push(serde_json::json!({"file": f.display().to_string(), "format": doc.format, "components": doc.components.len()}));
         components.extend(doc.components);
     }

@@ -129,6 +129,10 @@ enum Cmd {
         /// VEX documents (CycloneDX VEX or OpenVEX); `not_affected` findings are suppressed.
         #[arg(long)]
         vex: Vec<std::path::PathBuf>,
+        /// The distribution release of packages that name none (a dpkg status or apk installed
+        /// file): e.g. debian-12, ubuntu-22.04, alpine-3.19, almalinux-9.
+        #[arg(long)]
+        distro: Option<String>,
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
@@ -526,7 +530,9 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(0)
         }
         Cmd::Osv { cmd: OsvCmd::Import { db, sources } } => engine::osv_import(&db, &sources),
-        Cmd::Scan { db, format, fail_on, vex, files } => engine::scan(&db, &format, &fail_on, &vex, &files),
+        Cmd::Scan { db, format, fail_on, vex, distro, files } => {
+            engine::scan(&db, &format, &fail_on, &vex, distro.as_deref(), &files)
+        }
         Cmd::Pcap { device, format, show_secrets, files } => engine::pcap(&device, &format, show_secrets, &files),
         Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
             versions_compare(&ecosystem, file.as_deref())

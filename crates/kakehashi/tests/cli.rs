@@ -777,5 +777,24 @@ fn alpine_packages_and_unknown_distributions() {
     assert!(nm.iter().any(|n| n["ecosystem"] == "Alpine:v3.19" && n["reason"].as_str().unwrap().contains("v3.11")));
     let o = kakehashi(&["scan", "--db", d, bom.to_str().unwrap()]);
     assert!(text(&o).contains("not matched: 2 components of kali"), "{}", text(&o));
+    // an apk installed database names no release: not matched until --distro gives it
+    let installed = dir.join("installed");
+    std::fs::write(
+        &installed,
+        "C:Q1x=\nP:libssl1.1\nV:1.1.1c-r0\no:openssl\n\nC:Q1y=\nP:musl\nV:1.1.24-r2\no:musl\n\n",
+    )
+    .unwrap();
+    let o = kakehashi(&["scan", "--db", d, "--format", "json", installed.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["findings"].as_array().unwrap().is_empty());
+    assert!(v["not_matched"][0]["reason"].as_str().unwrap().contains("--distro"), "{}", v["not_matched"]);
+    let o = kakehashi(&["scan", "--db", d, "--format", "json", "--distro", "alpine-3.11", installed.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["package"]["name"] == "libssl1.1" && f["package"]["source"] == "openssl"), "{v}");
+    assert_eq!(o.status.code(), Some(1));
+    let o = kakehashi(&["scan", "--db", d, "--distro", "plan9", installed.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--distro plan9: use NAME-RELEASE"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }

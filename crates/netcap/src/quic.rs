@@ -196,6 +196,9 @@ pub fn client_initial(d: &[u8], original_dcid: Option<&[u8]>) -> Result<Initial,
         let pn_len = usize::from(first & 0x03) + 1;
         let mut header = d[..pn_at + pn_len].to_vec();
         header[0] = first;
+        // the truncated packet number is used as it is: a client's Initials are its first
+        // packets, numbered from 0, far below what 1 to 4 bytes can hold (RFC 9000 A.3's
+        // reconstruction only matters past that)
         let mut pn: u64 = 0;
         for i in 0..pn_len {
             header[pn_at + i] ^= mask[1 + i];
@@ -271,10 +274,18 @@ pub struct Handshake {
 /// The most CRYPTO data kept per connection: a ClientHello with post-quantum key shares is
 /// about 2 KiB, and none is near 16 KiB.
 pub const MAX_HANDSHAKE: usize = 16 * 1024;
+/// CRYPTO frames kept per connection (browsers split a ClientHello into a dozen at most).
+pub const MAX_CHUNKS: usize = 64;
 
 impl Handshake {
     pub fn add(&mut self, offset: u64, data: Vec<u8>) {
-        if offset >= MAX_HANDSHAKE as u64 || self.held + data.len() > 2 * MAX_HANDSHAKE {
+        // empty frames add nothing; the chunk count is bounded as well as the bytes (crafted
+        // Initials could otherwise carry hundreds of empty or one-byte frames each)
+        if data.is_empty()
+            || offset >= MAX_HANDSHAKE as u64
+            || self.held + data.len() > 2 * MAX_HANDSHAKE
+            || self.chunks.len() >= MAX_CHUNKS
+        {
             return;
         }
         self.held += data.len();
@@ -392,6 +403,16 @@ mod tests {
         let mut unknown = protect(V1, &[9; 8], &[9; 8], &payload, 0);
         unknown[1..5].copy_from_slice(&0x0a0a_0a0au32.to_be_bytes());
         assert_eq!(client_initial(&unknown, None).err(), Some(Error::Version(0x0a0a_0a0a)));
+        // empty frames are dropped and the chunk count is bounded
+        let mut hs = Handshake::default();
+        for i in 0..1000 {
+            hs.add(i, vec![]);
+        }
+        assert!(hs.chunks.is_empty());
+        for i in 0..1000 {
+            hs.add(i, vec![1]);
+        }
+        assert_eq!(hs.chunks.len(), MAX_CHUNKS);
         // a missing middle: no ClientHello yet
         let mut hs = Handshake::default();
         hs.add(4, vec![0xAA]);

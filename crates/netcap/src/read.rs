@@ -210,6 +210,8 @@ impl Flow {
 }
 
 type FlowKey = (IpAddr, u16, IpAddr, u16);
+/// A tunnel: kind, outer source and destination, identifier, the tunnel it is nested in.
+type TunnelKey = (&'static str, Option<IpAddr>, Option<IpAddr>, Option<u32>, Option<u32>);
 /// Device, remote address, service port, TCP (or UDP).
 type EndpointKey = (IpAddr, IpAddr, u16, bool);
 /// A finding is reported once per kind, device, peer (none for cleartext protocols and listening
@@ -279,7 +281,7 @@ struct Analyzer<'a> {
     defrag: Defrag,
     /// The innermost tunnel the packet being read came through (an index into the report's).
     tunnel: Option<u32>,
-    tunnel_index: HashMap<(&'static str, Option<IpAddr>, Option<IpAddr>, Option<u32>, Option<u32>), u32>,
+    tunnel_index: HashMap<TunnelKey, u32>,
     /// QUIC connections by client address and port, server address and port.
     quic: HashMap<FlowKey, QuicConn>,
     /// (device, remote, service port) of UDP endpoints that carry QUIC.
@@ -307,6 +309,30 @@ fn service_port(sp: u16, dp: u16) -> u16 {
         (false, true) => dp,
         _ => sp.min(dp),
     }
+}
+
+/// The addresses and IP payload of a packet read leniently.
+fn lax_addresses<'p>(
+    p: &etherparse::LaxSlicedPacket<'p>,
+) -> Option<(IpAddr, IpAddr, etherparse::LaxIpPayloadSlice<'p>)> {
+    match &p.net {
+        Some(etherparse::LaxNetSlice::Ipv4(v4)) => Some((
+            IpAddr::V4(v4.header().source_addr()),
+            IpAddr::V4(v4.header().destination_addr()),
+            v4.payload().clone(),
+        )),
+        Some(etherparse::LaxNetSlice::Ipv6(v6)) => Some((
+            IpAddr::V6(v6.header().source_addr()),
+            IpAddr::V6(v6.header().destination_addr()),
+            v6.payload().clone(),
+        )),
+        None => None,
+    }
+}
+
+/// The DNS-format protocol of a UDP datagram between these ports, if any.
+fn dns_ports(sp: u16, dp: u16) -> Option<&'static str> {
+    dns_port(sp).or_else(|| dns_port(dp))
 }
 
 /// DNS-format protocols by UDP port: DNS, multicast DNS, LLMNR.
@@ -379,7 +405,25 @@ impl<'a> Analyzer<'a> {
         let mid = ages.len() / 2;
         let (_, median, _) = ages.select_nth_unstable(mid);
         let cutoff = *median;
+        let leaving: Vec<FlowKey> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| f.last_packet <= cutoff && f.http_at.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        for key in leaving {
+            self.pending_http(&key);
+        }
         self.flows.retain(|_, f| f.last_packet > cutoff);
+    }
+
+    /// A request whose header never ended before its flow left the table: what there is of it.
+    fn pending_http(&mut self, key: &FlowKey) {
+        let Some(f) = self.flows.get_mut(key) else { return };
+        let Some(at) = f.http_at.take() else { return };
+        if let Some(h) = f.buf.get(at..).and_then(apps::http_request) {
+            self.http(key.0, key.2, h);
+        }
     }
 
     /// Something recognised but not read (see `Report::not_decoded`).
@@ -515,17 +559,9 @@ impl<'a> Analyzer<'a> {
             self.report.not_analysed += 1;
             return;
         };
-        let (src, dst, payload) = match &p.net {
-            Some(etherparse::LaxNetSlice::Ipv4(v4)) => {
-                (IpAddr::V4(v4.header().source_addr()), IpAddr::V4(v4.header().destination_addr()), v4.payload())
-            }
-            Some(etherparse::LaxNetSlice::Ipv6(v6)) => {
-                (IpAddr::V6(v6.header().source_addr()), IpAddr::V6(v6.header().destination_addr()), v6.payload())
-            }
-            None => {
-                self.report.not_analysed += 1;
-                return;
-            }
+        let Some((src, dst, payload)) = lax_addresses(&p) else {
+            self.report.not_analysed += 1;
+            return;
         };
         if payload.fragmented {
             self.report.not_analysed += 1;
@@ -567,6 +603,14 @@ impl<'a> Analyzer<'a> {
             return true;
         }
         self.enter_tunnel(t, outer, len);
+        // a device given by its MAC address is looked for in the inner frame (mirrored traffic);
+        // the outer frame's addresses belong to the tunnel's ends, not to what it carries
+        if !self.device_macs.is_empty() {
+            match inner {
+                Inner::Ethernet(frame) => self.match_macs(frame.get(6..12), frame.get(0..6)),
+                _ => self.mac_hit = 0,
+            }
+        }
         match inner {
             Inner::Ethernet(frame) => self.ethernet(frame, len, depth + 1),
             Inner::Ip(packet) => self.ip(packet, len, depth + 1),
@@ -780,7 +824,7 @@ impl<'a> Analyzer<'a> {
                 self.endpoint(device, remote, port, false, len);
                 self.udp_service(src, sp, dst, dp, payload);
                 self.udp_app(src, sp, dst, dp, payload);
-                if payload.first().is_some_and(|b| b & 0xC0 == 0xC0) && dns_port(sp).or(dns_port(dp)).is_none() {
+                if payload.first().is_some_and(|b| b & 0xC0 == 0xC0) && dns_ports(sp, dp).is_none() {
                     self.quic_packet((src, sp, dst, dp), (device, remote, port), payload);
                 }
             }
@@ -829,15 +873,10 @@ impl<'a> Analyzer<'a> {
     /// A direction of a TCP flow ends: it leaves the table (a DNS message it left unfinished is
     /// counted).
     fn close_flow(&mut self, key: &FlowKey) {
+        self.pending_http(key);
         let Some(f) = self.flows.remove(key) else { return };
         if (key.1 == 53 || key.3 == 53) && f.dns_at < f.buf.len() {
             self.not_decoded("DNS over TCP message cut short");
-        }
-        // a request whose header never ended: what there is of it
-        if let Some(at) = f.http_at
-            && let Some(h) = f.buf.get(at..).and_then(apps::http_request)
-        {
-            self.http(key.0, key.2, h);
         }
     }
 
@@ -848,18 +887,18 @@ impl<'a> Analyzer<'a> {
         if version == 0 {
             return; // version negotiation
         }
+        let (src, sp, dst, dp) = key;
+        if service_port(sp, dp) == sp && sp != dp {
+            return; // from the server's side: its Initials use keys only the client's reveal
+        }
         if !quic::known(version) {
-            // other UDP traffic can look like a long header; a client's Initial of any version
-            // fills at least 1,200 bytes (RFC 9000 section 14.1)
-            if p.len() >= 1200 {
+            // other UDP traffic can look like a long header: a client's Initial of any version
+            // fills at least 1,200 bytes (RFC 9000 section 14.1), and QUIC runs on 443 mostly
+            if p.len() >= 1200 && (dp == 443 || version & 0x0f0f_0f0f == 0x0a0a_0a0a || version >> 8 == 0xff_0000) {
                 self.not_decoded("QUIC Initial of a version not read");
             }
             return;
         }
-        if self.quic_endpoints.len() < self.opts.bounds.entries {
-            self.quic_endpoints.insert(endpoint);
-        }
-        let (src, sp, dst, dp) = key;
         if self.quic.contains_key(&(dst, dp, src, sp)) {
             return; // the server's side of a connection whose client was seen
         }
@@ -878,6 +917,10 @@ impl<'a> Analyzer<'a> {
                     .not_decoded("QUIC Initial that did not decrypt (corrupted, or a server's without its client's)");
             }
         };
+        // an Initial that decrypted: the endpoint is QUIC
+        if self.quic_endpoints.len() < self.opts.bounds.entries {
+            self.quic_endpoints.insert(endpoint);
+        }
         if self.quic.len() >= MAX_QUIC && !self.quic.contains_key(&key) {
             self.quic.clear();
         }
@@ -994,17 +1037,14 @@ impl<'a> Analyzer<'a> {
     /// names are taken (the quoted answer never reached the client).
     fn icmp_quoted(&mut self, quoted: &[u8]) {
         let Ok(p) = etherparse::LaxSlicedPacket::from_ip(quoted) else { return };
-        let (src, dst) = match &p.net {
-            Some(etherparse::LaxNetSlice::Ipv4(v4)) => {
-                (IpAddr::V4(v4.header().source_addr()), IpAddr::V4(v4.header().destination_addr()))
-            }
-            Some(etherparse::LaxNetSlice::Ipv6(v6)) => {
-                (IpAddr::V6(v6.header().source_addr()), IpAddr::V6(v6.header().destination_addr()))
-            }
-            None => return,
-        };
+        let Some((src, dst, _)) = lax_addresses(&p) else { return };
         let Some(TransportSlice::Udp(udp)) = p.transport else { return };
-        let Some(protocol) = dns_port(udp.destination_port()).or_else(|| dns_port(udp.source_port())) else { return };
+        let (sp, dp) = (udp.source_port(), udp.destination_port());
+        let Some(protocol) = dns_ports(sp, dp) else { return };
+        // only about the devices under test, when they are given
+        if self.device_of(src, dst, sp, dp).is_none() {
+            return;
+        }
         let Some(d) = apps::dns(udp.payload()) else { return };
         // the client is the question's sender, or the answer's addressee
         let client = if d.response { dst } else { src };
@@ -1041,7 +1081,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn udp_app(&mut self, src: IpAddr, sp: u16, dst: IpAddr, dp: u16, p: &[u8]) {
-        if let Some(protocol) = dns_port(sp).or_else(|| dns_port(dp))
+        if let Some(protocol) = dns_ports(sp, dp)
             && let Some(d) = apps::dns(p)
         {
             self.dns_message(src, dst, protocol, d);
@@ -1336,6 +1376,11 @@ impl<'a> Analyzer<'a> {
     }
 
     fn finish(mut self) -> Report {
+        // requests still waiting for the end of their header when the capture ended
+        let waiting: Vec<FlowKey> = self.flows.iter().filter(|(_, f)| f.http_at.is_some()).map(|(k, _)| *k).collect();
+        for key in waiting {
+            self.pending_http(&key);
+        }
         // addresses contacted with no DNS answer naming them before (one finding per device and address)
         let mut unnamed: Vec<(IpAddr, IpAddr, u16, f64)> = self
             .endpoints

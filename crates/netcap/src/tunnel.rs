@@ -98,10 +98,9 @@ pub fn gre(p: &[u8]) -> Decap<'_> {
     match proto {
         // ERSPAN type II has a sequence number and an 8-byte header; type I has neither
         0x88BE if seq => match payload.get(8..) {
-            Some(frame) => Decap::Inner(
-                Tunnel { kind: "erspan-ii", id: u16at(payload, 2).map(|s| u32::from(s & 0x03FF)) },
-                Inner::Ethernet(frame),
-            ),
+            Some(frame) => {
+                Decap::Inner(Tunnel { kind: "erspan-ii", id: erspan_session(payload) }, Inner::Ethernet(frame))
+            }
             None => Decap::Malformed("ERSPAN header cut short"),
         },
         0x88BE => Decap::Inner(Tunnel { kind: "erspan-i", id: None }, Inner::Ethernet(payload)),
@@ -110,10 +109,9 @@ pub fn gre(p: &[u8]) -> Decap<'_> {
             let Some(&flags) = payload.get(11) else { return Decap::Malformed("ERSPAN header cut short") };
             let at = 12 + if flags & 0x01 != 0 { 8 } else { 0 };
             match payload.get(at..) {
-                Some(frame) => Decap::Inner(
-                    Tunnel { kind: "erspan-iii", id: u16at(payload, 2).map(|s| u32::from(s & 0x03FF)) },
-                    Inner::Ethernet(frame),
-                ),
+                Some(frame) => {
+                    Decap::Inner(Tunnel { kind: "erspan-iii", id: erspan_session(payload) }, Inner::Ethernet(frame))
+                }
                 None => Decap::Malformed("ERSPAN header cut short"),
             }
         }
@@ -122,6 +120,11 @@ pub fn gre(p: &[u8]) -> Decap<'_> {
             None => Decap::Malformed("GRE payload type not read"),
         },
     }
+}
+
+/// An ERSPAN header's session id (10 bits, types II and III alike).
+fn erspan_session(h: &[u8]) -> Option<u32> {
+    u16at(h, 2).map(|s| u32::from(s & 0x03FF))
 }
 
 /// VXLAN (UDP port 4789, RFC 7348): 8 bytes with the I flag and a 24-bit VNI, then Ethernet.
@@ -162,10 +165,11 @@ pub fn gtp_u(p: &[u8]) -> Decap<'_> {
     let Some(teid) = u32at(p, 4) else { return Decap::Malformed("GTP-U header cut short") };
     let mut at = 8;
     if flags & 0x07 != 0 {
-        // sequence number, N-PDU number and the first extension header type
+        // sequence number, N-PDU number and the next extension header type, which means
+        // something only when E is set
         let Some(&next) = p.get(11) else { return Decap::Malformed("GTP-U header cut short") };
         at = 12;
-        let mut next = next;
+        let mut next = if flags & 0x04 != 0 { next } else { 0 };
         let mut hops = 0;
         while next != 0 {
             // each extension: length in 4-byte units, content, the next type in its last byte
@@ -345,6 +349,9 @@ mod tests {
         // an echo request is not a tunnel; a G-PDU cut short is malformed
         assert_eq!(gtp_u(&[0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0]), Decap::Not);
         assert_eq!(gtp_u(&[0x30, 0xFF, 0, 0, 0]), Decap::Malformed("GTP-U header cut short"));
+        // a sequence number without E: byte 11 is not an extension type
+        let p = cat(&[&[0x32, 0xFF, 0, 0, 0, 0, 0, 9, 0, 1, 0, 0x85], &IP]);
+        assert_eq!(gtp_u(&p), Decap::Inner(Tunnel { kind: "gtp-u", id: Some(9) }, Inner::Ip(&IP)));
         // an extension header whose length runs past the packet
         assert_eq!(
             gtp_u(&[0x34, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x85, 9]),

@@ -46,6 +46,22 @@ pub struct Os {
 }
 
 impl Document {
+    /// The operating system the caller knows the document is about (`--distro debian-12` for a
+    /// dpkg status file, which names no release): distribution packages without a release take
+    /// it. `name-version` or `name:version`.
+    pub fn assume_distro(mut self, distro: &str) -> Result<Self, Error> {
+        let (name, version) = distro
+            .split_once([':', '-'])
+            .filter(|(n, v)| purl::distro_base(n).is_some() && !v.is_empty())
+            .ok_or_else(|| {
+                err(format!(
+                    "--distro {distro}: use NAME-RELEASE, e.g. debian-12, ubuntu-22.04, alpine-3.19, almalinux-9"
+                ))
+            })?;
+        self.os = Some(Os { name: name.to_string(), version: version.to_string() });
+        Ok(self.apply_os())
+    }
+
     /// Distribution packages whose purl gave no release take the release of the document's
     /// operating system, when it is the same distribution.
     fn apply_os(mut self) -> Self {
@@ -105,15 +121,14 @@ fn parse_any(bytes: &[u8]) -> Result<Document, Error> {
         // but the packages (a wrong guess falls through to the checks below)
         let head = &t.as_bytes()[..t.len().min(4096)];
         let has = |k: &[u8]| head.windows(k.len()).any(|w| w == k);
-        if has(b"\"spdxVersion\"")
-            && !has(b"\"bomFormat\"")
-            && let Some(doc) = spdx::from_json_text(t)
-        {
+        let tried = has(b"\"spdxVersion\"") && !has(b"\"bomFormat\"");
+        if tried && let Some(doc) = spdx::from_json_text(t) {
             return Ok(doc);
         }
         // which JSON document it is, from its top-level keys only (nothing else is built)
         let probe: Probe = serde_json::from_str(t).map_err(|e| err(format!("invalid JSON: {e}")))?;
-        if probe.spdx.is_some()
+        if !tried
+            && probe.spdx.is_some()
             && probe.bom_format.is_none()
             && let Some(doc) = spdx::from_json_text(t)
         {

@@ -98,7 +98,10 @@ impl Purl {
                 // matched against another distribution's advisories
                 let base = distro_base(ns).unwrap_or(ns);
                 let eco = distro_ecosystem(base, distro().as_deref());
-                (eco, self.source_name().unwrap_or_else(|| self.name.clone()))
+                // Debian, Ubuntu and Alpine advisories name source packages; the RPM
+                // distributions' name the binary packages
+                let source = if self.ty == "rpm" { None } else { self.source_name() };
+                (eco, source.unwrap_or_else(|| self.name.clone()))
             }
             _ => return None,
         })
@@ -125,7 +128,7 @@ pub fn distro_base(name: &str) -> Option<&'static str> {
         "debian" => "Debian",
         "ubuntu" => "Ubuntu",
         "alpine" => "Alpine",
-        "almalinux" => "AlmaLinux",
+        "almalinux" | "alma" => "AlmaLinux",
         "rocky" | "rocky linux" => "Rocky Linux",
         "redhat" | "rhel" | "red hat" => "Red Hat",
         _ => return None,
@@ -157,11 +160,17 @@ pub fn distro_ecosystem(base: &str, release: Option<&str>) -> String {
         "Alpine" if r == "edge" => "edge".to_string(),
         "Ubuntu" if numbers.len() >= 2 => format!("{}.{}", numbers[0], numbers[1]),
         "Ubuntu" => match r {
+            "trusty" => "14.04",
             "xenial" => "16.04",
             "bionic" => "18.04",
             "focal" => "20.04",
             "jammy" => "22.04",
+            "kinetic" => "22.10",
+            "lunar" => "23.04",
+            "mantic" => "23.10",
             "noble" => "24.04",
+            "oracular" => "24.10",
+            "plucky" => "25.04",
             other => other,
         }
         .to_string(),
@@ -227,9 +236,13 @@ mod tests {
             "pkg:rpm/almalinux/openssl-libs@3.0.7-1.el9?distro=almalinux-9.3&upstream=openssl-3.0.7-1.el9.src.rpm",
         )
         .unwrap();
-        assert_eq!(p.osv_package(), Some(("AlmaLinux:9".into(), "openssl".into())));
+        // RPM advisories name binary packages: the source package is not used
+        assert_eq!(p.osv_package(), Some(("AlmaLinux:9".into(), "openssl-libs".into())));
+        let p = Purl::parse("pkg:rpm/alma/bash@5.1.8-6.el9_1?distro=alma-9.2").unwrap();
+        assert_eq!(p.osv_package(), Some(("AlmaLinux:9".into(), "bash".into())), "trivy's alma");
         let p = Purl::parse("pkg:rpm/photon/bash@5.0-3.ph4?upstream=bash-5.0-3.ph4.src.rpm&distro=photon-4.0").unwrap();
         assert_eq!(p.osv_package(), Some(("photon:4".into(), "bash".into())), "an unknown distribution keeps its name");
+        assert_eq!(p.source_name().as_deref(), Some("bash"), "NAME-VERSION-RELEASE.src.rpm");
         assert_eq!(Purl::parse("pkg:deb/debian/curl@7.88.1-10").unwrap().osv_package().unwrap().0, "Debian");
         for (base, raw, want) in [
             ("Debian", "bookworm", "Debian:12"),

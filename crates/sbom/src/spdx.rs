@@ -53,6 +53,9 @@ struct Ref<'a> {
 /// tree reader then says what is wrong with it).
 pub fn from_json_text(t: &str) -> Option<Document> {
     let doc: Doc = serde_json::from_str(t).ok()?;
+    // any JSON object deserialises into `Doc`: without its version it is not SPDX (e.g. a
+    // document wrapped in another object), and the tree reader says what it is
+    doc.version.as_ref()?;
     let mut components = Vec::with_capacity(doc.packages.len());
     let mut os = None;
     for p in &doc.packages {
@@ -83,10 +86,11 @@ fn package(
         return;
     }
     let mut c = component_from(name, ver, purl);
-    // trivy gives a distribution package's source package as "built package from: NAME VERSION"
+    // trivy gives a distribution package's source package as "built package from: NAME VERSION";
+    // Debian, Ubuntu and Alpine advisories name source packages (the RPM distributions' do not)
     if let Some(src) =
         source_info.and_then(|s| s.strip_prefix("built package from: ")).and_then(|r| r.split_whitespace().next())
-        && crate::purl::distro_base(c.ecosystem.split(':').next().unwrap_or("")).is_some()
+        && matches!(c.ecosystem.split(':').next(), Some("Debian" | "Ubuntu" | "Alpine"))
     {
         c.name = src.to_string();
     }

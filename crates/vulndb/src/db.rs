@@ -326,6 +326,13 @@ impl Index {
                     Err(e) => return Err(Error::Damaged(format!("{}: {e}", p.display()))),
                 }
             };
+            // every entry must lie inside the file: a damaged table never makes a huge buffer
+            let size = file.metadata().map_err(read)?.len() as usize;
+            if let Some((name, ..)) =
+                table.iter().find(|(_, off, len)| base.saturating_add(*off).saturating_add(*len) > size)
+            {
+                return Err(Error::Damaged(format!("{}: entry {name} runs past the end of the file", p.display())));
+            }
             Shard { file: Some(file), table, base, parsed: Mutex::new(HashMap::new()) }
         } else {
             Shard { file: None, table: Vec::new(), base: 0, parsed: Mutex::new(HashMap::new()) }

@@ -60,6 +60,20 @@ pub fn distro_release(eco: &str) -> Option<(&str, Option<String>)> {
     let key = match base {
         "Alpine" => parts.first().map(|p| p.to_string()),
         "Ubuntu" => numbered.map(|n| if parts.contains(&"Pro") { format!("pro:{n}") } else { n.to_string() }),
+        // Red Hat's CPE-like names: the RHEL release is `elN` where given, else the number of
+        // `enterprise_linux` / `rhel_*`; layered products (JBoss 8 on el9) are not RHEL 8
+        "Red Hat" => match parts
+            .iter()
+            .find_map(|p| p.strip_prefix("el").filter(|n| n.starts_with(|c: char| c.is_ascii_digit())))
+        {
+            Some(n) => Some(n.split(|c: char| !c.is_ascii_digit()).next().unwrap_or(n).to_string()),
+            None if parts.first().is_some_and(|p| *p == "enterprise_linux" || p.starts_with("rhel"))
+                || parts.len() == 1 =>
+            {
+                numbered.map(|n| n.split('.').next().unwrap_or(n).to_string())
+            }
+            None => None,
+        },
         // Debian and the RPM distributions: the major release
         _ => numbered.map(|n| n.split('.').next().unwrap_or(n).to_string()),
     };
@@ -190,7 +204,7 @@ pub fn scan(index: &Index, components: &[sbom::Component]) -> Result<Report, cra
                 continue;
             }
             Some((base, None)) => {
-                let reason = "the release is unknown: give the purl a distro= qualifier or the SBOM its operating-system component".to_string();
+                let reason = "the release is unknown: give --distro (e.g. debian-12), the purls a distro= qualifier or the SBOM its operating-system component".to_string();
                 *not_matched.entry((base.to_string(), reason)).or_default() += 1;
                 continue;
             }
@@ -302,6 +316,30 @@ fn same_ecosystem(advisory: &str, component: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distribution_release_keys() {
+        let key = |e: &str| distro_release(e).map(|(b, k)| (b.to_string(), k));
+        for (eco, base, release) in [
+            ("Alpine:v3.10", "Alpine", Some("v3.10")),
+            ("Debian:12", "Debian", Some("12")),
+            ("Debian", "Debian", None),
+            ("Ubuntu:22.04:LTS", "Ubuntu", Some("22.04")),
+            ("Ubuntu:Pro:18.04:LTS", "Ubuntu", Some("pro:18.04")),
+            ("AlmaLinux:8", "AlmaLinux", Some("8")),
+            ("Rocky Linux:9", "Rocky Linux", Some("9")),
+            ("Red Hat:enterprise_linux:9::appstream", "Red Hat", Some("9")),
+            ("Red Hat:rhel_eus:8.6::baseos", "Red Hat", Some("8")),
+            ("Red Hat:jboss_enterprise_application_platform:8::el9", "Red Hat", Some("9")),
+            ("Red Hat:openshift:4.14::el8", "Red Hat", Some("8")),
+            ("Red Hat:ansible_automation_platform:2.4", "Red Hat", None),
+            ("Red Hat:9", "Red Hat", Some("9")),
+        ] {
+            assert_eq!(key(eco), Some((base.to_string(), release.map(str::to_string))), "{eco}");
+        }
+        assert_eq!(key("PyPI"), None);
+        assert_eq!(key("Go"), None);
+    }
     use crate::osv::Range;
 
     fn aff(eco: &str, events: Vec<Event>) -> Affected {
