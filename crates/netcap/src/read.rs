@@ -888,8 +888,10 @@ impl<'a> Analyzer<'a> {
             return; // version negotiation
         }
         let (src, sp, dst, dp) = key;
-        if service_port(sp, dp) == sp && sp != dp {
-            return; // from the server's side: its Initials use keys only the client's reveal
+        // from a QUIC server's port to a client's: its Initials use keys only the client's reveal
+        let quic_port = |p: u16| matches!(p, 443 | 853 | 4433 | 8443);
+        if quic_port(sp) && !quic_port(dp) {
+            return;
         }
         if !quic::known(version) {
             // other UDP traffic can look like a long header: a client's Initial of any version
