@@ -65,10 +65,29 @@ async fn full_lifecycle(db: Db) {
     // Public: page, list search by partial Japanese word, JSON API, CSV, Atom.
     let page = public.get(&format!("/services/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&ledger));
+    // the public history: public events only, by the body, no internal comments or people
+    let reviewer_name = t
+        .store
+        .events(domain::registry::ServiceId(id))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "return")
+        .map(|e| e.actor_name)
+        .unwrap();
+    assert!(!page.body.contains("品質マニュアルの版数を明記してください"), "a return comment is internal");
+    assert!(!page.body.contains(&reviewer_name), "people are not named to the public");
+    let detail = public.get(&format!("/api/v1/services/{id}")).await.json();
+    let history = detail["history"].as_array().unwrap();
+    assert_eq!(history.iter().map(|h| h["action"].as_str().unwrap()).collect::<Vec<_>>(), ["approve"]);
     assert!(
-        page.body.contains(&ledger) && page.body.contains("品質マニュアルの版数を明記してください"),
-        "history with reasons is visible"
+        history.iter().all(|h| h["actor"].as_str().unwrap().contains(BODY_NAME) && h["comment"] == ""),
+        "{history:?}"
     );
+    // the provider sees the whole history, with the reasons
+    let own = provider.get(&format!("/services/{id}")).await;
+    assert!(own.body.contains("品質マニュアルの版数を明記してください") && own.body.contains(&reviewer_name));
     let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json(); // 架け橋テスト
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["ledger_number"], ledger.as_str());
@@ -95,6 +114,11 @@ async fn full_lifecycle(db: Db) {
         name,
         "listing unchanged while under review"
     );
+    // a request under review is not public: not in the feed, not in the public history
+    let atom = public.get("/services.atom").await;
+    assert!(!atom.body.contains("変更申請"), "the feed shows public events only");
+    let detail = public.get(&format!("/api/v1/services/{id}")).await.json();
+    assert!(!detail["history"].as_array().unwrap().iter().any(|h| h["action"] == "request_change"));
     let r = reviewer.post_form(&format!("/review/{id}/approve-change"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let v = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap();
@@ -116,6 +140,10 @@ async fn full_lifecycle(db: Db) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = operator.post_form(&format!("/admin/services/{id}/suspend"), &[("comment", "是正要求に未回答")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // the suspension is public, its internal reason is not
+    let page = public.get(&format!("/services/{id}")).await;
+    assert!(page.body.contains("一時停止") && !page.body.contains("是正要求に未回答"), "{}", page.body);
+    assert!(provider.get(&format!("/services/{id}")).await.body.contains("是正要求に未回答"));
     let list = public.get("/api/v1/services?q=%E6%9E%B6%E3%81%91%E6%A9%8B%E3%83%86%E3%82%B9%E3%83%88").await.json();
     assert_eq!(list["total"], 0, "a suspended service is not a current registration");
     let list = public

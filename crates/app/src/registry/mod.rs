@@ -754,9 +754,14 @@ impl Registry<'_> {
         self.sweep(self.now()).await
     }
 
-    /// Latest changes of publicly listed services, with the service name (for the Atom feed).
-    pub async fn recent_public_changes(&self, limit: i64) -> Result<Vec<(store::EventRow, String)>> {
-        Ok(self.store.recent_public_events(limit).await?)
+    /// Latest changes of publicly listed services, with the service name (for the Atom feed):
+    /// public events only (the same rule as a service page's public history).
+    pub async fn recent_public_changes(&self, limit: i64) -> Result<Vec<(EventRow, String)>> {
+        let rows = self.store.recent_public_events(limit.saturating_mul(3)).await?;
+        let mut out: Vec<(EventRow, String)> =
+            rows.into_iter().filter(|(e, _)| Transition::parse(&e.action).is_some_and(Transition::is_public)).collect();
+        out.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(out)
     }
 
     /// Sends due 90/30-day reminders and expires registrations past validity. Idempotent; safe to
@@ -847,7 +852,10 @@ impl Registry<'_> {
             review_renewal: ok(Op::Review) && s == ServiceStatus::RenewalRequested,
             operate: ok(Op::Operate),
         };
-        let events = self.store.events(ServiceId(id)).await?;
+        let mut events = self.store.events(ServiceId(id)).await?;
+        if !view_private {
+            events = public_history(events, &svc.body_name);
+        }
         let (evidence, surveillances) = if view_private {
             (self.store.evidence_of(ServiceId(id)).await?, self.store.surveillances_of(ServiceId(id)).await?)
         } else {
@@ -951,6 +959,21 @@ pub(crate) async fn assign_ledger(
     let ledger = ledger_number(category, seq, year);
     tx.set_registration(ServiceId(id), &ledger, listed_at, valid_until).await?;
     Ok(ledger)
+}
+
+/// What the public sees of a service's history: public events only, each attributed to the
+/// registration body rather than to a person, without the internal comment (return comments,
+/// reviewers' notes, suspension reasons stay with the provider, its body and the office).
+fn public_history(events: Vec<EventRow>, body_name: &str) -> Vec<EventRow> {
+    events
+        .into_iter()
+        .filter(|e| Transition::parse(&e.action).is_some_and(Transition::is_public))
+        .map(|mut e| {
+            e.actor_name = body_name.to_string();
+            e.comment = String::new();
+            e
+        })
+        .collect()
 }
 
 /// Names the fields that differ between two versions of an application (for history/audit).

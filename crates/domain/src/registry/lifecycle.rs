@@ -217,6 +217,22 @@ impl Transition {
         }
     }
 
+    /// Transitions the public sees in a listed service's history: listed, changed, renewed,
+    /// suspended, reinstated, withdrawn, expired. Drafts, submissions, returns, rejections and
+    /// requests under review stay with the provider, its body and the office.
+    pub fn is_public(self) -> bool {
+        matches!(
+            self,
+            Transition::Approve
+                | Transition::ApproveChange
+                | Transition::ApproveRenewal
+                | Transition::Suspend
+                | Transition::Reinstate
+                | Transition::Withdraw
+                | Transition::Expire
+        )
+    }
+
     /// Transitions whose comment is mandatory (a reason must be recorded).
     pub fn needs_reason(self) -> bool {
         matches!(

@@ -163,6 +163,9 @@ pub struct ServiceDetailBody {
     pub valid_until: Option<String>,
     pub qualifications: Vec<String>,
     pub version: i64,
+    /// For the public: public events only (listed, changed, renewed, suspended, reinstated,
+    /// withdrawn, expired), by the registration body, without comments. The provider, its body
+    /// and the program office see the whole history with people and reasons.
     pub history: Vec<HistoryEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub experts: Option<Vec<ExpertBody>>,
