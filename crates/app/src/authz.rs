@@ -94,6 +94,21 @@ impl Actor {
         self.memberships.iter().filter(|m| m.kind == OrgKind::RegistrationBody)
     }
 
+    /// Where a person lands after signing in when nothing else was asked for: the program
+    /// office's console, a registration body's review queue, a provider's own services; the
+    /// public list for everyone else.
+    pub fn landing(&self) -> &'static str {
+        if self.is_program_operator() {
+            "/admin"
+        } else if self.body_orgs().next().is_some() {
+            "/review"
+        } else if self.provider_orgs().next().is_some() {
+            "/my"
+        } else {
+            "/"
+        }
+    }
+
     /// Name written into audit entries: `user#ID <email>`.
     pub fn audit_name(&self) -> String {
         format!("user#{} <{}>", self.user_id, self.email)

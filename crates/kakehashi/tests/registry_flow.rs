@@ -9,6 +9,21 @@ const BODY_NAME: &str = "日本セキュリティサービス審査協会";
 
 async fn full_lifecycle(db: Db) {
     let t = TestApp::spawn(db).await;
+    // after signing in, each role lands on its own page; a page asked for is honoured
+    for (email, landing) in [
+        ("provider-admin@demo.kakehashi.jp", "/my"),
+        ("reviewer@demo.kakehashi.jp", "/review"),
+        ("operator@demo.kakehashi.jp", "/admin"),
+        ("sme@demo.kakehashi.jp", "/"),
+    ] {
+        let c = t.client();
+        let fields = [("email", email), ("password", DEMO_PASSWORD), ("next", "/")];
+        let r = c.form_before_login("/login", &fields, &c.base, None).await;
+        assert_eq!(r.headers()["location"], landing, "{email}");
+        let fields = [("email", email), ("password", DEMO_PASSWORD), ("next", "/services?q=x")];
+        let r = c.form_before_login("/login", &fields, &c.base, None).await;
+        assert_eq!(r.headers()["location"], "/services?q=x", "{email}");
+    }
     let body_id = t.org_id(BODY_NAME).await.to_string();
     let provider = t.login("provider-admin@demo.kakehashi.jp").await;
     let reviewer = t.login("reviewer@demo.kakehashi.jp").await;

@@ -112,7 +112,14 @@ pub async fn login(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
     let t = ctx.t;
     match s.app.login(&f.email, &f.password, &ctx.client_ip).await {
         Ok(sess) => {
-            let mut res = signed_in(&safe_next(&f.next), &sess, s.cfg.secure_cookies);
+            // a page asked for is honoured; otherwise each role lands on its own page
+            let mut to = safe_next(&f.next);
+            if to == "/"
+                && let Ok(Some((actor, _))) = s.app.session_actor(&sess.token).await
+            {
+                to = actor.landing().to_string();
+            }
+            let mut res = signed_in(&to, &sess, s.cfg.secure_cookies);
             if let Ok(v) = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0").parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
