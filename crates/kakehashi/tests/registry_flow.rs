@@ -71,6 +71,10 @@ async fn full_lifecycle(db: Db) {
     // Approve: ledger number and two-year validity.
     let r = reviewer.post_form(&format!("/review/{id}/approve"), &[("comment", "審査基準に適合")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // the message says what happened
+    assert!(r.location().ends_with("done=approve"), "{}", r.location());
+    let after = reviewer.get(&r.location()).await;
+    assert!(after.body.contains("登録しました。台帳番号を付与し、一覧に掲載しました。"), "{}", after.body);
     let v = t.app.registry().service_view(domain::registry::ServiceId(id)).await.unwrap();
     let ledger = v.ledger_number.clone().expect("ledger number");
     assert!(ledger.starts_with("002-"), "{ledger}");
@@ -155,6 +159,7 @@ async fn full_lifecycle(db: Db) {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = operator.post_form(&format!("/admin/services/{id}/suspend"), &[("comment", "是正要求に未回答")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(operator.get(&r.location()).await.body.contains("一時停止しました"), "the message says what happened");
     // the suspension is public, its internal reason is not
     let page = public.get(&format!("/services/{id}")).await;
     assert!(page.body.contains("一時停止") && !page.body.contains("是正要求に未回答"), "{}", page.body);

@@ -36,6 +36,31 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "Renewal requested; the listing stays while it is reviewed.",
         ),
         "decided" => t.s("審査結果を登録しました。", "The decision was recorded."),
+        // what each decision and operation did, in words (older links say decided/operated)
+        "approve" => {
+            t.s("登録しました。台帳番号を付与し、一覧に掲載しました。", "Approved: listed with a ledger number.")
+        }
+        "return" => t.s(
+            "差し戻しました。コメントは事業者に通知されます。",
+            "Returned to the provider; your comments are sent to them.",
+        ),
+        "reject" => t.s("申請を却下しました。", "The application was rejected."),
+        "approve_change" => {
+            t.s("変更を承認しました。掲載内容を更新しました。", "Change approved; the listing is updated.")
+        }
+        "reject_change" => {
+            t.s("変更申請を却下しました。掲載内容は変わりません。", "Change rejected; the listing is unchanged.")
+        }
+        "approve_renewal" => {
+            t.s("更新を承認しました。有効期限を延長しました。", "Renewal approved; the validity is extended.")
+        }
+        "reject_renewal" => t.s("更新申請を却下しました。", "Renewal rejected."),
+        "suspend" => t.s(
+            "一時停止しました。現在の登録としては表示されません。",
+            "Suspended: no longer shown as a current registration.",
+        ),
+        "reinstate" => t.s("停止を解除し、掲載を再開しました。", "Reinstated: listed again."),
+        "revoked" => t.s("登録を取り消しました。", "The registration was withdrawn."),
         "operated" => t.s("処理しました。", "Done."),
         "surveillance" => t.s("サーベイランスを記録しました。", "Surveillance recorded."),
         "token" => t.s("トークンを失効させました。", "The token was revoked."),

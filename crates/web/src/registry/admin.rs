@@ -96,7 +96,8 @@ pub async fn operate(
         _ => return Err(ctx.err(AppError::NotFound)),
     };
     s.app.registry().operate(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(see_other(&format!("/services/{id}"), "operated"))
+    let done = if t == Transition::Withdraw { "revoked" } else { t.code() };
+    Ok(see_other(&format!("/services/{id}"), done))
 }
 
 #[derive(Deserialize, Default)]

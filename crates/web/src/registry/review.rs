@@ -55,5 +55,6 @@ pub async fn decide(
     let a = ctx.check_write(Some(&f.csrf))?;
     let t = decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
     s.app.registry().decide(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(see_other(&format!("/services/{id}"), "decided"))
+    // the message says what happened ("登録しました", not "処理しました")
+    Ok(see_other(&format!("/services/{id}"), t.code()))
 }
