@@ -133,6 +133,16 @@ async fn full_lifecycle(db: Db) {
         name,
         "listing unchanged while under review"
     );
+    // the reviewer sees the change field by field, in words, now → proposed: the name, and the
+    // quality manual the form still gives as its second edition (edited to the third above)
+    let page = reviewer.get(&format!("/services/{id}")).await;
+    let section = page.body.split("審査中の変更内容").nth(1).unwrap().split("</table>").next().unwrap();
+    let rows: Vec<&str> =
+        section.split("<tr><th scope=\"row\">").skip(1).map(|r| r.split('<').next().unwrap()).collect();
+    assert_eq!(rows, ["サービス名", "品質マニュアル"], "{section}");
+    assert!(section.contains(&format!("<td>{name}</td><td>{new_name}</td>")), "{section}");
+    assert!(!section.contains("quality_manual_ref"), "fields in words");
+    assert!(page.body.contains("変更: サービス名、品質マニュアル"), "the history names the fields in words too");
     // a request under review is not public: not in the feed, not in the public history
     let atom = public.get("/services.atom").await;
     assert!(!atom.body.contains("変更申請"), "the feed shows public events only");

@@ -976,29 +976,36 @@ fn public_history(events: Vec<EventRow>, body_name: &str) -> Vec<EventRow> {
         .collect()
 }
 
-/// Names the fields that differ between two versions of an application (for history/audit).
+/// Names the fields that differ between two versions of an application, in words (for the
+/// history and the audit trail: "変更: サービス名、価格帯 / changed: name, price range").
 fn diff_summary(a: &ServiceApplication, b: &ServiceApplication) -> String {
-    let mut fields = Vec::new();
+    let mut fields: Vec<(&str, &str)> = Vec::new();
     macro_rules! cmp {
-        ($($f:ident),*) => { $( if a.$f != b.$f { fields.push(stringify!($f)); } )* };
+        ($($f:ident => $ja:literal, $en:literal);* $(;)?) => { $( if a.$f != b.$f { fields.push(($ja, $en)); } )* };
     }
     cmp!(
-        name,
-        category,
-        subcategory,
-        pentest_option,
-        description,
-        specification,
-        experts,
-        quality_manager,
-        quality_manual_ref,
-        improvement_procedure,
-        industries,
-        regions,
-        options,
-        price_min,
-        price_max,
-        registration_body
+        name => "サービス名", "name";
+        category => "区分", "category";
+        subcategory => "細区分", "sub-category";
+        pentest_option => "ペネトレーションテスト", "penetration testing";
+        description => "サービス概要", "description";
+        specification => "サービス仕様", "specification";
+        experts => "資格を持つ専門家", "qualified experts";
+        quality_manager => "品質管理責任者", "quality manager";
+        quality_manual_ref => "品質マニュアル", "quality manual";
+        improvement_procedure => "改善手順", "improvement procedure";
+        industries => "得意業種", "industries";
+        regions => "対応地域", "regions";
+        options => "オプション", "options";
+        registration_body => "審査登録機関", "registration body";
     );
-    if fields.is_empty() { "no changes".into() } else { format!("changed: {}", fields.join(", ")) }
+    if a.price_min != b.price_min || a.price_max != b.price_max {
+        fields.push(("価格帯", "price range"));
+    }
+    if fields.is_empty() {
+        return "変更なし / no changes".into();
+    }
+    let ja: Vec<&str> = fields.iter().map(|f| f.0).collect();
+    let en: Vec<&str> = fields.iter().map(|f| f.1).collect();
+    format!("変更: {} / changed: {}", ja.join("、"), en.join(", "))
 }

@@ -66,7 +66,9 @@ pub struct DetailView {
     pub price: String,
     pub listed: String,
     pub valid_until: String,
-    pub pending: Option<(String, String, String)>,
+    /// A change under review, field by field in words: (field, current, proposed), only the
+    /// fields that change.
+    pub pending: Option<Vec<(&'static str, String, String)>>,
     pub events: Vec<EventView>,
     /// id, file name, size, uploaded, the engine's analysis (empty when none)
     pub evidence: Vec<(i64, String, String, String, String)>,
@@ -159,6 +161,45 @@ fn yen(v: Option<i64>) -> String {
     .unwrap_or_default()
 }
 
+/// An application's fields as the service page shows them, with their names in the page's
+/// language: what a change request is compared on (in words, never `price_max`).
+fn shown_fields(a: &ServiceApplication, t: T) -> Vec<(&'static str, String)> {
+    let price = match (a.price_min, a.price_max) {
+        (None, None) => t.s("要見積もり", "On request").to_string(),
+        (lo, hi) => format!("{} 〜 {} {}", yen(lo), yen(hi), t.s("円", "JPY")),
+    };
+    let experts = a
+        .experts
+        .iter()
+        .map(|e| {
+            format!(
+                "{} — {}（{}）",
+                e.name,
+                e.qualification,
+                e.expires_on.as_deref().unwrap_or(t.s("期限なし", "no expiry"))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    let yes_no = |b: bool| t.s(if b { "あり" } else { "なし" }, if b { "yes" } else { "no" }).to_string();
+    vec![
+        (t.s("サービス名", "Name"), a.name.clone()),
+        (t.s("区分", "Category"), a.category.label(t.en).to_string()),
+        (t.s("細区分", "Sub-category"), a.subcategory.map(|x| x.label(t.en)).unwrap_or("").to_string()),
+        (t.s("ペネトレーションテスト", "Penetration testing"), yes_no(a.pentest_option)),
+        (t.s("サービス概要", "Description"), a.description.clone()),
+        (t.s("サービス仕様", "Specification"), a.specification.clone()),
+        (t.s("資格を持つ専門家", "Qualified experts"), experts),
+        (t.s("品質管理責任者", "Quality manager"), a.quality_manager.clone()),
+        (t.s("品質マニュアル", "Quality manual"), a.quality_manual_ref.clone()),
+        (t.s("改善手順", "Improvement procedure"), a.improvement_procedure.clone()),
+        (t.s("得意業種", "Industries"), labels(&a.industries, INDUSTRIES, t)),
+        (t.s("対応地域", "Regions"), labels(&a.regions, REGIONS, t)),
+        (t.s("オプション", "Options"), a.options.clone()),
+        (t.s("価格帯", "Price range"), price),
+    ]
+}
+
 impl DetailView {
     pub fn new(d: &ServiceDetail, t: T) -> Self {
         let s = &d.service;
@@ -204,11 +245,14 @@ impl DetailView {
             price,
             listed: s.listed_at.map(jst_date).unwrap_or_default(),
             valid_until: s.valid_until.map(jst_date).unwrap_or_default(),
-            pending: s
-                .pending_change
-                .as_ref()
-                .filter(|_| d.can.view_private)
-                .map(|p| (p.name.clone(), p.description.clone(), labels(&p.regions, REGIONS, t))),
+            pending: s.pending_change.as_ref().filter(|_| d.can.view_private).map(|p| {
+                shown_fields(a, t)
+                    .into_iter()
+                    .zip(shown_fields(p, t))
+                    .filter(|((_, old), (_, new))| old != new)
+                    .map(|((label, old), (_, new))| (label, old, new))
+                    .collect()
+            }),
             events: d
                 .events
                 .iter()
