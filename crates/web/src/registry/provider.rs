@@ -163,11 +163,16 @@ fn yen(v: Option<i64>) -> String {
 
 /// An application's fields as the service page shows them, with their names in the page's
 /// language: what a change request is compared on (in words, never `price_max`).
-fn shown_fields(a: &ServiceApplication, t: T) -> Vec<(&'static str, String)> {
-    let price = match (a.price_min, a.price_max) {
+/// The price range in words: "1,000 〜 5,000 円", or "on request".
+fn price_text(a: &ServiceApplication, t: T) -> String {
+    match (a.price_min, a.price_max) {
         (None, None) => t.s("要見積もり", "On request").to_string(),
         (lo, hi) => format!("{} 〜 {} {}", yen(lo), yen(hi), t.s("円", "JPY")),
-    };
+    }
+}
+
+fn shown_fields(a: &ServiceApplication, t: T) -> Vec<(&'static str, String)> {
+    let price = price_text(a, t);
     let experts = a
         .experts
         .iter()
@@ -204,10 +209,7 @@ impl DetailView {
     pub fn new(d: &ServiceDetail, t: T) -> Self {
         let s = &d.service;
         let a = &s.app;
-        let price = match (a.price_min, a.price_max) {
-            (None, None) => t.s("要見積もり", "On request").to_string(),
-            (lo, hi) => format!("{} 〜 {} {}", yen(lo), yen(hi), t.s("円", "JPY")),
-        };
+        let price = price_text(a, t);
         DetailView {
             id: s.id,
             name: a.name.clone(),
