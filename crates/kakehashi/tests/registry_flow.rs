@@ -37,6 +37,8 @@ async fn full_lifecycle(db: Db) {
     let id = r.service_id();
     let page = provider.get(&format!("/services/{id}")).await;
     assert!(page.body.contains("下書き"), "draft shown");
+    // a draft is not in the public list: the page sits under the provider's applications
+    assert!(page.body.contains("<p class=\"muted\"><a href=\"/my\">申請・登録管理</a> ›</p>"), "{}", page.body);
     assert!(page.body.contains("根拠資料が添付されている"), "checklist shown");
     // not public yet
     assert_eq!(public.get(&format!("/services/{id}")).await.status, StatusCode::NOT_FOUND);
@@ -47,7 +49,10 @@ async fn full_lifecycle(db: Db) {
     let r = provider.post_form(&format!("/my/services/{id}/submit"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
-    // The reviewer sees it in the queue and returns it with a comment.
+    // The reviewer sees it in the queue (and the page sits under the queue) and returns it with
+    // a comment.
+    let page = reviewer.get(&format!("/services/{id}")).await;
+    assert!(page.body.contains("<p class=\"muted\"><a href=\"/review\">審査</a> ›</p>"));
     let q = reviewer.get("/review").await;
     assert!(q.body.contains(name), "in review queue");
     let r = reviewer.post_form(&format!("/review/{id}/return"), &[("comment", "")]).await;
@@ -85,6 +90,7 @@ async fn full_lifecycle(db: Db) {
     let page = public.get(&format!("/services/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&ledger));
+    assert!(page.body.contains("<p class=\"muted\"><a href=\"/services\">登録サービス一覧</a> ›</p>"));
     // the public history: public events only, by the body, no internal comments or people
     let reviewer_name = t
         .store

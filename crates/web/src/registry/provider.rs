@@ -45,6 +45,9 @@ pub struct SurvView {
 /// Everything the service page shows, in the page language.
 pub struct DetailView {
     pub id: i64,
+    /// Where the page sits: the public list for a listed service, else the viewer's own page
+    /// (review queue, program office, applications): (link, label).
+    pub crumb: (&'static str, &'static str),
     pub name: String,
     pub status: &'static str,
     pub status_label: &'static str,
@@ -213,6 +216,15 @@ impl DetailView {
         DetailView {
             id: s.id,
             name: a.name.clone(),
+            crumb: if s.status.is_public() && s.ledger_number.is_some() {
+                ("/services", t.s("登録サービス一覧", "Registered services"))
+            } else if d.can.review || d.can.review_change || d.can.review_renewal {
+                ("/review", t.s("審査", "Review"))
+            } else if d.can.operate {
+                ("/admin", t.s("制度運用", "Program office"))
+            } else {
+                ("/my", t.s("申請・登録管理", "My applications"))
+            },
             status: s.status.code(),
             status_label: s.status.label(t.en),
             ledger: s.ledger_number.clone().unwrap_or_default(),
