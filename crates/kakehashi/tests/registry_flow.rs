@@ -53,6 +53,7 @@ async fn full_lifecycle(db: Db) {
     // a comment.
     let page = reviewer.get(&format!("/services/{id}")).await;
     assert!(page.body.contains("<p class=\"muted\"><a href=\"/review\">審査</a> ›</p>"));
+    assert!(page.body.contains("<a href=\"/review\" aria-current=\"page\">"), "the menu marks the same place");
     let q = reviewer.get("/review").await;
     assert!(q.body.contains(name), "in review queue");
     let r = reviewer.post_form(&format!("/review/{id}/return"), &[("comment", "")]).await;
