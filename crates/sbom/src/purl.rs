@@ -100,7 +100,7 @@ impl Purl {
                 let eco = distro_ecosystem(base, distro().as_deref());
                 // Debian, Ubuntu and Alpine advisories name source packages; the RPM
                 // distributions' name the binary packages
-                let source = if self.ty == "rpm" { None } else { self.source_name() };
+                let source = if names_source_packages(base) { self.source_name() } else { None };
                 (eco, source.unwrap_or_else(|| self.name.clone()))
             }
             _ => return None,
@@ -119,6 +119,12 @@ impl Purl {
         };
         (!name.is_empty()).then(|| name.to_string())
     }
+}
+
+/// Whether a distribution's advisories name source packages (Debian's `libssl3` is filed under
+/// `openssl`); the RPM distributions' name binary packages.
+pub fn names_source_packages(base: &str) -> bool {
+    matches!(base, "Debian" | "Ubuntu" | "Alpine")
 }
 
 /// The OSV name of a distribution from what SBOMs and purls call it (`debian`, `alpine`,

@@ -90,7 +90,7 @@ fn package(
     // Debian, Ubuntu and Alpine advisories name source packages (the RPM distributions' do not)
     if let Some(src) =
         source_info.and_then(|s| s.strip_prefix("built package from: ")).and_then(|r| r.split_whitespace().next())
-        && matches!(c.ecosystem.split(':').next(), Some("Debian" | "Ubuntu" | "Alpine"))
+        && crate::purl::names_source_packages(c.ecosystem.split(':').next().unwrap_or(""))
     {
         c.name = src.to_string();
     }

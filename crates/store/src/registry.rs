@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use domain::OrgId;
-use domain::registry::{EvidenceId, ServiceId, ServiceStatus, SurveillanceId};
+use domain::registry::{EvidenceId, ServiceId, ServiceStatus, SurveillanceId, Transition};
 
 use crate::{Result, Store, StoreError, Tx};
 
@@ -508,18 +508,22 @@ impl Store {
         self.transitions_of(SERVICE_SUBJECT, service_id).await
     }
 
-    /// Latest history entries of publicly listed services (for the Atom feed).
-    pub async fn recent_public_events(&self, limit: i64) -> Result<Vec<(EventRow, String)>> {
-        let rows = sqlx::query(&format!(
+    /// Latest history entries of publicly listed services with one of these actions (the
+    /// domain says which are public), for the Atom feed.
+    pub async fn recent_public_events(&self, actions: &[Transition], limit: i64) -> Result<Vec<(EventRow, String)>> {
+        let codes: Vec<&str> = actions.iter().map(|t| t.code()).collect();
+        let sql = format!(
             "SELECT {}, s.name AS service_name FROM transitions t JOIN services s ON s.id = t.subject_id \
-             WHERE t.subject_kind = $1 AND t.to_state IN ('listed', 'change_requested', 'renewal_requested', 'suspended', 'withdrawn', 'expired') \
+             WHERE t.subject_kind = $1 AND t.action IN ({}) \
              AND s.ledger_number IS NOT NULL ORDER BY t.id DESC LIMIT $2",
-            crate::workflow::TRANSITION_COLS
-        ))
-        .bind(SERVICE_SUBJECT)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+            crate::workflow::TRANSITION_COLS,
+            in_list(&codes, 3)
+        );
+        let mut q = sqlx::query(&sql).bind(SERVICE_SUBJECT).bind(limit);
+        for c in codes {
+            q = q.bind(c);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((crate::workflow::transition_row(r)?, r.try_get("service_name")?))).collect()
     }
 

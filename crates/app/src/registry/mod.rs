@@ -757,11 +757,8 @@ impl Registry<'_> {
     /// Latest changes of publicly listed services, with the service name (for the Atom feed):
     /// public events only (the same rule as a service page's public history).
     pub async fn recent_public_changes(&self, limit: i64) -> Result<Vec<(EventRow, String)>> {
-        let rows = self.store.recent_public_events(limit.saturating_mul(3)).await?;
-        let mut out: Vec<(EventRow, String)> =
-            rows.into_iter().filter(|(e, _)| Transition::parse(&e.action).is_some_and(Transition::is_public)).collect();
-        out.truncate(usize::try_from(limit).unwrap_or(0));
-        Ok(out)
+        let public: Vec<Transition> = Transition::ALL.into_iter().filter(|t| t.is_public()).collect();
+        Ok(self.store.recent_public_events(&public, limit).await?)
     }
 
     /// Sends due 90/30-day reminders and expires registrations past validity. Idempotent; safe to

@@ -46,8 +46,8 @@ pub struct SurvView {
 pub struct DetailView {
     pub id: i64,
     /// Where the page sits: the public list for a listed service, else the viewer's own page
-    /// (review queue, program office, applications): (link, label).
-    pub crumb: (&'static str, &'static str),
+    /// (review queue, program office, applications): (link, label, menu entry).
+    pub crumb: (&'static str, &'static str, &'static str),
     pub name: String,
     pub status: &'static str,
     pub status_label: &'static str,
@@ -217,13 +217,13 @@ impl DetailView {
             id: s.id,
             name: a.name.clone(),
             crumb: if s.status.is_public() && s.ledger_number.is_some() {
-                ("/services", t.s("登録サービス一覧", "Registered services"))
+                ("/services", t.s("登録サービス一覧", "Registered services"), "services")
             } else if d.can.review || d.can.review_change || d.can.review_renewal {
-                ("/review", t.s("審査", "Review"))
+                ("/review", t.s("審査", "Review"), "review")
             } else if d.can.operate {
-                ("/admin", t.s("制度運用", "Program office"))
+                ("/admin", t.s("制度運用", "Program office"), "admin")
             } else {
-                ("/my", t.s("申請・登録管理", "My applications"))
+                ("/my", t.s("申請・登録管理", "My applications"), "my")
             },
             status: s.status.code(),
             status_label: s.status.label(t.en),

@@ -392,14 +392,8 @@ pub async fn service(
 ) -> Result<Response, WebError> {
     let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let v = super::provider::DetailView::new(&detail, ctx.t);
-    // the menu entry the page sits under, as its breadcrumb says
-    let section = match v.crumb.0 {
-        "/review" => "review",
-        "/admin" => "admin",
-        "/my" => "my",
-        _ => "services",
-    };
-    let nav = Nav::new(&ctx, &detail.service.app.name, &detail.service.app.name, section);
+    // the menu marks the entry the page sits under, as its breadcrumb says
+    let nav = Nav::new(&ctx, &detail.service.app.name, &detail.service.app.name, v.crumb.2);
     Ok(render(&ServicePage { nav, v, done: crate::kit::flash::done_message(ctx.t, &d.done) }))
 }
 
