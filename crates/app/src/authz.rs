@@ -24,17 +24,29 @@ pub enum Scope {
     RegistryReview,
     /// Program-office operations.
     RegistryOperate,
+    /// Read non-public verification data (products, findings, jobs) the user may see.
+    VerificationRead,
+    /// Vendor operations on products: register, edit, push SBOMs, triage.
+    VerificationWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] =
-        [Scope::RegistryRead, Scope::RegistryWrite, Scope::RegistryReview, Scope::RegistryOperate];
+    pub const ALL: [Scope; 6] = [
+        Scope::RegistryRead,
+        Scope::RegistryWrite,
+        Scope::RegistryReview,
+        Scope::RegistryOperate,
+        Scope::VerificationRead,
+        Scope::VerificationWrite,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Scope::RegistryRead => "registry:read",
             Scope::RegistryWrite => "registry:write",
             Scope::RegistryReview => "registry:review",
             Scope::RegistryOperate => "registry:operate",
+            Scope::VerificationRead => "verification:read",
+            Scope::VerificationWrite => "verification:write",
         }
     }
     pub fn parse(s: &str) -> Option<Scope> {
@@ -193,6 +205,49 @@ pub fn authorize(actor: Option<&Actor>, op: Op, target: Target) -> Result<(), Ap
     if allowed { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+/// Every verification-platform operation that needs a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyOp {
+    /// Register a product for a vendor organisation.
+    RegisterProduct,
+    /// Edit a product, add versions, upload SBOMs, captures and VEX documents, triage findings.
+    ManageProduct,
+    /// See a product that is not public, private versions, files and jobs.
+    ViewPrivate,
+}
+
+impl VerifyOp {
+    pub const ALL: [VerifyOp; 3] = [VerifyOp::RegisterProduct, VerifyOp::ManageProduct, VerifyOp::ViewPrivate];
+    fn scope(self) -> Scope {
+        match self {
+            VerifyOp::ViewPrivate => Scope::VerificationRead,
+            _ => Scope::VerificationWrite,
+        }
+    }
+}
+
+/// Whether the actor is connected to a vendor's product at all (the vendor, the office), whatever
+/// a token's scopes: only those may learn that a private product exists.
+pub fn may_know_product(a: &Actor, vendor_org_id: i64) -> bool {
+    a.member_of(vendor_org_id).is_some_and(|m| m.kind == OrgKind::Vendor) || a.is_program_operator()
+}
+
+/// The single authorization decision for verification operations on a vendor's products.
+pub fn authorize_product(actor: Option<&Actor>, op: VerifyOp, vendor_org_id: i64) -> Result<(), AppError> {
+    let Some(a) = actor else {
+        return Err(AppError::Unauthenticated);
+    };
+    if !a.has_scope(op.scope()) {
+        return Err(AppError::Forbidden);
+    }
+    let vendor = a.member_of(vendor_org_id).is_some_and(|m| m.kind == OrgKind::Vendor);
+    let allowed = match op {
+        VerifyOp::RegisterProduct | VerifyOp::ManageProduct => vendor,
+        VerifyOp::ViewPrivate => vendor || a.is_program_operator(),
+    };
+    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +308,33 @@ mod tests {
                 assert_eq!(got, *want, "{name} / {op:?}");
             }
         }
+    }
+
+    /// Every role against every verification operation on one vendor's product.
+    #[test]
+    fn verification_matrix() {
+        use MembershipRole::*;
+        let roles: Vec<(&str, Option<Actor>, [bool; 3])> = vec![
+            ("anonymous", None, [false, false, false]),
+            ("vendor admin", Some(actor(PROVIDER, OrgKind::Vendor, Admin)), [true, true, true]),
+            ("vendor member", Some(actor(PROVIDER, OrgKind::Vendor, Member)), [true, true, true]),
+            ("other vendor", Some(actor(OTHER_PROVIDER, OrgKind::Vendor, Admin)), [false, false, false]),
+            ("verification body", Some(actor(BODY, OrgKind::VerificationBody, Admin)), [false, false, false]),
+            ("program office", Some(actor(OFFICE, OrgKind::ProgramOffice, Member)), [false, false, true]),
+            ("sme", Some(actor(SME, OrgKind::Sme, Admin)), [false, false, false]),
+        ];
+        for (name, a, row) in &roles {
+            for (op, want) in VerifyOp::ALL.iter().zip(row) {
+                assert_eq!(authorize_product(a.as_ref(), *op, PROVIDER).is_ok(), *want, "{name} / {op:?}");
+            }
+        }
+        // a registry-only token cannot push SBOMs or read private products
+        let mut a = actor(PROVIDER, OrgKind::Vendor, Admin);
+        a.token_scopes = Some(vec![Scope::RegistryRead, Scope::RegistryWrite]);
+        assert!(authorize_product(Some(&a), VerifyOp::ManageProduct, PROVIDER).is_err());
+        a.token_scopes = Some(vec![Scope::VerificationWrite]);
+        assert!(authorize_product(Some(&a), VerifyOp::ManageProduct, PROVIDER).is_ok());
+        assert!(authorize_product(Some(&a), VerifyOp::ViewPrivate, PROVIDER).is_err());
     }
 
     #[test]

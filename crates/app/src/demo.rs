@@ -193,6 +193,25 @@ impl App {
         } else {
             self.seed_base().await?;
         }
+        // the verification platform's products (also added to a demo database made before it)
+        if self.store.counter("demo_verification_seeded").await? == 0 {
+            let mut vendors: Vec<(i64, String)> = self
+                .store
+                .orgs(None)
+                .await?
+                .into_iter()
+                .filter(|o| o.kind == OrgKind::Vendor.code())
+                .map(|o| (o.id, o.name))
+                .collect();
+            vendors.sort();
+            vendors.truncate(3);
+            if !vendors.is_empty() {
+                self.seed_verification(&vendors).await?;
+            }
+            let mut tx = self.store.begin().await?;
+            store::Store::next_counter(&mut tx, "demo_verification_seeded").await?;
+            tx.commit().await?;
+        }
         let have = self.store.counter("demo_scale").await? as usize;
         if scale > have {
             self.seed_scale(have, scale, progress).await?;

@@ -50,7 +50,23 @@ pub fn detect(data: &[u8]) -> Option<Engine> {
     }
 }
 
-/// Records an analysis of a stored file and enqueues the job that runs it, in `tx`.
+/// Why an SBOM or lockfile cannot be read (the reader's message), checked before it is stored.
+pub fn check_sbom(data: &[u8]) -> std::result::Result<(), String> {
+    match sbom::parse(data) {
+        Ok(doc) if doc.components.is_empty() => Err(format!("{}: no components", doc.format)),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// An uploaded file's name as stored: one line, no path, at most 200 characters.
+pub fn clean_filename(name: &str, fallback: &str) -> String {
+    let f: String = domain::text::clean_line(name).chars().filter(|c| !matches!(c, '/' | '\\')).take(200).collect();
+    if f.trim().is_empty() { fallback.to_string() } else { f }
+}
+
+/// Records an analysis of a stored file and enqueues the job that runs it, in `tx`. Returns the
+/// analysis and the job.
 pub async fn request_analysis(
     tx: &mut Tx,
     subject_kind: &str,
@@ -58,13 +74,13 @@ pub async fn request_analysis(
     sha256: &str,
     engine: Engine,
     now: i64,
-) -> Result<i64> {
+) -> Result<(i64, store::JobId)> {
     let id = tx.insert_analysis(subject_kind, subject_id, sha256, engine.code(), now).await?;
     let job = NewJob::new(ANALYZE_JOB, json!({"analysis_id": id}).to_string(), now * 1000)
         .key(format!("analysis:{id}"))
         .max_attempts(3);
-    tx.enqueue(&job, now * 1000).await?;
-    Ok(id)
+    let job = tx.enqueue(&job, now * 1000).await?;
+    Ok((id, job))
 }
 
 pub(crate) fn register(k: &mut JobKinds) {
@@ -105,25 +121,42 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
     let engine = row.engine.clone();
     let outcome = tokio::task::spawn_blocking(move || match engine.as_str() {
         "sbom" => scan_sbom(&data, index.as_deref()),
-        "capture" => analyze_capture(data),
+        "capture" => analyze_capture(data).map(|s| (s, None)),
         other => Err(format!("unknown engine {other:?}")),
     })
     .await
     .map_err(|e| format!("the engine stopped: {e}"))?;
     let now = app.now();
     match outcome {
-        Ok(summary) => app.store.finish_analysis(id, "done", &summary.to_string(), None, now).await,
+        // A product's SBOM: the verification program keeps its components and findings with
+        // the analysis' result, in one transaction.
+        Ok((summary, Some(scan))) if row.subject_kind == crate::verification::FILE_SUBJECT => app
+            .verification()
+            .record_scan(&row, summary, &scan.components, &scan.findings)
+            .await
+            .map_err(|e| e.to_string()),
+        Ok((summary, _)) => {
+            app.store.finish_analysis(id, "done", &summary.to_string(), None, now).await.map_err(|e| e.to_string())
+        }
         // The file itself cannot be read: that is the analysis' result, not a reason to retry.
-        Err(e) => app.store.finish_analysis(id, "failed", "{}", Some(&e), now).await,
-    }
-    .map_err(|e| e.to_string())?;
+        Err(e) => app.store.finish_analysis(id, "failed", "{}", Some(&e), now).await.map_err(|e| e.to_string()),
+    }?;
     Ok(Done::Ok)
 }
 
-fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Result<serde_json::Value, String> {
+/// What an SBOM scan found, for the program that keeps it.
+struct Scan {
+    components: Vec<sbom::Component>,
+    findings: Vec<vulndb::matcher::Finding>,
+}
+
+type Outcome = (serde_json::Value, Option<Scan>);
+
+fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Result<Outcome, String> {
     let doc = sbom::parse(data).map_err(|e| e.to_string())?;
     let Some(index) = index else {
-        return Ok(json!({"format": doc.format, "components": doc.components.len(), "index": false}));
+        let summary = json!({"format": doc.format, "components": doc.components.len(), "index": false});
+        return Ok((summary, Some(Scan { components: doc.components, findings: Vec::new() })));
     };
     let report = vulndb::matcher::scan(index, &doc.components).map_err(|e| e.to_string())?;
     let mut by_severity = std::collections::BTreeMap::<String, usize>::new();
@@ -132,7 +165,7 @@ fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Res
     }
     let mut top: Vec<&vulndb::matcher::Finding> = report.findings.iter().collect();
     top.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
-    Ok(json!({
+    let summary = json!({
         "format": doc.format,
         "components": doc.components.len(),
         "index": true,
@@ -144,7 +177,8 @@ fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Res
             "id": f.id, "package": f.package.name, "version": f.package.version,
             "severity": f.severity.name(), "fixed": f.fixed,
         })).collect::<Vec<_>>(),
-    }))
+    });
+    Ok((summary, Some(Scan { components: doc.components, findings: report.findings })))
 }
 
 fn analyze_capture(data: Vec<u8>) -> std::result::Result<serde_json::Value, String> {

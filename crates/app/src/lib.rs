@@ -12,6 +12,7 @@ pub mod identity;
 pub mod jobs;
 pub mod notify;
 pub mod registry;
+pub mod verification;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -22,7 +23,10 @@ pub use error::AppError;
 // Rows the pages show are re-exported as data; the store itself (its connection and SQL) is not:
 // callers reach data only through the use cases.
 use store::Store;
-pub use store::{AnalysisRow, EventRow, EvidenceRow, NotificationRow, OrgRow, StoreError, SurveillanceRow, TokenRow};
+pub use store::{
+    AnalysisRow, EventRow, EvidenceRow, FindingRow, NotificationRow, OrgRow, ProductFileRow, StoreError,
+    SurveillanceRow, TokenRow,
+};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 

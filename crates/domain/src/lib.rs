@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod registry;
 pub mod search;
 pub mod text;
+pub mod verification;
 pub mod workflow;
 
 pub use identity::{MembershipRole, OrgId, OrgKind, OutboxId, TokenId, UserId, WebhookId};

@@ -44,6 +44,14 @@ enum Cmd {
         /// Use this database instead of the SQLite file in --data-dir (e.g. PostgreSQL for load tests).
         #[arg(long)]
         database_url: Option<String>,
+        /// The shared test data (advisories, SBOMs): the demo products' SBOMs are attached from
+        /// it and scanned. Default: ../shared/data when it exists.
+        #[arg(long)]
+        shared_data: Option<std::path::PathBuf>,
+        /// The advisory index SBOMs are scanned with. Default: built once from the shared
+        /// data's OSV and RustSec zips into DATA_DIR/advisories.
+        #[arg(long)]
+        advisory_db: Option<std::path::PathBuf>,
     },
     /// Serves the platform.
     Serve {
@@ -330,9 +338,55 @@ async fn open(url: &str, migrate: bool) -> Result<store::Store, CliError> {
     Ok(store)
 }
 
+/// Runs job workers until no job is queued, running or waiting to retry.
+async fn run_until_idle(app: &app::App, workers: usize) {
+    let probe = app.clone();
+    app.run_workers(workers, async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            match probe.busy_jobs().await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot count jobs"),
+            }
+        }
+    })
+    .await;
+}
+
+/// The demo's advisory index: reused from `dir` when it opens, else built there from the shared
+/// data's advisory zips (those the demo SBOMs need). None (SBOMs inventoried, not matched) when
+/// neither works.
+fn demo_advisories(dir: &std::path::Path, shared: &std::path::Path) -> Option<std::path::PathBuf> {
+    if vulndb::db::Index::open(dir).is_ok() {
+        return Some(dir.to_path_buf());
+    }
+    let sources: Vec<std::path::PathBuf> =
+        ["alpine-secdb-osv.zip", "rustsec-advisory-db.zip", "golang-vulndb.zip", "pypa-advisory-database.zip"]
+            .iter()
+            .map(|z| shared.join("osv").join(z))
+            .filter(|p| p.is_file())
+            .collect();
+    if sources.is_empty() {
+        return None;
+    }
+    let started = std::time::Instant::now();
+    println!("Building the advisory index from {} …", shared.join("osv").display());
+    match vulndb::db::import(dir, &sources, &|_, _, _| {}) {
+        Ok(r) => {
+            println!("  {} advisories in {:.1} s ({})", r.total, started.elapsed().as_secs_f64(), dir.display());
+            Some(dir.to_path_buf())
+        }
+        Err(e) => {
+            eprintln!("  cannot build the advisory index: {e}; SBOMs will be inventoried, not matched");
+            None
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.cmd {
-        Cmd::Demo { port, data_dir, scale, no_serve, database_url } => {
+        Cmd::Demo { port, data_dir, scale, no_serve, database_url, shared_data, advisory_db } => {
             let url = match database_url {
                 Some(u) => Settings { database_url: Some(u), ..Settings::default() }.database_url(Access::Create)?,
                 None => {
@@ -345,9 +399,19 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             let store = open(&url, true).await?;
             // No mail server in a demo: e-mail (sign-up links, notices) is written to files.
             let mail_dir = std::path::absolute(data_dir.join("mail")).unwrap_or_else(|_| data_dir.join("mail"));
+            let shared = shared_data.or_else(|| {
+                let d = std::path::PathBuf::from("../shared/data");
+                d.is_dir().then_some(d)
+            });
+            let advisory_db = match (advisory_db, &shared) {
+                (Some(p), _) => Some(p),
+                (None, Some(dir)) => demo_advisories(&data_dir.join("advisories"), dir),
+                (None, None) => None,
+            };
             let demo_settings = Settings {
                 bind: format!("127.0.0.1:{port}"),
                 smtp_url: Some(format!("file://{}", mail_dir.display())),
+                advisory_db,
                 ..Settings::default()
             };
             let app = demo_settings.app(store)?;
@@ -363,7 +427,15 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             if r.services_added > 0 {
                 println!("Generated {} services for load tests.", r.services_added);
             }
+            if let Some(dir) = &shared {
+                let queued = app.attach_demo_sboms(dir).await?;
+                if queued > 0 {
+                    println!("Queued {queued} SBOM scans of the demo products (results on /products within seconds).");
+                }
+            }
             if no_serve {
+                // the scans queued above run before the command ends
+                run_until_idle(&app, 2).await;
                 return Ok(0);
             }
             println!("\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)");
@@ -397,18 +469,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
             tracing::info!(workers, kinds = ?app.job_kinds(), "worker starting");
             if until_idle {
-                let probe = app.clone();
-                app.run_workers(workers, async move {
-                    loop {
-                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                        match probe.busy_jobs().await {
-                            Ok(0) => break,
-                            Ok(_) => {}
-                            Err(e) => tracing::warn!(error = %e, "cannot count jobs"),
-                        }
-                    }
-                })
-                .await;
+                run_until_idle(&app, workers).await;
             } else {
                 app.run_workers(workers, shutdown()).await;
             }

@@ -136,10 +136,10 @@ async fn stored_capture_is_analysed(db: Db) {
     let sha = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
     let mut tx = t.store.begin().await.unwrap();
     tx.put_blob(sha, &data).await.unwrap();
-    let id = request_analysis(&mut tx, "test.capture", 1, sha, Engine::Capture, t.app.now()).await.unwrap();
+    let id = request_analysis(&mut tx, "test.capture", 1, sha, Engine::Capture, t.app.now()).await.unwrap().0;
     let garbage = "00000000c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
     tx.put_blob(garbage, b"not a capture at all, but declared one").await.unwrap();
-    let bad = request_analysis(&mut tx, "test.capture", 2, garbage, Engine::Capture, t.app.now()).await.unwrap();
+    let bad = request_analysis(&mut tx, "test.capture", 2, garbage, Engine::Capture, t.app.now()).await.unwrap().0;
     tx.commit().await.unwrap();
     t.jobs_settle(60).await;
     let a = t.store.analysis(id).await.unwrap();

@@ -63,6 +63,28 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Records an analysis' outcome in this transaction (with what a program stored from it).
+    pub async fn finish_analysis(
+        &mut self,
+        id: i64,
+        state: &str,
+        summary: &str,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE analyses SET state = $1, summary = $2, error = $3, finished_at = $4 WHERE id = $5")
+            .bind(state.to_string())
+            .bind(summary.to_string())
+            .bind(error.map(str::to_string))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+}
+
 impl Store {
     pub async fn analysis(&self, id: i64) -> Result<AnalysisRow> {
         let r =
@@ -98,14 +120,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE analyses SET state = $1, summary = $2, error = $3, finished_at = $4 WHERE id = $5")
-            .bind(state.to_string())
-            .bind(summary.to_string())
-            .bind(error.map(str::to_string))
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx.tx)
-            .await?;
+        tx.finish_analysis(id, state, summary, error, now).await?;
         tx.commit().await
     }
 

@@ -11,6 +11,7 @@ pub mod jobs;
 mod migrate;
 mod notify;
 mod registry;
+mod verification;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use identity::*;
 pub use jobs::{ClaimedJob, JobId, JobListener, JobRow, JobState, NewJob};
 pub use notify::*;
 pub use registry::*;
+pub use verification::*;
 pub use workflow::{NewTransition, TransitionRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

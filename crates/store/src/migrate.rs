@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "transitions", include_str!("../migrations/0003_transitions.sql")),
     (4, "analyses", include_str!("../migrations/0004_analyses.sql")),
     (5, "login_throttle", include_str!("../migrations/0005_login_throttle.sql")),
+    (6, "verification", include_str!("../migrations/0006_verification.sql")),
 ];
 
 impl Store {

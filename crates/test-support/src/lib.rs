@@ -421,6 +421,12 @@ impl Client {
         Self::send(self.with_cookies(rb, None)).await
     }
 
+    /// A multipart form post (the caller adds the `csrf` field), from the same origin.
+    pub async fn multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        let rb = self.http.post(format!("{}{path}", self.base)).header("origin", &self.base).multipart(form);
+        Self::send(self.with_cookies(rb, None)).await
+    }
+
     /// Creates an API token with these scopes on the account page and returns it.
     pub async fn create_token(&self, name: &str, scopes: &[&str]) -> String {
         let mut fields = vec![("name", name)];

@@ -47,30 +47,90 @@ pub fn sarif(findings: &[Finding], uri: &str) -> Value {
     })
 }
 
-/// CycloneDX 1.5 VEX: findings `in_triage`, suppressed ones `not_affected` with the reason.
-/// What is not known is left out (a record without a CVSS score has a rating with a severity
-/// and no score), so the document validates against the published 1.5 schema.
-pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
-    let entry = |f: &Finding, state: &str, detail: &str| {
-        let mut rating = json!({"severity": f.severity.name()});
-        if let Some(score) = f.score {
-            rating["score"] = json!(score);
-        }
-        let mut analysis = json!({"state": state});
-        if !detail.is_empty() {
-            analysis["detail"] = json!(detail);
-        }
-        json!({
-            "id": f.id,
-            "references": f.aliases.iter().map(|a| json!({"id": a, "source": {"name": "alias"}})).collect::<Vec<_>>(),
-            "ratings": [rating],
-            "affects": [{"ref": f.package.purl.clone().unwrap_or_else(|| format!("{}@{}", f.package.name, f.package.version))}],
-            "analysis": analysis,
+/// One vulnerability statement of a CycloneDX VEX document.
+#[derive(Debug, Clone)]
+pub struct VexEntry<'a> {
+    pub id: &'a str,
+    pub aliases: &'a [String],
+    /// The engine's level name (`critical` … `none`, `unknown`).
+    pub severity: &'a str,
+    pub score: Option<f64>,
+    /// The affected component's purl (or `name@version`).
+    pub affects: String,
+    /// CycloneDX `analysis.state`.
+    pub state: &'a str,
+    /// CycloneDX `analysis.justification` (one of its enumerated values) for `not_affected`.
+    pub justification: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+/// CycloneDX `analysis.justification` values.
+pub const CDX_JUSTIFICATIONS: [&str; 9] = [
+    "code_not_present",
+    "code_not_reachable",
+    "requires_configuration",
+    "requires_dependency",
+    "requires_environment",
+    "protected_by_compiler",
+    "protected_at_runtime",
+    "protected_at_perimeter",
+    "protected_by_mitigating_control",
+];
+
+/// A CycloneDX 1.5 document of VEX statements; `metadata` (the product the statements are
+/// about) is added when given. What is not known is left out (a record without a CVSS score
+/// has a rating with a severity and no score), so the document validates against the
+/// published 1.5 schema.
+pub fn cyclonedx_vex_document(entries: &[VexEntry<'_>], metadata: Option<Value>) -> Value {
+    let v: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let mut rating = json!({"severity": e.severity});
+            if let Some(score) = e.score {
+                rating["score"] = json!(score);
+            }
+            let mut analysis = json!({"state": e.state});
+            if let Some(j) = e.justification.filter(|j| CDX_JUSTIFICATIONS.contains(j)) {
+                analysis["justification"] = json!(j);
+            }
+            if !e.detail.is_empty() {
+                analysis["detail"] = json!(e.detail);
+            }
+            json!({
+                "id": e.id,
+                "references": e.aliases.iter().map(|a| json!({"id": a, "source": {"name": "alias"}})).collect::<Vec<_>>(),
+                "ratings": [rating],
+                "affects": [{"ref": e.affects}],
+                "analysis": analysis,
+            })
         })
-    };
-    let mut v: Vec<Value> = findings.iter().map(|f| entry(f, "in_triage", "")).collect();
-    v.extend(suppressed.iter().map(|s| entry(&s.finding, "not_affected", &s.justification)));
-    json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "vulnerabilities": v})
+        .collect();
+    let mut doc = json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1});
+    if let Some(m) = metadata {
+        doc["metadata"] = m;
+    }
+    doc["vulnerabilities"] = json!(v);
+    doc
+}
+
+/// CycloneDX 1.5 VEX of a scan: findings `in_triage`, suppressed ones `not_affected` with the
+/// reason.
+pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
+    fn entry<'a>(f: &'a Finding, state: &'a str) -> VexEntry<'a> {
+        VexEntry {
+            id: &f.id,
+            aliases: &f.aliases,
+            severity: f.severity.name(),
+            score: f.score,
+            affects: f.package.purl.clone().unwrap_or_else(|| format!("{}@{}", f.package.name, f.package.version)),
+            state,
+            justification: None,
+            detail: "",
+        }
+    }
+    let mut v: Vec<VexEntry<'_>> = findings.iter().map(|f| entry(f, "in_triage")).collect();
+    v.extend(suppressed.iter().map(|s| VexEntry { detail: &s.justification, ..entry(&s.finding, "not_affected") }));
+    cyclonedx_vex_document(&v, None)
 }
 
 /// The plain-text table of a scan of `components` components.

@@ -271,3 +271,16 @@ impl ListParams {
         parts.join("&")
     }
 }
+
+/// A multipart upload that could not be read: over the size limit (413) or malformed (422).
+pub fn multipart_error(
+    ctx: &crate::extract::Ctx,
+    s: &crate::AppState,
+    e: axum::extract::multipart::MultipartError,
+) -> crate::error::WebError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ctx.err(AppError::TooLarge { limit: s.app.config.max_upload_bytes })
+    } else {
+        ctx.err(AppError::field("file", "アップロードを読み取れませんでした", "The upload could not be read"))
+    }
+}

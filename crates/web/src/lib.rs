@@ -15,6 +15,7 @@ mod metrics;
 mod middleware;
 mod openapi;
 mod registry;
+mod verification;
 mod views;
 
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub fn router(app: app::App, cfg: WebConfig) -> Router {
     Router::new()
         .merge(kit::routes())
         .merge(registry::routes(upload_limit))
+        .merge(verification::routes(upload_limit))
         .fallback(kit::platform::not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(axum::middleware::from_fn(middleware::api_errors))

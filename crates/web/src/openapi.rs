@@ -11,7 +11,7 @@ use crate::error::ErrorBody;
 #[openapi(
     info(
         title = "Kakehashi API",
-        description = "情報セキュリティサービス審査登録制度ほかの施策を運用する基盤の API。Security-service registry and platform API. Public reads need no authentication; writes need a bearer token (scopes registry:read, registry:write, registry:review, registry:operate) or a browser session with its CSRF token in X-CSRF-Token."
+        description = "情報セキュリティサービス審査登録制度ほかの施策を運用する基盤の API。Security-service registry and platform API. Public reads need no authentication; writes need a bearer token (scopes registry:read, registry:write, registry:review, registry:operate, verification:read, verification:write) or a browser session with its CSRF token in X-CSRF-Token."
     ),
     paths(
         crate::kit::platform::healthz,
@@ -37,12 +37,20 @@ use crate::error::ErrorBody;
         crate::registry::api::decide,
         crate::registry::api::operate,
         crate::registry::api::upload_evidence,
+        crate::verification::pages::products,
+        crate::verification::api::products,
+        crate::verification::api::product,
+        crate::verification::api::vex,
+        crate::verification::api::create,
+        crate::verification::api::push_sbom,
+        crate::verification::api::job,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer),
     tags(
         (name = "platform", description = "Health, metrics, the caller, the job queue"),
         (name = "registry", description = "情報セキュリティサービス審査登録制度 — the security-service registry"),
+        (name = "verification", description = "検証基盤 Checked by Japan — products, SBOM scans, findings, VEX"),
     )
 )]
 pub struct ApiDoc;

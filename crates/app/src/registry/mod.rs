@@ -547,9 +547,7 @@ impl Registry<'_> {
             ));
         }
         let content_type = sniff_evidence(data).ok_or(AppError::UnsupportedMedia)?;
-        let filename: String =
-            domain::text::clean_line(filename).chars().filter(|c| !matches!(c, '/' | '\\')).take(200).collect();
-        let filename = if filename.is_empty() { "evidence".to_string() } else { filename };
+        let filename = crate::engines::clean_filename(filename, "evidence");
         let sha = hex::encode(Sha256::digest(data));
         let now = self.now();
         let mut tx = self.store.begin().await?;

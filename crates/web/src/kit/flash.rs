@@ -64,6 +64,14 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
         "operated" => t.s("処理しました。", "Done."),
         "surveillance" => t.s("サーベイランスを記録しました。", "Surveillance recorded."),
         "token" => t.s("トークンを失効させました。", "The token was revoked."),
+        "product" => t.s(
+            "製品を登録しました。バージョンごとに SBOM をアップロードすると、脆弱性を自動で照合します。",
+            "The product was registered. Upload an SBOM per version and it is checked for known vulnerabilities.",
+        ),
+        "sbom" => t.s(
+            "SBOM を受け付けました。スキャンの結果はこのページに表示されます。",
+            "SBOM received; the scan's results appear on this page.",
+        ),
         "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,
     })

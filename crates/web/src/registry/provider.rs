@@ -15,7 +15,7 @@ use super::public::{action_label, status_label};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, T};
-use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode};
+use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode, multipart_error};
 use crate::kit::flash::see_other;
 use crate::views::{Nav, Opt, render};
 use app::registry::{Permissions, SURVEILLANCE_OUTCOMES, ServiceDetail, ServiceView};
@@ -701,12 +701,4 @@ pub async fn upload_evidence(
     };
     s.app.registry().upload_evidence(a, id, &name, &data).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/services/{id}"), "uploaded"))
-}
-
-fn multipart_error(ctx: &Ctx, s: &AppState, e: axum::extract::multipart::MultipartError) -> WebError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ctx.err(AppError::TooLarge { limit: s.app.config.max_upload_bytes })
-    } else {
-        ctx.err(AppError::field("file", "アップロードを読み取れませんでした", "The upload could not be read"))
-    }
 }

@@ -1,0 +1,206 @@
+//! Demo data of the verification platform: products in every category (among them the deck's
+//! FY2019 study devices: a UTM, a router, a tablet and a smart lock), versions, and real SBOMs
+//! and lockfiles from the shared test data attached through the same use case vendors use, so
+//! the jobs scan them and the demo shows real findings.
+
+use std::path::Path;
+
+use domain::verification::{ProductId, ProductInput};
+use domain::{MembershipRole, OrgId, OrgKind};
+
+use crate::{Actor, App, Membership, Result};
+
+/// One demo product: vendor (index into the demo vendors), the product, and the versions with
+/// the file (relative to the shared data directory) each is scanned from.
+struct DemoProduct {
+    vendor: usize,
+    name: &'static str,
+    name_en: &'static str,
+    model: &'static str,
+    category: &'static str,
+    description: &'static str,
+    claims: &'static str,
+    support_end: &'static str,
+    public: bool,
+    versions: &'static [(&'static str, &'static str)],
+}
+
+const PRODUCTS: &[DemoProduct] = &[
+    DemoProduct {
+        vendor: 0,
+        name: "セキュアゲート UTM-300",
+        name_en: "SecureGate UTM-300",
+        model: "UTM-300",
+        category: "security_product",
+        description: "中小企業向けの統合脅威管理（UTM）アプライアンス。ファイアウォール、IPS、URL フィルタ、アンチウイルスを1台で提供します。",
+        claims: "既知の攻撃通信を IPS で遮断する\n既知のマルウェアをゲートウェイで検知する\n管理画面への不正ログインを5回で一時ロックする",
+        support_end: "2031-03-31",
+        public: true,
+        versions: &[(
+            "3.2.1",
+            "sbom/alpine-images/spdx-trivy-rancher_swarmkit-sha256:176dd68d4ce524ec79a76ad83a812024b4fa1f7aa14ad1a209475700b9abe493.json",
+        )],
+    },
+    DemoProduct {
+        vendor: 0,
+        name: "ホクト 家庭用ルーター HR-200",
+        name_en: "Hokuto home router HR-200",
+        model: "HR-200",
+        category: "iot_device",
+        description: "家庭・小規模オフィス向けの Wi-Fi ルーター。",
+        claims: "初期パスワードは機器ごとに異なる\nファームウェアを自動で更新する",
+        support_end: "2029-12-31",
+        public: true,
+        versions: &[(
+            "2.0.4",
+            "sbom/alpine-images/spdx-trivy-rancher_curl-sha256:85aea1846e2e9b921629e9c3adf0c5aa63dbdf13aa84d4dc1b951982bf42d1a4.json",
+        )],
+    },
+    DemoProduct {
+        vendor: 1,
+        name: "まもりタブレット MT-10",
+        name_en: "Mamori Tablet MT-10",
+        model: "MT-10",
+        category: "iot_device",
+        description: "医療・介護の現場向けの業務用タブレット。",
+        claims: "端末の紛失時に遠隔でデータを消去できる",
+        support_end: "2028-06-30",
+        public: true,
+        versions: &[(
+            "1.4.0",
+            "sbom/alpine-images/spdx-trivy-rancher_hello-world-sha256:4b1559cb4b57ca36fa2b313a3c7dde774801aa3a2047930d94e11a45168bc053.json",
+        )],
+    },
+    DemoProduct {
+        vendor: 1,
+        name: "スマートロック SL-1",
+        name_en: "Smart Lock SL-1",
+        model: "SL-1",
+        category: "iot_device",
+        description: "賃貸住宅向けのスマートロック。アプリと暗証番号で解錠します。",
+        claims: "Bluetooth 通信を暗号化する\n解錠履歴を改ざんできない形で記録する",
+        support_end: "2030-09-30",
+        public: true,
+        versions: &[("5.1.0", "lockfiles/bat-0.24.0/Cargo.lock")],
+    },
+    DemoProduct {
+        vendor: 2,
+        name: "プラント監視ゲートウェイ PG-7",
+        name_en: "Plant monitoring gateway PG-7",
+        model: "PG-7",
+        category: "control_system",
+        description: "工場の PLC と監視サーバーをつなぐ産業用ゲートウェイ（Modbus/TCP、OPC UA）。",
+        claims: "制御ネットワークへの書き込みを許可リストで制限する",
+        support_end: "2034-03-31",
+        public: true,
+        versions: &[(
+            "7.0.2",
+            "sbom/alpine-images/spdx-trivy-docker_ucp-etcd-sha256:49300aa0efb97e8a9a2c97e1f5564c91483b7686337584a15127d19bcc7ba989.json",
+        )],
+    },
+    DemoProduct {
+        vendor: 0,
+        name: "ログ検索エージェント",
+        name_en: "Log search agent",
+        model: "LSA",
+        category: "software",
+        description: "サーバーのログを高速に検索するエージェント。",
+        claims: "",
+        support_end: "",
+        public: true,
+        versions: &[
+            ("11.0.2", "lockfiles/ripgrep-11.0.2/Cargo.lock"),
+            ("14.1.0", "lockfiles/ripgrep-head-control/Cargo.lock"),
+        ],
+    },
+    DemoProduct {
+        vendor: 0,
+        name: "次期 IoT カメラ（開発中）",
+        name_en: "Next IoT camera (in development)",
+        model: "CAM-X",
+        category: "iot_device",
+        description: "発表前の製品。ベンダーと制度事務局だけが見られます。",
+        claims: "",
+        support_end: "",
+        public: false,
+        versions: &[],
+    },
+];
+
+/// The demo's vendor organisations for products: the demo provider (whose logins manage its
+/// products) and two more.
+const VENDOR_COUNT: usize = 3;
+
+impl App {
+    /// Registers the demo products once (without files).
+    pub(crate) async fn seed_verification(&self, vendors: &[(i64, String)]) -> Result<()> {
+        for p in PRODUCTS {
+            let (org, name) = &vendors[p.vendor % vendors.len().min(VENDOR_COUNT)];
+            let actor = vendor_actor(*org, name);
+            let input = ProductInput {
+                name: p.name.into(),
+                name_en: p.name_en.into(),
+                model: p.model.into(),
+                category: p.category.into(),
+                description: p.description.into(),
+                claims: p.claims.into(),
+                support_end: p.support_end.into(),
+                vuln_contact: "psirt@example.jp".into(),
+                public: p.public,
+            };
+            self.verification().register_product(&actor, OrgId(*org), &input).await?;
+        }
+        Ok(())
+    }
+
+    /// Attaches the demo products' SBOMs and lockfiles from the shared test data (`dir`), each
+    /// through the vendor's upload use case, so jobs scan them. Versions that already have a
+    /// file are left alone; missing files are skipped. Returns how many files were queued.
+    pub async fn attach_demo_sboms(&self, dir: &Path) -> Result<usize> {
+        let mut queued = 0;
+        let vendor_orgs: Vec<store::OrgRow> =
+            self.store.orgs(None).await?.into_iter().filter(|o| o.kind == OrgKind::Vendor.code()).collect();
+        let ids: Vec<i64> = vendor_orgs.iter().map(|o| o.id).collect();
+        let products = self.store.products_of(&ids).await?;
+        for p in PRODUCTS {
+            let Some(row) = products.iter().find(|r| r.name == p.name) else { continue };
+            let org =
+                vendor_orgs.iter().find(|o| o.id == row.vendor_org_id).map(|o| o.name.clone()).unwrap_or_default();
+            let actor = vendor_actor(row.vendor_org_id, &org);
+            let versions = self.store.product_versions(row.id).await?;
+            for (version, rel) in p.versions {
+                if let Some(v) = versions.iter().find(|v| v.version == *version)
+                    && !self.store.product_files(v.id).await?.is_empty()
+                {
+                    continue;
+                }
+                let path = dir.join(rel);
+                let Ok(data) = std::fs::read(&path) else {
+                    tracing::warn!(file = %path.display(), "demo SBOM not found; skipped");
+                    continue;
+                };
+                let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                self.verification().upload_sbom(&actor, ProductId(row.id), version, &name, &data).await?;
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+}
+
+/// The demo's stand-in for a vendor's staff (the demo writes through the use cases).
+fn vendor_actor(org_id: i64, org_name: &str) -> Actor {
+    Actor {
+        user_id: 0,
+        name: "demo".into(),
+        email: "system:demo".into(),
+        is_operator: false,
+        memberships: vec![Membership {
+            org_id,
+            kind: OrgKind::Vendor,
+            role: MembershipRole::Admin,
+            org_name: org_name.into(),
+        }],
+        token_scopes: None,
+    }
+}

@@ -1,0 +1,648 @@
+//! 検証基盤 ("Checked by Japan") use cases: vendors register products and their versions, push
+//! SBOMs (from a page or their build pipelines), the engines scan them in jobs and the findings
+//! are kept per version with their triage state; public product pages and a VEX per product.
+
+mod demo;
+
+use domain::audit::AuditRecord;
+use domain::verification::{
+    FindingKey, Product, ProductCategory, ProductId, ProductInput, SeverityCounts, TriageState, component_key,
+    merge_scan, version_label,
+};
+use domain::{OrgId, OrgKind};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use store::{
+    AnalysisRow, ComponentWrite, FindingRow, FindingWrite, Notice, ProductFileRow, ProductRow, ProductWrite, VersionRow,
+};
+
+use crate::authz::{VerifyOp, authorize_product, may_know_product};
+use crate::engines::Engine;
+use crate::{Actor, App, AppError, Result, Scope};
+
+/// The subject kind of product files in the kit's analyses.
+pub const FILE_SUBJECT: &str = "verification.file";
+
+/// The verification program's use cases, reached as `app.verification().upload_sbom(..)`.
+#[derive(Clone, Copy)]
+pub struct Verification<'a> {
+    app: &'a App,
+}
+
+impl std::ops::Deref for Verification<'_> {
+    type Target = App;
+    fn deref(&self) -> &App {
+        self.app
+    }
+}
+
+impl App {
+    /// The verification platform (検証基盤).
+    pub fn verification(&self) -> Verification<'_> {
+        Verification { app: self }
+    }
+}
+
+/// A product as the use cases see it.
+#[derive(Debug, Clone)]
+pub struct ProductView {
+    pub id: i64,
+    pub vendor_org_id: i64,
+    pub vendor_name: String,
+    pub vendor_name_en: String,
+    pub category: ProductCategory,
+    pub product: Product,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ProductView {
+    fn from_row(r: ProductRow) -> Result<Self> {
+        let category = ProductCategory::parse(&r.category)
+            .ok_or_else(|| AppError::Internal(format!("product {} has category {:?}", r.id, r.category)))?;
+        let claims: Vec<String> = serde_json::from_str(&r.claims_json).unwrap_or_default();
+        Ok(ProductView {
+            id: r.id,
+            vendor_org_id: r.vendor_org_id,
+            vendor_name: r.vendor_name,
+            vendor_name_en: r.vendor_name_en,
+            category,
+            product: Product {
+                name: r.name,
+                name_en: r.name_en,
+                model: r.model,
+                category,
+                description: r.description,
+                claims,
+                support_end: r.support_end,
+                vuln_contact: r.vuln_contact,
+                public: r.public,
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+
+    /// The form's values for editing.
+    pub fn input(&self) -> ProductInput {
+        let p = &self.product;
+        ProductInput {
+            name: p.name.clone(),
+            name_en: p.name_en.clone(),
+            model: p.model.clone(),
+            category: p.category.code().into(),
+            description: p.description.clone(),
+            claims: p.claims.join("\n"),
+            support_end: p.support_end.clone().unwrap_or_default(),
+            vuln_contact: p.vuln_contact.clone(),
+            public: p.public,
+        }
+    }
+}
+
+/// A version with its open findings.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub id: i64,
+    pub version: String,
+    pub public: bool,
+    pub created_at: i64,
+    pub open: SeverityCounts,
+}
+
+/// A file uploaded to a version, with its analysis (and the job running it).
+#[derive(Debug, Clone)]
+pub struct FileView {
+    pub file: ProductFileRow,
+    pub analysis: Option<AnalysisRow>,
+}
+
+/// What a product page shows to this viewer.
+#[derive(Debug, Clone)]
+pub struct ProductDetail {
+    pub product: ProductView,
+    /// The versions the viewer may see, newest first.
+    pub versions: Vec<VersionView>,
+    /// The version shown (the one asked for, or the newest).
+    pub selected: Option<VersionView>,
+    pub findings: Vec<FindingRow>,
+    pub components: i64,
+    /// Files and their analyses: for the vendor and the office only.
+    pub files: Vec<FileView>,
+    pub can_manage: bool,
+    pub sees_private: bool,
+}
+
+/// One product of the public list.
+#[derive(Debug, Clone)]
+pub struct ListedProduct {
+    pub product: ProductView,
+    pub latest_version: Option<String>,
+    pub open: SeverityCounts,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductList {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<ListedProduct>,
+}
+
+/// A validated product list query.
+#[derive(Debug, Clone, Default)]
+pub struct ProductQuery {
+    pub q: String,
+    pub category: Option<ProductCategory>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// An SBOM accepted for scanning.
+#[derive(Debug, Clone, Copy)]
+pub struct SbomAccepted {
+    pub version_id: i64,
+    pub version_created: bool,
+    pub file_id: i64,
+    pub job_id: i64,
+}
+
+/// A job as its owner sees it (`GET /api/v1/jobs/{id}`).
+#[derive(Debug, Clone)]
+pub struct JobStatus {
+    pub id: i64,
+    pub kind: String,
+    /// queued | running | retrying | done | failed | cancelled
+    pub state: String,
+    pub attempts: i64,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+    /// The analysis summary the job wrote (components, findings by severity, new findings).
+    pub result: Option<Value>,
+    pub product_id: Option<i64>,
+    pub version: Option<String>,
+}
+
+/// The accepted SBOM and lockfile formats, named in the answer to a file no reader takes.
+pub const SBOM_FORMATS: &str = "CycloneDX 1.1–1.6 (JSON, XML), SPDX 2.2/2.3 (JSON, tag-value), SPDX 3.0 JSON-LD, \
+     Cargo.lock, package-lock.json, poetry.lock, requirements.txt, go.mod, go.sum, dpkg status, apk installed";
+
+fn write_of(p: &Product, vendor_name: &str) -> ProductWrite {
+    ProductWrite {
+        name: p.name.clone(),
+        name_en: p.name_en.clone(),
+        model: p.model.clone(),
+        category: p.category.code().into(),
+        description: p.description.clone(),
+        claims_json: serde_json::to_string(&p.claims).unwrap_or_else(|_| "[]".into()),
+        support_end: p.support_end.clone(),
+        vuln_contact: p.vuln_contact.clone(),
+        public: p.public,
+        search_text: p.search_text(vendor_name),
+    }
+}
+
+fn counts_of(rows: &[(i64, String, i64)], version_id: i64) -> SeverityCounts {
+    let mut c = SeverityCounts::default();
+    for (v, sev, n) in rows {
+        if *v == version_id {
+            c.add(sev, *n);
+        }
+    }
+    c
+}
+
+impl Verification<'_> {
+    async fn product_view(&self, id: ProductId) -> Result<ProductView> {
+        ProductView::from_row(self.store.product(id.0).await?)
+    }
+
+    /// The product, if this viewer may know it exists (public, or theirs, or the office).
+    async fn visible(&self, actor: Option<&Actor>, id: ProductId) -> Result<(ProductView, bool)> {
+        let p = self.product_view(id).await?;
+        let knows = actor.is_some_and(|a| may_know_product(a, p.vendor_org_id));
+        if !p.product.public && !knows {
+            return Err(AppError::NotFound);
+        }
+        let private = knows && authorize_product(actor, VerifyOp::ViewPrivate, p.vendor_org_id).is_ok();
+        Ok((p, private))
+    }
+
+    /// A vendor registers a product.
+    pub async fn register_product(&self, actor: &Actor, vendor: OrgId, input: &ProductInput) -> Result<ProductId> {
+        authorize_product(Some(actor), VerifyOp::RegisterProduct, vendor.0)?;
+        let p = Product::parse(input).map_err(AppError::Invalid)?;
+        let m = actor.member_of(vendor.0).ok_or(AppError::Forbidden)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_product(vendor.0, &write_of(&p, &m.org_name), now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.product".into(),
+                subject: format!("product#{id}"),
+                summary: format!("registered name={} category={} public={}", p.name, p.category.code(), p.public),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ProductId(id))
+    }
+
+    /// The vendor edits a product (name, claims, support end, whether it is public).
+    pub async fn update_product(&self, actor: &Actor, id: ProductId, input: &ProductInput) -> Result<()> {
+        let (cur, _) = self.visible(Some(actor), id).await?;
+        authorize_product(Some(actor), VerifyOp::ManageProduct, cur.vendor_org_id)?;
+        let p = Product::parse(input).map_err(AppError::Invalid)?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.update_product(id.0, &write_of(&p, &cur.vendor_name), now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.product_edit".into(),
+                subject: format!("product#{}", id.0),
+                summary: format!("name={} public={}", p.name, p.public),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The vendor's products (every vendor organisation of the actor).
+    pub async fn my_products(&self, actor: &Actor) -> Result<Vec<ListedProduct>> {
+        actor.require_scope(Scope::VerificationRead)?;
+        let orgs: Vec<i64> = actor.memberships.iter().filter(|m| m.kind == OrgKind::Vendor).map(|m| m.org_id).collect();
+        let rows = self.store.products_of(&orgs).await?;
+        self.listed(rows, true).await
+    }
+
+    async fn listed(&self, rows: Vec<ProductRow>, private: bool) -> Result<Vec<ListedProduct>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let product = ProductView::from_row(r)?;
+            let versions = self.store.product_versions(product.id).await?;
+            let latest = versions.into_iter().find(|v| private || v.public);
+            let open = match &latest {
+                Some(v) => counts_of(&self.store.open_finding_counts(&[v.id]).await?, v.id),
+                None => SeverityCounts::default(),
+            };
+            out.push(ListedProduct { product, latest_version: latest.map(|v| v.version), open });
+        }
+        Ok(out)
+    }
+
+    /// The public product list: partial-word search in Japanese and English (NFKC, width and
+    /// case folded, no word splitting), a category filter, pages.
+    pub async fn public_products(&self, q: &ProductQuery) -> Result<ProductList> {
+        let norm = domain::search::normalize(&q.q);
+        let terms: Vec<String> = norm.split(' ').filter(|t| !t.is_empty()).take(8).map(str::to_string).collect();
+        let per_page = q.per_page.clamp(1, 100);
+        let page = q.page.max(1);
+        let r = self
+            .store
+            .public_products(&terms, q.category.map(|c| c.code()), per_page, (page - 1).saturating_mul(per_page))
+            .await?;
+        Ok(ProductList { total: r.total, page, per_page, items: self.listed(r.items, false).await? })
+    }
+
+    /// A product page: the product, its versions and the selected version's findings. Private
+    /// products and versions only for their vendor and the office (404 to others).
+    pub async fn product_detail(
+        &self,
+        actor: Option<&Actor>,
+        id: ProductId,
+        version: Option<&str>,
+    ) -> Result<ProductDetail> {
+        let (product, private) = self.visible(actor, id).await?;
+        let can_manage = authorize_product(actor, VerifyOp::ManageProduct, product.vendor_org_id).is_ok();
+        let rows: Vec<VersionRow> =
+            self.store.product_versions(id.0).await?.into_iter().filter(|v| private || v.public).collect();
+        let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+        let counts = self.store.open_finding_counts(&ids).await?;
+        let versions: Vec<VersionView> = rows
+            .iter()
+            .map(|v| VersionView {
+                id: v.id,
+                version: v.version.clone(),
+                public: v.public,
+                created_at: v.created_at,
+                open: counts_of(&counts, v.id),
+            })
+            .collect();
+        let selected = match version {
+            Some(want) => Some(versions.iter().find(|v| v.version == want).cloned().ok_or(AppError::NotFound)?),
+            None => versions.first().cloned(),
+        };
+        let (findings, components, files) = match &selected {
+            Some(v) => {
+                let files = if private {
+                    let mut out = Vec::new();
+                    let frs = self.store.product_files(v.id).await?;
+                    let ids: Vec<i64> = frs.iter().map(|f| f.id).collect();
+                    let analyses = self.store.analyses_of(FILE_SUBJECT, &ids).await?;
+                    for f in frs {
+                        let analysis = analyses.iter().find(|a| a.subject_id == f.id).cloned();
+                        out.push(FileView { file: f, analysis });
+                    }
+                    out
+                } else {
+                    Vec::new()
+                };
+                (self.store.findings(v.id).await?, self.store.component_count(v.id).await?, files)
+            }
+            None => (Vec::new(), 0, Vec::new()),
+        };
+        Ok(ProductDetail {
+            product,
+            versions,
+            selected,
+            findings,
+            components,
+            files,
+            can_manage,
+            sees_private: private,
+        })
+    }
+
+    /// An SBOM or lockfile for a product version (the version is created when new): stored
+    /// content-addressed, scanned by a job; answers with the job. A file no reader accepts is
+    /// refused (422, naming the formats accepted) and nothing is stored.
+    pub async fn upload_sbom(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        version: &str,
+        filename: &str,
+        data: &[u8],
+    ) -> Result<SbomAccepted> {
+        let (p, _) = self.visible(Some(actor), id).await?;
+        authorize_product(Some(actor), VerifyOp::ManageProduct, p.vendor_org_id)?;
+        let version = version_label(version).map_err(|e| AppError::Invalid(vec![e]))?;
+        if data.len() > self.config.max_upload_bytes {
+            return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
+        }
+        if let Err(e) = crate::engines::check_sbom(data) {
+            return Err(AppError::Invalid(vec![domain::FieldError::new(
+                "sbom",
+                format!("SBOM として読めません（{e}）。読める形式: {SBOM_FORMATS}"),
+                format!("Not a readable SBOM ({e}). Accepted formats: {SBOM_FORMATS}"),
+            )]));
+        }
+        let filename = crate::engines::clean_filename(filename, "sbom");
+        let sha = hex::encode(Sha256::digest(data));
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (version_id, created) = tx.version_or_insert(id.0, &version, now).await?;
+        tx.put_blob(&sha, data).await?;
+        let file_id = tx
+            .insert_product_file(version_id, "sbom", &filename, &sha, data.len() as i64, now, Some(actor.user_id))
+            .await?;
+        let (_, job) =
+            crate::engines::request_analysis(&mut tx, FILE_SUBJECT, file_id, &sha, Engine::Sbom, now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.sbom".into(),
+                subject: format!("product#{}", id.0),
+                summary: format!(
+                    "version={version}{} file={filename} size={} sha256={sha} job={job}",
+                    if created { " (new)" } else { "" },
+                    data.len()
+                ),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SbomAccepted { version_id, version_created: created, file_id, job_id: job.0 })
+    }
+
+    /// A job's state and result, for those who may see what it works on (404 to others).
+    pub async fn job_status(&self, actor: &Actor, job_id: i64) -> Result<JobStatus> {
+        let job = self.store.job(store::JobId(job_id)).await?;
+        let analysis_id =
+            serde_json::from_str::<Value>(&job.payload).ok().and_then(|p| p.get("analysis_id").and_then(Value::as_i64));
+        let analysis = match analysis_id {
+            Some(a) => Some(self.store.analysis(a).await?),
+            None => None,
+        };
+        let mut product_id = None;
+        let mut version = None;
+        match &analysis {
+            Some(a) if a.subject_kind == FILE_SUBJECT => {
+                let f = self.store.product_file(a.subject_id).await?;
+                let v = self.store.product_version(f.product_version_id).await?;
+                let p = self.store.product(v.product_id).await?;
+                if !may_know_product(actor, p.vendor_org_id) {
+                    return Err(AppError::NotFound);
+                }
+                authorize_product(Some(actor), VerifyOp::ViewPrivate, p.vendor_org_id)?;
+                product_id = Some(p.id);
+                version = Some(v.version);
+            }
+            // other jobs (deliveries, sweeps, the registry's evidence) are the office's business
+            _ if actor.is_program_operator() => {}
+            _ => return Err(AppError::NotFound),
+        }
+        let result =
+            analysis.as_ref().filter(|a| a.state == "done").and_then(|a| serde_json::from_str(&a.summary).ok());
+        let error = analysis.as_ref().and_then(|a| a.error.clone()).or(job.last_error.clone());
+        // A file its engine cannot read fails the analysis while the job itself completed; a job
+        // that failed an attempt and will retry is `retrying`; one with no attempt left `failed`.
+        let state = match (analysis.as_ref().map(|a| a.state.as_str()), job.state) {
+            (Some("failed"), _) | (_, store::JobState::Dead) => "failed",
+            (_, store::JobState::Failed) => "retrying",
+            (_, s) => s.code(),
+        };
+        Ok(JobStatus {
+            id: job.id.0,
+            kind: job.kind,
+            state: state.to_string(),
+            attempts: job.attempts,
+            error,
+            created_at: job.created_at / 1000,
+            finished_at: job.finished_at.map(|t| t / 1000),
+            result,
+            product_id,
+            version,
+        })
+    }
+
+    /// The product's latest version the viewer may see as CycloneDX 1.5 VEX: every finding with
+    /// its triage state as `analysis.state`.
+    pub async fn vex(&self, actor: Option<&Actor>, id: ProductId) -> Result<Value> {
+        let d = self.product_detail(actor, id, None).await?;
+        let p = &d.product;
+        let version = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+        let kind = match p.category {
+            ProductCategory::Software => "application",
+            ProductCategory::SecurityProduct | ProductCategory::IotDevice | ProductCategory::ControlSystem => "device",
+        };
+        let now = crate::rfc3339(self.now());
+        let bom_ref = format!("product-{}", p.id);
+        let mut component =
+            json!({"type": kind, "bom-ref": bom_ref, "name": p.product.name, "supplier": {"name": p.vendor_name}});
+        if !version.is_empty() {
+            component["version"] = json!(version);
+        }
+        let entries: Vec<vulndb::report::VexEntry<'_>> = d
+            .findings
+            .iter()
+            .map(|f| vulndb::report::VexEntry {
+                id: &f.advisory_id,
+                aliases: &f.aliases,
+                severity: &f.severity,
+                score: f.score,
+                affects: f.component.clone(),
+                state: &f.state,
+                justification: Some(f.justification.as_str()).filter(|j| !j.is_empty()),
+                detail: &f.detail,
+            })
+            .collect();
+        let mut doc =
+            vulndb::report::cyclonedx_vex_document(&entries, Some(json!({"timestamp": now, "component": component})));
+        doc["serialNumber"] =
+            json!(format!("urn:uuid:{}", uuid_of(&format!("kakehashi-vex:{}:{version}:{now}", p.id))));
+        Ok(doc)
+    }
+
+    /// The engines job's result for a product file: the version's components are replaced and
+    /// its findings merged (new ones `in_triage`; decisions kept; open ones no longer reported
+    /// resolved by the scan), the analysis finished, and the vendor told of new findings, in one
+    /// transaction.
+    pub(crate) async fn record_scan(
+        &self,
+        analysis: &AnalysisRow,
+        mut summary: Value,
+        components: &[sbom::Component],
+        findings: &[vulndb::matcher::Finding],
+    ) -> Result<()> {
+        let file = self.store.product_file(analysis.subject_id).await?;
+        let version = self.store.product_version(file.product_version_id).await?;
+        let product = self.store.product(version.product_id).await?;
+        let now = self.now();
+        let comps: Vec<ComponentWrite> = components
+            .iter()
+            .map(|c| ComponentWrite {
+                ecosystem: c.ecosystem.clone(),
+                name: c.name.clone(),
+                version: c.version.clone(),
+                purl: c.purl.clone(),
+            })
+            .collect();
+        let writes: Vec<FindingWrite> = findings
+            .iter()
+            .map(|f| FindingWrite {
+                source: "scan".into(),
+                advisory_id: f.id.clone(),
+                aliases: f.aliases.clone(),
+                component: component_key(f.package.purl.as_deref(), &f.package.name, &f.package.version),
+                component_name: f.package.name.clone(),
+                component_version: f.package.version.clone(),
+                ecosystem: f.package.ecosystem.clone(),
+                fixed: f.fixed.clone(),
+                severity: f.severity.name().to_string(),
+                score: f.score,
+                summary: f.summary.chars().take(500).collect(),
+                file_id: Some(file.id),
+            })
+            .collect();
+        let mut tx = self.store.begin().await?;
+        tx.replace_components(version.id, &comps).await?;
+        let existing: Vec<(FindingKey, TriageState)> = tx
+            .finding_keys(version.id, "scan")
+            .await?
+            .into_iter()
+            .filter_map(|(a, c, s)| Some((FindingKey { advisory: a, component: c }, TriageState::parse(&s)?)))
+            .collect();
+        let scanned: Vec<FindingKey> = writes
+            .iter()
+            .map(|w| FindingKey { advisory: w.advisory_id.clone(), component: w.component.clone() })
+            .collect();
+        let merge = merge_scan(&existing, &scanned);
+        let new: Vec<FindingWrite> = writes
+            .into_iter()
+            .filter(|w| merge.new.iter().any(|k| k.advisory == w.advisory_id && k.component == w.component))
+            .collect();
+        tx.insert_findings(version.id, &new, now).await?;
+        for k in &merge.reopened {
+            tx.set_finding_state(
+                version.id,
+                &k.advisory,
+                &k.component,
+                "in_triage",
+                "",
+                "reported again by a scan",
+                now,
+            )
+            .await?;
+        }
+        for k in &merge.gone {
+            tx.set_finding_state(
+                version.id,
+                &k.advisory,
+                &k.component,
+                "resolved",
+                "",
+                "no longer reported: the component left the SBOM or changed version",
+                now,
+            )
+            .await?;
+        }
+        let mut new_counts = SeverityCounts::default();
+        for w in &new {
+            new_counts.add(&w.severity, 1);
+        }
+        summary["new"] = json!(new.len());
+        summary["resolved"] = json!(merge.gone.len());
+        summary["new_by_severity"] = json!(new_counts);
+        tx.finish_analysis(analysis.id, "done", &summary.to_string(), None, now).await?;
+        if !new.is_empty() {
+            let ja = format!("「{}」{} に新しい検出 {} 件", product.name, version.version, new.len());
+            let en = format!("{} new findings on \"{}\" {}", new.len(), product.name, version.version);
+            let link = format!("/products/{}?version={}", product.id, query_value(&version.version));
+            tx.notify(
+                &Notice {
+                    org_id: product.vendor_org_id,
+                    kind: "verification.findings",
+                    subject_ja: &ja,
+                    subject_en: &en,
+                    link: &link,
+                },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A stable UUID (v4 layout) from a name, for document serial numbers.
+fn uuid_of(name: &str) -> String {
+    let h = Sha256::digest(name.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h[..16]);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x = hex::encode(b);
+    format!("{}-{}-{}-{}-{}", &x[..8], &x[8..12], &x[12..16], &x[16..20], &x[20..])
+}
+
+/// A query-string value, percent-encoded (all but RFC 3986's unreserved characters).
+pub fn query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,549 @@
+//! The verification platform's tables: products, versions, files, components, findings.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store, Tx};
+
+/// The columns a product is written with.
+#[derive(Debug, Clone)]
+pub struct ProductWrite {
+    pub name: String,
+    pub name_en: String,
+    pub model: String,
+    pub category: String,
+    pub description: String,
+    /// JSON array of the catalogue claims.
+    pub claims_json: String,
+    pub support_end: Option<String>,
+    pub vuln_contact: String,
+    pub public: bool,
+    pub search_text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductRow {
+    pub id: i64,
+    pub vendor_org_id: i64,
+    pub vendor_name: String,
+    pub vendor_name_en: String,
+    pub name: String,
+    pub name_en: String,
+    pub model: String,
+    pub category: String,
+    pub description: String,
+    pub claims_json: String,
+    pub support_end: Option<String>,
+    pub vuln_contact: String,
+    pub public: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const PRODUCT_COLS: &str = "p.id AS id, p.vendor_org_id AS vendor_org_id, o.name AS vendor_name, \
+     o.name_en AS vendor_name_en, p.name AS name, p.name_en AS name_en, p.model AS model, p.category AS category, \
+     p.description AS description, p.claims AS claims, p.support_end AS support_end, \
+     p.vuln_contact AS vuln_contact, p.public AS public, p.created_at AS created_at, p.updated_at AS updated_at";
+const PRODUCT_FROM: &str = "FROM products p JOIN organizations o ON o.id = p.vendor_org_id";
+
+fn product_row(r: &AnyRow) -> Result<ProductRow> {
+    Ok(ProductRow {
+        id: r.try_get("id")?,
+        vendor_org_id: r.try_get("vendor_org_id")?,
+        vendor_name: r.try_get("vendor_name")?,
+        vendor_name_en: r.try_get("vendor_name_en")?,
+        name: r.try_get("name")?,
+        name_en: r.try_get("name_en")?,
+        model: r.try_get("model")?,
+        category: r.try_get("category")?,
+        description: r.try_get("description")?,
+        claims_json: r.try_get("claims")?,
+        support_end: r.try_get("support_end")?,
+        vuln_contact: r.try_get("vuln_contact")?,
+        public: r.try_get::<i64, _>("public")? != 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub version: String,
+    pub public: bool,
+    pub created_at: i64,
+}
+
+fn version_row(r: &AnyRow) -> Result<VersionRow> {
+    Ok(VersionRow {
+        id: r.try_get("id")?,
+        product_id: r.try_get("product_id")?,
+        version: r.try_get("version")?,
+        public: r.try_get::<i64, _>("public")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductFileRow {
+    pub id: i64,
+    pub product_version_id: i64,
+    /// sbom | capture | vex | document
+    pub kind: String,
+    pub filename: String,
+    pub sha256: String,
+    pub size: i64,
+    pub uploaded_at: i64,
+}
+
+fn file_row(r: &AnyRow) -> Result<ProductFileRow> {
+    Ok(ProductFileRow {
+        id: r.try_get("id")?,
+        product_version_id: r.try_get("product_version_id")?,
+        kind: r.try_get("kind")?,
+        filename: r.try_get("filename")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+/// One component of a scanned SBOM, as stored for re-matching.
+#[derive(Debug, Clone)]
+pub struct ComponentWrite {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+    pub purl: Option<String>,
+}
+
+/// A finding as written by a scan or a tester.
+#[derive(Debug, Clone)]
+pub struct FindingWrite {
+    /// scan | manual
+    pub source: String,
+    pub advisory_id: String,
+    pub aliases: Vec<String>,
+    pub component: String,
+    pub component_name: String,
+    pub component_version: String,
+    pub ecosystem: String,
+    pub fixed: Vec<String>,
+    pub severity: String,
+    pub score: Option<f64>,
+    pub summary: String,
+    pub file_id: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FindingRow {
+    pub id: i64,
+    pub product_version_id: i64,
+    pub source: String,
+    pub advisory_id: String,
+    pub aliases: Vec<String>,
+    pub component: String,
+    pub component_name: String,
+    pub component_version: String,
+    pub ecosystem: String,
+    pub fixed: Vec<String>,
+    pub severity: String,
+    pub score: Option<f64>,
+    pub summary: String,
+    pub state: String,
+    pub justification: String,
+    pub detail: String,
+    pub first_seen: i64,
+    pub updated_at: i64,
+}
+
+const FINDING_COLS: &str = "id, product_version_id, source, advisory_id, aliases, component, component_name, \
+     component_version, ecosystem, fixed, severity, score, summary, state, justification, detail, first_seen, updated_at";
+
+fn split_list(s: String) -> Vec<String> {
+    s.split('\n').filter(|x| !x.is_empty()).map(str::to_string).collect()
+}
+
+fn finding_row(r: &AnyRow) -> Result<FindingRow> {
+    let score: Option<String> = r.try_get("score")?;
+    Ok(FindingRow {
+        id: r.try_get("id")?,
+        product_version_id: r.try_get("product_version_id")?,
+        source: r.try_get("source")?,
+        advisory_id: r.try_get("advisory_id")?,
+        aliases: split_list(r.try_get("aliases")?),
+        component: r.try_get("component")?,
+        component_name: r.try_get("component_name")?,
+        component_version: r.try_get("component_version")?,
+        ecosystem: r.try_get("ecosystem")?,
+        fixed: split_list(r.try_get("fixed")?),
+        severity: r.try_get("severity")?,
+        score: score.and_then(|s| s.parse().ok()),
+        summary: r.try_get("summary")?,
+        state: r.try_get("state")?,
+        justification: r.try_get("justification")?,
+        detail: r.try_get("detail")?,
+        first_seen: r.try_get("first_seen")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// A page of the public product list.
+#[derive(Debug, Clone)]
+pub struct ProductPage {
+    pub total: i64,
+    pub items: Vec<ProductRow>,
+}
+
+/// `%` and `_` in a LIKE pattern taken literally.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+impl Tx {
+    pub async fn insert_product(&mut self, vendor_org_id: i64, p: &ProductWrite, now: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO products (vendor_org_id, name, name_en, model, category, description, claims, support_end, \
+             vuln_contact, public, search_text, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(vendor_org_id)
+        .bind(p.name.clone())
+        .bind(p.name_en.clone())
+        .bind(p.model.clone())
+        .bind(p.category.clone())
+        .bind(p.description.clone())
+        .bind(p.claims_json.clone())
+        .bind(p.support_end.clone())
+        .bind(p.vuln_contact.clone())
+        .bind(p.public as i64)
+        .bind(p.search_text.clone())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    pub async fn update_product(&mut self, id: i64, p: &ProductWrite, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE products SET name = $1, name_en = $2, model = $3, category = $4, description = $5, claims = $6, \
+             support_end = $7, vuln_contact = $8, public = $9, search_text = $10, updated_at = $11 WHERE id = $12",
+        )
+        .bind(p.name.clone())
+        .bind(p.name_en.clone())
+        .bind(p.model.clone())
+        .bind(p.category.clone())
+        .bind(p.description.clone())
+        .bind(p.claims_json.clone())
+        .bind(p.support_end.clone())
+        .bind(p.vuln_contact.clone())
+        .bind(p.public as i64)
+        .bind(p.search_text.clone())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The version's id, creating it when new; the bool says whether it was created.
+    pub async fn version_or_insert(&mut self, product_id: i64, version: &str, now: i64) -> Result<(i64, bool)> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM product_versions WHERE product_id = $1 AND version = $2")
+                .bind(product_id)
+                .bind(version.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        if let Some(id) = found {
+            return Ok((id, false));
+        }
+        let id = sqlx::query_scalar(
+            "INSERT INTO product_versions (product_id, version, public, created_at) VALUES ($1, $2, 1, $3) RETURNING id",
+        )
+        .bind(product_id)
+        .bind(version.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok((id, true))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_product_file(
+        &mut self,
+        version_id: i64,
+        kind: &str,
+        filename: &str,
+        sha256: &str,
+        size: i64,
+        now: i64,
+        by: Option<i64>,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO product_files (product_version_id, kind, filename, sha256, size, uploaded_at, uploaded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(version_id)
+        .bind(kind.to_string())
+        .bind(filename.to_string())
+        .bind(sha256.to_string())
+        .bind(size)
+        .bind(now)
+        .bind(by)
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// Replaces a version's component list (the latest scanned SBOM's), in batches.
+    pub async fn replace_components(&mut self, version_id: i64, components: &[ComponentWrite]) -> Result<()> {
+        sqlx::query("DELETE FROM product_components WHERE product_version_id = $1")
+            .bind(version_id)
+            .execute(&mut *self.tx)
+            .await?;
+        // 5 parameters a row; SQLite allows 32,766 per statement
+        for chunk in components.chunks(1000) {
+            let mut sql = String::from(
+                "INSERT INTO product_components (product_version_id, ecosystem, name, version, purl) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 5;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5));
+            }
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
+                q = q
+                    .bind(version_id)
+                    .bind(c.ecosystem.clone())
+                    .bind(c.name.clone())
+                    .bind(c.version.clone())
+                    .bind(c.purl.clone());
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// The (advisory, component, state) of a version's findings from a source, locked for the merge.
+    pub async fn finding_keys(&mut self, version_id: i64, source: &str) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT advisory_id, component, state FROM findings WHERE product_version_id = $1 AND source = $2",
+        )
+        .bind(version_id)
+        .bind(source.to_string())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    /// Stores new findings (state `in_triage`); one already stored for the same advisory and
+    /// component is left as it is.
+    pub async fn insert_findings(&mut self, version_id: i64, fs: &[FindingWrite], now: i64) -> Result<()> {
+        for f in fs {
+            sqlx::query(
+                "INSERT INTO findings (product_version_id, source, advisory_id, aliases, component, component_name, \
+                 component_version, ecosystem, fixed, severity, score, summary, state, file_id, first_seen, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'in_triage', $13, $14, $14) \
+                 ON CONFLICT (product_version_id, advisory_id, component) DO NOTHING",
+            )
+            .bind(version_id)
+            .bind(f.source.clone())
+            .bind(f.advisory_id.clone())
+            .bind(f.aliases.join("\n"))
+            .bind(f.component.clone())
+            .bind(f.component_name.clone())
+            .bind(f.component_version.clone())
+            .bind(f.ecosystem.clone())
+            .bind(f.fixed.join("\n"))
+            .bind(f.severity.clone())
+            .bind(f.score.map(|s| format!("{s:.1}")))
+            .bind(f.summary.clone())
+            .bind(f.file_id)
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a finding's triage state (with its justification and detail).
+    pub async fn set_finding_state(
+        &mut self,
+        version_id: i64,
+        advisory_id: &str,
+        component: &str,
+        state: &str,
+        justification: &str,
+        detail: &str,
+        now: i64,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE findings SET state = $1, justification = $2, detail = $3, updated_at = $4 \
+             WHERE product_version_id = $5 AND advisory_id = $6 AND component = $7",
+        )
+        .bind(state.to_string())
+        .bind(justification.to_string())
+        .bind(detail.to_string())
+        .bind(now)
+        .bind(version_id)
+        .bind(advisory_id.to_string())
+        .bind(component.to_string())
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected())
+    }
+}
+
+impl Store {
+    pub async fn product(&self, id: i64) -> Result<ProductRow> {
+        let r = sqlx::query(&format!("SELECT {PRODUCT_COLS} {PRODUCT_FROM} WHERE p.id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        product_row(&r)
+    }
+
+    /// The products of these vendor organisations, newest first.
+    pub async fn products_of(&self, vendor_org_ids: &[i64]) -> Result<Vec<ProductRow>> {
+        let mut out = Vec::new();
+        for org in vendor_org_ids {
+            let rows = sqlx::query(&format!(
+                "SELECT {PRODUCT_COLS} {PRODUCT_FROM} WHERE p.vendor_org_id = $1 ORDER BY p.id DESC"
+            ))
+            .bind(*org)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                out.push(product_row(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Public products matching every normalised term (substring of the search text), in a
+    /// category, by name.
+    pub async fn public_products(
+        &self,
+        terms: &[String],
+        category: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<ProductPage> {
+        let mut cond = String::from("p.public = 1");
+        let mut n = 0;
+        let mut arg = || {
+            n += 1;
+            format!("${n}")
+        };
+        for _ in terms {
+            cond.push_str(&format!(" AND p.search_text LIKE {} ESCAPE '\\'", arg()));
+        }
+        if category.is_some() {
+            cond.push_str(&format!(" AND p.category = {}", arg()));
+        }
+        let count_sql = format!("SELECT COUNT(*) {PRODUCT_FROM} WHERE {cond}");
+        let (l, o) = (arg(), arg());
+        let page_sql =
+            format!("SELECT {PRODUCT_COLS} {PRODUCT_FROM} WHERE {cond} ORDER BY p.name, p.id LIMIT {l} OFFSET {o}");
+        let patterns: Vec<String> = terms.iter().map(|t| format!("%{}%", like_escape(t))).collect();
+        let mut q = sqlx::query(&count_sql);
+        for t in &patterns {
+            q = q.bind(t.clone());
+        }
+        if let Some(c) = category {
+            q = q.bind(c.to_string());
+        }
+        let total: i64 = q.fetch_one(&self.pool).await?.try_get(0)?;
+        let mut q = sqlx::query(&page_sql);
+        for t in &patterns {
+            q = q.bind(t.clone());
+        }
+        if let Some(c) = category {
+            q = q.bind(c.to_string());
+        }
+        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        Ok(ProductPage { total, items: rows.iter().map(product_row).collect::<Result<_>>()? })
+    }
+
+    /// A product's versions, newest first.
+    pub async fn product_versions(&self, product_id: i64) -> Result<Vec<VersionRow>> {
+        let rows = sqlx::query(
+            "SELECT id, product_id, version, public, created_at FROM product_versions WHERE product_id = $1 ORDER BY id DESC",
+        )
+        .bind(product_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(version_row).collect()
+    }
+
+    pub async fn product_version(&self, id: i64) -> Result<VersionRow> {
+        let r = sqlx::query("SELECT id, product_id, version, public, created_at FROM product_versions WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        version_row(&r)
+    }
+
+    /// Open findings by severity of each of these versions.
+    pub async fn open_finding_counts(&self, version_ids: &[i64]) -> Result<Vec<(i64, String, i64)>> {
+        let mut out = Vec::new();
+        for v in version_ids {
+            let rows = sqlx::query(
+                "SELECT severity, COUNT(*) FROM findings WHERE product_version_id = $1 \
+                 AND state IN ('in_triage', 'exploitable') GROUP BY severity",
+            )
+            .bind(*v)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                out.push((*v, r.try_get(0)?, r.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A version's findings, most severe first.
+    pub async fn findings(&self, version_id: i64) -> Result<Vec<FindingRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {FINDING_COLS} FROM findings WHERE product_version_id = $1 ORDER BY \
+             CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, \
+             advisory_id, component"
+        ))
+        .bind(version_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(finding_row).collect()
+    }
+
+    /// Files uploaded to a version, newest first.
+    pub async fn product_files(&self, version_id: i64) -> Result<Vec<ProductFileRow>> {
+        let rows = sqlx::query(
+            "SELECT id, product_version_id, kind, filename, sha256, size, uploaded_at FROM product_files \
+             WHERE product_version_id = $1 ORDER BY id DESC",
+        )
+        .bind(version_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(file_row).collect()
+    }
+
+    pub async fn product_file(&self, id: i64) -> Result<ProductFileRow> {
+        let r = sqlx::query(
+            "SELECT id, product_version_id, kind, filename, sha256, size, uploaded_at FROM product_files WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        file_row(&r)
+    }
+
+    /// How many components a version's latest scanned SBOM has.
+    pub async fn component_count(&self, version_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM product_components WHERE product_version_id = $1")
+            .bind(version_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,31 @@
+//! The verification platform (検証基盤 "Checked by Japan") over HTTP: the public product list and
+//! product pages, the vendor's products, and the JSON API (including SBOM pushes from build
+//! pipelines and job status).
+
+pub mod api;
+pub mod pages;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+/// The verification platform's routes. `upload_limit` bounds SBOM uploads.
+pub fn routes(upload_limit: usize) -> Router<AppState> {
+    let uploads = Router::new()
+        .route("/my/products/{id}/sbom", post(pages::upload_sbom))
+        .route("/api/v1/products/{id}/versions/{version}/sbom", post(api::push_sbom))
+        .layer(DefaultBodyLimit::max(upload_limit));
+    Router::new()
+        .route("/products", get(pages::products))
+        .route("/products/{id}", get(pages::product))
+        .route("/my/products", get(pages::my_products).post(pages::create))
+        .route("/my/products/new", get(pages::new_form))
+        .route("/my/products/{id}/edit", get(pages::edit_form).post(pages::edit))
+        .route("/api/v1/products", get(api::products).post(api::create))
+        .route("/api/v1/products/{id}", get(api::product))
+        .route("/api/v1/products/{id}/vex", get(api::vex))
+        .route("/api/v1/jobs/{id}", get(api::job))
+        .merge(uploads)
+}

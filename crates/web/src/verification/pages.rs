@@ -1,0 +1,594 @@
+//! The verification platform's pages: the public product list and product pages, and the
+//! vendor's products (register, edit, upload an SBOM to a version).
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::FieldError;
+use domain::verification::{ProductCategory, ProductId, ProductInput, SEVERITIES, SeverityCounts, TriageState};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::{Ctx, T};
+use crate::forms::{decode, multipart_error};
+use crate::kit::flash::{DoneParam, done_message, see_other};
+use crate::views::{Nav, Opt, render};
+use app::verification::{ListedProduct, ProductDetail, ProductQuery, query_value};
+use app::{AppError, jst_datetime};
+
+/// The list's query parameters (also the API's).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductParams {
+    /// Partial word, Japanese or English (name, model, vendor, description).
+    #[serde(default)]
+    pub q: String,
+    /// security_product | iot_device | control_system | software
+    #[serde(default)]
+    pub category: String,
+    /// From 1.
+    #[serde(default)]
+    pub page: String,
+}
+
+impl ProductParams {
+    pub fn to_query(&self, per_page: i64) -> Result<ProductQuery, AppError> {
+        let category = match self.category.trim() {
+            "" => None,
+            c => Some(
+                ProductCategory::parse(c)
+                    .ok_or_else(|| AppError::field("category", "不明な製品区分です", "Unknown product category"))?,
+            ),
+        };
+        let page =
+            match self.page.trim() {
+                "" => 1,
+                p => p.parse::<i64>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| {
+                    AppError::field("page", "ページ番号が正しくありません", "Not a valid page number")
+                })?,
+            };
+        if domain::text::char_len(&self.q) > 100 {
+            return Err(AppError::field(
+                "q",
+                "キーワードは100文字以内で入力してください",
+                "Keyword: at most 100 characters",
+            ));
+        }
+        Ok(ProductQuery { q: self.q.clone(), category, page, per_page })
+    }
+
+    fn query_string(&self, page: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", query_value(&self.q)));
+        }
+        if !self.category.is_empty() {
+            parts.push(format!("category={}", query_value(&self.category)));
+        }
+        if let Some(p) = page {
+            parts.push(format!("page={p}"));
+        }
+        parts.join("&")
+    }
+}
+
+pub struct ProductRowView {
+    pub id: i64,
+    pub name: String,
+    pub vendor: String,
+    pub category: &'static str,
+    pub model: String,
+    pub version: String,
+    pub open: SeverityCounts,
+    pub public: bool,
+}
+
+fn row(t: T, l: &ListedProduct) -> ProductRowView {
+    let p = &l.product;
+    ProductRowView {
+        id: p.id,
+        name: display_name(t, &p.product.name, &p.product.name_en),
+        vendor: display_name(t, &p.vendor_name, &p.vendor_name_en),
+        category: p.category.label(t.en),
+        model: p.product.model.clone(),
+        version: l.latest_version.clone().unwrap_or_default(),
+        open: l.open,
+        public: p.product.public,
+    }
+}
+
+fn display_name(t: T, ja: &str, en: &str) -> String {
+    if t.en && !en.is_empty() { en.to_string() } else { ja.to_string() }
+}
+
+fn category_opts(t: T, sel: &str) -> Vec<Opt> {
+    ProductCategory::ALL.iter().map(|c| Opt::new(c.code(), c.label(t.en), c.code() == sel)).collect()
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    nav: Nav,
+    p: ProductParams,
+    error: Option<String>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    rows: Vec<ProductRowView>,
+    categories: Vec<Opt>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// The public product list (検証済み製品): search, category filter, pages.
+#[utoipa::path(get, path = "/products", tag = "verification", params(ProductParams),
+    responses((status = 200, description = "HTML", content_type = "text/html"), (status = 422, description = "A bad filter, shown on the page")))]
+pub async fn products(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<ProductParams>,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let (list, error) = match p.to_query(20) {
+        Ok(q) => (Some(s.app.verification().public_products(&q).await.map_err(|e| ctx.err(e))?), None),
+        Err(e) => {
+            let (ja, en) = WebError::new(&ctx, e).messages();
+            (None, Some(if t.en { en } else { ja }))
+        }
+    };
+    let (total, page, per_page, rows) = match &list {
+        Some(l) => (l.total, l.page, l.per_page, l.items.iter().map(|i| row(t, i)).collect()),
+        None => (0, 1, 20, Vec::new()),
+    };
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let link = |n: i64| format!("/products?{}", p.query_string(Some(n)));
+    let page_view = ProductsPage {
+        nav: Nav::new(&ctx, "製品一覧（検証基盤）", "Products (verification platform)", "products"),
+        error: error.clone(),
+        total,
+        page,
+        pages,
+        rows,
+        categories: category_opts(t, &p.category),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        p,
+    };
+    let mut res = render(&page_view);
+    if error.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+pub struct VersionLink {
+    pub version: String,
+    pub href: String,
+    pub current: bool,
+    pub public: bool,
+    pub open: i64,
+}
+
+pub struct FindingView {
+    pub advisory: String,
+    pub aliases: String,
+    pub component: String,
+    pub version: String,
+    pub severity: &'static str,
+    pub severity_label: &'static str,
+    pub fixed: String,
+    pub state: String,
+    pub open: bool,
+    pub summary: String,
+}
+
+pub struct FileRowView {
+    pub filename: String,
+    pub size: i64,
+    pub uploaded: String,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    nav: Nav,
+    flash: Option<&'static str>,
+    d: ProductDetail,
+    name: String,
+    vendor: String,
+    category: &'static str,
+    support_end: String,
+    versions: Vec<VersionLink>,
+    version: String,
+    open: SeverityCounts,
+    findings: Vec<FindingView>,
+    files: Vec<FileRowView>,
+    working: bool,
+    vex_href: String,
+    upload_error: Option<String>,
+    upload_version: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProductPageParams {
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub done: String,
+}
+
+fn severity_label(t: T, s: &str) -> (&'static str, &'static str) {
+    let code = SEVERITIES.iter().find(|x| **x == s).copied().unwrap_or("unknown");
+    let label = match (code, t.en) {
+        ("critical", false) => "緊急",
+        ("critical", true) => "Critical",
+        ("high", false) => "重要",
+        ("high", true) => "High",
+        ("medium", false) => "警告",
+        ("medium", true) => "Medium",
+        ("low", false) => "注意",
+        ("low", true) => "Low",
+        ("none", false) => "なし",
+        ("none", true) => "None",
+        (_, false) => "深刻度不明",
+        (_, true) => "Unrated",
+    };
+    (code, label)
+}
+
+fn product_page(
+    ctx: &Ctx,
+    d: ProductDetail,
+    flash: Option<&'static str>,
+    upload_error: Option<String>,
+    upload_version: String,
+) -> ProductPage {
+    let t = ctx.t;
+    let sel = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+    let versions = d
+        .versions
+        .iter()
+        .map(|v| VersionLink {
+            version: v.version.clone(),
+            href: format!("/products/{}?version={}", d.product.id, query_value(&v.version)),
+            current: v.version == sel,
+            public: v.public,
+            open: v.open.total(),
+        })
+        .collect();
+    let open = d.selected.as_ref().map(|v| v.open).unwrap_or_default();
+    let findings = d
+        .findings
+        .iter()
+        .map(|f| {
+            let (severity, severity_label) = severity_label(t, &f.severity);
+            let state = TriageState::parse(&f.state);
+            FindingView {
+                advisory: f.advisory_id.clone(),
+                aliases: f.aliases.join(", "),
+                component: f.component_name.clone(),
+                version: f.component_version.clone(),
+                severity,
+                severity_label,
+                fixed: f.fixed.join(", "),
+                state: state.map(|s| s.label(t.en)).unwrap_or("").to_string(),
+                open: state.is_some_and(|s| s.is_open()),
+                summary: f.summary.clone(),
+            }
+        })
+        .collect();
+    let mut working = false;
+    let files = d
+        .files
+        .iter()
+        .map(|f| {
+            let (state, state_label, detail) = match &f.analysis {
+                None => ("none", t.s("解析なし", "Not analysed"), String::new()),
+                Some(a) => match a.state.as_str() {
+                    "queued" => {
+                        working = true;
+                        ("queued", t.s("スキャン待ち・実行中", "Queued or scanning"), String::new())
+                    }
+                    "done" => {
+                        let s: serde_json::Value = serde_json::from_str(&a.summary).unwrap_or_default();
+                        let detail = format!(
+                            "{} {} · {} {} · {} {}",
+                            s["components"].as_i64().unwrap_or(0),
+                            t.s("コンポーネント", "components"),
+                            s["findings"].as_i64().unwrap_or(0),
+                            t.s("件検出", "findings"),
+                            s["new"].as_i64().unwrap_or(0),
+                            t.s("件が新規", "new"),
+                        );
+                        ("done", t.s("完了", "Done"), detail)
+                    }
+                    _ => ("failed", t.s("失敗", "Failed"), a.error.clone().unwrap_or_default()),
+                },
+            };
+            FileRowView {
+                filename: f.file.filename.clone(),
+                size: f.file.size,
+                uploaded: jst_datetime(f.file.uploaded_at),
+                state,
+                state_label,
+                detail,
+            }
+        })
+        .collect();
+    let p = &d.product;
+    ProductPage {
+        nav: Nav::new(
+            ctx,
+            &p.product.name,
+            if p.product.name_en.is_empty() { &p.product.name } else { &p.product.name_en },
+            "products",
+        ),
+        flash,
+        name: display_name(t, &p.product.name, &p.product.name_en),
+        vendor: display_name(t, &p.vendor_name, &p.vendor_name_en),
+        category: p.category.label(t.en),
+        support_end: p.product.support_end.clone().unwrap_or_else(|| t.s("未定", "Not announced").to_string()),
+        versions,
+        version: sel,
+        open,
+        findings,
+        files,
+        working,
+        vex_href: format!("/api/v1/products/{}/vex", p.id),
+        upload_error,
+        upload_version,
+        d,
+    }
+}
+
+/// A product page: what the vendor made public, its versions and each version's findings; the
+/// vendor also sees the uploaded files, the scans' progress and the upload form.
+pub async fn product(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    Query(q): Query<ProductPageParams>,
+) -> Result<Response, WebError> {
+    let d = s.app.verification().product_detail(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
+    let flash = done_message(ctx.t, &q.done);
+    Ok(render(&product_page(&ctx, d, flash, None, String::new())))
+}
+
+/// The vendor uploads an SBOM or lockfile to a version (multipart: csrf, version, file).
+pub async fn upload_sbom(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    mut mp: Multipart,
+) -> Result<Response, WebError> {
+    let mut csrf = String::new();
+    let mut version = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(&ctx, &s, e)),
+        };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|e| multipart_error(&ctx, &s, e))?,
+            Some("version") => version = field.text().await.map_err(|e| multipart_error(&ctx, &s, e))?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("sbom").to_string();
+                let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
+                file = Some((name, data.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let a = ctx.check_write(Some(&csrf))?;
+    let result = match file.filter(|(_, d)| !d.is_empty()) {
+        None => Err(AppError::field("file", "ファイルを選択してください", "Choose a file")),
+        Some((name, data)) => s.app.verification().upload_sbom(a, id, &version, &name, &data).await,
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/products/{}?version={}", id.0, query_value(version.trim())), "sbom")),
+        // a bad file or version: the page again, with the message and the version typed
+        Err(AppError::Invalid(errs)) => {
+            let d = s.app.verification().product_detail(Some(a), id, None).await.map_err(|e| ctx.err(e))?;
+            let msg =
+                errs.iter().map(|e| if ctx.t.en { e.en.clone() } else { e.ja.clone() }).collect::<Vec<_>>().join(" ");
+            let mut res = render(&product_page(&ctx, d, None, Some(msg), version));
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_products.html")]
+struct MyProductsPage {
+    nav: Nav,
+    flash: Option<&'static str>,
+    rows: Vec<ProductRowView>,
+}
+
+/// The vendor's own products, public or not.
+pub async fn my_products(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(d): Query<DoneParam>,
+) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    if a.provider_orgs().next().is_none() {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    let list = s.app.verification().my_products(a).await.map_err(|e| ctx.err(e))?;
+    Ok(render(&MyProductsPage {
+        nav: Nav::new(&ctx, "自社製品（検証基盤）", "My products (verification platform)", "my_products"),
+        flash: done_message(ctx.t, &d.done),
+        rows: list.iter().map(|l| row(ctx.t, l)).collect(),
+    }))
+}
+
+/// The product form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub vendor_org_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub model: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub claims: String,
+    #[serde(default)]
+    pub support_end: String,
+    #[serde(default)]
+    pub vuln_contact: String,
+    #[serde(default)]
+    pub public: Option<String>,
+}
+
+impl ProductForm {
+    fn input(&self) -> ProductInput {
+        ProductInput {
+            name: self.name.clone(),
+            name_en: self.name_en.clone(),
+            model: self.model.clone(),
+            category: self.category.clone(),
+            description: self.description.clone(),
+            claims: self.claims.clone(),
+            // full-width digits and hyphens typed by Japanese keyboards are read as dates
+            support_end: domain::search::normalize(&self.support_end).replace('ー', "-"),
+            vuln_contact: self.vuln_contact.clone(),
+            public: self.public.is_some(),
+        }
+    }
+    fn from_input(i: &ProductInput) -> Self {
+        ProductForm {
+            name: i.name.clone(),
+            name_en: i.name_en.clone(),
+            model: i.model.clone(),
+            category: i.category.clone(),
+            description: i.description.clone(),
+            claims: i.claims.clone(),
+            support_end: i.support_end.clone(),
+            vuln_contact: i.vuln_contact.clone(),
+            public: i.public.then(|| "on".to_string()),
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product_form.html")]
+struct ProductFormPage {
+    nav: Nav,
+    heading: String,
+    action: String,
+    f: ProductForm,
+    errors: Vec<(String, String)>,
+    categories: Vec<Opt>,
+    vendors: Vec<Opt>,
+}
+
+impl ProductFormPage {
+    fn err(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    fn cls(&self, field: &str) -> &'static str {
+        if self.err(field).is_empty() { "field" } else { "field field-error" }
+    }
+}
+
+fn form_page(ctx: &Ctx, edit: Option<i64>, f: ProductForm, errs: &[FieldError]) -> Result<ProductFormPage, WebError> {
+    let a = ctx.require()?;
+    let t = ctx.t;
+    Ok(ProductFormPage {
+        nav: Nav::new(
+            ctx,
+            if edit.is_some() { "製品情報の編集" } else { "製品の登録" },
+            if edit.is_some() { "Edit product" } else { "Register a product" },
+            "my_products",
+        ),
+        heading: t
+            .s(
+                if edit.is_some() { "製品情報の編集" } else { "製品の登録" },
+                if edit.is_some() { "Edit product" } else { "Register a product" },
+            )
+            .to_string(),
+        action: match edit {
+            Some(id) => format!("/my/products/{id}/edit"),
+            None => "/my/products".to_string(),
+        },
+        categories: category_opts(t, &f.category),
+        vendors: a
+            .provider_orgs()
+            .map(|m| Opt::new(m.org_id.to_string(), m.org_name.clone(), f.vendor_org_id == m.org_id.to_string()))
+            .collect(),
+        errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        f,
+    })
+}
+
+fn form_error(ctx: &Ctx, edit: Option<i64>, f: ProductForm, e: AppError) -> Result<Response, WebError> {
+    let errs = match e {
+        AppError::Invalid(errs) => errs,
+        other => return Err(ctx.err(other)),
+    };
+    let mut res = render(&form_page(ctx, edit, f, &errs)?);
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+pub async fn new_form(ctx: Ctx) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    if a.provider_orgs().next().is_none() {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    Ok(render(&form_page(&ctx, None, ProductForm::default(), &[])?))
+}
+
+pub async fn create(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
+    let f: ProductForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let vendor =
+        f.vendor_org_id.trim().parse::<i64>().ok().or_else(|| a.provider_orgs().next().map(|m| m.org_id)).unwrap_or(0);
+    match s.app.verification().register_product(a, domain::OrgId(vendor), &f.input()).await {
+        Ok(id) => Ok(see_other(&format!("/products/{id}"), "product")),
+        Err(e) => form_error(&ctx, None, f, e),
+    }
+}
+
+pub async fn edit_form(ctx: Ctx, State(s): State<AppState>, Path(id): Path<ProductId>) -> Result<Response, WebError> {
+    let d = s.app.verification().product_detail(ctx.actor(), id, None).await.map_err(|e| ctx.err(e))?;
+    if !d.can_manage {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    Ok(render(&form_page(&ctx, Some(id.0), ProductForm::from_input(&d.product.input()), &[])?))
+}
+
+pub async fn edit(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: ProductForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    match s.app.verification().update_product(a, id, &f.input()).await {
+        Ok(()) => Ok(see_other(&format!("/products/{}", id.0), "saved")),
+        Err(e) => form_error(&ctx, Some(id.0), f, e),
+    }
+}
