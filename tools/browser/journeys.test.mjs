@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -166,6 +167,65 @@ test('a new provider signs up and is asked to confirm by e-mail', async () => {
   assert.equal(resp.status(), 404);
   assert.match(await page.textContent('main'), /このリンクは使えません/);
   await check(page, 'signup-link-unusable');
+  await ctx.close();
+});
+
+test('vendor: register a product (a mistake keeps what was typed), upload an SBOM, see the scan', async () => {
+  const { ctx, page } = await session('provider-admin@demo.kakehashi.jp');
+  await go(page, '/my/products', 'vendor-products');
+  await go(page, '/my/products/new', 'product-new');
+  const name = `ブラウザ試験 ゲートウェイ ${width}`;
+  await page.fill('#name', name);
+  await page.selectOption('#category', 'iot_device');
+  await page.fill('#support_end', '2031/03/31');
+  await page.check('input[name=public]');
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  // the contact is missing and the date is written with slashes: both said, nothing typed lost
+  assert.equal(await page.inputValue('#name'), name);
+  assert.equal(await page.inputValue('#support_end'), '2031/03/31');
+  assert.equal(await page.getAttribute('#vuln_contact', 'aria-invalid'), 'true');
+  await check(page, 'product-form-error');
+  await page.fill('#support_end', '2031-03-31');
+  await page.fill('#vuln_contact', 'psirt@example.jp');
+  await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+  assert.match(page.url(), /\/products\/\d+/);
+  const productPath = new URL(page.url()).pathname;
+  await check(page, 'product-created');
+  const file = `${tmpdir()}/kh-bom-${width}.cdx.json`;
+  writeFileSync(file, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [
+    { type: 'library', name: 'smallvec', version: '1.6.0', purl: 'pkg:cargo/smallvec@1.6.0' },
+    { type: 'library', name: 'serde', version: '1.0.200', purl: 'pkg:cargo/serde@1.0.200' }] }));
+  await page.fill('#version', '1.0.0');
+  await page.setInputFiles('#file', file);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/sbom"] button[type=submit]')]);
+  assert.match(await page.textContent('main'), /SBOM を受け付けました/);
+  // the scan runs as a job: the page says so until it is done
+  for (let i = 0; i < 100 && !(await page.textContent('main')).includes('完了'); i++) {
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  assert.match(await page.textContent('main'), /2 コンポーネント/);
+  await check(page, 'product-scanned');
+  await ctx.close();
+  // the public sees the product (no files, no upload form), in Japanese and English
+  const pub = await session(null);
+  await go(pub.page, productPath, 'product-public');
+  assert.ok(!(await pub.page.content()).includes('kh-bom-'), 'the public never sees the files');
+  await go(pub.page, productPath + '?lang=en', 'product-public-en');
+  assert.match(await pub.page.textContent('main'), /Versions/);
+  await pub.ctx.close();
+});
+
+test('public: products with real findings, searched in Japanese', async () => {
+  const { ctx, page } = await session(null);
+  await go(page, '/products', 'products');
+  await go(page, '/products?q=' + encodeURIComponent('スマートロック'), 'products-search');
+  const link = page.locator('main .product-card a').first();
+  await Promise.all([page.waitForNavigation(), link.click()]);
+  await check(page, 'product-smart-lock');
+  if (process.env.KAKEHASHI_DEMO_SBOMS === '1') {
+    assert.match(await page.textContent('main'), /RUSTSEC-/);
+  }
   await ctx.close();
 });
 

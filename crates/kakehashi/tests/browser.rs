@@ -20,7 +20,21 @@ async fn journeys_in_chromium() {
         eprintln!("SKIPPED browser journeys: chromium or tools/node_modules missing (see .ci/run)");
         return;
     }
-    let t = TestApp::spawn_with(Db::Sqlite, Options { workers: 2, ..Default::default() }).await;
+    // With the shared data, the demo products get their real SBOMs, scanned against real
+    // advisories, so the pages (and screenshots) show real findings.
+    let data = shared_data("osv/rustsec-advisory-db.zip").and_then(|z| Some((z, shared_data("")?)));
+    let mut cfg = app::AppConfig::default();
+    if let Some((zip, _)) = &data {
+        let index = std::env::temp_dir().join(format!("kakehashi-browser-osv-{}", &app::auth::random_token()[..10]));
+        let alpine = zip.with_file_name("alpine-secdb-osv.zip");
+        vulndb::db::import(&index, &[zip.clone(), alpine], &|_, _, _| {}).unwrap();
+        cfg.advisory_db = Some(index);
+    }
+    let t = TestApp::spawn_with(Db::Sqlite, Options { workers: 2, config: cfg, ..Default::default() }).await;
+    if let Some((_, dir)) = &data {
+        t.app.attach_demo_sboms(dir).await.unwrap();
+        t.jobs_settle(120).await;
+    }
     let shots = std::env::var("KAKEHASHI_SHOTS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::env::temp_dir().join("kakehashi-shots"));
@@ -33,6 +47,7 @@ async fn journeys_in_chromium() {
             .env("KAKEHASHI_URL", format!("http://{}", t.addr))
             .env("SHOTS", &shots)
             .env("WIDTH", width)
+            .env("KAKEHASHI_DEMO_SBOMS", if data.is_some() { "1" } else { "0" })
             .current_dir(&tools);
         let out = tokio::task::spawn_blocking(move || cmd.output()).await.unwrap().expect("run node");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -120,3 +120,33 @@ fn scan_outputs_validate() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The platform's product VEX (`GET /api/v1/products/{id}/vex`) on the demo products' real
+/// SBOMs and advisories, with the triage states a re-scan sets, validates as CycloneDX 1.5.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn product_vex_validates() {
+    let Some(py) = python() else { return };
+    let (Some(data), Some(rustsec), Some(alpine)) =
+        (shared_data(""), shared_data("osv/rustsec-advisory-db.zip"), shared_data("osv/alpine-secdb-osv.zip"))
+    else {
+        return;
+    };
+    let index = std::env::temp_dir().join(format!("kh-vex-osv-{}", &app::auth::random_token()[..8]));
+    vulndb::db::import(&index, &[rustsec, alpine], &|_, _, _| {}).unwrap();
+    let cfg = app::AppConfig { advisory_db: Some(index), ..Default::default() };
+    let t = TestApp::spawn_with(Db::Sqlite, Options { config: cfg, workers: 2, ..Default::default() }).await;
+    t.app.attach_demo_sboms(&data).await.unwrap();
+    t.jobs_settle(120).await;
+    let list = t.client().get("/api/v1/products").await.json();
+    let mut checked = 0;
+    for item in list["items"].as_array().unwrap() {
+        let r = t.client().get(&format!("/api/v1/products/{}/vex", item["id"])).await;
+        assert_eq!(r.status, reqwest::StatusCode::OK);
+        let doc: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        checked += doc["vulnerabilities"].as_array().map_or(0, Vec::len);
+        if let Err(e) = validate(&py, "bom-1.5", r.body.as_bytes()) {
+            panic!("the VEX of {} does not validate:\n{e}", item["name"]);
+        }
+    }
+    assert!(checked > 100, "real findings were in the documents ({checked})");
+}
