@@ -87,15 +87,24 @@ pub(crate) fn register(k: &mut JobKinds) {
     k.register(ANALYZE_JOB, analyze);
 }
 
-/// The advisory index, opened once and shared by every concurrent scan.
+/// The advisory index, opened once and shared by every concurrent scan; opened again when an
+/// import has rewritten it (its `meta.json` changed), so a serving process scans with the
+/// advisories imported after it started.
 impl App {
-    fn advisories(&self) -> std::result::Result<Option<Arc<vulndb::db::Index>>, String> {
+    pub(crate) fn advisories(&self) -> std::result::Result<Option<Arc<vulndb::db::Index>>, String> {
         let Some(dir) = &self.config.advisory_db else { return Ok(None) };
-        if let Some(i) = self.advisory_index.get() {
-            return Ok(Some(i.clone()));
+        let stamp = std::fs::metadata(dir.join("meta.json")).and_then(|m| m.modified()).ok();
+        let mut cached = self.advisory_index.lock().map_err(|_| "advisory index lock poisoned".to_string())?;
+        if let (Some((at, index)), Some(now)) = (cached.as_ref(), stamp)
+            && *at == now
+        {
+            return Ok(Some(index.clone()));
         }
         let index = Arc::new(vulndb::db::Index::open(dir).map_err(|e| e.to_string())?);
-        Ok(Some(self.advisory_index.get_or_init(|| index).clone()))
+        if let Some(at) = stamp {
+            *cached = Some((at, index.clone()));
+        }
+        Ok(Some(index))
     }
 }
 

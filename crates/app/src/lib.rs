@@ -114,7 +114,9 @@ pub struct App {
     pub job_stats: Arc<jobs::JobStats>,
     pub(crate) mailer: Option<Arc<notify::Mailer>>,
     pub(crate) http: reqwest::Client,
-    pub(crate) advisory_index: Arc<std::sync::OnceLock<Arc<vulndb::db::Index>>>,
+    /// The advisory index as last opened, with the modification time of its `meta.json` (an
+    /// import rewrites it; the next scan then opens the new index).
+    pub(crate) advisory_index: Arc<std::sync::Mutex<Option<(std::time::SystemTime, Arc<vulndb::db::Index>)>>>,
 }
 
 impl App {
@@ -151,7 +153,7 @@ impl App {
             job_stats: Arc::new(jobs::JobStats::default()),
             mailer,
             http,
-            advisory_index: Arc::new(std::sync::OnceLock::new()),
+            advisory_index: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 

@@ -8,7 +8,8 @@ use vulndb::cvss::Level;
 
 use crate::CliError;
 
-pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<u8, CliError> {
+/// Builds or updates the index; returns the import's report (for the platform's re-check).
+pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<vulndb::db::ImportReport, CliError> {
     let start = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let n = sources.len();
@@ -52,7 +53,7 @@ pub fn osv_import(db: &Path, sources: &[PathBuf]) -> Result<u8, CliError> {
         db.display(),
         start.elapsed().as_secs_f64()
     );
-    Ok(0)
+    Ok(r)
 }
 
 pub fn scan(

@@ -195,6 +195,11 @@ enum OsvCmd {
     Import {
         #[arg(long)]
         db: std::path::PathBuf,
+        /// The platform's database: after the import, the stored products' components that the
+        /// new or changed advisories name are re-matched (new findings stored, vendors told)
+        /// and findings of withdrawn advisories closed.
+        #[command(flatten)]
+        platform: DbArgs,
         #[arg(required = true)]
         sources: Vec<std::path::PathBuf>,
     },
@@ -590,7 +595,28 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!("backup written to {path}");
             Ok(0)
         }
-        Cmd::Osv { cmd: OsvCmd::Import { db, sources } } => engine::osv_import(&db, &sources),
+        Cmd::Osv { cmd: OsvCmd::Import { db, platform, sources } } => {
+            let report = engine::osv_import(&db, &sources)?;
+            if platform.database_url.is_none() && platform.config.is_none() {
+                return Ok(0);
+            }
+            let mut settings = Settings::load(&platform)?;
+            settings.advisory_db = Some(db.clone());
+            let app = settings.app(open(&settings.database_url(Access::Existing)?, true).await?)?;
+            let started = std::time::Instant::now();
+            let r = app.verification().recheck(&report.touched, &report.withdrawn_ids).await?;
+            println!(
+                "re-checked {} components of {} product versions: {} new findings ({} vendors told), {} closed as withdrawn ({:.2} s)",
+                r.components,
+                r.versions,
+                r.new_findings,
+                r.notices,
+                r.closed,
+                started.elapsed().as_secs_f64()
+            );
+            app.close().await;
+            Ok(0)
+        }
         Cmd::Scan { db, format, fail_on, vex, distro, files } => {
             engine::scan(&db, &format, &fail_on, &vex, distro.as_deref(), &files)
         }

@@ -394,7 +394,109 @@ async fn demo_products_show_real_findings(db: Db) {
     assert!(!old["findings"].as_array().unwrap().is_empty());
 }
 
+/// An OSV record for `serde` < 1.0.201 (or the same id withdrawn).
+fn serde_advisory(dir: &std::path::Path, withdrawn: bool) {
+    std::fs::create_dir_all(dir).unwrap();
+    let w = if withdrawn { r#""withdrawn":"2026-06-01T00:00:00Z","# } else { "" };
+    std::fs::write(
+        dir.join("GHSA-kkkk-0000-0003.json"),
+        format!(
+            r#"{{"id":"GHSA-kkkk-0000-0003","modified":"2026-0{}-01T00:00:00Z",{w}"summary":"serde test advisory",
+            "severity":[{{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}}],
+            "affected":[{{"package":{{"ecosystem":"crates.io","name":"serde"}},
+            "ranges":[{{"type":"SEMVER","events":[{{"introduced":"0"}},{{"fixed":"1.0.201"}}]}}]}}]}}"#,
+            if withdrawn { 6 } else { 5 }
+        ),
+    )
+    .unwrap();
+}
+
+/// `kakehashi osv import --database-url`: only the stored components the new advisories name
+/// are re-matched; new findings appear on the products and the vendor is told; a withdrawn
+/// advisory's findings are closed with a note; a serving process scans with the new index.
+async fn advisory_import_rechecks_stored_products(db: Db) {
+    let index = advisory_index();
+    let cfg = app::AppConfig { advisory_db: Some(index.clone()), ..Default::default() };
+    let t = TestApp::spawn_with(db, Options { config: cfg, workers: 2, ..Default::default() }).await;
+    let vendor = t.as_provider_admin().await;
+    let token = vendor.create_token("ci", &["verification:read", "verification:write"]).await;
+    let id = new_product(&vendor, &token, "再照合テスト 製品", true).await;
+    let r = push(
+        &t,
+        &token,
+        &format!("/api/v1/products/{id}/versions/1.0.0/sbom"),
+        "application/json",
+        sbom("1.0.0").into_bytes(),
+    )
+    .await;
+    let j = wait_job(&vendor, &token, r.json()["job_id"].as_i64().unwrap()).await;
+    assert_eq!(j["result"]["findings"], 1);
+
+    let src = index.parent().unwrap().join("update");
+    serde_advisory(&src, false);
+    let o = kakehashi(&[
+        "osv",
+        "import",
+        "--db",
+        index.to_str().unwrap(),
+        "--database-url",
+        &t.db.url,
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("1 new findings (1 vendors told)"), "{}", text(&o));
+    // only serde was re-matched: one component of one version
+    assert!(text(&o).contains("re-checked 1 components of 1 product versions"), "{}", text(&o));
+    let d = t.client().get(&format!("/api/v1/products/{id}")).await.json();
+    let serde = d["findings"].as_array().unwrap().iter().find(|f| f["advisory_id"] == "GHSA-kkkk-0000-0003").cloned();
+    assert_eq!(serde.as_ref().map(|f| f["state"].clone()), Some(json!("in_triage")), "{d}");
+    assert!(vendor.get("/my").await.body.contains("新しい脆弱性情報"));
+    // importing the same again changes nothing
+    let o = kakehashi(&[
+        "osv",
+        "import",
+        "--db",
+        index.to_str().unwrap(),
+        "--database-url",
+        &t.db.url,
+        src.to_str().unwrap(),
+    ]);
+    assert!(text(&o).contains("0 new findings"), "{}", text(&o));
+
+    // the running server scans new uploads with the new index
+    let r = push(
+        &t,
+        &token,
+        &format!("/api/v1/products/{id}/versions/1.0.1/sbom"),
+        "application/json",
+        sbom("1.2.0").into_bytes(),
+    )
+    .await;
+    let j = wait_job(&vendor, &token, r.json()["job_id"].as_i64().unwrap()).await;
+    assert_eq!(j["result"]["findings"], 1, "serde 1.0.200 is found with the new advisory: {j}");
+
+    // withdrawn: the findings close with a note
+    serde_advisory(&src, true);
+    let o = kakehashi(&[
+        "osv",
+        "import",
+        "--db",
+        index.to_str().unwrap(),
+        "--database-url",
+        &t.db.url,
+        src.to_str().unwrap(),
+    ]);
+    assert!(text(&o).contains("2 closed as withdrawn"), "{}", text(&o));
+    let d = t.client().get(&format!("/api/v1/products/{id}?version=1.0.0")).await.json();
+    let f =
+        d["findings"].as_array().unwrap().iter().find(|f| f["advisory_id"] == "GHSA-kkkk-0000-0003").unwrap().clone();
+    assert_eq!(f["state"], "false_positive");
+    assert!(f["detail"].as_str().unwrap().contains("withdrawn"));
+    assert_eq!(d["versions"][1]["findings"]["high"], 0, "{d}");
+}
+
 both_backends!(
+    advisory_import_rechecks_stored_products,
     pipeline_pushes_sboms_and_the_public_sees_findings,
     bad_input_is_refused_and_nothing_is_stored,
     a_failing_scan_shows_its_error,

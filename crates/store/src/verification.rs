@@ -368,6 +368,34 @@ impl Tx {
         Ok(())
     }
 
+    /// Closes the open findings of withdrawn advisories (as false positives, with a note);
+    /// returns the (version, advisory) pairs closed.
+    pub async fn close_withdrawn(
+        &mut self,
+        advisory_ids: &[String],
+        detail: &str,
+        now: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for chunk in advisory_ids.chunks(500) {
+            let marks: Vec<String> = (4..chunk.len() + 4).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "UPDATE findings SET state = 'false_positive', detail = $1, updated_at = $2 \
+                 WHERE state IN ('in_triage', 'exploitable') AND source = $3 AND advisory_id IN ({}) \
+                 RETURNING product_version_id, advisory_id",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(detail.to_string()).bind(now).bind("scan".to_string());
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for r in q.fetch_all(&mut *self.tx).await? {
+                out.push((r.try_get(0)?, r.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Sets a finding's triage state (with its justification and detail).
     pub async fn set_finding_state(
         &mut self,
@@ -537,6 +565,35 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         file_row(&r)
+    }
+
+    /// The stored components with these names (advisory-facing names), by product version: what
+    /// an advisory import re-matches.
+    pub async fn components_named(&self, names: &[String]) -> Result<Vec<(i64, ComponentWrite)>> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT product_version_id, ecosystem, name, version, purl FROM product_components WHERE name IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for n in chunk {
+                q = q.bind(n.clone());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push((
+                    r.try_get(0)?,
+                    ComponentWrite {
+                        ecosystem: r.try_get(1)?,
+                        name: r.try_get(2)?,
+                        version: r.try_get(3)?,
+                        purl: r.try_get(4)?,
+                    },
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// How many components a version's latest scanned SBOM has.

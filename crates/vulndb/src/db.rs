@@ -25,6 +25,11 @@ pub struct ImportReport {
     pub total: usize,
     /// Records that could not be read: (file, reason).
     pub problems: Vec<(String, String)>,
+    /// Package names the added and changed advisories name (before and after the change),
+    /// sorted: the components to re-match after this import.
+    pub touched: Vec<String>,
+    /// Advisories this import withdrew (their findings are closed).
+    pub withdrawn_ids: Vec<String>,
 }
 
 /// The file name of an ecosystem's shard (`Debian:12` and `Debian:11` share `Debian`).
@@ -167,6 +172,7 @@ fn import_inner(
             if a.withdrawn {
                 if all.remove(&a.id).is_some() {
                     report.withdrawn += 1;
+                    report.withdrawn_ids.push(a.id.clone());
                 }
                 continue;
             }
@@ -175,12 +181,15 @@ fn import_inner(
             }
             match all.get(&a.id) {
                 Some(old) if *old == a => report.unchanged += 1,
-                Some(_) => {
+                Some(old) => {
                     report.changed += 1;
+                    report.touched.extend(old.affected.iter().map(|x| x.name.clone()));
+                    report.touched.extend(a.affected.iter().map(|x| x.name.clone()));
                     all.insert(a.id.clone(), a);
                 }
                 None => {
                     report.added += 1;
+                    report.touched.extend(a.affected.iter().map(|x| x.name.clone()));
                     all.insert(a.id.clone(), a);
                 }
             }
@@ -230,6 +239,8 @@ fn import_inner(
         write_shard(&dir.join(name), by_name)?;
     }
     report.total = all.len();
+    report.touched.sort();
+    report.touched.dedup();
     // the distribution releases advisories exist for, so that a scan can say "no advisories
     // for Alpine v3.16" instead of a silent nothing
     let mut releases: Vec<String> = all

@@ -535,23 +535,7 @@ impl Verification<'_> {
                 purl: c.purl.clone(),
             })
             .collect();
-        let writes: Vec<FindingWrite> = findings
-            .iter()
-            .map(|f| FindingWrite {
-                source: "scan".into(),
-                advisory_id: f.id.clone(),
-                aliases: f.aliases.clone(),
-                component: component_key(f.package.purl.as_deref(), &f.package.name, &f.package.version),
-                component_name: f.package.name.clone(),
-                component_version: f.package.version.clone(),
-                ecosystem: f.package.ecosystem.clone(),
-                fixed: f.fixed.clone(),
-                severity: f.severity.name().to_string(),
-                score: f.score,
-                summary: f.summary.chars().take(500).collect(),
-                file_id: Some(file.id),
-            })
-            .collect();
+        let writes: Vec<FindingWrite> = findings.iter().map(|f| finding_write(f, Some(file.id))).collect();
         let mut tx = self.store.begin().await?;
         tx.replace_components(version.id, &comps).await?;
         let existing: Vec<(FindingKey, TriageState)> = tx
@@ -620,6 +604,143 @@ impl Verification<'_> {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// What a re-check after an advisory import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecheckReport {
+    /// Stored components whose names the import touched.
+    pub components: usize,
+    /// Product versions those components belong to.
+    pub versions: usize,
+    pub new_findings: usize,
+    /// Open findings of withdrawn advisories, closed.
+    pub closed: usize,
+    /// Vendors told (one notice per product version with new findings).
+    pub notices: usize,
+}
+
+impl Verification<'_> {
+    /// After an advisory import: re-matches only the stored components whose package names
+    /// the new or changed advisories name (`touched`), stores the new findings (in_triage)
+    /// and tells each vendor, and closes the open findings of withdrawn advisories with a note;
+    /// one transaction.
+    pub async fn recheck(&self, touched: &[String], withdrawn: &[String]) -> Result<RecheckReport> {
+        let mut report = RecheckReport::default();
+        let index = self.advisories().map_err(AppError::Internal)?;
+        let rows = match &index {
+            Some(_) if !touched.is_empty() => self.store.components_named(touched).await?,
+            _ => Vec::new(),
+        };
+        report.components = rows.len();
+        let mut by_version: std::collections::BTreeMap<i64, Vec<sbom::Component>> = Default::default();
+        for (v, c) in rows {
+            by_version.entry(v).or_default().push(sbom::Component {
+                ecosystem: c.ecosystem,
+                name: c.name,
+                version: c.version,
+                purl: c.purl,
+            });
+        }
+        report.versions = by_version.len();
+        // matching is CPU work: off the async runtime
+        let matched: Vec<(i64, Vec<vulndb::matcher::Finding>)> = match index {
+            Some(index) => tokio::task::spawn_blocking(move || {
+                by_version
+                    .into_iter()
+                    .map(|(v, comps)| Ok((v, vulndb::matcher::scan(&index, &comps)?.findings)))
+                    .collect::<std::result::Result<Vec<_>, vulndb::Error>>()
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+            None => Vec::new(),
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        for (version_id, findings) in matched {
+            if findings.is_empty() {
+                continue;
+            }
+            let existing: std::collections::HashSet<(String, String)> =
+                tx.finding_keys(version_id, "scan").await?.into_iter().map(|(a, c, _)| (a, c)).collect();
+            let new: Vec<FindingWrite> = findings
+                .iter()
+                .map(|f| finding_write(f, None))
+                .filter(|w| !existing.contains(&(w.advisory_id.clone(), w.component.clone())))
+                .collect();
+            if new.is_empty() {
+                continue;
+            }
+            tx.insert_findings(version_id, &new, now).await?;
+            report.new_findings += new.len();
+            let version = self.store.product_version(version_id).await?;
+            let product = self.store.product(version.product_id).await?;
+            let ids: Vec<&str> = new.iter().map(|w| w.advisory_id.as_str()).take(5).collect();
+            tx.audit(
+                &AuditRecord {
+                    actor: "system:advisory-import".into(),
+                    action: "verification.recheck".into(),
+                    subject: format!("product#{}", product.id),
+                    summary: format!("version={} new={} ({})", version.version, new.len(), ids.join(", ")),
+                },
+                now,
+            )
+            .await?;
+            let ja = format!("新しい脆弱性情報により「{}」{} に検出 {} 件", product.name, version.version, new.len());
+            let en = format!("New advisories: {} new findings on \"{}\" {}", new.len(), product.name, version.version);
+            let link = format!("/products/{}?version={}", product.id, query_value(&version.version));
+            tx.notify(
+                &Notice {
+                    org_id: product.vendor_org_id,
+                    kind: "verification.findings",
+                    subject_ja: &ja,
+                    subject_en: &en,
+                    link: &link,
+                },
+                now,
+            )
+            .await?;
+            report.notices += 1;
+        }
+        if !withdrawn.is_empty() {
+            let closed = tx
+                .close_withdrawn(withdrawn, "the advisory was withdrawn by its source (closed on import)", now)
+                .await?;
+            report.closed = closed.len();
+            if !closed.is_empty() {
+                tx.audit(
+                    &AuditRecord {
+                        actor: "system:advisory-import".into(),
+                        action: "verification.withdrawn".into(),
+                        subject: "findings".into(),
+                        summary: format!("closed={} advisories={}", closed.len(), withdrawn.join(", ")),
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+}
+
+fn finding_write(f: &vulndb::matcher::Finding, file_id: Option<i64>) -> FindingWrite {
+    FindingWrite {
+        source: "scan".into(),
+        advisory_id: f.id.clone(),
+        aliases: f.aliases.clone(),
+        component: component_key(f.package.purl.as_deref(), &f.package.name, &f.package.version),
+        component_name: f.package.name.clone(),
+        component_version: f.package.version.clone(),
+        ecosystem: f.package.ecosystem.clone(),
+        fixed: f.fixed.clone(),
+        severity: f.severity.name().to_string(),
+        score: f.score,
+        summary: f.summary.chars().take(500).collect(),
+        file_id,
     }
 }
 
