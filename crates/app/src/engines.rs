@@ -128,6 +128,7 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
         }
     };
     let engine = row.engine.clone();
+    let started = std::time::Instant::now();
     let outcome = tokio::task::spawn_blocking(move || match engine.as_str() {
         "sbom" => scan_sbom(&data, index.as_deref()),
         "capture" => analyze_capture(data).map(|s| (s, None)),
@@ -135,6 +136,7 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
     })
     .await
     .map_err(|e| format!("the engine stopped: {e}"))?;
+    tracing::debug!(analysis = id, engine = %row.engine, ms = started.elapsed().as_millis() as u64, "engine ran");
     let now = app.now();
     match outcome {
         // A product's SBOM: the verification program keeps its components and findings with

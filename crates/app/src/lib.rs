@@ -12,6 +12,7 @@ pub mod identity;
 pub mod jobs;
 pub mod notify;
 pub mod registry;
+pub mod search;
 pub mod verification;
 pub mod workflow;
 
@@ -109,6 +110,7 @@ pub struct App {
     pub config: Arc<AppConfig>,
     pub clock: Arc<Clock>,
     pub search: Arc<registry::index::PublicIndex>,
+    pub(crate) products_index: Arc<search::Refreshing<verification::index::ProductSnapshot>>,
     pub(crate) jobs: Arc<jobs::JobKinds>,
     pub(crate) job_wake: Arc<tokio::sync::Notify>,
     pub job_stats: Arc<jobs::JobStats>,
@@ -148,6 +150,7 @@ impl App {
             config: Arc::new(config),
             clock: Arc::new(Clock::default()),
             search: Arc::new(registry::index::PublicIndex::default()),
+            products_index: Arc::new(search::Refreshing::default()),
             jobs: Arc::new(kinds),
             job_wake: Arc::new(tokio::sync::Notify::new()),
             job_stats: Arc::new(jobs::JobStats::default()),

@@ -189,16 +189,14 @@ fn finding_row(r: &AnyRow) -> Result<FindingRow> {
     })
 }
 
-/// A page of the public product list.
+/// A public product as the list's index needs it.
 #[derive(Debug, Clone)]
-pub struct ProductPage {
-    pub total: i64,
-    pub items: Vec<ProductRow>,
-}
-
-/// `%` and `_` in a LIKE pattern taken literally.
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+pub struct PublicProductRow {
+    pub product: ProductRow,
+    pub search_text: String,
+    pub latest_version: Option<String>,
+    /// Open findings of the latest public version: (severity, count).
+    pub open: Vec<(String, i64)>,
 }
 
 impl Tx {
@@ -450,49 +448,50 @@ impl Store {
         Ok(out)
     }
 
-    /// Public products matching every normalised term (substring of the search text), in a
-    /// category, by name.
-    pub async fn public_products(
-        &self,
-        terms: &[String],
-        category: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<ProductPage> {
-        let mut cond = String::from("p.public = 1");
-        let mut n = 0;
-        let mut arg = || {
-            n += 1;
-            format!("${n}")
-        };
-        for _ in terms {
-            cond.push_str(&format!(" AND p.search_text LIKE {} ESCAPE '\\'", arg()));
+    /// Every public product with its search text, the latest public version (id, label) and
+    /// that version's open findings by severity: what the public list's index is built from.
+    pub async fn public_product_list(&self) -> Result<Vec<PublicProductRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PRODUCT_COLS}, p.search_text AS search_text {PRODUCT_FROM} WHERE p.public = 1"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let latest = sqlx::query(
+            "SELECT v.product_id, v.id, v.version FROM product_versions v \
+             WHERE v.id IN (SELECT MAX(id) FROM product_versions WHERE public = 1 GROUP BY product_id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_product = std::collections::HashMap::new();
+        for r in &latest {
+            let pid: i64 = r.try_get(0)?;
+            by_product.insert(pid, (r.try_get::<i64, _>(1)?, r.try_get::<String, _>(2)?));
         }
-        if category.is_some() {
-            cond.push_str(&format!(" AND p.category = {}", arg()));
+        let counts = sqlx::query(
+            "SELECT product_version_id, severity, COUNT(*) FROM findings \
+             WHERE state IN ('in_triage', 'exploitable') \
+             AND product_version_id IN (SELECT MAX(id) FROM product_versions WHERE public = 1 GROUP BY product_id) \
+             GROUP BY product_version_id, severity",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_version: std::collections::HashMap<i64, Vec<(String, i64)>> = std::collections::HashMap::new();
+        for r in &counts {
+            by_version.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
         }
-        let count_sql = format!("SELECT COUNT(*) {PRODUCT_FROM} WHERE {cond}");
-        let (l, o) = (arg(), arg());
-        let page_sql =
-            format!("SELECT {PRODUCT_COLS} {PRODUCT_FROM} WHERE {cond} ORDER BY p.name, p.id LIMIT {l} OFFSET {o}");
-        let patterns: Vec<String> = terms.iter().map(|t| format!("%{}%", like_escape(t))).collect();
-        let mut q = sqlx::query(&count_sql);
-        for t in &patterns {
-            q = q.bind(t.clone());
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let product = product_row(r)?;
+            let latest = by_product.remove(&product.id);
+            let open = latest.as_ref().and_then(|(v, _)| by_version.remove(v)).unwrap_or_default();
+            out.push(PublicProductRow {
+                search_text: r.try_get("search_text")?,
+                latest_version: latest.map(|(_, l)| l),
+                open,
+                product,
+            });
         }
-        if let Some(c) = category {
-            q = q.bind(c.to_string());
-        }
-        let total: i64 = q.fetch_one(&self.pool).await?.try_get(0)?;
-        let mut q = sqlx::query(&page_sql);
-        for t in &patterns {
-            q = q.bind(t.clone());
-        }
-        if let Some(c) = category {
-            q = q.bind(c.to_string());
-        }
-        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
-        Ok(ProductPage { total, items: rows.iter().map(product_row).collect::<Result<_>>()? })
+        Ok(out)
     }
 
     /// A product's versions, newest first.

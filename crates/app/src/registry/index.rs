@@ -8,8 +8,7 @@
 //! candidate is confirmed by a substring test. Sorting orders are precomputed.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory};
 use domain::search;
@@ -17,6 +16,7 @@ use roaring::RoaringBitmap;
 
 use crate::Result;
 use crate::registry::LIST_VERSION;
+use crate::search::{Refreshing, TextIndex, Versioned};
 
 /// One public service as the list shows it.
 #[derive(Debug, Clone)]
@@ -151,12 +151,9 @@ impl ListResult {
 pub struct Snapshot {
     pub version: i64,
     items: Vec<ListItem>,
-    /// All search texts, one after another; `text_ends[i]` is where item i's text ends.
-    text: String,
-    text_ends: Vec<u32>,
+    text: TextIndex,
     /// Registration bodies, for the list's filter.
     pub bodies: Vec<store::OrgRow>,
-    postings: HashMap<u64, RoaringBitmap>,
     orders: [Vec<u32>; 4],
     /// rank[sort][item]: the item's position in that order.
     ranks: [Vec<u32>; 4],
@@ -176,10 +173,11 @@ impl Snapshot {
         }
         b.finish(Vec::new())
     }
+}
 
-    fn text(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.text_ends[i - 1] as usize };
-        &self.text[start..self.text_ends[i] as usize]
+impl Versioned for Snapshot {
+    fn version(&self) -> i64 {
+        self.version
     }
 }
 
@@ -187,35 +185,20 @@ impl Snapshot {
 pub struct SnapshotBuilder {
     version: i64,
     items: Vec<ListItem>,
-    text: String,
-    text_ends: Vec<u32>,
-    postings: HashMap<u64, RoaringBitmap>,
+    text: TextIndex,
     names: HashMap<String, (Arc<str>, Arc<str>)>,
 }
 
 impl SnapshotBuilder {
     pub fn new(version: i64) -> Self {
-        SnapshotBuilder {
-            version,
-            items: Vec::new(),
-            text: String::new(),
-            text_ends: Vec::new(),
-            postings: HashMap::new(),
-            names: HashMap::new(),
-        }
+        SnapshotBuilder { version, items: Vec::new(), text: TextIndex::default(), names: HashMap::new() }
     }
 
     pub fn add(&mut self, r: store::PublicRow) {
         let (Some(category), Some(status)) = (Category::parse(&r.category), ServiceStatus::parse(&r.status)) else {
             return;
         };
-        let idx = self.items.len() as u32;
-        // items arrive in order, so each bitmap insert appends at the end
-        for k in search::keys(&r.search_text) {
-            self.postings.entry(k).or_default().insert(idx);
-        }
-        self.text.push_str(&r.search_text);
-        self.text_ends.push(self.text.len() as u32);
+        self.text.push(&r.search_text);
         let (pn, pe) = self
             .names
             .entry(r.provider_name.clone())
@@ -240,9 +223,8 @@ impl SnapshotBuilder {
     }
 
     pub fn finish(self, bodies: Vec<store::OrgRow>) -> Snapshot {
-        let SnapshotBuilder { version, items, mut text, text_ends, mut postings, names: _ } = self;
+        let SnapshotBuilder { version, items, mut text, names: _ } = self;
         text.shrink_to_fit();
-        postings.shrink_to_fit();
         let n = items.len() as u32;
         let sorted = |f: &dyn Fn(&ListItem, &ListItem) -> std::cmp::Ordering| {
             let mut v: Vec<u32> = (0..n).collect();
@@ -298,9 +280,7 @@ impl SnapshotBuilder {
             version,
             items,
             text,
-            text_ends,
             bodies,
-            postings,
             orders,
             ranks,
             by_category,
@@ -320,51 +300,6 @@ impl Snapshot {
 
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
-    }
-
-    /// Candidates for the text query, or None when there is no text query.
-    fn candidates(&self, q: &str) -> Option<RoaringBitmap> {
-        let norm = search::normalize(q);
-        let terms: Vec<&str> = norm.split(' ').filter(|t| !t.is_empty()).collect();
-        if terms.is_empty() {
-            return None;
-        }
-        let mut hit: Option<RoaringBitmap> = None;
-        for term in &terms {
-            let keys = search::query_keys(term);
-            if keys.is_empty() {
-                // one character: scan the texts (rare; bigrams cover everything longer)
-                let mut term_hit: RoaringBitmap =
-                    (0..self.items.len() as u32).filter(|i| self.text(*i as usize).contains(term)).collect();
-                if let Some(h) = &hit {
-                    term_hit &= h;
-                }
-                hit = Some(term_hit);
-                continue;
-            }
-            let mut lists: Vec<&RoaringBitmap> = Vec::new();
-            for k in keys {
-                match self.postings.get(&k) {
-                    Some(l) => lists.push(l),
-                    None => return Some(RoaringBitmap::new()),
-                }
-            }
-            lists.sort_by_key(|l| l.len());
-            let Some((first, rest)) = lists.split_first() else { continue };
-            let mut term_hit = (*first).clone();
-            if let Some(h) = &hit {
-                term_hit &= h;
-            }
-            for l in rest {
-                term_hit &= *l;
-            }
-            // Bigrams all present does not mean adjacent: confirm longer terms by substring.
-            if term.chars().count() > 2 {
-                term_hit = term_hit.iter().filter(|i| self.text(*i as usize).contains(term)).collect();
-            }
-            hit = Some(term_hit);
-        }
-        hit
     }
 
     fn order_index(s: Sort) -> usize {
@@ -393,7 +328,7 @@ impl Snapshot {
             }
             StatusFilter::One(s) => self.status_bitmap(s).clone(),
         };
-        if let Some(c) = self.candidates(&q.q) {
+        if let Some(c) = self.text.matching(&q.q) {
             base &= c;
         }
         let empty = RoaringBitmap::new();
@@ -445,93 +380,37 @@ fn mask(codes: &str, list: domain::registry::CodeList) -> u32 {
     codes.split(',').filter_map(|c| list.iter().position(|(code, _, _)| *code == c)).fold(0u32, |m, i| m | (1 << i))
 }
 
-/// The shared, refreshable index.
-#[derive(Default)]
-pub struct PublicIndex {
-    snapshot: RwLock<Arc<Snapshot>>,
-    built: AtomicBool,
-    dirty: AtomicBool,
-    checked_ms: AtomicI64,
-    rebuild: tokio::sync::Mutex<()>,
-}
-
-impl PublicIndex {
-    /// Marks the index stale after a write in this process.
-    pub fn invalidate(&self) {
-        self.dirty.store(true, Ordering::Release);
-    }
-
-    fn current(&self) -> Arc<Snapshot> {
-        self.snapshot.read().map(|s| s.clone()).unwrap_or_default()
-    }
-}
+/// The shared, refreshable index (one per process).
+pub type PublicIndex = Refreshing<Snapshot>;
 
 impl crate::registry::Registry<'_> {
     /// The current public list index, rebuilt if the list changed.
     pub async fn public_index(&self) -> Result<Arc<Snapshot>> {
-        let idx = &self.search;
-        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000;
-        let built = idx.built.load(Ordering::Acquire);
-        let due = idx.dirty.load(Ordering::Acquire) || now_ms - idx.checked_ms.load(Ordering::Relaxed) > 1000;
-        if built && !due {
-            return Ok(idx.current());
-        }
-        // One request refreshes; the others keep answering from the current snapshot.
-        let guard = if built {
-            match idx.rebuild.try_lock() {
-                Ok(g) => g,
-                Err(_) => return Ok(idx.current()),
-            }
-        } else {
-            idx.rebuild.lock().await
-        };
-        if idx.built.load(Ordering::Acquire)
-            && !idx.dirty.load(Ordering::Acquire)
-            && now_ms - idx.checked_ms.load(Ordering::Relaxed) <= 1000
-        {
-            return Ok(idx.current());
-        }
-        idx.dirty.store(false, Ordering::Release);
-        let version = match self.store.counter(LIST_VERSION).await {
-            Ok(v) => v,
-            // The database is away: keep answering from the last snapshot if there is one.
-            Err(e) if idx.built.load(Ordering::Acquire) => {
-                tracing::warn!(error = %e, "public list: serving the last snapshot");
-                idx.dirty.store(true, Ordering::Release);
-                return Ok(idx.current());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        idx.checked_ms.store(now_ms, Ordering::Relaxed);
-        let cur = idx.current();
-        if idx.built.load(Ordering::Acquire) && cur.version == version {
-            return Ok(cur);
-        }
-        let bodies = self.store.orgs(Some(domain::OrgKind::RegistrationBody.code())).await?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<store::PublicRow>(1024);
-        let builder = tokio::task::spawn_blocking(move || {
-            let mut b = SnapshotBuilder::new(version);
-            while let Some(r) = rx.blocking_recv() {
-                b.add(r);
-            }
-            b.finish(bodies)
-        });
-        let streamed = self.store.stream_public_rows(tx).await;
-        let snap = Arc::new(builder.await.map_err(|e| crate::AppError::Internal(e.to_string()))?);
-        streamed?;
-        tracing::info!(
-            version,
-            services = snap.len(),
-            postings = snap.postings.len(),
-            text_bytes = snap.text.len(),
-            "public list index built"
-        );
-        if let Ok(mut w) = idx.snapshot.write() {
-            *w = snap.clone();
-        }
-        idx.built.store(true, Ordering::Release);
-        drop(guard);
-        Ok(snap)
+        let store = &self.store;
+        self.search
+            .get(async { Ok(store.counter(LIST_VERSION).await?) }, |version| async move {
+                let bodies = store.orgs(Some(domain::OrgKind::RegistrationBody.code())).await?;
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<store::PublicRow>(1024);
+                let builder = tokio::task::spawn_blocking(move || {
+                    let mut b = SnapshotBuilder::new(version);
+                    while let Some(r) = rx.blocking_recv() {
+                        b.add(r);
+                    }
+                    b.finish(bodies)
+                });
+                let streamed = store.stream_public_rows(tx).await;
+                let snap = builder.await.map_err(|e| crate::AppError::Internal(e.to_string()))?;
+                streamed?;
+                tracing::info!(
+                    version,
+                    services = snap.len(),
+                    postings = snap.text.keys(),
+                    text_bytes = snap.text.text_bytes(),
+                    "public list index built"
+                );
+                Ok(snap)
+            })
+            .await
     }
 
     pub async fn public_list(&self, q: &ListQuery) -> Result<ListResult> {

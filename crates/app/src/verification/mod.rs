@@ -3,6 +3,7 @@
 //! are kept per version with their triage state; public product pages and a VEX per product.
 
 mod demo;
+pub mod index;
 
 use domain::audit::AuditRecord;
 use domain::verification::{
@@ -247,7 +248,9 @@ impl Verification<'_> {
             now,
         )
         .await?;
+        self.list_changed(&mut tx).await?;
         tx.commit().await?;
+        self.products_index.invalidate();
         Ok(ProductId(id))
     }
 
@@ -269,7 +272,9 @@ impl Verification<'_> {
             now,
         )
         .await?;
+        self.list_changed(&mut tx).await?;
         tx.commit().await?;
+        self.products_index.invalidate();
         Ok(())
     }
 
@@ -297,17 +302,27 @@ impl Verification<'_> {
     }
 
     /// The public product list: partial-word search in Japanese and English (NFKC, width and
-    /// case folded, no word splitting), a category filter, pages.
+    /// case folded, no word splitting), a category filter, pages; from the process's snapshot.
     pub async fn public_products(&self, q: &ProductQuery) -> Result<ProductList> {
-        let norm = domain::search::normalize(&q.q);
-        let terms: Vec<String> = norm.split(' ').filter(|t| !t.is_empty()).take(8).map(str::to_string).collect();
-        let per_page = q.per_page.clamp(1, 100);
-        let page = q.page.max(1);
-        let r = self
-            .store
-            .public_products(&terms, q.category.map(|c| c.code()), per_page, (page - 1).saturating_mul(per_page))
+        let store = &self.store;
+        let snap = self
+            .products_index
+            .get(async { Ok(store.counter(index::LIST_VERSION).await?) }, |version| async move {
+                let rows = store.public_product_list().await?;
+                let snap = tokio::task::spawn_blocking(move || index::ProductSnapshot::build(version, rows))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??;
+                tracing::info!(version, products = snap.len(), "product list index built");
+                Ok(snap)
+            })
             .await?;
-        Ok(ProductList { total: r.total, page, per_page, items: self.listed(r.items, false).await? })
+        Ok(snap.query(q))
+    }
+
+    /// Records, in `tx`, that the public product list may have changed.
+    async fn list_changed(&self, tx: &mut store::Tx) -> Result<()> {
+        store::Store::next_counter(tx, index::LIST_VERSION).await?;
+        Ok(())
     }
 
     /// A product page: the product, its versions and the selected version's findings. Private
@@ -418,7 +433,13 @@ impl Verification<'_> {
             now,
         )
         .await?;
+        if created {
+            self.list_changed(&mut tx).await?;
+        }
         tx.commit().await?;
+        if created {
+            self.products_index.invalidate();
+        }
         Ok(SbomAccepted { version_id, version_created: created, file_id, job_id: job.0 })
     }
 
@@ -536,8 +557,10 @@ impl Verification<'_> {
             })
             .collect();
         let writes: Vec<FindingWrite> = findings.iter().map(|f| finding_write(f, Some(file.id))).collect();
+        let started = std::time::Instant::now();
         let mut tx = self.store.begin().await?;
         tx.replace_components(version.id, &comps).await?;
+        let t_components = started.elapsed();
         let existing: Vec<(FindingKey, TriageState)> = tx
             .finding_keys(version.id, "scan")
             .await?
@@ -554,6 +577,7 @@ impl Verification<'_> {
             .filter(|w| merge.new.iter().any(|k| k.advisory == w.advisory_id && k.component == w.component))
             .collect();
         tx.insert_findings(version.id, &new, now).await?;
+        let t_findings = started.elapsed();
         for k in &merge.reopened {
             tx.set_finding_state(
                 version.id,
@@ -586,6 +610,7 @@ impl Verification<'_> {
         summary["resolved"] = json!(merge.gone.len());
         summary["new_by_severity"] = json!(new_counts);
         tx.finish_analysis(analysis.id, "done", &summary.to_string(), None, now).await?;
+        self.list_changed(&mut tx).await?;
         if !new.is_empty() {
             let ja = format!("「{}」{} に新しい検出 {} 件", product.name, version.version, new.len());
             let en = format!("{} new findings on \"{}\" {}", new.len(), product.name, version.version);
@@ -603,6 +628,15 @@ impl Verification<'_> {
             .await?;
         }
         tx.commit().await?;
+        self.products_index.invalidate();
+        tracing::debug!(
+            components = comps.len(),
+            new = new.len(),
+            components_ms = t_components.as_millis() as u64,
+            findings_ms = t_findings.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "scan recorded"
+        );
         Ok(())
     }
 }
@@ -722,7 +756,11 @@ impl Verification<'_> {
                 .await?;
             }
         }
+        if report.new_findings > 0 || report.closed > 0 {
+            self.list_changed(&mut tx).await?;
+        }
         tx.commit().await?;
+        self.products_index.invalidate();
         Ok(report)
     }
 }
