@@ -32,7 +32,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 bench_backend() { # name database-url
   local name=$1 url=$2 base="http://127.0.0.1:$PORT"
   "$BIN" demo --database-url "$url" --no-serve --shared-data /nonexistent >/dev/null 2>&1
-  RUST_LOG=warn KAKEHASHI_ADVISORY_DB="$DATA/index" "$BIN" serve --database-url "$url" --bind "127.0.0.1:$PORT" \
+  RUST_LOG="${RUST_LOG:-warn}" KAKEHASHI_ADVISORY_DB="$DATA/index" "$BIN" serve --database-url "$url" --bind "127.0.0.1:$PORT" \
     --workers 2 >"$DATA/$name.log" 2>&1 &
   local pid=$!
   trap "kill $pid 2>/dev/null || true" EXIT
