@@ -40,6 +40,15 @@ impl AppError {
     }
 }
 
+impl From<domain::verification::SameState> for AppError {
+    fn from(e: domain::verification::SameState) -> Self {
+        AppError::conflict(
+            format!("すでに「{}」です", e.0.label(false)),
+            format!("The finding is already {}", e.0.label(true)),
+        )
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -22,7 +22,15 @@ pub struct TextIndex {
     text: String,
     ends: Vec<u32>,
     postings: HashMap<u64, RoaringBitmap>,
+    /// Confirmed matches of recent long terms with many candidates (confirming them by
+    /// substring is the one costly step of a query; popular searches repeat). Bounded; lives
+    /// as long as the snapshot.
+    confirmed: std::sync::Mutex<HashMap<String, RoaringBitmap>>,
 }
+
+/// Terms whose bigram candidates exceed this many are confirmed once and remembered.
+const CACHE_FROM: u64 = 2_000;
+const CACHE_ENTRIES: usize = 256;
 
 impl TextIndex {
     /// Adds the next item's normalised text (items are numbered in the order added).
@@ -95,6 +103,32 @@ impl TextIndex {
             }
             lists.sort_by_key(|l| l.len());
             let Some((first, rest)) = lists.split_first() else { continue };
+            if term.chars().count() > 2 && first.len() > CACHE_FROM {
+                // a long term with many candidates: confirmed over all items once, then remembered
+                let cached = self.confirmed.lock().ok().and_then(|c| c.get(*term).cloned());
+                let mut term_hit = match cached {
+                    Some(b) => b,
+                    None => {
+                        let mut all = (*first).clone();
+                        for l in rest {
+                            all &= *l;
+                        }
+                        let all: RoaringBitmap = all.iter().filter(|i| self.text(*i as usize).contains(term)).collect();
+                        if let Ok(mut c) = self.confirmed.lock() {
+                            if c.len() >= CACHE_ENTRIES {
+                                c.clear();
+                            }
+                            c.insert(term.to_string(), all.clone());
+                        }
+                        all
+                    }
+                };
+                if let Some(h) = &hit {
+                    term_hit &= h;
+                }
+                hit = Some(term_hit);
+                continue;
+            }
             let mut term_hit = (*first).clone();
             if let Some(h) = &hit {
                 term_hit &= h;
@@ -226,5 +260,25 @@ mod tests {
         assert_eq!(q("弱性診断"), Some(vec![0]));
         assert_eq!(q("ない語"), Some(vec![]));
         assert_eq!(q("   "), None);
+    }
+
+    /// Terms with many candidates are confirmed once and remembered: the answer is the same as
+    /// confirming every time, also combined with other terms.
+    #[test]
+    fn remembered_terms_answer_the_same() {
+        let mut t = TextIndex::default();
+        for i in 0..6000 {
+            // every third item has the bigrams of ルーター but not the word
+            let s =
+                if i % 3 == 0 { format!("製品 {i} ルータ ーター") } else { format!("製品 {i} ルーター") };
+            t.push(&search::normalize(&s));
+        }
+        let brute: Vec<u32> = (0..6000).filter(|i| i % 3 != 0).collect();
+        for _ in 0..2 {
+            assert_eq!(t.matching("ルーター").unwrap().iter().collect::<Vec<_>>(), brute);
+        }
+        assert_eq!(t.matching("ルーター 5999").unwrap().iter().collect::<Vec<_>>(), vec![5999]);
+        assert_eq!(t.matching("ルーター 5998").unwrap().len(), 1);
+        assert_eq!(t.matching("ルーター 5997").unwrap().len(), 0);
     }
 }

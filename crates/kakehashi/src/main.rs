@@ -44,6 +44,12 @@ enum Cmd {
         /// Use this database instead of the SQLite file in --data-dir (e.g. PostgreSQL for load tests).
         #[arg(long)]
         database_url: Option<String>,
+        /// Also generate N public products (one version each) for load tests.
+        #[arg(long, default_value_t = 0)]
+        products: usize,
+        /// Components in each generated product's SBOM.
+        #[arg(long, default_value_t = 200)]
+        product_components: usize,
         /// The shared test data (advisories, SBOMs): the demo products' SBOMs are attached from
         /// it and scanned. Default: ../shared/data when it exists.
         #[arg(long)]
@@ -391,7 +397,17 @@ fn demo_advisories(dir: &std::path::Path, shared: &std::path::Path) -> Option<st
 
 async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.cmd {
-        Cmd::Demo { port, data_dir, scale, no_serve, database_url, shared_data, advisory_db } => {
+        Cmd::Demo {
+            port,
+            data_dir,
+            scale,
+            products,
+            product_components,
+            no_serve,
+            database_url,
+            shared_data,
+            advisory_db,
+        } => {
             let url = match database_url {
                 Some(u) => Settings { database_url: Some(u), ..Settings::default() }.database_url(Access::Create)?,
                 None => {
@@ -431,6 +447,18 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             println!("{}", if r.already_seeded { "Demo data already present (reused)." } else { "Demo data loaded." });
             if r.services_added > 0 {
                 println!("Generated {} services for load tests.", r.services_added);
+            }
+            if products > 0 {
+                let progress = |done: usize, total: usize| {
+                    eprint!("\r  generating products: {done}/{total} ({}%)   ", done * 100 / total.max(1));
+                    if done == total {
+                        eprintln!();
+                    }
+                };
+                let added = app.seed_product_scale(products, product_components, &progress).await?;
+                if added > 0 {
+                    println!("Generated {added} products for load tests.");
+                }
             }
             if let Some(dir) = &shared {
                 let queued = app.attach_demo_sboms(dir).await?;

@@ -495,7 +495,115 @@ async fn advisory_import_rechecks_stored_products(db: Db) {
     assert_eq!(d["versions"][1]["findings"]["high"], 0, "{d}");
 }
 
+/// The vendor triages a finding (API and page): the reason is required where the state needs
+/// one, the decision and who made it are in the history, the VEX carries it, a re-scan keeps it,
+/// and others cannot decide.
+async fn vendor_triages_findings(db: Db) {
+    let t = spawn(db).await;
+    let vendor = t.as_provider_admin().await;
+    let token = vendor.create_token("ci", &["verification:read", "verification:write"]).await;
+    let id = new_product(&vendor, &token, "トリアージ試験 製品", true).await;
+    let path = format!("/api/v1/products/{id}/versions/1.0.0/sbom");
+    let r = push(&t, &token, &path, "application/json", sbom("1.0.0").into_bytes()).await;
+    wait_job(&vendor, &token, r.json()["job_id"].as_i64().unwrap()).await;
+    let d = t.client().get(&format!("/api/v1/products/{id}")).await.json();
+    let fid = d["findings"][0]["id"].as_i64().unwrap();
+    let triage = format!("/api/v1/products/{id}/findings/{fid}/triage");
+
+    // not_affected needs a justification and an explanation
+    let r = vendor.api(Method::POST, &triage, &token, Some(json!({"state": "not_affected"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, vec!["justification", "detail"]);
+    let r = vendor
+        .api(
+            Method::POST,
+            &triage,
+            &token,
+            Some(json!({"state": "not_affected", "justification": "code_not_reachable", "detail": "脆弱な関数を呼び出していない"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "not_affected");
+    // the same decision again is a conflict, not a second history entry
+    let r = vendor
+        .api(
+            Method::POST,
+            &triage,
+            &token,
+            Some(json!({"state": "not_affected", "justification": "code_not_reachable", "detail": "x"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // the VEX carries the decision; the open counts drop
+    let v = t.client().get(&format!("/api/v1/products/{id}/vex")).await.json();
+    assert_eq!(v["vulnerabilities"][0]["analysis"]["state"], "not_affected");
+    assert_eq!(v["vulnerabilities"][0]["analysis"]["justification"], "code_not_reachable");
+    assert_eq!(v["vulnerabilities"][0]["analysis"]["detail"], "脆弱な関数を呼び出していない");
+    let l =
+        t.client().get(&format!("/api/v1/products?q={}", "%E3%83%88%E3%83%AA%E3%82%A2%E3%83%BC%E3%82%B8")).await.json();
+    assert_eq!(l["items"][0]["findings"]["critical"], 0, "{l}");
+
+    // a re-scan keeps the decision
+    let r = push(&t, &token, &path, "application/json", sbom("1.0.0").into_bytes()).await;
+    wait_job(&vendor, &token, r.json()["job_id"].as_i64().unwrap()).await;
+    let d = t.client().get(&format!("/api/v1/products/{id}")).await.json();
+    assert_eq!(d["findings"][0]["state"], "not_affected", "{d}");
+
+    // the vendor's page shows who decided and why; the public page shows the state only
+    let page = vendor.get(&format!("/products/{id}/findings/{fid}")).await;
+    assert!(
+        page.body.contains("北斗 太郎") && page.body.contains("code_not_reachable — 脆弱な関数を呼び出していない"),
+        "{}",
+        page.body
+    );
+    let public = t.client().get(&format!("/products/{id}/findings/{fid}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("影響なし") && !public.body.contains("北斗 太郎") && !public.body.contains("/triage"));
+
+    // the page's form: a mistake keeps what was typed
+    let form = format!("/my/products/{id}/findings/{fid}/triage");
+    let r = vendor.post_form(&form, &[("state", "resolved"), ("detail", "v1.2 で修正"), ("resolved_in", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("v1.2 で修正") && r.body.contains("aria-describedby=\"resolved_in-err\""), "{}", r.body);
+    let r = vendor.post_form(&form, &[("state", "resolved"), ("detail", ""), ("resolved_in", "1.2.0")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = t.client().get(&format!("/api/v1/products/{id}")).await.json();
+    assert_eq!(
+        (d["findings"][0]["state"].as_str(), d["findings"][0]["resolved_in"].as_str()),
+        (Some("resolved"), Some("1.2.0"))
+    );
+
+    // others cannot decide: the public product's finding is 403 to an SME, 401 without a login;
+    // a finding id of another product is 404
+    let sme = t.as_sme().await;
+    let sme_token = sme.create_token("w", &["verification:write", "verification:read"]).await;
+    let r = sme.api(Method::POST, &triage, &sme_token, Some(json!({"state": "exploitable"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let other = new_product(&vendor, &token, "別の製品", true).await;
+    let r = vendor
+        .api(
+            Method::POST,
+            &format!("/api/v1/products/{other}/findings/{fid}/triage"),
+            &token,
+            Some(json!({"state": "exploitable"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(t.client().get(&format!("/products/{other}/findings/{fid}")).await.status, StatusCode::NOT_FOUND);
+    // the history is in the audit trail too
+    let audit = t.store.audit_entries(0, 10_000).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "verification.not_affected" && e.subject == format!("finding#{fid}")));
+}
+
 both_backends!(
+    vendor_triages_findings,
     advisory_import_rechecks_stored_products,
     pipeline_pushes_sboms_and_the_public_sees_findings,
     bad_input_is_refused_and_nothing_is_stored,

@@ -70,6 +70,8 @@ CREATE TABLE findings (
     state TEXT NOT NULL,
     justification TEXT NOT NULL DEFAULT '',
     detail TEXT NOT NULL DEFAULT '',
+    response TEXT NOT NULL DEFAULT '',
+    resolved_in TEXT NOT NULL DEFAULT '',
     file_id BIGINT,
     first_seen BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,

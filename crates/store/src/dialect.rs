@@ -29,16 +29,17 @@ impl Backend {
         }
     }
 
-    /// The rows of a JSON array of arrays bound as one parameter (`$n`), as a table `x`
-    /// whose column `i` is `x_i` (text): bulk inserts bind one value instead of one per cell.
+    /// The rows of a JSON array of arrays bound as one parameter (`$n`), as a query whose
+    /// column `i` is `c{i}` (text or null): bulk inserts bind one value instead of one per cell.
     pub fn json_rows(self, param: &str, columns: usize) -> String {
         match self {
             Backend::Sqlite => {
-                let cols: Vec<String> = (0..columns).map(|i| format!("json_extract(value, '$[{i}]')")).collect();
+                let cols: Vec<String> =
+                    (0..columns).map(|i| format!("json_extract(value, '$[{i}]') AS c{i}")).collect();
                 format!("SELECT {} FROM json_each({param})", cols.join(", "))
             }
             Backend::Postgres => {
-                let cols: Vec<String> = (0..columns).map(|i| format!("x ->> {i}")).collect();
+                let cols: Vec<String> = (0..columns).map(|i| format!("x ->> {i} AS c{i}")).collect();
                 format!("SELECT {} FROM jsonb_array_elements(CAST({param} AS jsonb)) AS x", cols.join(", "))
             }
         }

@@ -154,12 +154,15 @@ pub struct FindingRow {
     pub state: String,
     pub justification: String,
     pub detail: String,
+    pub response: String,
+    pub resolved_in: String,
     pub first_seen: i64,
     pub updated_at: i64,
 }
 
 const FINDING_COLS: &str = "id, product_version_id, source, advisory_id, aliases, component, component_name, \
-     component_version, ecosystem, fixed, severity, score, summary, state, justification, detail, first_seen, updated_at";
+     component_version, ecosystem, fixed, severity, score, summary, state, justification, detail, response, resolved_in, \
+     first_seen, updated_at";
 
 fn split_list(s: String) -> Vec<String> {
     s.split('\n').filter(|x| !x.is_empty()).map(str::to_string).collect()
@@ -184,6 +187,8 @@ fn finding_row(r: &AnyRow) -> Result<FindingRow> {
         state: r.try_get("state")?,
         justification: r.try_get("justification")?,
         detail: r.try_get("detail")?,
+        response: r.try_get("response")?,
+        resolved_in: r.try_get("resolved_in")?,
         first_seen: r.try_get("first_seen")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -306,7 +311,11 @@ impl Tx {
         for chunk in components.chunks(10_000) {
             let rows: Vec<serde_json::Value> =
                 chunk.iter().map(|c| serde_json::json!([c.ecosystem, c.name, c.version, c.purl])).collect();
-            sqlx::query(&sql).bind(version_id).bind(serde_json::Value::Array(rows).to_string()).execute(&mut *self.tx).await?;
+            sqlx::query(&sql)
+                .bind(version_id)
+                .bind(serde_json::Value::Array(rows).to_string())
+                .execute(&mut *self.tx)
+                .await?;
         }
         Ok(())
     }
@@ -323,34 +332,61 @@ impl Tx {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
-    /// Stores new findings (state `in_triage`); one already stored for the same advisory and
-    /// component is left as it is.
-    pub async fn insert_findings(&mut self, version_id: i64, fs: &[FindingWrite], now: i64) -> Result<()> {
-        for f in fs {
-            sqlx::query(
-                "INSERT INTO findings (product_version_id, source, advisory_id, aliases, component, component_name, \
-                 component_version, ecosystem, fixed, severity, score, summary, state, file_id, first_seen, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'in_triage', $13, $14, $14) \
-                 ON CONFLICT (product_version_id, advisory_id, component) DO NOTHING",
-            )
-            .bind(version_id)
-            .bind(f.source.clone())
-            .bind(f.advisory_id.clone())
-            .bind(f.aliases.join("\n"))
-            .bind(f.component.clone())
-            .bind(f.component_name.clone())
-            .bind(f.component_version.clone())
-            .bind(f.ecosystem.clone())
-            .bind(f.fixed.join("\n"))
-            .bind(f.severity.clone())
-            .bind(f.score.map(|s| format!("{s:.1}")))
-            .bind(f.summary.clone())
-            .bind(f.file_id)
-            .bind(now)
-            .execute(&mut *self.tx)
-            .await?;
+    /// Stores new findings (state `in_triage`) of one version; one already stored for the same
+    /// advisory and component is left as it is. Returns how many were new.
+    pub async fn insert_findings(&mut self, version_id: i64, fs: &[FindingWrite], now: i64) -> Result<usize> {
+        let rows: Vec<(i64, &FindingWrite)> = fs.iter().map(|f| (version_id, f)).collect();
+        Ok(self.insert_findings_of(&rows, now).await?.len())
+    }
+
+    /// Stores new findings of several versions in bulk (one JSON parameter per 2,000 rows);
+    /// returns the (version, advisory, component) of those that were new.
+    pub async fn insert_findings_of(
+        &mut self,
+        fs: &[(i64, &FindingWrite)],
+        now: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        let sql = format!(
+            "INSERT INTO findings (product_version_id, source, advisory_id, aliases, component, component_name, \
+             component_version, ecosystem, fixed, severity, score, summary, file_id, state, first_seen, updated_at) \
+             SELECT CAST(c0 AS BIGINT), c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, CAST(c12 AS BIGINT), 'in_triage', \
+             CAST($2 AS BIGINT), CAST($2 AS BIGINT) FROM ({}) AS rows \
+             WHERE true ON CONFLICT (product_version_id, advisory_id, component) DO NOTHING \
+             RETURNING product_version_id, advisory_id, component",
+            self.backend.json_rows("$1", 13)
+        );
+        let mut out = Vec::new();
+        for chunk in fs.chunks(2_000) {
+            let rows: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|(v, f)| {
+                    serde_json::json!([
+                        v.to_string(),
+                        f.source,
+                        f.advisory_id,
+                        f.aliases.join("\n"),
+                        f.component,
+                        f.component_name,
+                        f.component_version,
+                        f.ecosystem,
+                        f.fixed.join("\n"),
+                        f.severity,
+                        f.score.map(|s| format!("{s:.1}")),
+                        f.summary,
+                        f.file_id.map(|x| x.to_string()),
+                    ])
+                })
+                .collect();
+            let got = sqlx::query(&sql)
+                .bind(serde_json::Value::Array(rows).to_string())
+                .bind(now)
+                .fetch_all(&mut *self.tx)
+                .await?;
+            for r in &got {
+                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            }
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Closes the open findings of withdrawn advisories (as false positives, with a note);
@@ -379,6 +415,34 @@ impl Tx {
             }
         }
         Ok(out)
+    }
+
+    /// Records a triage decision on one finding.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn set_triage(
+        &mut self,
+        id: i64,
+        state: &str,
+        justification: &str,
+        detail: &str,
+        response: &str,
+        resolved_in: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE findings SET state = $1, justification = $2, detail = $3, response = $4, resolved_in = $5, \
+             updated_at = $6 WHERE id = $7",
+        )
+        .bind(state.to_string())
+        .bind(justification.to_string())
+        .bind(detail.to_string())
+        .bind(response.to_string())
+        .bind(resolved_in.to_string())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     /// Sets a finding's triage state (with its justification and detail).
@@ -531,6 +595,14 @@ impl Store {
         rows.iter().map(finding_row).collect()
     }
 
+    pub async fn finding(&self, id: i64) -> Result<FindingRow> {
+        let r = sqlx::query(&format!("SELECT {FINDING_COLS} FROM findings WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        finding_row(&r)
+    }
+
     /// Files uploaded to a version, newest first.
     pub async fn product_files(&self, version_id: i64) -> Result<Vec<ProductFileRow>> {
         let rows = sqlx::query(
@@ -577,6 +649,28 @@ impl Store {
                         purl: r.try_get(4)?,
                     },
                 ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Versions with their product's name and vendor: (version id, version, product id, product
+    /// name, vendor org id).
+    pub async fn version_products(&self, version_ids: &[i64]) -> Result<Vec<(i64, String, i64, String, i64)>> {
+        let mut out = Vec::new();
+        for chunk in version_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT v.id, v.version, p.id, p.name, p.vendor_org_id FROM product_versions v \
+                 JOIN products p ON p.id = v.product_id WHERE v.id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?));
             }
         }
         Ok(out)

@@ -44,6 +44,7 @@ use crate::error::ErrorBody;
         crate::verification::api::create,
         crate::verification::api::push_sbom,
         crate::verification::api::job,
+        crate::verification::api::triage,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer),

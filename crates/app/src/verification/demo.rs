@@ -204,3 +204,86 @@ fn vendor_actor(org_id: i64, org_name: &str) -> Actor {
         token_scopes: None,
     }
 }
+
+/// Package names the generated products' components are drawn from (`bench-pkg-0` …).
+pub const SCALE_POOL: usize = 20_000;
+
+impl App {
+    /// Generated products for load tests: `n` public products over `n / 10` vendors, each with
+    /// one version whose SBOM lists `components` npm packages drawn from a pool of
+    /// [`SCALE_POOL`] names (`bench-pkg-K` at `1.0.0`–`1.0.9`). Written in bulk straight to the
+    /// store (no scan: the advisory index decides later what they match). Tops up to `n`.
+    pub async fn seed_product_scale(
+        &self,
+        n: usize,
+        components: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<usize> {
+        let have = self.store.counter("demo_product_scale").await? as usize;
+        if n <= have {
+            return Ok(0);
+        }
+        let now = self.now();
+        let mut vendor = (0i64, String::new());
+        let mut i = have;
+        while i < n {
+            let mut tx = self.store.begin().await?;
+            let end = (i + 200).min(n);
+            for k in i..end {
+                if k % 10 == 0 || vendor.0 == 0 {
+                    let name = format!("ベンチ製造業者 {:05}", k / 10);
+                    vendor = (
+                        tx.insert_org(OrgKind::Vendor.code(), &name, &format!("Bench vendor {:05}", k / 10), now)
+                            .await?,
+                        name,
+                    );
+                }
+                let p = domain::verification::Product {
+                    name: format!("ベンチ製品 {k:06} ルーター"),
+                    name_en: format!("Bench product {k:06} router"),
+                    model: format!("BR-{k:06}"),
+                    category: domain::verification::ProductCategory::ALL[k % 4],
+                    description: "負荷試験用に生成した製品".into(),
+                    claims: Vec::new(),
+                    support_end: None,
+                    vuln_contact: "psirt@example.jp".into(),
+                    public: true,
+                };
+                let w = store::ProductWrite {
+                    name: p.name.clone(),
+                    name_en: p.name_en.clone(),
+                    model: p.model.clone(),
+                    category: p.category.code().into(),
+                    description: p.description.clone(),
+                    claims_json: "[]".into(),
+                    support_end: None,
+                    vuln_contact: p.vuln_contact.clone(),
+                    public: true,
+                    search_text: p.search_text(&vendor.1),
+                };
+                let pid = tx.insert_product(vendor.0, &w, now).await?;
+                let (vid, _) = tx.version_or_insert(pid, "1.0", now).await?;
+                let comps: Vec<store::ComponentWrite> = (0..components)
+                    .map(|j| {
+                        let name = format!("bench-pkg-{}", (k * 7919 + j * 131) % SCALE_POOL);
+                        let version = format!("1.0.{}", (k + j) % 10);
+                        store::ComponentWrite {
+                            ecosystem: "npm".into(),
+                            purl: Some(format!("pkg:npm/{name}@{version}")),
+                            name,
+                            version,
+                        }
+                    })
+                    .collect();
+                tx.replace_components(vid, &comps).await?;
+            }
+            store::Store::add_to_counter(&mut tx, "demo_product_scale", (end - i) as i64).await?;
+            store::Store::next_counter(&mut tx, super::index::LIST_VERSION).await?;
+            tx.commit().await?;
+            i = end;
+            progress(i - have, n - have);
+        }
+        self.products_index.invalidate();
+        Ok(n - have)
+    }
+}

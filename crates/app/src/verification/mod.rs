@@ -7,9 +7,10 @@ pub mod index;
 
 use domain::audit::AuditRecord;
 use domain::verification::{
-    FindingKey, Product, ProductCategory, ProductId, ProductInput, SeverityCounts, TriageState, component_key,
-    merge_scan, version_label,
+    FindingKey, FindingLifecycle, Product, ProductCategory, ProductId, ProductInput, SeverityCounts, Triage,
+    TriageInput, TriageState, component_key, merge_scan, version_label,
 };
+use domain::workflow::Lifecycle;
 use domain::{OrgId, OrgKind};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -19,6 +20,7 @@ use store::{
 
 use crate::authz::{VerifyOp, authorize_product, may_know_product};
 use crate::engines::Engine;
+use crate::workflow::{Step, apply_transition};
 use crate::{Actor, App, AppError, Result, Scope};
 
 /// The subject kind of product files in the kit's analyses.
@@ -641,6 +643,91 @@ impl Verification<'_> {
     }
 }
 
+/// A finding with its product, version and triage history, for its page.
+#[derive(Debug, Clone)]
+pub struct FindingDetail {
+    pub product: ProductView,
+    pub version: String,
+    pub finding: FindingRow,
+    pub history: Vec<store::TransitionRow>,
+    pub can_triage: bool,
+}
+
+impl Verification<'_> {
+    /// A finding of a product the viewer may see (404 otherwise, also for a finding of another
+    /// product or of a version the viewer may not see). The history is for the vendor and the
+    /// office only.
+    pub async fn finding_detail(&self, actor: Option<&Actor>, id: ProductId, finding_id: i64) -> Result<FindingDetail> {
+        let (product, private) = self.visible(actor, id).await?;
+        let finding = self.store.finding(finding_id).await?;
+        let version = self.store.product_version(finding.product_version_id).await?;
+        if version.product_id != id.0 || !(version.public || private) {
+            return Err(AppError::NotFound);
+        }
+        let history =
+            if private { self.store.transitions_of(FindingLifecycle::SUBJECT, finding_id).await? } else { Vec::new() };
+        let can_triage = authorize_product(actor, VerifyOp::ManageProduct, product.vendor_org_id).is_ok();
+        Ok(FindingDetail { product, version: version.version, finding, history, can_triage })
+    }
+
+    /// The vendor records a triage decision on a finding (CycloneDX analysis state, with the
+    /// justification, detail, response or fixing version it needs): history, audit and the
+    /// finding in one transaction.
+    pub async fn triage(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        finding_id: i64,
+        input: &TriageInput,
+    ) -> Result<TriageState> {
+        let d = self.finding_detail(Some(actor), id, finding_id).await?;
+        authorize_product(Some(actor), VerifyOp::ManageProduct, d.product.vendor_org_id)?;
+        let t = Triage::parse(input).map_err(AppError::Invalid)?;
+        let from = TriageState::parse(&d.finding.state)
+            .ok_or_else(|| AppError::Internal(format!("finding {finding_id} has state {:?}", d.finding.state)))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let comment = triage_comment(&t);
+        let to = apply_transition::<FindingLifecycle>(
+            &mut tx,
+            Step {
+                subject_id: finding_id,
+                from,
+                transition: t.state,
+                actor: Some(actor),
+                comment: &comment,
+                notice: None,
+            },
+            now,
+        )
+        .await?;
+        tx.set_triage(finding_id, to.code(), &t.justification, &t.detail, &t.response, &t.resolved_in, now).await?;
+        self.list_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.products_index.invalidate();
+        Ok(to)
+    }
+}
+
+/// The history's words for a decision: the detail, with the justification, response or fixing
+/// version in front.
+fn triage_comment(t: &Triage) -> String {
+    let mut parts = Vec::new();
+    if !t.justification.is_empty() {
+        parts.push(t.justification.clone());
+    }
+    if !t.response.is_empty() {
+        parts.push(format!("response: {}", t.response));
+    }
+    if !t.resolved_in.is_empty() {
+        parts.push(format!("resolved in {}", t.resolved_in));
+    }
+    if !t.detail.is_empty() {
+        parts.push(t.detail.clone());
+    }
+    parts.join(" — ")
+}
+
 /// What a re-check after an advisory import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecheckReport {
@@ -651,7 +738,7 @@ pub struct RecheckReport {
     pub new_findings: usize,
     /// Open findings of withdrawn advisories, closed.
     pub closed: usize,
-    /// Vendors told (one notice per product version with new findings).
+    /// Vendors told (one notice per vendor, naming its products with new findings).
     pub notices: usize,
 }
 
@@ -692,46 +779,63 @@ impl Verification<'_> {
             None => Vec::new(),
         };
         let now = self.now();
+        let writes: Vec<(i64, FindingWrite)> =
+            matched.iter().flat_map(|(v, fs)| fs.iter().map(move |f| (*v, finding_write(f, None)))).collect();
         let mut tx = self.store.begin().await?;
-        for (version_id, findings) in matched {
-            if findings.is_empty() {
-                continue;
-            }
-            let existing: std::collections::HashSet<(String, String)> =
-                tx.finding_keys(version_id, "scan").await?.into_iter().map(|(a, c, _)| (a, c)).collect();
-            let new: Vec<FindingWrite> = findings
-                .iter()
-                .map(|f| finding_write(f, None))
-                .filter(|w| !existing.contains(&(w.advisory_id.clone(), w.component.clone())))
-                .collect();
-            if new.is_empty() {
-                continue;
-            }
-            tx.insert_findings(version_id, &new, now).await?;
-            report.new_findings += new.len();
-            let version = self.store.product_version(version_id).await?;
-            let product = self.store.product(version.product_id).await?;
-            let ids: Vec<&str> = new.iter().map(|w| w.advisory_id.as_str()).take(5).collect();
-            tx.audit(
-                &AuditRecord {
-                    actor: "system:advisory-import".into(),
-                    action: "verification.recheck".into(),
-                    subject: format!("product#{}", product.id),
-                    summary: format!("version={} new={} ({})", version.version, new.len(), ids.join(", ")),
-                },
-                now,
-            )
-            .await?;
-            let ja = format!("新しい脆弱性情報により「{}」{} に検出 {} 件", product.name, version.version, new.len());
-            let en = format!("New advisories: {} new findings on \"{}\" {}", new.len(), product.name, version.version);
-            let link = format!("/products/{}?version={}", product.id, query_value(&version.version));
+        // stored in bulk; what was already stored (an earlier scan) is left as it is
+        let refs: Vec<(i64, &FindingWrite)> = writes.iter().map(|(v, w)| (*v, w)).collect();
+        let inserted = tx.insert_findings_of(&refs, now).await?;
+        report.new_findings = inserted.len();
+        let mut per_version: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+        for (v, advisory, _) in inserted {
+            per_version.entry(v).or_default().push(advisory);
+        }
+        // one notice per vendor, naming its products with new findings
+        let ids: Vec<i64> = per_version.keys().copied().collect();
+        let mut per_vendor: std::collections::BTreeMap<i64, Vec<(i64, String, String, usize)>> = Default::default();
+        for (vid, version, pid, name, vendor) in self.store.version_products(&ids).await? {
+            let n = per_version.get(&vid).map_or(0, Vec::len);
+            per_vendor.entry(vendor).or_default().push((pid, name, version, n));
+        }
+        for (vendor, products) in &per_vendor {
+            let total: usize = products.iter().map(|p| p.3).sum();
+            let (pid, name, version, _) = &products[0];
+            let more = products.len() - 1;
+            let (ja, en) = if more == 0 {
+                (
+                    format!("新しい脆弱性情報により「{name}」{version} に検出 {total} 件"),
+                    format!("New advisories: {total} new findings on \"{name}\" {version}"),
+                )
+            } else {
+                (
+                    format!("新しい脆弱性情報により「{name}」ほか {more} 製品に検出 {total} 件"),
+                    format!("New advisories: {total} new findings on \"{name}\" and {more} more products"),
+                )
+            };
+            let link = if more == 0 {
+                format!("/products/{pid}?version={}", query_value(version))
+            } else {
+                "/my/products".to_string()
+            };
             tx.notify(
                 &Notice {
-                    org_id: product.vendor_org_id,
+                    org_id: *vendor,
                     kind: "verification.findings",
                     subject_ja: &ja,
                     subject_en: &en,
                     link: &link,
+                },
+                now,
+            )
+            .await?;
+            let list: Vec<String> =
+                products.iter().take(20).map(|p| format!("product#{} {}={}", p.0, p.2, p.3)).collect();
+            tx.audit(
+                &AuditRecord {
+                    actor: "system:advisory-import".into(),
+                    action: "verification.recheck".into(),
+                    subject: format!("org#{vendor}"),
+                    summary: format!("new={total} {}", list.join(", ")),
                 },
                 now,
             )

@@ -299,6 +299,160 @@ impl TriageState {
     }
 }
 
+/// CycloneDX `analysis.justification` values for `not_affected` (also CSAF's and OpenVEX's,
+/// mapped in the exports).
+pub const JUSTIFICATIONS: [(&str, &str, &str); 9] = [
+    ("code_not_present", "該当するコードが含まれていない", "The vulnerable code is not present"),
+    ("code_not_reachable", "該当コードに到達しない", "The vulnerable code is not reachable"),
+    ("requires_configuration", "特定の設定が必要（製品では無効）", "Requires a configuration the product does not use"),
+    ("requires_dependency", "特定の依存関係が必要", "Requires a dependency that is not present"),
+    ("requires_environment", "特定の環境が必要", "Requires an environment the product does not run in"),
+    ("protected_by_compiler", "コンパイラの保護により悪用不可", "Protected by the compiler"),
+    ("protected_at_runtime", "実行時の保護により悪用不可", "Protected at runtime"),
+    ("protected_at_perimeter", "境界での保護により悪用不可", "Protected at the perimeter"),
+    ("protected_by_mitigating_control", "緩和策により悪用不可", "Protected by a mitigating control"),
+];
+
+/// CycloneDX `analysis.response` values: what the vendor does about an exploitable finding.
+pub const RESPONSES: [(&str, &str, &str); 5] = [
+    ("update", "修正版へ更新", "Update to a fixed version"),
+    ("workaround_available", "回避策あり", "Workaround available"),
+    ("rollback", "以前の版へ戻す", "Roll back"),
+    ("will_not_fix", "修正しない", "Will not fix"),
+    ("can_not_fix", "修正できない", "Cannot fix"),
+];
+
+/// A triage decision as entered (from a form, an API body or a VEX statement).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct TriageInput {
+    #[serde(default)]
+    pub state: String,
+    /// For not_affected: one of [`JUSTIFICATIONS`].
+    #[serde(default)]
+    pub justification: String,
+    /// Why (required for not_affected and false_positive).
+    #[serde(default)]
+    pub detail: String,
+    /// For exploitable: one of [`RESPONSES`] (optional).
+    #[serde(default)]
+    pub response: String,
+    /// For resolved: the product version that fixes it.
+    #[serde(default)]
+    pub resolved_in: String,
+}
+
+/// A validated triage decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triage {
+    pub state: TriageState,
+    pub justification: String,
+    pub detail: String,
+    pub response: String,
+    pub resolved_in: String,
+}
+
+impl Triage {
+    pub fn parse(i: &TriageInput) -> Result<Triage, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let state = TriageState::parse(i.state.trim());
+        if state.is_none() {
+            errs.push(FieldError::new("state", "対応状況を選択してください", "Choose a triage state"));
+        }
+        let detail = clean_text(&i.detail);
+        if char_len(&detail) > TEXT_MAX {
+            errs.push(too_long("detail", TEXT_MAX));
+        }
+        let justification = i.justification.trim().to_string();
+        let response = i.response.trim().to_string();
+        let resolved_in = clean_line(&i.resolved_in);
+        match state {
+            Some(TriageState::NotAffected) => {
+                if !JUSTIFICATIONS.iter().any(|j| j.0 == justification) {
+                    errs.push(FieldError::new(
+                        "justification",
+                        "影響なしとする根拠を選択してください",
+                        "Choose why the product is not affected",
+                    ));
+                }
+                if detail.is_empty() {
+                    errs.push(FieldError::new("detail", "説明を入力してください", "Explain the decision"));
+                }
+            }
+            Some(TriageState::FalsePositive) if detail.is_empty() => {
+                errs.push(FieldError::new(
+                    "detail",
+                    "誤検知とする理由を入力してください",
+                    "Explain why it is a false positive",
+                ));
+            }
+            Some(TriageState::Resolved) if resolved_in.is_empty() => {
+                errs.push(FieldError::new(
+                    "resolved_in",
+                    "修正したバージョンを入力してください",
+                    "Give the version that fixes it",
+                ));
+            }
+            _ => {}
+        }
+        if !response.is_empty() && !RESPONSES.iter().any(|r| r.0 == response) {
+            errs.push(FieldError::new("response", "対応方針が正しくありません", "Unknown response"));
+        }
+        if char_len(&resolved_in) > VERSION_MAX {
+            errs.push(too_long("resolved_in", VERSION_MAX));
+        }
+        match (errs.is_empty(), state) {
+            (true, Some(state)) => Ok(Triage {
+                state,
+                justification: if state == TriageState::NotAffected { justification } else { String::new() },
+                detail,
+                response: if state == TriageState::Exploitable { response } else { String::new() },
+                resolved_in: if state == TriageState::Resolved { resolved_in } else { String::new() },
+            }),
+            _ => Err(errs),
+        }
+    }
+}
+
+/// A triage decision that changes nothing (the finding is already in that state).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the finding is already {}", .0.code())]
+pub struct SameState(pub TriageState);
+
+/// A finding's triage as a lifecycle for the kit's workflow: any state may follow any other
+/// (a decision can be revisited), each with who and why in the history.
+pub struct FindingLifecycle;
+
+impl crate::workflow::Lifecycle for FindingLifecycle {
+    type State = TriageState;
+    /// The state decided.
+    type Transition = TriageState;
+    type Error = SameState;
+    const SUBJECT: &'static str = "verification.finding";
+
+    fn state_code(s: TriageState) -> &'static str {
+        s.code()
+    }
+    fn transition_code(t: TriageState) -> &'static str {
+        t.code()
+    }
+    fn transition_label(t: TriageState, en: bool) -> &'static str {
+        t.label(en)
+    }
+    fn next(from: TriageState, t: TriageState) -> Result<TriageState, SameState> {
+        if from == t { Err(SameState(t)) } else { Ok(t) }
+    }
+    fn parties(_: TriageState) -> &'static [crate::workflow::Party] {
+        use crate::workflow::Party as P;
+        &[P::Owner, P::Reviewer, P::System]
+    }
+    fn needs_reason(t: TriageState) -> bool {
+        matches!(t, TriageState::NotAffected | TriageState::FalsePositive)
+    }
+    fn is_public(_: TriageState) -> bool {
+        false
+    }
+}
+
 /// Severity as findings carry it (the engine's level names).
 pub const SEVERITIES: [&str; 6] = ["critical", "high", "medium", "low", "none", "unknown"];
 
@@ -438,6 +592,34 @@ mod tests {
         assert_eq!(m.reopened, vec![k("C", "pkg:cargo/z@1")]);
         // B was open and is gone; D (a decision, not open) is left as decided
         assert_eq!(m.gone, vec![k("B", "pkg:cargo/y@1")]);
+    }
+
+    #[test]
+    fn triage_decisions_carry_their_reasons() {
+        let ok = |s: &str, j: &str, d: &str, r: &str| {
+            Triage::parse(&TriageInput {
+                state: s.into(),
+                justification: j.into(),
+                detail: d.into(),
+                resolved_in: r.into(),
+                ..Default::default()
+            })
+        };
+        assert!(ok("not_affected", "code_not_reachable", "呼び出し経路がない", "").is_ok());
+        let e = ok("not_affected", "because", "", "").unwrap_err();
+        assert_eq!(e.iter().map(|e| e.field).collect::<Vec<_>>(), vec!["justification", "detail"]);
+        assert!(ok("false_positive", "", "", "").is_err());
+        assert!(ok("resolved", "", "", "").is_err());
+        let r = ok("resolved", "code_not_present", "", "2.0.1").unwrap();
+        assert_eq!(
+            (r.resolved_in.as_str(), r.justification.as_str()),
+            ("2.0.1", ""),
+            "only what the state uses is kept"
+        );
+        assert!(ok("fixed", "", "", "").is_err());
+        use crate::workflow::Lifecycle;
+        assert!(FindingLifecycle::next(TriageState::InTriage, TriageState::InTriage).is_err());
+        assert_eq!(FindingLifecycle::next(TriageState::Resolved, TriageState::InTriage), Ok(TriageState::InTriage));
     }
 
     #[test]

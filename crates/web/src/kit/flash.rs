@@ -72,6 +72,7 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "SBOM を受け付けました。スキャンの結果はこのページに表示されます。",
             "SBOM received; the scan's results appear on this page.",
         ),
+        "triaged" => t.s("対応状況を記録しました。", "The triage decision was recorded."),
         "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,
     })

@@ -85,6 +85,7 @@ pub struct VersionBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FindingBody {
+    pub id: i64,
     pub advisory_id: String,
     pub aliases: Vec<String>,
     /// The component's purl (qualifiers dropped) or `name@version`.
@@ -98,8 +99,13 @@ pub struct FindingBody {
     pub fixed: Vec<String>,
     /// in_triage | exploitable | false_positive | not_affected | resolved
     pub state: String,
+    /// For not_affected: code_not_present, code_not_reachable, requires_configuration, …
     pub justification: String,
     pub detail: String,
+    /// For exploitable: update, workaround_available, rollback, will_not_fix, can_not_fix.
+    pub response: String,
+    /// For resolved: the product version that fixes it.
+    pub resolved_in: String,
     pub summary: String,
     /// scan | manual
     pub source: String,
@@ -161,6 +167,7 @@ impl From<&ProductDetail> for ProductBody {
                 .findings
                 .iter()
                 .map(|f| FindingBody {
+                    id: f.id,
                     advisory_id: f.advisory_id.clone(),
                     aliases: f.aliases.clone(),
                     component: f.component.clone(),
@@ -173,6 +180,8 @@ impl From<&ProductDetail> for ProductBody {
                     state: f.state.clone(),
                     justification: f.justification.clone(),
                     detail: f.detail.clone(),
+                    response: f.response.clone(),
+                    resolved_in: f.resolved_in.clone(),
                     summary: f.summary.clone(),
                     source: f.source.clone(),
                     first_seen: rfc3339(f.first_seen),
@@ -428,4 +437,58 @@ pub async fn job(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Re
     let a = ctx.require()?;
     let j = s.app.verification().job_status(a, id).await.map_err(|e| ctx.err(e))?;
     Ok(Json(JobBody::from(j)))
+}
+
+/// A triage decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TriageBody {
+    /// in_triage | exploitable | false_positive | not_affected | resolved
+    #[serde(default)]
+    pub state: String,
+    /// Required for not_affected: code_not_present, code_not_reachable, requires_configuration,
+    /// requires_dependency, requires_environment, protected_by_compiler, protected_at_runtime,
+    /// protected_at_perimeter, protected_by_mitigating_control.
+    #[serde(default)]
+    pub justification: String,
+    /// Why (required for not_affected and false_positive).
+    #[serde(default)]
+    pub detail: String,
+    /// For exploitable: update, workaround_available, rollback, will_not_fix, can_not_fix.
+    #[serde(default)]
+    pub response: String,
+    /// Required for resolved: the product version that fixes it.
+    #[serde(default)]
+    pub resolved_in: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriagedBody {
+    pub id: i64,
+    pub state: String,
+}
+
+/// Record a triage decision on a finding (the product's vendor; scope verification:write).
+#[utoipa::path(post, path = "/api/v1/products/{id}/findings/{fid}/triage", tag = "verification",
+    params(("id" = i64, Path), ("fid" = i64, Path)), request_body = TriageBody, security(("bearer" = [])),
+    responses((status = 200, body = TriagedBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn triage(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, fid)): Path<(ProductId, i64)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<TriagedBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let b: TriageBody = json_body(&ctx, &headers, &body)?;
+    let input = domain::verification::TriageInput {
+        state: b.state,
+        justification: b.justification,
+        detail: b.detail,
+        response: b.response,
+        resolved_in: b.resolved_in,
+    };
+    let state = s.app.verification().triage(a, id, fid, &input).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(TriagedBody { id: fid, state: state.code().into() }))
 }

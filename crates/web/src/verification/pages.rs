@@ -7,7 +7,10 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::FieldError;
-use domain::verification::{ProductCategory, ProductId, ProductInput, SEVERITIES, SeverityCounts, TriageState};
+use domain::verification::{
+    JUSTIFICATIONS, ProductCategory, ProductId, ProductInput, RESPONSES, SEVERITIES, SeverityCounts, TriageInput,
+    TriageState,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -16,7 +19,7 @@ use crate::extract::{Ctx, T};
 use crate::forms::{decode, multipart_error};
 use crate::kit::flash::{DoneParam, done_message, see_other};
 use crate::views::{Nav, Opt, render};
-use app::verification::{ListedProduct, ProductDetail, ProductQuery, query_value};
+use app::verification::{FindingDetail, ListedProduct, ProductDetail, ProductQuery, query_value};
 use app::{AppError, jst_datetime};
 
 /// The list's query parameters (also the API's).
@@ -173,6 +176,7 @@ pub struct VersionLink {
 }
 
 pub struct FindingView {
+    pub id: i64,
     pub advisory: String,
     pub aliases: String,
     pub component: String,
@@ -270,6 +274,7 @@ fn product_page(
             let (severity, severity_label) = severity_label(t, &f.severity);
             let state = TriageState::parse(&f.state);
             FindingView {
+                id: f.id,
                 advisory: f.advisory_id.clone(),
                 aliases: f.aliases.join(", "),
                 component: f.component_name.clone(),
@@ -590,5 +595,121 @@ pub async fn edit(
     match s.app.verification().update_product(a, id, &f.input()).await {
         Ok(()) => Ok(see_other(&format!("/products/{}", id.0), "saved")),
         Err(e) => form_error(&ctx, Some(id.0), f, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "finding.html")]
+struct FindingPage {
+    nav: Nav,
+    flash: Option<&'static str>,
+    d: FindingDetail,
+    product_name: String,
+    severity: &'static str,
+    severity_label: &'static str,
+    state_label: &'static str,
+    justification_label: String,
+    response_label: String,
+    history: Vec<(String, String, &'static str, String)>,
+    states: Vec<Opt>,
+    justifications: Vec<Opt>,
+    responses: Vec<Opt>,
+    f: TriageInput,
+    errors: Vec<(String, String)>,
+}
+
+impl FindingPage {
+    fn err(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+}
+
+fn code_label(list: &[(&str, &str, &str)], code: &str, en: bool) -> String {
+    list.iter().find(|x| x.0 == code).map(|x| if en { x.2 } else { x.1 }).unwrap_or("").to_string()
+}
+
+fn finding_page(
+    ctx: &Ctx,
+    d: FindingDetail,
+    flash: Option<&'static str>,
+    f: TriageInput,
+    errs: &[FieldError],
+) -> FindingPage {
+    let t = ctx.t;
+    let (severity, severity_label) = severity_label(t, &d.finding.severity);
+    let state = TriageState::parse(&d.finding.state);
+    let opts = |list: &[(&str, &str, &str)], sel: &str| -> Vec<Opt> {
+        list.iter().map(|x| Opt::new(x.0, t.s(x.1, x.2), x.0 == sel)).collect()
+    };
+    let sel_state = if f.state.is_empty() { d.finding.state.clone() } else { f.state.clone() };
+    FindingPage {
+        nav: Nav::new(ctx, &d.finding.advisory_id, &d.finding.advisory_id, "products"),
+        flash,
+        product_name: display_name(t, &d.product.product.name, &d.product.product.name_en),
+        severity,
+        severity_label,
+        state_label: state.map(|s| s.label(t.en)).unwrap_or(""),
+        justification_label: code_label(&JUSTIFICATIONS, &d.finding.justification, t.en),
+        response_label: code_label(&RESPONSES, &d.finding.response, t.en),
+        history: d
+            .history
+            .iter()
+            .map(|h| {
+                (
+                    jst_datetime(h.at),
+                    h.actor_name.clone(),
+                    TriageState::parse(&h.to_state).map(|s| s.label(t.en)).unwrap_or(""),
+                    h.comment.clone(),
+                )
+            })
+            .collect(),
+        states: TriageState::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == sel_state)).collect(),
+        justifications: opts(&JUSTIFICATIONS, &f.justification),
+        responses: opts(&RESPONSES, &f.response),
+        errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        f,
+        d,
+    }
+}
+
+/// One finding: what it is, where, its triage; the vendor also sees the history and records
+/// decisions here.
+pub async fn finding(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, fid)): Path<(ProductId, i64)>,
+    Query(d): Query<DoneParam>,
+) -> Result<Response, WebError> {
+    let detail = s.app.verification().finding_detail(ctx.actor(), id, fid).await.map_err(|e| ctx.err(e))?;
+    let f = TriageInput { resolved_in: detail.finding.resolved_in.clone(), ..Default::default() };
+    Ok(render(&finding_page(&ctx, detail, done_message(ctx.t, &d.done), f, &[])))
+}
+
+/// The triage form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct TriageForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(flatten)]
+    pub input: TriageInput,
+}
+
+pub async fn triage(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, fid)): Path<(ProductId, i64)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: TriageForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    match s.app.verification().triage(a, id, fid, &f.input).await {
+        Ok(_) => Ok(see_other(&format!("/products/{}/findings/{fid}", id.0), "triaged")),
+        Err(AppError::Invalid(errs)) => {
+            let d = s.app.verification().finding_detail(Some(a), id, fid).await.map_err(|e| ctx.err(e))?;
+            let mut res = render(&finding_page(&ctx, d, None, f.input, &errs));
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
     }
 }
