@@ -602,7 +602,112 @@ async fn vendor_triages_findings(db: Db) {
     assert!(audit.iter().any(|e| e.action == "verification.not_affected" && e.subject == format!("finding#{fid}")));
 }
 
+/// VEX in: OpenVEX alone, CSAF 2.0 in the same request as the SBOM it describes (applied to
+/// the scan's findings), CycloneDX VEX through the page; a document no reader takes is 422 and
+/// the whole request stores nothing.
+async fn vex_documents_set_the_triage(db: Db) {
+    let t = spawn(db).await;
+    let vendor = t.as_provider_admin().await;
+    let token = vendor.create_token("ci", &["verification:read", "verification:write"]).await;
+    let id = new_product(&vendor, &token, "VEX 試験 製品", true).await;
+    let r = push(
+        &t,
+        &token,
+        &format!("/api/v1/products/{id}/versions/1.0.0/sbom"),
+        "application/json",
+        sbom("1.0.0").into_bytes(),
+    )
+    .await;
+    wait_job(&vendor, &token, r.json()["job_id"].as_i64().unwrap()).await;
+
+    let openvex = json!({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.jp/vex/1", "author": "vendor",
+        "timestamp": "2026-12-01T00:00:00Z", "version": 1, "statements": [{"vulnerability": {"name": "CVE-2099-0002"},
+        "products": [{"@id": "pkg:cargo/kakehashi-demo-crate@1.0.0"}], "status": "not_affected",
+        "justification": "vulnerable_code_not_in_execute_path", "impact_statement": "the parser is never called"},
+        {"vulnerability": {"name": "CVE-2000-0001"}, "status": "affected"}]});
+    let r = push(
+        &t,
+        &token,
+        &format!("/api/v1/products/{id}/versions/1.0.0/vex?filename=openvex.json"),
+        "application/json",
+        openvex.to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!({"statements": 2, "applied": 1, "unmatched": 1}));
+    let d = t.client().get(&format!("/api/v1/products/{id}?version=1.0.0")).await.json();
+    let f = &d["findings"][0];
+    assert_eq!(
+        (f["state"].as_str(), f["justification"].as_str()),
+        (Some("not_affected"), Some("code_not_reachable")),
+        "{f}"
+    );
+    assert!(
+        f["detail"].as_str().unwrap().contains("openvex.json")
+            && f["detail"].as_str().unwrap().contains("never called")
+    );
+    let page = vendor.get(&format!("/products/{id}/findings/{}", f["id"])).await;
+    assert!(page.body.contains("VEX (openvex.json)"), "the document is named in the history");
+
+    // CSAF 2.0 VEX with the SBOM of version 2.0.0, one multipart request
+    let csaf = json!({"document": {"category": "csaf_vex", "csaf_version": "2.0", "title": "t",
+        "publisher": {"category": "vendor", "name": "v", "namespace": "https://example.jp"},
+        "tracking": {"id": "V-1", "status": "final", "version": "1", "initial_release_date": "2026-12-01T00:00:00Z",
+          "current_release_date": "2026-12-01T00:00:00Z", "revision_history": [{"date": "2026-12-01T00:00:00Z", "number": "1", "summary": "s"}]}},
+        "product_tree": {"full_product_names": [{"name": "demo crate", "product_id": "P1",
+          "product_identification_helper": {"purl": "pkg:cargo/kakehashi-demo-crate@0.9.0"}}]},
+        "vulnerabilities": [{"cve": "CVE-2099-0002", "product_status": {"fixed": ["P1"]}}]});
+    let multipart = |sbom_body: String, vex_body: String| {
+        reqwest::multipart::Form::new()
+            .part("sbom", reqwest::multipart::Part::bytes(sbom_body.into_bytes()).file_name("bom.json"))
+            .part("vex", reqwest::multipart::Part::bytes(vex_body.into_bytes()).file_name("csaf.json"))
+    };
+    let r = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/products/{id}/versions/2.0.0/sbom")))
+        .bearer_auth(&token)
+        .multipart(multipart(sbom("0.9.0"), csaf.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let job: Value = r.json().await.unwrap();
+    wait_job(&vendor, &token, job["job_id"].as_i64().unwrap()).await;
+    let d = t.client().get(&format!("/api/v1/products/{id}?version=2.0.0")).await.json();
+    let f = &d["findings"][0];
+    assert_eq!((f["state"].as_str(), f["resolved_in"].as_str()), (Some("resolved"), Some("2.0.0")), "{d}");
+
+    // a VEX document no reader takes: 422 naming the formats, and the SBOM beside it is not stored
+    let r = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/products/{id}/versions/3.0.0/sbom")))
+        .bearer_auth(&token)
+        .multipart(multipart(sbom("1.0.0"), "{\"not\": \"vex\"}".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"]["fields"][0]["en"].as_str().unwrap().contains("CSAF 2.0"), "{e}");
+    let d = vendor.api(Method::GET, &format!("/api/v1/products/{id}"), &token, None).await.json();
+    assert!(!d["versions"].as_array().unwrap().iter().any(|v| v["version"] == "3.0.0"), "nothing stored: {d}");
+    let r = push(&t, &token, &format!("/api/v1/products/{id}/versions/1.0.0/vex"), "text/plain", b"x".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // CycloneDX VEX through the page's form (no SBOM): exploitable, with a response
+    let cdx = json!({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "vulnerabilities": [{"id": "GHSA-kkkk-0000-0002",
+        "analysis": {"state": "exploitable", "detail": "reachable from the web UI"},
+        "affects": [{"ref": "pkg:cargo/kakehashi-demo-crate@1.0.0"}]}]});
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", vendor.csrf.clone())
+        .text("version", "1.0.0")
+        .part("vex", reqwest::multipart::Part::bytes(cdx.to_string().into_bytes()).file_name("cdx-vex.json"));
+    let r = vendor.multipart(&format!("/my/products/{id}/sbom"), form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let d = t.client().get(&format!("/api/v1/products/{id}?version=1.0.0")).await.json();
+    assert_eq!(d["findings"][0]["state"], "exploitable", "{d}");
+}
+
 both_backends!(
+    vex_documents_set_the_triage,
     vendor_triages_findings,
     advisory_import_rechecks_stored_products,
     pipeline_pushes_sboms_and_the_public_sees_findings,

@@ -417,6 +417,23 @@ impl Tx {
         Ok(out)
     }
 
+    /// A version's findings as a VEX document is applied to them: (id, advisory, aliases,
+    /// component, state).
+    pub async fn findings_for_vex(
+        &mut self,
+        version_id: i64,
+    ) -> Result<Vec<(i64, String, Vec<String>, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, advisory_id, aliases, component, state FROM findings WHERE product_version_id = $1",
+        )
+        .bind(version_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, split_list(r.try_get(2)?), r.try_get(3)?, r.try_get(4)?)))
+            .collect()
+    }
+
     /// Records a triage decision on one finding.
     #[allow(clippy::too_many_arguments)]
     pub async fn set_triage(

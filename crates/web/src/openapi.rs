@@ -45,6 +45,7 @@ use crate::error::ErrorBody;
         crate::verification::api::push_sbom,
         crate::verification::api::job,
         crate::verification::api::triage,
+        crate::verification::api::push_vex,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer),

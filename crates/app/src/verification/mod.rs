@@ -397,6 +397,21 @@ impl Verification<'_> {
         filename: &str,
         data: &[u8],
     ) -> Result<SbomAccepted> {
+        self.upload_sbom_with_vex(actor, id, version, filename, data, None).await
+    }
+
+    /// An SBOM with the VEX document that describes it, in one request: both are checked before
+    /// anything is stored, stored together, and the VEX statements set the triage state of the
+    /// findings the scan records (and of the version's findings already stored).
+    pub async fn upload_sbom_with_vex(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        version: &str,
+        filename: &str,
+        data: &[u8],
+        vex: Option<(&str, &[u8])>,
+    ) -> Result<SbomAccepted> {
         let (p, _) = self.visible(Some(actor), id).await?;
         authorize_product(Some(actor), VerifyOp::ManageProduct, p.vendor_org_id)?;
         let version = version_label(version).map_err(|e| AppError::Invalid(vec![e]))?;
@@ -410,6 +425,15 @@ impl Verification<'_> {
                 format!("Not a readable SBOM ({e}). Accepted formats: {SBOM_FORMATS}"),
             )]));
         }
+        let vex = match vex {
+            Some((name, doc)) => {
+                if doc.len() > self.config.max_upload_bytes {
+                    return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
+                }
+                Some((crate::engines::clean_filename(name, "vex.json"), doc, read_vex(doc)?))
+            }
+            None => None,
+        };
         let filename = crate::engines::clean_filename(filename, "sbom");
         let sha = hex::encode(Sha256::digest(data));
         let now = self.now();
@@ -419,6 +443,12 @@ impl Verification<'_> {
         let file_id = tx
             .insert_product_file(version_id, "sbom", &filename, &sha, data.len() as i64, now, Some(actor.user_id))
             .await?;
+        if let Some((name, doc, statements)) = &vex {
+            let vsha = hex::encode(Sha256::digest(doc));
+            tx.put_blob(&vsha, doc).await?;
+            tx.insert_product_file(version_id, "vex", name, &vsha, doc.len() as i64, now, Some(actor.user_id)).await?;
+            apply_statements(&mut tx, version_id, &version, name, statements, Some(actor), None, now).await?;
+        }
         let (_, job) =
             crate::engines::request_analysis(&mut tx, FILE_SUBJECT, file_id, &sha, Engine::Sbom, now).await?;
         tx.audit(
@@ -579,6 +609,26 @@ impl Verification<'_> {
             .filter(|w| merge.new.iter().any(|k| k.advisory == w.advisory_id && k.component == w.component))
             .collect();
         tx.insert_findings(version.id, &new, now).await?;
+        // the version's VEX documents speak for its new findings
+        if !new.is_empty() {
+            let fresh: std::collections::HashSet<(String, String)> =
+                new.iter().map(|w| (w.advisory_id.clone(), w.component.clone())).collect();
+            for f in self.store.product_files(version.id).await?.iter().filter(|f| f.kind == "vex") {
+                let data = self.store.blob(&f.sha256).await?;
+                let Ok(statements) = vulndb::vex::parse(&data) else { continue };
+                apply_statements(
+                    &mut tx,
+                    version.id,
+                    &version.version,
+                    &f.filename,
+                    &statements,
+                    None,
+                    Some(&fresh),
+                    now,
+                )
+                .await?;
+            }
+        }
         let t_findings = started.elapsed();
         for k in &merge.reopened {
             tx.set_finding_state(
@@ -726,6 +776,131 @@ fn triage_comment(t: &Triage) -> String {
         parts.push(t.detail.clone());
     }
     parts.join(" — ")
+}
+
+/// What a VEX document did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VexApplied {
+    pub statements: usize,
+    /// Findings whose triage state the statements set.
+    pub applied: usize,
+    /// Statements that matched no finding of the version (yet: they also apply to later scans).
+    pub unmatched: usize,
+    pub file_id: i64,
+}
+
+/// The VEX formats read, named in the answer to a document no reader takes.
+pub const VEX_FORMATS: &str = "CycloneDX VEX (1.4–1.6), OpenVEX 0.2, CSAF 2.0 VEX";
+
+fn read_vex(data: &[u8]) -> Result<Vec<vulndb::vex::Statement>> {
+    vulndb::vex::parse(data).map_err(|e| {
+        AppError::Invalid(vec![domain::FieldError::new(
+            "vex",
+            format!("VEX として読めません（{e}）。読める形式: {VEX_FORMATS}"),
+            format!("Not a readable VEX document ({e}). Accepted formats: {VEX_FORMATS}"),
+        )])
+    })
+}
+
+impl Verification<'_> {
+    /// A VEX document for a product version (CycloneDX VEX, OpenVEX or CSAF 2.0 VEX): kept as
+    /// evidence, its statements set the triage state of the matching findings now (with the
+    /// document named in each finding's history), and of new findings of later scans.
+    pub async fn upload_vex(
+        &self,
+        actor: &Actor,
+        id: ProductId,
+        version: &str,
+        filename: &str,
+        data: &[u8],
+    ) -> Result<VexApplied> {
+        let (p, _) = self.visible(Some(actor), id).await?;
+        authorize_product(Some(actor), VerifyOp::ManageProduct, p.vendor_org_id)?;
+        let version = version_label(version).map_err(|e| AppError::Invalid(vec![e]))?;
+        if data.len() > self.config.max_upload_bytes {
+            return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
+        }
+        let statements = read_vex(data)?;
+        let filename = crate::engines::clean_filename(filename, "vex.json");
+        let sha = hex::encode(Sha256::digest(data));
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (version_id, created) = tx.version_or_insert(id.0, &version, now).await?;
+        tx.put_blob(&sha, data).await?;
+        let file_id = tx
+            .insert_product_file(version_id, "vex", &filename, &sha, data.len() as i64, now, Some(actor.user_id))
+            .await?;
+        let (applied, unmatched) =
+            apply_statements(&mut tx, version_id, &version, &filename, &statements, Some(actor), None, now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.vex".into(),
+                subject: format!("product#{}", id.0),
+                summary: format!(
+                    "version={version}{} file={filename} sha256={sha} statements={} applied={applied}",
+                    if created { " (new)" } else { "" },
+                    statements.len()
+                ),
+            },
+            now,
+        )
+        .await?;
+        self.list_changed(&mut tx).await?;
+        tx.commit().await?;
+        self.products_index.invalidate();
+        Ok(VexApplied { statements: statements.len(), applied, unmatched, file_id })
+    }
+}
+
+/// Applies VEX statements to a version's findings in `tx` (only to `only` when given: the new
+/// findings of a scan, so that a later decision is not undone by an old document). Returns the
+/// findings changed and the statements that matched none.
+#[allow(clippy::too_many_arguments)]
+async fn apply_statements(
+    tx: &mut store::Tx,
+    version_id: i64,
+    version: &str,
+    document: &str,
+    statements: &[vulndb::vex::Statement],
+    actor: Option<&Actor>,
+    only: Option<&std::collections::HashSet<(String, String)>>,
+    now: i64,
+) -> Result<(usize, usize)> {
+    let findings = tx.findings_for_vex(version_id).await?;
+    let mut used = vec![false; statements.len()];
+    let mut applied = 0;
+    for (fid, advisory, aliases, component, state) in findings {
+        if only.is_some_and(|o| !o.contains(&(advisory.clone(), component.clone()))) {
+            continue;
+        }
+        let hit = statements.iter().position(|st| {
+            (st.vulnerability == advisory || aliases.contains(&st.vulnerability))
+                && (st.products.is_empty() || st.products.iter().any(|p| *p == component))
+        });
+        let Some(i) = hit else { continue };
+        used[i] = true;
+        let st = &statements[i];
+        let (Some(t), Some(from)) = (
+            domain::verification::vex_decision(&st.status, &st.code, &st.detail, document, version),
+            TriageState::parse(&state),
+        ) else {
+            continue;
+        };
+        if t.state == from {
+            continue;
+        }
+        let comment = triage_comment(&t);
+        apply_transition::<FindingLifecycle>(
+            tx,
+            Step { subject_id: fid, from, transition: t.state, actor, comment: &comment, notice: None },
+            now,
+        )
+        .await?;
+        tx.set_triage(fid, t.state.code(), &t.justification, &t.detail, &t.response, &t.resolved_in, now).await?;
+        applied += 1;
+    }
+    Ok((applied, used.iter().filter(|u| !**u).count()))
 }
 
 /// What a re-check after an advisory import did.

@@ -413,6 +413,37 @@ impl Triage {
     }
 }
 
+/// A VEX statement's status and justification (CycloneDX, OpenVEX or CSAF words) as a triage
+/// decision on a finding of product version `version`; None for a status this platform does not
+/// record. OpenVEX's and CSAF's justification labels map onto CycloneDX's.
+pub fn vex_decision(status: &str, code: &str, detail: &str, document: &str, version: &str) -> Option<Triage> {
+    let state = match status {
+        "in_triage" | "under_investigation" => TriageState::InTriage,
+        "exploitable" | "affected" => TriageState::Exploitable,
+        "false_positive" => TriageState::FalsePositive,
+        "not_affected" => TriageState::NotAffected,
+        "resolved" | "resolved_with_pedigree" | "fixed" => TriageState::Resolved,
+        _ => return None,
+    };
+    let justification = match code {
+        c if JUSTIFICATIONS.iter().any(|j| j.0 == c) => c,
+        "component_not_present" | "vulnerable_code_not_present" => "code_not_present",
+        "vulnerable_code_not_in_execute_path" => "code_not_reachable",
+        "vulnerable_code_cannot_be_controlled_by_adversary" | "inline_mitigations_already_exist" => {
+            "protected_by_mitigating_control"
+        }
+        _ => "",
+    };
+    let said = clean_text(detail);
+    Some(Triage {
+        state,
+        justification: if state == TriageState::NotAffected { justification.to_string() } else { String::new() },
+        detail: if said.is_empty() { format!("VEX: {document}") } else { format!("VEX ({document}): {said}") },
+        response: String::new(),
+        resolved_in: if state == TriageState::Resolved { version.to_string() } else { String::new() },
+    })
+}
+
 /// A triage decision that changes nothing (the finding is already in that state).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the finding is already {}", .0.code())]
@@ -620,6 +651,20 @@ mod tests {
         use crate::workflow::Lifecycle;
         assert!(FindingLifecycle::next(TriageState::InTriage, TriageState::InTriage).is_err());
         assert_eq!(FindingLifecycle::next(TriageState::Resolved, TriageState::InTriage), Ok(TriageState::InTriage));
+    }
+
+    #[test]
+    fn vex_words_map_onto_triage() {
+        let d = vex_decision("not_affected", "vulnerable_code_not_in_execute_path", "", "vex.json", "1.0").unwrap();
+        assert_eq!((d.state, d.justification.as_str()), (TriageState::NotAffected, "code_not_reachable"));
+        assert_eq!(d.detail, "VEX: vex.json");
+        let d = vex_decision("fixed", "", "patched", "csaf.json", "2.1").unwrap();
+        assert_eq!(
+            (d.state, d.resolved_in.as_str(), d.detail.as_str()),
+            (TriageState::Resolved, "2.1", "VEX (csaf.json): patched")
+        );
+        assert_eq!(vex_decision("affected", "", "", "x", "1").unwrap().state, TriageState::Exploitable);
+        assert!(vex_decision("maybe", "", "", "x", "1").is_none());
     }
 
     #[test]

@@ -331,6 +331,39 @@ pub struct SbomAcceptedBody {
     pub status_url: String,
 }
 
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+type Part = Option<(String, Vec<u8>)>;
+
+/// The `sbom` and `vex` parts of a multipart body.
+async fn sbom_and_vex(ctx: &Ctx, s: &AppState, headers: &HeaderMap, body: Bytes) -> Result<(Part, Part), WebError> {
+    use axum::extract::FromRequest;
+    let mut req = axum::http::Request::new(axum::body::Body::from(body));
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        req.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| {
+        ctx.err(AppError::field("body", "multipart を読み取れません", "The multipart body could not be read"))
+    })?;
+    let (mut sbom, mut vex) = (None, None);
+    while let Some(field) = mp.next_field().await.map_err(|e| crate::forms::multipart_error(ctx, s, e))? {
+        let name = field.name().unwrap_or("").to_string();
+        let file = field.file_name().map(str::to_string);
+        let data = field.bytes().await.map_err(|e| crate::forms::multipart_error(ctx, s, e))?.to_vec();
+        match name.as_str() {
+            "sbom" if !data.is_empty() => sbom = Some((file.unwrap_or_else(|| "sbom".into()), data)),
+            "vex" if !data.is_empty() => vex = Some((file.unwrap_or_else(|| "vex.json".into()), data)),
+            _ => {}
+        }
+    }
+    Ok((sbom, vex))
+}
+
 /// Content types an SBOM push may carry: JSON, XML, plain text (tag-value, lockfiles) or bytes.
 fn sbom_content_type_ok(headers: &HeaderMap) -> bool {
     let Some(ct) = headers.get(header::CONTENT_TYPE) else { return true };
@@ -367,17 +400,33 @@ pub async fn push_sbom(
     body: Bytes,
 ) -> Result<Response, WebError> {
     let a = write_actor(&ctx, &headers)?;
-    if !sbom_content_type_ok(&headers) {
-        return Err(ctx.err(AppError::UnsupportedMedia).with_detail(
-            "SBOM は JSON・XML・テキストのいずれかで送ってください（Content-Type: application/json など）",
-            "Send the SBOM as JSON, XML or text (Content-Type: application/json, application/xml, text/plain)",
-        ));
-    }
-    if body.is_empty() {
-        return Err(ctx.err(AppError::field("body", "SBOM の中身が空です", "The SBOM is empty")));
-    }
+    let v = s.app.verification();
     let filename = q.filename.unwrap_or_else(|| "sbom".into());
-    let r = s.app.verification().upload_sbom(a, id, &version, &filename, &body).await.map_err(|e| ctx.err(e))?;
+    let r = if is_multipart(&headers) {
+        // the SBOM and the VEX document that describes it, applied together
+        let (sbom, vex) = sbom_and_vex(&ctx, &s, &headers, body).await?;
+        let Some((name, data)) = sbom else {
+            return Err(ctx.err(AppError::field(
+                "sbom",
+                "sbom パートがありません",
+                "The multipart body has no sbom part",
+            )));
+        };
+        v.upload_sbom_with_vex(a, id, &version, &name, &data, vex.as_ref().map(|(n, d)| (n.as_str(), d.as_slice())))
+            .await
+            .map_err(|e| ctx.err(e))?
+    } else {
+        if !sbom_content_type_ok(&headers) {
+            return Err(ctx.err(AppError::UnsupportedMedia).with_detail(
+                "SBOM は JSON・XML・テキストのいずれか（VEX と同時なら multipart/form-data）で送ってください",
+                "Send the SBOM as JSON, XML or text (with a VEX document: multipart/form-data with parts sbom and vex)",
+            ));
+        }
+        if body.is_empty() {
+            return Err(ctx.err(AppError::field("body", "SBOM の中身が空です", "The SBOM is empty")));
+        }
+        v.upload_sbom(a, id, &version, &filename, &body).await.map_err(|e| ctx.err(e))?
+    };
     let status_url = format!("/api/v1/jobs/{}", r.job_id);
     Ok((
         StatusCode::ACCEPTED,
@@ -491,4 +540,46 @@ pub async fn triage(
     };
     let state = s.app.verification().triage(a, id, fid, &input).await.map_err(|e| ctx.err(e))?;
     Ok(Json(TriagedBody { id: fid, state: state.code().into() }))
+}
+
+/// What a VEX document did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VexAppliedBody {
+    pub statements: usize,
+    /// Findings whose triage state the statements set now.
+    pub applied: usize,
+    /// Statements that matched no finding yet (they also apply to later scans of the version).
+    pub unmatched: usize,
+}
+
+/// Upload a VEX document for a product version (CycloneDX VEX, OpenVEX 0.2 or CSAF 2.0 VEX):
+/// kept as evidence; its statements set the triage state of the matching findings, with the
+/// change in each finding's history. The version is created if new.
+#[utoipa::path(post, path = "/api/v1/products/{id}/versions/{version}/vex", tag = "verification",
+    params(("id" = i64, Path), ("version" = String, Path), SbomParams),
+    request_body(content = String, description = "CycloneDX VEX, OpenVEX or CSAF 2.0 VEX JSON", content_type = "application/json"),
+    security(("bearer" = [])),
+    responses((status = 200, body = VexAppliedBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn push_vex(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, version)): Path<(ProductId, String)>,
+    Query(q): Query<SbomParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<VexAppliedBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !(essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))) {
+        return Err(ctx.err(AppError::UnsupportedMedia).with_detail(
+            "VEX 文書は JSON で送ってください（Content-Type: application/json）",
+            "Send the VEX document as JSON (Content-Type: application/json)",
+        ));
+    }
+    let name = q.filename.unwrap_or_else(|| "vex.json".into());
+    let r = s.app.verification().upload_vex(a, id, &version, &name, &body).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(VexAppliedBody { statements: r.statements, applied: r.applied, unmatched: r.unmatched }))
 }

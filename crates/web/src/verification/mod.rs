@@ -16,6 +16,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
     let uploads = Router::new()
         .route("/my/products/{id}/sbom", post(pages::upload_sbom))
         .route("/api/v1/products/{id}/versions/{version}/sbom", post(api::push_sbom))
+        .route("/api/v1/products/{id}/versions/{version}/vex", post(api::push_vex))
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .route("/products", get(pages::products))

@@ -375,6 +375,7 @@ pub async fn upload_sbom(
     let mut csrf = String::new();
     let mut version = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
+    let mut vex: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
@@ -389,13 +390,24 @@ pub async fn upload_sbom(
                 let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
                 file = Some((name, data.to_vec()));
             }
+            Some("vex") => {
+                let name = field.file_name().unwrap_or("vex.json").to_string();
+                let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
+                vex = Some((name, data.to_vec())).filter(|(_, d)| !d.is_empty());
+            }
             _ => {}
         }
     }
     let a = ctx.check_write(Some(&csrf))?;
-    let result = match file.filter(|(_, d)| !d.is_empty()) {
-        None => Err(AppError::field("file", "ファイルを選択してください", "Choose a file")),
-        Some((name, data)) => s.app.verification().upload_sbom(a, id, &version, &name, &data).await,
+    let v = s.app.verification();
+    let result = match (file.filter(|(_, d)| !d.is_empty()), &vex) {
+        (None, None) => Err(AppError::field("file", "ファイルを選択してください", "Choose a file")),
+        // a VEX document alone speaks for the version's findings
+        (None, Some((name, data))) => v.upload_vex(a, id, &version, name, data).await.map(|_| ()),
+        (Some((name, data)), vex) => v
+            .upload_sbom_with_vex(a, id, &version, &name, &data, vex.as_ref().map(|(n, d)| (n.as_str(), d.as_slice())))
+            .await
+            .map(|_| ()),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/products/{}?version={}", id.0, query_value(version.trim())), "sbom")),
