@@ -147,6 +147,72 @@ async fn product_vex_validates() {
         if let Err(e) = validate(&py, "bom-1.5", r.body.as_bytes()) {
             panic!("the VEX of {} does not validate:\n{e}", item["name"]);
         }
+        for lang in ["", "?lang=en"] {
+            let r = t.client().get(&format!("/api/v1/products/{}/csaf{lang}", item["id"])).await;
+            assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+            if let Err(e) = validate(&py, "csaf-2.0", r.body.as_bytes()) {
+                panic!("the CSAF of {} does not validate:\n{e}\n{}", item["name"], &r.body[..r.body.len().min(2000)]);
+            }
+        }
     }
     assert!(checked > 100, "real findings were in the documents ({checked})");
+    // every triage state reaches the documents: decide some findings of the smart lock
+    let lock = list["items"].as_array().unwrap().iter().find(|i| i["model"] == "SL-1").unwrap()["id"].as_i64().unwrap();
+    let d = t.client().get(&format!("/api/v1/products/{lock}")).await.json();
+    let fids: Vec<i64> = d["findings"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
+    assert!(fids.len() >= 4);
+    // the smart lock belongs to another demo vendor (no demo login): decide as its staff through the use case
+    let owner = t
+        .app
+        .verification()
+        .product_detail(None, domain::verification::ProductId(lock), None)
+        .await
+        .unwrap()
+        .product
+        .vendor_org_id;
+    let actor = app::Actor {
+        user_id: 0,
+        name: "schema test".into(),
+        email: "schema@test".into(),
+        is_operator: false,
+        memberships: vec![app::Membership {
+            org_id: owner,
+            kind: domain::OrgKind::Vendor,
+            role: domain::MembershipRole::Admin,
+            org_name: "v".into(),
+        }],
+        token_scopes: None,
+    };
+    let decisions = [
+        ("exploitable", "", "reachable", "update", ""),
+        ("not_affected", "code_not_reachable", "never called", "", ""),
+        ("false_positive", "", "wrong package", "", ""),
+        ("resolved", "", "", "", "5.1.1"),
+    ];
+    for (fid, (state, j, detail, response, resolved)) in fids.iter().zip(decisions) {
+        let input = domain::verification::TriageInput {
+            state: state.into(),
+            justification: j.into(),
+            detail: detail.into(),
+            response: response.into(),
+            resolved_in: resolved.into(),
+        };
+        t.app.verification().triage(&actor, domain::verification::ProductId(lock), *fid, &input).await.unwrap();
+    }
+    for (path, schema) in [("vex", "bom-1.5"), ("csaf", "csaf-2.0")] {
+        let r = t.client().get(&format!("/api/v1/products/{lock}/{path}")).await;
+        if let Err(e) = validate(&py, schema, r.body.as_bytes()) {
+            panic!("the {path} with every triage state does not validate:\n{e}");
+        }
+    }
+    let csaf: serde_json::Value = t.client().get(&format!("/api/v1/products/{lock}/csaf")).await.json();
+    let statuses: Vec<String> = csaf["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| v["product_status"].as_object().unwrap().keys().cloned().collect::<Vec<_>>())
+        .collect();
+    for want in ["known_affected", "known_not_affected", "fixed", "under_investigation"] {
+        assert!(statuses.iter().any(|s| s == want), "{want} in {statuses:?}");
+    }
 }

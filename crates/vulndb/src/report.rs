@@ -47,9 +47,14 @@ pub fn sarif(findings: &[Finding], uri: &str) -> Value {
     })
 }
 
-/// One vulnerability statement of a CycloneDX VEX document.
+/// One vulnerability statement of a CycloneDX or CSAF VEX document.
 #[derive(Debug, Clone)]
 pub struct VexEntry<'a> {
+    /// The component as people name it (`openssl 1.1.1k`), for CSAF's product names.
+    pub component: String,
+    pub summary: &'a str,
+    /// CycloneDX `analysis.response` (update, workaround_available, …), if decided.
+    pub response: &'a str,
     pub id: &'a str,
     pub aliases: &'a [String],
     /// The engine's level name (`critical` … `none`, `unknown`).
@@ -118,6 +123,9 @@ pub fn cyclonedx_vex_document(entries: &[VexEntry<'_>], metadata: Option<Value>)
 pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
     fn entry<'a>(f: &'a Finding, state: &'a str) -> VexEntry<'a> {
         VexEntry {
+            component: format!("{} {}", f.package.name, f.package.version),
+            summary: &f.summary,
+            response: "",
             id: &f.id,
             aliases: &f.aliases,
             severity: f.severity.name(),
@@ -131,6 +139,191 @@ pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
     let mut v: Vec<VexEntry<'_>> = findings.iter().map(|f| entry(f, "in_triage")).collect();
     v.extend(suppressed.iter().map(|s| VexEntry { detail: &s.justification, ..entry(&s.finding, "not_affected") }));
     cyclonedx_vex_document(&v, None)
+}
+
+/// What a CSAF document is about: the vendor, the product and its version.
+#[derive(Debug, Clone)]
+pub struct CsafProduct<'a> {
+    pub vendor: &'a str,
+    /// A URI naming the vendor (CSAF's publisher namespace).
+    pub vendor_namespace: String,
+    pub product: &'a str,
+    pub version: &'a str,
+    /// The document's id (`tracking.id`).
+    pub tracking_id: String,
+    /// RFC 3339.
+    pub now: String,
+    pub lang: &'a str,
+}
+
+/// CSAF 2.0 VEX (profile `csaf_vex`), the format national CERTs and vendors publish advisories
+/// in: the product version and its components in the product tree (each component "default
+/// component of" the version), one vulnerability per advisory with the product status its
+/// findings' triage states give (in_triage → under_investigation, exploitable → known_affected
+/// with a remediation, not_affected and false_positive → known_not_affected with a flag or an
+/// impact statement, resolved → fixed).
+pub fn csaf_vex(p: &CsafProduct<'_>, entries: &[VexEntry<'_>]) -> Value {
+    let mut components: Vec<(&str, &str)> = Vec::new();
+    for e in entries {
+        if !components.iter().any(|(a, _)| *a == e.affects) {
+            components.push((&e.affects, &e.component));
+        }
+    }
+    let cid =
+        |affects: &str| components.iter().position(|(a, _)| *a == affects).map(|i| format!("CSAFPID-{:04}", i + 1));
+    let full_names: Vec<Value> = components
+        .iter()
+        .enumerate()
+        .map(|(i, (purl, name))| {
+            let mut v = json!({"name": name, "product_id": format!("CSAFPID-{:04}", i + 1)});
+            if purl.starts_with("pkg:") {
+                v["product_identification_helper"] = json!({"purl": purl});
+            }
+            v
+        })
+        .collect();
+    let relationships: Vec<Value> = components
+        .iter()
+        .enumerate()
+        .map(|(i, (_, name))| {
+            json!({
+                "category": "default_component_of",
+                "product_reference": format!("CSAFPID-{:04}", i + 1),
+                "relates_to_product_reference": "PRODUCT",
+                "full_product_name": {"name": format!("{name} in {} {}", p.product, p.version), "product_id": format!("PRODUCT:CSAFPID-{:04}", i + 1)},
+            })
+        })
+        .collect();
+    // one vulnerability per advisory, in first-seen order
+    let mut ids: Vec<&str> = Vec::new();
+    for e in entries {
+        if !ids.contains(&e.id) {
+            ids.push(e.id);
+        }
+    }
+    let vulnerabilities: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let mine: Vec<&VexEntry<'_>> = entries.iter().filter(|e| e.id == *id).collect();
+            let first = mine[0];
+            let cve = std::iter::once(*id)
+                .chain(first.aliases.iter().map(String::as_str))
+                .find(|a| a.starts_with("CVE-") && a.len() >= 13 && a[4..8].chars().all(|c| c.is_ascii_digit()));
+            let mut all_ids: Vec<Value> = Vec::new();
+            for x in std::iter::once(*id).chain(first.aliases.iter().map(String::as_str)) {
+                if Some(x) != cve {
+                    let system = x.split(['-', ':']).next().filter(|s| !s.is_empty()).unwrap_or("OSV");
+                    all_ids.push(json!({"system_name": system, "text": x}));
+                }
+            }
+            let mut status: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+            let mut flags: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+            let mut threats: Vec<Value> = Vec::new();
+            let mut remediations: Vec<Value> = Vec::new();
+            for e in &mine {
+                let pid = format!("PRODUCT:{}", cid(&e.affects).unwrap_or_default());
+                match e.state {
+                    "exploitable" => {
+                        status.entry("known_affected").or_default().push(pid.clone());
+                        let (category, details) = match e.response {
+                            "update" => ("vendor_fix", "Update to a fixed version"),
+                            "workaround_available" => ("workaround", "A workaround is available"),
+                            "rollback" => ("vendor_fix", "Roll back to an unaffected version"),
+                            "will_not_fix" => ("no_fix_planned", "The vendor will not fix this"),
+                            "can_not_fix" => ("none_available", "The vendor cannot fix this"),
+                            _ => ("none_available", "The vendor is preparing a response"),
+                        };
+                        let details = if e.detail.is_empty() { details.to_string() } else { e.detail.to_string() };
+                        remediations.push(json!({"category": category, "details": details, "product_ids": [pid]}));
+                    }
+                    "not_affected" | "false_positive" => {
+                        status.entry("known_not_affected").or_default().push(pid.clone());
+                        let label = match e.justification.unwrap_or("") {
+                            "code_not_present" => Some("vulnerable_code_not_present"),
+                            "code_not_reachable" => Some("vulnerable_code_not_in_execute_path"),
+                            "requires_dependency" => Some("component_not_present"),
+                            "requires_configuration" | "requires_environment" => {
+                                Some("vulnerable_code_cannot_be_controlled_by_adversary")
+                            }
+                            "protected_by_compiler"
+                            | "protected_at_runtime"
+                            | "protected_at_perimeter"
+                            | "protected_by_mitigating_control" => Some("inline_mitigations_already_exist"),
+                            _ => None,
+                        };
+                        if let Some(l) = label {
+                            flags.entry(l).or_default().push(pid.clone());
+                        }
+                        let why = match (e.state, e.detail.is_empty()) {
+                            ("false_positive", true) => {
+                                "False positive: the finding does not apply to this product".to_string()
+                            }
+                            ("false_positive", false) => format!("False positive: {}", e.detail),
+                            (_, false) => e.detail.to_string(),
+                            (_, true) => "Not affected".to_string(),
+                        };
+                        threats.push(json!({"category": "impact", "details": why, "product_ids": [pid]}));
+                    }
+                    "resolved" => status.entry("fixed").or_default().push(pid),
+                    _ => status.entry("under_investigation").or_default().push(pid),
+                }
+            }
+            let mut v = json!({"product_status": status});
+            if let Some(c) = cve {
+                v["cve"] = json!(c);
+            }
+            if !all_ids.is_empty() {
+                v["ids"] = json!(all_ids);
+            }
+            if !first.summary.is_empty() {
+                v["notes"] = json!([{"category": "summary", "text": first.summary, "title": "Summary"}]);
+            }
+            if !flags.is_empty() {
+                v["flags"] = json!(
+                    flags.into_iter().map(|(l, ids)| json!({"label": l, "product_ids": ids})).collect::<Vec<_>>()
+                );
+            }
+            if !threats.is_empty() {
+                v["threats"] = json!(threats);
+            }
+            if !remediations.is_empty() {
+                v["remediations"] = json!(remediations);
+            }
+            // (CSAF scores need a full CVSS object with its vector; findings keep the base score only)
+            v
+        })
+        .collect();
+    let mut tree = json!({
+        "branches": [{"category": "vendor", "name": p.vendor, "branches": [{"category": "product_name", "name": p.product,
+            "branches": [{"category": "product_version", "name": p.version,
+                "product": {"name": format!("{} {}", p.product, p.version), "product_id": "PRODUCT"}}]}]}],
+    });
+    if !full_names.is_empty() {
+        tree["full_product_names"] = json!(full_names);
+        tree["relationships"] = json!(relationships);
+    }
+    let mut doc = json!({
+        "document": {
+            "category": "csaf_vex",
+            "csaf_version": "2.0",
+            "lang": p.lang,
+            "title": format!("{} {} — VEX", p.product, p.version),
+            "publisher": {"category": "vendor", "name": p.vendor, "namespace": p.vendor_namespace},
+            "notes": [{"category": "summary", "title": "About this document",
+                "text": format!("The known vulnerabilities of the components of {} {} and the vendor's assessment of each.", p.product, p.version)}],
+            "tracking": {
+                "id": p.tracking_id, "status": "final", "version": "1",
+                "initial_release_date": p.now, "current_release_date": p.now,
+                "revision_history": [{"date": p.now, "number": "1", "summary": "Generated from the platform's findings"}],
+                "generator": {"engine": {"name": "Kakehashi", "version": env!("CARGO_PKG_VERSION")}, "date": p.now},
+            },
+        },
+        "product_tree": tree,
+    });
+    if !vulnerabilities.is_empty() {
+        doc["vulnerabilities"] = json!(vulnerabilities);
+    }
+    doc
 }
 
 /// The plain-text table of a scan of `components` components.

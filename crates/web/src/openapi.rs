@@ -46,6 +46,7 @@ use crate::error::ErrorBody;
         crate::verification::api::job,
         crate::verification::api::triage,
         crate::verification::api::push_vex,
+        crate::verification::api::csaf,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer),

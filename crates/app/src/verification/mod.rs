@@ -526,10 +526,44 @@ impl Verification<'_> {
         })
     }
 
-    /// The product's latest version the viewer may see as CycloneDX 1.5 VEX: every finding with
-    /// its triage state as `analysis.state`.
-    pub async fn vex(&self, actor: Option<&Actor>, id: ProductId) -> Result<Value> {
-        let d = self.product_detail(actor, id, None).await?;
+    /// A version's findings as VEX entries (for the CycloneDX and CSAF writers).
+    fn vex_entries(d: &ProductDetail) -> Vec<vulndb::report::VexEntry<'_>> {
+        d.findings
+            .iter()
+            .map(|f| vulndb::report::VexEntry {
+                component: format!("{} {}", f.component_name, f.component_version),
+                summary: &f.summary,
+                response: &f.response,
+                id: &f.advisory_id,
+                aliases: &f.aliases,
+                severity: &f.severity,
+                score: f.score,
+                affects: f.component.clone(),
+                state: &f.state,
+                justification: Some(f.justification.as_str()).filter(|j| !j.is_empty()),
+                detail: &f.detail,
+            })
+            .collect()
+    }
+
+    /// A version the viewer may see (the newest when none is named) with its findings.
+    pub async fn version_report(
+        &self,
+        actor: Option<&Actor>,
+        id: ProductId,
+        version: Option<&str>,
+    ) -> Result<ProductDetail> {
+        let d = self.product_detail(actor, id, version).await?;
+        if d.selected.is_none() {
+            return Err(AppError::NotFound);
+        }
+        Ok(d)
+    }
+
+    /// A version (the newest the viewer may see unless named) as CycloneDX 1.5 VEX: every
+    /// finding with its triage state as `analysis.state`.
+    pub async fn vex(&self, actor: Option<&Actor>, id: ProductId, version: Option<&str>) -> Result<Value> {
+        let d = self.product_detail(actor, id, version).await?;
         let p = &d.product;
         let version = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
         let kind = match p.category {
@@ -543,25 +577,34 @@ impl Verification<'_> {
         if !version.is_empty() {
             component["version"] = json!(version);
         }
-        let entries: Vec<vulndb::report::VexEntry<'_>> = d
-            .findings
-            .iter()
-            .map(|f| vulndb::report::VexEntry {
-                id: &f.advisory_id,
-                aliases: &f.aliases,
-                severity: &f.severity,
-                score: f.score,
-                affects: f.component.clone(),
-                state: &f.state,
-                justification: Some(f.justification.as_str()).filter(|j| !j.is_empty()),
-                detail: &f.detail,
-            })
-            .collect();
+        let entries = Self::vex_entries(&d);
         let mut doc =
             vulndb::report::cyclonedx_vex_document(&entries, Some(json!({"timestamp": now, "component": component})));
         doc["serialNumber"] =
             json!(format!("urn:uuid:{}", uuid_of(&format!("kakehashi-vex:{}:{version}:{now}", p.id))));
         Ok(doc)
+    }
+
+    /// A version as CSAF 2.0 VEX (the format national CERTs and vendors publish advisories in).
+    pub async fn csaf(&self, actor: Option<&Actor>, id: ProductId, version: Option<&str>, en: bool) -> Result<Value> {
+        let d = self.version_report(actor, id, version).await?;
+        let p = &d.product;
+        let version = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+        let entries = Self::vex_entries(&d);
+        let meta = vulndb::report::CsafProduct {
+            vendor: if en && !p.vendor_name_en.is_empty() { &p.vendor_name_en } else { &p.vendor_name },
+            vendor_namespace: format!("urn:kakehashi:vendor:{}", p.vendor_org_id),
+            product: if en && !p.product.name_en.is_empty() { &p.product.name_en } else { &p.product.name },
+            version: &version,
+            tracking_id: format!(
+                "KAKEHASHI-{}-{}",
+                p.id,
+                version.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_")
+            ),
+            now: crate::rfc3339(self.now()),
+            lang: if en { "en" } else { "ja" },
+        };
+        Ok(vulndb::report::csaf_vex(&meta, &entries))
     }
 
     /// The engines job's result for a product file: the version's components are replaced and

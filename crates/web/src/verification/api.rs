@@ -231,12 +231,17 @@ pub async fn product(
     Ok(Json(ProductBody::from(&d)))
 }
 
-/// The product's latest version as CycloneDX 1.5 VEX (`vulnerabilities[].analysis.state`).
-#[utoipa::path(get, path = "/api/v1/products/{id}/vex", tag = "verification", params(("id" = i64, Path)),
+/// The product's latest version (or `?version=`) as CycloneDX 1.5 VEX (`vulnerabilities[].analysis.state`).
+#[utoipa::path(get, path = "/api/v1/products/{id}/vex", tag = "verification", params(("id" = i64, Path), VersionParam),
     responses((status = 200, description = "CycloneDX 1.5 JSON", content_type = "application/vnd.cyclonedx+json"),
         (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn vex(ctx: Ctx, State(s): State<AppState>, Path(id): Path<ProductId>) -> Result<Response, WebError> {
-    let doc = s.app.verification().vex(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+pub async fn vex(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    Query(v): Query<VersionParam>,
+) -> Result<Response, WebError> {
+    let doc = s.app.verification().vex(ctx.actor(), id, v.version.as_deref()).await.map_err(|e| ctx.err(e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/vnd.cyclonedx+json; version=1.5".to_string()),
@@ -582,4 +587,26 @@ pub async fn push_vex(
     let name = q.filename.unwrap_or_else(|| "vex.json".into());
     let r = s.app.verification().upload_vex(a, id, &version, &name, &body).await.map_err(|e| ctx.err(e))?;
     Ok(Json(VexAppliedBody { statements: r.statements, applied: r.applied, unmatched: r.unmatched }))
+}
+
+/// A product version (the latest unless `?version=`) as CSAF 2.0 VEX.
+#[utoipa::path(get, path = "/api/v1/products/{id}/csaf", tag = "verification", params(("id" = i64, Path), VersionParam),
+    responses((status = 200, description = "CSAF 2.0 JSON (csaf_vex profile)", content_type = "application/json"),
+        (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn csaf(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    Query(v): Query<VersionParam>,
+) -> Result<Response, WebError> {
+    let doc =
+        s.app.verification().csaf(ctx.actor(), id, v.version.as_deref(), ctx.t.en).await.map_err(|e| ctx.err(e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"product-{}-csaf.json\"", id.0)),
+        ],
+        doc.to_string(),
+    )
+        .into_response())
 }

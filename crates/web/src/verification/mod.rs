@@ -30,6 +30,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/api/v1/products", get(api::products).post(api::create))
         .route("/api/v1/products/{id}", get(api::product))
         .route("/api/v1/products/{id}/vex", get(api::vex))
+        .route("/api/v1/products/{id}/csaf", get(api::csaf))
         .route("/api/v1/jobs/{id}", get(api::job))
         .merge(uploads)
 }
