@@ -199,8 +199,12 @@ async fn product_vex_validates() {
         };
         t.app.verification().triage(&actor, domain::verification::ProductId(lock), *fid, &input).await.unwrap();
     }
-    for (path, schema) in [("vex", "bom-1.5"), ("csaf", "csaf-2.0")] {
-        let r = t.client().get(&format!("/api/v1/products/{lock}/{path}")).await;
+    for (path, schema) in [
+        (format!("/api/v1/products/{lock}/vex"), "bom-1.5"),
+        (format!("/api/v1/products/{lock}/csaf"), "csaf-2.0"),
+        (format!("/products/{lock}/findings.sarif"), "sarif-2.1.0"),
+    ] {
+        let r = t.client().get(&path).await;
         if let Err(e) = validate(&py, schema, r.body.as_bytes()) {
             panic!("the {path} with every triage state does not validate:\n{e}");
         }

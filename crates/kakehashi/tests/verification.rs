@@ -706,7 +706,76 @@ async fn vex_documents_set_the_triage(db: Db) {
     assert_eq!(d["findings"][0]["state"], "exploitable", "{d}");
 }
 
+/// Exports of a version: CSV (UTF-8 with BOM, formulas neutralised), SARIF with suppressions
+/// for decided findings, CSAF, a printable report in both languages; 404 for what one may not see.
+async fn exports_of_a_version(db: Db) {
+    let t = spawn(db).await;
+    let vendor = t.as_provider_admin().await;
+    let token = vendor.create_token("ci", &["verification:read", "verification:write"]).await;
+    let id = new_product(&vendor, &token, "=HYPERLINK(\"x\") 出力試験", true).await;
+    let r = push(
+        &t,
+        &token,
+        &format!("/api/v1/products/{id}/versions/1.0.0/sbom"),
+        "application/json",
+        sbom("1.0.0").into_bytes(),
+    )
+    .await;
+    wait_job(&vendor, &token, r.json()["job_id"].as_i64().unwrap()).await;
+    let csv = t.client().get(&format!("/products/{id}/findings.csv?version=1.0.0")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with('\u{feff}'), "a byte-order mark for spreadsheet programs");
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(lines[1].contains("GHSA-kkkk-0000-0002") && lines[1].contains("in_triage"));
+    assert!(lines[1].starts_with("\"'=HYPERLINK"), "the formula is neutralised: {}", lines[1]);
+    // a decided finding is suppressed in SARIF, with the reason
+    let d = t.client().get(&format!("/api/v1/products/{id}")).await.json();
+    let fid = d["findings"][0]["id"].as_i64().unwrap();
+    let r = vendor
+        .api(
+            Method::POST,
+            &format!("/api/v1/products/{id}/findings/{fid}/triage"),
+            &token,
+            Some(json!({"state": "false_positive", "detail": "the crate is a build tool only"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sarif = t.client().get(&format!("/products/{id}/findings.sarif")).await.json();
+    let res = &sarif["runs"][0]["results"][0];
+    assert_eq!(res["ruleId"], "GHSA-kkkk-0000-0002");
+    assert_eq!(res["suppressions"][0]["status"], "accepted", "{res}");
+    assert!(res["suppressions"][0]["justification"].as_str().unwrap().contains("build tool only"));
+    let csaf = t.client().get(&format!("/api/v1/products/{id}/csaf")).await.json();
+    assert_eq!(csaf["document"]["category"], "csaf_vex");
+    assert_eq!(csaf["vulnerabilities"][0]["cve"], "CVE-2099-0002");
+    assert!(csaf["vulnerabilities"][0]["product_status"]["known_not_affected"].is_array(), "{csaf}");
+    for (lang, words) in [("", "検証レポート"), ("?lang=en", "verification report")] {
+        let sep = if lang.is_empty() { "?" } else { "&" };
+        let page = t.client().get(&format!("/products/{id}/report{lang}{sep}version=1.0.0")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(words) && page.body.contains("GHSA-kkkk-0000-0002"), "{}", page.body);
+    }
+    // a version that does not exist, and a private product's exports: 404
+    assert_eq!(t.client().get(&format!("/products/{id}/findings.csv?version=9.9")).await.status, StatusCode::NOT_FOUND);
+    let private = new_product(&vendor, &token, "非公開 出力試験", false).await;
+    push(
+        &t,
+        &token,
+        &format!("/api/v1/products/{private}/versions/1/sbom"),
+        "application/json",
+        sbom("1.0.0").into_bytes(),
+    )
+    .await;
+    for p in ["findings.csv", "findings.sarif", "report"] {
+        assert_eq!(t.client().get(&format!("/products/{private}/{p}")).await.status, StatusCode::NOT_FOUND, "{p}");
+    }
+    assert_eq!(t.client().get(&format!("/api/v1/products/{private}/csaf")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(vendor.get(&format!("/products/{private}/findings.csv")).await.status, StatusCode::OK, "the vendor may");
+}
+
 both_backends!(
+    exports_of_a_version,
     vex_documents_set_the_triage,
     vendor_triages_findings,
     advisory_import_rechecks_stored_products,

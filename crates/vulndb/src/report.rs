@@ -3,19 +3,26 @@
 
 use serde_json::{Value, json};
 
-use crate::cvss::Level;
 use crate::matcher::Finding;
 use crate::vex::Suppressed;
 
-/// SARIF 2.1.0: one rule per advisory, one result per finding, located at `uri`.
+/// SARIF 2.1.0 of a scan: one rule per advisory, one result per finding, located at `uri`.
 pub fn sarif(findings: &[Finding], uri: &str) -> Value {
+    let entries: Vec<VexEntry<'_>> = findings.iter().map(|f| VexEntry::of(f, "in_triage")).collect();
+    sarif_of(&entries, uri)
+}
+
+/// SARIF 2.1.0 of VEX entries: one rule per advisory, one result per finding, located at `uri`;
+/// a finding decided not to need work (not_affected, false_positive, resolved) carries an
+/// accepted external suppression with the reason.
+pub fn sarif_of(entries: &[VexEntry<'_>], uri: &str) -> Value {
     let mut rules: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for f in findings {
-        if seen.insert(f.id.clone()) {
+    for f in entries {
+        if seen.insert(f.id) {
             rules.push(json!({
                 "id": f.id,
-                "shortDescription": {"text": if f.summary.is_empty() { f.id.clone() } else { f.summary.clone() }},
+                "shortDescription": {"text": if f.summary.is_empty() { f.id } else { f.summary }},
                 "properties": match f.score {
                     // code-scanning tools read the score as a string; none is given when unknown
                     Some(s) => json!({"security-severity": format!("{s:.1}"), "aliases": f.aliases}),
@@ -24,20 +31,26 @@ pub fn sarif(findings: &[Finding], uri: &str) -> Value {
             }));
         }
     }
-    let results: Vec<Value> = findings
+    let results: Vec<Value> = entries
         .iter()
         .map(|f| {
             let level = match f.severity {
-                Level::Critical | Level::High => "error",
-                Level::Medium => "warning",
+                "critical" | "high" => "error",
+                "medium" => "warning",
                 _ => "note",
             };
-            json!({
+            let fixed = if f.fixed.is_empty() { "none".to_string() } else { f.fixed.join(", ") };
+            let mut r = json!({
                 "ruleId": f.id,
                 "level": level,
-                "message": {"text": format!("{} {} ({}) is affected by {}; fixed: {}", f.package.name, f.package.version, f.package.ecosystem, f.id, if f.fixed.is_empty() { "none".to_string() } else { f.fixed.join(", ") })},
+                "message": {"text": format!("{} ({}) is affected by {}; fixed: {fixed}", f.component, f.ecosystem, f.id)},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
-            })
+            });
+            if matches!(f.state, "not_affected" | "false_positive" | "resolved") {
+                let why = [f.state, f.justification.unwrap_or(""), f.detail].iter().filter(|x| !x.is_empty()).copied().collect::<Vec<_>>().join(": ");
+                r["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": why}]);
+            }
+            r
         })
         .collect();
     json!({
@@ -52,6 +65,9 @@ pub fn sarif(findings: &[Finding], uri: &str) -> Value {
 pub struct VexEntry<'a> {
     /// The component as people name it (`openssl 1.1.1k`), for CSAF's product names.
     pub component: String,
+    pub ecosystem: &'a str,
+    /// Versions that fix it (from the advisory).
+    pub fixed: &'a [String],
     pub summary: &'a str,
     /// CycloneDX `analysis.response` (update, workaround_available, …), if decided.
     pub response: &'a str,
@@ -67,6 +83,27 @@ pub struct VexEntry<'a> {
     /// CycloneDX `analysis.justification` (one of its enumerated values) for `not_affected`.
     pub justification: Option<&'a str>,
     pub detail: &'a str,
+}
+
+impl<'a> VexEntry<'a> {
+    /// A scan's finding in a state.
+    pub fn of(f: &'a Finding, state: &'a str) -> VexEntry<'a> {
+        VexEntry {
+            component: format!("{} {}", f.package.name, f.package.version),
+            ecosystem: &f.package.ecosystem,
+            fixed: &f.fixed,
+            summary: &f.summary,
+            response: "",
+            id: &f.id,
+            aliases: &f.aliases,
+            severity: f.severity.name(),
+            score: f.score,
+            affects: f.package.purl.clone().unwrap_or_else(|| format!("{}@{}", f.package.name, f.package.version)),
+            state,
+            justification: None,
+            detail: "",
+        }
+    }
 }
 
 /// CycloneDX `analysis.justification` values.
@@ -121,23 +158,10 @@ pub fn cyclonedx_vex_document(entries: &[VexEntry<'_>], metadata: Option<Value>)
 /// CycloneDX 1.5 VEX of a scan: findings `in_triage`, suppressed ones `not_affected` with the
 /// reason.
 pub fn cyclonedx_vex(findings: &[Finding], suppressed: &[Suppressed]) -> Value {
-    fn entry<'a>(f: &'a Finding, state: &'a str) -> VexEntry<'a> {
-        VexEntry {
-            component: format!("{} {}", f.package.name, f.package.version),
-            summary: &f.summary,
-            response: "",
-            id: &f.id,
-            aliases: &f.aliases,
-            severity: f.severity.name(),
-            score: f.score,
-            affects: f.package.purl.clone().unwrap_or_else(|| format!("{}@{}", f.package.name, f.package.version)),
-            state,
-            justification: None,
-            detail: "",
-        }
-    }
-    let mut v: Vec<VexEntry<'_>> = findings.iter().map(|f| entry(f, "in_triage")).collect();
-    v.extend(suppressed.iter().map(|s| VexEntry { detail: &s.justification, ..entry(&s.finding, "not_affected") }));
+    let mut v: Vec<VexEntry<'_>> = findings.iter().map(|f| VexEntry::of(f, "in_triage")).collect();
+    v.extend(
+        suppressed.iter().map(|s| VexEntry { detail: &s.justification, ..VexEntry::of(&s.finding, "not_affected") }),
+    );
     cyclonedx_vex_document(&v, None)
 }
 

@@ -119,3 +119,8 @@ impl Opt {
         Opt { value: value.into(), label: label.into(), selected }
     }
 }
+
+/// Neutralises spreadsheet formulas in user-entered text (CSV injection).
+pub fn csv_safe(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+}

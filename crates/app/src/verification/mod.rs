@@ -532,6 +532,8 @@ impl Verification<'_> {
             .iter()
             .map(|f| vulndb::report::VexEntry {
                 component: format!("{} {}", f.component_name, f.component_version),
+                ecosystem: &f.ecosystem,
+                fixed: &f.fixed,
                 summary: &f.summary,
                 response: &f.response,
                 id: &f.advisory_id,
@@ -583,6 +585,15 @@ impl Verification<'_> {
         doc["serialNumber"] =
             json!(format!("urn:uuid:{}", uuid_of(&format!("kakehashi-vex:{}:{version}:{now}", p.id))));
         Ok(doc)
+    }
+
+    /// A version as SARIF 2.1.0 (code-scanning tools): decided findings carry accepted
+    /// suppressions with the reason.
+    pub async fn sarif(&self, actor: Option<&Actor>, id: ProductId, version: Option<&str>) -> Result<Value> {
+        let d = self.version_report(actor, id, version).await?;
+        let v = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+        let uri = format!("products/{}/versions/{}", d.product.id, query_value(&v));
+        Ok(vulndb::report::sarif_of(&Self::vex_entries(&d), &uri))
     }
 
     /// A version as CSAF 2.0 VEX (the format national CERTs and vendors publish advisories in).

@@ -12,7 +12,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::ListParams;
 use crate::kit::flash::DoneParam;
-use crate::views::{Nav, Opt, render};
+use crate::views::{Nav, Opt, csv_safe, render};
 use app::registry::index::{ListItem, ListResult, Sort};
 use app::{AppError, jst_date};
 #[allow(unused_imports)]
@@ -278,11 +278,6 @@ pub async fn services_csv(
         body,
     )
         .into_response())
-}
-
-/// Neutralises spreadsheet formulas in user-entered text (CSV injection).
-fn csv_safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
 
 #[derive(Template)]

@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use domain::FieldError;
 use domain::verification::{
     JUSTIFICATIONS, ProductCategory, ProductId, ProductInput, RESPONSES, SEVERITIES, SeverityCounts, TriageInput,
@@ -18,7 +18,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::{decode, multipart_error};
 use crate::kit::flash::{DoneParam, done_message, see_other};
-use crate::views::{Nav, Opt, render};
+use crate::views::{Nav, Opt, csv_safe, render};
 use app::verification::{FindingDetail, ListedProduct, ProductDetail, ProductQuery, query_value};
 use app::{AppError, jst_datetime};
 
@@ -724,4 +724,132 @@ pub async fn triage(
         }
         Err(e) => Err(ctx.err(e)),
     }
+}
+
+/// A version's findings as CSV (UTF-8 with a byte-order mark, so spreadsheet programs in Japan
+/// open it as UTF-8; cells that would run as formulas are neutralised).
+pub async fn findings_csv(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    Query(q): Query<ProductPageParams>,
+) -> Result<Response, WebError> {
+    let d = s.app.verification().version_report(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
+    let v = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record([
+        "product",
+        "version",
+        "advisory",
+        "aliases",
+        "severity",
+        "score",
+        "component",
+        "component_version",
+        "ecosystem",
+        "purl",
+        "fixed",
+        "state",
+        "justification",
+        "response",
+        "resolved_in",
+        "detail",
+        "first_seen",
+        "summary",
+    ]);
+    for f in &d.findings {
+        let score = f.score.map(|s| format!("{s:.1}")).unwrap_or_default();
+        let _ = w.write_record([
+            csv_safe(&d.product.product.name).as_str(),
+            &csv_safe(&v),
+            &f.advisory_id,
+            &f.aliases.join(" "),
+            &f.severity,
+            &score,
+            &csv_safe(&f.component_name),
+            &csv_safe(&f.component_version),
+            &f.ecosystem,
+            &csv_safe(&f.component),
+            &f.fixed.join(" "),
+            &f.state,
+            &f.justification,
+            &f.response,
+            &csv_safe(&f.resolved_in),
+            &csv_safe(&f.detail),
+            &app::rfc3339(f.first_seen),
+            &csv_safe(&f.summary),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"product-{}-findings.csv\"", id.0)),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A version's SARIF 2.1.0.
+pub async fn findings_sarif(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    Query(q): Query<ProductPageParams>,
+) -> Result<Response, WebError> {
+    let doc = s.app.verification().sarif(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/sarif+json".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"product-{}.sarif.json\"", id.0)),
+        ],
+        doc.to_string(),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "product_report.html")]
+struct ReportPage {
+    nav: Nav,
+    d: ProductDetail,
+    name: String,
+    vendor: String,
+    category: &'static str,
+    version: String,
+    generated: String,
+    open: SeverityCounts,
+    findings: Vec<FindingView>,
+    decided: usize,
+}
+
+/// A printable report of a version (Japanese or English, like every page): product, counts,
+/// every finding with its triage; prints on A4 without the site's navigation.
+pub async fn report(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    Query(q): Query<ProductPageParams>,
+) -> Result<Response, WebError> {
+    let d = s.app.verification().version_report(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
+    let page = product_page(&ctx, d, None, None, String::new());
+    let decided = page.findings.iter().filter(|f| !f.open).count();
+    Ok(render(&ReportPage {
+        nav: Nav::new(
+            &ctx,
+            &format!("{} {} 検証レポート", page.name, page.version),
+            &format!("{} {} verification report", page.name, page.version),
+            "products",
+        ),
+        generated: jst_datetime(s.app.now()),
+        name: page.name,
+        vendor: page.vendor,
+        category: page.category,
+        version: page.version,
+        open: page.open,
+        findings: page.findings,
+        decided,
+        d: page.d,
+    }))
 }
