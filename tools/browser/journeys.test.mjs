@@ -206,6 +206,23 @@ test('vendor: register a product (a mistake keeps what was typed), upload an SBO
   }
   assert.match(await page.textContent('main'), /2 コンポーネント/);
   await check(page, 'product-scanned');
+  // a finding: the vendor records a decision (a missing reason is said, what was typed kept)
+  const finding = page.locator('table.findings a').first();
+  if (await finding.count() > 0) {
+    await Promise.all([page.waitForNavigation(), finding.click()]);
+    await check(page, 'finding');
+    await page.selectOption('#state', 'not_affected');
+    await page.fill('#detail', 'ブラウザ試験: 該当コードを使っていない');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/triage"] button[type=submit]')]);
+    assert.equal(await page.inputValue('#detail'), 'ブラウザ試験: 該当コードを使っていない');
+    assert.equal(await page.getAttribute('#justification', 'aria-invalid'), 'true');
+    await check(page, 'finding-triage-error');
+    await page.selectOption('#justification', 'code_not_reachable');
+    await Promise.all([page.waitForNavigation(), page.click('form[action$="/triage"] button[type=submit]')]);
+    assert.match(await page.textContent('main'), /対応状況を記録しました/);
+    await check(page, 'finding-triaged');
+  }
+  await go(page, productPath + '/report?version=1.0.0', 'product-report');
   await ctx.close();
   // the public sees the product (no files, no upload form), in Japanese and English
   const pub = await session(null);
