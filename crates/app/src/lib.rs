@@ -103,6 +103,9 @@ impl Health {
     }
 }
 
+/// The advisory index and when its `meta.json` was written.
+pub(crate) type OpenedIndex = (std::time::SystemTime, Arc<vulndb::db::Index>);
+
 /// Everything a use case needs; cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -118,7 +121,7 @@ pub struct App {
     pub(crate) http: reqwest::Client,
     /// The advisory index as last opened, with the modification time of its `meta.json` (an
     /// import rewrites it; the next scan then opens the new index).
-    pub(crate) advisory_index: Arc<std::sync::Mutex<Option<(std::time::SystemTime, Arc<vulndb::db::Index>)>>>,
+    pub(crate) advisory_index: Arc<std::sync::Mutex<Option<OpenedIndex>>>,
 }
 
 impl App {

@@ -320,16 +320,16 @@ impl Tx {
         Ok(())
     }
 
-    /// The (advisory, component, state) of a version's findings from a source, locked for the merge.
-    pub async fn finding_keys(&mut self, version_id: i64, source: &str) -> Result<Vec<(String, String, String)>> {
+    /// The (id, advisory, component, state) of a version's findings from a source, for the merge.
+    pub async fn finding_keys(&mut self, version_id: i64, source: &str) -> Result<Vec<(i64, String, String, String)>> {
         let rows = sqlx::query(
-            "SELECT advisory_id, component, state FROM findings WHERE product_version_id = $1 AND source = $2",
+            "SELECT id, advisory_id, component, state FROM findings WHERE product_version_id = $1 AND source = $2",
         )
         .bind(version_id)
         .bind(source.to_string())
         .fetch_all(&mut *self.tx)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))).collect()
     }
 
     /// Stores new findings (state `in_triage`) of one version; one already stored for the same
@@ -460,33 +460,6 @@ impl Tx {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
-    }
-
-    /// Sets a finding's triage state (with its justification and detail).
-    pub async fn set_finding_state(
-        &mut self,
-        version_id: i64,
-        advisory_id: &str,
-        component: &str,
-        state: &str,
-        justification: &str,
-        detail: &str,
-        now: i64,
-    ) -> Result<u64> {
-        Ok(sqlx::query(
-            "UPDATE findings SET state = $1, justification = $2, detail = $3, updated_at = $4 \
-             WHERE product_version_id = $5 AND advisory_id = $6 AND component = $7",
-        )
-        .bind(state.to_string())
-        .bind(justification.to_string())
-        .bind(detail.to_string())
-        .bind(now)
-        .bind(version_id)
-        .bind(advisory_id.to_string())
-        .bind(component.to_string())
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected())
     }
 }
 

@@ -647,11 +647,12 @@ impl Verification<'_> {
         let mut tx = self.store.begin().await?;
         tx.replace_components(version.id, &comps).await?;
         let t_components = started.elapsed();
-        let existing: Vec<(FindingKey, TriageState)> = tx
-            .finding_keys(version.id, "scan")
-            .await?
-            .into_iter()
-            .filter_map(|(a, c, s)| Some((FindingKey { advisory: a, component: c }, TriageState::parse(&s)?)))
+        let stored = tx.finding_keys(version.id, "scan").await?;
+        let existing: Vec<(FindingKey, TriageState)> = stored
+            .iter()
+            .filter_map(|(_, a, c, s)| {
+                Some((FindingKey { advisory: a.clone(), component: c.clone() }, TriageState::parse(s)?))
+            })
             .collect();
         let scanned: Vec<FindingKey> = writes
             .iter()
@@ -684,29 +685,28 @@ impl Verification<'_> {
             }
         }
         let t_findings = started.elapsed();
-        for k in &merge.reopened {
-            tx.set_finding_state(
-                version.id,
-                &k.advisory,
-                &k.component,
-                "in_triage",
-                "",
-                "reported again by a scan",
+        // what the scan itself decides, with the platform as the actor in each finding's history
+        let decided = merge.reopened.iter().map(|k| (k, TriageState::InTriage, "reported again by a scan")).chain(
+            merge.gone.iter().map(|k| {
+                (k, TriageState::Resolved, "no longer reported: the component left the SBOM or changed version")
+            }),
+        );
+        for (k, to, why) in decided {
+            let Some((fid, from)) = stored
+                .iter()
+                .find(|(_, a, c, _)| *a == k.advisory && *c == k.component)
+                .and_then(|(id, _, _, s)| Some((*id, TriageState::parse(s)?)))
+            else {
+                continue;
+            };
+            apply_transition::<FindingLifecycle>(
+                &mut tx,
+                Step { subject_id: fid, from, transition: to, actor: None, comment: why, notice: None },
                 now,
             )
             .await?;
-        }
-        for k in &merge.gone {
-            tx.set_finding_state(
-                version.id,
-                &k.advisory,
-                &k.component,
-                "resolved",
-                "",
-                "no longer reported: the component left the SBOM or changed version",
-                now,
-            )
-            .await?;
+            let resolved_in = if to == TriageState::Resolved { version.version.as_str() } else { "" };
+            tx.set_triage(fid, to.code(), "", why, "", resolved_in, now).await?;
         }
         let mut new_counts = SeverityCounts::default();
         for w in &new {
@@ -930,7 +930,7 @@ async fn apply_statements(
         }
         let hit = statements.iter().position(|st| {
             (st.vulnerability == advisory || aliases.contains(&st.vulnerability))
-                && (st.products.is_empty() || st.products.iter().any(|p| *p == component))
+                && (st.products.is_empty() || st.products.contains(&component))
         });
         let Some(i) = hit else { continue };
         used[i] = true;
