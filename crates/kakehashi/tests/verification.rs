@@ -559,7 +559,7 @@ async fn vendor_triages_findings(db: Db) {
     // the vendor's page shows who decided and why; the public page shows the state only
     let page = vendor.get(&format!("/products/{id}/findings/{fid}")).await;
     assert!(
-        page.body.contains("北斗 太郎") && page.body.contains("code_not_reachable — 脆弱な関数を呼び出していない"),
+        page.body.contains("北斗 太郎") && page.body.contains("該当コードに到達しない — 脆弱な関数を呼び出していない"),
         "{}",
         page.body
     );

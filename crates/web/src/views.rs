@@ -124,3 +124,15 @@ impl Opt {
 pub fn csv_safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
+
+/// A generated document (JSON, CSV) with its type and the file name it saves as.
+pub fn document(content_type: &str, disposition: &str, filename: &str, body: impl Into<axum::body::Body>) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{filename}\"")),
+        ],
+        body.into(),
+    )
+        .into_response()
+}

@@ -14,6 +14,7 @@ use super::pages::ProductParams;
 use crate::AppState;
 use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, json_body, write_actor};
+use crate::views::document;
 use app::verification::{JobStatus, ListedProduct, ProductDetail};
 use app::{AppError, rfc3339};
 
@@ -242,14 +243,8 @@ pub async fn vex(
     Query(v): Query<VersionParam>,
 ) -> Result<Response, WebError> {
     let doc = s.app.verification().vex(ctx.actor(), id, v.version.as_deref()).await.map_err(|e| ctx.err(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/vnd.cyclonedx+json; version=1.5".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"product-{}-vex.cdx.json\"", id.0)),
-        ],
-        doc.to_string(),
-    )
-        .into_response())
+    let name = format!("product-{}-vex.cdx.json", id.0);
+    Ok(document("application/vnd.cyclonedx+json; version=1.5", "inline", &name, doc.to_string()))
 }
 
 /// A product to register.
@@ -601,12 +596,5 @@ pub async fn csaf(
 ) -> Result<Response, WebError> {
     let doc =
         s.app.verification().csaf(ctx.actor(), id, v.version.as_deref(), ctx.t.en).await.map_err(|e| ctx.err(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"product-{}-csaf.json\"", id.0)),
-        ],
-        doc.to_string(),
-    )
-        .into_response())
+    Ok(document("application/json", "inline", &format!("product-{}-csaf.json", id.0), doc.to_string()))
 }

@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::FieldError;
 use domain::verification::{
     JUSTIFICATIONS, ProductCategory, ProductId, ProductInput, RESPONSES, SEVERITIES, SeverityCounts, TriageInput,
@@ -18,7 +18,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::{decode, multipart_error};
 use crate::kit::flash::{DoneParam, done_message, see_other};
-use crate::views::{Nav, Opt, csv_safe, render};
+use crate::views::{Nav, Opt, csv_safe, document, render};
 use app::verification::{FindingDetail, ListedProduct, ProductDetail, ProductQuery, query_value};
 use app::{AppError, jst_datetime};
 
@@ -671,7 +671,11 @@ fn finding_page(
                     jst_datetime(h.at),
                     h.actor_name.clone(),
                     TriageState::parse(&h.to_state).map(|s| s.label(t.en)).unwrap_or(""),
-                    h.comment.clone(),
+                    // the justification code the history starts with, in words
+                    match JUSTIFICATIONS.iter().find(|j| h.comment.starts_with(j.0)) {
+                        Some(j) => format!("{}{}", t.s(j.1, j.2), &h.comment[j.0.len()..]),
+                        None => h.comment.clone(),
+                    },
                 )
             })
             .collect(),
@@ -781,14 +785,7 @@ pub async fn findings_csv(
         ]);
     }
     let body = w.into_inner().unwrap_or_default();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"product-{}-findings.csv\"", id.0)),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(document("text/csv; charset=utf-8", "attachment", &format!("product-{}-findings.csv", id.0), body))
 }
 
 /// A version's SARIF 2.1.0.
@@ -799,14 +796,7 @@ pub async fn findings_sarif(
     Query(q): Query<ProductPageParams>,
 ) -> Result<Response, WebError> {
     let doc = s.app.verification().sarif(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/sarif+json".to_string()),
-            (header::CONTENT_DISPOSITION, format!("inline; filename=\"product-{}.sarif.json\"", id.0)),
-        ],
-        doc.to_string(),
-    )
-        .into_response())
+    Ok(document("application/sarif+json", "inline", &format!("product-{}.sarif.json", id.0), doc.to_string()))
 }
 
 #[derive(Template)]
