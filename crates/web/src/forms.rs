@@ -284,3 +284,49 @@ pub fn multipart_error(
         ctx.err(AppError::field("file", "アップロードを読み取れませんでした", "The upload could not be read"))
     }
 }
+
+/// The fields of a multipart form: text fields by name, and files (name as sent, bytes; empty
+/// files are left out, as a form sends an empty part for a file input left blank). Read whole:
+/// the router's body limit bounds what is read (413 past it).
+#[derive(Debug, Default)]
+pub struct Parts {
+    pub text: std::collections::HashMap<String, String>,
+    pub files: std::collections::HashMap<String, (String, Vec<u8>)>,
+}
+
+impl Parts {
+    pub fn text(&self, name: &str) -> &str {
+        self.text.get(name).map(String::as_str).unwrap_or("")
+    }
+    pub fn take_file(&mut self, name: &str) -> Option<(String, Vec<u8>)> {
+        self.files.remove(name)
+    }
+}
+
+/// Reads a multipart form: the parts named in `files` as files (with `default_name` when the
+/// client gives none), every other part as text.
+pub async fn read_parts(
+    ctx: &crate::extract::Ctx,
+    s: &crate::AppState,
+    mp: &mut axum::extract::Multipart,
+    files: &[(&str, &str)],
+) -> Result<Parts, crate::error::WebError> {
+    let mut parts = Parts::default();
+    while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(ctx, s, e))? {
+        let name = field.name().unwrap_or("").to_string();
+        match files.iter().find(|(f, _)| *f == name) {
+            Some((_, default_name)) => {
+                let file = field.file_name().unwrap_or(default_name).to_string();
+                let data = field.bytes().await.map_err(|e| multipart_error(ctx, s, e))?;
+                if !data.is_empty() {
+                    parts.files.insert(name, (file, data.to_vec()));
+                }
+            }
+            None => {
+                let text = field.text().await.map_err(|e| multipart_error(ctx, s, e))?;
+                parts.text.insert(name, text);
+            }
+        }
+    }
+    Ok(parts)
+}

@@ -15,7 +15,7 @@ use super::public::{action_label, status_label};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, T};
-use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode, multipart_error};
+use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode, read_parts};
 use crate::kit::flash::see_other;
 use crate::views::{Nav, Opt, render};
 use app::registry::{Permissions, SURVEILLANCE_OUTCOMES, ServiceDetail, ServiceView};
@@ -677,26 +677,9 @@ pub async fn upload_evidence(
     Path(id): Path<ServiceId>,
     mut mp: Multipart,
 ) -> Result<Response, WebError> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(multipart_error(&ctx, &s, e)),
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|e| multipart_error(&ctx, &s, e))?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("evidence").to_string();
-                let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
-                file = Some((name, data.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    let a = ctx.check_write(Some(&csrf))?;
-    let Some((name, data)) = file.filter(|(_, d)| !d.is_empty()) else {
+    let mut parts = read_parts(&ctx, &s, &mut mp, &[("file", "evidence")]).await?;
+    let a = ctx.check_write(Some(parts.text("csrf")))?;
+    let Some((name, data)) = parts.take_file("file") else {
         return Err(ctx.err(AppError::field("file", "ファイルを選択してください", "Choose a file")));
     };
     s.app.registry().upload_evidence(a, id, &name, &data).await.map_err(|e| ctx.err(e))?;

@@ -350,18 +350,8 @@ async fn sbom_and_vex(ctx: &Ctx, s: &AppState, headers: &HeaderMap, body: Bytes)
     let mut mp = axum::extract::Multipart::from_request(req, &()).await.map_err(|_| {
         ctx.err(AppError::field("body", "multipart を読み取れません", "The multipart body could not be read"))
     })?;
-    let (mut sbom, mut vex) = (None, None);
-    while let Some(field) = mp.next_field().await.map_err(|e| crate::forms::multipart_error(ctx, s, e))? {
-        let name = field.name().unwrap_or("").to_string();
-        let file = field.file_name().map(str::to_string);
-        let data = field.bytes().await.map_err(|e| crate::forms::multipart_error(ctx, s, e))?.to_vec();
-        match name.as_str() {
-            "sbom" if !data.is_empty() => sbom = Some((file.unwrap_or_else(|| "sbom".into()), data)),
-            "vex" if !data.is_empty() => vex = Some((file.unwrap_or_else(|| "vex.json".into()), data)),
-            _ => {}
-        }
-    }
-    Ok((sbom, vex))
+    let mut parts = crate::forms::read_parts(ctx, s, &mut mp, &[("sbom", "sbom"), ("vex", "vex.json")]).await?;
+    Ok((parts.take_file("sbom"), parts.take_file("vex")))
 }
 
 /// Content types an SBOM push may carry: JSON, XML, plain text (tag-value, lockfiles) or bytes.

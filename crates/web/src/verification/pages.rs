@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, T};
-use crate::forms::{decode, multipart_error};
+use crate::forms::{decode, read_parts};
 use crate::kit::flash::{DoneParam, done_message, see_other};
 use crate::views::{Nav, Opt, csv_safe, document, render};
 use app::verification::{FindingDetail, ListedProduct, ProductDetail, ProductQuery, query_value};
@@ -372,35 +372,12 @@ pub async fn upload_sbom(
     Path(id): Path<ProductId>,
     mut mp: Multipart,
 ) -> Result<Response, WebError> {
-    let mut csrf = String::new();
-    let mut version = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut vex: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return Err(multipart_error(&ctx, &s, e)),
-        };
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|e| multipart_error(&ctx, &s, e))?,
-            Some("version") => version = field.text().await.map_err(|e| multipart_error(&ctx, &s, e))?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("sbom").to_string();
-                let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
-                file = Some((name, data.to_vec()));
-            }
-            Some("vex") => {
-                let name = field.file_name().unwrap_or("vex.json").to_string();
-                let data = field.bytes().await.map_err(|e| multipart_error(&ctx, &s, e))?;
-                vex = Some((name, data.to_vec())).filter(|(_, d)| !d.is_empty());
-            }
-            _ => {}
-        }
-    }
-    let a = ctx.check_write(Some(&csrf))?;
+    let mut parts = read_parts(&ctx, &s, &mut mp, &[("file", "sbom"), ("vex", "vex.json")]).await?;
+    let a = ctx.check_write(Some(parts.text("csrf")))?;
+    let version = parts.text("version").to_string();
+    let (file, vex) = (parts.take_file("file"), parts.take_file("vex"));
     let v = s.app.verification();
-    let result = match (file.filter(|(_, d)| !d.is_empty()), &vex) {
+    let result = match (file, &vex) {
         (None, None) => Err(AppError::field("file", "ファイルを選択してください", "Choose a file")),
         // a VEX document alone speaks for the version's findings
         (None, Some((name, data))) => v.upload_vex(a, id, &version, name, data).await.map(|_| ()),
