@@ -246,6 +246,23 @@ test('public: products with real findings, searched in Japanese', async () => {
   await ctx.close();
 });
 
+test('verification body tester: cases, a case to decide; the public: trusted bodies, a published case', async () => {
+  const { ctx, page } = await session('tester@demo.kakehashi.jp');
+  assert.match(page.url(), /\/cases$/, 'a tester lands on the cases');
+  await check(page, 'tester-cases');
+  const lock = page.locator('main a', { hasText: 'スマートロック' }).first();
+  await Promise.all([page.waitForNavigation(), lock.click()]);
+  assert.match(await page.textContent('main'), /判定/);
+  await check(page, 'tester-case');
+  await ctx.close();
+  const pub = await session(null);
+  await go(pub.page, '/bodies', 'bodies');
+  await go(pub.page, '/cases/1', 'case-published');
+  assert.match(await pub.page.textContent('main'), /合格/);
+  await go(pub.page, '/bodies?lang=en', 'bodies-en');
+  await pub.ctx.close();
+});
+
 test('without JavaScript the forms still work', async () => {
   const ctx = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
   const page = await ctx.newPage();

@@ -116,6 +116,8 @@ impl Actor {
             "/review"
         } else if self.provider_orgs().next().is_some() {
             "/my"
+        } else if self.memberships.iter().any(|m| m.kind == OrgKind::VerificationBody) {
+            "/cases"
         } else {
             "/"
         }
@@ -248,6 +250,46 @@ pub fn authorize_product(actor: Option<&Actor>, op: VerifyOp, vendor_org_id: i64
     if allowed { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+/// Verification bodies the actor works for (testers, experts of the body).
+impl Actor {
+    pub fn verification_bodies(&self) -> impl Iterator<Item = &Membership> {
+        self.memberships.iter().filter(|m| m.kind == OrgKind::VerificationBody)
+    }
+}
+
+/// Whether the actor is connected to a case (the product's vendor, the assigned verification
+/// body, the office), whatever a token's scopes: only those may learn an unpublished case exists.
+pub fn may_know_case(a: &Actor, vendor_org_id: i64, body_org_id: i64) -> bool {
+    may_know_product(a, vendor_org_id) || a.member_of(body_org_id).is_some_and(|m| m.kind == OrgKind::VerificationBody)
+}
+
+/// The single decision for moving a case: each transition's parties (from its lifecycle)
+/// against the actor's organisations.
+pub fn authorize_case(
+    actor: Option<&Actor>,
+    parties: &[domain::workflow::Party],
+    vendor_org_id: i64,
+    body_org_id: i64,
+) -> Result<(), AppError> {
+    use domain::workflow::Party;
+    let Some(a) = actor else {
+        return Err(AppError::Unauthenticated);
+    };
+    if !a.has_scope(Scope::VerificationWrite) {
+        return Err(AppError::Forbidden);
+    }
+    let vendor = a.member_of(vendor_org_id).filter(|m| m.kind == OrgKind::Vendor);
+    let body = a.member_of(body_org_id).is_some_and(|m| m.kind == OrgKind::VerificationBody);
+    let allowed = parties.iter().any(|p| match p {
+        Party::Owner => vendor.is_some(),
+        Party::OwnerAdmin => vendor.is_some_and(|m| m.role == MembershipRole::Admin),
+        Party::Reviewer => body,
+        Party::Operator => a.is_program_operator(),
+        Party::System => false,
+    });
+    if allowed { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +377,37 @@ mod tests {
         a.token_scopes = Some(vec![Scope::VerificationWrite]);
         assert!(authorize_product(Some(&a), VerifyOp::ManageProduct, PROVIDER).is_ok());
         assert!(authorize_product(Some(&a), VerifyOp::ViewPrivate, PROVIDER).is_err());
+    }
+
+    /// Every role against every case transition: the lifecycle's parties decide.
+    #[test]
+    fn case_matrix() {
+        use MembershipRole::*;
+        use domain::verification::case::{CaseLifecycle, CaseTransition};
+        use domain::workflow::Lifecycle;
+        let roles: Vec<(&str, Option<Actor>)> = vec![
+            ("anonymous", None),
+            ("vendor", Some(actor(PROVIDER, OrgKind::Vendor, Member))),
+            ("other vendor", Some(actor(OTHER_PROVIDER, OrgKind::Vendor, Admin))),
+            ("assigned body", Some(actor(BODY, OrgKind::VerificationBody, Member))),
+            ("other body", Some(actor(OTHER_BODY, OrgKind::VerificationBody, Admin))),
+            ("office", Some(actor(OFFICE, OrgKind::ProgramOffice, Member))),
+        ];
+        // Scope, Start, SubmitFindings, Resume, Decide, Publish, Withdraw, Cancel
+        let expected: [[bool; 8]; 6] = [
+            [false; 8],
+            [false, false, false, false, false, true, true, false],
+            [false; 8],
+            [true, true, true, true, true, false, false, true],
+            [false; 8],
+            [false, false, false, false, false, false, false, true],
+        ];
+        for ((name, a), row) in roles.iter().zip(expected) {
+            for (t, want) in CaseTransition::ALL.iter().zip(row) {
+                let got = authorize_case(a.as_ref(), CaseLifecycle::parties(*t), PROVIDER, BODY).is_ok();
+                assert_eq!(got, want, "{name} / {t:?}");
+            }
+        }
     }
 
     #[test]

@@ -49,6 +49,12 @@ impl From<domain::verification::SameState> for AppError {
     }
 }
 
+impl From<domain::verification::case::InvalidCaseTransition> for AppError {
+    fn from(e: domain::verification::case::InvalidCaseTransition) -> Self {
+        AppError::conflict(e.message_ja(), e.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -4,6 +4,7 @@
 
 mod analyses;
 mod audit;
+mod cases;
 pub mod dialect;
 mod error;
 mod identity;
@@ -24,6 +25,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use analyses::AnalysisRow;
 pub use audit::AuditHead;
+pub use cases::*;
 pub use dialect::Backend;
 pub use error::StoreError;
 pub use identity::*;

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "analyses", include_str!("../migrations/0004_analyses.sql")),
     (5, "login_throttle", include_str!("../migrations/0005_login_throttle.sql")),
     (6, "verification", include_str!("../migrations/0006_verification.sql")),
+    (7, "cases", include_str!("../migrations/0007_cases.sql")),
 ];
 
 impl Store {

@@ -27,6 +27,8 @@ pub struct Nav {
     pub is_provider: bool,
     pub is_reviewer: bool,
     pub is_operator: bool,
+    /// Works for a verification body (testers, experts).
+    pub is_verifier: bool,
     pub csrf: String,
     /// Link that switches the language and comes back here.
     pub other_lang_href: String,
@@ -45,6 +47,7 @@ impl Nav {
             is_provider: a.is_some_and(|a| a.provider_orgs().next().is_some()),
             is_reviewer: a.is_some_and(|a| a.body_orgs().next().is_some()),
             is_operator: a.is_some_and(|a| a.is_program_operator()),
+            is_verifier: a.is_some_and(|a| a.verification_bodies().next().is_some()),
             csrf: ctx.csrf().to_string(),
             other_lang_href: format!("/lang/{other}?next={}", urlencode(&here)),
             current,
@@ -95,6 +98,7 @@ impl ErrorPage {
                 is_provider: false,
                 is_reviewer: false,
                 is_operator: false,
+                is_verifier: false,
                 csrf: String::new(),
                 other_lang_href: format!("/lang/{other}?next={}", urlencode(&strip_lang(&e.here))),
                 current: "",

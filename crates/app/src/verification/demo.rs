@@ -132,8 +132,14 @@ const PRODUCTS: &[DemoProduct] = &[
 const VENDOR_COUNT: usize = 3;
 
 impl App {
-    /// Registers the demo products once (without files).
+    /// Registers the demo products once (without files), two trusted verification bodies (with a
+    /// tester login for the first) and verification cases in every state and of every kind.
     pub(crate) async fn seed_verification(&self, vendors: &[(i64, String)]) -> Result<()> {
+        self.seed_products(vendors).await?;
+        self.seed_cases(vendors).await
+    }
+
+    async fn seed_products(&self, vendors: &[(i64, String)]) -> Result<()> {
         for p in PRODUCTS {
             let (org, name) = &vendors[p.vendor % vendors.len().min(VENDOR_COUNT)];
             let actor = vendor_actor(*org, name);
@@ -149,6 +155,161 @@ impl App {
                 public: p.public,
             };
             self.verification().register_product(&actor, OrgId(*org), &input).await?;
+        }
+        Ok(())
+    }
+
+    async fn seed_cases(&self, vendors: &[(i64, String)]) -> Result<()> {
+        use domain::verification::ProductCategory as PC;
+        use domain::verification::case::{CaseKind as K, CasePlan, CaseTransition as T};
+        let sys = "system:demo";
+        let b1 = self
+            .create_org(
+                sys,
+                OrgKind::VerificationBody,
+                "一般社団法人 日本IoT検証センター（架空）",
+                "Japan IoT Verification Center (fictitious)",
+            )
+            .await?;
+        let b2 = self
+            .create_org(
+                sys,
+                OrgKind::VerificationBody,
+                "株式会社 サイバー実証ラボ（架空）",
+                "Cyber Proving Lab (fictitious)",
+            )
+            .await?;
+        let valid = self.now() + 3 * 365 * 86_400;
+        self.verification()
+            .trust_body(
+                None,
+                b1,
+                &K::ALL,
+                &PC::ALL,
+                "有効性検証・実環境試行・実攻撃検証のすべてに対応。ICS テストベッドを保有。",
+                valid,
+            )
+            .await?;
+        self.verification()
+            .trust_body(
+                None,
+                b2,
+                &[K::Effectiveness, K::WhiteHat],
+                &[PC::IotDevice, PC::ControlSystem],
+                "IoT 機器と制御システムの実攻撃検証に特化。",
+                valid,
+            )
+            .await?;
+        self.create_user(
+            sys,
+            crate::identity::NewUser {
+                email: crate::demo::DEMO_LOGINS[5].email.into(),
+                display_name: "検証 次郎".into(),
+                password: crate::demo::DEMO_PASSWORD.into(),
+                is_operator: false,
+                org: Some((b1, MembershipRole::Member)),
+            },
+        )
+        .await?;
+        let host = self.store.orgs(Some(OrgKind::Sme.code())).await?.first().map(|o| o.id);
+        let body_actor = |org: i64| Actor {
+            user_id: 0,
+            name: "検証 次郎".into(),
+            email: "system:demo".into(),
+            is_operator: false,
+            memberships: vec![Membership {
+                org_id: org,
+                kind: OrgKind::VerificationBody,
+                role: MembershipRole::Member,
+                org_name: String::new(),
+            }],
+            token_scopes: None,
+        };
+        let ids: Vec<i64> = vendors.iter().map(|v| v.0).collect();
+        let products = self.store.products_of(&ids).await?;
+        let white_hat = CasePlan {
+            scope: "管理画面（HTTPS）、Wi-Fi、ファームウェア更新機能".into(),
+            time_windows: "平日 10:00–17:00（日本時間）".into(),
+            allowed_techniques: "ポートスキャン、ファジング、認証回避の試行、ファームウェア解析".into(),
+            out_of_scope: "クラウド管理サービスの本番環境".into(),
+            stages: vec!["build_operate".into(), "maintenance".into(), "sbom".into()],
+            ..Default::default()
+        };
+        let trial = CasePlan {
+            host_org_id: host,
+            trial_from: "2026-10-01".into(),
+            trial_until: "2027-03-31".into(),
+            ..Default::default()
+        };
+        // (product, body, kind, steps after the request, plan, decision)
+        type DemoCase<'a> = (&'a str, i64, K, &'a [T], Option<&'a CasePlan>, &'a str);
+        let plan: [DemoCase<'_>; 8] = [
+            (
+                "セキュアゲート UTM-300",
+                b1,
+                K::Effectiveness,
+                &[T::Scope, T::Start, T::SubmitFindings, T::Decide, T::Publish],
+                None,
+                "pass",
+            ),
+            ("ホクト 家庭用ルーター HR-200", b2, K::WhiteHat, &[T::Scope, T::Start], Some(&white_hat), ""),
+            ("まもりタブレット MT-10", b1, K::Trial, &[T::Scope], Some(&trial), ""),
+            ("スマートロック SL-1", b1, K::WhiteHat, &[T::Scope, T::Start, T::SubmitFindings], Some(&white_hat), ""),
+            (
+                "プラント監視ゲートウェイ PG-7",
+                b2,
+                K::Effectiveness,
+                &[T::Scope, T::Start, T::SubmitFindings, T::Decide],
+                None,
+                "conditional",
+            ),
+            ("ログ検索エージェント", b1, K::Effectiveness, &[], None, ""),
+            ("次期 IoT カメラ（開発中）", b1, K::WhiteHat, &[T::Withdraw], None, ""),
+            ("次期 IoT カメラ（開発中）", b2, K::WhiteHat, &[T::Cancel], None, ""),
+        ];
+        for (name, body, kind, steps, p, decision) in plan {
+            let Some(row) = products.iter().find(|r| r.name == name) else { continue };
+            let vendor = vendor_actor(row.vendor_org_id, "");
+            let v = self.verification();
+            let case =
+                v.request_case(&vendor, ProductId(row.id), None, body, kind, "デモ: 検証をお願いします。").await?;
+            for t in steps {
+                let input = crate::verification::cases::CaseStepInput {
+                    plan: p.cloned(),
+                    decision: decision.into(),
+                    comment: match t {
+                        T::Decide => "全ての主張を試験で確認しました。".into(),
+                        T::Withdraw => "発売計画の見直しのため取り下げます。".into(),
+                        T::Cancel => "試験環境を用意できないため中止します。".into(),
+                        _ => String::new(),
+                    },
+                };
+                if *t == T::Decide && kind == K::Effectiveness {
+                    let d = v.case_detail(Some(&body_actor(body)), case).await?;
+                    let claims: Vec<(String, String)> = d
+                        .case
+                        .plan
+                        .claims
+                        .iter()
+                        .enumerate()
+                        .map(|(i, _)| {
+                            (
+                                format!("試験記録 T-{:03}", i + 1),
+                                if decision == "pass" || i > 0 { "met".into() } else { "partly".into() },
+                            )
+                        })
+                        .collect();
+                    // claims are recorded while testing: back one step, record, forward again
+                    v.case_step(&body_actor(body), case, T::Resume, &input).await?;
+                    v.record_claims(&body_actor(body), case, &claims).await?;
+                    v.case_step(&body_actor(body), case, T::SubmitFindings, &input).await?;
+                }
+                let who = match t {
+                    T::Publish | T::Withdraw => vendor.clone(),
+                    _ => body_actor(body),
+                };
+                v.case_step(&who, case, *t, &input).await?;
+            }
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! SBOMs (from a page or their build pipelines), the engines scan them in jobs and the findings
 //! are kept per version with their triage state; public product pages and a VEX per product.
 
+pub mod cases;
 mod demo;
 pub mod index;
 

@@ -2,6 +2,8 @@
 //! findings the engines and testers record against a version, and the triage states those
 //! findings move through (the CycloneDX / VEX analysis states).
 
+pub mod case;
+
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;

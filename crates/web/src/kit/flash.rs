@@ -73,6 +73,13 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "SBOM received; the scan's results appear on this page.",
         ),
         "triaged" => t.s("対応状況を記録しました。", "The triage decision was recorded."),
+        "case_step" => {
+            t.s("検証案件を更新しました。相手方に通知されます。", "The case was updated; the other side is told.")
+        }
+        "case_requested" => t.s(
+            "検証を依頼しました。検証機関が計画を確定すると通知されます。",
+            "Verification requested; you are told when the body accepts it with a plan.",
+        ),
         "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,
     })

@@ -3,6 +3,7 @@
 //! pipelines and job status).
 
 pub mod api;
+pub mod cases;
 pub mod pages;
 
 use axum::Router;
@@ -35,5 +36,14 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/api/v1/products/{id}/vex", get(api::vex))
         .route("/api/v1/products/{id}/csaf", get(api::csaf))
         .route("/api/v1/jobs/{id}", get(api::job))
+        .route("/bodies", get(cases::bodies))
+        .route("/cases", get(cases::cases))
+        .route("/cases/{id}", get(cases::case))
+        .route("/cases/{id}/claims", post(cases::record_claims))
+        .route("/cases/{id}/{action}", post(cases::step))
+        .route("/my/products/{id}/cases", post(cases::request))
+        .route("/api/v1/cases/{id}", get(cases::api_case))
+        .route("/api/v1/cases/{id}/{action}", post(cases::api_step))
+        .route("/api/v1/products/{id}/cases", post(cases::api_request))
         .merge(uploads)
 }

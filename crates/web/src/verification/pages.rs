@@ -217,6 +217,11 @@ struct ProductPage {
     vex_href: String,
     upload_error: Option<String>,
     upload_version: String,
+    /// The product's verification cases the viewer may see.
+    cases: Vec<super::cases::CaseRowView>,
+    /// For the vendor's request form: trusted bodies and the kinds of verification.
+    bodies: Vec<Opt>,
+    kinds: Vec<Opt>,
 }
 
 #[derive(Deserialize, Default)]
@@ -348,6 +353,9 @@ fn product_page(
         vex_href: format!("/api/v1/products/{}/vex", p.id),
         upload_error,
         upload_version,
+        cases: Vec::new(),
+        bodies: Vec::new(),
+        kinds: Vec::new(),
         d,
     }
 }
@@ -360,9 +368,39 @@ pub async fn product(
     Path(id): Path<ProductId>,
     Query(q): Query<ProductPageParams>,
 ) -> Result<Response, WebError> {
-    let d = s.app.verification().product_detail(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
+    let v = s.app.verification();
+    let d = v.product_detail(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
     let flash = done_message(ctx.t, &q.done);
-    Ok(render(&product_page(&ctx, d, flash, None, String::new())))
+    let can_manage = d.can_manage;
+    let mut page = product_page(&ctx, d, flash, None, String::new());
+    let t = ctx.t;
+    page.cases = v
+        .product_cases(ctx.actor(), id)
+        .await
+        .map_err(|e| ctx.err(e))?
+        .iter()
+        .map(|c| super::cases::case_row(t, c))
+        .collect();
+    if can_manage {
+        page.bodies = v
+            .trusted_bodies()
+            .await
+            .map_err(|e| ctx.err(e))?
+            .iter()
+            .map(|b| {
+                Opt::new(
+                    b.row.org_id.to_string(),
+                    if t.en && !b.row.name_en.is_empty() { b.row.name_en.clone() } else { b.row.name.clone() },
+                    false,
+                )
+            })
+            .collect();
+        page.kinds = domain::verification::case::CaseKind::ALL
+            .iter()
+            .map(|k| Opt::new(k.code(), k.label(t.en), false))
+            .collect();
+    }
+    Ok(render(&page))
 }
 
 /// The vendor uploads an SBOM or lockfile to a version (multipart: csrf, version, file).

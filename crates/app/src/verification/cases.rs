@@ -1,0 +1,420 @@
+//! Verification cases (検証案件) and the trusted verification bodies (検証機関) that run them.
+//! A vendor requests a verification of a product by a trusted body whose scope covers the kind
+//! and the product's category; the case then moves through the kit's workflow (history, audit,
+//! notices to the other side), each transition by the parties its lifecycle names.
+
+use domain::audit::AuditRecord;
+use domain::verification::ProductId;
+use domain::verification::case::{
+    CaseId, CaseKind, CaseLifecycle, CasePlan, CaseState, CaseTransition, ClaimCheck, Decision,
+};
+use domain::workflow::Lifecycle;
+use store::{BodyRow, CaseRow, NewCase, Notice, TransitionRow};
+
+use super::Verification;
+use crate::authz::{VerifyOp, authorize_case, authorize_product, may_know_case};
+use crate::workflow::{Step, apply_transition};
+use crate::{Actor, AppError, Result, Scope};
+
+/// A case as the use cases see it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub row: CaseRow,
+    pub kind: CaseKind,
+    pub state: CaseState,
+    pub plan: CasePlan,
+    pub decision: Option<Decision>,
+}
+
+impl CaseView {
+    fn from_row(row: CaseRow) -> Result<CaseView> {
+        let bad = || AppError::Internal(format!("case {} has kind {:?} state {:?}", row.id, row.kind, row.state));
+        let kind = CaseKind::parse(&row.kind).ok_or_else(bad)?;
+        let state = CaseState::parse(&row.state).ok_or_else(bad)?;
+        let plan = serde_json::from_str(&row.plan_json).unwrap_or_default();
+        let decision = row.decision.as_deref().and_then(Decision::parse);
+        Ok(CaseView { row, kind, state, plan, decision })
+    }
+}
+
+/// What a case page shows to this viewer.
+#[derive(Debug, Clone)]
+pub struct CaseDetail {
+    pub case: CaseView,
+    pub history: Vec<TransitionRow>,
+    /// The transitions this viewer may make now.
+    pub actions: Vec<CaseTransition>,
+    /// The body may record evidence and results per claim.
+    pub can_record: bool,
+    /// The viewer is the vendor, the body or the office (not the public).
+    pub involved: bool,
+}
+
+/// A trusted verification body as the public list shows it.
+#[derive(Debug, Clone)]
+pub struct BodyView {
+    pub row: BodyRow,
+    pub kinds: Vec<CaseKind>,
+    pub categories: Vec<domain::verification::ProductCategory>,
+}
+
+impl BodyView {
+    fn from_row(row: BodyRow) -> BodyView {
+        let kinds = row.kinds.split(',').filter_map(CaseKind::parse).collect();
+        let categories = row.categories.split(',').filter_map(domain::verification::ProductCategory::parse).collect();
+        BodyView { row, kinds, categories }
+    }
+}
+
+/// What a transition carries besides its reason.
+#[derive(Debug, Clone, Default)]
+pub struct CaseStepInput {
+    /// For `scope`: the plan (effectiveness cases get the product's claims when none are given).
+    pub plan: Option<CasePlan>,
+    /// For `decide`: pass | conditional | fail.
+    pub decision: String,
+    /// The reason or comment (required for decide, withdraw and cancel).
+    pub comment: String,
+}
+
+impl Verification<'_> {
+    /// The trusted verification bodies with their scopes (public).
+    pub async fn trusted_bodies(&self) -> Result<Vec<BodyView>> {
+        Ok(self.store.bodies().await?.into_iter().filter(|b| b.state == "trusted").map(BodyView::from_row).collect())
+    }
+
+    /// The program office records a verification body as trusted, with its scope and validity.
+    pub async fn trust_body(
+        &self,
+        actor: Option<&Actor>,
+        org_id: i64,
+        kinds: &[CaseKind],
+        categories: &[domain::verification::ProductCategory],
+        summary: &str,
+        valid_until: i64,
+    ) -> Result<()> {
+        if let Some(a) = actor
+            && !a.is_program_operator()
+        {
+            return Err(AppError::Forbidden);
+        }
+        let org = self.store.org(domain::OrgId(org_id)).await?;
+        if org.kind != domain::OrgKind::VerificationBody.code() {
+            return Err(AppError::field("org_id", "検証機関の組織ではありません", "Not a verification body"));
+        }
+        let now = self.now();
+        let k: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+        let c: Vec<&str> = categories.iter().map(|c| c.code()).collect();
+        let mut tx = self.store.begin().await?;
+        tx.put_body(org_id, "trusted", &k.join(","), &c.join(","), summary, Some(valid_until), now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.map(|a| a.audit_name()).unwrap_or_else(|| "system:demo".into()),
+                action: "verification.body_trusted".into(),
+                subject: format!("org#{org_id}"),
+                summary: format!("kinds={} categories={} valid_until={valid_until}", k.join(","), c.join(",")),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A vendor asks a trusted body to verify a product (a version, when given): the body must be
+    /// trusted now and its scope must cover the kind and the product's category.
+    pub async fn request_case(
+        &self,
+        actor: &Actor,
+        product: ProductId,
+        version: Option<&str>,
+        body_org_id: i64,
+        kind: CaseKind,
+        note: &str,
+    ) -> Result<CaseId> {
+        let d = self.product_detail(Some(actor), product, version).await?;
+        authorize_product(Some(actor), VerifyOp::ManageProduct, d.product.vendor_org_id)?;
+        let body = match self.store.body(body_org_id).await {
+            Ok(b) => BodyView::from_row(b),
+            Err(store::StoreError::NotFound) => {
+                return Err(AppError::field("body_org_id", "検証機関を選択してください", "Choose a verification body"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let now = self.now();
+        if body.row.state != "trusted" || body.row.valid_until.is_some_and(|v| v < now) {
+            return Err(AppError::conflict(
+                "この検証機関は現在、検証を受託できません",
+                "This verification body cannot take verifications now",
+            ));
+        }
+        if !body.kinds.contains(&kind) || !body.categories.contains(&d.product.category) {
+            return Err(AppError::field(
+                "kind",
+                "この検証機関の対象範囲（検証の種類・製品区分）に含まれません",
+                "Outside this body's scope (kind of verification or product category)",
+            ));
+        }
+        let note = domain::text::clean_text(note);
+        if note.chars().count() > domain::verification::TEXT_MAX {
+            return Err(AppError::field("note", "4000文字以内で入力してください", "At most 4000 characters"));
+        }
+        let version_id = if version.is_some() { d.selected.as_ref().map(|v| v.id) } else { None };
+        let title = format!(
+            "{} {}{}",
+            d.product.product.name,
+            d.selected.as_ref().filter(|_| version.is_some()).map(|v| v.version.as_str()).unwrap_or(""),
+            kind.label(false)
+        );
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_case(
+                &NewCase {
+                    product_id: product.0,
+                    version_id,
+                    body_org_id,
+                    kind: kind.code(),
+                    title: &title,
+                    request_note: &note,
+                    plan_json: "{}",
+                },
+                now,
+            )
+            .await?;
+        tx.record_transition(
+            &store::NewTransition {
+                subject_kind: CaseLifecycle::SUBJECT,
+                subject_id: id,
+                actor_user_id: Some(actor.user_id),
+                actor_name: &actor.name,
+                action: "request",
+                from_state: None,
+                to_state: CaseState::Requested.code(),
+                comment: &note,
+            },
+            now,
+        )
+        .await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.case_request".into(),
+                subject: format!("case#{id}"),
+                summary: format!("product#{} kind={} body=org#{body_org_id}", product.0, kind.code()),
+            },
+            now,
+        )
+        .await?;
+        let ja = format!("検証の依頼: {title}");
+        let en = format!("Verification requested: {} ({})", d.product.product.name, kind.label(true));
+        let link = format!("/cases/{id}");
+        tx.notify(
+            &Notice { org_id: body_org_id, kind: "verification.case", subject_ja: &ja, subject_en: &en, link: &link },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CaseId(id))
+    }
+
+    async fn case_view(&self, actor: Option<&Actor>, id: CaseId) -> Result<(CaseView, bool)> {
+        let c = CaseView::from_row(self.store.case(id.0).await?)?;
+        let involved = actor.is_some_and(|a| may_know_case(a, c.row.vendor_org_id, c.row.body_org_id));
+        // the public sees published cases of public products; nobody else learns a case exists
+        let public = c.state == CaseState::Published && c.row.product_public;
+        if !(involved || public) {
+            return Err(AppError::NotFound);
+        }
+        if involved && let Some(a) = actor {
+            a.require_scope(Scope::VerificationRead)
+                .or_else(|_| if c.state == CaseState::Published { Ok(()) } else { Err(AppError::Forbidden) })?;
+        }
+        Ok((c, involved))
+    }
+
+    /// A case with its history and the actions this viewer may take (404 to those not involved,
+    /// unless the case is published).
+    pub async fn case_detail(&self, actor: Option<&Actor>, id: CaseId) -> Result<CaseDetail> {
+        let (case, involved) = self.case_view(actor, id).await?;
+        let history = self.store.transitions_of(CaseLifecycle::SUBJECT, id.0).await?;
+        let actions = CaseTransition::ALL
+            .into_iter()
+            .filter(|t| CaseLifecycle::next(case.state, *t).is_ok())
+            .filter(|t| {
+                authorize_case(actor, CaseLifecycle::parties(*t), case.row.vendor_org_id, case.row.body_org_id).is_ok()
+            })
+            .collect();
+        let can_record = case.state == CaseState::InProgress
+            && authorize_case(
+                actor,
+                &[domain::workflow::Party::Reviewer],
+                case.row.vendor_org_id,
+                case.row.body_org_id,
+            )
+            .is_ok();
+        Ok(CaseDetail { case, history, actions, can_record, involved })
+    }
+
+    /// The cases the actor is involved in (as vendor, as body, or all for the office).
+    pub async fn my_cases(&self, actor: &Actor) -> Result<Vec<CaseView>> {
+        actor.require_scope(Scope::VerificationRead)?;
+        let vendors: Vec<i64> =
+            actor.memberships.iter().filter(|m| m.kind == domain::OrgKind::Vendor).map(|m| m.org_id).collect();
+        let bodies: Vec<i64> = actor.verification_bodies().map(|m| m.org_id).collect();
+        let rows = self.store.cases_for(&vendors, &bodies, actor.is_program_operator()).await?;
+        rows.into_iter().map(CaseView::from_row).collect()
+    }
+
+    /// A product's published cases (its page shows them to everyone) or all of them for those
+    /// involved.
+    pub async fn product_cases(&self, actor: Option<&Actor>, product: ProductId) -> Result<Vec<CaseView>> {
+        let rows = self.store.cases_of_product(product.0).await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let c = CaseView::from_row(r)?;
+            let involved = actor.is_some_and(|a| may_know_case(a, c.row.vendor_org_id, c.row.body_org_id));
+            if involved || (c.state == CaseState::Published && c.row.product_public) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Moves a case: the lifecycle says whether the step is possible and who may take it; the
+    /// plan is checked on `scope`, the decision needs every claim traced (effectiveness) and a
+    /// reason; history, audit and a notice to the other side in one transaction.
+    pub async fn case_step(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        t: CaseTransition,
+        input: &CaseStepInput,
+    ) -> Result<CaseState> {
+        let (c, _) = self.case_view(Some(actor), id).await?;
+        authorize_case(Some(actor), CaseLifecycle::parties(t), c.row.vendor_org_id, c.row.body_org_id)?;
+        let mut plan = c.plan.clone();
+        let mut decision = c.decision;
+        match t {
+            CaseTransition::Scope => {
+                let mut p = input.plan.clone().unwrap_or_default();
+                if c.kind == domain::verification::case::CaseKind::Effectiveness && p.claims.is_empty() {
+                    let d = self.product_detail(Some(actor), ProductId(c.row.product_id), None).await?;
+                    p.claims = d
+                        .product
+                        .product
+                        .claims
+                        .iter()
+                        .map(|claim| ClaimCheck { claim: claim.clone(), ..Default::default() })
+                        .collect();
+                }
+                plan = p.check(c.kind).map_err(AppError::Invalid)?;
+            }
+            CaseTransition::Decide => {
+                decision = Some(Decision::parse(input.decision.trim()).ok_or_else(|| {
+                    AppError::field(
+                        "decision",
+                        "判定（合格・条件付き合格・不合格）を選択してください",
+                        "Choose pass, conditional or fail",
+                    )
+                })?);
+                let open = plan.untraced_claims();
+                if c.kind == domain::verification::case::CaseKind::Effectiveness && !open.is_empty() {
+                    return Err(AppError::conflict(
+                        format!("根拠と結果が記録されていない主張があります: {}", open.join("、")),
+                        format!("Claims without evidence and a result: {}", open.join("; ")),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (ja, en) = (
+            format!("検証案件「{}」: {}", c.row.title, t.label(false)),
+            format!("Verification case \"{}\": {}", c.row.title, t.label(true)),
+        );
+        let link = format!("/cases/{}", id.0);
+        // tell the other side: the body's moves to the vendor, the vendor's to the body
+        let to_org = match CaseLifecycle::parties(t) {
+            [domain::workflow::Party::Owner] => c.row.body_org_id,
+            _ => c.row.vendor_org_id,
+        };
+        let to = apply_transition::<CaseLifecycle>(
+            &mut tx,
+            Step {
+                subject_id: id.0,
+                from: c.state,
+                transition: t,
+                actor: Some(actor),
+                comment: &input.comment,
+                notice: Some(Notice {
+                    org_id: to_org,
+                    kind: "verification.case",
+                    subject_ja: &ja,
+                    subject_en: &en,
+                    link: &link,
+                }),
+            },
+            now,
+        )
+        .await?;
+        let plan_json = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+        let reason = if t == CaseTransition::Decide {
+            domain::text::clean_text(&input.comment)
+        } else {
+            c.row.decision_reason.clone()
+        };
+        if !tx
+            .update_case(id.0, c.state.code(), to.code(), &plan_json, decision.map(|d| d.code()), &reason, now)
+            .await?
+        {
+            return Err(AppError::conflict(
+                "他の利用者が先に更新しました。再読み込みしてからやり直してください",
+                "The case was changed by someone else; reload and try again",
+            ));
+        }
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// The body records the evidence and result of each claim of an effectiveness case while
+    /// testing (`claims` in the plan's order).
+    pub async fn record_claims(&self, actor: &Actor, id: CaseId, claims: &[(String, String)]) -> Result<()> {
+        let (c, _) = self.case_view(Some(actor), id).await?;
+        authorize_case(Some(actor), &[domain::workflow::Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)?;
+        if c.state != CaseState::InProgress {
+            return Err(AppError::conflict("検証中の案件だけ記録できます", "Only a case in progress can be recorded"));
+        }
+        let mut plan = c.plan.clone();
+        for (check, (evidence, result)) in plan.claims.iter_mut().zip(claims) {
+            let result = result.trim();
+            if !result.is_empty() && !matches!(result, "met" | "partly" | "not_met") {
+                return Err(AppError::field(
+                    "result",
+                    "結果は met・partly・not_met のいずれかです",
+                    "Result: met, partly or not_met",
+                ));
+            }
+            check.evidence = domain::text::clean_line(evidence).chars().take(domain::verification::LINE_MAX).collect();
+            check.result = result.to_string();
+        }
+        let now = self.now();
+        let plan_json = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        if !tx.update_case(id.0, c.state.code(), c.state.code(), &plan_json, None, &c.row.decision_reason, now).await? {
+            return Err(AppError::conflict("他の利用者が先に更新しました", "The case was changed by someone else"));
+        }
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.case_claims".into(),
+                subject: format!("case#{}", id.0),
+                summary: format!("untraced={}", plan.untraced_claims().len()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

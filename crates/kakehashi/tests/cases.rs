@@ -1,0 +1,221 @@
+//! Verification cases through the front door, on both databases: the trusted bodies' public list,
+//! a vendor's request, the body's plan, testing, the claims table that blocks a decision, the
+//! decision with reasons, the vendor's consent to publish; who may do what (the lifecycle's
+//! parties), 404 for a tester of another body, and the bad inputs.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn tokens(t: &TestApp) -> (Client, String, Client, String) {
+    let vendor = t.as_provider_admin().await;
+    let vt = vendor.create_token("v", &["verification:read", "verification:write"]).await;
+    let tester = t.login("tester@demo.kakehashi.jp").await;
+    let tt = tester.create_token("t", &["verification:read", "verification:write"]).await;
+    (vendor, vt, tester, tt)
+}
+
+async fn body_id(t: &TestApp, name: &str) -> i64 {
+    t.org_id(name).await
+}
+
+async fn demo_cases_and_who_sees_them(db: Db) {
+    let t = TestApp::spawn(db).await;
+    // the public list of trusted bodies, with scopes
+    let page = t.client().get("/bodies").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("日本IoT検証センター")
+            && page.body.contains("サイバー実証ラボ")
+            && page.body.contains("実環境試行検証")
+    );
+    let en = t.client().get("/bodies?lang=en").await;
+    assert!(en.body.contains("Japan IoT Verification Center") && en.body.contains("Control system (ICS)"));
+
+    let (vendor, vt, tester, tt) = tokens(&t).await;
+    let mine = vendor.get("/cases").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let cases: Vec<i64> = (1..=8).collect();
+    // the published case is public; the others are not even known to outsiders
+    let published = t.client().get("/api/v1/cases/1").await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    assert_eq!(published.json()["state"], "published");
+    assert!(published.json()["history"].as_array().unwrap().is_empty(), "the public does not see the history");
+    for id in &cases[1..] {
+        assert_eq!(t.client().get(&format!("/api/v1/cases/{id}")).await.status, StatusCode::NOT_FOUND, "case {id}");
+        assert_eq!(t.as_sme().await.get(&format!("/cases/{id}")).await.status, StatusCode::NOT_FOUND, "case {id}");
+    }
+    // the tester of body 1 sees body 1's cases; a case of body 2 is 404 to them
+    let smart_lock = tester.api(Method::GET, "/api/v1/cases/4", &tt, None).await;
+    assert_eq!(smart_lock.status, StatusCode::OK);
+    assert!(smart_lock.json()["actions"].as_array().unwrap().iter().any(|a| a == "decide"));
+    let router = tester.api(Method::GET, "/api/v1/cases/2", &tt, None).await;
+    assert_eq!(router.status, StatusCode::NOT_FOUND, "a tester of another body: {}", router.body);
+    assert_eq!(tester.get("/cases/2").await.status, StatusCode::NOT_FOUND);
+    // the vendor sees its case and may consent only where the lifecycle lets it
+    let utm_vendor = vendor.api(Method::GET, "/api/v1/cases/5", &vt, None).await;
+    assert_eq!(utm_vendor.status, StatusCode::NOT_FOUND, "case 5 is another vendor's product");
+    let r = vendor.api(Method::GET, "/api/v1/cases/2", &vt, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["actions"], json!(["withdraw"]), "{}", r.body);
+    // the product page lists the published case for everyone
+    let p = t.client().get("/products/1").await;
+    assert!(p.body.contains("/cases/1") && !p.body.contains("/cases/6"), "{}", p.body);
+}
+
+async fn effectiveness_case_end_to_end(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (vendor, vt, tester, tt) = tokens(&t).await;
+    let center = body_id(&t, "日本IoT検証センター").await;
+    let lab = body_id(&t, "サイバー実証ラボ").await;
+    let r = vendor
+        .api(Method::POST, "/api/v1/products", &vt, Some(json!({"name": "案件試験 ゲートウェイ", "category": "software",
+            "claims": ["不正なログインを遮断する", "通信を暗号化する"], "vuln_contact": "psirt@example.jp", "public": true})))
+        .await;
+    let product = r.json()["id"].as_i64().unwrap();
+
+    // bad requests: a body whose scope does not cover software, an unknown kind, no body
+    let ask = |body: i64, kind: &str| json!({"body_org_id": body, "kind": kind, "note": "お願いします"});
+    let r = vendor
+        .api(Method::POST, &format!("/api/v1/products/{product}/cases"), &vt, Some(ask(lab, "effectiveness")))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r =
+        vendor.api(Method::POST, &format!("/api/v1/products/{product}/cases"), &vt, Some(ask(center, "audit"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r =
+        vendor.api(Method::POST, &format!("/api/v1/products/{product}/cases"), &vt, Some(ask(999_999, "trial"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // a tester cannot request for a vendor
+    let r = tester
+        .api(Method::POST, &format!("/api/v1/products/{product}/cases"), &tt, Some(ask(center, "effectiveness")))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = vendor
+        .api(Method::POST, &format!("/api/v1/products/{product}/cases"), &vt, Some(ask(center, "effectiveness")))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let case = r.json()["id"].as_i64().unwrap();
+    assert_eq!(r.json()["state"], "requested");
+    async fn step_of(who: &Client, token: &str, case: i64, action: &str, body: Value) -> Resp {
+        who.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), token, Some(body)).await
+    }
+    let step = |who, token, action, body| step_of(who, token, case, action, body);
+    // only the body scopes; the vendor may not; a step the lifecycle does not allow is 409
+    assert_eq!(step(&vendor, &vt, "scope", json!({})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        step(&tester, &tt, "decide", json!({"decision": "pass", "comment": "x"})).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(step(&tester, &tt, "nonsense", json!({})).await.status, StatusCode::NOT_FOUND);
+    let r = step(&tester, &tt, "scope", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let claims = r.json()["plan"]["claims"].as_array().unwrap().clone();
+    assert_eq!(claims.len(), 2, "the claims table comes from the product");
+    assert_eq!(step(&tester, &tt, "start", json!({})).await.status, StatusCode::OK);
+    assert_eq!(step(&tester, &tt, "submit_findings", json!({})).await.status, StatusCode::OK);
+    // a claim with no evidence blocks the decision
+    let r = step(&tester, &tt, "decide", json!({"decision": "pass", "comment": "良好"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("不正なログインを遮断する"), "the untraced claims are named: {}", r.body);
+    assert_eq!(step(&tester, &tt, "resume", json!({})).await.status, StatusCode::OK);
+    // the claims table from the case page's form
+    let r = tester
+        .post_form(
+            &format!("/cases/{case}/claims"),
+            &[
+                ("evidence", "T-001 ログイン試験"),
+                ("result", "met"),
+                ("evidence", "T-002 通信試験"),
+                ("result", "partly"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(step(&tester, &tt, "submit_findings", json!({})).await.status, StatusCode::OK);
+    // the decision needs a reason and a valid outcome
+    assert_eq!(
+        step(&tester, &tt, "decide", json!({"decision": "pass"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        step(&tester, &tt, "decide", json!({"decision": "great", "comment": "x"})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let r = step(&tester, &tt, "decide", json!({"decision": "conditional", "comment": "暗号化は一部の通信のみ"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.json()["state"].as_str(), r.json()["decision"].as_str()), (Some("decided"), Some("conditional")));
+    // not public until the vendor consents; the body cannot consent for it
+    assert_eq!(t.client().get(&format!("/cases/{case}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(step(&tester, &tt, "publish", json!({})).await.status, StatusCode::FORBIDDEN);
+    let r = step(&vendor, &vt, "publish", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let public = t.client().get(&format!("/cases/{case}")).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("条件付き合格") && public.body.contains("T-002 通信試験"), "{}", public.body);
+    // the history names who did what, with the reasons
+    let d = vendor.api(Method::GET, &format!("/api/v1/cases/{case}"), &vt, None).await.json();
+    let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        vec!["request", "scope", "start", "submit_findings", "resume", "submit_findings", "decide", "publish"]
+    );
+    assert!(
+        d["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["comment"] == "暗号化は一部の通信のみ" && h["actor"] == "検証 次郎")
+    );
+    // the vendor was told along the way
+    assert!(vendor.get("/my").await.body.contains("検証案件"), "notices to the vendor");
+}
+
+async fn withdraw_and_cancel_need_reasons(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (vendor, vt, tester, tt) = tokens(&t).await;
+    // case 6: the demo vendor's log agent, requested from body 1
+    let r = vendor.api(Method::POST, "/api/v1/cases/6/withdraw", &vt, Some(json!({"comment": ""}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // the page form keeps what was typed when something is wrong (a reason missing on cancel)
+    let r = tester.post_form("/cases/6/cancel", &[("comment", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = tester.api(Method::POST, "/api/v1/cases/6/cancel", &tt, Some(json!({"comment": "試験環境の都合"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["state"], "cancelled");
+    let r = vendor.api(Method::POST, "/api/v1/cases/6/withdraw", &vt, Some(json!({"comment": "x"}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "nothing moves a cancelled case");
+    // a request through the product page's form
+    let body = body_id(&t, "日本IoT検証センター").await.to_string();
+    let r = vendor
+        .post_form(
+            "/my/products/2/cases",
+            &[("body_org_id", &body), ("kind", "white_hat"), ("version", ""), ("note", "<script>x</script>")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = vendor.get(r.location().split('?').next().unwrap()).await;
+    assert!(page.body.contains("&#60;script&#62;x") && !page.body.contains("<script>x"), "escaped");
+    // white-hat scoping needs the rules of engagement
+    let id = r.location().trim_start_matches("/cases/").split('?').next().unwrap().to_string();
+    let r = tester.post_form(&format!("/cases/{id}/scope"), &[("scope", "管理画面"), ("time_windows", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("value=\"\"") && r.body.contains("管理画面"), "what was typed is kept");
+    let r = tester
+        .post_form(
+            &format!("/cases/{id}/scope"),
+            &[
+                ("scope", "管理画面"),
+                ("time_windows", "平日昼"),
+                ("allowed_techniques", "ファジング"),
+                ("stages", "sbom"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+both_backends!(demo_cases_and_who_sees_them, effectiveness_case_end_to_end, withdraw_and_cancel_need_reasons);

@@ -1,0 +1,456 @@
+//! Verification cases and trusted bodies over HTTP: the public list of trusted bodies, the case
+//! list of those involved, a case page with its plan, claims table, history and the actions the
+//! viewer may take (forms, no JavaScript), the vendor's request form, and the JSON API.
+
+use askama::Template;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use domain::FieldError;
+use domain::verification::ProductId;
+use domain::verification::case::{CaseId, CaseKind, CasePlan, CaseTransition, Decision, LIFECYCLE_STAGES};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::{ErrorBody, WebError};
+use crate::extract::{Ctx, json_body, write_actor};
+use crate::forms::decode;
+use crate::kit::flash::{done_message, see_other};
+use crate::views::{Nav, Opt, render};
+use app::verification::cases::{BodyView, CaseDetail, CaseStepInput, CaseView};
+use app::{AppError, jst_date, jst_datetime};
+
+pub struct BodyRowView {
+    pub name: String,
+    pub kinds: String,
+    pub categories: String,
+    pub valid_until: String,
+    pub summary: String,
+}
+
+fn body_row(t: crate::extract::T, b: &BodyView) -> BodyRowView {
+    BodyRowView {
+        name: if t.en && !b.row.name_en.is_empty() { b.row.name_en.clone() } else { b.row.name.clone() },
+        kinds: b.kinds.iter().map(|k| k.label(t.en)).collect::<Vec<_>>().join(t.s("、", ", ")),
+        categories: b.categories.iter().map(|c| c.label(t.en)).collect::<Vec<_>>().join(t.s("、", ", ")),
+        valid_until: b.row.valid_until.map(jst_date).unwrap_or_default(),
+        summary: b.row.summary.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bodies.html")]
+struct BodiesPage {
+    nav: Nav,
+    rows: Vec<BodyRowView>,
+}
+
+/// The public list of trusted verification bodies with their scopes.
+pub async fn bodies(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let list = s.app.verification().trusted_bodies().await.map_err(|e| ctx.err(e))?;
+    Ok(render(&BodiesPage {
+        nav: Nav::new(&ctx, "信頼された検証機関", "Trusted verification bodies", "products"),
+        rows: list.iter().map(|b| body_row(ctx.t, b)).collect(),
+    }))
+}
+
+pub struct CaseRowView {
+    pub id: i64,
+    pub title: String,
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub body: String,
+    pub updated: String,
+}
+
+pub fn case_row(t: crate::extract::T, c: &CaseView) -> CaseRowView {
+    CaseRowView {
+        id: c.row.id,
+        title: c.row.title.clone(),
+        kind: c.kind.label(t.en),
+        state: c.state.code(),
+        state_label: c.state.label(t.en),
+        body: if t.en && !c.row.body_name_en.is_empty() { c.row.body_name_en.clone() } else { c.row.body_name.clone() },
+        updated: jst_date(c.row.updated_at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    nav: Nav,
+    rows: Vec<CaseRowView>,
+}
+
+/// The cases the viewer is involved in.
+pub async fn cases(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    let list = s.app.verification().my_cases(a).await.map_err(|e| ctx.err(e))?;
+    Ok(render(&CasesPage {
+        nav: Nav::new(&ctx, "検証案件", "Verification cases", "cases"),
+        rows: list.iter().map(|c| case_row(ctx.t, c)).collect(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    nav: Nav,
+    flash: Option<&'static str>,
+    d: CaseDetail,
+    row: CaseRowView,
+    decision: String,
+    stages: Vec<(String, bool)>,
+    history: Vec<(String, String, String, String)>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    needs_plan: bool,
+    decisions: Vec<Opt>,
+    stage_opts: Vec<Opt>,
+    errors: Vec<(String, String)>,
+    f: StepForm,
+}
+
+fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm, errs: &[FieldError]) -> CasePage {
+    let t = ctx.t;
+    let row = case_row(t, &d.case);
+    CasePage {
+        nav: Nav::new(ctx, &d.case.row.title, &d.case.row.title, "cases"),
+        flash,
+        decision: d.case.decision.map(|x| x.label(t.en)).unwrap_or("").to_string(),
+        stages: LIFECYCLE_STAGES
+            .iter()
+            .map(|(code, ja, en)| (t.s(ja, en).to_string(), d.case.plan.stages.iter().any(|s| s == code)))
+            .collect(),
+        history: d
+            .history
+            .iter()
+            .map(|h| {
+                let to = domain::verification::case::CaseState::parse(&h.to_state).map(|s| s.label(t.en)).unwrap_or("");
+                (jst_datetime(h.at), h.actor_name.clone(), to.to_string(), h.comment.clone())
+            })
+            .collect(),
+        actions: d
+            .actions
+            .iter()
+            .map(|a| {
+                (
+                    a.code(),
+                    a.label(t.en),
+                    matches!(a, CaseTransition::Decide | CaseTransition::Withdraw | CaseTransition::Cancel),
+                )
+            })
+            .collect(),
+        needs_plan: d.actions.contains(&CaseTransition::Scope),
+        decisions: Decision::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == f.decision)).collect(),
+        stage_opts: LIFECYCLE_STAGES
+            .iter()
+            .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), f.stages.iter().any(|s| s == c)))
+            .collect(),
+        errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        row,
+        f,
+        d,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CaseQuery {
+    #[serde(default)]
+    pub done: String,
+}
+
+/// A case: plan, claims, decision, history, and the viewer's actions (404 to those not involved
+/// unless published).
+pub async fn case(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    axum::extract::Query(q): axum::extract::Query<CaseQuery>,
+) -> Result<Response, WebError> {
+    let d = s.app.verification().case_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(render(&case_page(&ctx, d, done_message(ctx.t, &q.done), StepForm::default(), &[])))
+}
+
+/// A step's form as posted (the plan fields are used by `scope`, the decision by `decide`).
+#[derive(Debug, Default, Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub time_windows: String,
+    #[serde(default)]
+    pub allowed_techniques: String,
+    #[serde(default)]
+    pub out_of_scope: String,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    #[serde(default)]
+    pub host_org_id: String,
+    #[serde(default)]
+    pub trial_from: String,
+    #[serde(default)]
+    pub trial_until: String,
+    #[serde(default)]
+    pub method: String,
+}
+
+impl StepForm {
+    fn input(&self) -> CaseStepInput {
+        CaseStepInput {
+            plan: Some(CasePlan {
+                scope: self.scope.clone(),
+                time_windows: self.time_windows.clone(),
+                allowed_techniques: self.allowed_techniques.clone(),
+                out_of_scope: self.out_of_scope.clone(),
+                stages: self.stages.clone(),
+                host_org_id: self.host_org_id.trim().parse().ok(),
+                trial_from: self.trial_from.clone(),
+                trial_until: self.trial_until.clone(),
+                method: self.method.clone(),
+                claims: Vec::new(),
+            }),
+            decision: self.decision.clone(),
+            comment: self.comment.clone(),
+        }
+    }
+}
+
+/// A step from the case page's forms; a mistake shows the page again with what was typed.
+pub async fn step(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, action)): Path<(CaseId, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: StepForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let t = CaseTransition::parse(&action).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    match s.app.verification().case_step(a, id, t, &f.input()).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{}", id.0), "case_step")),
+        Err(AppError::Invalid(errs)) => {
+            let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
+            let mut res = render(&case_page(&ctx, d, None, f, &errs));
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// The claims table as posted: `evidence` and `result` once per claim, in order.
+pub async fn record_claims(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
+        .map_err(|_| ctx.err(AppError::field("body", "フォームを読み取れません", "The form could not be read")))?;
+    let csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+    let a = ctx.check_write(csrf)?;
+    let evidence: Vec<&String> = pairs.iter().filter(|(k, _)| k == "evidence").map(|(_, v)| v).collect();
+    let results: Vec<&String> = pairs.iter().filter(|(k, _)| k == "result").map(|(_, v)| v).collect();
+    let claims: Vec<(String, String)> =
+        evidence.iter().zip(results.iter()).map(|(e, r)| ((*e).clone(), (*r).clone())).collect();
+    s.app.verification().record_claims(a, id, &claims).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/cases/{}", id.0), "saved"))
+}
+
+/// The vendor's request form (on the product page).
+#[derive(Debug, Default, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub body_org_id: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn request(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: RequestForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let kind = CaseKind::parse(f.kind.trim()).ok_or_else(|| {
+        ctx.err(AppError::field("kind", "検証の種類を選択してください", "Choose a kind of verification"))
+    })?;
+    let body_org = f.body_org_id.trim().parse::<i64>().unwrap_or(0);
+    let version = Some(f.version.trim()).filter(|v| !v.is_empty());
+    let case =
+        s.app.verification().request_case(a, id, version, body_org, kind, &f.note).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/cases/{}", case.0), "case_requested"))
+}
+
+/// A case in the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseBody {
+    pub id: i64,
+    pub product_id: i64,
+    pub version: Option<String>,
+    pub body_org_id: i64,
+    /// effectiveness | trial | white_hat
+    pub kind: String,
+    /// requested | scoped | in_progress | findings_review | decided | published | withdrawn | cancelled
+    pub state: String,
+    pub title: String,
+    /// pass | conditional | fail
+    pub decision: Option<String>,
+    pub decision_reason: String,
+    #[schema(value_type = Object)]
+    pub plan: serde_json::Value,
+    /// The transitions the caller may take now.
+    pub actions: Vec<String>,
+    pub history: Vec<CaseEventBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseEventBody {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub to_state: String,
+    pub comment: String,
+}
+
+fn case_body(d: &CaseDetail) -> CaseBody {
+    let c = &d.case;
+    CaseBody {
+        id: c.row.id,
+        product_id: c.row.product_id,
+        version: c.row.version.clone(),
+        body_org_id: c.row.body_org_id,
+        kind: c.kind.code().into(),
+        state: c.state.code().into(),
+        title: c.row.title.clone(),
+        decision: c.decision.map(|x| x.code().into()),
+        decision_reason: c.row.decision_reason.clone(),
+        plan: serde_json::to_value(&c.plan).unwrap_or_default(),
+        actions: d.actions.iter().map(|a| a.code().to_string()).collect(),
+        history: d
+            .history
+            .iter()
+            .filter(|_| d.involved)
+            .map(|h| CaseEventBody {
+                at: app::rfc3339(h.at),
+                actor: h.actor_name.clone(),
+                action: h.action.clone(),
+                to_state: h.to_state.clone(),
+                comment: h.comment.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// One case (those involved; everyone once published).
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseBody), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_case(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Json<CaseBody>, WebError> {
+    let d = s.app.verification().case_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(case_body(&d)))
+}
+
+/// A step's body in the API.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CaseStepBody {
+    /// The reason (required for decide, withdraw and cancel).
+    #[serde(default)]
+    pub comment: String,
+    /// For decide: pass | conditional | fail.
+    #[serde(default)]
+    pub decision: String,
+    /// For scope: the plan (scope, time_windows, allowed_techniques, out_of_scope, stages,
+    /// host_org_id, trial_from, trial_until, method, claims).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub plan: Option<serde_json::Value>,
+}
+
+/// Move a case: scope, start, submit_findings, resume, decide, publish, withdraw, cancel.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", tag = "verification",
+    params(("id" = i64, Path), ("action" = String, Path)), request_body = CaseStepBody, security(("bearer" = [])),
+    responses((status = 200, body = CaseBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_step(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, action)): Path<(CaseId, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CaseBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let b: CaseStepBody = json_body(&ctx, &headers, &body)?;
+    let t = CaseTransition::parse(&action).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    let plan = match b.plan {
+        Some(v) => Some(serde_json::from_value::<CasePlan>(v).map_err(|e| {
+            ctx.err(AppError::field(
+                "plan",
+                &format!("計画を読み取れません: {e}"),
+                &format!("The plan could not be read: {e}"),
+            ))
+        })?),
+        None => None,
+    };
+    let input = CaseStepInput { plan, decision: b.decision, comment: b.comment };
+    s.app.verification().case_step(a, id, t, &input).await.map_err(|e| ctx.err(e))?;
+    let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(case_body(&d)))
+}
+
+/// A verification request.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CaseRequestBody {
+    #[serde(default)]
+    pub body_org_id: i64,
+    /// effectiveness | trial | white_hat
+    #[serde(default)]
+    pub kind: String,
+    /// A version of the product (optional).
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Request a verification of a product by a trusted body (the product's vendor).
+#[utoipa::path(post, path = "/api/v1/products/{id}/cases", tag = "verification", params(("id" = i64, Path)),
+    request_body = CaseRequestBody, security(("bearer" = [])),
+    responses((status = 201, body = CaseBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_request(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<ProductId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CaseBody>), WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let b: CaseRequestBody = json_body(&ctx, &headers, &body)?;
+    let kind = CaseKind::parse(b.kind.trim()).ok_or_else(|| {
+        ctx.err(AppError::field("kind", "検証の種類が正しくありません", "Unknown kind of verification"))
+    })?;
+    let v = s.app.verification();
+    let case =
+        v.request_case(a, id, b.version.as_deref(), b.body_org_id, kind, &b.note).await.map_err(|e| ctx.err(e))?;
+    let d = v.case_detail(Some(a), case).await.map_err(|e| ctx.err(e))?;
+    Ok((StatusCode::CREATED, Json(case_body(&d))))
+}
