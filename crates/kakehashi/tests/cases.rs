@@ -59,6 +59,10 @@ async fn demo_cases_and_who_sees_them(db: Db) {
     assert_eq!(utm_vendor.status, StatusCode::NOT_FOUND, "case 5 is another vendor's product");
     let r = vendor.api(Method::GET, "/api/v1/cases/2", &vt, None).await;
     assert_eq!(r.status, StatusCode::OK);
+    // a token without verification:read sees what the public sees: 404, not 403
+    let registry_only = vendor.create_token("r", &["registry:read"]).await;
+    assert_eq!(vendor.api(Method::GET, "/api/v1/cases/2", &registry_only, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(vendor.api(Method::GET, "/api/v1/cases/1", &registry_only, None).await.status, StatusCode::OK);
     assert_eq!(r.json()["actions"], json!(["withdraw"]), "{}", r.body);
     // the product page lists the published case for everyone
     let p = t.client().get("/products/1").await;
@@ -122,6 +126,65 @@ async fn effectiveness_case_end_to_end(db: Db) {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("不正なログインを遮断する"), "the untraced claims are named: {}", r.body);
     assert_eq!(step(&tester, &tt, "resume", json!({})).await.status, StatusCode::OK);
+    // a tester's finding, while testing: checked, scored from its CVSS vector
+    let add = |b: Value| {
+        let (tester, tt) = (&tester, tt.clone());
+        async move { tester.api(Method::POST, &format!("/api/v1/cases/{case}/findings"), &tt, Some(b)).await }
+    };
+    let r = add(json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, vec!["title", "description", "reproduction", "vector"]);
+    let finding = json!({"title": "管理画面の認証回避", "description": "細工した Cookie で管理画面に入れる",
+        "reproduction": "1. Cookie admin=1 を付けて /admin を開く", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"});
+    let r = add(json!({"title": "x", "description": "x", "reproduction": "x", "vector": "CVSS:3.1/AV:X"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // the vendor cannot record the body's findings
+    let r = vendor.api(Method::POST, &format!("/api/v1/cases/{case}/findings"), &vt, Some(finding.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // no version yet: the finding needs one
+    let r = add(finding.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let sbom = r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"serde","version":"1.0.200","purl":"pkg:cargo/serde@1.0.200"}]}"#;
+    let pushed = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/products/{product}/versions/2.0/sbom")))
+        .bearer_auth(&vt)
+        .header("content-type", "application/json")
+        .body(sbom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), StatusCode::ACCEPTED);
+    let r = add(finding.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let label = r.json()["advisory_id"].as_str().unwrap().to_string();
+    let fid = r.json()["id"].as_i64().unwrap();
+    assert_eq!(label, format!("KH-C{case}-001"));
+    let r = add(
+        json!({"title": "Wi-Fi の弱い設定", "description": "WPA2 の PSK が既定値", "reproduction": "既定値で接続する",
+        "vector": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // while testing, neither the public nor the vendor sees them (pages, counts, direct links)
+    let public = t.client().get(&format!("/api/v1/products/{product}")).await.json();
+    assert!(!public.to_string().contains(&label), "{public}");
+    assert_eq!(t.client().get(&format!("/products/{product}/findings/{fid}")).await.status, StatusCode::NOT_FOUND);
+    let own = vendor.api(Method::GET, &format!("/api/v1/products/{product}"), &vt, None).await.json();
+    assert!(!own.to_string().contains(&label));
+    // the tester sees them on the case and their page
+    let page = tester.get(&format!("/cases/{case}")).await;
+    assert!(page.body.contains(&label) && page.body.contains("管理画面の認証回避"));
+    let fpage = tester.get(&format!("/products/{product}/findings/{fid}")).await;
+    assert_eq!(fpage.status, StatusCode::OK);
+    assert!(
+        fpage.body.contains("CVSS:3.1/AV:N") && fpage.body.contains("9.8") && fpage.body.contains("Cookie admin=1")
+    );
     // the claims table from the case page's form
     let r = tester
         .post_form(
@@ -136,6 +199,14 @@ async fn effectiveness_case_end_to_end(db: Db) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(step(&tester, &tt, "submit_findings", json!({})).await.status, StatusCode::OK);
+    // in the findings review the vendor sees the tester's findings (and may triage them); the public still not
+    let own = vendor.api(Method::GET, &format!("/api/v1/products/{product}"), &vt, None).await.json();
+    let mine = own["findings"].as_array().unwrap().iter().find(|f| f["advisory_id"] == label.as_str()).cloned();
+    assert_eq!(mine.as_ref().map(|f| f["severity"].clone()), Some(json!("critical")), "{own}");
+    assert_eq!(mine.as_ref().map(|f| f["source"].clone()), Some(json!("manual")));
+    assert!(!t.client().get(&format!("/api/v1/products/{product}")).await.body.contains(&label));
+    let l = t.client().get("/api/v1/products?q=%E6%A1%88%E4%BB%B6%E8%A9%A6%E9%A8%93").await.json();
+    assert_eq!(l["items"][0]["findings"]["critical"], 0, "public counts leave out unpublished cases: {l}");
     // the decision needs a reason and a valid outcome
     assert_eq!(
         step(&tester, &tt, "decide", json!({"decision": "pass"})).await.status,
@@ -156,6 +227,10 @@ async fn effectiveness_case_end_to_end(db: Db) {
     let public = t.client().get(&format!("/cases/{case}")).await;
     assert_eq!(public.status, StatusCode::OK);
     assert!(public.body.contains("条件付き合格") && public.body.contains("T-002 通信試験"), "{}", public.body);
+    assert!(public.body.contains(&label), "published: the case's findings are public");
+    let l = t.client().get("/api/v1/products?q=%E6%A1%88%E4%BB%B6%E8%A9%A6%E9%A8%93").await.json();
+    assert_eq!(l["items"][0]["findings"]["critical"], 1, "{l}");
+    assert_eq!(t.client().get(&format!("/products/{product}/findings/{fid}")).await.status, StatusCode::OK);
     // the history names who did what, with the reasons
     let d = vendor.api(Method::GET, &format!("/api/v1/cases/{case}"), &vt, None).await.json();
     let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();

@@ -73,6 +73,11 @@ CREATE TABLE findings (
     response TEXT NOT NULL DEFAULT '',
     resolved_in TEXT NOT NULL DEFAULT '',
     file_id BIGINT,
+    -- a tester's finding: the case it was found in, its CVSS vector, what it is and how to reproduce it
+    case_id BIGINT,
+    vector TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    reproduction TEXT NOT NULL DEFAULT '',
     first_seen BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     UNIQUE (product_version_id, advisory_id, component)

@@ -156,13 +156,17 @@ pub struct FindingRow {
     pub detail: String,
     pub response: String,
     pub resolved_in: String,
+    pub case_id: Option<i64>,
+    pub vector: String,
+    pub description: String,
+    pub reproduction: String,
     pub first_seen: i64,
     pub updated_at: i64,
 }
 
 const FINDING_COLS: &str = "id, product_version_id, source, advisory_id, aliases, component, component_name, \
      component_version, ecosystem, fixed, severity, score, summary, state, justification, detail, response, resolved_in, \
-     first_seen, updated_at";
+     case_id, vector, description, reproduction, first_seen, updated_at";
 
 fn split_list(s: String) -> Vec<String> {
     s.split('\n').filter(|x| !x.is_empty()).map(str::to_string).collect()
@@ -189,6 +193,10 @@ fn finding_row(r: &AnyRow) -> Result<FindingRow> {
         detail: r.try_get("detail")?,
         response: r.try_get("response")?,
         resolved_in: r.try_get("resolved_in")?,
+        case_id: r.try_get("case_id")?,
+        vector: r.try_get("vector")?,
+        description: r.try_get("description")?,
+        reproduction: r.try_get("reproduction")?,
         first_seen: r.try_get("first_seen")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -434,6 +442,50 @@ impl Tx {
             .collect()
     }
 
+    /// A tester's finding in a case, on a version: numbered within the case (`KH-C{case}-{n}`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn insert_manual_finding(
+        &mut self,
+        version_id: i64,
+        case_id: i64,
+        product: &str,
+        version: &str,
+        title: &str,
+        severity: &str,
+        score: Option<f64>,
+        vector: &str,
+        description: &str,
+        reproduction: &str,
+        now: i64,
+    ) -> Result<(i64, String)> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM findings WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let label = format!("KH-C{case_id}-{:03}", n + 1);
+        let id = sqlx::query_scalar(
+            "INSERT INTO findings (product_version_id, source, advisory_id, component, component_name, component_version, \
+             severity, score, summary, state, case_id, vector, description, reproduction, first_seen, updated_at) \
+             VALUES ($1, 'manual', $2, $3, $4, $5, $6, $7, $8, 'in_triage', $9, $10, $11, $12, $13, $13) RETURNING id",
+        )
+        .bind(version_id)
+        .bind(label.clone())
+        .bind(format!("{product}@{version}"))
+        .bind(product.to_string())
+        .bind(version.to_string())
+        .bind(severity.to_string())
+        .bind(score.map(|s| format!("{s:.1}")))
+        .bind(title.to_string())
+        .bind(case_id)
+        .bind(vector.to_string())
+        .bind(description.to_string())
+        .bind(reproduction.to_string())
+        .bind(now)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok((id, label))
+    }
+
     /// Records a triage decision on one finding.
     #[allow(clippy::too_many_arguments)]
     pub async fn set_triage(
@@ -510,7 +562,7 @@ impl Store {
         }
         let counts = sqlx::query(
             "SELECT product_version_id, severity, COUNT(*) FROM findings \
-             WHERE state IN ('in_triage', 'exploitable') \
+             WHERE state IN ('in_triage', 'exploitable') AND (case_id IS NULL OR case_id IN (SELECT id FROM cases WHERE state = 'published')) \
              AND product_version_id IN (SELECT MAX(id) FROM product_versions WHERE public = 1 GROUP BY product_id) \
              GROUP BY product_version_id, severity",
         )
@@ -560,7 +612,8 @@ impl Store {
         for v in version_ids {
             let rows = sqlx::query(
                 "SELECT severity, COUNT(*) FROM findings WHERE product_version_id = $1 \
-                 AND state IN ('in_triage', 'exploitable') GROUP BY severity",
+                 AND state IN ('in_triage', 'exploitable') \
+                 AND (case_id IS NULL OR case_id IN (SELECT id FROM cases WHERE state = 'published')) GROUP BY severity",
             )
             .bind(*v)
             .fetch_all(&self.pool)
@@ -591,6 +644,15 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         finding_row(&r)
+    }
+
+    /// A case's findings (testers'), in the order found.
+    pub async fn findings_of_case(&self, case_id: i64) -> Result<Vec<FindingRow>> {
+        let rows = sqlx::query(&format!("SELECT {FINDING_COLS} FROM findings WHERE case_id = $1 ORDER BY id"))
+            .bind(case_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(finding_row).collect()
     }
 
     /// Files uploaded to a version, newest first.

@@ -50,6 +50,7 @@ use crate::error::ErrorBody;
         crate::verification::cases::api_case,
         crate::verification::cases::api_step,
         crate::verification::cases::api_request,
+        crate::verification::cases::api_add_finding,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer),

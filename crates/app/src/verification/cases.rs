@@ -48,6 +48,10 @@ pub struct CaseDetail {
     pub can_record: bool,
     /// The viewer is the vendor, the body or the office (not the public).
     pub involved: bool,
+    /// The testers' findings of the case.
+    pub findings: Vec<store::FindingRow>,
+    /// The body may add findings (while testing).
+    pub can_add_findings: bool,
 }
 
 /// A trusted verification body as the public list shows it.
@@ -219,15 +223,15 @@ impl Verification<'_> {
 
     async fn case_view(&self, actor: Option<&Actor>, id: CaseId) -> Result<(CaseView, bool)> {
         let c = CaseView::from_row(self.store.case(id.0).await?)?;
-        let involved = actor.is_some_and(|a| may_know_case(a, c.row.vendor_org_id, c.row.body_org_id));
+        // involved: the vendor, the body, the office, reading with the scope for it (a token
+        // without it sees what the public sees)
+        let involved = actor.is_some_and(|a| {
+            may_know_case(a, c.row.vendor_org_id, c.row.body_org_id) && a.has_scope(Scope::VerificationRead)
+        });
         // the public sees published cases of public products; nobody else learns a case exists
         let public = c.state == CaseState::Published && c.row.product_public;
         if !(involved || public) {
             return Err(AppError::NotFound);
-        }
-        if involved && let Some(a) = actor {
-            a.require_scope(Scope::VerificationRead)
-                .or_else(|_| if c.state == CaseState::Published { Ok(()) } else { Err(AppError::Forbidden) })?;
         }
         Ok((c, involved))
     }
@@ -252,7 +256,18 @@ impl Verification<'_> {
                 case.row.body_org_id,
             )
             .is_ok();
-        Ok(CaseDetail { case, history, actions, can_record, involved })
+        // the vendor sees the testers' findings from the findings review on; the public once published
+        let reviewer =
+            authorize_case(actor, &[domain::workflow::Party::Reviewer], case.row.vendor_org_id, case.row.body_org_id)
+                .is_ok();
+        let shows_findings = match case.state {
+            CaseState::Requested | CaseState::Scoped | CaseState::InProgress => {
+                reviewer || actor.is_some_and(|a| a.is_program_operator())
+            }
+            _ => true,
+        };
+        let findings = if shows_findings { self.store.findings_of_case(id.0).await? } else { Vec::new() };
+        Ok(CaseDetail { can_add_findings: can_record, findings, case, history, actions, can_record, involved })
     }
 
     /// The cases the actor is involved in (as vendor, as body, or all for the office).
@@ -373,8 +388,91 @@ impl Verification<'_> {
                 "The case was changed by someone else; reload and try again",
             ));
         }
+        if to == CaseState::Published {
+            // its findings and decision become public: the product list's counts change
+            store::Store::next_counter(&mut tx, super::index::LIST_VERSION).await?;
+        }
         tx.commit().await?;
+        self.products_index.invalidate();
         Ok(to)
+    }
+
+    /// A tester records a finding in a case being tested: title, description, reproduction steps
+    /// and a CVSS v3.x/v4.0 vector whose score (and severity) is computed. It belongs to the case's
+    /// version (or the product's newest) and stays out of public view until the case is published.
+    pub async fn add_manual_finding(
+        &self,
+        actor: &Actor,
+        id: CaseId,
+        input: &domain::verification::case::ManualFindingInput,
+    ) -> Result<(i64, String)> {
+        let (c, _) = self.case_view(Some(actor), id).await?;
+        authorize_case(Some(actor), &[domain::workflow::Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)?;
+        if c.state != CaseState::InProgress {
+            return Err(AppError::conflict(
+                "検証中の案件にだけ検出事項を追加できます",
+                "Findings are added while testing",
+            ));
+        }
+        let f = domain::verification::case::ManualFinding::parse(input).map_err(AppError::Invalid)?;
+        let score = vulndb::cvss::base_score(&f.vector).ok_or_else(|| {
+            AppError::field("vector", "CVSS ベクトルを読み取れません", "The CVSS vector could not be read")
+        })?;
+        let severity = vulndb::cvss::Level::from_score(score).name();
+        let version = match c.row.version_id {
+            Some(v) => self.store.product_version(v).await?,
+            None => self.store.product_versions(c.row.product_id).await?.into_iter().next().ok_or_else(|| {
+                AppError::conflict(
+                    "製品にバージョンがありません。先に SBOM をアップロードしてください",
+                    "The product has no version yet; upload an SBOM first",
+                )
+            })?,
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (fid, label) = tx
+            .insert_manual_finding(
+                version.id,
+                id.0,
+                &c.row.product_name,
+                &version.version,
+                &f.title,
+                severity,
+                Some(score),
+                &f.vector,
+                &f.description,
+                &f.reproduction,
+                now,
+            )
+            .await?;
+        tx.record_transition(
+            &store::NewTransition {
+                subject_kind: domain::verification::FindingLifecycle::SUBJECT,
+                subject_id: fid,
+                actor_user_id: Some(actor.user_id),
+                actor_name: &actor.name,
+                action: "found",
+                from_state: None,
+                to_state: "in_triage",
+                comment: &format!("{label}: {}", f.title),
+            },
+            now,
+        )
+        .await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.manual_finding".into(),
+                subject: format!("case#{}", id.0),
+                summary: format!("{label} score={score:.1} vector={}", f.vector),
+            },
+            now,
+        )
+        .await?;
+        store::Store::next_counter(&mut tx, super::index::LIST_VERSION).await?;
+        tx.commit().await?;
+        self.products_index.invalidate();
+        Ok((fid, label))
     }
 
     /// The body records the evidence and result of each claim of an effectiveness case while

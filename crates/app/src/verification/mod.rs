@@ -371,7 +371,21 @@ impl Verification<'_> {
                 } else {
                     Vec::new()
                 };
-                (self.store.findings(v.id).await?, self.store.component_count(v.id).await?, files)
+                let mut findings = self.store.findings(v.id).await?;
+                if findings.iter().any(|f| f.case_id.is_some()) && !actor.is_some_and(|a| a.is_program_operator()) {
+                    // a tester's finding: the vendor sees it from the case's findings review on,
+                    // the public once the case is published
+                    use domain::verification::case::CaseState as S;
+                    let states: std::collections::HashMap<i64, Option<S>> =
+                        self.store.cases_of_product(id.0).await?.iter().map(|c| (c.id, S::parse(&c.state))).collect();
+                    findings.retain(|f| match f.case_id.map(|c| states.get(&c).copied().flatten()) {
+                        None => true,
+                        Some(Some(S::Published)) => true,
+                        Some(Some(S::FindingsReview | S::Decided | S::Withdrawn | S::Cancelled)) => private,
+                        Some(_) => false,
+                    });
+                }
+                (findings, self.store.component_count(v.id).await?, files)
             }
             None => (Vec::new(), 0, Vec::new()),
         };
@@ -769,6 +783,11 @@ impl Verification<'_> {
         if version.product_id != id.0 || !(version.public || private) {
             return Err(AppError::NotFound);
         }
+        if let Some(case_id) = finding.case_id
+            && !self.tester_finding_visible(actor, case_id).await?
+        {
+            return Err(AppError::NotFound);
+        }
         let history =
             if private { self.store.transitions_of(FindingLifecycle::SUBJECT, finding_id).await? } else { Vec::new() };
         let can_triage = authorize_product(actor, VerifyOp::ManageProduct, product.vendor_org_id).is_ok();
@@ -811,6 +830,25 @@ impl Verification<'_> {
         tx.commit().await?;
         self.products_index.invalidate();
         Ok(to)
+    }
+}
+
+impl Verification<'_> {
+    /// Whether a tester's finding of this case may be seen: by the body and the office always, by
+    /// the vendor from the findings review on, by everyone once the case is published.
+    async fn tester_finding_visible(&self, actor: Option<&Actor>, case_id: i64) -> Result<bool> {
+        use domain::verification::case::CaseState as S;
+        let c = self.store.case(case_id).await?;
+        let state = S::parse(&c.state);
+        if state == Some(S::Published) && c.product_public {
+            return Ok(true);
+        }
+        let Some(a) = actor else { return Ok(false) };
+        let body = a.member_of(c.body_org_id).is_some_and(|m| m.kind == OrgKind::VerificationBody);
+        let vendor = a.member_of(c.vendor_org_id).is_some_and(|m| m.kind == OrgKind::Vendor);
+        Ok(body
+            || a.is_program_operator()
+            || (vendor && !matches!(state, Some(S::Requested | S::Scoped | S::InProgress))))
     }
 }
 

@@ -418,6 +418,61 @@ impl CasePlan {
     }
 }
 
+/// A tester's finding as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ManualFindingInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A CVSS v3.0, v3.1 or v4.0 vector; the score is computed from it.
+    #[serde(default)]
+    pub vector: String,
+    #[serde(default)]
+    pub reproduction: String,
+}
+
+/// A tester's finding, checked (the vector's score is computed by the caller).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualFinding {
+    pub title: String,
+    pub description: String,
+    pub vector: String,
+    pub reproduction: String,
+}
+
+impl ManualFinding {
+    pub fn parse(i: &ManualFindingInput) -> Result<ManualFinding, Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let title = clean_line(&i.title);
+        if title.is_empty() {
+            errs.push(FieldError::new("title", "件名を入力してください", "Title is required"));
+        } else if char_len(&title) > super::LINE_MAX {
+            errs.push(FieldError::new("title", "件名は200文字以内です", "Title: at most 200 characters"));
+        }
+        let description = clean_text(&i.description);
+        let reproduction = clean_text(&i.reproduction);
+        if description.is_empty() {
+            errs.push(FieldError::new("description", "内容を入力してください", "Describe the finding"));
+        }
+        if reproduction.is_empty() {
+            errs.push(FieldError::new("reproduction", "再現手順を入力してください", "Give the steps to reproduce it"));
+        }
+        if char_len(&description) > super::TEXT_MAX || char_len(&reproduction) > super::TEXT_MAX {
+            errs.push(FieldError::new("description", "4000文字以内で入力してください", "At most 4000 characters"));
+        }
+        let vector = i.vector.trim().to_string();
+        if !(vector.starts_with("CVSS:3.0/") || vector.starts_with("CVSS:3.1/") || vector.starts_with("CVSS:4.0/")) {
+            errs.push(FieldError::new(
+                "vector",
+                "CVSS ベクトル（CVSS:3.1/… または CVSS:4.0/…）を入力してください",
+                "Give a CVSS vector (CVSS:3.1/… or CVSS:4.0/…)",
+            ));
+        }
+        if errs.is_empty() { Ok(ManualFinding { title, description, vector, reproduction }) } else { Err(errs) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

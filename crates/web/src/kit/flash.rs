@@ -80,6 +80,7 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "検証を依頼しました。検証機関が計画を確定すると通知されます。",
             "Verification requested; you are told when the body accepts it with a plan.",
         ),
+        "finding_added" => t.s("検出事項を記録しました。", "The finding was recorded."),
         "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,
     })

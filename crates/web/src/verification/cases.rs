@@ -112,6 +112,9 @@ struct CasePage {
     stage_opts: Vec<Opt>,
     errors: Vec<(String, String)>,
     f: StepForm,
+    /// The testers' findings: (finding link, label, title, severity code, severity label, score, state).
+    findings: Vec<(String, String, String, &'static str, String, String, &'static str)>,
+    nf: domain::verification::case::ManualFindingInput,
 }
 
 fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm, errs: &[FieldError]) -> CasePage {
@@ -151,6 +154,24 @@ fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm,
             .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), f.stages.iter().any(|s| s == c)))
             .collect(),
         errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        findings: d
+            .findings
+            .iter()
+            .map(|x| {
+                let sev =
+                    domain::verification::SEVERITIES.iter().find(|s| **s == x.severity).copied().unwrap_or("unknown");
+                (
+                    format!("/products/{}/findings/{}", d.case.row.product_id, x.id),
+                    x.advisory_id.clone(),
+                    x.summary.clone(),
+                    sev,
+                    x.severity.clone(),
+                    x.score.map(|s| format!("{s:.1}")).unwrap_or_default(),
+                    domain::verification::TriageState::parse(&x.state).map(|s| s.label(t.en)).unwrap_or(""),
+                )
+            })
+            .collect(),
+        nf: Default::default(),
         row,
         f,
         d,
@@ -245,6 +266,83 @@ pub async fn step(
         }
         Err(e) => Err(ctx.err(e)),
     }
+}
+
+/// A tester's finding from the case page's form (a mistake shows the page again, input kept).
+pub async fn add_finding(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(default)]
+        csrf: String,
+        #[serde(flatten)]
+        input: domain::verification::case::ManualFindingInput,
+    }
+    let f: Form = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    match s.app.verification().add_manual_finding(a, id, &f.input).await {
+        Ok(_) => Ok(see_other(&format!("/cases/{}", id.0), "finding_added")),
+        Err(AppError::Invalid(errs)) => {
+            let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
+            let mut page = case_page(&ctx, d, None, StepForm::default(), &errs);
+            page.nf = f.input;
+            let mut res = render(&page);
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// A tester's finding created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManualFindingCreated {
+    pub id: i64,
+    /// KH-C{case}-{n}
+    pub advisory_id: String,
+}
+
+/// A tester's finding in the API.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ManualFindingBody {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// CVSS v3.0, v3.1 or v4.0 vector; the score and severity are computed.
+    #[serde(default)]
+    pub vector: String,
+    #[serde(default)]
+    pub reproduction: String,
+}
+
+/// Record a tester's finding in a case being tested (the assigned body).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/findings", tag = "verification", params(("id" = i64, Path)),
+    request_body = ManualFindingBody, security(("bearer" = [])),
+    responses((status = 201, body = ManualFindingCreated), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_add_finding(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ManualFindingCreated>), WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let b: ManualFindingBody = json_body(&ctx, &headers, &body)?;
+    let input = domain::verification::case::ManualFindingInput {
+        title: b.title,
+        description: b.description,
+        vector: b.vector,
+        reproduction: b.reproduction,
+    };
+    let (fid, label) = s.app.verification().add_manual_finding(a, id, &input).await.map_err(|e| ctx.err(e))?;
+    Ok((StatusCode::CREATED, Json(ManualFindingCreated { id: fid, advisory_id: label })))
 }
 
 /// The claims table as posted: `evidence` and `result` once per claim, in order.

@@ -40,6 +40,8 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/cases", get(cases::cases))
         .route("/cases/{id}", get(cases::case))
         .route("/cases/{id}/claims", post(cases::record_claims))
+        .route("/cases/{id}/findings", post(cases::add_finding))
+        .route("/api/v1/cases/{id}/findings", post(cases::api_add_finding))
         .route("/cases/{id}/{action}", post(cases::step))
         .route("/my/products/{id}/cases", post(cases::request))
         .route("/api/v1/cases/{id}", get(cases::api_case))
