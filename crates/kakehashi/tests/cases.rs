@@ -51,6 +51,9 @@ async fn demo_cases_and_who_sees_them(db: Db) {
     let smart_lock = tester.api(Method::GET, "/api/v1/cases/4", &tt, None).await;
     assert_eq!(smart_lock.status, StatusCode::OK);
     assert!(smart_lock.json()["actions"].as_array().unwrap().iter().any(|a| a == "decide"));
+    let page = tester.get("/cases/4").await;
+    assert!(page.body.contains("KH-C4-001") && page.body.contains("管理画面の認証回避"), "the demo tester's findings");
+    assert!(!t.client().get("/api/v1/products/4").await.body.contains("KH-C4-"), "not public before publication");
     let router = tester.api(Method::GET, "/api/v1/cases/2", &tt, None).await;
     assert_eq!(router.status, StatusCode::NOT_FOUND, "a tester of another body: {}", router.body);
     assert_eq!(tester.get("/cases/2").await.status, StatusCode::NOT_FOUND);

@@ -154,7 +154,14 @@ impl App {
                 vuln_contact: "psirt@example.jp".into(),
                 public: p.public,
             };
-            self.verification().register_product(&actor, OrgId(*org), &input).await?;
+            let id = self.verification().register_product(&actor, OrgId(*org), &input).await?;
+            // the versions exist from the start (their SBOMs are attached later, when the shared
+            // data is there), so the cases' findings have a version to belong to
+            let mut tx = self.store.begin().await?;
+            for (version, _) in p.versions {
+                tx.version_or_insert(id.0, version, self.now()).await?;
+            }
+            tx.commit().await?;
         }
         Ok(())
     }
@@ -303,6 +310,30 @@ impl App {
                     v.case_step(&body_actor(body), case, T::Resume, &input).await?;
                     v.record_claims(&body_actor(body), case, &claims).await?;
                     v.case_step(&body_actor(body), case, T::SubmitFindings, &input).await?;
+                }
+                if *t == T::SubmitFindings && kind == K::WhiteHat {
+                    for (title, vector, what, how) in [
+                        (
+                            "管理画面の認証回避",
+                            "CVSS:3.1/AV:A/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                            "細工した Cookie で、パスワードなしに管理画面へ入れる。",
+                            "1. 同じネットワークから管理画面を開く\n2. Cookie admin=1 を付けて /admin にアクセスする",
+                        ),
+                        (
+                            "Bluetooth ペアリングの総当たり",
+                            "CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N",
+                            "ペアリング PIN の試行回数に制限がない。",
+                            "1. 市販の BLE ツールで接続する\n2. PIN 0000–9999 を順に試す",
+                        ),
+                    ] {
+                        let input = domain::verification::case::ManualFindingInput {
+                            title: title.into(),
+                            vector: vector.into(),
+                            description: what.into(),
+                            reproduction: how.into(),
+                        };
+                        v.add_manual_finding(&body_actor(body), case, &input).await?;
+                    }
                 }
                 let who = match t {
                     T::Publish | T::Withdraw => vendor.clone(),
