@@ -67,6 +67,16 @@ async fn demo_cases_and_who_sees_them(db: Db) {
     assert_eq!(vendor.api(Method::GET, "/api/v1/cases/2", &registry_only, None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(vendor.api(Method::GET, "/api/v1/cases/1", &registry_only, None).await.status, StatusCode::OK);
     assert_eq!(r.json()["actions"], json!(["withdraw"]), "{}", r.body);
+    // the list's verification status filter, from the cases
+    let verified = t.client().get("/api/v1/products?status=verified").await.json();
+    let names: Vec<&str> = verified["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["セキュアゲート UTM-300"], "{verified}");
+    assert_eq!(verified["items"][0]["verification"], "verified");
+    let busy = t.client().get("/api/v1/products?status=in_verification").await.json();
+    assert_eq!(busy["total"], 4, "router, tablet, smart lock, log agent: {busy}");
+    assert_eq!(t.client().get("/api/v1/products?status=done").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = t.client().get("/products?status=verified").await;
+    assert!(page.body.contains("検証済み") && page.body.contains("UTM-300"));
     // the product page lists the published case for everyone
     let p = t.client().get("/products/1").await;
     assert!(p.body.contains("/cases/1") && !p.body.contains("/cases/6"), "{}", p.body);

@@ -206,6 +206,8 @@ fn finding_row(r: &AnyRow) -> Result<FindingRow> {
 #[derive(Debug, Clone)]
 pub struct PublicProductRow {
     pub product: ProductRow,
+    /// The product's cases: (state, decision).
+    pub cases: Vec<(String, Option<String>)>,
     pub search_text: String,
     pub latest_version: Option<String>,
     /// Open findings of the latest public version: (severity, count).
@@ -572,6 +574,10 @@ impl Store {
         for r in &counts {
             by_version.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
         }
+        let mut cases: std::collections::HashMap<i64, Vec<(String, Option<String>)>> = Default::default();
+        for r in sqlx::query("SELECT product_id, state, decision FROM cases").fetch_all(&self.pool).await? {
+            cases.entry(r.try_get(0)?).or_default().push((r.try_get(1)?, r.try_get(2)?));
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let product = product_row(r)?;
@@ -581,6 +587,7 @@ impl Store {
                 search_text: r.try_get("search_text")?,
                 latest_version: latest.map(|(_, l)| l),
                 open,
+                cases: cases.remove(&product.id).unwrap_or_default(),
                 product,
             });
         }

@@ -217,7 +217,9 @@ impl Verification<'_> {
             now,
         )
         .await?;
+        store::Store::next_counter(&mut tx, super::index::LIST_VERSION).await?;
         tx.commit().await?;
+        self.products_index.invalidate();
         Ok(CaseId(id))
     }
 
@@ -388,10 +390,9 @@ impl Verification<'_> {
                 "The case was changed by someone else; reload and try again",
             ));
         }
-        if to == CaseState::Published {
-            // its findings and decision become public: the product list's counts change
-            store::Store::next_counter(&mut tx, super::index::LIST_VERSION).await?;
-        }
+        // the product list shows each product's verification status (and, once published, the
+        // case's findings in its counts)
+        store::Store::next_counter(&mut tx, super::index::LIST_VERSION).await?;
         tx.commit().await?;
         self.products_index.invalidate();
         Ok(to)

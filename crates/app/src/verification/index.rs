@@ -5,6 +5,7 @@
 //! version added, a scan or re-check recorded).
 
 use domain::search;
+use domain::verification::case::VerificationStatus;
 use domain::verification::{ProductCategory, SeverityCounts};
 use roaring::RoaringBitmap;
 
@@ -22,6 +23,7 @@ pub struct ProductSnapshot {
     items: Vec<ListedProduct>,
     text: TextIndex,
     by_category: Vec<RoaringBitmap>,
+    by_status: Vec<RoaringBitmap>,
 }
 
 impl Versioned for ProductSnapshot {
@@ -38,6 +40,7 @@ impl ProductSnapshot {
         let mut s = ProductSnapshot {
             version,
             by_category: vec![RoaringBitmap::new(); ProductCategory::ALL.len()],
+            by_status: vec![RoaringBitmap::new(); VerificationStatus::ALL.len()],
             ..Default::default()
         };
         for (_, r) in rows {
@@ -49,7 +52,9 @@ impl ProductSnapshot {
             let i = s.text.push(&r.search_text);
             let c = ProductCategory::ALL.iter().position(|c| *c == product.category).unwrap_or(0);
             s.by_category[c].insert(i);
-            s.items.push(ListedProduct { product, latest_version: r.latest_version, open });
+            let status = VerificationStatus::of(r.cases.iter().map(|(st, d)| (st.as_str(), d.as_deref())));
+            s.by_status[VerificationStatus::ALL.iter().position(|x| *x == status).unwrap_or(0)].insert(i);
+            s.items.push(ListedProduct { product, latest_version: r.latest_version, open, status });
         }
         s.text.shrink_to_fit();
         Ok(s)
@@ -73,6 +78,9 @@ impl ProductSnapshot {
         };
         if let Some(c) = q.category {
             hit &= &self.by_category[ProductCategory::ALL.iter().position(|x| *x == c).unwrap_or(0)];
+        }
+        if let Some(st) = q.status {
+            hit &= &self.by_status[VerificationStatus::ALL.iter().position(|x| *x == st).unwrap_or(0)];
         }
         let skip = ((page - 1) as u64).saturating_mul(per_page as u64);
         let items =

@@ -143,6 +143,8 @@ pub struct ListedProduct {
     pub product: ProductView,
     pub latest_version: Option<String>,
     pub open: SeverityCounts,
+    /// From the product's cases: verified, in verification, or neither.
+    pub status: domain::verification::case::VerificationStatus,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +160,7 @@ pub struct ProductList {
 pub struct ProductQuery {
     pub q: String,
     pub category: Option<ProductCategory>,
+    pub status: Option<domain::verification::case::VerificationStatus>,
     pub page: i64,
     pub per_page: i64,
 }
@@ -299,7 +302,11 @@ impl Verification<'_> {
                 Some(v) => counts_of(&self.store.open_finding_counts(&[v.id]).await?, v.id),
                 None => SeverityCounts::default(),
             };
-            out.push(ListedProduct { product, latest_version: latest.map(|v| v.version), open });
+            let cases = self.store.cases_of_product(product.id).await?;
+            let status = domain::verification::case::VerificationStatus::of(
+                cases.iter().map(|c| (c.state.as_str(), c.decision.as_deref())),
+            );
+            out.push(ListedProduct { product, latest_version: latest.map(|v| v.version), open, status });
         }
         Ok(out)
     }

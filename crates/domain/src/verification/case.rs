@@ -247,6 +247,57 @@ impl Lifecycle for CaseLifecycle {
     }
 }
 
+/// Where a product stands in the program, from its cases: verified (a published pass or
+/// conditional pass), in verification (a case under way), or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationStatus {
+    Verified,
+    InVerification,
+    #[default]
+    None,
+}
+
+impl VerificationStatus {
+    pub const ALL: [VerificationStatus; 3] =
+        [VerificationStatus::Verified, VerificationStatus::InVerification, VerificationStatus::None];
+    pub fn code(self) -> &'static str {
+        match self {
+            VerificationStatus::Verified => "verified",
+            VerificationStatus::InVerification => "in_verification",
+            VerificationStatus::None => "none",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (VerificationStatus::Verified, false) => "検証済み",
+            (VerificationStatus::Verified, true) => "Verified",
+            (VerificationStatus::InVerification, false) => "検証中",
+            (VerificationStatus::InVerification, true) => "In verification",
+            (VerificationStatus::None, false) => "未検証",
+            (VerificationStatus::None, true) => "Not verified",
+        }
+    }
+
+    /// From a product's cases (state and decision codes).
+    pub fn of<'a>(cases: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> VerificationStatus {
+        let mut status = VerificationStatus::None;
+        for (state, decision) in cases {
+            match (CaseState::parse(state), decision.and_then(Decision::parse)) {
+                (Some(CaseState::Published), Some(Decision::Pass | Decision::Conditional)) => {
+                    return VerificationStatus::Verified;
+                }
+                (Some(s), _) if s.is_active() => status = VerificationStatus::InVerification,
+                _ => {}
+            }
+        }
+        status
+    }
+}
+
 /// A verification's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

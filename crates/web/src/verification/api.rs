@@ -49,6 +49,8 @@ pub struct ProductListItem {
     pub latest_version: Option<String>,
     /// Open findings (in_triage, exploitable) of the latest public version.
     pub findings: FindingCounts,
+    /// verified (a published pass or conditional pass) | in_verification | none
+    pub verification: String,
 }
 
 impl From<&ListedProduct> for ProductListItem {
@@ -63,6 +65,7 @@ impl From<&ListedProduct> for ProductListItem {
             model: p.product.model.clone(),
             latest_version: l.latest_version.clone(),
             findings: l.open.into(),
+            verification: l.status.code().into(),
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct ProductParams {
     /// security_product | iot_device | control_system | software
     #[serde(default)]
     pub category: String,
+    /// verified | in_verification | none
+    #[serde(default)]
+    pub status: String,
     /// From 1.
     #[serde(default)]
     pub page: String,
@@ -53,6 +56,12 @@ impl ProductParams {
                     AppError::field("page", "ページ番号が正しくありません", "Not a valid page number")
                 })?,
             };
+        let status = match self.status.trim() {
+            "" => None,
+            x => Some(domain::verification::case::VerificationStatus::parse(x).ok_or_else(|| {
+                AppError::field("status", "検証状況の指定が正しくありません", "Unknown verification status")
+            })?),
+        };
         if domain::text::char_len(&self.q) > 100 {
             return Err(AppError::field(
                 "q",
@@ -60,7 +69,7 @@ impl ProductParams {
                 "Keyword: at most 100 characters",
             ));
         }
-        Ok(ProductQuery { q: self.q.clone(), category, page, per_page })
+        Ok(ProductQuery { q: self.q.clone(), category, status, page, per_page })
     }
 
     fn query_string(&self, page: Option<i64>) -> String {
@@ -70,6 +79,9 @@ impl ProductParams {
         }
         if !self.category.is_empty() {
             parts.push(format!("category={}", query_value(&self.category)));
+        }
+        if !self.status.is_empty() {
+            parts.push(format!("status={}", query_value(&self.status)));
         }
         if let Some(p) = page {
             parts.push(format!("page={p}"));
@@ -87,6 +99,8 @@ pub struct ProductRowView {
     pub version: String,
     pub open: SeverityCounts,
     pub public: bool,
+    pub status: &'static str,
+    pub status_label: &'static str,
 }
 
 fn row(t: T, l: &ListedProduct) -> ProductRowView {
@@ -100,6 +114,8 @@ fn row(t: T, l: &ListedProduct) -> ProductRowView {
         version: l.latest_version.clone().unwrap_or_default(),
         open: l.open,
         public: p.product.public,
+        status: l.status.code(),
+        status_label: l.status.label(t.en),
     }
 }
 
@@ -122,6 +138,7 @@ struct ProductsPage {
     pages: i64,
     rows: Vec<ProductRowView>,
     categories: Vec<Opt>,
+    statuses: Vec<Opt>,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -156,6 +173,10 @@ pub async fn products(
         pages,
         rows,
         categories: category_opts(t, &p.category),
+        statuses: domain::verification::case::VerificationStatus::ALL
+            .iter()
+            .map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.status))
+            .collect(),
         prev: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
         p,
