@@ -72,9 +72,14 @@ async fn demo_cases_and_who_sees_them(db: Db) {
     let names: Vec<&str> = verified["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["セキュアゲート UTM-300"], "{verified}");
     assert_eq!(verified["items"][0]["verification"], "verified");
-    let busy = t.client().get("/api/v1/products?status=in_verification").await.json();
-    assert_eq!(busy["total"], 4, "router, tablet, smart lock, log agent: {busy}");
-    assert_eq!(t.client().get("/api/v1/products?status=done").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // cases under way are not public, so the list does not reveal them
+    let not_yet = t.client().get("/api/v1/products?status=none").await.json();
+    assert_eq!(not_yet["total"], 5, "{not_yet}");
+    assert!(not_yet["items"].as_array().unwrap().iter().all(|i| i["verification"] == "none"));
+    assert_eq!(
+        t.client().get("/api/v1/products?status=in_verification").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     let page = t.client().get("/products?status=verified").await;
     assert!(page.body.contains("検証済み") && page.body.contains("UTM-300"));
     // the product page lists the published case for everyone
@@ -190,6 +195,16 @@ async fn effectiveness_case_end_to_end(db: Db) {
     assert_eq!(t.client().get(&format!("/products/{product}/findings/{fid}")).await.status, StatusCode::NOT_FOUND);
     let own = vendor.api(Method::GET, &format!("/api/v1/products/{product}"), &vt, None).await.json();
     assert!(!own.to_string().contains(&label));
+    // a vendor's VEX naming the hidden finding neither touches nor reveals it
+    let vex = json!({"@context": "https://openvex.dev/ns/v0.2.0", "statements": [
+        {"vulnerability": {"name": label.clone()}, "status": "not_affected", "justification": "component_not_present"}]});
+    let r = vendor.api(Method::POST, &format!("/api/v1/products/{product}/versions/2.0/vex"), &vt, Some(vex)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.json()["applied"].as_i64(), r.json()["unmatched"].as_i64()), (Some(0), Some(1)), "{}", r.body);
+    // a body token without verification:read sees what the public sees
+    let no_read = tester.create_token("w", &["verification:write"]).await;
+    let r = tester.api(Method::GET, &format!("/products/{product}/findings/{fid}"), &no_read, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     // the tester sees them on the case and their page
     let page = tester.get(&format!("/cases/{case}")).await;
     assert!(page.body.contains(&label) && page.body.contains("管理画面の認証回避"));
@@ -287,8 +302,57 @@ async fn withdraw_and_cancel_need_reasons(db: Db) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = vendor.get(r.location().split('?').next().unwrap()).await;
     assert!(page.body.contains("&#60;script&#62;x") && !page.body.contains("<script>x"), "escaped");
-    // white-hat scoping needs the rules of engagement
     let id = r.location().trim_start_matches("/cases/").split('?').next().unwrap().to_string();
+    // a private product: the body scopes its effectiveness case from the product's claims and
+    // opens its own findings' pages, while the product stays 404 to it otherwise
+    let r = vendor
+        .api(
+            Method::POST,
+            "/api/v1/products",
+            &vt,
+            Some(json!({"name": "非公開 案件試験", "category": "iot_device",
+            "claims": ["暗号化する"], "vuln_contact": "psirt@example.jp", "public": false})),
+        )
+        .await;
+    let private = r.json()["id"].as_i64().unwrap();
+    let r = vendor
+        .api(
+            Method::POST,
+            &format!("/api/v1/products/{private}/cases"),
+            &vt,
+            Some(json!({"body_org_id": body.parse::<i64>().unwrap(), "kind": "effectiveness"})),
+        )
+        .await;
+    let pcase = r.json()["id"].as_i64().unwrap();
+    assert_eq!(tester.get(&format!("/products/{private}")).await.status, StatusCode::NOT_FOUND);
+    let r = tester.api(Method::POST, &format!("/api/v1/cases/{pcase}/scope"), &tt, Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["plan"]["claims"][0]["claim"], "暗号化する");
+    tester.api(Method::POST, &format!("/api/v1/cases/{pcase}/start"), &tt, Some(json!({}))).await;
+    let sbom = r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"serde","version":"1.0.200","purl":"pkg:cargo/serde@1.0.200"}]}"#;
+    let up = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/products/{private}/versions/1.0/sbom")))
+        .bearer_auth(&vt)
+        .header("content-type", "application/json")
+        .body(sbom)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.status(), StatusCode::ACCEPTED);
+    let r = tester
+        .api(
+            Method::POST,
+            &format!("/api/v1/cases/{pcase}/findings"),
+            &tt,
+            Some(json!({"title": "t", "description": "d",
+            "reproduction": "r", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let pf = r.json()["id"].as_i64().unwrap();
+    assert_eq!(tester.get(&format!("/products/{private}/findings/{pf}")).await.status, StatusCode::OK);
+    assert_eq!(t.client().get(&format!("/products/{private}/findings/{pf}")).await.status, StatusCode::NOT_FOUND);
+    // white-hat scoping needs the rules of engagement
     let r = tester.post_form(&format!("/cases/{id}/scope"), &[("scope", "管理画面"), ("time_windows", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("value=\"\"") && r.body.contains("管理画面"), "what was typed is kept");

@@ -428,13 +428,14 @@ impl Tx {
     }
 
     /// A version's findings as a VEX document is applied to them: (id, advisory, aliases,
-    /// component, state).
+    /// component, state). Testers' findings are left out: they are triaged by hand, and a vendor
+    /// must not touch (or learn of) those of a case still being tested.
     pub async fn findings_for_vex(
         &mut self,
         version_id: i64,
     ) -> Result<Vec<(i64, String, Vec<String>, String, String)>> {
         let rows = sqlx::query(
-            "SELECT id, advisory_id, aliases, component, state FROM findings WHERE product_version_id = $1",
+            "SELECT id, advisory_id, aliases, component, state FROM findings WHERE product_version_id = $1 AND case_id IS NULL",
         )
         .bind(version_id)
         .fetch_all(&mut *self.tx)

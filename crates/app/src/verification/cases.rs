@@ -289,7 +289,9 @@ impl Verification<'_> {
         let mut out = Vec::new();
         for r in rows {
             let c = CaseView::from_row(r)?;
-            let involved = actor.is_some_and(|a| may_know_case(a, c.row.vendor_org_id, c.row.body_org_id));
+            let involved = actor.is_some_and(|a| {
+                may_know_case(a, c.row.vendor_org_id, c.row.body_org_id) && a.has_scope(Scope::VerificationRead)
+            });
             if involved || (c.state == CaseState::Published && c.row.product_public) {
                 out.push(c);
             }
@@ -315,14 +317,10 @@ impl Verification<'_> {
             CaseTransition::Scope => {
                 let mut p = input.plan.clone().unwrap_or_default();
                 if c.kind == domain::verification::case::CaseKind::Effectiveness && p.claims.is_empty() {
-                    let d = self.product_detail(Some(actor), ProductId(c.row.product_id), None).await?;
-                    p.claims = d
-                        .product
-                        .product
-                        .claims
-                        .iter()
-                        .map(|claim| ClaimCheck { claim: claim.clone(), ..Default::default() })
-                        .collect();
+                    // straight from the product (the body may not see a private product's page)
+                    let product = self.store.product(c.row.product_id).await?;
+                    let claims: Vec<String> = serde_json::from_str(&product.claims_json).unwrap_or_default();
+                    p.claims = claims.into_iter().map(|claim| ClaimCheck { claim, ..Default::default() }).collect();
                 }
                 plan = p.check(c.kind).map_err(AppError::Invalid)?;
             }

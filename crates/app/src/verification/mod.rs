@@ -784,15 +784,26 @@ impl Verification<'_> {
     /// product or of a version the viewer may not see). The history is for the vendor and the
     /// office only.
     pub async fn finding_detail(&self, actor: Option<&Actor>, id: ProductId, finding_id: i64) -> Result<FindingDetail> {
-        let (product, private) = self.visible(actor, id).await?;
         let finding = self.store.finding(finding_id).await?;
         let version = self.store.product_version(finding.product_version_id).await?;
-        if version.product_id != id.0 || !(version.public || private) {
+        if version.product_id != id.0 {
             return Err(AppError::NotFound);
         }
-        if let Some(case_id) = finding.case_id
-            && !self.tester_finding_visible(actor, case_id).await?
-        {
+        // a tester's finding: seen by its case's body (also on a private product), by the vendor
+        // from the findings review on, by everyone once the case is published
+        let case_ok = match finding.case_id {
+            Some(c) => self.tester_finding_visible(actor, c).await?,
+            None => true,
+        };
+        if !case_ok {
+            return Err(AppError::NotFound);
+        }
+        let (product, private) = match self.visible(actor, id).await {
+            Ok(v) => v,
+            Err(AppError::NotFound) if finding.case_id.is_some() => (self.product_view(id).await?, false),
+            Err(e) => return Err(e),
+        };
+        if !(version.public || private || finding.case_id.is_some()) {
             return Err(AppError::NotFound);
         }
         let history =
@@ -850,7 +861,7 @@ impl Verification<'_> {
         if state == Some(S::Published) && c.product_public {
             return Ok(true);
         }
-        let Some(a) = actor else { return Ok(false) };
+        let Some(a) = actor.filter(|a| a.has_scope(Scope::VerificationRead)) else { return Ok(false) };
         let body = a.member_of(c.body_org_id).is_some_and(|m| m.kind == OrgKind::VerificationBody);
         let vendor = a.member_of(c.vendor_org_id).is_some_and(|m| m.kind == OrgKind::Vendor);
         Ok(body

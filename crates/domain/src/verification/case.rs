@@ -247,24 +247,22 @@ impl Lifecycle for CaseLifecycle {
     }
 }
 
-/// Where a product stands in the program, from its cases: verified (a published pass or
-/// conditional pass), in verification (a case under way), or neither.
+/// Where a product stands in the program, as the public may know it: verified (a published
+/// pass or conditional pass) or not. Cases under way are not public (404 to outsiders), so they
+/// do not show here either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationStatus {
     Verified,
-    InVerification,
     #[default]
     None,
 }
 
 impl VerificationStatus {
-    pub const ALL: [VerificationStatus; 3] =
-        [VerificationStatus::Verified, VerificationStatus::InVerification, VerificationStatus::None];
+    pub const ALL: [VerificationStatus; 2] = [VerificationStatus::Verified, VerificationStatus::None];
     pub fn code(self) -> &'static str {
         match self {
             VerificationStatus::Verified => "verified",
-            VerificationStatus::InVerification => "in_verification",
             VerificationStatus::None => "none",
         }
     }
@@ -275,26 +273,18 @@ impl VerificationStatus {
         match (self, en) {
             (VerificationStatus::Verified, false) => "検証済み",
             (VerificationStatus::Verified, true) => "Verified",
-            (VerificationStatus::InVerification, false) => "検証中",
-            (VerificationStatus::InVerification, true) => "In verification",
             (VerificationStatus::None, false) => "未検証",
             (VerificationStatus::None, true) => "Not verified",
         }
     }
 
-    /// From a product's cases (state and decision codes).
+    /// From a product's cases (state and decision codes): only published ones count.
     pub fn of<'a>(cases: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> VerificationStatus {
-        let mut status = VerificationStatus::None;
-        for (state, decision) in cases {
-            match (CaseState::parse(state), decision.and_then(Decision::parse)) {
-                (Some(CaseState::Published), Some(Decision::Pass | Decision::Conditional)) => {
-                    return VerificationStatus::Verified;
-                }
-                (Some(s), _) if s.is_active() => status = VerificationStatus::InVerification,
-                _ => {}
-            }
-        }
-        status
+        let verified = cases.into_iter().any(|(state, decision)| {
+            CaseState::parse(state) == Some(CaseState::Published)
+                && matches!(decision.and_then(Decision::parse), Some(Decision::Pass | Decision::Conditional))
+        });
+        if verified { VerificationStatus::Verified } else { VerificationStatus::None }
     }
 }
 

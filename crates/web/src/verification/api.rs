@@ -49,7 +49,7 @@ pub struct ProductListItem {
     pub latest_version: Option<String>,
     /// Open findings (in_triage, exploitable) of the latest public version.
     pub findings: FindingCounts,
-    /// verified (a published pass or conditional pass) | in_verification | none
+    /// verified (a published pass or conditional pass) | none
     pub verification: String,
 }
 

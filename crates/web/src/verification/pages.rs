@@ -32,7 +32,7 @@ pub struct ProductParams {
     /// security_product | iot_device | control_system | software
     #[serde(default)]
     pub category: String,
-    /// verified | in_verification | none
+    /// verified | none
     #[serde(default)]
     pub status: String,
     /// From 1.
