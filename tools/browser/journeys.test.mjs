@@ -138,6 +138,7 @@ test('operator: console, jobs, notification settings', async () => {
   assert.ok((await page.textContent('main')).includes('notify.deliver'), 'delivery jobs are listed');
   await go(page, '/admin/jobs?state=done&lang=en', 'operator-jobs-en');
   await go(page, '/account/notifications', 'operator-notifications');
+  await go(page, '/admin/priorities', 'operator-priorities');
   await ctx.close();
 });
 

@@ -370,4 +370,66 @@ async fn withdraw_and_cancel_need_reasons(db: Db) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 
-both_backends!(demo_cases_and_who_sees_them, effectiveness_case_end_to_end, withdraw_and_cancel_need_reasons);
+/// The office's priority queue: IoT devices and control systems ranked by the four attributes
+/// under its weights, each score explained; open findings count; only the office may see it.
+async fn priorities_are_ranked_and_explained(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let office = t.as_operator().await;
+    let token = office.create_token("ops", &["registry:operate"]).await;
+    let q = office.api(Method::GET, "/api/v1/priorities", &token, None).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+    let list = q.json();
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 5, "router, tablet, smart lock, plant gateway, camera: {list}");
+    for it in items {
+        let sum: u64 = it["explanation"].as_array().unwrap().iter().map(|p| p["points"].as_u64().unwrap()).sum();
+        assert_eq!(sum, it["score"].as_u64().unwrap(), "the parts add up: {it}");
+    }
+    let scores: Vec<u64> = items.iter().map(|i| i["score"].as_u64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "highest first: {scores:?}");
+    // the smart lock's testers' high finding (CVSS 8.8) is the fifth signal
+    let lock = items.iter().find(|i| i["name"] == "スマートロック SL-1").unwrap();
+    let f = lock["explanation"].as_array().unwrap().iter().find(|p| p["signal"] == "findings").unwrap();
+    assert_eq!(f["level"], 1, "{lock}");
+    // the office's weights decide: physical impact alone puts the lock and the gateway first
+    let r = office
+        .post_form(
+            "/admin/priorities/weights",
+            &[("data", "0"), ("physical", "10"), ("connectivity", "0"), ("investment", "0"), ("findings", "0")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let top: Vec<String> = office.api(Method::GET, "/api/v1/priorities", &token, None).await.json().as_array().unwrap()
+        [..2]
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(top, vec!["スマートロック SL-1", "プラント監視ゲートウェイ PG-7"]);
+    // rating a product moves it: the router's physical impact raised to 3 joins the top (ties by id)
+    let router =
+        items.iter().find(|i| i["name"] == "ホクト 家庭用ルーター HR-200").unwrap()["product_id"].as_i64().unwrap();
+    let r = office
+        .post_form(
+            &format!("/admin/priorities/{router}"),
+            &[("data", "0"), ("physical", "3"), ("connectivity", "0"), ("investment", "3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let first = office.api(Method::GET, "/api/v1/priorities", &token, None).await.json()[0]["name"].clone();
+    assert_eq!(first, "ホクト 家庭用ルーター HR-200");
+    let page = office.get("/admin/priorities").await;
+    assert!(page.body.contains("物理世界への影響") && page.body.contains("× 重み 10 = 30"), "{}", page.body);
+    // nobody else: vendor, tester, the public
+    assert_eq!(t.as_provider_admin().await.get("/admin/priorities").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.login("tester@demo.kakehashi.jp").await.get("/api/v1/priorities").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.client().get("/api/v1/priorities").await.status, StatusCode::UNAUTHORIZED);
+    let r = t.as_sme().await.post_form("/admin/priorities/weights", &[("physical", "0")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+both_backends!(
+    priorities_are_ranked_and_explained,
+    demo_cases_and_who_sees_them,
+    effectiveness_case_end_to_end,
+    withdraw_and_cancel_need_reasons
+);

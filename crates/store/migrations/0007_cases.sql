@@ -26,3 +26,12 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_body ON cases (body_org_id, state);
 CREATE INDEX cases_product ON cases (product_id);
+
+-- Priority for white-hat verification (deck: 検証対象の優先順位): a product's four attributes
+-- (JSON, set by the program office) and the office's weights (one row).
+ALTER TABLE products ADD COLUMN priority TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE priority_weights (
+    id BIGINT PRIMARY KEY,
+    weights TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);

@@ -238,3 +238,83 @@ impl Store {
         rows.iter().map(case_row).collect()
     }
 }
+
+/// A product as the priority queue needs it.
+#[derive(Debug, Clone)]
+pub struct PriorityRow {
+    pub product_id: i64,
+    pub name: String,
+    pub vendor_name: String,
+    pub category: String,
+    pub public: bool,
+    /// JSON of the four attributes.
+    pub priority_json: String,
+    /// Open findings of the newest version: (critical, high).
+    pub open_critical: i64,
+    pub open_high: i64,
+}
+
+impl Tx {
+    pub async fn set_priority(&mut self, product_id: i64, json: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE products SET priority = $1, updated_at = $2 WHERE id = $3")
+            .bind(json.to_string())
+            .bind(now)
+            .bind(product_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_priority_weights(&mut self, json: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO priority_weights (id, weights, updated_at) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET weights = $1, updated_at = $2",
+        )
+        .bind(json.to_string())
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The office's weights, if set.
+    pub async fn priority_weights(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT weights FROM priority_weights WHERE id = 1").fetch_optional(&self.pool).await?)
+    }
+
+    /// Every product of these categories with its attributes and the open critical and high
+    /// findings of its newest version.
+    pub async fn priority_rows(&self, categories: &[&str]) -> Result<Vec<PriorityRow>> {
+        let marks: Vec<String> = (1..=categories.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT p.id, p.name, o.name, p.category, p.public, p.priority, \
+             (SELECT COUNT(*) FROM findings f WHERE f.state IN ('in_triage', 'exploitable') AND f.severity = 'critical' \
+               AND f.product_version_id = (SELECT MAX(v.id) FROM product_versions v WHERE v.product_id = p.id)), \
+             (SELECT COUNT(*) FROM findings f WHERE f.state IN ('in_triage', 'exploitable') AND f.severity = 'high' \
+               AND f.product_version_id = (SELECT MAX(v.id) FROM product_versions v WHERE v.product_id = p.id)) \
+             FROM products p JOIN organizations o ON o.id = p.vendor_org_id WHERE p.category IN ({}) ORDER BY p.id",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for c in categories {
+            q = q.bind(c.to_string());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PriorityRow {
+                    product_id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    vendor_name: r.try_get(2)?,
+                    category: r.try_get(3)?,
+                    public: r.try_get::<i64, _>(4)? != 0,
+                    priority_json: r.try_get(5)?,
+                    open_critical: r.try_get(6)?,
+                    open_high: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+}

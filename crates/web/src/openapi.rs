@@ -51,6 +51,7 @@ use crate::error::ErrorBody;
         crate::verification::cases::api_step,
         crate::verification::cases::api_request,
         crate::verification::cases::api_add_finding,
+        crate::verification::priority::api,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Bearer),

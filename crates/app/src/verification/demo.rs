@@ -136,6 +136,7 @@ impl App {
     /// tester login for the first) and verification cases in every state and of every kind.
     pub(crate) async fn seed_verification(&self, vendors: &[(i64, String)]) -> Result<()> {
         self.seed_products(vendors).await?;
+        self.seed_priorities(vendors).await?;
         self.seed_cases(vendors).await
     }
 
@@ -164,6 +165,26 @@ impl App {
             tx.commit().await?;
         }
         Ok(())
+    }
+
+    /// The office's view of the deck's FY2019 study devices and the plant gateway.
+    async fn seed_priorities(&self, vendors: &[(i64, String)]) -> Result<()> {
+        use domain::verification::priority::PriorityAttrs as P;
+        let ids: Vec<i64> = vendors.iter().map(|v| v.0).collect();
+        let products = self.store.products_of(&ids).await?;
+        let rated = [
+            ("ホクト 家庭用ルーター HR-200", P { data: 2, physical: 1, connectivity: 3, investment: 1 }),
+            ("まもりタブレット MT-10", P { data: 3, physical: 1, connectivity: 2, investment: 2 }),
+            ("スマートロック SL-1", P { data: 1, physical: 3, connectivity: 2, investment: 1 }),
+            ("プラント監視ゲートウェイ PG-7", P { data: 2, physical: 3, connectivity: 2, investment: 2 }),
+            ("次期 IoT カメラ（開発中）", P { data: 2, physical: 1, connectivity: 3, investment: 0 }),
+        ];
+        for (name, attrs) in rated {
+            if let Some(p) = products.iter().find(|p| p.name == name) {
+                self.verification().set_priority_attrs(None, ProductId(p.id), attrs).await?;
+            }
+        }
+        self.verification().set_priority_weights(None, Default::default()).await
     }
 
     async fn seed_cases(&self, vendors: &[(i64, String)]) -> Result<()> {

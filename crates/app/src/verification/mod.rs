@@ -5,6 +5,7 @@
 pub mod cases;
 mod demo;
 pub mod index;
+pub mod priority;
 
 use domain::audit::AuditRecord;
 use domain::verification::{

@@ -3,6 +3,7 @@
 //! findings move through (the CycloneDX / VEX analysis states).
 
 pub mod case;
+pub mod priority;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod cases;
 pub mod pages;
+pub mod priority;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,10 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/api/v1/products/{id}/csaf", get(api::csaf))
         .route("/api/v1/jobs/{id}", get(api::job))
         .route("/bodies", get(cases::bodies))
+        .route("/admin/priorities", get(priority::page))
+        .route("/admin/priorities/weights", post(priority::set_weights))
+        .route("/admin/priorities/{id}", post(priority::set_attrs))
+        .route("/api/v1/priorities", get(priority::api))
         .route("/cases", get(cases::cases))
         .route("/cases/{id}", get(cases::case))
         .route("/cases/{id}/claims", post(cases::record_claims))
