@@ -140,3 +140,35 @@ pub fn document(content_type: &str, disposition: &str, filename: &str, body: imp
     )
         .into_response()
 }
+
+/// A form's field errors in the page's language: the summary lists them; each field shows its
+/// own message and marks itself (`errors.err("name")`, `errors.cls("name")` in templates).
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn new(t: T, errs: &[domain::FieldError]) -> FieldErrors {
+        FieldErrors(
+            errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        )
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The message for one field, or "" when it has none.
+    pub fn err(&self, field: &str) -> &str {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str()).unwrap_or("")
+    }
+    /// The field's wrapper class: marked when it has an error.
+    pub fn cls(&self, field: &str) -> &'static str {
+        if self.err(field).is_empty() { "field" } else { "field field-error" }
+    }
+}
+
+impl<'a> IntoIterator for &'a FieldErrors {
+    type Item = &'a (String, String);
+    type IntoIter = std::slice::Iter<'a, (String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}

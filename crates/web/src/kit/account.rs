@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie, same_secret};
 use crate::forms::{CsrfOnly, decode};
-use crate::views::{Nav, Opt, render};
+use crate::views::{FieldErrors, Nav, Opt, render};
 use app::auth::LoginError;
 use app::{AppError, Scope, jst_datetime};
 
@@ -303,13 +303,7 @@ struct SignupPage {
     nav: Nav,
     f: SignupForm,
     csrf: String,
-    errors: Vec<(String, String)>,
-}
-
-impl SignupPage {
-    pub fn err(&self, field: &str) -> &str {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str()).unwrap_or("")
-    }
+    errors: FieldErrors,
 }
 
 #[derive(Template)]
@@ -396,7 +390,7 @@ pub struct SignupForm {
     csrf: String,
 }
 
-fn signup_page(ctx: &Ctx, f: SignupForm, errors: Vec<(String, String)>, status: StatusCode, secure: bool) -> Response {
+fn signup_page(ctx: &Ctx, f: SignupForm, errors: FieldErrors, status: StatusCode, secure: bool) -> Response {
     let csrf = app::auth::random_token();
     let f = SignupForm { password: String::new(), ..f };
     let page = SignupPage {
@@ -412,7 +406,7 @@ fn signup_page(ctx: &Ctx, f: SignupForm, errors: Vec<(String, String)>, status: 
 }
 
 pub async fn signup_form(ctx: Ctx, State(s): State<AppState>) -> Response {
-    signup_page(&ctx, SignupForm::default(), vec![], StatusCode::OK, s.cfg.secure_cookies)
+    signup_page(&ctx, SignupForm::default(), FieldErrors::default(), StatusCode::OK, s.cfg.secure_cookies)
 }
 
 /// A provider asks to register as an applicant; the mail it gets finishes the registration.
@@ -440,10 +434,13 @@ pub async fn signup(
                 SignupSentPage { nav: Nav::new(&ctx, "確認メールを送信しました", "Check your e-mail", "") };
             Ok(render(&page))
         }
-        Err(AppError::Invalid(errs)) => {
-            let errors = errs.into_iter().map(|e| (e.field.to_string(), if ctx.t.en { e.en } else { e.ja })).collect();
-            Ok(signup_page(&ctx, f, errors, StatusCode::UNPROCESSABLE_ENTITY, s.cfg.secure_cookies))
-        }
+        Err(AppError::Invalid(errs)) => Ok(signup_page(
+            &ctx,
+            f,
+            FieldErrors::new(ctx.t, &errs),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            s.cfg.secure_cookies,
+        )),
         Err(e) => Err(ctx.err(e)),
     }
 }

@@ -17,7 +17,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::{ApplicationForm, CommentForm, CsrfOnly, decode, read_parts};
 use crate::kit::flash::see_other;
-use crate::views::{Nav, Opt, render};
+use crate::views::{FieldErrors, Nav, Opt, render};
 use app::registry::{Permissions, SURVEILLANCE_OUTCOMES, ServiceDetail, ServiceView};
 use app::{AppError, jst_date, jst_datetime};
 #[allow(unused_imports)]
@@ -397,7 +397,7 @@ pub struct FormPage {
     action: String,
     intro: String,
     f: ApplicationForm,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     providers: Vec<Opt>,
     bodies: Vec<Opt>,
     categories: Vec<Opt>,
@@ -406,16 +406,6 @@ pub struct FormPage {
     regions: Vec<Opt>,
     experts: Vec<(String, String, String)>,
     lock_body: bool,
-}
-
-impl FormPage {
-    /// The message for one field, if it has an error.
-    pub fn err(&self, field: &str) -> &str {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str()).unwrap_or("")
-    }
-    pub fn cls(&self, field: &str) -> &'static str {
-        if self.err(field).is_empty() { "field" } else { "field field-error" }
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -482,7 +472,7 @@ async fn form_page(
         heading: heading.into(),
         action,
         intro: intro.into(),
-        errors: errors.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        errors: FieldErrors::new(t, errors),
         providers: a
             .provider_orgs()
             .map(|m| Opt::new(m.org_id.to_string(), &m.org_name, m.org_id.to_string() == f.provider_org_id))

@@ -19,7 +19,7 @@ use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, json_body, write_actor};
 use crate::forms::decode;
 use crate::kit::flash::{done_message, see_other};
-use crate::views::{Nav, Opt, render};
+use crate::views::{FieldErrors, Nav, Opt, render};
 use app::verification::cases::{BodyView, CaseDetail, CaseStepInput, CaseView};
 use app::{AppError, jst_date, jst_datetime};
 
@@ -110,7 +110,7 @@ struct CasePage {
     needs_plan: bool,
     decisions: Vec<Opt>,
     stage_opts: Vec<Opt>,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     f: StepForm,
     /// The testers' findings: (finding link, label, title, severity code, severity label, score, state).
     findings: Vec<(String, String, String, &'static str, String, String, &'static str)>,
@@ -153,7 +153,7 @@ fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm,
             .iter()
             .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), f.stages.iter().any(|s| s == c)))
             .collect(),
-        errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        errors: FieldErrors::new(t, errs),
         findings: d
             .findings
             .iter()

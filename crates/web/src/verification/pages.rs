@@ -18,7 +18,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::{decode, read_parts};
 use crate::kit::flash::{DoneParam, done_message, see_other};
-use crate::views::{Nav, Opt, csv_safe, document, render};
+use crate::views::{FieldErrors, Nav, Opt, csv_safe, document, render};
 use app::verification::{FindingDetail, ListedProduct, ProductDetail, ProductQuery, query_value};
 use app::{AppError, jst_datetime};
 
@@ -551,18 +551,9 @@ struct ProductFormPage {
     heading: String,
     action: String,
     f: ProductForm,
-    errors: Vec<(String, String)>,
+    errors: FieldErrors,
     categories: Vec<Opt>,
     vendors: Vec<Opt>,
-}
-
-impl ProductFormPage {
-    fn err(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
-    }
-    fn cls(&self, field: &str) -> &'static str {
-        if self.err(field).is_empty() { "field" } else { "field field-error" }
-    }
 }
 
 fn form_page(ctx: &Ctx, edit: Option<i64>, f: ProductForm, errs: &[FieldError]) -> Result<ProductFormPage, WebError> {
@@ -590,7 +581,7 @@ fn form_page(ctx: &Ctx, edit: Option<i64>, f: ProductForm, errs: &[FieldError]) 
             .provider_orgs()
             .map(|m| Opt::new(m.org_id.to_string(), m.org_name.clone(), f.vendor_org_id == m.org_id.to_string()))
             .collect(),
-        errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        errors: FieldErrors::new(t, errs),
         f,
     })
 }
@@ -663,13 +654,7 @@ struct FindingPage {
     justifications: Vec<Opt>,
     responses: Vec<Opt>,
     f: TriageInput,
-    errors: Vec<(String, String)>,
-}
-
-impl FindingPage {
-    fn err(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
-    }
+    errors: FieldErrors,
 }
 
 fn code_label(list: &[(&str, &str, &str)], code: &str, en: bool) -> String {
@@ -718,7 +703,7 @@ fn finding_page(
         states: TriageState::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == sel_state)).collect(),
         justifications: opts(&JUSTIFICATIONS, &f.justification),
         responses: opts(&RESPONSES, &f.response),
-        errors: errs.iter().map(|e| (e.field.to_string(), if t.en { e.en.clone() } else { e.ja.clone() })).collect(),
+        errors: FieldErrors::new(t, errs),
         f,
         d,
     }
