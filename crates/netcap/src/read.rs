@@ -1587,11 +1587,22 @@ fn read_into(an: &mut Analyzer, input: Box<dyn Read + Send>, name: &str) -> Resu
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
+                // a read may bring less than the block needs: read again until the input ends
+                let before = reader.data().len();
                 if reader.refill().is_err() {
                     an.report.stopped = Some(format!("{name}: read error after {consumed} bytes"));
                     break;
                 }
-                // refill made no progress at end of file: truncated
+                if !reader.reader_exhausted() {
+                    if reader.data().len() == before {
+                        // the buffer is full and still holds no whole block
+                        an.report.stopped =
+                            Some(format!("{name}: unreadable block after {consumed} bytes: larger than the buffer"));
+                        break;
+                    }
+                    continue;
+                }
+                // nothing more to read: a block cut short is a truncated capture
                 match reader.next() {
                     Err(PcapError::Incomplete(_)) => {
                         an.report.stopped =
@@ -1688,10 +1699,11 @@ impl Analyzer<'_> {
     }
 }
 
-/// Analyses one capture from a reader.
+/// Analyses one capture from a reader (pcap or pcapng, plain or gzip-compressed), read as a
+/// file is: a few chunks ahead on a second thread, legacy pcap in place.
 pub fn analyze_reader(input: Box<dyn Read + Send>, name: &str, opts: &Options) -> Result<Report, crate::Error> {
     let mut an = Analyzer::new(opts).map_err(crate::Error::BadOptions)?;
-    an.read_file(name, |an| read_into(an, input, name)).map_err(crate::Error::Unreadable)?;
+    read_input(&mut an, input, name).map_err(crate::Error::Unreadable)?;
     Ok(an.finish())
 }
 
@@ -1826,6 +1838,13 @@ fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
         }
         Box::new(f)
     };
+    read_input(an, f, &name)
+}
+
+/// Reads one capture from `f` into the analysis under `name`.
+fn read_input(an: &mut Analyzer, f: Box<dyn Read + Send>, name: &str) -> Result<(), String> {
+    use std::io::BufRead;
+    let name = name.to_string();
     let f: Box<dyn Read + Send> = match &an.opts.progress {
         Some(counter) => Box::new(Counted { inner: f, counter: counter.clone() }),
         None => f,

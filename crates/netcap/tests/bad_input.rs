@@ -343,3 +343,47 @@ fn dns_over_tcp_lengths() {
     assert!(r.dns.is_empty());
     assert_eq!(r.not_decoded.get("DNS over TCP message cut short"), Some(&1), "{:?}", r.not_decoded);
 }
+
+/// A reader that hands out at most `step` bytes per read, as pipes, sockets and buffered files do.
+struct Trickle {
+    data: std::io::Cursor<Vec<u8>>,
+    step: usize,
+}
+
+impl std::io::Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.step);
+        self.data.read(&mut buf[..n])
+    }
+}
+
+/// A reader's short reads never look like the end of the capture (a 3 MiB capture read through
+/// reads of odd sizes, as pcap, pcapng and gzip, is read whole); the platform's jobs read stored
+/// captures through `analyze_reader`.
+#[test]
+fn short_reads_are_not_truncation() {
+    let packets: Vec<Vec<u8>> =
+        (0..2200u32).map(|i| tcp_packet([192, 168, 0, 2], [192, 168, 0, 1], 40000, 80, i * 1400, &[b'A'; 1400])).collect();
+    let plain = capture(&packets);
+    assert!(plain.len() > 3 << 20);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    let gz = gz.finish().unwrap();
+    for (what, bytes) in [("pcap", plain.clone()), ("gzip", gz)] {
+        for step in [977, 65_536, 1 << 20] {
+            let r = netcap::analyze_reader(
+                Box::new(Trickle { data: std::io::Cursor::new(bytes.clone()), step }),
+                "t",
+                &netcap::Options::default(),
+            )
+            .unwrap();
+            assert_eq!((r.packets, r.stopped.clone()), (2200, None), "{what} in reads of {step}");
+        }
+    }
+    // cut short: still a truncated capture, with what was read
+    let cut = plain[..plain.len() - 700].to_vec();
+    let r = netcap::analyze_reader(Box::new(Trickle { data: std::io::Cursor::new(cut), step: 977 }), "t", &Default::default())
+        .unwrap();
+    assert_eq!(r.packets, 2199);
+    assert!(r.stopped.unwrap().contains("truncated"));
+}
