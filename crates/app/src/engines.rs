@@ -112,12 +112,29 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
     let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
     let id = p.get("analysis_id").and_then(|v| v.as_i64()).ok_or("payload has no analysis_id")?;
     let row = app.store.analysis(id).await.map_err(|e| e.to_string())?;
+    if row.state == "done" {
+        return Ok(Done::Ok);
+    }
+    let evidence = row.subject_kind == crate::verification::EVIDENCE_SUBJECT;
     let prepared = async {
-        let data = app.store.blob(&row.blob_sha256).await.map_err(|e| e.to_string())?;
+        let source =
+            app.blob_source(&row.blob_sha256).await.map_err(|e| format!("the stored file cannot be read: {e}"))?;
+        if let crate::blobs::BlobSource::File(path) = &source
+            && let Err(e) = std::fs::metadata(path)
+        {
+            return Err(format!("the file store has no {} ({e})", row.blob_sha256));
+        }
         let index = if row.engine == "sbom" { app.advisories()? } else { None };
-        Ok::<_, String>((data, index))
+        // a case's capture is analysed for the devices the case names
+        let devices = if evidence {
+            let e = app.store.evidence_file(row.subject_id).await.map_err(|e| e.to_string())?;
+            e.devices.split(',').filter(|d| !d.is_empty()).map(str::to_string).collect()
+        } else {
+            Vec::new()
+        };
+        Ok::<_, String>((source, index, devices))
     };
-    let (data, index) = match prepared.await {
+    let (source, index, devices) = match prepared.await {
         Ok(p) => p,
         Err(e) => {
             // On the last attempt the analysis says why instead of staying queued.
@@ -129,30 +146,68 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
     };
     let engine = row.engine.clone();
     let started = std::time::Instant::now();
+    // a capture's progress (bytes read) is written to the analysis every second
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let ticker = (engine == "capture").then(|| {
+        let (app, progress) = (app.clone(), progress.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let read = progress.load(std::sync::atomic::Ordering::Relaxed);
+                let _ = app.store.analysis_progress(id, &json!({"read_bytes": read}).to_string()).await;
+            }
+        })
+    });
     let outcome = tokio::task::spawn_blocking(move || match engine.as_str() {
-        "sbom" => scan_sbom(&data, index.as_deref()),
-        "capture" => analyze_capture(data).map(|s| (s, None)),
+        "sbom" => match source {
+            crate::blobs::BlobSource::Bytes(data) => scan_sbom(&data, index.as_deref()).map(Ran::Sbom),
+            crate::blobs::BlobSource::File(path) => std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|data| scan_sbom(&data, index.as_deref()))
+                .map(Ran::Sbom),
+        },
+        "capture" => analyze_capture(source, devices, progress).map(|r| Ran::Capture(Box::new(r))),
         other => Err(format!("unknown engine {other:?}")),
     })
-    .await
-    .map_err(|e| format!("the engine stopped: {e}"))?;
+    .await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    let outcome = outcome.map_err(|e| format!("the engine stopped: {e}"))?;
     tracing::debug!(analysis = id, engine = %row.engine, ms = started.elapsed().as_millis() as u64, "engine ran");
     let now = app.now();
     match outcome {
         // A product's SBOM: the verification program keeps its components and findings with
         // the analysis' result, in one transaction.
-        Ok((summary, Some(scan))) if row.subject_kind == crate::verification::FILE_SUBJECT => app
+        Ok(Ran::Sbom((summary, Some(scan)))) if row.subject_kind == crate::verification::FILE_SUBJECT => app
             .verification()
             .record_scan(&row, summary, &scan.components, &scan.findings)
             .await
             .map_err(|e| e.to_string()),
-        Ok((summary, _)) => {
+        Ok(Ran::Sbom((summary, _))) => {
             app.store.finish_analysis(id, "done", &summary.to_string(), None, now).await.map_err(|e| e.to_string())
         }
+        // A case's capture: its findings and the engine's HTML report are kept with the case.
+        Ok(Ran::Capture(report)) if evidence => {
+            app.verification().record_capture(&row, &report).await.map_err(|e| e.to_string())
+        }
+        Ok(Ran::Capture(report)) => app
+            .store
+            .finish_analysis(id, "done", &capture_summary(&report).to_string(), None, now)
+            .await
+            .map_err(|e| e.to_string()),
         // The file itself cannot be read: that is the analysis' result, not a reason to retry.
         Err(e) => app.store.finish_analysis(id, "failed", "{}", Some(&e), now).await.map_err(|e| e.to_string()),
     }?;
     Ok(Done::Ok)
+}
+
+/// What an engine gave.
+enum Ran {
+    Sbom(Outcome),
+    Capture(Box<netcap::Report>),
 }
 
 /// What an SBOM scan found, for the program that keeps it.
@@ -192,23 +247,43 @@ fn scan_sbom(data: &[u8], index: Option<&vulndb::db::Index>) -> std::result::Res
     Ok((summary, Some(Scan { components: doc.components, findings: report.findings })))
 }
 
-fn analyze_capture(data: Vec<u8>) -> std::result::Result<serde_json::Value, String> {
-    let r = netcap::analyze_reader(Box::new(std::io::Cursor::new(data)), "evidence", &netcap::Options::default())
-        .map_err(|e| e.to_string())?;
+/// Runs the capture analyser on a stored capture, streaming from the file store (memory stays
+/// bounded whatever the capture's size).
+fn analyze_capture(
+    source: crate::blobs::BlobSource,
+    devices: Vec<String>,
+    progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::result::Result<netcap::Report, String> {
+    let opts = netcap::Options { devices, progress: Some(progress), ..netcap::Options::default() };
+    match source {
+        crate::blobs::BlobSource::File(path) => {
+            let file = std::fs::File::open(&path).map_err(|e| format!("the capture cannot be opened: {e}"))?;
+            netcap::analyze_reader(Box::new(std::io::BufReader::with_capacity(1 << 20, file)), "evidence", &opts)
+        }
+        crate::blobs::BlobSource::Bytes(data) => {
+            netcap::analyze_reader(Box::new(std::io::Cursor::new(data)), "evidence", &opts)
+        }
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// A capture analysis in a few numbers (and its ten first findings), for pages and APIs.
+pub fn capture_summary(r: &netcap::Report) -> serde_json::Value {
     let mut by_kind = std::collections::BTreeMap::<String, usize>::new();
     for f in &r.findings {
         *by_kind.entry(f.kind.to_string()).or_default() += 1;
     }
-    Ok(json!({
+    json!({
         "packets": r.packets,
         "bytes": r.bytes,
         "findings": r.findings.len(),
         "by_kind": by_kind,
+        "stopped": r.stopped,
         "top": r.findings.iter().take(10).map(|f| json!({
             "kind": f.kind.to_string(), "severity": f.severity.to_string(), "protocol": f.protocol.to_string(),
             "detail": f.detail.to_string(),
         })).collect::<Vec<_>>(),
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -55,6 +55,12 @@ impl From<domain::verification::case::InvalidCaseTransition> for AppError {
     }
 }
 
+impl From<domain::verification::body::InvalidBodyTransition> for AppError {
+    fn from(e: domain::verification::body::InvalidBodyTransition) -> Self {
+        AppError::conflict(e.message_ja(), e.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

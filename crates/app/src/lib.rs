@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod blobs;
 pub mod demo;
 pub mod engines;
 mod error;
@@ -51,6 +52,10 @@ pub struct AppConfig {
     pub advisory_db: Option<std::path::PathBuf>,
     /// Keyed checkpoints of the audit chain; None: not made.
     pub audit_checkpoints: Option<audit::CheckpointConfig>,
+    /// The file store for large blobs (captures): see [`blobs`].
+    pub blob_dir: std::path::PathBuf,
+    /// Largest capture accepted, in bytes (streamed to the file store, never held in memory).
+    pub max_capture_bytes: u64,
 }
 
 impl Default for AppConfig {
@@ -65,6 +70,8 @@ impl Default for AppConfig {
             delivery: notify::DeliveryConfig::default(),
             advisory_db: None,
             audit_checkpoints: None,
+            blob_dir: std::env::temp_dir().join("kakehashi-blobs"),
+            max_capture_bytes: 2 * 1024 * 1024 * 1024,
         }
     }
 }

@@ -33,6 +33,13 @@ pub fn clean_line(s: &str) -> String {
 }
 
 /// Character count (not bytes): limits are stated to users in characters.
+/// Full-width letters, digits and punctuation (as Japanese input methods type them) folded to
+/// their ASCII forms (NFKC): "２０２７－０３－３１" reads as "2027-03-31".
+pub fn normalize_width(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfkc().collect()
+}
+
 pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }

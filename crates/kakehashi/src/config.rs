@@ -39,6 +39,12 @@ pub struct Settings {
     pub audit_checkpoint_file: Option<std::path::PathBuf>,
     /// Seconds between checkpoints.
     pub audit_checkpoint_secs: i64,
+    /// The file store for large evidence (captures), kept outside the database. Unset: a
+    /// `kakehashi-blobs` directory beside the SQLite file, or in the working directory with
+    /// PostgreSQL (several servers must share one: mount the same volume).
+    pub blob_dir: Option<std::path::PathBuf>,
+    /// Largest capture accepted, in MiB (streamed to the file store).
+    pub max_capture_mb: u64,
 }
 
 /// A secret from the configuration: never shown by `Debug`.
@@ -74,6 +80,8 @@ impl Default for Settings {
             audit_key: None,
             audit_checkpoint_file: None,
             audit_checkpoint_secs: 600,
+            blob_dir: None,
+            max_capture_mb: 2048,
         }
     }
 }
@@ -91,6 +99,12 @@ impl Settings {
         if let Some(u) = &db.database_url {
             s.database_url = Some(u.clone());
         }
+        let num = |name: &str| -> Result<Option<i64>, CliError> {
+            match std::env::var(name) {
+                Ok(v) => v.parse().map(Some).map_err(|_| CliError::new(2, format!("{name} must be a whole number"))),
+                Err(_) => Ok(None),
+            }
+        };
         if let Ok(v) = std::env::var("KAKEHASHI_MAX_UPLOAD_MB") {
             s.max_upload_mb =
                 v.parse().map_err(|_| CliError::new(2, "KAKEHASHI_MAX_UPLOAD_MB must be a whole number"))?;
@@ -107,6 +121,12 @@ impl Settings {
         if let Ok(v) = std::env::var("KAKEHASHI_ADVISORY_DB") {
             s.advisory_db = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
+        if let Ok(v) = std::env::var("KAKEHASHI_BLOB_DIR") {
+            s.blob_dir = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = num("KAKEHASHI_MAX_CAPTURE_MB")? {
+            s.max_capture_mb = v.max(1) as u64;
+        }
         if let Ok(v) = std::env::var("KAKEHASHI_ALLOW_INSECURE_WEBHOOKS") {
             s.allow_insecure_webhooks = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -119,12 +139,6 @@ impl Settings {
         if let Ok(v) = std::env::var("KAKEHASHI_AUDIT_CHECKPOINT_FILE") {
             s.audit_checkpoint_file = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
-        let num = |name: &str| -> Result<Option<i64>, CliError> {
-            match std::env::var(name) {
-                Ok(v) => v.parse().map(Some).map_err(|_| CliError::new(2, format!("{name} must be a whole number"))),
-                Err(_) => Ok(None),
-            }
-        };
         if let Some(v) = num("KAKEHASHI_WORKERS")? {
             s.workers = v.max(0) as usize;
         }
@@ -189,7 +203,26 @@ impl Settings {
                 file: self.audit_checkpoint_file.clone(),
                 every_secs: self.audit_checkpoint_secs,
             }),
+            blob_dir: self.blob_dir(),
+            max_capture_bytes: self.max_capture_mb * 1024 * 1024,
             ..app::AppConfig::default()
+        }
+    }
+
+    /// The file store's directory: as configured, else beside the SQLite file, else
+    /// `./kakehashi-blobs`.
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        if let Some(d) = &self.blob_dir {
+            return d.clone();
+        }
+        let sqlite = self
+            .database_url
+            .as_deref()
+            .and_then(|u| u.strip_prefix("sqlite://"))
+            .map(|p| p.split('?').next().unwrap_or(p));
+        match sqlite.map(std::path::Path::new).and_then(|p| p.parent()) {
+            Some(parent) => parent.join("kakehashi-blobs"),
+            None => std::path::PathBuf::from("kakehashi-blobs"),
         }
     }
 

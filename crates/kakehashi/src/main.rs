@@ -433,6 +433,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 bind: format!("127.0.0.1:{port}"),
                 smtp_url: Some(format!("file://{}", mail_dir.display())),
                 advisory_db,
+                blob_dir: Some(std::path::absolute(data_dir.join("blobs")).unwrap_or_else(|_| data_dir.join("blobs"))),
                 ..Settings::default()
             };
             let app = demo_settings.app(store)?;
@@ -464,6 +465,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 let queued = app.attach_demo_sboms(dir).await?;
                 if queued > 0 {
                     println!("Queued {queued} SBOM scans of the demo products (results on /products within seconds).");
+                }
+                let captures = app.attach_demo_captures(dir).await?;
+                if captures > 0 {
+                    println!(
+                        "Queued {captures} capture analyses for the demo's white-hat case (results on its case page)."
+                    );
                 }
             }
             if no_serve {

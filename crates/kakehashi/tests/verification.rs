@@ -374,7 +374,22 @@ async fn demo_products_show_real_findings(db: Db) {
     let queued = t.app.attach_demo_sboms(&data).await.unwrap();
     assert_eq!(queued, 7);
     assert_eq!(t.app.attach_demo_sboms(&data).await.unwrap(), 0, "attached once");
+    // real captures on the white-hat case under way (the router's), analysed by jobs
+    assert_eq!(t.app.attach_demo_captures(&data).await.unwrap(), 2);
+    assert_eq!(t.app.attach_demo_captures(&data).await.unwrap(), 0, "attached once");
     t.jobs_settle(120).await;
+    let vendor = t.as_provider_admin().await;
+    let vt = vendor.create_token("v", &["verification:read"]).await;
+    let ev = vendor.api(reqwest::Method::GET, "/api/v1/cases/2/evidence", &vt, None).await.json();
+    assert!(ev["items"].as_array().unwrap().iter().all(|i| i["analysis"] == "done"), "{ev}");
+    assert!(
+        ev["capture_findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "credentials_in_clear" && f["protocol"] == "telnet"),
+        "the telnet login in the real capture: {ev}"
+    );
     let l = t.client().get("/api/v1/products").await.json();
     let items = l["items"].as_array().unwrap();
     assert_eq!(l["total"], 6, "the private product is not listed: {l}");

@@ -1823,7 +1823,6 @@ impl Read for Counted {
 /// Reads one capture file (pcap or pcapng, plain or gzip-compressed) into the analysis; `-`
 /// reads standard input.
 fn read_path(an: &mut Analyzer, path: &std::path::Path) -> Result<(), String> {
-    use std::io::BufRead;
     let name = path.display().to_string();
     let f: Box<dyn Read + Send> = if name == "-" {
         Box::new(std::io::stdin())

@@ -362,8 +362,9 @@ impl std::io::Read for Trickle {
 /// captures through `analyze_reader`.
 #[test]
 fn short_reads_are_not_truncation() {
-    let packets: Vec<Vec<u8>> =
-        (0..2200u32).map(|i| tcp_packet([192, 168, 0, 2], [192, 168, 0, 1], 40000, 80, i * 1400, &[b'A'; 1400])).collect();
+    let packets: Vec<Vec<u8>> = (0..2200u32)
+        .map(|i| tcp_packet([192, 168, 0, 2], [192, 168, 0, 1], 40000, 80, i * 1400, &[b'A'; 1400]))
+        .collect();
     let plain = capture(&packets);
     assert!(plain.len() > 3 << 20);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -382,8 +383,12 @@ fn short_reads_are_not_truncation() {
     }
     // cut short: still a truncated capture, with what was read
     let cut = plain[..plain.len() - 700].to_vec();
-    let r = netcap::analyze_reader(Box::new(Trickle { data: std::io::Cursor::new(cut), step: 977 }), "t", &Default::default())
-        .unwrap();
+    let r = netcap::analyze_reader(
+        Box::new(Trickle { data: std::io::Cursor::new(cut), step: 977 }),
+        "t",
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(r.packets, 2199);
     assert!(r.stopped.unwrap().contains("truncated"));
 }

@@ -124,6 +124,18 @@ impl Store {
         tx.commit().await
     }
 
+    /// How far a running analysis has come (a capture's bytes read), while it runs.
+    pub async fn analysis_progress(&self, id: i64, summary: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE analyses SET state = 'running', summary = $1 WHERE id = $2 AND state IN ('queued', 'running')",
+        )
+        .bind(summary.to_string())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// A stored file's bytes.
     pub async fn blob(&self, sha256: &str) -> Result<Vec<u8>> {
         Ok(sqlx::query_scalar("SELECT data FROM blobs WHERE sha256 = $1")

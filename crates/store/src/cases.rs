@@ -18,6 +18,11 @@ pub struct BodyRow {
     pub categories: String,
     pub summary: String,
     pub valid_until: Option<i64>,
+    /// The body's answers to the criteria (JSON).
+    pub application_json: String,
+    /// The office's review, one verdict and note per criterion (JSON).
+    pub review_json: String,
+    pub updated_at: i64,
 }
 
 fn body_row(r: &AnyRow) -> Result<BodyRow> {
@@ -30,11 +35,15 @@ fn body_row(r: &AnyRow) -> Result<BodyRow> {
         categories: r.try_get("categories")?,
         summary: r.try_get("summary")?,
         valid_until: r.try_get("valid_until")?,
+        application_json: r.try_get("application")?,
+        review_json: r.try_get("review")?,
+        updated_at: r.try_get("updated_at")?,
     })
 }
 
 const BODY_SQL: &str = "SELECT b.org_id AS org_id, o.name AS name, o.name_en AS name_en, b.state AS state, \
-     b.kinds AS kinds, b.categories AS categories, b.summary AS summary, b.valid_until AS valid_until \
+     b.kinds AS kinds, b.categories AS categories, b.summary AS summary, b.valid_until AS valid_until, \
+     b.application AS application, b.review AS review, b.updated_at AS updated_at \
      FROM verification_bodies b JOIN organizations o ON o.id = b.org_id";
 
 #[derive(Debug, Clone)]
@@ -134,6 +143,81 @@ impl Tx {
         Ok(())
     }
 
+    /// Keeps a body's application and moves it from `from` (None: its first application) to
+    /// `to`; false when the body's state changed meanwhile (or it already has a row).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_body_application(
+        &mut self,
+        org_id: i64,
+        from: Option<&str>,
+        to: &str,
+        application_json: &str,
+        kinds: &str,
+        categories: &str,
+        summary: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let n = match from {
+            None => sqlx::query(
+                "INSERT INTO verification_bodies (org_id, state, kinds, categories, summary, application, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id) DO NOTHING",
+            )
+            .bind(org_id)
+            .bind(to.to_string())
+            .bind(kinds.to_string())
+            .bind(categories.to_string())
+            .bind(summary.to_string())
+            .bind(application_json.to_string())
+            .bind(now)
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected(),
+            Some(from) => sqlx::query(
+                "UPDATE verification_bodies SET state = $1, kinds = $2, categories = $3, summary = $4, application = $5, \
+                 updated_at = $6 WHERE org_id = $7 AND state = $8",
+            )
+            .bind(to.to_string())
+            .bind(kinds.to_string())
+            .bind(categories.to_string())
+            .bind(summary.to_string())
+            .bind(application_json.to_string())
+            .bind(now)
+            .bind(org_id)
+            .bind(from.to_string())
+            .execute(&mut *self.tx)
+            .await?
+            .rows_affected(),
+        };
+        Ok(n == 1)
+    }
+
+    /// The office's decision on a body: its state, review and (on approval) validity; false when
+    /// the state changed meanwhile.
+    pub async fn review_body(
+        &mut self,
+        org_id: i64,
+        from: &str,
+        to: &str,
+        review_json: &str,
+        valid_until: Option<i64>,
+        now: i64,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE verification_bodies SET state = $1, review = $2, valid_until = COALESCE($3, valid_until), updated_at = $4 \
+             WHERE org_id = $5 AND state = $6",
+        )
+        .bind(to.to_string())
+        .bind(review_json.to_string())
+        .bind(valid_until)
+        .bind(now)
+        .bind(org_id)
+        .bind(from.to_string())
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     pub async fn insert_case(&mut self, c: &NewCase<'_>, now: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO cases (product_id, version_id, body_org_id, kind, state, title, request_note, plan, created_at, updated_at) \
@@ -183,7 +267,7 @@ impl Tx {
 }
 
 impl Store {
-    /// Trusted (and suspended) verification bodies.
+    /// Every verification body with a row: trusted, suspended, and those applying.
     pub async fn bodies(&self) -> Result<Vec<BodyRow>> {
         let rows = sqlx::query(&format!("{BODY_SQL} ORDER BY o.name")).fetch_all(&self.pool).await?;
         rows.iter().map(body_row).collect()

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "login_throttle", include_str!("../migrations/0005_login_throttle.sql")),
     (6, "verification", include_str!("../migrations/0006_verification.sql")),
     (7, "cases", include_str!("../migrations/0007_cases.sql")),
+    (8, "case_evidence", include_str!("../migrations/0008_case_evidence.sql")),
 ];
 
 impl Store {

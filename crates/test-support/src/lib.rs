@@ -174,7 +174,11 @@ impl TestApp {
         let store = store::Store::connect(&store::StoreConfig::new(tdb.url.clone())).await.unwrap();
         store.migrate(0).await.unwrap();
         let own = store::Store::connect(&store::StoreConfig::new(tdb.url.clone())).await.unwrap();
-        let app = app::App::new(store, app::AppConfig { max_upload_bytes: o.max_upload_bytes, ..o.config }).unwrap();
+        let app = app::App::new(
+            store,
+            app::AppConfig { max_upload_bytes: o.max_upload_bytes, blob_dir: tdb.dir.join("blobs"), ..o.config },
+        )
+        .unwrap();
         if o.seed {
             app.seed_demo(0, &|_, _| {}).await.unwrap();
         }

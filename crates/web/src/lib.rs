@@ -49,11 +49,12 @@ pub struct AppState {
 /// The whole HTTP surface: the kit's routes, then one line per program.
 pub fn router(app: app::App, cfg: WebConfig) -> Router {
     let upload_limit = app.config.max_upload_bytes + 256 * 1024;
+    let capture_limit = usize::try_from(app.config.max_capture_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     let state = AppState { app, cfg: Arc::new(cfg), metrics: Arc::new(Metrics::default()) };
     Router::new()
         .merge(kit::routes())
         .merge(registry::routes(upload_limit))
-        .merge(verification::routes(upload_limit))
+        .merge(verification::routes(upload_limit, capture_limit))
         .fallback(kit::platform::not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(axum::middleware::from_fn(middleware::api_errors))

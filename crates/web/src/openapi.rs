@@ -51,6 +51,8 @@ use crate::error::ErrorBody;
         crate::verification::cases::api_step,
         crate::verification::cases::api_request,
         crate::verification::cases::api_add_finding,
+        crate::verification::evidence::api_upload,
+        crate::verification::evidence::api_list,
         crate::verification::priority::api,
     ),
     components(schemas(ErrorBody)),

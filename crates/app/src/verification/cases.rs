@@ -63,7 +63,7 @@ pub struct BodyView {
 }
 
 impl BodyView {
-    fn from_row(row: BodyRow) -> BodyView {
+    pub(super) fn from_row(row: BodyRow) -> BodyView {
         let kinds = row.kinds.split(',').filter_map(CaseKind::parse).collect();
         let categories = row.categories.split(',').filter_map(domain::verification::ProductCategory::parse).collect();
         BodyView { row, kinds, categories }
@@ -84,7 +84,15 @@ pub struct CaseStepInput {
 impl Verification<'_> {
     /// The trusted verification bodies with their scopes (public).
     pub async fn trusted_bodies(&self) -> Result<Vec<BodyView>> {
-        Ok(self.store.bodies().await?.into_iter().filter(|b| b.state == "trusted").map(BodyView::from_row).collect())
+        let now = self.now();
+        Ok(self
+            .store
+            .bodies()
+            .await?
+            .into_iter()
+            .filter(|b| b.state == "trusted" && b.valid_until.is_none_or(|v| v >= now))
+            .map(BodyView::from_row)
+            .collect())
     }
 
     /// The program office records a verification body as trusted, with its scope and validity.
@@ -223,7 +231,7 @@ impl Verification<'_> {
         Ok(CaseId(id))
     }
 
-    async fn case_view(&self, actor: Option<&Actor>, id: CaseId) -> Result<(CaseView, bool)> {
+    pub(super) async fn case_view(&self, actor: Option<&Actor>, id: CaseId) -> Result<(CaseView, bool)> {
         let c = CaseView::from_row(self.store.case(id.0).await?)?;
         // involved: the vendor, the body, the office, reading with the scope for it (a token
         // without it sees what the public sees)

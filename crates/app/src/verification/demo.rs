@@ -399,6 +399,62 @@ impl App {
         }
         Ok(queued)
     }
+
+    /// Attaches real captures from the shared test data to the demo's white-hat case under way
+    /// (a telnet login and an MQTT connect with a password, both in clear), through the body's
+    /// evidence use case, so jobs analyse them. A case that has evidence is left alone.
+    pub async fn attach_demo_captures(&self, dir: &Path) -> Result<usize> {
+        const CAPTURES: [&str; 2] = [
+            "pcap/suricata-verify/tests/telnet/telnet-01/telnet.pcap",
+            "pcap/suricata-verify/tests/mqtt5-pub-userpass/input.pcap",
+        ];
+        let cases = self.store.cases_for(&[], &[], true).await?;
+        let Some(case) = cases.iter().find(|c| c.kind == "white_hat" && c.state == "in_progress") else {
+            return Ok(0);
+        };
+        if !self.store.case_evidence(case.id).await?.is_empty() {
+            return Ok(0);
+        }
+        let tester = Actor {
+            user_id: 0,
+            name: "検証 次郎".into(),
+            email: "system:demo".into(),
+            is_operator: false,
+            memberships: vec![Membership {
+                org_id: case.body_org_id,
+                kind: OrgKind::VerificationBody,
+                role: MembershipRole::Member,
+                org_name: String::new(),
+            }],
+            token_scopes: None,
+        };
+        let mut queued = 0;
+        for rel in CAPTURES {
+            let path = dir.join(rel);
+            let Ok(data) = std::fs::read(&path) else {
+                tracing::warn!(file = %path.display(), "demo capture not found; skipped");
+                continue;
+            };
+            let mut w = self.blob_writer(self.config.max_capture_bytes).await?;
+            w.write(&data).await?;
+            let staged = w.finish().await?;
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            self.verification()
+                .add_evidence(
+                    &tester,
+                    domain::verification::case::CaseId(case.id),
+                    Some(domain::verification::case::EvidenceKind::Capture),
+                    &name,
+                    "application/vnd.tcpdump.pcap",
+                    staged,
+                    "",
+                    "",
+                )
+                .await?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
 }
 
 /// The demo's stand-in for a vendor's staff (the demo writes through the use cases).

@@ -2,8 +2,10 @@
 //! SBOMs (from a page or their build pipelines), the engines scan them in jobs and the findings
 //! are kept per version with their triage state; public product pages and a VEX per product.
 
+pub mod bodies;
 pub mod cases;
 mod demo;
+pub mod evidence;
 pub mod index;
 pub mod priority;
 
@@ -27,6 +29,7 @@ use crate::{Actor, App, AppError, Result, Scope};
 
 /// The subject kind of product files in the kit's analyses.
 pub const FILE_SUBJECT: &str = "verification.file";
+pub use evidence::EVIDENCE_SUBJECT;
 
 /// The verification program's use cases, reached as `app.verification().upload_sbom(..)`.
 #[derive(Clone, Copy)]
@@ -520,6 +523,16 @@ impl Verification<'_> {
                 authorize_product(Some(actor), VerifyOp::ViewPrivate, p.vendor_org_id)?;
                 product_id = Some(p.id);
                 version = Some(v.version);
+            }
+            // a case's capture: those involved in the case (404 to others)
+            Some(a) if a.subject_kind == EVIDENCE_SUBJECT => {
+                let e = self.store.evidence_file(a.subject_id).await?;
+                let (c, involved) = self.case_view(Some(actor), domain::verification::case::CaseId(e.case_id)).await?;
+                if !involved {
+                    return Err(AppError::NotFound);
+                }
+                product_id = Some(c.row.product_id);
+                version = c.row.version.clone();
             }
             // other jobs (deliveries, sweeps, the registry's evidence) are the office's business
             _ if actor.is_program_operator() => {}

@@ -370,6 +370,9 @@ pub struct CasePlan {
     /// Free-text method or note for any kind.
     #[serde(default)]
     pub method: String,
+    /// IP or MAC addresses of the device under test: captures of the case are analysed for them.
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 impl CasePlan {
@@ -384,6 +387,10 @@ impl CasePlan {
         p.method = clean_text(&p.method);
         p.trial_from = clean_line(&p.trial_from);
         p.trial_until = clean_line(&p.trial_until);
+        match parse_devices(&p.devices.join(",")) {
+            Ok(d) => p.devices = d,
+            Err(e) => errs.push(e),
+        }
         for t in [&p.scope, &p.time_windows, &p.allowed_techniques, &p.out_of_scope, &p.method] {
             if char_len(t) > super::TEXT_MAX {
                 errs.push(FieldError::new(
@@ -457,6 +464,73 @@ impl CasePlan {
             .map(|c| c.claim.as_str())
             .collect()
     }
+}
+
+/// What an evidence file of a case is; captures and SBOMs are run through the engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceKind {
+    /// CycloneDX, SPDX or a lockfile: scanned into the version's findings.
+    Sbom,
+    /// pcap or pcapng (plain or gzip): analysed for the device's traffic.
+    Capture,
+    /// Anything else kept as evidence (test reports, manuals, photos).
+    Document,
+}
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 3] = [EvidenceKind::Sbom, EvidenceKind::Capture, EvidenceKind::Document];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EvidenceKind::Sbom => "sbom",
+            EvidenceKind::Capture => "capture",
+            EvidenceKind::Document => "document",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EvidenceKind> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (EvidenceKind::Sbom, false) => "SBOM・ロックファイル",
+            (EvidenceKind::Sbom, true) => "SBOM or lockfile",
+            (EvidenceKind::Capture, false) => "通信キャプチャ",
+            (EvidenceKind::Capture, true) => "Network capture",
+            (EvidenceKind::Document, false) => "文書",
+            (EvidenceKind::Document, true) => "Document",
+        }
+    }
+}
+
+/// Device addresses as typed (comma, space or line separated): each an IPv4/IPv6 address or a
+/// MAC address (`aa:bb:cc:dd:ee:ff` or with `-`), normalised to lower case; at most 16.
+pub fn parse_devices(text: &str) -> Result<Vec<String>, FieldError> {
+    let mut out: Vec<String> = Vec::new();
+    for d in text.split(|c: char| c == ',' || c == '、' || c == '，' || c.is_whitespace()).filter(|d| !d.is_empty()) {
+        let d = crate::text::normalize_width(d).to_ascii_lowercase();
+        let ip = d.parse::<std::net::IpAddr>().is_ok();
+        let mac = {
+            let parts: Vec<&str> = d.split([':', '-']).collect();
+            parts.len() == 6 && parts.iter().all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()))
+        };
+        if !(ip || mac) {
+            return Err(FieldError::new(
+                "devices",
+                format!("機器のアドレス「{d}」は IP アドレスでも MAC アドレスでもありません"),
+                format!("Device address \"{d}\" is neither an IP nor a MAC address"),
+            ));
+        }
+        let d = if mac { d.replace('-', ":") } else { d };
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    if out.len() > 16 {
+        return Err(FieldError::new("devices", "機器のアドレスは16個までです", "At most 16 device addresses"));
+    }
+    Ok(out)
 }
 
 /// A tester's finding as entered.

@@ -2,6 +2,7 @@
 //! findings the engines and testers record against a version, and the triage states those
 //! findings move through (the CycloneDX / VEX analysis states).
 
+pub mod body;
 pub mod case;
 pub mod priority;
 

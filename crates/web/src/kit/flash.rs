@@ -81,6 +81,18 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
             "Verification requested; you are told when the body accepts it with a plan.",
         ),
         "finding_added" => t.s("検出事項を記録しました。", "The finding was recorded."),
+        "evidence" => t.s(
+            "証拠を受け付けました。SBOM と通信キャプチャはエンジンが解析し、結果がこのページに表示されます。",
+            "Evidence received. SBOMs and captures are analysed by the engines; the results appear on this page.",
+        ),
+        "body_applied" => t.s(
+            "申請しました。制度事務局の審査結果は、このページと通知でお知らせします。",
+            "Applied. The program office's decision appears on this page and in your notifications.",
+        ),
+        "body_decided" => {
+            t.s("検証機関の審査結果を記録し、機関に通知しました。", "The decision was recorded and the body told.")
+        }
+        "evidence_retry" => t.s("解析をやり直します。", "The analysis runs again."),
         "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,
     })

@@ -96,9 +96,135 @@ pub async fn cases(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebE
     }))
 }
 
+/// An evidence file as the case page lists it.
+pub struct EvidenceRowView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub filename: String,
+    pub size: String,
+    pub uploaded: String,
+    /// none | queued | running | done | failed
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub progress: Option<u8>,
+    pub error: String,
+    pub note: String,
+    pub summary: String,
+    pub report: bool,
+}
+
+/// A capture finding as the case page lists it.
+pub struct CaptureRowView {
+    pub severity: &'static str,
+    pub kind: String,
+    pub protocol: String,
+    pub endpoints: String,
+    pub packets: String,
+    pub first_seen: String,
+    pub detail: String,
+}
+
+/// The case page's evidence section.
+#[derive(Default)]
+pub struct EvidencePageView {
+    pub involved: bool,
+    pub can_add: bool,
+    pub busy: bool,
+    pub rows: Vec<EvidenceRowView>,
+    pub captures: Vec<CaptureRowView>,
+}
+
+fn human_size(n: i64) -> String {
+    let n = n as f64;
+    match n {
+        n if n >= 1024.0 * 1024.0 * 1024.0 => format!("{:.1} GiB", n / (1024.0 * 1024.0 * 1024.0)),
+        n if n >= 1024.0 * 1024.0 => format!("{:.1} MiB", n / (1024.0 * 1024.0)),
+        n if n >= 1024.0 => format!("{:.1} KiB", n / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+/// The evidence section of a case for the viewer (empty for those not involved).
+pub async fn evidence_view(ctx: &Ctx, s: &AppState, id: CaseId) -> Result<EvidencePageView, WebError> {
+    let t = ctx.t;
+    let ev = s.app.verification().case_evidence(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let rows = ev
+        .files
+        .iter()
+        .map(|e| {
+            let state = match e.row.analysis_state.as_deref() {
+                Some("queued") => "queued",
+                Some("running") => "running",
+                Some("done") => "done",
+                Some("failed") => "failed",
+                _ => "none",
+            };
+            let state_label = match state {
+                "queued" => t.s("解析待ち", "Queued"),
+                "running" => t.s("解析中", "Analysing"),
+                "done" => t.s("解析済み", "Analysed"),
+                "failed" => t.s("解析失敗", "Analysis failed"),
+                _ => t.s("保管", "Kept"),
+            };
+            let n = |k: &str| e.summary.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+            let summary = match (state, e.kind) {
+                ("done", domain::verification::case::EvidenceKind::Sbom) => format!(
+                    "{} {} / {} {}",
+                    n("components"),
+                    t.s("コンポーネント", "components"),
+                    n("findings"),
+                    t.s("件の脆弱性", "vulnerabilities")
+                ),
+                ("done", domain::verification::case::EvidenceKind::Capture) => format!(
+                    "{} {} / {} {}",
+                    n("packets"),
+                    t.s("パケット", "packets"),
+                    n("findings"),
+                    t.s("件の検出", "findings")
+                ),
+                _ => String::new(),
+            };
+            EvidenceRowView {
+                id: e.row.id,
+                kind: e.kind.label(t.en),
+                filename: e.row.filename.clone(),
+                size: human_size(e.row.size),
+                uploaded: jst_datetime(e.row.uploaded_at),
+                state,
+                state_label,
+                progress: e.progress,
+                error: e.row.analysis_error.clone().unwrap_or_default(),
+                note: e.row.note.clone(),
+                summary,
+                report: e.row.report_sha256.is_some(),
+            }
+        })
+        .collect();
+    let captures = ev
+        .capture_findings
+        .iter()
+        .map(|f| CaptureRowView {
+            severity: domain::verification::SEVERITIES.iter().find(|s| **s == f.severity).copied().unwrap_or("unknown"),
+            kind: f.kind.clone(),
+            protocol: f.protocol.clone(),
+            endpoints: format!("{} → {}", f.src, f.dst),
+            packets: f.packets.replace(',', ", "),
+            first_seen: jst_datetime(f.first_seen_ms / 1000),
+            detail: f.detail.clone(),
+        })
+        .collect();
+    Ok(EvidencePageView {
+        involved: ev.involved,
+        can_add: ev.can_add,
+        busy: ev.files.iter().any(|e| e.busy()),
+        rows,
+        captures,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
-struct CasePage {
+pub struct CasePage {
     nav: Nav,
     flash: Option<&'static str>,
     d: CaseDetail,
@@ -115,9 +241,14 @@ struct CasePage {
     /// The testers' findings: (finding link, label, title, severity code, severity label, score, state).
     findings: Vec<(String, String, String, &'static str, String, String, &'static str)>,
     nf: domain::verification::case::ManualFindingInput,
+    pub ev: EvidencePageView,
+    /// The evidence form as typed, and its mistakes.
+    pub evf: super::evidence::EvidenceForm,
+    pub ev_errors: FieldErrors,
+    evidence_kinds: Vec<Opt>,
 }
 
-fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm, errs: &[FieldError]) -> CasePage {
+pub fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm, errs: &[FieldError]) -> CasePage {
     let t = ctx.t;
     let row = case_row(t, &d.case);
     CasePage {
@@ -172,6 +303,13 @@ fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm,
             })
             .collect(),
         nf: Default::default(),
+        ev: EvidencePageView::default(),
+        evf: Default::default(),
+        ev_errors: FieldErrors::default(),
+        evidence_kinds: domain::verification::case::EvidenceKind::ALL
+            .iter()
+            .map(|k| Opt::new(k.code(), k.label(t.en), false))
+            .collect(),
         row,
         f,
         d,
@@ -193,7 +331,9 @@ pub async fn case(
     axum::extract::Query(q): axum::extract::Query<CaseQuery>,
 ) -> Result<Response, WebError> {
     let d = s.app.verification().case_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
-    Ok(render(&case_page(&ctx, d, done_message(ctx.t, &q.done), StepForm::default(), &[])))
+    let mut page = case_page(&ctx, d, done_message(ctx.t, &q.done), StepForm::default(), &[]);
+    page.ev = evidence_view(&ctx, &s, id).await?;
+    Ok(render(&page))
 }
 
 /// A step's form as posted (the plan fields are used by `scope`, the decision by `decide`).
@@ -223,6 +363,8 @@ pub struct StepForm {
     pub trial_until: String,
     #[serde(default)]
     pub method: String,
+    #[serde(default)]
+    pub devices: String,
 }
 
 impl StepForm {
@@ -238,6 +380,13 @@ impl StepForm {
                 trial_from: self.trial_from.clone(),
                 trial_until: self.trial_until.clone(),
                 method: self.method.clone(),
+                devices: self
+                    .devices
+                    .split([',', ' ', '\n'])
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 claims: Vec::new(),
             }),
             decision: self.decision.clone(),
@@ -260,7 +409,9 @@ pub async fn step(
         Ok(_) => Ok(see_other(&format!("/cases/{}", id.0), "case_step")),
         Err(AppError::Invalid(errs)) => {
             let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
-            let mut res = render(&case_page(&ctx, d, None, f, &errs));
+            let mut page = case_page(&ctx, d, None, f, &errs);
+            page.ev = evidence_view(&ctx, &s, id).await?;
+            let mut res = render(&page);
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
         }
@@ -290,6 +441,7 @@ pub async fn add_finding(
             let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
             let mut page = case_page(&ctx, d, None, StepForm::default(), &errs);
             page.nf = f.input;
+            page.ev = evidence_view(&ctx, &s, id).await?;
             let mut res = render(&page);
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(res)
@@ -440,7 +592,12 @@ fn case_body(d: &CaseDetail) -> CaseBody {
         title: c.row.title.clone(),
         decision: c.decision.map(|x| x.code().into()),
         decision_reason: c.row.decision_reason.clone(),
-        plan: serde_json::to_value(&c.plan).unwrap_or_default(),
+        // the device's addresses are for those involved
+        plan: serde_json::to_value(CasePlan {
+            devices: if d.involved { c.plan.devices.clone() } else { Vec::new() },
+            ..c.plan.clone()
+        })
+        .unwrap_or_default(),
         actions: d.actions.iter().map(|a| a.code().to_string()).collect(),
         history: d
             .history
@@ -475,7 +632,7 @@ pub struct CaseStepBody {
     #[serde(default)]
     pub decision: String,
     /// For scope: the plan (scope, time_windows, allowed_techniques, out_of_scope, stages,
-    /// host_org_id, trial_from, trial_until, method, claims).
+    /// host_org_id, trial_from, trial_until, method, claims, devices).
     #[serde(default)]
     #[schema(value_type = Object)]
     pub plan: Option<serde_json::Value>,

@@ -3,7 +3,9 @@
 //! pipelines and job status).
 
 pub mod api;
+pub mod bodies;
 pub mod cases;
+pub mod evidence;
 pub mod pages;
 pub mod priority;
 
@@ -13,14 +15,23 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
-/// The verification platform's routes. `upload_limit` bounds SBOM uploads.
-pub fn routes(upload_limit: usize) -> Router<AppState> {
+/// The verification platform's routes. `upload_limit` bounds SBOM uploads, `capture_limit` the
+/// evidence uploads (streamed to the file store).
+pub fn routes(upload_limit: usize, capture_limit: usize) -> Router<AppState> {
+    let evidence = Router::new()
+        .route("/cases/{id}/evidence", post(evidence::upload))
+        .route("/api/v1/cases/{id}/evidence", get(evidence::api_list).post(evidence::api_upload))
+        .layer(DefaultBodyLimit::max(capture_limit));
     let uploads = Router::new()
         .route("/my/products/{id}/sbom", post(pages::upload_sbom))
         .route("/api/v1/products/{id}/versions/{version}/sbom", post(api::push_sbom))
         .route("/api/v1/products/{id}/versions/{version}/vex", post(api::push_vex))
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
+        .merge(evidence)
+        .route("/cases/{id}/evidence/{eid}", get(evidence::download))
+        .route("/cases/{id}/evidence/{eid}/report", get(evidence::report))
+        .route("/cases/{id}/evidence/{eid}/retry", post(evidence::retry))
         .route("/products", get(pages::products))
         .route("/products/{id}", get(pages::product))
         .route("/products/{id}/findings/{fid}", get(pages::finding))
@@ -38,6 +49,9 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/api/v1/products/{id}/csaf", get(api::csaf))
         .route("/api/v1/jobs/{id}", get(api::job))
         .route("/bodies", get(cases::bodies))
+        .route("/my/body", get(bodies::my_body).post(bodies::apply))
+        .route("/admin/bodies", get(bodies::admin_list))
+        .route("/admin/bodies/{org}", get(bodies::admin_body).post(bodies::admin_decide))
         .route("/admin/priorities", get(priority::page))
         .route("/admin/priorities/weights", post(priority::set_weights))
         .route("/admin/priorities/{id}", post(priority::set_attrs))

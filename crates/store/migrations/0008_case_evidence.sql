@@ -1,0 +1,41 @@
+-- Evidence files of verification cases (SBOMs, lockfiles, captures, documents), what the capture
+-- analyser found in them, and blobs kept as files outside the database (captures up to 2 GiB are
+-- streamed to the file store; the row here only names them by their content hash).
+ALTER TABLE blobs ADD COLUMN external BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE case_evidence (
+    id {ID},
+    case_id BIGINT NOT NULL REFERENCES cases (id),
+    kind TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL REFERENCES blobs (sha256),
+    size BIGINT NOT NULL,
+    devices TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    analysis_id BIGINT,
+    report_sha256 TEXT,
+    uploaded_by BIGINT,
+    uploaded_at BIGINT NOT NULL
+);
+CREATE INDEX case_evidence_case ON case_evidence (case_id);
+
+CREATE TABLE capture_findings (
+    id {ID},
+    case_id BIGINT NOT NULL REFERENCES cases (id),
+    evidence_id BIGINT NOT NULL REFERENCES case_evidence (id),
+    kind TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    src TEXT NOT NULL,
+    dst TEXT NOT NULL,
+    packets TEXT NOT NULL,
+    first_seen_ms BIGINT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX capture_findings_evidence ON capture_findings (evidence_id);
+
+-- A verification body's application to be trusted (its answers to the program's criteria) and the
+-- program office's review of it (one verdict and note per criterion), both JSON.
+ALTER TABLE verification_bodies ADD COLUMN application TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE verification_bodies ADD COLUMN review TEXT NOT NULL DEFAULT '{}';
