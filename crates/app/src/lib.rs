@@ -11,6 +11,7 @@ pub mod engines;
 mod error;
 pub mod identity;
 pub mod jobs;
+pub mod notes;
 pub mod notify;
 pub mod registry;
 pub mod search;

@@ -39,3 +39,24 @@ CREATE INDEX capture_findings_evidence ON capture_findings (evidence_id);
 -- program office's review of it (one verdict and note per criterion), both JSON.
 ALTER TABLE verification_bodies ADD COLUMN application TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE verification_bodies ADD COLUMN review TEXT NOT NULL DEFAULT '{}';
+
+-- The kit's discussion threads: notes on any subject (a trial's observations, a vendor's response
+-- to a finding and the tester's reply), each by a person of an organisation.
+CREATE TABLE notes (
+    id {ID},
+    subject_kind TEXT NOT NULL,
+    subject_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    org_id BIGINT,
+    org_name TEXT NOT NULL DEFAULT '',
+    user_id BIGINT,
+    author_name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX notes_subject ON notes (subject_kind, subject_id, id);
+
+-- Consents recorded on a case (a trial's host organisation consents to publishing its track
+-- record), JSON; and the case evidence a tester's finding points to.
+ALTER TABLE cases ADD COLUMN consents TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE findings ADD COLUMN evidence TEXT NOT NULL DEFAULT '';

@@ -67,13 +67,15 @@ pub struct CaseRow {
     pub decision_reason: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Consents recorded on the case (JSON).
+    pub consents_json: String,
 }
 
 const CASE_SQL: &str = "SELECT c.id AS id, c.product_id AS product_id, p.name AS product_name, \
      p.vendor_org_id AS vendor_org_id, p.public AS product_public, c.version_id AS version_id, v.version AS version, \
      c.body_org_id AS body_org_id, o.name AS body_name, o.name_en AS body_name_en, c.kind AS kind, c.state AS state, \
      c.title AS title, c.request_note AS request_note, c.plan AS plan, c.decision AS decision, \
-     c.decision_reason AS decision_reason, c.created_at AS created_at, c.updated_at AS updated_at \
+     c.decision_reason AS decision_reason, c.created_at AS created_at, c.updated_at AS updated_at, c.consents AS consents \
      FROM cases c JOIN products p ON p.id = c.product_id JOIN organizations o ON o.id = c.body_org_id \
      LEFT JOIN product_versions v ON v.id = c.version_id";
 
@@ -98,6 +100,7 @@ fn case_row(r: &AnyRow) -> Result<CaseRow> {
         decision_reason: r.try_get("decision_reason")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        consents_json: r.try_get("consents")?,
     })
 }
 

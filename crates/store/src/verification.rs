@@ -160,13 +160,15 @@ pub struct FindingRow {
     pub vector: String,
     pub description: String,
     pub reproduction: String,
+    /// Case evidence ids a tester's finding points to, comma-separated.
+    pub evidence: String,
     pub first_seen: i64,
     pub updated_at: i64,
 }
 
 const FINDING_COLS: &str = "id, product_version_id, source, advisory_id, aliases, component, component_name, \
      component_version, ecosystem, fixed, severity, score, summary, state, justification, detail, response, resolved_in, \
-     case_id, vector, description, reproduction, first_seen, updated_at";
+     case_id, vector, description, reproduction, evidence, first_seen, updated_at";
 
 fn split_list(s: String) -> Vec<String> {
     s.split('\n').filter(|x| !x.is_empty()).map(str::to_string).collect()
@@ -197,6 +199,7 @@ fn finding_row(r: &AnyRow) -> Result<FindingRow> {
         vector: r.try_get("vector")?,
         description: r.try_get("description")?,
         reproduction: r.try_get("reproduction")?,
+        evidence: r.try_get("evidence")?,
         first_seen: r.try_get("first_seen")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -487,6 +490,17 @@ impl Tx {
         .fetch_one(&mut *self.tx)
         .await?;
         Ok((id, label))
+    }
+
+    /// The case evidence a tester's finding points to.
+    pub async fn set_finding_evidence(&mut self, finding_id: i64, evidence: &[i64]) -> Result<()> {
+        let list: Vec<String> = evidence.iter().map(i64::to_string).collect();
+        sqlx::query("UPDATE findings SET evidence = $1 WHERE id = $2")
+            .bind(list.join(","))
+            .bind(finding_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
     }
 
     /// Records a triage decision on one finding.

@@ -24,16 +24,47 @@ pub struct CaseView {
     pub state: CaseState,
     pub plan: CasePlan,
     pub decision: Option<Decision>,
+    pub consents: CaseConsents,
 }
 
+/// Consents recorded on a case besides the vendor's own (its publication is the vendor's).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct CaseConsents {
+    /// A trial's host organisation consented to publishing the track record: who and when.
+    #[serde(default)]
+    pub host: Option<Consent>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Consent {
+    pub by: String,
+    pub at: i64,
+}
+
+/// The subject kind of a case's notes (trial observations).
+pub const CASE_NOTES: &str = "verification.case";
+
 impl CaseView {
+    /// A trial's hosting user organisation.
+    pub fn host_org(&self) -> Option<i64> {
+        if self.kind == CaseKind::Trial { self.plan.host_org_id } else { None }
+    }
+
+    /// The actor is a member of the trial's host organisation.
+    pub fn is_host(&self, actor: Option<&Actor>) -> bool {
+        match (self.host_org(), actor) {
+            (Some(h), Some(a)) => a.member_of(h).is_some() && a.has_scope(Scope::VerificationRead),
+            _ => false,
+        }
+    }
     fn from_row(row: CaseRow) -> Result<CaseView> {
         let bad = || AppError::Internal(format!("case {} has kind {:?} state {:?}", row.id, row.kind, row.state));
         let kind = CaseKind::parse(&row.kind).ok_or_else(bad)?;
         let state = CaseState::parse(&row.state).ok_or_else(bad)?;
         let plan = serde_json::from_str(&row.plan_json).unwrap_or_default();
         let decision = row.decision.as_deref().and_then(Decision::parse);
-        Ok(CaseView { row, kind, state, plan, decision })
+        let consents = serde_json::from_str(&row.consents_json).unwrap_or_default();
+        Ok(CaseView { row, kind, state, plan, decision, consents })
     }
 }
 
@@ -52,6 +83,16 @@ pub struct CaseDetail {
     pub findings: Vec<store::FindingRow>,
     /// The body may add findings (while testing).
     pub can_add_findings: bool,
+    /// A trial's observations (those involved; everyone once published).
+    pub notes: Vec<store::NoteRow>,
+    /// The viewer may log an observation (a trial under way: vendor, body, host).
+    pub can_observe: bool,
+    /// The viewer is of the host organisation and may consent to publication now.
+    pub can_consent: bool,
+    /// The body's members (id, name), for assigning testers (the body, when it scopes), and the
+    /// assigned testers' names (those involved).
+    pub body_members: Vec<(i64, String)>,
+    pub testers: Vec<String>,
 }
 
 /// A trusted verification body as the public list shows it.
@@ -237,7 +278,7 @@ impl Verification<'_> {
         // without it sees what the public sees)
         let involved = actor.is_some_and(|a| {
             may_know_case(a, c.row.vendor_org_id, c.row.body_org_id) && a.has_scope(Scope::VerificationRead)
-        });
+        }) || c.is_host(actor);
         // the public sees published cases of public products; nobody else learns a case exists
         let public = c.state == CaseState::Published && c.row.product_public;
         if !(involved || public) {
@@ -251,7 +292,7 @@ impl Verification<'_> {
     pub async fn case_detail(&self, actor: Option<&Actor>, id: CaseId) -> Result<CaseDetail> {
         let (case, involved) = self.case_view(actor, id).await?;
         let history = self.store.transitions_of(CaseLifecycle::SUBJECT, id.0).await?;
-        let actions = CaseTransition::ALL
+        let actions: Vec<CaseTransition> = CaseTransition::ALL
             .into_iter()
             .filter(|t| CaseLifecycle::next(case.state, *t).is_ok())
             .filter(|t| {
@@ -277,7 +318,34 @@ impl Verification<'_> {
             _ => true,
         };
         let findings = if shows_findings { self.store.findings_of_case(id.0).await? } else { Vec::new() };
-        Ok(CaseDetail { can_add_findings: can_record, findings, case, history, actions, can_record, involved })
+        let notes = if case.kind == CaseKind::Trial { self.store.notes(CASE_NOTES, id.0).await? } else { Vec::new() };
+        let can_observe = self.observer_org(actor, &case).is_some()
+            && matches!(case.state, CaseState::InProgress | CaseState::FindingsReview);
+        let can_consent = case.is_host(actor)
+            && case.consents.host.is_none()
+            && !matches!(case.state, CaseState::Published | CaseState::Withdrawn | CaseState::Cancelled);
+        let members =
+            if involved { self.store.org_members(domain::OrgId(case.row.body_org_id)).await? } else { Vec::new() };
+        let testers = members.iter().filter(|m| case.plan.testers.contains(&m.0)).map(|m| m.1.clone()).collect();
+        let body_members = if actions.contains(&CaseTransition::Scope) {
+            members.iter().map(|m| (m.0, m.1.clone())).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(CaseDetail {
+            body_members,
+            testers,
+            can_add_findings: can_record,
+            findings,
+            case,
+            history,
+            actions,
+            can_record,
+            involved,
+            notes,
+            can_observe,
+            can_consent,
+        })
     }
 
     /// The cases the actor is involved in (as vendor, as body, or all for the office).
@@ -287,7 +355,21 @@ impl Verification<'_> {
             actor.memberships.iter().filter(|m| m.kind == domain::OrgKind::Vendor).map(|m| m.org_id).collect();
         let bodies: Vec<i64> = actor.verification_bodies().map(|m| m.org_id).collect();
         let rows = self.store.cases_for(&vendors, &bodies, actor.is_program_operator()).await?;
-        rows.into_iter().map(CaseView::from_row).collect()
+        let mut out: Vec<CaseView> = rows.into_iter().map(CaseView::from_row).collect::<Result<_>>()?;
+        // the trials an organisation of the actor hosts
+        let others = actor
+            .memberships
+            .iter()
+            .any(|m| !matches!(m.kind, domain::OrgKind::Vendor | domain::OrgKind::VerificationBody));
+        if others && !actor.is_program_operator() {
+            for r in self.store.cases_for(&[], &[], true).await? {
+                let c = CaseView::from_row(r)?;
+                if c.is_host(Some(actor)) && !out.iter().any(|o| o.row.id == c.row.id) {
+                    out.push(c);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A product's published cases (its page shows them to everyone) or all of them for those
@@ -331,6 +413,24 @@ impl Verification<'_> {
                     p.claims = claims.into_iter().map(|claim| ClaimCheck { claim, ..Default::default() }).collect();
                 }
                 plan = p.check(c.kind).map_err(AppError::Invalid)?;
+                // testers assigned: members of the body
+                let members: Vec<i64> =
+                    self.store.org_members(domain::OrgId(c.row.body_org_id)).await?.iter().map(|m| m.0).collect();
+                plan.testers.sort_unstable();
+                plan.testers.dedup();
+                if let Some(x) = plan.testers.iter().find(|t| !members.contains(t)) {
+                    return Err(AppError::Invalid(vec![domain::FieldError::new(
+                        "testers",
+                        format!("検証機関の所属でない利用者は割り当てられません: {x}"),
+                        format!("Not a member of the body: user {x}"),
+                    )]));
+                }
+            }
+            CaseTransition::Publish if c.kind == CaseKind::Trial && c.consents.host.is_none() => {
+                return Err(AppError::conflict(
+                    "試行先の組織が公開に同意していないため、実績を公開できません",
+                    "The host organisation has not consented; the track record cannot be published",
+                ));
             }
             CaseTransition::Decide => {
                 decision = Some(Decision::parse(input.decision.trim()).ok_or_else(|| {
@@ -412,6 +512,7 @@ impl Verification<'_> {
         actor: &Actor,
         id: CaseId,
         input: &domain::verification::case::ManualFindingInput,
+        evidence: &[i64],
     ) -> Result<(i64, String)> {
         let (c, _) = self.case_view(Some(actor), id).await?;
         authorize_case(Some(actor), &[domain::workflow::Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)?;
@@ -421,7 +522,24 @@ impl Verification<'_> {
                 "Findings are added while testing",
             ));
         }
+        // with testers assigned, they (and the body's admins) record findings
+        let admin = actor.member_of(c.row.body_org_id).is_some_and(|m| m.role == domain::MembershipRole::Admin);
+        if !c.plan.testers.is_empty() && !c.plan.testers.contains(&actor.user_id) && !admin {
+            return Err(AppError::conflict(
+                "この案件に割り当てられた検証員だけが検出事項を記録できます",
+                "Only the testers assigned to this case record findings",
+            ));
+        }
         let f = domain::verification::case::ManualFinding::parse(input).map_err(AppError::Invalid)?;
+        // evidence files it points to: the case's own
+        let files: Vec<i64> = self.store.case_evidence(id.0).await?.iter().map(|e| e.id).collect();
+        if let Some(bad) = evidence.iter().find(|e| !files.contains(e)) {
+            return Err(AppError::Invalid(vec![domain::FieldError::new(
+                "evidence",
+                format!("この案件の証拠ではありません: {bad}"),
+                format!("Not evidence of this case: {bad}"),
+            )]));
+        }
         let score = vulndb::cvss::base_score(&f.vector).ok_or_else(|| {
             AppError::field("vector", "CVSS ベクトルを読み取れません", "The CVSS vector could not be read")
         })?;
@@ -452,6 +570,12 @@ impl Verification<'_> {
                 now,
             )
             .await?;
+        if !evidence.is_empty() {
+            let mut ev = evidence.to_vec();
+            ev.sort_unstable();
+            ev.dedup();
+            tx.set_finding_evidence(fid, &ev).await?;
+        }
         tx.record_transition(
             &store::NewTransition {
                 subject_kind: domain::verification::FindingLifecycle::SUBJECT,
@@ -515,6 +639,111 @@ impl Verification<'_> {
                 action: "verification.case_claims".into(),
                 subject: format!("case#{}", id.0),
                 summary: format!("untraced={}", plan.untraced_claims().len()),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Which organisation the actor writes a trial's observation for: the vendor, the body or
+    /// the host (None: not a party of this trial).
+    fn observer_org(&self, actor: Option<&Actor>, c: &CaseView) -> Option<(i64, String)> {
+        let a = actor?;
+        if c.kind != CaseKind::Trial || !a.has_scope(Scope::VerificationWrite) {
+            return None;
+        }
+        [Some(c.row.vendor_org_id), Some(c.row.body_org_id), c.host_org()]
+            .into_iter()
+            .flatten()
+            .find_map(|org| a.member_of(org).map(|m| (org, m.org_name.clone())))
+    }
+
+    /// A party of a trial under way logs an observation; the other parties are told.
+    pub async fn add_observation(&self, actor: &Actor, id: CaseId, text: &str) -> Result<i64> {
+        let (c, _) = self.case_view(Some(actor), id).await?;
+        let Some((org, org_name)) = self.observer_org(Some(actor), &c) else {
+            return Err(AppError::Forbidden);
+        };
+        if !matches!(c.state, CaseState::InProgress | CaseState::FindingsReview) {
+            return Err(AppError::conflict(
+                "観察記録は試行の実施中に記録します",
+                "Observations are logged while the trial runs",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let note = crate::notes::add_note(
+            &mut tx,
+            CASE_NOTES,
+            id.0,
+            "observation",
+            actor,
+            Some((org, org_name.as_str())),
+            text,
+            now,
+        )
+        .await?;
+        let (ja, en) = (
+            format!("実環境試行「{}」に観察記録が追加されました", c.row.title),
+            format!("New observation in the trial \"{}\"", c.row.title),
+        );
+        let link = format!("/cases/{}#observations", id.0);
+        for other in [Some(c.row.vendor_org_id), Some(c.row.body_org_id), c.host_org()].into_iter().flatten() {
+            if other != org {
+                tx.notify(
+                    &Notice { org_id: other, kind: "verification.case", subject_ja: &ja, subject_en: &en, link: &link },
+                    now,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// The trial's host organisation consents to publishing the track record (the vendor's
+    /// consent is its publication); the vendor is told.
+    pub async fn consent_trial(&self, actor: &Actor, id: CaseId) -> Result<()> {
+        let (c, _) = self.case_view(Some(actor), id).await?;
+        if !c.is_host(Some(actor)) || !actor.has_scope(Scope::VerificationWrite) {
+            return Err(AppError::Forbidden);
+        }
+        if c.consents.host.is_some() {
+            return Err(AppError::conflict("すでに同意しています", "Consent was already given"));
+        }
+        if matches!(c.state, CaseState::Published | CaseState::Withdrawn | CaseState::Cancelled) {
+            return Err(AppError::conflict("この案件には同意できません", "This case can no longer be consented to"));
+        }
+        let now = self.now();
+        let mut consents = c.consents.clone();
+        consents.host = Some(Consent { by: actor.name.clone(), at: now });
+        let json = serde_json::to_string(&consents).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.store.begin().await?;
+        tx.set_case_consents(id.0, &json, now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.trial_consent".into(),
+                subject: format!("case#{}", id.0),
+                summary: format!("host=org#{}", c.host_org().unwrap_or_default()),
+            },
+            now,
+        )
+        .await?;
+        let (ja, en) = (
+            format!("実環境試行「{}」: 試行先が実績の公開に同意しました", c.row.title),
+            format!("Trial \"{}\": the host consented to publishing the track record", c.row.title),
+        );
+        let link = format!("/cases/{}", id.0);
+        tx.notify(
+            &Notice {
+                org_id: c.row.vendor_org_id,
+                kind: "verification.case",
+                subject_ja: &ja,
+                subject_en: &en,
+                link: &link,
             },
             now,
         )

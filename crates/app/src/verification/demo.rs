@@ -353,7 +353,7 @@ impl App {
                             description: what.into(),
                             reproduction: how.into(),
                         };
-                        v.add_manual_finding(&body_actor(body), case, &input).await?;
+                        v.add_manual_finding(&body_actor(body), case, &input, &[]).await?;
                     }
                 }
                 let who = match t {

@@ -791,7 +791,16 @@ pub struct FindingDetail {
     pub finding: FindingRow,
     pub history: Vec<store::TransitionRow>,
     pub can_triage: bool,
+    /// The discussion of the finding: the vendor's responses, the tester's replies (those who
+    /// may see the history, and the case's body).
+    pub thread: Vec<store::NoteRow>,
+    pub can_respond: bool,
+    /// The case evidence a tester's finding points to: (id, file name), for those involved.
+    pub evidence: Vec<(i64, String)>,
 }
+
+/// The subject kind of a finding's discussion.
+pub const FINDING_NOTES: &str = "verification.finding";
 
 impl Verification<'_> {
     /// A finding of a product the viewer may see (404 otherwise, also for a finding of another
@@ -822,8 +831,105 @@ impl Verification<'_> {
         }
         let history =
             if private { self.store.transitions_of(FindingLifecycle::SUBJECT, finding_id).await? } else { Vec::new() };
-        let can_triage = authorize_product(actor, VerifyOp::ManageProduct, product.vendor_org_id).is_ok();
-        Ok(FindingDetail { product, version: version.version, finding, history, can_triage })
+        let responder = self.finding_party(actor, &product, &finding).await?;
+        // the vendor, and the body of a tester's finding's case
+        let can_triage = authorize_product(actor, VerifyOp::ManageProduct, product.vendor_org_id).is_ok()
+            || (finding.case_id.is_some() && responder.as_ref().is_some_and(|r| r.0 != product.vendor_org_id));
+        let (thread, evidence) = if private || responder.is_some() {
+            let thread = self.store.notes(FINDING_NOTES, finding_id).await?;
+            let evidence = match finding.case_id {
+                Some(c) => {
+                    let wanted: Vec<i64> = finding.evidence.split(',').filter_map(|e| e.parse().ok()).collect();
+                    self.store
+                        .case_evidence(c)
+                        .await?
+                        .into_iter()
+                        .filter(|e| wanted.contains(&e.id))
+                        .map(|e| (e.id, e.filename))
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            (thread, evidence)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let can_respond = responder.is_some();
+        Ok(FindingDetail {
+            product,
+            version: version.version,
+            finding,
+            history,
+            can_triage,
+            thread,
+            can_respond,
+            evidence,
+        })
+    }
+
+    /// Who may write on a finding's discussion: the vendor (for its organisation) and, for a
+    /// tester's finding, the case's body.
+    async fn finding_party(
+        &self,
+        actor: Option<&Actor>,
+        product: &ProductView,
+        finding: &FindingRow,
+    ) -> Result<Option<(i64, String)>> {
+        let Some(a) = actor.filter(|a| a.has_scope(Scope::VerificationWrite)) else { return Ok(None) };
+        if let Some(m) = a.member_of(product.vendor_org_id).filter(|m| m.kind == OrgKind::Vendor) {
+            return Ok(Some((m.org_id, m.org_name.clone())));
+        }
+        if let Some(case) = finding.case_id {
+            let c = self.store.case(case).await?;
+            if let Some(m) = a.member_of(c.body_org_id).filter(|m| m.kind == OrgKind::VerificationBody) {
+                return Ok(Some((m.org_id, m.org_name.clone())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The vendor responds to a finding, or the case's tester replies; the other side is told.
+    pub async fn respond_to_finding(&self, actor: &Actor, id: ProductId, finding_id: i64, text: &str) -> Result<i64> {
+        let d = self.finding_detail(Some(actor), id, finding_id).await?;
+        let Some((org, org_name)) = self.finding_party(Some(actor), &d.product, &d.finding).await? else {
+            return Err(AppError::Forbidden);
+        };
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let note = crate::notes::add_note(
+            &mut tx,
+            FINDING_NOTES,
+            finding_id,
+            "response",
+            actor,
+            Some((org, &org_name)),
+            text,
+            now,
+        )
+        .await?;
+        // the vendor's word goes to the case's body (a tester's finding), the body's to the vendor
+        let to = if org == d.product.vendor_org_id {
+            match d.finding.case_id {
+                Some(c) => Some(self.store.case(c).await?.body_org_id),
+                None => None,
+            }
+        } else {
+            Some(d.product.vendor_org_id)
+        };
+        if let Some(to) = to {
+            let (ja, en) = (
+                format!("検出事項 {} に返信がありました", d.finding.advisory_id),
+                format!("New reply on finding {}", d.finding.advisory_id),
+            );
+            let link = format!("/products/{}/findings/{finding_id}#thread", id.0);
+            tx.notify(
+                &Notice { org_id: to, kind: "verification.finding", subject_ja: &ja, subject_en: &en, link: &link },
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(note)
     }
 
     /// The vendor records a triage decision on a finding (CycloneDX analysis state, with the
@@ -837,11 +943,21 @@ impl Verification<'_> {
         input: &TriageInput,
     ) -> Result<TriageState> {
         let d = self.finding_detail(Some(actor), id, finding_id).await?;
-        authorize_product(Some(actor), VerifyOp::ManageProduct, d.product.vendor_org_id)?;
+        // the vendor triages its findings; the body also triages the findings of its own case
+        // (a retest shows a fix, a false positive); each is told of the other's decision
+        let by_body = authorize_product(Some(actor), VerifyOp::ManageProduct, d.product.vendor_org_id).is_err();
+        if by_body && !d.can_triage {
+            authorize_product(Some(actor), VerifyOp::ManageProduct, d.product.vendor_org_id)?;
+        }
         let t = Triage::parse(input).map_err(AppError::Invalid)?;
         let from = TriageState::parse(&d.finding.state)
             .ok_or_else(|| AppError::Internal(format!("finding {finding_id} has state {:?}", d.finding.state)))?;
         let now = self.now();
+        let (notice_ja, notice_en, notice_link) = (
+            format!("検証機関が検出事項 {} の対応状況を「{}」にしました", d.finding.advisory_id, t.state.label(false)),
+            format!("The body set finding {} to {}", d.finding.advisory_id, t.state.label(true)),
+            format!("/products/{}/findings/{finding_id}", id.0),
+        );
         let mut tx = self.store.begin().await?;
         let comment = triage_comment(&t);
         let to = apply_transition::<FindingLifecycle>(
@@ -852,7 +968,17 @@ impl Verification<'_> {
                 transition: t.state,
                 actor: Some(actor),
                 comment: &comment,
-                notice: None,
+                notice: if by_body {
+                    Some(Notice {
+                        org_id: d.product.vendor_org_id,
+                        kind: "verification.finding",
+                        subject_ja: &notice_ja,
+                        subject_en: &notice_en,
+                        link: &notice_link,
+                    })
+                } else {
+                    None
+                },
             },
             now,
         )

@@ -373,6 +373,10 @@ pub struct CasePlan {
     /// IP or MAC addresses of the device under test: captures of the case are analysed for them.
     #[serde(default)]
     pub devices: Vec<String>,
+    /// The body's testers assigned to the case (user ids); when any are, only they (and the
+    /// body's admins) record findings.
+    #[serde(default)]
+    pub testers: Vec<i64>,
 }
 
 impl CasePlan {

@@ -92,6 +92,12 @@ pub fn done_message(t: crate::extract::T, code: &str) -> Option<&'static str> {
         "body_decided" => {
             t.s("検証機関の審査結果を記録し、機関に通知しました。", "The decision was recorded and the body told.")
         }
+        "observation" => t.s("観察記録を追加しました。", "The observation was logged."),
+        "consented" => t.s(
+            "実績の公開に同意しました。製造業者が公開すると、試行の実績が公開されます。",
+            "Consent recorded. The track record is published when the vendor publishes it.",
+        ),
+        "responded" => t.s("返信を投稿しました。相手方に通知されます。", "Reply posted; the other side is told."),
         "evidence_retry" => t.s("解析をやり直します。", "The analysis runs again."),
         "swept" => t.s("期限管理を実行しました。", "Reminders and expiry were processed."),
         _ => return None,

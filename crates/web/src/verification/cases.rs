@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::FieldError;
 use domain::verification::ProductId;
 use domain::verification::case::{CaseId, CaseKind, CasePlan, CaseTransition, Decision, LIFECYCLE_STAGES};
@@ -19,7 +19,7 @@ use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, json_body, write_actor};
 use crate::forms::decode;
 use crate::kit::flash::{done_message, see_other};
-use crate::views::{FieldErrors, Nav, Opt, render};
+use crate::views::{FieldErrors, Nav, Opt, csv_safe, document, render};
 use app::verification::cases::{BodyView, CaseDetail, CaseStepInput, CaseView};
 use app::{AppError, jst_date, jst_datetime};
 
@@ -236,16 +236,26 @@ pub struct CasePage {
     needs_plan: bool,
     decisions: Vec<Opt>,
     stage_opts: Vec<Opt>,
+    tester_opts: Vec<Opt>,
     errors: FieldErrors,
     f: StepForm,
     /// The testers' findings: (finding link, label, title, severity code, severity label, score, state).
     findings: Vec<(String, String, String, &'static str, String, String, &'static str)>,
     nf: domain::verification::case::ManualFindingInput,
+    /// Evidence files the finding being entered points to.
+    nf_evidence: Vec<i64>,
+    /// A trial's observations: (when, who, organisation, text).
+    notes: Vec<(String, String, String, String)>,
+    /// The host's consent: who and when, if given.
+    host_consent: Option<(String, String)>,
     pub ev: EvidencePageView,
     /// The evidence form as typed, and its mistakes.
     pub evf: super::evidence::EvidenceForm,
     pub ev_errors: FieldErrors,
     evidence_kinds: Vec<Opt>,
+    /// The observation form's mistakes and text.
+    note_errors: FieldErrors,
+    note_typed: String,
 }
 
 pub fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepForm, errs: &[FieldError]) -> CasePage {
@@ -280,6 +290,13 @@ pub fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepF
             .collect(),
         needs_plan: d.actions.contains(&CaseTransition::Scope),
         decisions: Decision::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == f.decision)).collect(),
+        tester_opts: d
+            .body_members
+            .iter()
+            .map(|(id, name)| {
+                Opt::new(id.to_string(), name.clone(), f.testers.iter().any(|t| t.trim() == id.to_string()))
+            })
+            .collect(),
         stage_opts: LIFECYCLE_STAGES
             .iter()
             .map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), f.stages.iter().any(|s| s == c)))
@@ -303,9 +320,18 @@ pub fn case_page(ctx: &Ctx, d: CaseDetail, flash: Option<&'static str>, f: StepF
             })
             .collect(),
         nf: Default::default(),
+        nf_evidence: Vec::new(),
+        notes: d
+            .notes
+            .iter()
+            .map(|n| (jst_datetime(n.created_at), n.author_name.clone(), n.org_name.clone(), n.body.clone()))
+            .collect(),
+        host_consent: d.case.consents.host.as_ref().map(|c| (c.by.clone(), jst_datetime(c.at))),
         ev: EvidencePageView::default(),
         evf: Default::default(),
         ev_errors: FieldErrors::default(),
+        note_errors: FieldErrors::default(),
+        note_typed: String::new(),
         evidence_kinds: domain::verification::case::EvidenceKind::ALL
             .iter()
             .map(|k| Opt::new(k.code(), k.label(t.en), false))
@@ -365,6 +391,8 @@ pub struct StepForm {
     pub method: String,
     #[serde(default)]
     pub devices: String,
+    #[serde(default)]
+    pub testers: Vec<String>,
 }
 
 impl StepForm {
@@ -387,6 +415,7 @@ impl StepForm {
                     .filter(|d| !d.is_empty())
                     .map(str::to_string)
                     .collect(),
+                testers: self.testers.iter().filter_map(|t| t.trim().parse().ok()).collect(),
                 claims: Vec::new(),
             }),
             decision: self.decision.clone(),
@@ -426,21 +455,26 @@ pub async fn add_finding(
     Path(id): Path<CaseId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    #[derive(Deserialize)]
-    struct Form {
-        #[serde(default)]
-        csrf: String,
-        #[serde(flatten)]
-        input: domain::verification::case::ManualFindingInput,
-    }
-    let f: Form = decode(&body).map_err(|e| ctx.err(e))?;
-    let a = ctx.check_write(Some(&f.csrf))?;
-    match s.app.verification().add_manual_finding(a, id, &f.input).await {
+    let pairs: Vec<(String, String)> = serde_html_form::from_bytes(&body)
+        .map_err(|_| ctx.err(AppError::field("body", "フォームを読み取れません", "The form could not be read")))?;
+    let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let a = ctx.check_write(Some(&field("csrf")))?;
+    let input = domain::verification::case::ManualFindingInput {
+        title: field("title"),
+        description: field("description"),
+        vector: field("vector"),
+        reproduction: field("reproduction"),
+    };
+    let evidence: Vec<i64> =
+        pairs.iter().filter(|(k, _)| k == "evidence").filter_map(|(_, v)| v.trim().parse().ok()).collect();
+    let f = NewFindingForm { input, evidence };
+    match s.app.verification().add_manual_finding(a, id, &f.input, &f.evidence).await {
         Ok(_) => Ok(see_other(&format!("/cases/{}", id.0), "finding_added")),
         Err(AppError::Invalid(errs)) => {
             let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
             let mut page = case_page(&ctx, d, None, StepForm::default(), &errs);
             page.nf = f.input;
+            page.nf_evidence = f.evidence;
             page.ev = evidence_view(&ctx, &s, id).await?;
             let mut res = render(&page);
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -448,6 +482,12 @@ pub async fn add_finding(
         }
         Err(e) => Err(ctx.err(e)),
     }
+}
+
+/// A tester's finding as posted from the case page.
+struct NewFindingForm {
+    input: domain::verification::case::ManualFindingInput,
+    evidence: Vec<i64>,
 }
 
 /// A tester's finding created.
@@ -470,6 +510,9 @@ pub struct ManualFindingBody {
     pub vector: String,
     #[serde(default)]
     pub reproduction: String,
+    /// Ids of the case's evidence files that show it.
+    #[serde(default)]
+    pub evidence: Vec<i64>,
 }
 
 /// Record a tester's finding in a case being tested (the assigned body).
@@ -493,8 +536,67 @@ pub async fn api_add_finding(
         vector: b.vector,
         reproduction: b.reproduction,
     };
-    let (fid, label) = s.app.verification().add_manual_finding(a, id, &input).await.map_err(|e| ctx.err(e))?;
+    let (fid, label) =
+        s.app.verification().add_manual_finding(a, id, &input, &b.evidence).await.map_err(|e| ctx.err(e))?;
     Ok((StatusCode::CREATED, Json(ManualFindingCreated { id: fid, advisory_id: label })))
+}
+
+/// A trial's observation from the case page (a mistake shows the page again, text kept).
+pub async fn add_observation(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(default)]
+        csrf: String,
+        #[serde(default)]
+        note: String,
+    }
+    let f: Form = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    match s.app.verification().add_observation(a, id, &f.note).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{}?done=observation#observations", id.0)).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let d = s.app.verification().case_detail(Some(a), id).await.map_err(|e| ctx.err(e))?;
+            let mut page = case_page(&ctx, d, None, StepForm::default(), &[]);
+            page.note_errors = FieldErrors::new(ctx.t, &errs);
+            page.note_typed = f.note;
+            page.ev = evidence_view(&ctx, &s, id).await?;
+            let mut res = render(&page);
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// The trial host's consent to publishing the track record.
+pub async fn consent(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: crate::forms::CsrfOnly = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    s.app.verification().consent_trial(a, id).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/cases/{}", id.0), "consented"))
+}
+
+/// The claims table as CSV (those who may see the case).
+pub async fn claims_csv(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
+    let d = s.app.verification().case_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let t = ctx.t;
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record([t.s("主張", "Claim"), t.s("試験の根拠", "Test evidence"), t.s("結果", "Result")]);
+    for c in &d.case.plan.claims {
+        let _ = w.write_record([csv_safe(&c.claim), csv_safe(&c.evidence), c.result.clone()]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    Ok(document("text/csv; charset=utf-8", "attachment", &format!("case-{}-claims.csv", id.0), body))
 }
 
 /// The claims table as posted: `evidence` and `result` once per claim, in order.

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::FieldError;
 use domain::verification::{
     JUSTIFICATIONS, ProductCategory, ProductId, ProductInput, RESPONSES, SEVERITIES, SeverityCounts, TriageInput,
@@ -655,6 +655,10 @@ struct FindingPage {
     responses: Vec<Opt>,
     f: TriageInput,
     errors: FieldErrors,
+    /// The discussion: (when, who, organisation, text).
+    thread: Vec<(String, String, String, String)>,
+    note_errors: FieldErrors,
+    note_typed: String,
 }
 
 fn code_label(list: &[(&str, &str, &str)], code: &str, en: bool) -> String {
@@ -704,8 +708,48 @@ fn finding_page(
         justifications: opts(&JUSTIFICATIONS, &f.justification),
         responses: opts(&RESPONSES, &f.response),
         errors: FieldErrors::new(t, errs),
+        thread: d
+            .thread
+            .iter()
+            .map(|n| (jst_datetime(n.created_at), n.author_name.clone(), n.org_name.clone(), n.body.clone()))
+            .collect(),
+        note_errors: FieldErrors::default(),
+        note_typed: String::new(),
         f,
         d,
+    }
+}
+
+/// A reply on a finding's discussion (the vendor, or the tester of its case); a mistake shows
+/// the page again with the text kept.
+pub async fn respond(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, fid)): Path<(ProductId, i64)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    #[derive(Deserialize)]
+    struct Form {
+        #[serde(default)]
+        csrf: String,
+        #[serde(default)]
+        note: String,
+    }
+    let f: Form = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    match s.app.verification().respond_to_finding(a, id, fid, &f.note).await {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/products/{}/findings/{fid}?done=responded#thread", id.0))
+            .into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let d = s.app.verification().finding_detail(Some(a), id, fid).await.map_err(|e| ctx.err(e))?;
+            let mut page = finding_page(&ctx, d, None, TriageInput::default(), &[]);
+            page.note_errors = FieldErrors::new(ctx.t, &errs);
+            page.note_typed = f.note;
+            let mut res = render(&page);
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
     }
 }
 
