@@ -264,6 +264,65 @@ test('verification body tester: cases, a case to decide; the public: trusted bod
   await pub.ctx.close();
 });
 
+// A capture of one telnet packet (10.0.0.2 → 10.0.0.1:23), made here.
+function tinyPcap() {
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b2c3d4, 0); h.writeUInt16LE(2, 4); h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(65535, 16); h.writeUInt32LE(1, 20);
+  const pkt = Buffer.from('001122334455' + '66778899aabb' + '0800' + '4500002800010000400600000a0000020a000001'
+    + '9c4000170000000100000000501800ff00000000', 'hex');
+  const rec = Buffer.alloc(16);
+  rec.writeUInt32LE(1700000000, 0); rec.writeUInt32LE(pkt.length, 8); rec.writeUInt32LE(pkt.length, 12);
+  return Buffer.concat([h, rec, pkt]);
+}
+
+test('case evidence: real captures analysed, an upload (a mistake keeps what was typed), the report; the trial host; body applications', async () => {
+  const { ctx, page } = await session('provider-admin@demo.kakehashi.jp');
+  await go(page, '/cases/2', 'case-evidence');
+  if (process.env.KAKEHASHI_DEMO_SBOMS === '1') {
+    assert.match(await page.textContent('main'), /telnet\.pcap/);
+    assert.match(await page.textContent('main'), /credentials_in_clear/);
+  }
+  const file = `${tmpdir()}/kh-capture-${width}.pcap`;
+  writeFileSync(file, tinyPcap());
+  await page.selectOption('#kind', 'capture');
+  await page.fill('#devices', '10.0.0.999');
+  await page.setInputFiles('#file', file);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/evidence"] button[type=submit]')]);
+  assert.equal(await page.inputValue('#devices'), '10.0.0.999');
+  assert.equal(await page.getAttribute('#devices', 'aria-describedby'), 'devices-err');
+  await check(page, 'case-evidence-error');
+  await page.fill('#devices', '10.0.0.1');
+  await page.setInputFiles('#file', file);
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/evidence"] button[type=submit]')]);
+  assert.match(await page.textContent('main'), /証拠を受け付けました/);
+  for (let i = 0; i < 100 && (await page.textContent('main')).includes('解析待ち'); i++) {
+    await page.waitForTimeout(200);
+    await page.reload();
+  }
+  await check(page, 'case-evidence-uploaded');
+  const report = page.locator('main a', { hasText: '解析レポート' }).last();
+  await Promise.all([page.waitForNavigation(), report.click()]);
+  assert.match(await page.textContent('main'), /10\.0\.0\.1/);
+  await check(page, 'capture-report');
+  await ctx.close();
+  // the SME hosts the tablet's trial
+  const host = await session('sme@demo.kakehashi.jp');
+  await go(host.page, '/cases/3', 'trial-host');
+  assert.match(await host.page.textContent('main'), /試行期間/);
+  await host.ctx.close();
+  // a body's application page, and the office's review of bodies
+  const tester = await session('tester@demo.kakehashi.jp');
+  await go(tester.page, '/my/body', 'body-application');
+  await tester.ctx.close();
+  const office = await session('operator@demo.kakehashi.jp');
+  await go(office.page, '/admin/bodies', 'admin-bodies');
+  const first = office.page.locator('main table a').first();
+  await Promise.all([office.page.waitForNavigation(), first.click()]);
+  await check(office.page, 'admin-body');
+  await office.ctx.close();
+});
+
 test('without JavaScript the forms still work', async () => {
   const ctx = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
   const page = await ctx.newPage();

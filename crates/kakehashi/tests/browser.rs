@@ -33,6 +33,7 @@ async fn journeys_in_chromium() {
     let t = TestApp::spawn_with(Db::Sqlite, Options { workers: 2, config: cfg, ..Default::default() }).await;
     if let Some((_, dir)) = &data {
         t.app.attach_demo_sboms(dir).await.unwrap();
+        t.app.attach_demo_captures(dir).await.unwrap();
         t.jobs_settle(120).await;
     }
     let shots = std::env::var("KAKEHASHI_SHOTS")

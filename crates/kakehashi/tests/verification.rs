@@ -375,13 +375,15 @@ async fn demo_products_show_real_findings(db: Db) {
     assert_eq!(queued, 7);
     assert_eq!(t.app.attach_demo_sboms(&data).await.unwrap(), 0, "attached once");
     // real captures on the white-hat case under way (the router's), analysed by jobs
-    assert_eq!(t.app.attach_demo_captures(&data).await.unwrap(), 2);
+    assert_eq!(t.app.attach_demo_captures(&data).await.unwrap(), 3, "the router's SBOM and two captures");
     assert_eq!(t.app.attach_demo_captures(&data).await.unwrap(), 0, "attached once");
     t.jobs_settle(120).await;
     let vendor = t.as_provider_admin().await;
     let vt = vendor.create_token("v", &["verification:read"]).await;
     let ev = vendor.api(reqwest::Method::GET, "/api/v1/cases/2/evidence", &vt, None).await.json();
     assert!(ev["items"].as_array().unwrap().iter().all(|i| i["analysis"] == "done"), "{ev}");
+    assert_eq!(ev["items"][0]["kind"], "sbom");
+    assert!(ev["items"][0]["summary"]["findings"].as_u64().unwrap() > 0, "real findings in the router's SBOM: {ev}");
     assert!(
         ev["capture_findings"]
             .as_array()

@@ -127,12 +127,14 @@ impl Tx {
         categories: &str,
         summary: &str,
         valid_until: Option<i64>,
+        application_json: &str,
+        review_json: &str,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO verification_bodies (org_id, state, kinds, categories, summary, valid_until, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (org_id) DO UPDATE SET state = $2, kinds = $3, \
-             categories = $4, summary = $5, valid_until = $6, updated_at = $7",
+            "INSERT INTO verification_bodies (org_id, state, kinds, categories, summary, valid_until, application, review, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $8, $9, $7) ON CONFLICT (org_id) DO UPDATE SET state = $2, kinds = $3, \
+             categories = $4, summary = $5, valid_until = $6, application = $8, review = $9, updated_at = $7",
         )
         .bind(org_id)
         .bind(state.to_string())
@@ -141,6 +143,8 @@ impl Tx {
         .bind(summary.to_string())
         .bind(valid_until)
         .bind(now)
+        .bind(application_json.to_string())
+        .bind(review_json.to_string())
         .execute(&mut *self.tx)
         .await?;
         Ok(())

@@ -144,6 +144,7 @@ impl Verification<'_> {
         kinds: &[CaseKind],
         categories: &[domain::verification::ProductCategory],
         summary: &str,
+        answers: &[(&str, &str)],
         valid_until: i64,
     ) -> Result<()> {
         if let Some(a) = actor
@@ -159,7 +160,33 @@ impl Verification<'_> {
         let k: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
         let c: Vec<&str> = categories.iter().map(|c| c.code()).collect();
         let mut tx = self.store.begin().await?;
-        tx.put_body(org_id, "trusted", &k.join(","), &c.join(","), summary, Some(valid_until), now).await?;
+        // what the office trusted it on: the body's answers, every criterion met
+        let application = domain::verification::body::BodyApplication {
+            kinds: k.iter().map(|x| x.to_string()).collect(),
+            categories: c.iter().map(|x| x.to_string()).collect(),
+            summary: summary.to_string(),
+            answers: answers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        };
+        let review: std::collections::BTreeMap<&str, domain::verification::body::CriterionReview> = answers
+            .iter()
+            .map(|(a, _)| (*a, domain::verification::body::CriterionReview { met: true, note: String::new() }))
+            .collect();
+        let (app_json, review_json) = (
+            serde_json::to_string(&application).map_err(|e| AppError::Internal(e.to_string()))?,
+            serde_json::to_string(&review).map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+        tx.put_body(
+            org_id,
+            "trusted",
+            &k.join(","),
+            &c.join(","),
+            summary,
+            Some(valid_until),
+            &app_json,
+            &review_json,
+            now,
+        )
+        .await?;
         tx.audit(
             &AuditRecord {
                 actor: actor.map(|a| a.audit_name()).unwrap_or_else(|| "system:demo".into()),

@@ -215,6 +215,14 @@ impl App {
                 &K::ALL,
                 &PC::ALL,
                 "有効性検証・実環境試行・実攻撃検証のすべてに対応。ICS テストベッドを保有。",
+                &[
+                    ("people", "情報処理安全確保支援士 6 名、GICSP 2 名、検証業務の経験 5 年以上の主任 3 名"),
+                    ("tools", "ICS テストベッド（PLC 4 機種）、電波暗室、ファジング環境、通信キャプチャ装置"),
+                    ("process", "検証計画書 → 実施記録 → 報告書 → 品質責任者のレビュー（手順書 QP-01〜05）"),
+                    ("attack_data", "JVN・NVD・ICS-CERT の購読、自社の攻撃データセット（四半期ごとに更新）"),
+                    ("manual", "検証業務マネジメントマニュアル 第4版（理事長承認）"),
+                    ("security", "ISO/IEC 27001 認証、検体と結果は施錠区画で保管し 5 年後に消去"),
+                ],
                 valid,
             )
             .await?;
@@ -225,6 +233,14 @@ impl App {
                 &[K::Effectiveness, K::WhiteHat],
                 &[PC::IotDevice, PC::ControlSystem],
                 "IoT 機器と制御システムの実攻撃検証に特化。",
+                &[
+                    ("people", "OSCP 4 名、情報処理安全確保支援士 2 名"),
+                    ("tools", "ファームウェア解析環境、SDR、JTAG/UART デバッガ"),
+                    ("process", "ルール・オブ・エンゲージメントの合意 → 実攻撃 → 報告 → 再試験"),
+                    ("attack_data", "公開エクスプロイトの検証済みコレクション（月次更新）"),
+                    ("manual", "実証業務マニュアル 第2版（代表取締役承認）"),
+                    ("security", "ISMS 認証、検体の受領・返却記録"),
+                ],
                 valid,
             )
             .await?;
@@ -400,9 +416,10 @@ impl App {
         Ok(queued)
     }
 
-    /// Attaches real captures from the shared test data to the demo's white-hat case under way
-    /// (a telnet login and an MQTT connect with a password, both in clear), through the body's
-    /// evidence use case, so jobs analyse them. A case that has evidence is left alone.
+    /// Attaches real evidence from the shared test data to the demo's white-hat case under way:
+    /// the product's SBOM and two captures (a telnet login and an MQTT connect with a password,
+    /// both in clear), through the body's evidence use case, so jobs scan and analyse them. A
+    /// case that has evidence is left alone.
     pub async fn attach_demo_captures(&self, dir: &Path) -> Result<usize> {
         const CAPTURES: [&str; 2] = [
             "pcap/suricata-verify/tests/telnet/telnet-01/telnet.pcap",
@@ -429,6 +446,28 @@ impl App {
             token_scopes: None,
         };
         let mut queued = 0;
+        // the product's own SBOM as the case's evidence, for the version under test
+        let product = self.store.product(case.product_id).await?;
+        if let Some((version, rel)) = PRODUCTS.iter().find(|p| p.name == product.name).and_then(|p| p.versions.first())
+            && let Ok(data) = std::fs::read(dir.join(rel))
+        {
+            let mut w = self.blob_writer(self.config.max_capture_bytes).await?;
+            w.write(&data).await?;
+            let staged = w.finish().await?;
+            self.verification()
+                .add_evidence(
+                    &tester,
+                    domain::verification::case::CaseId(case.id),
+                    Some(domain::verification::case::EvidenceKind::Sbom),
+                    "sbom.spdx.json",
+                    "application/spdx+json",
+                    staged,
+                    "",
+                    version,
+                )
+                .await?;
+            queued += 1;
+        }
         for rel in CAPTURES {
             let path = dir.join(rel);
             let Ok(data) = std::fs::read(&path) else {
