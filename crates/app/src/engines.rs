@@ -148,9 +148,9 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
     let started = std::time::Instant::now();
     // a capture's progress (bytes read) is written to the analysis every second
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let ticker = (engine == "capture").then(|| {
+    let _ticker = (engine == "capture").then(|| {
         let (app, progress) = (app.clone(), progress.clone());
-        tokio::spawn(async move {
+        AbortOnDrop(tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
             every.tick().await;
             loop {
@@ -158,7 +158,7 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
                 let read = progress.load(std::sync::atomic::Ordering::Relaxed);
                 let _ = app.store.analysis_progress(id, &json!({"read_bytes": read}).to_string()).await;
             }
-        })
+        }))
     });
     let outcome = tokio::task::spawn_blocking(move || match engine.as_str() {
         "sbom" => match source {
@@ -172,9 +172,7 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
         other => Err(format!("unknown engine {other:?}")),
     })
     .await;
-    if let Some(t) = ticker {
-        t.abort();
-    }
+    drop(_ticker);
     let outcome = outcome.map_err(|e| format!("the engine stopped: {e}"))?;
     tracing::debug!(analysis = id, engine = %row.engine, ms = started.elapsed().as_millis() as u64, "engine ran");
     let now = app.now();
@@ -202,6 +200,15 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
         Err(e) => app.store.finish_analysis(id, "failed", "{}", Some(&e), now).await.map_err(|e| e.to_string()),
     }?;
     Ok(Done::Ok)
+}
+
+/// A task stopped when its owner goes (the job finished, or its future was dropped).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What an engine gave.

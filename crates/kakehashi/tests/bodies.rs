@@ -93,6 +93,18 @@ async fn a_body_applies_and_the_office_reviews_it(db: Db) {
     assert_eq!(t.login("tester@demo.kakehashi.jp").await.get("/my/body").await.status, StatusCode::OK);
     assert_eq!(t.as_provider_admin().await.get("/my/body").await.status, StatusCode::FORBIDDEN, "not a body");
 
+    // an office token without the operate scope decides nothing
+    let read_only = office.create_token("r", &["verification:read"]).await;
+    let r = office
+        .http
+        .post(t.url(&path))
+        .bearer_auth(&read_only)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("action=reject&comment=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // approval with a criterion unmet: 409, the page keeps the verdicts and notes typed
     let page = office.get(&path).await;
     assert!(page.body.contains("ISO/IEC 27001") && page.body.contains("name=\"note_attack_data\""));
@@ -164,6 +176,20 @@ async fn a_body_applies_and_the_office_reviews_it(db: Db) {
     assert!(t.client().get("/bodies").await.body.contains("北海道セキュリティ検証所"));
     let history = office.get(&path).await;
     assert!(history.body.contains("一時停止する") && history.body.contains("停止を解除する"));
+    // within its validity the body does not apply again
+    assert_eq!(body.post_form("/my/body", &application(&[])).await.status, StatusCode::CONFLICT);
+    // past it: unlisted, and it applies again (and is not merely reinstated)
+    t.app.clock.advance(4 * 366 * 86_400);
+    assert!(!t.client().get("/bodies").await.body.contains("北海道セキュリティ検証所"), "expired");
+    // (four years on, everyone signs in again)
+    let office = t.as_operator().await;
+    let body = t.login("lab@hokkaido.example.jp").await;
+    let r = office.post_form(&path, &[("action", "suspend"), ("comment", "期限切れ")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with(&path), "{}", r.location());
+    assert_eq!(office.post_form(&path, &[("action", "reinstate")]).await.status, StatusCode::CONFLICT);
+    assert_eq!(body.post_form("/my/body", &application(&[])).await.status, StatusCode::SEE_OTHER);
+    assert!(office.get("/admin/bodies").await.body.contains("審査中"));
 }
 
 async fn a_returned_application_shows_the_office_notes(db: Db) {

@@ -186,6 +186,26 @@ async fn captures_are_analysed_for_the_case_devices(db: Db) {
         .unwrap();
     let p = vendor.api(Method::GET, &format!("/api/v1/products/{product}?version=2.0.1"), &vt, None).await;
     assert_eq!(p.status, StatusCode::OK, "the SBOM made the version: {}", p.body);
+    // a version made by a case's evidence is private: the public does not see it
+    assert_eq!(
+        t.client().get(&format!("/api/v1/products/{product}?version=2.0.1")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // the body may not scan into another existing version of the vendor's
+    let r = vendor
+        .http
+        .post(t.url(&format!("/api/v1/products/{product}/versions/1.0.0/sbom")))
+        .bearer_auth(&vt)
+        .header("content-type", "application/json")
+        .body(sbom.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let r = tester
+        .multipart(&format!("/cases/{case}/evidence"), form(&tester, "sbom", "", "1.0.0", "x.cdx.json", sbom.to_vec()))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let page = tester.get(&format!("/cases/{case}")).await;
     assert!(page.body.contains("&#60;script&#62;x") && !page.body.contains("<script>x"), "escaped file name");
 
@@ -289,6 +309,23 @@ async fn bad_evidence_is_refused_and_nothing_is_kept(db: Db) {
     // not multipart at all: 415
     let r = tester.api(Method::POST, &format!("/api/v1/cases/{case}/evidence"), &tt, Some(json!({"file": "x"}))).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    // not signed in: to the login page (the API: 401), before the body is read
+    let anon = t.client();
+    let r = anon.multipart(&path, form(&anon, "capture", "", "", "t.pcap", telnet[..2000].to_vec())).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login"), "{}", r.location());
+    let r = anon
+        .multipart(
+            &format!("/api/v1/cases/{case}/evidence"),
+            form(&anon, "capture", "", "", "t.pcap", telnet[..2000].to_vec()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // a text part past its bound
+    let r = tester
+        .multipart(&path, Form::new().text("csrf", tester.csrf.clone()).text("devices", "1".repeat(70_000)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // without the CSRF token: 403 before anything is stored
     let no_csrf =
         Form::new().text("kind", "capture").part("file", Part::bytes(telnet[..2000].to_vec()).file_name("t.pcap"));

@@ -57,6 +57,11 @@ async fn a_trial_is_published_only_with_both_consents(db: Db) {
         )
         .await;
     let case = r.json()["id"].as_i64().unwrap();
+    // the host is a user organisation, not the vendor itself
+    let vendor_org = t.org_id("北斗").await;
+    let bad = json!({"plan": {"host_org_id": vendor_org, "trial_from": "2027-01-10", "trial_until": "2027-03-31"}});
+    let r = step(&p.tester, &p.tt, case, "scope", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     let plan = json!({"plan": {"host_org_id": host, "trial_from": "2027-01-10", "trial_until": "2027-03-31"}});
     assert_eq!(step(&p.tester, &p.tt, case, "scope", plan).await.status, StatusCode::OK);
     // the host organisation now knows the case; an unrelated SME would not
@@ -66,6 +71,11 @@ async fn a_trial_is_published_only_with_both_consents(db: Db) {
     assert!(page.body.contains("未同意"), "the consent is shown as not yet given");
     assert!(sme.get("/cases").await.body.contains(&format!("/cases/{case}")), "the host's case list has it");
     assert_eq!(t.client().get(&format!("/cases/{case}")).await.status, StatusCode::NOT_FOUND);
+    // the host sees the trial, not the vendor's evidence
+    let st = sme.create_token("s", &["verification:read", "verification:write"]).await;
+    let r = sme.api(Method::GET, &format!("/api/v1/cases/{case}/evidence"), &st, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(!page.body.contains("証拠を追加する"));
     // observations wait for the trial to run
     assert_eq!(
         sme.post_form(&format!("/cases/{case}/observations"), &[("note", "x")]).await.status,

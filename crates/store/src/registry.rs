@@ -304,14 +304,19 @@ impl Tx {
         Ok(())
     }
 
-    /// Stores a blob once per content hash.
+    /// Stores a blob once per content hash (in the database).
     pub async fn put_blob(&mut self, sha256: &str, data: &[u8]) -> Result<()> {
-        sqlx::query("INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-            .bind(sha256.to_string())
-            .bind(data.len() as i64)
-            .bind(data.to_vec())
-            .execute(&mut *self.tx)
-            .await?;
+        // the same bytes kept in the file store before: the database gets them too, so every
+        // reader of the database's copy finds them
+        sqlx::query(
+            "INSERT INTO blobs (sha256, size, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO UPDATE \
+             SET data = EXCLUDED.data, external = 0 WHERE blobs.external = 1",
+        )
+        .bind(sha256.to_string())
+        .bind(data.len() as i64)
+        .bind(data.to_vec())
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

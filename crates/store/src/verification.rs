@@ -264,6 +264,17 @@ impl Tx {
 
     /// The version's id, creating it when new; the bool says whether it was created.
     pub async fn version_or_insert(&mut self, product_id: i64, version: &str, now: i64) -> Result<(i64, bool)> {
+        self.version_or_insert_with(product_id, version, true, now).await
+    }
+
+    /// A version's id, made (public or not) when new; and whether it was made.
+    pub async fn version_or_insert_with(
+        &mut self,
+        product_id: i64,
+        version: &str,
+        public: bool,
+        now: i64,
+    ) -> Result<(i64, bool)> {
         let found: Option<i64> =
             sqlx::query_scalar("SELECT id FROM product_versions WHERE product_id = $1 AND version = $2")
                 .bind(product_id)
@@ -274,11 +285,12 @@ impl Tx {
             return Ok((id, false));
         }
         let id = sqlx::query_scalar(
-            "INSERT INTO product_versions (product_id, version, public, created_at) VALUES ($1, $2, 1, $3) RETURNING id",
+            "INSERT INTO product_versions (product_id, version, public, created_at) VALUES ($1, $2, $4, $3) RETURNING id",
         )
         .bind(product_id)
         .bind(version.to_string())
         .bind(now)
+        .bind(public as i64)
         .fetch_one(&mut *self.tx)
         .await?;
         Ok((id, true))

@@ -26,6 +26,15 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
+/// A note on a discussion thread (a trial's observation, a reply on a finding).
+#[derive(Debug, Deserialize, Default)]
+pub struct NoteForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub note: String,
+}
+
 /// A form with a reason or comment.
 #[derive(Debug, Deserialize, Default)]
 pub struct CommentForm {

@@ -16,7 +16,16 @@ use store::{Notice, TransitionRow};
 use super::Verification;
 use super::cases::BodyView;
 use crate::workflow::{Step, apply_transition};
-use crate::{Actor, AppError, Result};
+use crate::{Actor, AppError, Result, Scope};
+
+/// The program office acting (with the operate scope, for tokens).
+fn office(actor: &Actor) -> Result<()> {
+    if actor.is_program_operator() && actor.has_scope(Scope::RegistryOperate) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
 
 /// A body's standing, application, the office's review and the history, for the body itself and
 /// the office.
@@ -64,12 +73,16 @@ impl Verification<'_> {
         let application = row.as_ref().and_then(|r| serde_json::from_str(&r.application_json).ok()).unwrap_or_default();
         let review = row.as_ref().and_then(|r| serde_json::from_str(&r.review_json).ok()).unwrap_or_default();
         let history = self.store.transitions_of(BodyLifecycle::SUBJECT, org_id).await?;
-        let office = actor.is_program_operator();
+        let office = office(actor).is_ok();
         let member = actor.verification_bodies().any(|m| m.org_id == org_id);
+        let expired = row.as_ref().and_then(|r| r.valid_until).is_some_and(|v| v < self.now());
         let from = state.unwrap_or(BodyState::Returned);
+        let live = matches!(state, Some(BodyState::Trusted | BodyState::Suspended)) && !expired;
         let actions = BodyTransition::ALL
             .into_iter()
             .filter(|t| BodyLifecycle::next(from, *t).is_ok())
+            // a body within its validity does not apply again; an expired one is not reinstated
+            .filter(|t| !((live && *t == BodyTransition::Apply) || (expired && *t == BodyTransition::Reinstate)))
             .filter(|t| match BodyLifecycle::parties(*t) {
                 [domain::workflow::Party::Owner] => member,
                 _ => office && state.is_some(),
@@ -90,12 +103,14 @@ impl Verification<'_> {
 
     /// The actor's own body: its application and standing (a member of a verification body).
     pub async fn my_body(&self, actor: &Actor) -> Result<BodyDetail> {
+        actor.require_scope(Scope::VerificationRead)?;
         let org = Self::own_body(actor)?;
         self.body_detail_of(actor, org).await
     }
 
     /// A body as the office reviews it (the office, or the body's own members; 404 to others).
     pub async fn body_detail(&self, actor: &Actor, org_id: i64) -> Result<BodyDetail> {
+        actor.require_scope(Scope::VerificationRead)?;
         if !(actor.is_program_operator() || actor.verification_bodies().any(|m| m.org_id == org_id)) {
             return Err(AppError::NotFound);
         }
@@ -104,9 +119,7 @@ impl Verification<'_> {
 
     /// Every body with its standing, for the office's list (applications first).
     pub async fn bodies_for_office(&self, actor: &Actor) -> Result<Vec<BodyView>> {
-        if !actor.is_program_operator() {
-            return Err(AppError::Forbidden);
-        }
+        office(actor)?;
         let mut all: Vec<BodyView> = self.store.bodies().await?.into_iter().map(BodyView::from_row).collect();
         all.sort_by_key(|b| (b.row.state != BodyState::Applied.code(), b.row.state.clone(), b.row.name.clone()));
         Ok(all)
@@ -115,8 +128,18 @@ impl Verification<'_> {
     /// A body applies (or applies again after a return or a rejection) with its answers to the
     /// criteria; the office is told.
     pub async fn apply_body(&self, actor: &Actor, input: &BodyApplication) -> Result<BodyState> {
+        actor.require_scope(Scope::VerificationWrite)?;
         let org = Self::own_body(actor)?;
         let d = self.body_detail_of(actor, org).await?;
+        // a trusted (or suspended) body applies again once its validity has ended
+        let now = self.now();
+        let expired = d.view.as_ref().and_then(|v| v.row.valid_until).is_some_and(|v| v < now);
+        if matches!(d.state, Some(BodyState::Trusted | BodyState::Suspended)) && !expired {
+            return Err(AppError::conflict(
+                "有効期限内は申請し直せません",
+                "The body is within its validity; it applies again once that ends",
+            ));
+        }
         let (app, kinds, categories) = input.check().map_err(AppError::Invalid)?;
         let from = d.state.unwrap_or(BodyState::Returned);
         let now = self.now();
@@ -177,11 +200,17 @@ impl Verification<'_> {
         t: BodyTransition,
         input: &BodyDecision,
     ) -> Result<BodyState> {
-        if !actor.is_program_operator() {
-            return Err(AppError::Forbidden);
-        }
+        office(actor)?;
         let d = self.body_detail_of(actor, org_id).await?;
         let from = d.state.ok_or(AppError::NotFound)?;
+        // a body whose validity has ended is not reinstated: it applies again
+        let expired = d.view.as_ref().and_then(|v| v.row.valid_until).is_some_and(|v| v < self.now());
+        if t == BodyTransition::Reinstate && expired {
+            return Err(AppError::conflict(
+                "有効期限が切れているため再開できません。改めて申請を受けてください",
+                "The validity has ended; the body applies again instead",
+            ));
+        }
         if !BodyLifecycle::parties(t).contains(&domain::workflow::Party::Operator) {
             return Err(AppError::Forbidden);
         }

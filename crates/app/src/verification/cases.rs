@@ -89,6 +89,8 @@ pub struct CaseDetail {
     pub can_observe: bool,
     /// The viewer is of the host organisation and may consent to publication now.
     pub can_consent: bool,
+    /// The viewer is of a trial's host organisation (sees the trial, not its evidence).
+    pub is_host: bool,
     /// The body's members (id, name), for assigning testers (the body, when it scopes), and the
     /// assigned testers' names (those involved).
     pub body_members: Vec<(i64, String)>,
@@ -137,6 +139,7 @@ impl Verification<'_> {
     }
 
     /// The program office records a verification body as trusted, with its scope and validity.
+    #[allow(clippy::too_many_arguments)]
     pub async fn trust_body(
         &self,
         actor: Option<&Actor>,
@@ -305,10 +308,12 @@ impl Verification<'_> {
         // without it sees what the public sees)
         let involved = actor.is_some_and(|a| {
             may_know_case(a, c.row.vendor_org_id, c.row.body_org_id) && a.has_scope(Scope::VerificationRead)
-        }) || c.is_host(actor);
-        // the public sees published cases of public products; nobody else learns a case exists
+        });
+        // the public sees published cases of public products; a trial's host sees its trial (its
+        // plan, observations and consent; not the evidence or the findings before publication);
+        // nobody else learns a case exists
         let public = c.state == CaseState::Published && c.row.product_public;
-        if !(involved || public) {
+        if !(involved || public || c.is_host(actor)) {
             return Err(AppError::NotFound);
         }
         Ok((c, involved))
@@ -344,7 +349,12 @@ impl Verification<'_> {
             }
             _ => true,
         };
-        let findings = if shows_findings { self.store.findings_of_case(id.0).await? } else { Vec::new() };
+        let findings = if shows_findings && (involved || case.state == CaseState::Published) {
+            self.store.findings_of_case(id.0).await?
+        } else {
+            Vec::new()
+        };
+        let is_host = case.is_host(actor);
         let notes = if case.kind == CaseKind::Trial { self.store.notes(CASE_NOTES, id.0).await? } else { Vec::new() };
         let can_observe = self.observer_org(actor, &case).is_some()
             && matches!(case.state, CaseState::InProgress | CaseState::FindingsReview);
@@ -360,6 +370,7 @@ impl Verification<'_> {
             Vec::new()
         };
         Ok(CaseDetail {
+            is_host,
             body_members,
             testers,
             can_add_findings: can_record,
@@ -440,6 +451,28 @@ impl Verification<'_> {
                     p.claims = claims.into_iter().map(|claim| ClaimCheck { claim, ..Default::default() }).collect();
                 }
                 plan = p.check(c.kind).map_err(AppError::Invalid)?;
+                // a trial's host: a user organisation (not a vendor, body or the office)
+                if let Some(host) = plan.host_org_id.filter(|_| c.kind == CaseKind::Trial) {
+                    let user_org = match self.store.org(domain::OrgId(host)).await {
+                        Ok(o) => !matches!(
+                            domain::OrgKind::parse(&o.kind),
+                            Some(
+                                domain::OrgKind::Vendor
+                                    | domain::OrgKind::VerificationBody
+                                    | domain::OrgKind::ProgramOffice
+                            ) | None
+                        ),
+                        Err(store::StoreError::NotFound) => false,
+                        Err(e) => return Err(e.into()),
+                    };
+                    if !user_org {
+                        return Err(AppError::field(
+                            "host_org_id",
+                            "試行先は利用組織（中小企業など）を指定してください",
+                            "The host must be a user organisation (an SME or similar)",
+                        ));
+                    }
+                }
                 // testers assigned: members of the body
                 let members: Vec<i64> =
                     self.store.org_members(domain::OrgId(c.row.body_org_id)).await?.iter().map(|m| m.0).collect();

@@ -454,14 +454,15 @@ impl App {
             let mut w = self.blob_writer(self.config.max_capture_bytes).await?;
             w.write(&data).await?;
             let staged = w.finish().await?;
+            // the vendor hands its SBOM of the version under test to the body
             self.verification()
                 .add_evidence(
-                    &tester,
+                    &vendor_actor(case.vendor_org_id, ""),
                     domain::verification::case::CaseId(case.id),
                     Some(domain::verification::case::EvidenceKind::Sbom),
                     "sbom.spdx.json",
                     "application/spdx+json",
-                    staged,
+                    &staged,
                     "",
                     version,
                 )
@@ -485,7 +486,7 @@ impl App {
                     Some(domain::verification::case::EvidenceKind::Capture),
                     &name,
                     "application/vnd.tcpdump.pcap",
-                    staged,
+                    &staged,
                     "",
                     "",
                 )

@@ -106,33 +106,51 @@ impl Verification<'_> {
         kind: Option<EvidenceKind>,
         filename: &str,
         content_type: &str,
-        staged: StagedBlob,
+        staged: &StagedBlob,
         devices: &str,
         version: &str,
     ) -> Result<EvidenceAdded> {
         let result = async {
             let (c, _) = self.case_view(Some(actor), id).await?;
-            self.add_staged(actor, &c, kind, filename, content_type, &staged, devices, version).await
+            self.add_staged(actor, &c, kind, filename, content_type, staged, devices, version).await
         }
         .await;
         if !matches!(result, Ok(EvidenceAdded { kind: EvidenceKind::Capture, .. })) {
             // only captures stay in the file store; what was refused or went to the database goes
-            self.discard_upload(&staged).await;
+            self.discard_upload(staged).await;
         }
         result
     }
 
-    /// Removes a staged upload from the file store unless a stored blob is the same content.
+    /// Removes a staged upload from the file store unless a stored row keeps it there (on a
+    /// database error the file stays: an unreferenced file costs disk, a lost capture a case).
     pub async fn discard_upload(&self, staged: &StagedBlob) {
         let sha256 = &staged.sha256;
-        match self.store.blob_info(sha256).await {
-            Ok((true, _)) => {}
-            _ => {
-                if let Some(p) = crate::blobs::blob_path(&self.config.blob_dir, sha256) {
-                    let _ = tokio::fs::remove_file(p).await;
-                }
-            }
+        let unreferenced = match self.store.blob_info(sha256).await {
+            Ok((external, _)) => !external,
+            Err(store::StoreError::NotFound) => true,
+            Err(_) => false,
+        };
+        if unreferenced && let Some(p) = crate::blobs::blob_path(&self.config.blob_dir, sha256) {
+            let _ = tokio::fs::remove_file(p).await;
         }
+    }
+
+    /// Whether the actor may add evidence to the case now, checked before an upload is stored:
+    /// 404 to those not involved, 403 or 409 otherwise.
+    pub async fn check_evidence_upload(&self, actor: &Actor, id: CaseId) -> Result<()> {
+        let (c, involved) = self.case_view(Some(actor), id).await?;
+        if !involved {
+            return Err(AppError::NotFound);
+        }
+        if self.may_add_evidence(Some(actor), &c) {
+            return Ok(());
+        }
+        authorize_case(Some(actor), &[Party::Owner, Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)?;
+        Err(AppError::conflict(
+            "証拠は依頼から検証中までの案件にだけ追加できます",
+            "Evidence is added from the request until testing ends",
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -147,13 +165,7 @@ impl Verification<'_> {
         devices: &str,
         version: &str,
     ) -> Result<EvidenceAdded> {
-        if !self.may_add_evidence(Some(actor), c) {
-            authorize_case(Some(actor), &[Party::Owner, Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)?;
-            return Err(AppError::conflict(
-                "証拠は依頼から検証中までの案件にだけ追加できます",
-                "Evidence is added from the request until testing ends",
-            ));
-        }
+        self.check_evidence_upload(actor, CaseId(c.row.id)).await?;
         if staged.size == 0 {
             return Err(AppError::field("file", "ファイルを選択してください", "Choose a file"));
         }
@@ -221,6 +233,20 @@ impl Verification<'_> {
         } else {
             None
         };
+        // a version the case did not name is made private; the body may scan only into the case's
+        // version or a new one (never replace the components of another version of the vendor's)
+        let by_vendor = actor.member_of(c.row.vendor_org_id).is_some();
+        if let Some(v) = &version
+            && !by_vendor
+            && c.row.version.as_deref() != Some(v.as_str())
+            && self.store.product_versions(c.row.product_id).await?.iter().any(|x| &x.version == v)
+        {
+            return Err(AppError::field(
+                "version",
+                "検証機関は、案件のバージョンか新しいバージョン名にだけ SBOM を登録できます",
+                "A body adds an SBOM to the case's version or to a new version label only",
+            ));
+        }
         let now = self.now();
         let sha = staged.sha256.as_str();
         let size = staged.size as i64;
@@ -247,7 +273,7 @@ impl Verification<'_> {
         let job = match kind {
             EvidenceKind::Sbom => {
                 let version = version.unwrap_or_default();
-                let (version_id, _) = tx.version_or_insert(c.row.product_id, &version, now).await?;
+                let (version_id, _) = tx.version_or_insert_with(c.row.product_id, &version, false, now).await?;
                 let file_id =
                     tx.insert_product_file(version_id, "sbom", &filename, sha, size, now, Some(actor.user_id)).await?;
                 let (analysis, job) =

@@ -59,7 +59,7 @@ impl BodyState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyTransition {
-    /// The body applies (first time, after a return, or after a rejection).
+    /// The body applies (first time, after a return or a rejection, or when its validity ended).
     Apply,
     Approve,
     Return,
@@ -145,6 +145,9 @@ impl Lifecycle for BodyLifecycle {
         use BodyTransition as T;
         Ok(match (from, t) {
             (S::Returned | S::Rejected, T::Apply) => S::Applied,
+            // once its validity has ended (the use case checks), a trusted or suspended body
+            // applies again
+            (S::Trusted | S::Suspended, T::Apply) => S::Applied,
             (S::Applied, T::Approve) => S::Trusted,
             (S::Applied, T::Return) => S::Returned,
             (S::Applied, T::Reject) => S::Rejected,

@@ -548,14 +548,7 @@ pub async fn add_observation(
     Path(id): Path<CaseId>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    #[derive(Deserialize)]
-    struct Form {
-        #[serde(default)]
-        csrf: String,
-        #[serde(default)]
-        note: String,
-    }
-    let f: Form = decode(&body).map_err(|e| ctx.err(e))?;
+    let f: crate::forms::NoteForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     match s.app.verification().add_observation(a, id, &f.note).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{}?done=observation#observations", id.0)).into_response()),
@@ -695,9 +688,11 @@ fn case_body(d: &CaseDetail) -> CaseBody {
         decision: c.decision.map(|x| x.code().into()),
         decision_reason: c.row.decision_reason.clone(),
         // the device's addresses are for those involved
-        plan: serde_json::to_value(CasePlan {
-            devices: if d.involved { c.plan.devices.clone() } else { Vec::new() },
-            ..c.plan.clone()
+        // the device's addresses, the testers and the host are for those involved
+        plan: serde_json::to_value(if d.involved {
+            c.plan.clone()
+        } else {
+            CasePlan { devices: Vec::new(), testers: Vec::new(), host_org_id: None, ..c.plan.clone() }
         })
         .unwrap_or_default(),
         actions: d.actions.iter().map(|a| a.code().to_string()).collect(),

@@ -32,8 +32,38 @@ pub struct EvidenceForm {
 struct Upload {
     form: EvidenceForm,
     csrf: String,
-    file: Option<(String, String, StagedBlob)>,
+    file: Option<(String, String, Staged)>,
 }
+
+/// An upload in the file store, removed again unless kept: whatever ends the request early (an
+/// error, a refusal, the client gone while the use case runs) leaves nothing behind. Removal
+/// checks the database, so a capture a committed row keeps is never removed.
+struct Staged {
+    app: app::App,
+    blob: Option<StagedBlob>,
+}
+
+impl Staged {
+    fn blob(&self) -> &StagedBlob {
+        self.blob.as_ref().expect("staged upload present until dropped")
+    }
+    /// Kept: a stored row refers to it.
+    fn keep(mut self) {
+        self.blob.take();
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(b) = self.blob.take() {
+            let app = self.app.clone();
+            tokio::spawn(async move { app.verification().discard_upload(&b).await });
+        }
+    }
+}
+
+/// Longest text part of the form (the addresses, the version, the token).
+const TEXT_PART_MAX: usize = 64 * 1024;
 
 fn read_error(ctx: &Ctx, s: &AppState, e: MultipartError) -> WebError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -46,7 +76,13 @@ fn read_error(ctx: &Ctx, s: &AppState, e: MultipartError) -> WebError {
 /// Reads the form: text parts, then the file streamed to the file store. The write is checked
 /// (CSRF, login) before the first byte of the file is stored; the limit is the capture limit
 /// unless the form said the file is an SBOM or a document.
-async fn read_upload(ctx: &Ctx, s: &AppState, headers: &HeaderMap, mut mp: Multipart) -> Result<Upload, WebError> {
+async fn read_upload(
+    ctx: &Ctx,
+    s: &AppState,
+    id: CaseId,
+    headers: &HeaderMap,
+    mut mp: Multipart,
+) -> Result<Upload, WebError> {
     let header_csrf = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut up = Upload { form: EvidenceForm::default(), csrf: header_csrf.unwrap_or_default(), file: None };
     while let Some(mut field) = mp.next_field().await.map_err(|e| read_error(ctx, s, e))? {
@@ -59,7 +95,9 @@ async fn read_upload(ctx: &Ctx, s: &AppState, headers: &HeaderMap, mut mp: Multi
                     "Send one file per request",
                 )));
             }
-            ctx.check_write(Some(&up.csrf))?;
+            // the writer, its right to add evidence to this case, before a byte is stored
+            let a = ctx.check_write(Some(&up.csrf))?;
+            s.app.verification().check_evidence_upload(a, id).await.map_err(|e| ctx.err(e))?;
             let cfg = &s.app.config;
             let limit = match EvidenceKind::parse(up.form.kind.trim()) {
                 Some(EvidenceKind::Sbom | EvidenceKind::Document) => cfg.max_upload_bytes as u64,
@@ -72,10 +110,19 @@ async fn read_upload(ctx: &Ctx, s: &AppState, headers: &HeaderMap, mut mp: Multi
                 w.write(&chunk).await.map_err(|e| ctx.err(e))?;
             }
             if w.size() > 0 {
-                up.file = Some((filename, content_type, w.finish().await.map_err(|e| ctx.err(e))?));
+                let blob = w.finish().await.map_err(|e| ctx.err(e))?;
+                up.file = Some((filename, content_type, Staged { app: s.app.clone(), blob: Some(blob) }));
             }
         } else {
-            let text = field.text().await.map_err(|e| read_error(ctx, s, e))?;
+            // text parts are small: read in chunks, refused past the bound
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| read_error(ctx, s, e))? {
+                if text.len() + chunk.len() > TEXT_PART_MAX {
+                    return Err(ctx.err(AppError::field(name_field(&name), "入力が長すぎます", "Too long")));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8_lossy(&text).into_owned();
             match name.as_str() {
                 "csrf" => up.csrf = text,
                 "kind" => up.form.kind = text,
@@ -86,6 +133,16 @@ async fn read_upload(ctx: &Ctx, s: &AppState, headers: &HeaderMap, mut mp: Multi
         }
     }
     Ok(up)
+}
+
+/// The form field a text part is, for its message.
+fn name_field(name: &str) -> &'static str {
+    match name {
+        "kind" => "kind",
+        "devices" => "devices",
+        "version" => "version",
+        _ => "form",
+    }
 }
 
 fn multipart_or_415(ctx: &Ctx, mp: Result<Multipart, MultipartRejection>) -> Result<Multipart, WebError> {
@@ -116,6 +173,24 @@ fn kind_of(form: &EvidenceForm) -> Result<Option<EvidenceKind>, AppError> {
     }
 }
 
+/// An upload read and checked: the writer (CSRF or token), the form, and its kind (a bad kind
+/// removes the file already streamed to the file store).
+async fn checked_upload<'a>(
+    ctx: &'a Ctx,
+    s: &AppState,
+    id: CaseId,
+    headers: &HeaderMap,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<(&'a app::Actor, Upload, Result<Option<EvidenceKind>, AppError>), WebError> {
+    ctx.require()?;
+    check_length(ctx, s, headers)?;
+    let mp = multipart_or_415(ctx, mp)?;
+    let up = read_upload(ctx, s, id, headers, mp).await?;
+    let a = ctx.check_write(Some(&up.csrf))?;
+    let kind = kind_of(&up.form);
+    Ok((a, up, kind))
+}
+
 fn not_capture(ctx: &Ctx, e: AppError) -> WebError {
     match e {
         AppError::UnsupportedMedia => ctx.err(e).with_detail(
@@ -135,20 +210,17 @@ pub async fn upload(
     headers: HeaderMap,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    check_length(&ctx, &s, &headers)?;
-    let mp = multipart_or_415(&ctx, mp)?;
-    let up = read_upload(&ctx, &s, &headers, mp).await?;
-    let a = ctx.check_write(Some(&up.csrf))?;
+    let (a, up, kind) = checked_upload(&ctx, &s, id, &headers, mp).await?;
     let v = s.app.verification();
-    let result = match (kind_of(&up.form), up.file) {
-        (Err(e), Some((_, _, staged))) => {
-            v.discard_upload(&staged).await;
-            Err(e)
-        }
-        (Err(e), None) => Err(e),
+    let result = match (kind, up.file) {
+        (Err(e), _) => Err(e),
         (Ok(_), None) => Err(AppError::field("file", "ファイルを選択してください", "Choose a file")),
         (Ok(kind), Some((name, ct, staged))) => {
-            v.add_evidence(a, id, kind, &name, &ct, staged, &up.form.devices, &up.form.version).await
+            let r = v.add_evidence(a, id, kind, &name, &ct, staged.blob(), &up.form.devices, &up.form.version).await;
+            if r.is_ok() {
+                staged.keep();
+            }
+            r
         }
     };
     match result {
@@ -208,27 +280,17 @@ pub async fn api_upload(
     headers: HeaderMap,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, WebError> {
-    check_length(&ctx, &s, &headers)?;
-    let mp = multipart_or_415(&ctx, mp)?;
-    let up = read_upload(&ctx, &s, &headers, mp).await?;
-    let a = ctx.check_write(Some(&up.csrf))?;
+    let (a, up, kind) = checked_upload(&ctx, &s, id, &headers, mp).await?;
     let v = s.app.verification();
-    let kind = match kind_of(&up.form) {
-        Ok(k) => k,
-        Err(e) => {
-            if let Some((_, _, staged)) = &up.file {
-                v.discard_upload(staged).await;
-            }
-            return Err(ctx.err(e));
-        }
-    };
+    let kind = kind.map_err(|e| ctx.err(e))?;
     let Some((name, ct, staged)) = up.file else {
         return Err(ctx.err(AppError::field("file", "file パートがありません", "The multipart body has no file part")));
     };
     let added = v
-        .add_evidence(a, id, kind, &name, &ct, staged, &up.form.devices, &up.form.version)
+        .add_evidence(a, id, kind, &name, &ct, staged.blob(), &up.form.devices, &up.form.version)
         .await
         .map_err(|e| not_capture(&ctx, e))?;
+    staged.keep();
     Ok((
         StatusCode::ACCEPTED,
         Json(EvidenceAcceptedBody { id: added.id, kind: added.kind.code().into(), job_id: added.job }),

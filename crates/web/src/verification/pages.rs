@@ -728,14 +728,7 @@ pub async fn respond(
     Path((id, fid)): Path<(ProductId, i64)>,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    #[derive(Deserialize)]
-    struct Form {
-        #[serde(default)]
-        csrf: String,
-        #[serde(default)]
-        note: String,
-    }
-    let f: Form = decode(&body).map_err(|e| ctx.err(e))?;
+    let f: crate::forms::NoteForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     match s.app.verification().respond_to_finding(a, id, fid, &f.note).await {
         Ok(_) => Ok(axum::response::Redirect::to(&format!("/products/{}/findings/{fid}?done=responded#thread", id.0))
