@@ -156,6 +156,27 @@ async fn product_vex_validates() {
         }
     }
     assert!(checked > 100, "real findings were in the documents ({checked})");
+    // a case's exports too: the published UTM case (public), and the smart lock's case in the
+    // findings review with the testers' findings, as its body sees it
+    let tester = t.login("tester@demo.kakehashi.jp").await;
+    let tt = tester.create_token("t", &["verification:read"]).await;
+    for (who, token, case) in [(None, "", 1), (Some(&tester), tt.as_str(), 4)] {
+        for (path, schema) in
+            [(format!("/api/v1/cases/{case}/vex"), "bom-1.5"), (format!("/api/v1/cases/{case}/csaf"), "csaf-2.0")]
+        {
+            let r = match who {
+                Some(c) => c.api(reqwest::Method::GET, &path, token, None).await,
+                None => t.client().get(&path).await,
+            };
+            assert_eq!(r.status, reqwest::StatusCode::OK, "{path}: {}", r.body);
+            if let Err(e) = validate(&py, schema, r.body.as_bytes()) {
+                panic!("{path} does not validate:\n{e}\n{}", &r.body[..r.body.len().min(2000)]);
+            }
+            if case == 4 {
+                assert!(r.body.contains("KH-C4-001"), "{path}: the testers' findings are in it");
+            }
+        }
+    }
     // every triage state reaches the documents: decide some findings of the smart lock
     let lock = list["items"].as_array().unwrap().iter().find(|i| i["model"] == "SL-1").unwrap()["id"].as_i64().unwrap();
     let d = t.client().get(&format!("/api/v1/products/{lock}")).await.json();

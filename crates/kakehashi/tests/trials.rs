@@ -217,9 +217,28 @@ async fn testers_evidence_and_the_finding_discussion(db: Db) {
     let path = format!("/products/{}/findings/{fid}", p.product);
     let page = p.tester.get(&path).await;
     assert!(page.body.contains(&format!("/cases/{case}/evidence/{eid}")) && page.body.contains("admin.png"));
+    // the case's exports: the tester's finding for the body; not for the vendor yet, nor the public
+    let vex = p.tester.api(Method::GET, &format!("/api/v1/cases/{case}/vex"), &p.tt, None).await;
+    assert_eq!(vex.status, StatusCode::OK, "{}", vex.body);
+    assert!(vex.body.contains(&format!("KH-C{case}-001")) && vex.json()["bomFormat"] == "CycloneDX");
+    let early = p.vendor.api(Method::GET, &format!("/api/v1/cases/{case}/vex"), &p.vt, None).await;
+    assert_eq!(early.status, StatusCode::OK);
+    assert!(!early.body.contains(&format!("KH-C{case}-")), "the vendor sees testers' findings from the review on");
+    assert_eq!(t.client().get(&format!("/api/v1/cases/{case}/vex")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.client().get(&format!("/cases/{case}/report")).await.status, StatusCode::NOT_FOUND);
     // the vendor sees it from the findings review on and responds; the tester replies
     assert_eq!(p.vendor.get(&path).await.status, StatusCode::NOT_FOUND, "not before the findings review");
     assert_eq!(step(&p.tester, &p.tt, case, "submit_findings", json!({})).await.status, StatusCode::OK);
+    for (url, needle) in [
+        (format!("/cases/{case}/findings.csv"), format!("KH-C{case}-001")),
+        (format!("/cases/{case}/findings.sarif"), format!("KH-C{case}-001")),
+        (format!("/cases/{case}/report"), "管理画面の認証回避".to_string()),
+        (format!("/api/v1/cases/{case}/csaf"), format!("KAKEHASHI-C{case}-")),
+    ] {
+        let r = p.vendor.get(&url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        assert!(r.body.contains(&needle), "{url}: {}", &r.body[..r.body.len().min(400)]);
+    }
     let r = p.vendor.post_form(&format!("{path}/responses"), &[("note", "  ")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r =

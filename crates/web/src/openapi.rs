@@ -53,6 +53,8 @@ use crate::error::ErrorBody;
         crate::verification::cases::api_add_finding,
         crate::verification::evidence::api_upload,
         crate::verification::evidence::api_list,
+        crate::verification::cases::api_case_vex,
+        crate::verification::cases::api_case_csaf,
         crate::verification::priority::api,
     ),
     components(schemas(ErrorBody)),

@@ -811,4 +811,45 @@ impl Verification<'_> {
         tx.commit().await?;
         Ok(())
     }
+
+    /// What a case's exports hold (CycloneDX VEX, CSAF, SARIF, CSV, the printable report): the
+    /// findings of the case's version (the product's newest when the case names none) — the
+    /// scans' and this case's testers' — as the viewer may see them; the scans' of a private
+    /// version only for those involved.
+    pub async fn case_report(&self, actor: Option<&Actor>, id: CaseId) -> Result<super::ProductDetail> {
+        let d = self.case_detail(actor, id).await?;
+        let product = self.product_view(ProductId(d.case.row.product_id)).await?;
+        let version = match d.case.row.version_id {
+            Some(v) => Some(self.store.product_version(v).await?),
+            None => self.store.product_versions(d.case.row.product_id).await?.into_iter().next(),
+        };
+        let mut findings: Vec<store::FindingRow> = match &version {
+            Some(v) if d.involved || v.public => {
+                self.store.findings(v.id).await?.into_iter().filter(|f| f.case_id.is_none()).collect()
+            }
+            _ => Vec::new(),
+        };
+        findings.extend(d.findings.iter().cloned());
+        let mut open = domain::verification::SeverityCounts::default();
+        for f in findings.iter().filter(|f| matches!(f.state.as_str(), "in_triage" | "exploitable")) {
+            open.add(&f.severity, 1);
+        }
+        let selected = version.map(|v| super::VersionView {
+            id: v.id,
+            version: v.version,
+            public: v.public,
+            created_at: v.created_at,
+            open,
+        });
+        Ok(super::ProductDetail {
+            product,
+            versions: selected.iter().cloned().collect(),
+            selected,
+            findings,
+            components: 0,
+            files: Vec::new(),
+            can_manage: false,
+            sees_private: d.involved,
+        })
+    }
 }

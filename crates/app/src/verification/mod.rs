@@ -602,6 +602,11 @@ impl Verification<'_> {
     /// finding with its triage state as `analysis.state`.
     pub async fn vex(&self, actor: Option<&Actor>, id: ProductId, version: Option<&str>) -> Result<Value> {
         let d = self.product_detail(actor, id, version).await?;
+        Ok(self.vex_doc(&d))
+    }
+
+    /// A version's findings (as a product page or a case chose them) as CycloneDX 1.5 VEX.
+    pub fn vex_doc(&self, d: &ProductDetail) -> Value {
         let p = &d.product;
         let version = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
         let kind = match p.category {
@@ -615,43 +620,54 @@ impl Verification<'_> {
         if !version.is_empty() {
             component["version"] = json!(version);
         }
-        let entries = Self::vex_entries(&d);
+        let entries = Self::vex_entries(d);
         let mut doc =
             vulndb::report::cyclonedx_vex_document(&entries, Some(json!({"timestamp": now, "component": component})));
         doc["serialNumber"] =
             json!(format!("urn:uuid:{}", uuid_of(&format!("kakehashi-vex:{}:{version}:{now}", p.id))));
-        Ok(doc)
+        doc
     }
 
     /// A version as SARIF 2.1.0 (code-scanning tools): decided findings carry accepted
     /// suppressions with the reason.
     pub async fn sarif(&self, actor: Option<&Actor>, id: ProductId, version: Option<&str>) -> Result<Value> {
         let d = self.version_report(actor, id, version).await?;
+        Ok(Self::sarif_doc(&d))
+    }
+
+    /// A version's findings as SARIF 2.1.0.
+    pub fn sarif_doc(d: &ProductDetail) -> Value {
         let v = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
         let uri = format!("products/{}/versions/{}", d.product.id, query_value(&v));
-        Ok(vulndb::report::sarif_of(&Self::vex_entries(&d), &uri))
+        vulndb::report::sarif_of(&Self::vex_entries(d), &uri)
     }
 
     /// A version as CSAF 2.0 VEX (the format national CERTs and vendors publish advisories in).
     pub async fn csaf(&self, actor: Option<&Actor>, id: ProductId, version: Option<&str>, en: bool) -> Result<Value> {
         let d = self.version_report(actor, id, version).await?;
+        Ok(self.csaf_doc(&d, en, None))
+    }
+
+    /// A version's findings as CSAF 2.0 VEX; `case` names the verification case they come from
+    /// (its own tracking id).
+    pub fn csaf_doc(&self, d: &ProductDetail, en: bool, case: Option<i64>) -> Value {
         let p = &d.product;
         let version = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
-        let entries = Self::vex_entries(&d);
+        let entries = Self::vex_entries(d);
+        let version_id = version.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_");
         let meta = vulndb::report::CsafProduct {
             vendor: if en && !p.vendor_name_en.is_empty() { &p.vendor_name_en } else { &p.vendor_name },
             vendor_namespace: format!("urn:kakehashi:vendor:{}", p.vendor_org_id),
             product: if en && !p.product.name_en.is_empty() { &p.product.name_en } else { &p.product.name },
             version: &version,
-            tracking_id: format!(
-                "KAKEHASHI-{}-{}",
-                p.id,
-                version.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_")
-            ),
+            tracking_id: match case {
+                Some(c) => format!("KAKEHASHI-C{c}-{}-{version_id}", p.id),
+                None => format!("KAKEHASHI-{}-{version_id}", p.id),
+            },
             now: crate::rfc3339(self.now()),
             lang: if en { "en" } else { "ja" },
         };
-        Ok(vulndb::report::csaf_vex(&meta, &entries))
+        vulndb::report::csaf_vex(&meta, &entries)
     }
 
     /// The engines job's result for a product file: the version's components are replaced and

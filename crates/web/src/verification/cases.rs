@@ -579,6 +579,54 @@ pub async fn consent(
     Ok(see_other(&format!("/cases/{}", id.0), "consented"))
 }
 
+/// A case's findings (its version's scans and its testers') as CSV.
+pub async fn case_findings_csv(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+) -> Result<Response, WebError> {
+    let d = s.app.verification().case_report(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(super::pages::findings_csv_of(&d, &format!("case-{}-findings.csv", id.0)))
+}
+
+/// A case's findings as SARIF 2.1.0.
+pub async fn case_findings_sarif(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+) -> Result<Response, WebError> {
+    let d = s.app.verification().case_report(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let doc = app::verification::Verification::sarif_doc(&d);
+    Ok(document("application/sarif+json", "inline", &format!("case-{}.sarif.json", id.0), doc.to_string()))
+}
+
+/// A case's printable report (Japanese or English).
+pub async fn case_report(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
+    let d = s.app.verification().case_report(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(super::pages::report_of(&ctx, &s, d))
+}
+
+/// A case's findings (its version's scans and its testers', as the caller may see them) as
+/// CycloneDX 1.5 VEX.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/vex", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, description = "CycloneDX 1.5 JSON with vulnerabilities[].analysis.state"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_case_vex(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
+    let d = s.app.verification().case_report(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let doc = s.app.verification().vex_doc(&d);
+    Ok(document("application/vnd.cyclonedx+json", "inline", &format!("case-{}.cdx.json", id.0), doc.to_string()))
+}
+
+/// A case's findings as CSAF 2.0 VEX (`lang=en` for English).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/csaf", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, description = "CSAF 2.0 VEX JSON"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_case_csaf(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
+    let d = s.app.verification().case_report(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let doc = s.app.verification().csaf_doc(&d, ctx.t.en, Some(id.0));
+    Ok(document("application/json", "inline", &format!("case-{}.csaf.json", id.0), doc.to_string()))
+}
+
 /// The claims table as CSV (those who may see the case).
 pub async fn claims_csv(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
     let d = s.app.verification().case_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;

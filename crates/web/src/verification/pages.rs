@@ -797,6 +797,11 @@ pub async fn findings_csv(
     Query(q): Query<ProductPageParams>,
 ) -> Result<Response, WebError> {
     let d = s.app.verification().version_report(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
+    Ok(findings_csv_of(&d, &format!("product-{}-findings.csv", id.0)))
+}
+
+/// A version's findings (as a product page or a case chose them) as CSV.
+pub fn findings_csv_of(d: &ProductDetail, filename: &str) -> Response {
     let v = d.selected.as_ref().map(|v| v.version.clone()).unwrap_or_default();
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let _ = w.write_record([
@@ -843,7 +848,7 @@ pub async fn findings_csv(
         ]);
     }
     let body = w.into_inner().unwrap_or_default();
-    Ok(document("text/csv; charset=utf-8", "attachment", &format!("product-{}-findings.csv", id.0), body))
+    document("text/csv; charset=utf-8", "attachment", filename, body)
 }
 
 /// A version's SARIF 2.1.0.
@@ -881,11 +886,16 @@ pub async fn report(
     Query(q): Query<ProductPageParams>,
 ) -> Result<Response, WebError> {
     let d = s.app.verification().version_report(ctx.actor(), id, q.version.as_deref()).await.map_err(|e| ctx.err(e))?;
-    let page = product_page(&ctx, d, None, None, String::new());
+    Ok(report_of(&ctx, &s, d))
+}
+
+/// The printable report of a version's findings (as a product page or a case chose them).
+pub fn report_of(ctx: &Ctx, s: &AppState, d: ProductDetail) -> Response {
+    let page = product_page(ctx, d, None, None, String::new());
     let decided = page.findings.iter().filter(|f| !f.open).count();
-    Ok(render(&ReportPage {
+    render(&ReportPage {
         nav: Nav::new(
-            &ctx,
+            ctx,
             &format!("{} {} 検証レポート", page.name, page.version),
             &format!("{} {} verification report", page.name, page.version),
             "products",
@@ -899,5 +909,5 @@ pub async fn report(
         findings: page.findings,
         decided,
         d: page.d,
-    }))
+    })
 }
