@@ -22,20 +22,7 @@ const ANSWERS: [(&str, &str); 6] = [
 
 async fn new_body(t: &TestApp, name: &str, email: &str) -> (i64, Client) {
     let org = t.app.create_org("test", domain::OrgKind::VerificationBody, name, "").await.unwrap();
-    t.app
-        .create_user(
-            "test",
-            app::identity::NewUser {
-                email: email.into(),
-                display_name: "申請 担当".into(),
-                password: app::demo::DEMO_PASSWORD.into(),
-                is_operator: false,
-                org: Some((org, domain::MembershipRole::Admin)),
-            },
-        )
-        .await
-        .unwrap();
-    (org, t.login(email).await)
+    (org, t.member(org, email, "申請 担当", domain::MembershipRole::Admin).await)
 }
 
 fn application<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {

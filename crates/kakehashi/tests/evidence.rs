@@ -232,20 +232,7 @@ async fn captures_are_analysed_for_the_case_devices(db: Db) {
 
     // nobody else: a tester of another body, an SME, the public (404: they may not know it exists)
     let other_body = t.org_id("サイバー実証ラボ").await;
-    t.app
-        .create_user(
-            "test",
-            app::identity::NewUser {
-                email: "lab@example.jp".into(),
-                display_name: "別機関 検証員".into(),
-                password: app::demo::DEMO_PASSWORD.into(),
-                is_operator: false,
-                org: Some((other_body, domain::MembershipRole::Member)),
-            },
-        )
-        .await
-        .unwrap();
-    let outsider = t.login("lab@example.jp").await;
+    let outsider = t.member(other_body, "lab@example.jp", "別機関 検証員", domain::MembershipRole::Member).await;
     for path in [
         format!("/cases/{case}/evidence/{id}"),
         format!("/cases/{case}/evidence/{id}/report"),

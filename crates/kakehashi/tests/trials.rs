@@ -135,20 +135,7 @@ async fn testers_evidence_and_the_finding_discussion(db: Db) {
     let tester_id = t.store.user_by_email("tester@demo.kakehashi.jp").await.unwrap().unwrap().id;
     // a second member of the same body, not assigned
     let center = p.center;
-    t.app
-        .create_user(
-            "test",
-            app::identity::NewUser {
-                email: "second@center.example.jp".into(),
-                display_name: "検証 三郎".into(),
-                password: app::demo::DEMO_PASSWORD.into(),
-                is_operator: false,
-                org: Some((center, domain::MembershipRole::Member)),
-            },
-        )
-        .await
-        .unwrap();
-    let second = t.login("second@center.example.jp").await;
+    let second = t.member(center, "second@center.example.jp", "検証 三郎", domain::MembershipRole::Member).await;
     let st = second.create_token("s", &["verification:read", "verification:write"]).await;
     let r = p
         .vendor

@@ -271,6 +271,24 @@ impl TestApp {
         c
     }
 
+    /// A new user of `org` (the demo password), signed in.
+    pub async fn member(&self, org: i64, email: &str, name: &str, role: domain::MembershipRole) -> Client {
+        self.app
+            .create_user(
+                "test",
+                app::identity::NewUser {
+                    email: email.into(),
+                    display_name: name.into(),
+                    password: app::demo::DEMO_PASSWORD.into(),
+                    is_operator: false,
+                    org: Some((org, role)),
+                },
+            )
+            .await
+            .unwrap();
+        self.login(email).await
+    }
+
     pub async fn org_id(&self, name_part: &str) -> i64 {
         self.store.orgs(None).await.unwrap().into_iter().find(|o| o.name.contains(name_part)).unwrap().id
     }
