@@ -261,6 +261,7 @@ test('verification body tester: cases, a case to decide; the public: trusted bod
   await go(pub.page, '/cases/1', 'case-published');
   assert.match(await pub.page.textContent('main'), /合格/);
   await go(pub.page, '/bodies?lang=en', 'bodies-en');
+  await go(pub.page, '/accessibility', 'accessibility');
   await pub.ctx.close();
 });
 

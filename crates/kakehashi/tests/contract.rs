@@ -11,6 +11,16 @@ async fn public_contract(db: Db) {
     let h = c.get("/healthz").await;
     assert_eq!(h.status, StatusCode::OK);
     assert_eq!(h.json()["status"], "ok");
+    // the accessibility statement (in both languages, linked from every page) and the icon
+    let a = c.get("/accessibility").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("JIS X 8341-3") && a.body.contains("一部準拠"));
+    assert!(c.get("/accessibility?lang=en").await.body.contains("partial conformance"));
+    assert!(c.get("/services").await.body.contains("href=\"/accessibility\""));
+    let icon = t.client().http.get(t.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.headers()["content-type"], "image/x-icon");
+    assert_eq!(&icon.bytes().await.unwrap()[..4], &[0, 0, 1, 0], "an ICO file");
     let list = c.get("/api/v1/services?q=&category=&page=").await;
     assert_eq!(list.status, StatusCode::OK);
     let j = list.json();

@@ -19,6 +19,8 @@ pub fn routes() -> Router<AppState> {
         .route("/livez", get(platform::livez))
         .route("/metrics", get(crate::metrics::metrics))
         .route("/static/app.css", get(platform::css))
+        .route("/favicon.ico", get(platform::favicon))
+        .route("/accessibility", get(platform::accessibility))
         .route("/lang/{code}", get(platform::set_lang))
         .route("/login", get(account::login_form).post(account::login))
         .route("/logout", post(account::logout))

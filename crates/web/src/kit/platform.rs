@@ -48,6 +48,28 @@ pub async fn css() -> Response {
         .into_response()
 }
 
+/// The site's icon (the Digital Agency blue with a bridge).
+pub async fn favicon() -> Response {
+    (
+        [(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        &include_bytes!("../../static/favicon.ico")[..],
+    )
+        .into_response()
+}
+
+#[derive(askama::Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    nav: crate::views::Nav,
+}
+
+/// The accessibility statement (JIS X 8341-3 conformance claim, how it is tested, the results).
+pub async fn accessibility(ctx: Ctx) -> Response {
+    crate::views::render(&AccessibilityPage {
+        nav: crate::views::Nav::new(&ctx, "ウェブアクセシビリティ方針", "Accessibility statement", "accessibility"),
+    })
+}
+
 #[derive(Deserialize)]
 pub struct NextParam {
     #[serde(default)]
