@@ -21,6 +21,11 @@ async fn public_contract(db: Db) {
     assert_eq!(icon.status(), StatusCode::OK);
     assert_eq!(icon.headers()["content-type"], "image/x-icon");
     assert_eq!(&icon.bytes().await.unwrap()[..4], &[0, 0, 1, 0], "an ICO file");
+    // counts read as English: "1 product", "6 products"; Japanese has no plural
+    let one = c.get(&format!("/products?q={}&lang=en", "SL-1")).await;
+    assert!(one.body.contains("1 product (") && !one.body.contains("1 products"), "{}", one.body);
+    assert!(c.get("/products?lang=en").await.body.contains("6 products ("));
+    assert!(c.get("/products?lang=ja").await.body.contains("6 件"));
     let list = c.get("/api/v1/services?q=&category=&page=").await;
     assert_eq!(list.status, StatusCode::OK);
     let j = list.json();

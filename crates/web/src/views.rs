@@ -58,6 +58,15 @@ impl Nav {
         self.t.code()
     }
 
+    /// A count with its noun: "3 件" in Japanese; "1 service", "3 services" in English.
+    pub fn count(&self, n: impl AsCount, ja: &str, one: &str, many: &str) -> String {
+        match (self.t.en, n.as_count()) {
+            (false, n) => format!("{n} {ja}"),
+            (true, 1) => format!("1 {one}"),
+            (true, n) => format!("{n} {many}"),
+        }
+    }
+
     pub fn s<'a>(&self, ja: &'a str, en: &'a str) -> &'a str {
         self.t.s(ja, en)
     }
@@ -139,6 +148,29 @@ pub fn document(content_type: &str, disposition: &str, filename: &str, body: imp
         body.into(),
     )
         .into_response()
+}
+
+/// A number a page counts things with (by value or by reference, as templates pass them).
+pub trait AsCount {
+    fn as_count(&self) -> i64;
+}
+
+impl AsCount for usize {
+    fn as_count(&self) -> i64 {
+        *self as i64
+    }
+}
+
+impl AsCount for i64 {
+    fn as_count(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: AsCount> AsCount for &T {
+    fn as_count(&self) -> i64 {
+        (**self).as_count()
+    }
 }
 
 /// A form's field errors in the page's language: the summary lists them; each field shows its

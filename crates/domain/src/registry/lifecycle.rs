@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::Timestamp;
 
-/// Registration validity: two years.
-pub const VALIDITY_SECS: i64 = 2 * 365 * 86_400 + 86_400 / 2;
+/// Registration validity: two years, to the same calendar day (see [`two_years_on`]).
+pub const VALIDITY_YEARS: i32 = 2;
 /// Reminder offsets before expiry: 90 and 30 days.
 pub const REMINDER_DAYS: [i64; 2] = [90, 30];
 
@@ -345,15 +345,32 @@ pub fn renewal_open(valid_until: Timestamp, now: Timestamp) -> bool {
     now >= valid_until - RENEWAL_WINDOW_DAYS * 86_400 && now < valid_until
 }
 
-/// The new validity end of an approved renewal: two more years from the current end, so the
-/// registration has no gap whenever the renewal is approved within its validity.
-pub fn renewed_until(valid_until: Timestamp) -> Timestamp {
-    valid_until + VALIDITY_SECS
+/// The end (23:59:59 JST) of the same calendar day in Japan two years after `t`; 29 February
+/// becomes 28 February. A registration approved on 2026-12-03 is valid through 2028-12-03.
+pub fn two_years_on(t: Timestamp) -> Timestamp {
+    use time::{Date, OffsetDateTime, UtcOffset};
+    let jst = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);
+    let day = OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(jst).date();
+    let year = day.year() + VALIDITY_YEARS;
+    let last = time::util::days_in_year_month(year, day.month());
+    Date::from_calendar_date(year, day.month(), day.day().min(last))
+        .ok()
+        .and_then(|d| d.with_hms(23, 59, 59).ok())
+        .map(|d| d.assume_offset(jst).unix_timestamp())
+        .unwrap_or(t + 2 * 365 * 86_400)
 }
 
-/// Validity end for a registration approved at `approved_at`.
+/// The new validity end of an approved renewal: two more years from the current end, to the
+/// same calendar day, so the registration has no gap whenever the renewal is approved within
+/// its validity.
+pub fn renewed_until(valid_until: Timestamp) -> Timestamp {
+    two_years_on(valid_until)
+}
+
+/// Validity end for a registration approved at `approved_at`: the same calendar day two years
+/// later (through its end, Japan time).
 pub fn valid_until(approved_at: Timestamp) -> Timestamp {
-    approved_at + VALIDITY_SECS
+    two_years_on(approved_at)
 }
 
 /// Which reminder (90 or 30 days) is due now, if any, given those already sent.
@@ -397,13 +414,31 @@ mod tests {
     }
 
     #[test]
+    fn validity_is_two_calendar_years() {
+        // approved 2026-12-03 10:00 JST (01:00 UTC): valid through 2028-12-03 23:59:59 JST
+        let approved = 1_796_259_600;
+        assert_eq!(valid_until(approved), 1_859_468_399);
+        // approved 2028-02-29 12:00 JST: valid through 2030-02-28
+        let leap = 1_835_406_000;
+        let end = time::OffsetDateTime::from_unix_timestamp(valid_until(leap))
+            .unwrap()
+            .to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
+        assert_eq!((end.year(), end.month() as u8, end.day(), end.hour()), (2030, 2, 28, 23));
+        // just before midnight JST (14:59 UTC) is still that day in Japan
+        let late = 1_796_309_940; // 2026-12-03 23:59 JST
+        assert_eq!(valid_until(late), valid_until(approved));
+        // a renewal adds two calendar years to the end
+        assert_eq!(renewed_until(valid_until(approved)), 1_922_540_399);
+    }
+
+    #[test]
     fn renewal() {
         let vu = 1_000 * 86_400;
         assert!(!renewal_open(vu, vu - 91 * 86_400));
         assert!(renewal_open(vu, vu - 90 * 86_400));
         assert!(renewal_open(vu, vu - 1));
         assert!(!renewal_open(vu, vu));
-        assert_eq!(renewed_until(vu), vu + VALIDITY_SECS);
+        assert_eq!(renewed_until(vu), two_years_on(vu));
         let s = next_status(ServiceStatus::Listed, Transition::RequestRenewal).unwrap();
         assert_eq!(s, ServiceStatus::RenewalRequested);
         assert!(s.is_registered() && s.is_public());
