@@ -352,7 +352,7 @@ pub fn two_years_on(t: Timestamp) -> Timestamp {
     let jst = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);
     let day = OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH).to_offset(jst).date();
     let year = day.year() + VALIDITY_YEARS;
-    let last = time::util::days_in_year_month(year, day.month());
+    let last = day.month().length(year);
     Date::from_calendar_date(year, day.month(), day.day().min(last))
         .ok()
         .and_then(|d| d.with_hms(23, 59, 59).ok())
