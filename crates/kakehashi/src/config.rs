@@ -45,6 +45,10 @@ pub struct Settings {
     pub blob_dir: Option<std::path::PathBuf>,
     /// Largest capture accepted, in MiB (streamed to the file store).
     pub max_capture_mb: u64,
+    /// `/metrics` for a scraper that sends `Authorization: Bearer` this token, or from these
+    /// addresses or networks; with neither, for this machine (loopback) only.
+    pub metrics_token: Option<Secret>,
+    pub metrics_allow: Vec<String>,
 }
 
 /// A secret from the configuration: never shown by `Debug`.
@@ -82,6 +86,8 @@ impl Default for Settings {
             audit_checkpoint_secs: 600,
             blob_dir: None,
             max_capture_mb: 2048,
+            metrics_token: None,
+            metrics_allow: Vec::new(),
         }
     }
 }
@@ -120,6 +126,12 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("KAKEHASHI_ADVISORY_DB") {
             s.advisory_db = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_METRICS_TOKEN") {
+            s.metrics_token = Some(Secret(v)).filter(|k| !k.0.is_empty());
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_METRICS_ALLOW") {
+            s.metrics_allow = v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
         }
         if let Ok(v) = std::env::var("KAKEHASHI_BLOB_DIR") {
             s.blob_dir = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
@@ -232,23 +244,31 @@ impl Settings {
     }
 
     pub fn web_config(&self) -> Result<web::WebConfig, CliError> {
-        let trusted_proxies = self
-            .trusted_proxies
-            .iter()
-            .map(|p| {
-                p.parse::<ipnet::IpNet>().or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
-                    |_| {
-                        CliError::new(2, format!("trusted_proxies: {p:?} is not an address or a network (10.0.0.0/24)"))
-                    },
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let nets = |key: &str, list: &[String]| {
+            list.iter()
+                .map(|p| {
+                    p.parse::<ipnet::IpNet>()
+                        .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| {
+                            CliError::new(2, format!("{key}: {p:?} is not an address or a network (10.0.0.0/24)"))
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let trusted_proxies = nets("trusted_proxies", &self.trusted_proxies)?;
+        let metrics_allow = nets("metrics_allow", &self.metrics_allow)?;
         if let Some(u) = &self.public_url
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
             return Err(CliError::new(2, format!("public_url {u:?} must start with https:// or http://")));
         }
-        Ok(web::WebConfig { public_url: self.public_url.clone(), secure_cookies: self.secure_cookies, trusted_proxies })
+        Ok(web::WebConfig {
+            public_url: self.public_url.clone(),
+            secure_cookies: self.secure_cookies,
+            trusted_proxies,
+            metrics_token: self.metrics_token.as_ref().map(|t| t.0.clone()),
+            metrics_allow,
+        })
     }
 }
 

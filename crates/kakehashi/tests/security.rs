@@ -354,7 +354,48 @@ async fn script_and_sql_fragments_are_inert(db: Db) {
     assert!(!csv.contains(",=HYPERLINK") && !csv.contains("\"=HYPERLINK"));
 }
 
+/// `/metrics` is for the operators: this machine by default; behind the (trusted) proxy, a
+/// forwarded client only with the token or from a configured address.
+async fn metrics_need_a_token_or_a_listed_address(db: Db) {
+    let get = |t: &TestApp, xff: Option<&'static str>, token: Option<&'static str>| {
+        let (url, http) = (t.url("/metrics"), t.client().http);
+        async move {
+            let mut rb = http.get(url);
+            if let Some(x) = xff {
+                rb = rb.header("x-forwarded-for", x);
+            }
+            if let Some(tok) = token {
+                rb = rb.bearer_auth(tok);
+            }
+            rb.send().await.unwrap().status()
+        }
+    };
+    let proxy: ipnet::IpNet = "127.0.0.1/32".parse().unwrap();
+    // default: loopback only
+    let t = TestApp::spawn_with(
+        db,
+        Options { web: web::WebConfig { trusted_proxies: vec![proxy], ..Default::default() }, ..Default::default() },
+    )
+    .await;
+    assert_eq!(get(&t, None, None).await, StatusCode::OK);
+    assert_eq!(get(&t, Some("198.51.100.7"), None).await, StatusCode::FORBIDDEN);
+    // a token and an address list
+    let web = web::WebConfig {
+        trusted_proxies: vec![proxy],
+        metrics_token: Some("scrape-token-0123456789abcdef".into()),
+        metrics_allow: vec!["10.0.0.5/32".parse().unwrap()],
+        ..Default::default()
+    };
+    let t2 = TestApp::spawn_with(Db::Sqlite, Options { web, ..Default::default() }).await;
+    assert_eq!(get(&t2, Some("198.51.100.7"), None).await, StatusCode::FORBIDDEN);
+    assert_eq!(get(&t2, Some("198.51.100.7"), Some("wrong-token")).await, StatusCode::FORBIDDEN);
+    assert_eq!(get(&t2, Some("198.51.100.7"), Some("scrape-token-0123456789abcdef")).await, StatusCode::OK);
+    assert_eq!(get(&t2, Some("10.0.0.5"), None).await, StatusCode::OK);
+    assert_eq!(get(&t2, None, None).await, StatusCode::FORBIDDEN, "configured: loopback is no longer enough");
+}
+
 both_backends!(
+    metrics_need_a_token_or_a_listed_address,
     script_and_sql_fragments_are_inert,
     parallel_wrong_passwords_are_limited,
     forwarded_addresses_only_from_trusted_proxies,

@@ -37,6 +37,10 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Proxies whose `X-Forwarded-For` names the client (for the login limits).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `/metrics` answers a request with `Authorization: Bearer` this token, or from an address in
+    /// `metrics_allow`; with neither configured, only loopback clients.
+    pub metrics_token: Option<String>,
+    pub metrics_allow: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]

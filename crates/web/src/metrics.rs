@@ -82,8 +82,33 @@ impl Metrics {
 
 /// Prometheus metrics (OpenMetrics text): requests, latency, list size, jobs by state.
 #[utoipa::path(get, path = "/metrics", tag = "platform",
-    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text"),
+        (status = 403, description = "Not from this machine, a configured address or with the metrics token")))]
+pub async fn metrics(State(s): State<AppState>, req: axum::extract::Request) -> axum::response::Response {
+    // the operators' business: a token, a configured address, or (with neither) this machine
+    let headers = req.headers();
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|p| crate::extract::client_address(p.0.ip(), headers, &s.cfg.trusted_proxies));
+    let token_ok = s.cfg.metrics_token.as_deref().is_some_and(|want| {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|got| crate::extract::same_secret(got.trim(), want))
+    });
+    let listed = client.is_some_and(|c| s.cfg.metrics_allow.iter().any(|n| n.contains(&c)));
+    let local =
+        s.cfg.metrics_token.is_none() && s.cfg.metrics_allow.is_empty() && client.is_some_and(|c| c.is_loopback());
+    if !(token_ok || listed || local) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "metrics: forbidden\n",
+        )
+            .into_response();
+    }
     if let Ok(idx) = s.app.registry().public_index().await {
         s.metrics.public_list_size.set(idx.len() as i64);
     }
@@ -103,5 +128,5 @@ pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     }
     let mut out = String::new();
     let _ = prometheus_client::encoding::text::encode(&mut out, &s.metrics.registry);
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], out)
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], out).into_response()
 }
