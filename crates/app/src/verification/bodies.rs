@@ -42,6 +42,8 @@ pub struct BodyDetail {
     pub history: Vec<TransitionRow>,
     /// The transitions this viewer may make now.
     pub actions: Vec<BodyTransition>,
+    /// Its validity has ended.
+    pub expired: bool,
 }
 
 /// The office's decision as entered.
@@ -98,6 +100,7 @@ impl Verification<'_> {
             review,
             history,
             actions,
+            expired,
         })
     }
 
@@ -132,9 +135,7 @@ impl Verification<'_> {
         let org = Self::own_body(actor)?;
         let d = self.body_detail_of(actor, org).await?;
         // a trusted (or suspended) body applies again once its validity has ended
-        let now = self.now();
-        let expired = d.view.as_ref().and_then(|v| v.row.valid_until).is_some_and(|v| v < now);
-        if matches!(d.state, Some(BodyState::Trusted | BodyState::Suspended)) && !expired {
+        if matches!(d.state, Some(BodyState::Trusted | BodyState::Suspended)) && !d.expired {
             return Err(AppError::conflict(
                 "有効期限内は申請し直せません",
                 "The body is within its validity; it applies again once that ends",
@@ -204,8 +205,7 @@ impl Verification<'_> {
         let d = self.body_detail_of(actor, org_id).await?;
         let from = d.state.ok_or(AppError::NotFound)?;
         // a body whose validity has ended is not reinstated: it applies again
-        let expired = d.view.as_ref().and_then(|v| v.row.valid_until).is_some_and(|v| v < self.now());
-        if t == BodyTransition::Reinstate && expired {
+        if t == BodyTransition::Reinstate && d.expired {
             return Err(AppError::conflict(
                 "有効期限が切れているため再開できません。改めて申請を受けてください",
                 "The validity has ended; the body applies again instead",

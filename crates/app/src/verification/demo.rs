@@ -256,19 +256,6 @@ impl App {
         )
         .await?;
         let host = self.store.orgs(Some(OrgKind::Sme.code())).await?.first().map(|o| o.id);
-        let body_actor = |org: i64| Actor {
-            user_id: 0,
-            name: "検証 次郎".into(),
-            email: "system:demo".into(),
-            is_operator: false,
-            memberships: vec![Membership {
-                org_id: org,
-                kind: OrgKind::VerificationBody,
-                role: MembershipRole::Member,
-                org_name: String::new(),
-            }],
-            token_scopes: None,
-        };
         let ids: Vec<i64> = vendors.iter().map(|v| v.0).collect();
         let products = self.store.products_of(&ids).await?;
         let white_hat = CasePlan {
@@ -432,19 +419,7 @@ impl App {
         if !self.store.case_evidence(case.id).await?.is_empty() {
             return Ok(0);
         }
-        let tester = Actor {
-            user_id: 0,
-            name: "検証 次郎".into(),
-            email: "system:demo".into(),
-            is_operator: false,
-            memberships: vec![Membership {
-                org_id: case.body_org_id,
-                kind: OrgKind::VerificationBody,
-                role: MembershipRole::Member,
-                org_name: String::new(),
-            }],
-            token_scopes: None,
-        };
+        let tester = body_actor(case.body_org_id);
         let mut queued = 0;
         // the product's own SBOM as the case's evidence, for the version under test
         let product = self.store.product(case.product_id).await?;
@@ -494,6 +469,23 @@ impl App {
             queued += 1;
         }
         Ok(queued)
+    }
+}
+
+/// The demo's stand-in for a body's tester (the demo writes through the use cases).
+fn body_actor(org_id: i64) -> Actor {
+    Actor {
+        user_id: 0,
+        name: "検証 次郎".into(),
+        email: "system:demo".into(),
+        is_operator: false,
+        memberships: vec![Membership {
+            org_id,
+            kind: OrgKind::VerificationBody,
+            role: MembershipRole::Member,
+            org_name: String::new(),
+        }],
+        token_scopes: None,
     }
 }
 

@@ -111,7 +111,8 @@ impl Verification<'_> {
         version: &str,
     ) -> Result<EvidenceAdded> {
         let result = async {
-            let (c, _) = self.case_view(Some(actor), id).await?;
+            let (c, involved) = self.case_view(Some(actor), id).await?;
+            self.upload_refusal(actor, &c, involved)?;
             self.add_staged(actor, &c, kind, filename, content_type, staged, devices, version).await
         }
         .await;
@@ -140,10 +141,15 @@ impl Verification<'_> {
     /// 404 to those not involved, 403 or 409 otherwise.
     pub async fn check_evidence_upload(&self, actor: &Actor, id: CaseId) -> Result<()> {
         let (c, involved) = self.case_view(Some(actor), id).await?;
+        self.upload_refusal(actor, &c, involved)
+    }
+
+    /// Why the actor may not add evidence to this case now, if so.
+    fn upload_refusal(&self, actor: &Actor, c: &super::cases::CaseView, involved: bool) -> Result<()> {
         if !involved {
             return Err(AppError::NotFound);
         }
-        if self.may_add_evidence(Some(actor), &c) {
+        if self.may_add_evidence(Some(actor), c) {
             return Ok(());
         }
         authorize_case(Some(actor), &[Party::Owner, Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)?;
@@ -165,7 +171,6 @@ impl Verification<'_> {
         devices: &str,
         version: &str,
     ) -> Result<EvidenceAdded> {
-        self.check_evidence_upload(actor, CaseId(c.row.id)).await?;
         if staged.size == 0 {
             return Err(AppError::field("file", "ファイルを選択してください", "Choose a file"));
         }
