@@ -98,6 +98,10 @@ test('provider: apply, attach evidence, submit', async () => {
   await check(page, 'provider-draft');
   await page.setInputFiles('#file', { name: 'manual.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\nmanual') });
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/evidence"] button[type=submit]')]);
+  // Submitting first shows the whole application: a review step with one button.
+  await Promise.all([page.waitForNavigation(), page.click('main a[href$="/submit"]')]);
+  assert.match(await page.textContent('main'), /申請内容の確認/);
+  await check(page, 'provider-submit-review');
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/submit"] button[type=submit]')]);
   await check(page, 'provider-submitted');
   assert.ok((await page.textContent('main')).includes(serviceName));
@@ -109,6 +113,17 @@ test('reviewer: review queue, approve', async () => {
   await go(page, '/review', 'reviewer-queue');
   await Promise.all([page.waitForNavigation(), page.click(`a:has-text("${serviceName}")`)]);
   await check(page, 'reviewer-service');
+  const serviceUrl = page.url();
+  // Rejecting asks first, on a page of its own that says what it does; no reason keeps the page.
+  await Promise.all([page.waitForNavigation(), page.click('main a[href$="/reject"]')]);
+  assert.match(await page.textContent('main'), /元に戻せません/);
+  await check(page, 'reviewer-reject-confirm');
+  await page.fill('#comment', '   ');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/reject"] button[type=submit]')]);
+  assert.match(await page.textContent('main'), /理由を入力してください/);
+  assert.equal(await page.getAttribute('#comment', 'aria-describedby'), 'comment-err');
+  await check(page, 'reviewer-reject-error');
+  await page.goto(serviceUrl);
   await page.fill('#approve-comment', '審査基準に適合');
   await Promise.all([page.waitForNavigation(), page.click('form[action$="/approve"] button[type=submit]')]);
   await check(page, 'reviewer-approved');
@@ -139,6 +154,48 @@ test('operator: console, jobs, notification settings', async () => {
   await go(page, '/admin/jobs?state=done&lang=en', 'operator-jobs-en');
   await go(page, '/account/notifications', 'operator-notifications');
   await go(page, '/admin/priorities', 'operator-priorities');
+  // The console: audit trail (filtered, chain verified), notices, organisations and members.
+  await go(page, '/admin/audit?action=login', 'operator-audit');
+  await go(page, '/admin/audit?verify=1', 'operator-audit-verified');
+  assert.match(await page.textContent('main'), /チェーンは正常です/);
+  await page.goto(base + '/admin/audit?from=2026-13-01&actor=operator');
+  assert.equal(await page.inputValue('#actor'), 'operator', 'the filters are kept after a mistake');
+  await check(page, 'operator-audit-bad-date');
+  await go(page, '/admin/notifications', 'operator-notices');
+  await go(page, '/admin/orgs', 'operator-orgs');
+  await Promise.all([page.waitForNavigation(), page.locator('main table a').first().click()]);
+  await check(page, 'operator-org');
+  await page.fill('#email', 'not-an-address');
+  await page.fill('#display_name', '招待 花子');
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/invite"] button[type=submit]')]);
+  assert.equal(await page.inputValue('#display_name'), '招待 花子', 'typed name kept');
+  assert.equal(await page.getAttribute('#email', 'aria-describedby'), 'email-err');
+  await check(page, 'operator-invite-error');
+  // Suspending asks first, with the effect; only valid operations are offered.
+  await go(page, '/services/1', 'operator-service');
+  await Promise.all([page.waitForNavigation(), page.click('main a[href$="/suspend"]')]);
+  await check(page, 'operator-suspend-confirm');
+  await ctx.close();
+});
+
+test('public: terms, privacy, contact, password reset, a page past the end', async () => {
+  const { ctx, page } = await session(null);
+  await go(page, '/terms', 'terms');
+  await go(page, '/privacy', 'privacy');
+  await go(page, '/contact?lang=en', 'contact-en');
+  await go(page, '/services?page=999', 'services-past-end');
+  assert.match(await page.textContent('main'), /ページ目はありません/);
+  await go(page, '/login', 'login');
+  await Promise.all([page.waitForNavigation(), page.click('main a[href="/password/forgot"]')]);
+  await check(page, 'password-forgot');
+  await page.fill('#email', 'not-an-address');
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  assert.equal(await page.inputValue('#email'), 'not-an-address', 'typed address kept');
+  await check(page, 'password-forgot-error');
+  await page.fill('#email', 'someone@example.jp');
+  await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
+  assert.match(await page.textContent('main'), /リンクをお送りしました/);
+  await check(page, 'password-forgot-sent');
   await ctx.close();
 });
 

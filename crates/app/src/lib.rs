@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod blobs;
+pub mod console;
 pub mod demo;
 pub mod engines;
 mod error;

@@ -49,6 +49,8 @@ pub struct Settings {
     /// addresses or networks; with neither, for this machine (loopback) only.
     pub metrics_token: Option<Secret>,
     pub metrics_allow: Vec<String>,
+    /// The program office's address for the public contact page (`/contact`).
+    pub contact_email: Option<String>,
 }
 
 /// A secret from the configuration: never shown by `Debug`.
@@ -88,6 +90,7 @@ impl Default for Settings {
             max_capture_mb: 2048,
             metrics_token: None,
             metrics_allow: Vec::new(),
+            contact_email: None,
         }
     }
 }
@@ -132,6 +135,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("KAKEHASHI_METRICS_ALLOW") {
             s.metrics_allow = v.split(',').map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect();
+        }
+        if let Ok(v) = std::env::var("KAKEHASHI_CONTACT_EMAIL") {
+            s.contact_email = Some(v).filter(|v| !v.is_empty());
         }
         if let Ok(v) = std::env::var("KAKEHASHI_BLOB_DIR") {
             s.blob_dir = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
@@ -268,6 +274,7 @@ impl Settings {
             trusted_proxies,
             metrics_token: self.metrics_token.as_ref().map(|t| t.0.clone()),
             metrics_allow,
+            contact_email: self.contact_email.clone(),
         })
     }
 }

@@ -33,6 +33,10 @@ enum Cmd {
     Demo {
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Address to listen on, e.g. 0.0.0.0:8080 inside a VM or container (default
+        /// 127.0.0.1:PORT). Links in e-mail and feeds use http://ADDR unless KAKEHASHI_PUBLIC_URL is set.
+        #[arg(long)]
+        bind: Option<String>,
         #[arg(long, default_value = "./kakehashi-data")]
         data_dir: std::path::PathBuf,
         /// Also generate N listed services (with N/10 providers) for load tests.
@@ -399,6 +403,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.cmd {
         Cmd::Demo {
             port,
+            bind,
             data_dir,
             scale,
             products,
@@ -429,8 +434,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 (None, Some(dir)) => demo_advisories(&data_dir.join("advisories"), dir),
                 (None, None) => None,
             };
+            let bind = bind.unwrap_or_else(|| format!("127.0.0.1:{port}"));
             let demo_settings = Settings {
-                bind: format!("127.0.0.1:{port}"),
+                public_url: std::env::var("KAKEHASHI_PUBLIC_URL").ok().filter(|u| !u.is_empty()),
+                bind: bind.clone(),
+                // the demo's program office answers the public contact page
+                contact_email: Some("office@demo.kakehashi.jp".into()),
                 smtp_url: Some(format!("file://{}", mail_dir.display())),
                 advisory_db,
                 blob_dir: Some(std::path::absolute(data_dir.join("blobs")).unwrap_or_else(|_| data_dir.join("blobs"))),
@@ -478,7 +487,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 run_until_idle(&app, 2).await;
                 return Ok(0);
             }
-            println!("\nServing on http://127.0.0.1:{port}/  (Ctrl-C to stop)");
+            println!("\nServing on http://{bind}/  (Ctrl-C to stop)");
             println!("E-mail (sign-up confirmation links, notices) is written to {}/\n", mail_dir.display());
             println!("Demo logins (password for all: {}):", app::demo::DEMO_PASSWORD);
             for l in app::demo::DEMO_LOGINS {

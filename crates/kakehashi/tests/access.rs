@@ -444,6 +444,7 @@ async fn every_post_route_checks_csrf_and_origin(db: Db) {
         p.replace("{id}", &listed.to_string())
             .replace("{sid}", "1")
             .replace("{eid}", "1")
+            .replace("{uid}", "1")
             .replace("{decision}", "approve")
             .replace("{action}", "suspend")
     };

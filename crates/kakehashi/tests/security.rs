@@ -173,7 +173,9 @@ async fn headers_follow_the_public_url(db: Db) {
         .text()
         .await
         .unwrap();
-    assert!(feed.contains("<link href=\"/services/"), "{}", &feed[..feed.len().min(600)]);
+    // absolute links from the configured address (the listen address when none is set), never Host
+    let own = plain.app.config.delivery.public_url.trim_end_matches('/').to_string();
+    assert!(feed.contains(&format!("<link href=\"{own}/services/")), "{}", &feed[..feed.len().min(600)]);
     assert!(!feed.contains("evil.example"));
 }
 

@@ -75,7 +75,7 @@ impl Store {
     }
 }
 
-fn audit_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<AuditEntry>> {
+pub(crate) fn audit_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<AuditEntry>> {
     rows.iter()
         .map(|r| {
             Ok(AuditEntry {

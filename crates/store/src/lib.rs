@@ -5,6 +5,7 @@
 mod analyses;
 mod audit;
 mod cases;
+mod console;
 pub mod dialect;
 mod error;
 mod evidence;
@@ -28,6 +29,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub use analyses::AnalysisRow;
 pub use audit::AuditHead;
 pub use cases::*;
+pub use console::*;
 pub use dialect::Backend;
 pub use error::StoreError;
 pub use evidence::*;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "verification", include_str!("../migrations/0006_verification.sql")),
     (7, "cases", include_str!("../migrations/0007_cases.sql")),
     (8, "case_evidence", include_str!("../migrations/0008_case_evidence.sql")),
+    (9, "accounts", include_str!("../migrations/0009_accounts.sql")),
 ];
 
 impl Store {

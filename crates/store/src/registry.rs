@@ -515,16 +515,34 @@ impl Store {
 
     /// Latest history entries of publicly listed services with one of these actions (the
     /// domain says which are public), for the Atom feed.
-    pub async fn recent_public_events(&self, actions: &[Transition], limit: i64) -> Result<Vec<(EventRow, String)>> {
+    /// The newest public events of listed services; with `services`, of those services only
+    /// (bound as one JSON parameter, so a filter matching thousands of services is one query).
+    pub async fn recent_public_events(
+        &self,
+        actions: &[Transition],
+        services: Option<&[i64]>,
+        limit: i64,
+    ) -> Result<Vec<(EventRow, String)>> {
         let codes: Vec<&str> = actions.iter().map(|t| t.code()).collect();
+        let only = match services {
+            Some(_) => {
+                format!(" AND t.subject_id IN (SELECT CAST(c0 AS BIGINT) FROM ({}) j)", self.backend.json_rows("$3", 1))
+            }
+            None => String::new(),
+        };
+        let first = if services.is_some() { 4 } else { 3 };
         let sql = format!(
             "SELECT {}, s.name AS service_name FROM transitions t JOIN services s ON s.id = t.subject_id \
              WHERE t.subject_kind = $1 AND t.action IN ({}) \
-             AND s.ledger_number IS NOT NULL ORDER BY t.id DESC LIMIT $2",
+             AND s.ledger_number IS NOT NULL{only} ORDER BY t.id DESC LIMIT $2",
             crate::workflow::TRANSITION_COLS,
-            in_list(&codes, 3)
+            in_list(&codes, first)
         );
         let mut q = sqlx::query(&sql).bind(SERVICE_SUBJECT).bind(limit);
+        if let Some(ids) = services {
+            let rows: Vec<serde_json::Value> = ids.iter().map(|i| serde_json::json!([i])).collect();
+            q = q.bind(serde_json::Value::Array(rows).to_string());
+        }
         for c in codes {
             q = q.bind(c);
         }

@@ -90,7 +90,8 @@ pub struct ApplicationForm {
 }
 
 fn yen(field: &'static str, s: &str, errs: &mut Vec<FieldError>) -> Option<i64> {
-    let s: String = s.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+    // full-width digits (全角) typed by Japanese keyboards are read as digits
+    let s: String = domain::text::normalize_width(s).trim().chars().filter(|c| *c != ',' && *c != '，').collect();
     if s.is_empty() {
         return None;
     }
@@ -115,7 +116,7 @@ impl ApplicationForm {
             .map(|i| ExpertInput {
                 name: get(&self.expert_name, i),
                 qualification: get(&self.expert_qualification, i),
-                expires_on: get(&self.expert_expires_on, i),
+                expires_on: domain::text::normalize_width(&get(&self.expert_expires_on, i)).trim().to_string(),
             })
             .collect();
         let input = ApplicationInput {

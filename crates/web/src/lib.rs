@@ -41,6 +41,9 @@ pub struct WebConfig {
     /// `metrics_allow`; with neither configured, only loopback clients.
     pub metrics_token: Option<String>,
     pub metrics_allow: Vec<ipnet::IpNet>,
+    /// The program office's address on the public contact page; unset, the page says to ask
+    /// through the registration body or the account's organisation.
+    pub contact_email: Option<String>,
 }
 
 #[derive(Clone)]

@@ -167,6 +167,12 @@ impl AsCount for i64 {
     }
 }
 
+impl AsCount for u64 {
+    fn as_count(&self) -> i64 {
+        i64::try_from(*self).unwrap_or(i64::MAX)
+    }
+}
+
 impl<T: AsCount> AsCount for &T {
     fn as_count(&self) -> i64 {
         (**self).as_count()
@@ -202,5 +208,100 @@ impl<'a> IntoIterator for &'a FieldErrors {
     type IntoIter = std::slice::Iter<'a, (String, String)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
+    }
+}
+
+/// One entry of a pager: a page's link, or a gap ("…") between distant pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PagerItem {
+    Page { n: usize, href: String, current: bool },
+    Gap,
+}
+
+/// Page links for a list: the first and last page, two either side of the current one, "…"
+/// for what lies between, previous and next. A page past the end links nothing past the end:
+/// `beyond` says so, and the page tells the reader how many pages there are.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: usize,
+    pub pages: usize,
+    pub items: Vec<PagerItem>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// The page asked for is past the last page.
+    pub beyond: bool,
+    /// The last page's link (for "the list has N pages").
+    pub last_href: String,
+}
+
+impl Pager {
+    pub fn new(page: usize, pages: usize, href: impl Fn(usize) -> String) -> Pager {
+        let pages = pages.max(1);
+        let page = page.max(1);
+        let beyond = page > pages;
+        let cur = page.min(pages);
+        let mut nums: Vec<usize> = [1, cur.saturating_sub(2), cur.saturating_sub(1), cur, cur + 1, cur + 2, pages]
+            .into_iter()
+            .filter(|n| (1..=pages).contains(n))
+            .collect();
+        nums.sort_unstable();
+        nums.dedup();
+        let mut items = Vec::new();
+        let mut last = 0;
+        for n in nums {
+            if n > last + 1 {
+                items.push(PagerItem::Gap);
+            }
+            items.push(PagerItem::Page { n, href: href(n), current: n == page });
+            last = n;
+        }
+        Pager {
+            page,
+            pages,
+            items,
+            prev: (page > 1 && !beyond).then(|| href(page - 1)),
+            next: (page < pages).then(|| href(page + 1)),
+            beyond,
+            last_href: href(pages),
+        }
+    }
+}
+
+#[cfg(test)]
+mod pager_tests {
+    use super::*;
+
+    fn shape(p: &Pager) -> String {
+        p.items
+            .iter()
+            .map(|i| match i {
+                PagerItem::Page { n, current: true, .. } => format!("[{n}]"),
+                PagerItem::Page { n, .. } => n.to_string(),
+                PagerItem::Gap => "…".into(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn gaps_stand_for_the_pages_left_out() {
+        let h = |n: usize| format!("?page={n}");
+        assert_eq!(shape(&Pager::new(1, 1, h)), "[1]");
+        assert_eq!(shape(&Pager::new(1, 5, h)), "[1] 2 3 … 5");
+        assert_eq!(shape(&Pager::new(10, 20, h)), "1 … 8 9 [10] 11 12 … 20");
+        assert_eq!(shape(&Pager::new(4, 5, h)), "1 2 3 [4] 5");
+        let p = Pager::new(20, 20, h);
+        assert_eq!(shape(&p), "1 … 18 19 [20]");
+        assert_eq!(p.next, None);
+        assert_eq!(p.prev.as_deref(), Some("?page=19"));
+    }
+
+    #[test]
+    fn a_page_past_the_end_links_only_to_pages_that_exist() {
+        let p = Pager::new(999, 5, |n| format!("?page={n}"));
+        assert!(p.beyond);
+        assert_eq!(shape(&p), "1 … 3 4 5");
+        assert_eq!((p.prev, p.next), (None, None));
+        assert_eq!(p.last_href, "?page=5");
     }
 }

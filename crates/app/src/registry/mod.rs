@@ -140,6 +140,60 @@ pub struct Permissions {
     pub renew: bool,
     pub review_renewal: bool,
     pub operate: bool,
+    /// The viewer acts for the provider (the next-step banner is for them).
+    pub provider: bool,
+}
+
+/// What the provider should do next, shown at the top of its service page with the action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// A draft: complete the checklist (this many requirements are unmet) and submit.
+    Draft { unmet: usize },
+    /// Returned with the reviewer's comment: edit and submit again.
+    Correct { comment: String },
+    /// Rejected with a reason: a new application is the way back.
+    Rejected { reason: String },
+    /// Suspended by the office with a reason: correct it and answer the office.
+    Suspended { reason: String },
+    /// A surveillance notice is open: answer it within its period.
+    Surveillance { period: String, notice: String },
+    /// The renewal window is open: apply to renew before this date.
+    Renew { valid_until: i64 },
+    /// The registration expired on this date: apply again.
+    Expired { valid_until: i64 },
+}
+
+impl ServiceDetail {
+    /// The provider's next step for the service as it is now (None when nothing is asked of it).
+    pub fn next_step(&self) -> Option<NextStep> {
+        if !self.can.provider {
+            return None;
+        }
+        let s = &self.service;
+        // the reason given with the change that led to the current status
+        let reason = || {
+            self.events
+                .iter()
+                .rev()
+                .find(|e| e.to_state == s.status.code() && e.from_state.as_deref() != Some(s.status.code()))
+                .map(|e| e.comment.clone())
+                .unwrap_or_default()
+        };
+        let open = self.surveillances.iter().find(|x| x.completed_at.is_none());
+        Some(match s.status {
+            ServiceStatus::Draft => NextStep::Draft { unmet: self.checklist.iter().filter(|c| !c.ok).count() },
+            ServiceStatus::Returned => NextStep::Correct { comment: reason() },
+            ServiceStatus::Rejected => NextStep::Rejected { reason: reason() },
+            ServiceStatus::Suspended => NextStep::Suspended { reason: reason() },
+            ServiceStatus::Expired => NextStep::Expired { valid_until: s.valid_until.unwrap_or(0) },
+            _ if open.is_some() => {
+                let x = open?;
+                NextStep::Surveillance { period: x.period.clone(), notice: x.notice.clone() }
+            }
+            _ if self.can.renew => NextStep::Renew { valid_until: s.valid_until.unwrap_or(0) },
+            _ => return None,
+        })
+    }
 }
 
 /// What a registration body decided, returned so callers need not read the service again.
@@ -754,9 +808,18 @@ impl Registry<'_> {
 
     /// Latest changes of publicly listed services, with the service name (for the Atom feed):
     /// public events only (the same rule as a service page's public history).
-    pub async fn recent_public_changes(&self, limit: i64) -> Result<Vec<(EventRow, String)>> {
+    pub async fn recent_public_changes(
+        &self,
+        filter: Option<&crate::registry::index::ListQuery>,
+        limit: i64,
+    ) -> Result<Vec<(EventRow, String)>> {
         let public: Vec<Transition> = Transition::ALL.into_iter().filter(|t| t.is_public()).collect();
-        Ok(self.store.recent_public_events(&public, limit).await?)
+        // a feed of a filtered list: the events of the services that list shows
+        let ids: Option<Vec<i64>> = match filter {
+            Some(q) => Some(self.public_index().await?.query(q, true).items.iter().map(|i| i.id).collect()),
+            None => None,
+        };
+        Ok(self.store.recent_public_events(&public, ids.as_deref(), limit).await?)
     }
 
     /// Sends due 90/30-day reminders and expires registrations past validity. Idempotent; safe to
@@ -846,6 +909,7 @@ impl Registry<'_> {
                 && svc.valid_until.is_some_and(|vu| renewal_open(vu, self.now())),
             review_renewal: ok(Op::Review) && s == ServiceStatus::RenewalRequested,
             operate: ok(Op::Operate),
+            provider: ok(Op::EditApplication),
         };
         let mut events = self.store.events(ServiceId(id)).await?;
         if !view_private {

@@ -444,3 +444,196 @@ pub async fn signup(
         Err(e) => Err(ctx.err(e)),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Password reset by e-mail, and the invitation link (the same page: choose a password)
+
+#[derive(Template)]
+#[template(path = "password_forgot.html")]
+struct ForgotPage {
+    nav: Nav,
+    email: String,
+    csrf: String,
+    errors: FieldErrors,
+    limited: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "password_done.html")]
+struct PasswordDonePage {
+    nav: Nav,
+    /// `sent` (the mail is on its way), `set` (the password was set), `dead` (the link no longer works)
+    what: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct ResetPage {
+    nav: Nav,
+    token: String,
+    csrf: String,
+    invite: bool,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResetForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn forgot_page(
+    ctx: &Ctx,
+    email: &str,
+    errors: FieldErrors,
+    limited: Option<String>,
+    status: StatusCode,
+    secure: bool,
+) -> Response {
+    let csrf = app::auth::random_token();
+    let mut res = render(&ForgotPage {
+        nav: Nav::new(ctx, "パスワードの再設定", "Reset your password", ""),
+        email: email.into(),
+        csrf: csrf.clone(),
+        errors,
+        limited,
+    });
+    *res.status_mut() = status;
+    set_pre_login_token(&mut res, &csrf, "/password", secure);
+    res
+}
+
+fn password_done(ctx: &Ctx, what: &'static str, status: StatusCode) -> Response {
+    let (ja, en) = match what {
+        "sent" => ("メールを確認してください", "Check your e-mail"),
+        "set" => ("パスワードを設定しました", "Your password is set"),
+        _ => ("このリンクは使えません", "This link cannot be used"),
+    };
+    let mut res = render(&PasswordDonePage { nav: Nav::new(ctx, ja, en, ""), what });
+    *res.status_mut() = status;
+    res
+}
+
+pub async fn forgot_form(ctx: Ctx, State(s): State<AppState>) -> Response {
+    forgot_page(&ctx, "", FieldErrors::default(), None, StatusCode::OK, s.cfg.secure_cookies)
+}
+
+/// Someone asks for a reset link; the answer is the same whether the address has an account.
+pub async fn forgot(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: ForgotForm = decode(&body).map_err(|e| ctx.err(e))?;
+    if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
+        return Err(pre_login_refused(&ctx, "再設定の画面を開き直してください。", "Open the reset page again."));
+    }
+    let secure = s.cfg.secure_cookies;
+    match s.app.request_password_reset(&f.email, &ctx.client_ip).await {
+        Ok(()) => Ok(password_done(&ctx, "sent", StatusCode::OK)),
+        Err(AppError::Invalid(errs)) => Ok(forgot_page(
+            &ctx,
+            &f.email,
+            FieldErrors::new(ctx.t, &errs),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            secure,
+        )),
+        Err(AppError::RateLimited { retry_after }) => {
+            let m = (retry_after + 59) / 60;
+            let msg = ctx
+                .t
+                .s(
+                    &format!("再設定の依頼が続いたため、{m}分ほど時間をおいてからお試しください。"),
+                    &format!("Too many reset requests. Please wait about {m} minutes and try again."),
+                )
+                .to_string();
+            let mut res =
+                forgot_page(&ctx, &f.email, FieldErrors::default(), Some(msg), StatusCode::TOO_MANY_REQUESTS, secure);
+            if let Ok(v) = retry_after.to_string().parse() {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+fn reset_page(ctx: &Ctx, token: &str, invite: bool, errors: FieldErrors, status: StatusCode, secure: bool) -> Response {
+    let csrf = app::auth::random_token();
+    let (ja, en) = if invite {
+        ("パスワードの設定", "Choose your password")
+    } else {
+        ("新しいパスワードの設定", "Choose a new password")
+    };
+    let mut res =
+        render(&ResetPage { nav: Nav::new(ctx, ja, en, ""), token: token.into(), csrf: csrf.clone(), invite, errors });
+    *res.status_mut() = status;
+    // the token is in this page's address: kept out of caches and out of every Referer
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    set_pre_login_token(&mut res, &csrf, "/password", secure);
+    res
+}
+
+/// The link from the mail: a form to choose the password (following the link changes nothing).
+pub async fn reset_form(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(q): Query<ConfirmParams>,
+) -> Result<Response, WebError> {
+    let purpose =
+        if q.token.is_empty() { None } else { s.app.password_link(&q.token).await.map_err(|e| ctx.err(e))? };
+    Ok(match purpose {
+        Some(p) => {
+            reset_page(&ctx, &q.token, p == "invite", FieldErrors::default(), StatusCode::OK, s.cfg.secure_cookies)
+        }
+        None => password_done(&ctx, "dead", StatusCode::NOT_FOUND),
+    })
+}
+
+/// The new password: set, every session of the account ended, the link used up.
+pub async fn reset(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, WebError> {
+    let f: ResetForm = decode(&body).map_err(|e| ctx.err(e))?;
+    if !pre_login_token_ok(&ctx, &headers, &f.csrf) {
+        return Err(pre_login_refused(
+            &ctx,
+            "メールのリンクを開き直してください。",
+            "Open the link in the mail again.",
+        ));
+    }
+    match s.app.set_password_with_link(&f.token, &f.password, &f.password_again).await {
+        Ok(()) => Ok(password_done(&ctx, "set", StatusCode::OK)),
+        Err(AppError::Invalid(errs)) => {
+            let invite = s.app.password_link(&f.token).await.map_err(|e| ctx.err(e))?;
+            match invite {
+                Some(p) => Ok(reset_page(
+                    &ctx,
+                    &f.token,
+                    p == "invite",
+                    FieldErrors::new(ctx.t, &errs),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    s.cfg.secure_cookies,
+                )),
+                None => Ok(password_done(&ctx, "dead", StatusCode::NOT_FOUND)),
+            }
+        }
+        Err(AppError::NotFound) => Ok(password_done(&ctx, "dead", StatusCode::NOT_FOUND)),
+        Err(e) => Err(ctx.err(e)),
+    }
+}

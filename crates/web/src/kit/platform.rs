@@ -1,5 +1,6 @@
 //! Platform pages every program shares: health, style sheet, language switch, not found.
 
+use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -67,6 +68,45 @@ struct AccessibilityPage {
 pub async fn accessibility(ctx: Ctx) -> Response {
     crate::views::render(&AccessibilityPage {
         nav: crate::views::Nav::new(&ctx, "ウェブアクセシビリティ方針", "Accessibility statement", "accessibility"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "terms.html")]
+struct TermsPage {
+    nav: crate::views::Nav,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    nav: crate::views::Nav,
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    nav: crate::views::Nav,
+    email: Option<String>,
+}
+
+/// The terms of use.
+pub async fn terms(ctx: Ctx) -> Response {
+    crate::views::render(&TermsPage { nav: crate::views::Nav::new(&ctx, "利用規約", "Terms of use", "terms") })
+}
+
+/// The privacy policy: what personal data the platform keeps, why, for how long.
+pub async fn privacy(ctx: Ctx) -> Response {
+    crate::views::render(&PrivacyPage {
+        nav: crate::views::Nav::new(&ctx, "個人情報の取扱い", "Privacy policy", "privacy"),
+    })
+}
+
+/// How to reach the program office.
+pub async fn contact(ctx: Ctx, State(s): State<AppState>) -> Response {
+    crate::views::render(&ContactPage {
+        nav: crate::views::Nav::new(&ctx, "お問い合わせ", "Contact", "contact"),
+        email: s.cfg.contact_email.clone(),
     })
 }
 

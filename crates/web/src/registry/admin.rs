@@ -89,15 +89,27 @@ pub async fn operate(
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    let t = match action.as_str() {
+    let t = operation(&action).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    match s.app.registry().operate(a, id, t, &f.comment).await {
+        Ok(_) => {
+            Ok(see_other(&format!("/services/{id}"), if t == Transition::Withdraw { "revoked" } else { t.code() }))
+        }
+        // a missing reason: the confirmation page again, with what was typed
+        Err(AppError::Invalid(errs)) => {
+            super::confirm::confirm_page(&ctx, &s, id, super::confirm::Ask::Operate(t), &f.comment, &errs).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// The office's operations in URLs (`withdraw` is the revocation of a registration).
+pub fn operation(code: &str) -> Option<Transition> {
+    Some(match code {
         "suspend" => Transition::Suspend,
         "reinstate" => Transition::Reinstate,
         "withdraw" => Transition::Withdraw,
-        _ => return Err(ctx.err(AppError::NotFound)),
-    };
-    s.app.registry().operate(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
-    let done = if t == Transition::Withdraw { "revoked" } else { t.code() };
-    Ok(see_other(&format!("/services/{id}"), done))
+        _ => return None,
+    })
 }
 
 #[derive(Deserialize, Default)]

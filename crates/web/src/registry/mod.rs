@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api;
 pub mod bodies;
+pub mod confirm;
 pub mod provider;
 pub mod public;
 pub mod review;
@@ -34,14 +35,14 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/my/services", post(provider::create))
         .route("/my/services/{id}/edit", get(provider::edit_form).post(provider::edit))
         .route("/my/services/{id}/change", get(provider::change_form).post(provider::change))
-        .route("/my/services/{id}/submit", post(provider::submit))
-        .route("/my/services/{id}/withdraw", post(provider::withdraw))
+        .route("/my/services/{id}/submit", get(confirm::submit_page).post(provider::submit))
+        .route("/my/services/{id}/withdraw", get(confirm::withdraw_page).post(provider::withdraw))
         .route("/my/services/{id}/renew", post(provider::renew))
         .route("/review", get(review::queue))
-        .route("/review/{id}/{decision}", post(review::decide))
+        .route("/review/{id}/{decision}", get(confirm::review_page).post(review::decide))
         .route("/admin", get(admin::overview))
         .route("/admin/services/{id}/surveillance", post(admin::start_surveillance))
-        .route("/admin/services/{id}/{action}", post(admin::operate))
+        .route("/admin/services/{id}/{action}", get(confirm::operate_page).post(admin::operate))
         .route("/admin/surveillance/{sid}", post(admin::record_surveillance))
         .route("/admin/sweep", post(admin::sweep))
         .route("/admin/surveillance-sample", post(admin::sample))

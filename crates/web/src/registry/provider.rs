@@ -79,6 +79,98 @@ pub struct DetailView {
     pub checklist: Vec<(String, String, bool)>,
     pub can: Permissions,
     pub outcomes: Vec<Opt>,
+    /// The office's operations valid now: (URL code, button label, cannot be undone).
+    pub operations: Vec<(&'static str, &'static str, bool)>,
+    /// What the provider should do next, at the top of the page.
+    pub next: Option<Banner>,
+}
+
+/// A next-step banner: what happened, the words that came with it, what to do, and the action.
+pub struct Banner {
+    pub title: &'static str,
+    pub detail: String,
+    pub todo: String,
+    pub action: Option<(String, &'static str)>,
+    /// A warning (returned, suspended, rejected, expired) rather than a reminder.
+    pub warn: bool,
+}
+
+fn banner(step: &app::registry::NextStep, id: i64, t: T) -> Banner {
+    use app::registry::NextStep as N;
+    match step {
+        N::Draft { unmet } => Banner {
+            title: t.s("下書きです", "This is a draft"),
+            detail: String::new(),
+            todo: if *unmet > 0 {
+                if t.en {
+                    format!("{unmet} requirement(s) of the checklist below are not met yet. Complete the application and attach evidence, then submit it for review.")
+                } else {
+                    format!("下のチェックリストに未充足の要件が {unmet} 件あります。申請内容を補い、根拠資料を添付してから審査を申請してください。")
+                }
+            } else {
+                t.s("要件はすべて満たしています。内容を確認して審査を申請してください。", "Every requirement is met. Check the application and submit it for review.").into()
+            },
+            action: Some((
+                if *unmet > 0 { format!("/my/services/{id}/edit") } else { format!("/my/services/{id}/submit") },
+                if *unmet > 0 { t.s("申請内容を編集", "Edit the application") } else { t.s("内容を確認して申請", "Check and submit") },
+            )),
+            warn: false,
+        },
+        N::Correct { comment } => Banner {
+            title: t.s("差し戻されました", "Returned for corrections"),
+            detail: comment.clone(),
+            todo: t.s("審査登録機関のコメントに沿って申請内容を直し、もう一度審査を申請してください。", "Correct the application as the registration body's comments ask, then submit it again.").into(),
+            action: Some((format!("/my/services/{id}/edit"), t.s("申請内容を編集", "Edit the application"))),
+            warn: true,
+        },
+        N::Rejected { reason } => Banner {
+            title: t.s("申請は却下されました", "The application was rejected"),
+            detail: reason.clone(),
+            todo: t.s("この申請は終了しました。理由を踏まえて、新しく申請することができます。", "This application is closed. You may start a new application that addresses the reasons.").into(),
+            action: Some(("/my/services/new".into(), t.s("新しく申請する", "Start a new application"))),
+            warn: true,
+        },
+        N::Suspended { reason } => Banner {
+            title: t.s("登録は一時停止されています", "The registration is suspended"),
+            detail: reason.clone(),
+            todo: t.s("理由に沿って是正し、制度事務局に報告してください。停止が解除されるまで、一覧には現在の登録として表示されません。", "Correct what the reason names and report to the program office; until it reinstates the service, the list does not show it as a current registration.").into(),
+            action: Some(("/contact".into(), t.s("制度事務局への連絡先", "How to reach the program office"))),
+            warn: true,
+        },
+        N::Surveillance { period, notice } => Banner {
+            title: t.s("サーベイランスの通知があります", "A surveillance notice is open"),
+            detail: notice.clone(),
+            todo: if t.en {
+                format!("Prepare the records the notice asks for and answer the program office within the period ({period}).")
+            } else {
+                format!("通知の内容に沿って記録を用意し、実施期間（{period}）内に制度事務局の確認に対応してください。")
+            },
+            action: None,
+            warn: false,
+        },
+        N::Renew { valid_until } => Banner {
+            title: t.s("更新の申請ができます", "You can apply to renew"),
+            detail: String::new(),
+            todo: if t.en {
+                format!("The registration is valid until {}. Apply to renew now: the listing stays while the renewal is reviewed, and approval adds two years with no gap.", app::jst_date(*valid_until))
+            } else {
+                format!("登録の有効期限は {} です。いま更新を申請すると、審査の間も掲載が続き、承認されると空白なく2年延長されます。", app::jst_date(*valid_until))
+            },
+            action: Some(("#renew-comment".into(), t.s("更新の申請へ", "Go to the renewal form"))),
+            warn: false,
+        },
+        N::Expired { valid_until } => Banner {
+            title: t.s("登録の有効期限が切れました", "The registration has expired"),
+            detail: String::new(),
+            todo: if t.en {
+                format!("It ended on {}. To be listed again, start a new application.", app::jst_date(*valid_until))
+            } else {
+                format!("{} で有効期限が切れました。再び掲載するには、新しく申請してください。", app::jst_date(*valid_until))
+            },
+            action: Some(("/my/services/new".into(), t.s("新しく申請する", "Start a new application"))),
+            warn: true,
+        },
+    }
 }
 
 /// One line saying what an engine found in an evidence file.
@@ -332,6 +424,21 @@ impl DetailView {
                     )
                 })
                 .collect(),
+            // only the office's operations valid for the service as it is now
+            operations: if d.can.operate {
+                [
+                    (domain::registry::Transition::Suspend, t.s("一時停止…", "Suspend…"), false),
+                    (domain::registry::Transition::Reinstate, t.s("停止解除…", "Reinstate…"), false),
+                    (domain::registry::Transition::Withdraw, t.s("登録取消…", "Revoke…"), true),
+                ]
+                .into_iter()
+                .filter(|(x, _, _)| domain::registry::next_status(s.status, *x).is_ok())
+                .map(|(x, label, danger)| (x.code(), label, danger))
+                .collect()
+            } else {
+                Vec::new()
+            },
+            next: d.next_step().map(|n| banner(&n, s.id, t)),
             can: d.can.clone(),
             outcomes: SURVEILLANCE_OUTCOMES.iter().map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), false)).collect(),
         }
@@ -401,7 +508,7 @@ pub struct FormPage {
     providers: Vec<Opt>,
     bodies: Vec<Opt>,
     categories: Vec<Opt>,
-    subcategories: Vec<Opt>,
+    subcategories: Vec<(String, Vec<Opt>)>,
     industries: Vec<Opt>,
     regions: Vec<Opt>,
     experts: Vec<(String, String, String)>,
@@ -460,13 +567,7 @@ async fn form_page(
     while experts.len() < 3 {
         experts.push(Default::default());
     }
-    let sub_opts = Category::ALL
-        .iter()
-        .flat_map(|c| c.subcategories().iter())
-        .map(|x| {
-            Opt::new(x.code(), format!("{} — {}", x.category().label(t.en), x.label(t.en)), x.code() == f.subcategory)
-        })
-        .collect();
+    let sub_opts = subcategory_groups(t, &f.category, &f.subcategory);
     Ok(FormPage {
         nav: Nav::new(ctx, heading, heading, "my"),
         heading: heading.into(),
@@ -642,8 +743,13 @@ pub async fn withdraw(
 ) -> Result<Response, WebError> {
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
-    s.app.registry().withdraw_own(a, id, &f.comment).await.map_err(|e| ctx.err(e))?;
-    Ok(see_other(&format!("/services/{id}"), "withdrawn"))
+    match s.app.registry().withdraw_own(a, id, &f.comment).await {
+        Ok(_) => Ok(see_other(&format!("/services/{id}"), "withdrawn")),
+        Err(AppError::Invalid(errs)) => {
+            super::confirm::confirm_page(&ctx, &s, id, super::confirm::Ask::Withdraw, &f.comment, &errs).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
 }
 
 /// The provider applies to renew a registration whose renewal window is open.
@@ -669,9 +775,39 @@ pub async fn upload_evidence(
 ) -> Result<Response, WebError> {
     let mut parts = read_parts(&ctx, &s, &mut mp, &[("file", "evidence")]).await?;
     let a = ctx.check_write(Some(parts.text("csrf")))?;
-    let Some((name, data)) = parts.take_file("file") else {
-        return Err(ctx.err(AppError::field("file", "ファイルを選択してください", "Choose a file")));
+    let result = match parts.take_file("file") {
+        Some((name, data)) => s.app.registry().upload_evidence(a, id, &name, &data).await.map(|_| ()),
+        None => Err(AppError::field(
+            "file",
+            "添付するファイルを選んでから「添付する」を押してください",
+            "Choose the file to attach, then press Upload",
+        )),
     };
-    s.app.registry().upload_evidence(a, id, &name, &data).await.map_err(|e| ctx.err(e))?;
-    Ok(see_other(&format!("/services/{id}"), "uploaded"))
+    match result {
+        Ok(()) => Ok(see_other(&format!("/services/{id}"), "uploaded")),
+        // a refused file: the service page again, the message at the file field
+        Err(e @ (AppError::Invalid(_) | AppError::UnsupportedMedia | AppError::TooLarge { .. })) => {
+            let err = ctx.err(e);
+            let (ja, en) = err.messages();
+            let status = err.status();
+            super::public::service_page(&ctx, &s, id, "", Some((status, if ctx.t.en { en } else { ja }))).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// Sub-categories grouped by their category (works without JavaScript): the chosen category's
+/// group first, then the others'; categories without sub-categories are left out.
+pub fn subcategory_groups(t: T, category: &str, selected: &str) -> Vec<(String, Vec<Opt>)> {
+    let mut groups: Vec<(bool, String, Vec<Opt>)> = Category::ALL
+        .iter()
+        .filter(|c| !c.subcategories().is_empty())
+        .map(|c| {
+            let opts =
+                c.subcategories().iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == selected)).collect();
+            (c.code() == category, c.label(t.en).to_string(), opts)
+        })
+        .collect();
+    groups.sort_by_key(|g| !g.0);
+    groups.into_iter().map(|(_, label, opts)| (label, opts)).collect()
 }

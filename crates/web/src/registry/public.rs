@@ -5,14 +5,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, SubCategory, code_label};
+use domain::registry::{Category, INDUSTRIES, REGIONS, ServiceStatus, code_label};
 
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::ListParams;
 use crate::kit::flash::DoneParam;
-use crate::views::{Nav, Opt, csv_safe, render};
+use crate::views::{Nav, Opt, Pager, PagerItem, csv_safe, render};
 use app::registry::index::{ListItem, ListResult, Sort};
 use app::{AppError, jst_date};
 #[allow(unused_imports)]
@@ -78,12 +78,6 @@ fn row(t: T, i: &ListItem) -> Row {
     }
 }
 
-pub struct PageLink {
-    pub n: usize,
-    pub href: String,
-    pub current: bool,
-}
-
 #[derive(Template)]
 #[template(path = "services.html")]
 struct ServicesPage {
@@ -96,16 +90,16 @@ struct ServicesPage {
     rows: Vec<Row>,
     counts: Vec<(String, String, usize, String)>,
     categories: Vec<Opt>,
-    subcategories: Vec<Opt>,
+    subcategories: Vec<(String, Vec<Opt>)>,
     regions: Vec<Opt>,
     industries: Vec<Opt>,
     bodies: Vec<Opt>,
     statuses: Vec<Opt>,
     sorts: Vec<Opt>,
-    links: Vec<PageLink>,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
     qs: String,
+    /// Filters set besides the keyword: the filter panel opens when there are any.
+    filters_on: usize,
 }
 
 fn opts_codes(list: domain::registry::CodeList, t: T, sel: &str) -> Vec<Opt> {
@@ -134,19 +128,19 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
     };
     let pages = result.pages();
     let cur = result.page;
-    let mut nums: Vec<usize> = [1, cur.saturating_sub(2), cur.saturating_sub(1), cur, cur + 1, cur + 2, pages]
-        .into_iter()
-        .filter(|n| *n >= 1 && *n <= pages)
-        .collect();
-    nums.sort_unstable();
-    nums.dedup();
-    let links = nums.into_iter().map(|n| PageLink { n, href: href(n), current: n == cur }).collect();
+    let pager = Pager::new(cur, pages, href);
     let base_qs = {
         let mut p2 = p.clone();
         p2.category.clear();
         p2.subcategory.clear();
         p2.query_string()
     };
+    let filters_on = [&p.category, &p.subcategory, &p.region, &p.industry, &p.body, &p.sort]
+        .iter()
+        .filter(|v| !v.is_empty())
+        .count()
+        + usize::from(!p.status.is_empty() && p.status != "registered")
+        + usize::from(error.is_some());
     let page = ServicesPage {
         nav: Nav::new(&ctx, "登録サービス一覧", "Registered services", "services"),
         error,
@@ -167,16 +161,7 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
             })
             .collect(),
         categories: Category::ALL.iter().map(|c| Opt::new(c.code(), c.label(t.en), c.code() == p.category)).collect(),
-        subcategories: SubCategory::ALL
-            .iter()
-            .map(|c| {
-                Opt::new(
-                    c.code(),
-                    format!("{} — {}", c.category().label(t.en), c.label(t.en)),
-                    c.code() == p.subcategory,
-                )
-            })
-            .collect(),
+        subcategories: super::provider::subcategory_groups(t, &p.category, &p.subcategory),
         regions: opts_codes(REGIONS, t, &p.region),
         industries: opts_codes(INDUSTRIES, t, &p.industry),
         bodies: bodies
@@ -192,10 +177,9 @@ pub async fn services(ctx: Ctx, State(s): State<AppState>, Query(p): Query<ListP
         .chain(ServiceStatus::PUBLIC.into_iter().map(|st| Opt::new(st.code(), st.label(t.en), st.code() == p.status)))
         .collect(),
         sorts: Sort::ALL.iter().map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.sort)).collect(),
-        prev: (cur > 1 && cur <= pages).then(|| href(cur - 1)),
-        next: (cur < pages).then(|| href(cur + 1)),
-        links,
+        pager,
         qs,
+        filters_on,
         p,
     };
     let mut res = render(&page);
@@ -214,7 +198,17 @@ pub async fn services_json(
     let ctx = Ctx { api: true, ..ctx };
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
     let r = s.app.registry().public_export(&q).await.map_err(|e| ctx.err(e))?;
-    let items: Vec<_> = r.items.iter().map(super::bodies::ServiceListItem::from).collect();
+    let base = public_base(&s);
+    // absolute links: an export is read away from the site
+    let items: Vec<_> = r
+        .items
+        .iter()
+        .map(super::bodies::ServiceListItem::from)
+        .map(|mut i| {
+            i.url = format!("{base}{}", i.url);
+            i
+        })
+        .collect();
     Ok((
         [(header::CONTENT_DISPOSITION, "attachment; filename=\"services.json\"")],
         Json(super::bodies::ServiceExport { total: r.total, items }),
@@ -235,6 +229,7 @@ pub async fn services_csv(
     let q = p.to_query(20).map_err(|e| ctx.err(e))?;
     let r = s.app.registry().public_export(&q).await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
+    let base = public_base(&s);
     // UTF-8 with BOM so that spreadsheet software opens Japanese text correctly.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let head = if t.en {
@@ -266,7 +261,7 @@ pub async fn services_csv(
             &x.listed,
             &x.valid_until,
             &x.regions,
-            &format!("/services/{}", x.id),
+            &format!("{base}/services/{}", x.id),
         ]);
     }
     let body = w.into_inner().unwrap_or_default();
@@ -283,7 +278,8 @@ pub async fn services_csv(
 #[derive(Template)]
 #[template(path = "atom.xml")]
 struct AtomFeed {
-    base: String,
+    self_href: String,
+    list_href: String,
     updated: String,
     entries: Vec<AtomEntry>,
 }
@@ -296,15 +292,20 @@ struct AtomEntry {
     summary: String,
 }
 
-/// Atom feed of changes to listed services.
-#[utoipa::path(get, path = "/services.atom", tag = "registry",
-    responses((status = 200, description = "Atom", content_type = "application/atom+xml")))]
-pub async fn services_atom(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
-    let events = s.app.registry().recent_public_changes(50).await.map_err(|e| ctx.err(e))?;
-    // Without a configured public URL the links stay relative (Atom readers resolve them against
-    // the feed's own address): the request's Host header is the client's to choose and must
-    // never end up in a link that others follow.
-    let base = s.cfg.public_url.as_deref().map(|u| u.trim_end_matches('/').to_string()).unwrap_or_default();
+/// Atom feed of changes to listed services; with the list's filters, of the services the list
+/// with those filters shows.
+#[utoipa::path(get, path = "/services.atom", tag = "registry", params(ListParams),
+    responses((status = 200, description = "Atom", content_type = "application/atom+xml"), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn services_atom(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Response, WebError> {
+    let ctx = Ctx { api: true, ..ctx };
+    let filter = if p.query_string().is_empty() { None } else { Some(p.to_query(20).map_err(|e| ctx.err(e))?) };
+    let events = s.app.registry().recent_public_changes(filter.as_ref(), 50).await.map_err(|e| ctx.err(e))?;
+    let base = public_base(&s);
+    let qs = p.query_string();
     let entries: Vec<AtomEntry> = events
         .iter()
         .map(|(e, name)| {
@@ -319,9 +320,21 @@ pub async fn services_atom(ctx: Ctx, State(s): State<AppState>) -> Result<Respon
         })
         .collect();
     let updated = events.first().map(|(e, _)| app::rfc3339(e.at)).unwrap_or_else(|| app::rfc3339(0));
-    let feed = AtomFeed { base, updated, entries };
+    let (self_href, list_href) = if qs.is_empty() {
+        (format!("{base}/services.atom"), format!("{base}/services"))
+    } else {
+        (format!("{base}/services.atom?{qs}"), format!("{base}/services?{qs}"))
+    };
+    let feed = AtomFeed { self_href, list_href, updated, entries };
     let xml = feed.render().map_err(|e| ctx.err(AppError::Internal(e.to_string())))?;
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
+}
+
+/// The site's own address for links others follow (feeds, exports): the configured public URL
+/// (`http://` + the listen address when none is configured), never the request's Host header,
+/// which is the client's to choose.
+pub fn public_base(s: &AppState) -> String {
+    s.app.config.delivery.public_url.trim_end_matches('/').to_string()
 }
 
 /// `Content-Disposition` for a download: an ASCII `filename` for old clients (the stem replaced by
@@ -377,6 +390,8 @@ pub struct ServicePage {
     nav: Nav,
     v: super::provider::DetailView,
     done: Option<&'static str>,
+    /// A refused evidence upload: the message, shown at the file field.
+    upload_error: Option<String>,
 }
 
 pub async fn service(
@@ -385,11 +400,31 @@ pub async fn service(
     Path(id): Path<ServiceId>,
     Query(d): Query<DoneParam>,
 ) -> Result<Response, WebError> {
+    service_page(&ctx, &s, id, &d.done, None).await
+}
+
+/// A service's page; with `upload_error`, the page again after a refused upload (its status and
+/// message), so the viewer keeps the page and its menu and sees what to do.
+pub async fn service_page(
+    ctx: &Ctx,
+    s: &AppState,
+    id: ServiceId,
+    done: &str,
+    upload_error: Option<(StatusCode, String)>,
+) -> Result<Response, WebError> {
     let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let v = super::provider::DetailView::new(&detail, ctx.t);
     // the menu marks the entry the page sits under, as its breadcrumb says
-    let nav = Nav::new(&ctx, &detail.service.app.name, &detail.service.app.name, v.crumb.2);
-    Ok(render(&ServicePage { nav, v, done: crate::kit::flash::done_message(ctx.t, &d.done) }))
+    let nav = Nav::new(ctx, &detail.service.app.name, &detail.service.app.name, v.crumb.2);
+    let status = upload_error.as_ref().map(|e| e.0).unwrap_or(StatusCode::OK);
+    let mut res = render(&ServicePage {
+        nav,
+        v,
+        done: crate::kit::flash::done_message(ctx.t, done),
+        upload_error: upload_error.map(|e| e.1),
+    });
+    *res.status_mut() = status;
+    Ok(res)
 }
 
 pub async fn evidence(

@@ -54,7 +54,13 @@ pub async fn decide(
     let f: CommentForm = decode(&body).map_err(|e| ctx.err(e))?;
     let a = ctx.check_write(Some(&f.csrf))?;
     let t = decision(&d).ok_or_else(|| ctx.err(AppError::NotFound))?;
-    s.app.registry().decide(a, id, t, &f.comment).await.map_err(|e| ctx.err(e))?;
-    // the message says what happened ("登録しました", not "処理しました")
-    Ok(see_other(&format!("/services/{id}"), t.code()))
+    match s.app.registry().decide(a, id, t, &f.comment).await {
+        // the message says what happened ("登録しました", not "処理しました")
+        Ok(_) => Ok(see_other(&format!("/services/{id}"), t.code())),
+        // a missing reason: the confirmation page again, with what was typed
+        Err(AppError::Invalid(errs)) => {
+            super::confirm::confirm_page(&ctx, &s, id, super::confirm::Ask::Review(t), &f.comment, &errs).await
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
 }

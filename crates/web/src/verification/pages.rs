@@ -18,7 +18,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::forms::{decode, read_parts};
 use crate::kit::flash::{DoneParam, done_message, see_other};
-use crate::views::{FieldErrors, Nav, Opt, csv_safe, document, render};
+use crate::views::{FieldErrors, Nav, Opt, Pager, PagerItem, csv_safe, document, render};
 use app::verification::{FindingDetail, ListedProduct, ProductDetail, ProductQuery, query_value};
 use app::{AppError, jst_datetime};
 
@@ -139,8 +139,7 @@ struct ProductsPage {
     rows: Vec<ProductRowView>,
     categories: Vec<Opt>,
     statuses: Vec<Opt>,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 /// The public product list (検証済み製品): search, category filter, pages.
@@ -177,8 +176,7 @@ pub async fn products(
             .iter()
             .map(|x| Opt::new(x.code(), x.label(t.en), x.code() == p.status))
             .collect(),
-        prev: (page > 1).then(|| link(page - 1)),
-        next: (page < pages).then(|| link(page + 1)),
+        pager: Pager::new(page as usize, pages as usize, |n| link(n as i64)),
         p,
     };
     let mut res = render(&page_view);
