@@ -394,6 +394,10 @@ async fn confirmation_pages(db: Db) {
     let r = op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("一時停止の理由（必須）"));
+    let long_reason = format!("是正報告が未提出のため。{}", "い".repeat(4000));
+    let r = op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", &long_reason)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(&long_reason) && r.body.contains("4000文字以内"), "the typed reason comes back");
     let r = op.get(&format!("/admin/services/{listed}/withdraw?lang=en")).await;
     assert!(r.body.contains("Revoke the registration") && r.body.contains("cannot be undone"));
     assert_eq!(
@@ -429,6 +433,10 @@ async fn confirmation_pages(db: Db) {
     let r = p.post_form(&format!("/my/services/{draft}/withdraw"), &[("comment", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("取下げの理由（必須）") && r.body.contains("理由を入力してください"));
+    let long_reason = format!("事業の見直しのため。{}", "う".repeat(4000));
+    let r = p.post_form(&format!("/my/services/{draft}/withdraw"), &[("comment", &long_reason)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(&long_reason), "the typed reason comes back");
     let r = p.post_form(&format!("/my/services/{draft}/withdraw"), &[("comment", "事業方針の変更")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(p.get(&r.location()).await.body.contains("取り下げました"));
@@ -513,7 +521,96 @@ async fn lists_feeds_and_pages(db: Db) {
     assert!(c.get("/contact").await.body.contains("mailto:office@registry.example.jp"));
 }
 
+/// The provider's pages say what to do next; the application form reads full-width input and
+/// groups sub-categories; a refused upload keeps the page; the public list folds its filters and
+/// stacks its results.
+async fn provider_pages(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let p = t.as_provider_admin().await;
+    let body_id = t.org_id("日本セキュリティサービス審査協会").await.to_string();
+    // sub-categories grouped by category
+    let form = p.get("/my/services/new").await.body;
+    assert!(
+        form.contains("<optgroup label=\"脆弱性診断\">") && form.contains("<optgroup label=\"情報セキュリティ監査\">")
+    );
+    // full-width digits in prices and dates (全角) are read
+    let mut fields = application_fields("全角入力のテスト", &body_id);
+    for f in fields.iter_mut() {
+        match f.0 {
+            "price_min" => f.1 = "５００，０００",
+            "expert_expires_on" if !f.1.is_empty() => f.1 = "２０３０－０３－３１",
+            _ => {}
+        }
+    }
+    let r = p.post_form("/my/services", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", main_of(&r.body));
+    let id = r.service_id();
+    let row = t.store.service(domain::registry::ServiceId(id)).await.unwrap();
+    assert!(row.application_json.contains("\"price_min\":500000"), "{}", row.application_json);
+    assert!(row.application_json.contains("2030-03-31"));
+
+    // a draft says what is missing, with the action
+    let page = p.get(&format!("/services/{id}")).await.body;
+    assert!(page.contains("下書きです") && page.contains("未充足の要件が 1 件"), "{}", main_of(&page));
+    assert!(page.contains(&format!("href=\"/my/services/{id}/edit\"")));
+    // an upload with no file, or a file of a kind not taken: the page again, the message at the field
+    let form = reqwest::multipart::Form::new().text("csrf", p.csrf.clone());
+    let r = p.multipart(&format!("/my/services/{id}/evidence"), form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("添付するファイルを選んでから") && r.body.contains("aria-describedby=\"file-err\""),
+        "{}",
+        main_of(&r.body)
+    );
+    assert!(r.body.contains("href=\"/my\"") && r.body.contains("全角入力のテスト"), "the service page, with the menu");
+    let r = p.upload(&format!("/my/services/{id}/evidence"), "tool.exe", b"MZ\x90\x00binary".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.body.contains("id=\"file-err\""));
+    assert!(t.store.evidence_of(domain::registry::ServiceId(id)).await.unwrap().is_empty(), "nothing stored");
+
+    // returned: the reviewer's comment and the way to correct it, at the top
+    let up = p.upload(&format!("/my/services/{id}/evidence"), "manual.pdf", b"%PDF-1.7\nmanual".to_vec()).await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.post_form(&format!("/my/services/{id}/submit"), &[]).await.status, StatusCode::SEE_OTHER);
+    let rev = t.as_reviewer().await;
+    let r = rev.post_form(&format!("/review/{id}/return"), &[("comment", "価格の根拠を追記してください")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = p.get(&format!("/services/{id}")).await.body;
+    assert!(page.contains("差し戻されました") && page.contains("価格の根拠を追記してください"));
+    assert!(page.contains(&format!("<a class=\"btn\" href=\"/my/services/{id}/edit\"")));
+    assert!(!rev.get(&format!("/services/{id}")).await.body.contains("next-step"), "the banner is the provider's");
+
+    // suspended: the office's reason, for the provider only
+    let mine = t.org_id("北斗").await;
+    let listed = t
+        .store
+        .services_in(&[domain::registry::ServiceStatus::Listed], None, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.provider_org_id == mine)
+        .unwrap()
+        .id;
+    let op = t.as_operator().await;
+    let r =
+        op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", "監査記録の提出が必要です")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = p.get(&format!("/services/{listed}")).await.body;
+    assert!(page.contains("一時停止されています") && page.contains("監査記録の提出が必要です"));
+    let public = t.client().get(&format!("/services/{listed}")).await.body;
+    assert!(!public.contains("監査記録の提出が必要です") && !public.contains("next-step"));
+
+    // the public list: the keyword first, the other filters folded unless some are set
+    let c = t.client();
+    let list = c.get("/services").await.body;
+    assert!(list.contains("<details class=\"filters\">") && list.contains("<table class=\"stack\""));
+    assert!(list.find("id=\"results\"").unwrap() < list.find("id=\"counts\"").unwrap(), "results before the counts");
+    let list = c.get("/services?category=audit&region=kanto").await.body;
+    assert!(list.contains("<details class=\"filters\" open>") && list.contains("2 件指定中"));
+}
+
 both_backends!(
+    provider_pages,
     password_reset_by_email,
     office_manages_members,
     audit_and_notices,

@@ -198,7 +198,61 @@ fn store_write(org: i64, body: i64) -> store::ServiceWrite {
     }
 }
 
-both_backends!(public_contract, japanese_by_default_english_on_every_page, store_conformance);
+/// Contract: no public page (`/services/{id}` for every public service) names a person or an
+/// e-mail address — not a user of the platform, not a reviewer, not an office member.
+async fn public_pages_name_no_person(db: Db) {
+    let t = TestApp::spawn(db).await;
+    // the people the platform knows: every member of every organisation
+    let mut people: Vec<(String, String)> = Vec::new();
+    for o in t.store.org_summaries("").await.unwrap() {
+        for m in t.store.members_of(o.id, 0).await.unwrap() {
+            people.push((m.display_name, m.email));
+        }
+    }
+    assert!(people.len() >= 6, "the demo's users: {people:?}");
+    // an action by a reviewer and by the office, so the history has people behind it
+    let listed = t.store.services_in(&[domain::registry::ServiceStatus::Listed], None, 1).await.unwrap()[0].id;
+    let op = t.as_operator().await;
+    op.post_form(&format!("/admin/services/{listed}/suspend"), &[("comment", "運用 一郎が確認")]).await;
+    op.post_form(&format!("/admin/services/{listed}/reinstate"), &[("comment", "")]).await;
+    let c = t.client();
+    let mut page = 1;
+    let mut seen = 0;
+    loop {
+        let list = c.get(&format!("/api/v1/services?status=all&page={page}")).await.json();
+        let items = list["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        for i in items {
+            let id = i["id"].as_i64().unwrap();
+            let r = c.get(&format!("/services/{id}")).await;
+            assert_eq!(r.status, StatusCode::OK, "/services/{id}");
+            let main = &r.body[r.body.find("<main").unwrap()..r.body.find("</main>").unwrap()];
+            for (name, email) in &people {
+                assert!(!main.contains(name.as_str()), "/services/{id} names {name}");
+                assert!(!main.contains(email.as_str()), "/services/{id} shows {email}");
+            }
+            // nothing shaped like an address: local@domain.tld
+            for word in main.split(|ch: char| ch.is_whitespace() || "<>\"'()（）、。:;,".contains(ch)) {
+                if let Some((local, domain)) = word.split_once('@') {
+                    let looks = !local.is_empty() && domain.contains('.') && !domain.ends_with('.');
+                    assert!(!looks, "/services/{id} shows an e-mail address: {word}");
+                }
+            }
+            seen += 1;
+        }
+        page += 1;
+    }
+    assert!(seen >= 90, "every public service was read: {seen}");
+}
+
+both_backends!(
+    public_contract,
+    japanese_by_default_english_on_every_page,
+    store_conformance,
+    public_pages_name_no_person
+);
 
 /// Two `serve` processes on one PostgreSQL database (as behind a load balancer): a change made
 /// through one is visible through the other within about a second, and a session made on one

@@ -787,10 +787,17 @@ pub async fn upload_evidence(
         Ok(()) => Ok(see_other(&format!("/services/{id}"), "uploaded")),
         // a refused file: the service page again, the message at the file field
         Err(e @ (AppError::Invalid(_) | AppError::UnsupportedMedia | AppError::TooLarge { .. })) => {
+            // the field's own words where the use case gave them, else the error's
+            let field_msgs: Vec<String> = match &e {
+                AppError::Invalid(errs) => {
+                    errs.iter().map(|f| if ctx.t.en { f.en.clone() } else { f.ja.clone() }).collect()
+                }
+                _ => Vec::new(),
+            };
             let err = ctx.err(e);
             let (ja, en) = err.messages();
-            let status = err.status();
-            super::public::service_page(&ctx, &s, id, "", Some((status, if ctx.t.en { en } else { ja }))).await
+            let msg = if field_msgs.is_empty() { if ctx.t.en { en } else { ja } } else { field_msgs.join(" ") };
+            super::public::service_page(&ctx, &s, id, "", Some((err.status(), msg))).await
         }
         Err(e) => Err(ctx.err(e)),
     }
