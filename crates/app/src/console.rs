@@ -111,13 +111,45 @@ pub enum Invited {
     AddedExisting,
 }
 
+/// Reading the console: any member of the program office, with a browser session.
 fn office(actor: &Actor) -> Result<()> {
     actor.require_session()?;
     if actor.acts_as_office() { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+/// Changing accounts and organisations: an operator, or an admin of the program office.
+fn office_admin(actor: &Actor) -> Result<()> {
+    office(actor)?;
+    let admin = actor.is_operator
+        || actor.memberships.iter().any(|m| m.kind == OrgKind::ProgramOffice && m.role == MembershipRole::Admin);
+    if admin { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// Whether the actor may change accounts (for pages that offer the forms).
+pub fn may_manage(actor: &Actor) -> bool {
+    office_admin(actor).is_ok()
+}
+
 fn offset(page: i64) -> i64 {
-    (page.max(1) - 1) * PAGE_SIZE
+    page.clamp(1, MAX_PAGE).saturating_sub(1).saturating_mul(PAGE_SIZE)
+}
+
+/// The highest page number read from a request.
+pub const MAX_PAGE: i64 = 1_000_000;
+/// Longest name of an organisation or a person.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Password-link posts allowed per client address in an hour (each hashes a password).
+pub const RESET_POSTS_PER_HOUR: i64 = 20;
+/// The job that sends a reset link, so the request's answer takes the same time either way.
+pub const RESET_JOB: &str = "platform.password_reset";
+
+pub(crate) fn register(k: &mut crate::jobs::JobKinds) {
+    k.register(RESET_JOB, |app: App, job| async move {
+        let p: serde_json::Value = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+        let email = p.get("email").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        app.send_reset_link(&email).await.map_err(|e| e.to_string())?;
+        Ok(crate::jobs::Done::Ok)
+    });
 }
 
 impl App {
@@ -157,7 +189,7 @@ impl App {
 
     /// The office creates an organisation.
     pub async fn office_create_org(&self, actor: &Actor, o: &NewOrg) -> Result<i64> {
-        office(actor)?;
+        office_admin(actor)?;
         let mut errs = Vec::new();
         let kind = OrgKind::parse(&o.kind);
         if kind.is_none() {
@@ -168,6 +200,11 @@ impl App {
         }
         if domain::text::clean_line(&o.name_en).is_empty() {
             errs.push(FieldError::new("name_en", "英語名を入力してください", "Enter the organisation's English name"));
+        }
+        for (field, v) in [("name", &o.name), ("name_en", &o.name_en)] {
+            if v.chars().count() > MAX_NAME_CHARS {
+                errs.push(FieldError::new(field, "200文字以内で入力してください", "Use at most 200 characters"));
+            }
         }
         match kind {
             Some(kind) if errs.is_empty() => {
@@ -180,13 +217,15 @@ impl App {
     /// The office invites someone into an organisation: a new address gets an account and a link
     /// (7 days) to set its password; an address with an account is added as a member.
     pub async fn invite(&self, actor: &Actor, org_id: i64, inv: &Invite) -> Result<Invited> {
-        office(actor)?;
+        office_admin(actor)?;
         let org = self.store.org(domain::OrgId(org_id)).await?;
         let mut errs = Vec::new();
         let email = Email::parse(&inv.email).map_err(|e| errs.push(e)).ok();
         let name = domain::text::clean_line(&inv.display_name);
         if name.is_empty() {
             errs.push(FieldError::new("display_name", "氏名を入力してください", "Enter the person's name"));
+        } else if name.chars().count() > MAX_NAME_CHARS {
+            errs.push(FieldError::new("display_name", "200文字以内で入力してください", "Use at most 200 characters"));
         }
         let role = MembershipRole::parse(&inv.role);
         if role.is_none() {
@@ -210,6 +249,24 @@ impl App {
                     )]));
                 }
                 tx.insert_membership(domain::UserId(uid), domain::OrgId(org_id), role.code()).await?;
+                // the person learns of it, whoever added them
+                let body = format!(
+                    "架け橋（Kakehashi）の制度事務局が、あなたのアカウントを「{org_ja}」のメンバーに加えました。\n\
+                     お心当たりがなければ、制度事務局に連絡してください: {base}/contact\n\n\
+                     The Kakehashi program office added your account to \"{org_en}\". If you did not expect this, \
+                     tell the program office: {base}/contact\n",
+                    org_ja = org.name,
+                    org_en = if org.name_en.is_empty() { &org.name } else { &org.name_en },
+                    base = self.public_base(),
+                );
+                crate::notify::enqueue_mail(
+                    &mut tx,
+                    now * 1000,
+                    email.as_str(),
+                    "[架け橋] 組織のメンバーに追加されました / You were added to an organisation",
+                    &body,
+                )
+                .await?;
                 (Invited::AddedExisting, uid)
             }
             None => {
@@ -258,7 +315,7 @@ impl App {
     /// member's sessions at once (and API tokens stop working: a disabled user has no actor).
     /// The office cannot disable itself or end its own sessions here.
     pub async fn member_action(&self, actor: &Actor, org_id: i64, user_id: i64, a: MemberAction) -> Result<()> {
-        office(actor)?;
+        office_admin(actor)?;
         let now = self.now();
         let member = self
             .store
@@ -272,6 +329,9 @@ impl App {
                 "この操作は現在の状態では行えません（画面を更新してください）",
                 "That action does not apply to this member as they are now (reload the page)",
             ));
+        }
+        if member.is_operator && !actor.is_operator {
+            return Err(AppError::Forbidden);
         }
         if user_id == actor.user_id && matches!(a, MemberAction::Disable | MemberAction::EndSessions) {
             return Err(AppError::conflict(
@@ -288,6 +348,8 @@ impl App {
             }
             MemberAction::Disable => {
                 tx.set_user_disabled(user_id, true).await?;
+                // nothing of the account's keeps working: sessions, and links that set a password
+                tx.delete_password_links_of(user_id).await?;
                 let n = tx.delete_sessions_of(user_id).await?;
                 format!("disabled; {n} sessions ended")
             }
@@ -314,24 +376,37 @@ impl App {
         Ok(())
     }
 
-    /// Someone forgot their password. The answer is the same whether the address has an account
-    /// or not; an active account gets a link (1 hour, works once) by e-mail. Requests are limited
-    /// per client address and per e-mail address, counted first.
+    /// Someone forgot their password. The answer is the same, and takes the same work, whether
+    /// the address has an account or not: the request is counted (per client address and per
+    /// address), then a job looks the address up and, for an active account, mails a link (1 hour,
+    /// works once).
     pub async fn request_password_reset(&self, email: &str, client_ip: &str) -> Result<()> {
+        let email = Email::parse(email).map_err(|e| AppError::Invalid(vec![e]))?;
         let now = self.now();
         let window = |max| domain::identity::ThrottlePolicy::Window { max, window: 3600 };
-        let email_key = format!("reset-email:{}", email.trim().to_lowercase());
+        let email_key = format!("reset-email:{}", email.as_str());
         let ip_key = format!("reset-ip:{client_ip}");
         self.count_attempt(
             &[(ip_key.as_str(), window(RESETS_PER_HOUR)), (email_key.as_str(), window(RESETS_PER_EMAIL_PER_HOUR))],
             now,
         )
         .await?;
-        let email = Email::parse(email).map_err(|e| AppError::Invalid(vec![e]))?;
-        let Some(user) = self.store.user_by_email(email.as_str()).await? else { return Ok(()) };
+        let payload = serde_json::json!({ "email": email.as_str() }).to_string();
+        self.store
+            .enqueue(&store::NewJob::new(RESET_JOB, payload, self.now_ms()).max_attempts(5), self.now_ms())
+            .await?;
+        self.job_wake.notify_waiters();
+        tracing::info!(target: "audit", "password reset requested");
+        Ok(())
+    }
+
+    /// The reset job: an active account gets a link by e-mail; anything else, nothing.
+    async fn send_reset_link(&self, email: &str) -> Result<()> {
+        let Some(user) = self.store.user_by_email(email).await? else { return Ok(()) };
         if user.disabled {
             return Ok(());
         }
+        let now = self.now();
         let token = crate::auth::random_token();
         let link = format!("{}/password/reset?token={token}", self.public_base());
         let mut tx = self.store.begin().await?;
@@ -345,14 +420,13 @@ impl App {
         crate::notify::enqueue_mail(
             &mut tx,
             now * 1000,
-            email.as_str(),
+            &user.email,
             "[架け橋] パスワードの再設定 / Reset your password",
             &body,
         )
         .await?;
         tx.commit().await?;
         self.job_wake.notify_waiters();
-        tracing::info!(target: "audit", "password reset requested");
         Ok(())
     }
 
@@ -362,9 +436,21 @@ impl App {
     }
 
     /// A password link was followed and a new password chosen: it is set, every session of the
-    /// account ends, the link and the account's other links stop working, and the account is told
-    /// by e-mail. The caller signs the person in afresh.
-    pub async fn set_password_with_link(&self, token: &str, password: &str, again: &str) -> Result<()> {
+    /// account ends and its API tokens are revoked, the link and the account's other links stop
+    /// working, and the owner is told by e-mail; the page then asks them to log in. Posts are
+    /// counted per client address, and the link is checked before any password is hashed.
+    pub async fn set_password_with_link(
+        &self,
+        token: &str,
+        password: &str,
+        again: &str,
+        client_ip: &str,
+    ) -> Result<()> {
+        let window = domain::identity::ThrottlePolicy::Window { max: RESET_POSTS_PER_HOUR, window: 3600 };
+        self.count_attempt(&[(format!("reset-post-ip:{client_ip}").as_str(), window)], self.now()).await?;
+        if self.password_link(token).await?.is_none() {
+            return Err(AppError::NotFound);
+        }
         let mut errs = Vec::new();
         if let Err(e) = check_password_policy(password) {
             errs.push(e);
@@ -384,14 +470,19 @@ impl App {
         let Some((user_id, purpose)) = tx.take_password_link(&crate::auth::token_hash(token), now).await? else {
             return Err(AppError::NotFound);
         };
+        if tx.user_disabled(user_id).await? {
+            return Err(AppError::NotFound);
+        }
         tx.set_password_hash(user_id, &hash).await?;
         tx.delete_sessions_of(user_id).await?;
+        // a token someone else made while holding the password stops working too
+        let revoked = tx.revoke_tokens_of(user_id, now).await?;
         tx.audit(
             &AuditRecord {
                 actor: format!("user#{user_id}"),
                 action: if purpose == "invite" { "user.accept_invite" } else { "user.password_reset" }.into(),
                 subject: format!("user#{user_id}"),
-                summary: String::new(),
+                summary: format!("{revoked} API tokens revoked"),
             },
             now,
         )
@@ -399,10 +490,10 @@ impl App {
         let user = tx.user_email(user_id).await?;
         if purpose == "reset" {
             let body = format!(
-                "架け橋（Kakehashi）のパスワードが変更されました。すべての端末でログアウトしました。\n\
+                "架け橋（Kakehashi）のパスワードが変更されました。すべての端末でログアウトし、API トークンはすべて失効させました。\n\
                  お心当たりがなければ、すぐに {base}/password/forgot からパスワードを設定し直し、制度事務局に連絡してください。\n\n\
-                 Your Kakehashi password was changed and every session was signed out. If this was not you, reset it \
-                 at {base}/password/forgot and tell the program office.\n",
+                 Your Kakehashi password was changed: every session was signed out and every API token revoked. If this \
+                 was not you, reset it at {base}/password/forgot and tell the program office.\n",
                 base = self.public_base()
             );
             crate::notify::enqueue_mail(

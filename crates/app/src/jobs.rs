@@ -82,6 +82,7 @@ pub(crate) fn register_platform(k: &mut JobKinds) {
         // failed-login counts quiet for two days (the longest window any policy looks at is one)
         app.store.purge_login_throttle(app.now() - 2 * 86_400).await.map_err(|e| e.to_string())?;
         app.store.purge_signup_requests(app.now()).await.map_err(|e| e.to_string())?;
+        app.store.purge_password_links(app.now()).await.map_err(|e| e.to_string())?;
         Ok(Done::Ok)
     });
     k.every(PURGE, 86_400);

@@ -142,6 +142,7 @@ impl App {
         engines::register(&mut kinds);
         registry::register_jobs(&mut kinds);
         audit::register(&mut kinds, &config);
+        console::register(&mut kinds);
         let mailer = match &config.delivery.smtp_url {
             Some(u) => Some(Arc::new(notify::mailer(u)?)),
             None => None,

@@ -57,6 +57,8 @@ async fn password_reset_by_email(db: Db) {
     let c = t.client();
     let old_session = t.as_provider().await;
     assert_eq!(old_session.get("/my").await.status, StatusCode::OK);
+    let api_token = old_session.create_token("ci", &["registry:read"]).await;
+    assert_eq!(old_session.api(reqwest::Method::GET, "/api/v1/me", &api_token, None).await.status, StatusCode::OK);
     // the login page links to it
     assert!(c.get("/login").await.body.contains("href=\"/password/forgot\""));
 
@@ -117,6 +119,8 @@ async fn password_reset_by_email(db: Db) {
     assert!(body.contains("パスワードを設定しました"));
     let r = old_session.get("/my").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "the old session ended: {}", r.status);
+    let r = old_session.api(reqwest::Method::GET, "/api/v1/me", &api_token, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "API tokens made with the old password are revoked");
     let mut fresh = t.client();
     assert_eq!(fresh.login("provider@demo.kakehashi.jp", app::demo::DEMO_PASSWORD).await, StatusCode::UNAUTHORIZED);
     assert_eq!(fresh.login("provider@demo.kakehashi.jp", "a long new pass phrase").await, StatusCode::SEE_OTHER);
@@ -126,6 +130,29 @@ async fn password_reset_by_email(db: Db) {
     let r = c.get(&path).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("このリンクは使えません"));
+    assert_eq!(r.headers["referrer-policy"], "no-referrer", "the dead link's page too");
+    // a made-up token with a good password: refused before any password is hashed
+    let p = c.get("/password/forgot").await;
+    let cookie = cookie_value(&p.headers, "kh_login_csrf").unwrap();
+    let fields = [
+        ("csrf", hidden_csrf(&p.body).unwrap()),
+        ("token", "made-up".to_string()),
+        ("password", "a long new pass phrase".to_string()),
+        ("password_again", "a long new pass phrase".to_string()),
+    ];
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = c
+        .http
+        .post(format!("{}/password/reset", c.base))
+        .header("origin", &c.base)
+        .header("cookie", format!("kh_login_csrf={cookie}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_html_form_encode(&f))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("このリンクは使えません"));
     let (st, _) = form(&c, "/password/forgot", &[("email", "x@example.jp")]).await;
     assert_eq!(st, StatusCode::OK);
     let audit = t.store.audit_snapshot().await.unwrap().1;
@@ -134,9 +161,12 @@ async fn password_reset_by_email(db: Db) {
     // without the page's token, or from elsewhere: refused, nothing changes
     let r = c.post_raw("/password/forgot", "email=provider%40demo.kakehashi.jp".into(), Some(&c.base)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // requests are limited per address: five an hour from one client (four made above)
-    let (st, _) = form(&c, "/password/forgot", &[("email", "y@example.jp")]).await;
-    assert_eq!(st, StatusCode::OK);
+    // requests are limited per client: five an hour (three well-formed ones made above; a
+    // malformed address is refused before it counts)
+    for e in ["y@example.jp", "w@example.jp"] {
+        let (st, _) = form(&c, "/password/forgot", &[("email", e)]).await;
+        assert_eq!(st, StatusCode::OK);
+    }
     let (st, body) = form(&c, "/password/forgot", &[("email", "z@example.jp")]).await;
     assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
     assert!(body.contains("value=\"z@example.jp\""), "typed value kept when limited");
@@ -190,6 +220,20 @@ async fn office_manages_members(db: Db) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "twice is a mistake");
     assert!(r.body.contains("すでにこの組織のメンバーです"));
+    // an invitation whose account is disabled before it is used stops working
+    let r = op
+        .post_form(&invite, &[("email", "kato@kita.example.jp"), ("display_name", "加藤 次郎"), ("role", "member")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let kato_token = link_token(&mail, "kato@kita.example.jp", "/password/reset?token=").await;
+    let kato =
+        t.store.members_of(org, 0).await.unwrap().into_iter().find(|m| m.email == "kato@kita.example.jp").unwrap();
+    assert_eq!(
+        op.post_form(&format!("{org_path}/members/{}/disable", kato.user_id), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(t.client().get(&format!("/password/reset?token={kato_token}")).await.status, StatusCode::NOT_FOUND);
+
     let c = t.client();
     let mut sato = t.client();
     assert_eq!(sato.login("sato@kita.example.jp", "").await, StatusCode::UNAUTHORIZED, "no password until chosen");
@@ -246,6 +290,14 @@ async fn office_manages_members(db: Db) {
     let r = op.post_form(&format!("/admin/orgs/{office}/members/{me}/disable"), &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(!op.get(&format!("/admin/orgs/{office}")).await.body.contains(&format!("/members/{me}/disable")));
+    // a member of the office who is not its admin reads the console but changes nothing
+    let clerk = t.member(office, "clerk@office.example.jp", "事務 三郎", domain::MembershipRole::Member).await;
+    assert_eq!(clerk.get("/admin/orgs").await.status, StatusCode::OK);
+    let page = clerk.get(&org_path).await.body;
+    assert!(!page.contains("/invite\"") && !page.contains("/disable\""), "no forms for a reader");
+    let r = clerk.post_form(&invite, &[("email", "x@kita.example.jp"), ("display_name", "X"), ("role", "admin")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(clerk.post_form(&act("make-admin"), &[]).await.status, StatusCode::FORBIDDEN);
     // an unknown organisation or member
     assert_eq!(op.get("/admin/orgs/999999").await.status, StatusCode::NOT_FOUND);
     assert_eq!(op.post_form(&format!("{org_path}/members/999999/disable"), &[]).await.status, StatusCode::NOT_FOUND);
@@ -300,6 +352,8 @@ async fn audit_and_notices(db: Db) {
     assert!(r.body.contains("aria-describedby=\"from-err\""));
     // pages: 50 entries each; past the end says how many pages there are
     let pages = (total + 49) / 50;
+    assert_eq!(op.get("/admin/audit?page=200000000000000000").await.status, StatusCode::OK, "a huge page number");
+    assert_eq!(op.get("/admin/notifications?page=99999999999999999999").await.status, StatusCode::OK);
     let r = op.get("/admin/audit?page=999").await;
     assert!(r.body.contains(&format!("この一覧は {pages} ページです")), "{}", main_of(&r.body));
     assert!(!r.body.contains("rel=\"next\""));
@@ -373,8 +427,13 @@ async fn confirmation_pages(db: Db) {
     // a decision the state does not allow
     assert_eq!(rev.get(&format!("/review/{id}/approve-change")).await.status, StatusCode::CONFLICT);
     assert_eq!(rev.get(&format!("/review/{id}/nonsense")).await.status, StatusCode::NOT_FOUND);
-    // the public and the provider do not reach the reviewer's page
-    assert_eq!(t.client().get(&format!("/review/{id}/reject")).await.status, StatusCode::NOT_FOUND);
+    // someone signed out is asked to log in; the provider is refused the reviewer's page
+    let r = t.client().get(&format!("/review/{id}/reject")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/login"));
+    let prov = t.as_provider_admin().await;
+    assert_eq!(prov.get(&format!("/review/{id}/reject")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(prov.get("/admin/services/1/suspend").await.status, StatusCode::FORBIDDEN);
     let r = rev.post_form(&format!("/review/{id}/reject"), &[("comment", "要件を満たしていません")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(t.store.service(domain::registry::ServiceId(id)).await.unwrap().status, "rejected");

@@ -145,9 +145,12 @@ async fn full_lifecycle(db: Db) {
     let page = reviewer.get(&format!("/services/{id}")).await;
     let section = page.body.split("審査中の変更内容").nth(1).unwrap().split("</table>").next().unwrap();
     let rows: Vec<&str> =
-        section.split("<tr><th scope=\"row\">").skip(1).map(|r| r.split('<').next().unwrap()).collect();
+        section.split("<td data-label=\"項目\"><strong>").skip(1).map(|r| r.split('<').next().unwrap()).collect();
     assert_eq!(rows, ["サービス名", "品質マニュアル"], "{section}");
-    assert!(section.contains(&format!("<td>{name}</td><td>{new_name}</td>")), "{section}");
+    assert!(
+        section.contains(&format!("<td data-label=\"現在\">{name}</td><td data-label=\"変更後\">{new_name}</td>")),
+        "{section}"
+    );
     assert!(!section.contains("quality_manual_ref"), "fields in words");
     assert!(page.body.contains("変更: サービス名、品質マニュアル"), "the history names the fields in words too");
     // a request under review is not public: not in the feed, not in the public history

@@ -228,6 +228,12 @@ impl Store {
 }
 
 impl Store {
+    /// Removes password links past their expiry (the daily purge).
+    pub async fn purge_password_links(&self, now: i64) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM password_links WHERE expires_at < $1").bind(now).execute(&self.pool).await?;
+        Ok(r.rows_affected())
+    }
+
     /// What a password link is for, while it works (it is not used up by looking).
     pub async fn password_link(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT purpose FROM password_links WHERE token_hash = $1 AND expires_at > $2")
@@ -273,6 +279,31 @@ impl Tx {
             (r.try_get("user_id")?, r.try_get("purpose")?, r.try_get("expires_at")?);
         sqlx::query("DELETE FROM password_links WHERE user_id = $1").bind(user_id).execute(&mut *self.tx).await?;
         Ok((expires_at > now).then_some((user_id, purpose)))
+    }
+
+    /// Removes every password link of a user (the account was disabled).
+    pub async fn delete_password_links_of(&mut self, user_id: i64) -> Result<u64> {
+        let r =
+            sqlx::query("DELETE FROM password_links WHERE user_id = $1").bind(user_id).execute(&mut *self.tx).await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn user_disabled(&mut self, user_id: i64) -> Result<bool> {
+        let v: i64 = sqlx::query_scalar("SELECT disabled FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(flag(v))
+    }
+
+    /// Revokes every API token of a user still in force; returns how many.
+    pub async fn revoke_tokens_of(&mut self, user_id: i64, now: i64) -> Result<u64> {
+        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(r.rows_affected())
     }
 
     pub async fn set_password_hash(&mut self, user_id: i64, hash: &str) -> Result<()> {

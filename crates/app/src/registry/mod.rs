@@ -164,6 +164,44 @@ pub enum NextStep {
 }
 
 impl ServiceDetail {
+    /// Whether the viewer, acting as `party`, may take `t` on the service as it is now: the role
+    /// first (`Err(Forbidden)` when the viewer does not hold it), then the state (`Ok(false)`).
+    pub fn may_take(&self, t: Transition, party: Party) -> Result<bool> {
+        use Transition::*;
+        let c = &self.can;
+        let by_role = match (party, t) {
+            (Party::Reviewer, Approve | Return | Reject) => c.review,
+            (Party::Reviewer, ApproveChange | RejectChange) => c.review_change,
+            (Party::Reviewer, ApproveRenewal | RejectRenewal) => c.review_renewal,
+            (Party::Operator, Suspend | Reinstate | Withdraw) => c.operate,
+            (Party::OwnerAdmin, Withdraw) => c.withdraw_own,
+            (Party::Owner, Submit) => c.submit,
+            _ => return Err(AppError::NotFound),
+        };
+        if !by_role {
+            // a body may hold the role while the state is wrong: that is a conflict, not a refusal
+            let role_held = match party {
+                Party::Reviewer => c.view_private && !c.provider && !c.operate,
+                Party::Operator => c.operate,
+                Party::Owner | Party::OwnerAdmin => c.provider,
+                Party::System => false,
+            };
+            return if role_held { Ok(false) } else { Err(AppError::Forbidden) };
+        }
+        Ok(next_status(self.service.status, t).is_ok())
+    }
+
+    /// The office's operations valid for the service as it is now (none for others).
+    pub fn office_operations(&self) -> Vec<Transition> {
+        if !self.can.operate {
+            return Vec::new();
+        }
+        [Transition::Suspend, Transition::Reinstate, Transition::Withdraw]
+            .into_iter()
+            .filter(|t| next_status(self.service.status, *t).is_ok())
+            .collect()
+    }
+
     /// The provider's next step for the service as it is now (None when nothing is asked of it).
     pub fn next_step(&self) -> Option<NextStep> {
         if !self.can.provider {

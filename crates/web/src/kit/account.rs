@@ -344,7 +344,7 @@ pub async fn signup_confirm_form(ctx: Ctx, State(s): State<AppState>, Query(q): 
     if !valid {
         *res.status_mut() = StatusCode::NOT_FOUND;
     }
-    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    private_page(&mut res);
     set_pre_login_token(&mut res, &csrf, "/signup", s.cfg.secure_cookies);
     res
 }
@@ -521,11 +521,19 @@ fn password_done(ctx: &Ctx, what: &'static str, status: StatusCode) -> Response 
     let (ja, en) = match what {
         "sent" => ("メールを確認してください", "Check your e-mail"),
         "set" => ("パスワードを設定しました", "Your password is set"),
+        "limited" => ("しばらくしてからお試しください", "Please try again later"),
         _ => ("このリンクは使えません", "This link cannot be used"),
     };
     let mut res = render(&PasswordDonePage { nav: Nav::new(ctx, ja, en, ""), what });
     *res.status_mut() = status;
+    private_page(&mut res);
     res
+}
+
+/// A page whose address may hold a one-time token: kept out of caches and out of every Referer.
+fn private_page(res: &mut Response) {
+    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
 }
 
 pub async fn forgot_form(ctx: Ctx, State(s): State<AppState>) -> Response {
@@ -584,9 +592,8 @@ fn reset_page(ctx: &Ctx, token: &str, invite: bool, errors: FieldErrors, status:
     let mut res =
         render(&ResetPage { nav: Nav::new(ctx, ja, en, ""), token: token.into(), csrf: csrf.clone(), invite, errors });
     *res.status_mut() = status;
-    // the token is in this page's address: kept out of caches and out of every Referer
-    res.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    res.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    // the token is in this page's address
+    private_page(&mut res);
     set_pre_login_token(&mut res, &csrf, "/password", secure);
     res
 }
@@ -617,7 +624,7 @@ pub async fn reset(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
             "Open the link in the mail again.",
         ));
     }
-    match s.app.set_password_with_link(&f.token, &f.password, &f.password_again).await {
+    match s.app.set_password_with_link(&f.token, &f.password, &f.password_again, &ctx.client_ip).await {
         Ok(()) => Ok(password_done(&ctx, "set", StatusCode::OK)),
         Err(AppError::Invalid(errs)) => {
             let invite = s.app.password_link(&f.token).await.map_err(|e| ctx.err(e))?;
@@ -634,6 +641,13 @@ pub async fn reset(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap, body
             }
         }
         Err(AppError::NotFound) => Ok(password_done(&ctx, "dead", StatusCode::NOT_FOUND)),
+        Err(AppError::RateLimited { retry_after }) => {
+            let mut res = password_done(&ctx, "limited", StatusCode::TOO_MANY_REQUESTS);
+            if let Ok(v) = retry_after.to_string().parse() {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
+        }
         Err(e) => Err(ctx.err(e)),
     }
 }

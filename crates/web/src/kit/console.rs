@@ -21,7 +21,13 @@ use domain::{FieldError, OrgKind};
 
 /// A page number from the query: anything unreadable is the first page.
 fn page_no(s: &str) -> i64 {
-    domain::text::normalize_width(s).trim().parse::<i64>().ok().filter(|n| *n >= 1).unwrap_or(1)
+    domain::text::normalize_width(s)
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .unwrap_or(1)
+        .min(app::console::MAX_PAGE)
 }
 
 fn done_text(t: T, code: &str) -> Option<&'static str> {
@@ -259,7 +265,8 @@ pub async fn notices(ctx: Ctx, State(s): State<AppState>, Query(p): Query<Notice
                 org: if t.en && !n.org_name_en.is_empty() { n.org_name_en.clone() } else { n.org_name.clone() },
                 kind: n.kind.clone(),
                 subject: if t.en { n.subject_en.clone() } else { n.subject_ja.clone() },
-                link: if n.link.starts_with('/') { n.link.clone() } else { String::new() },
+                // a local path only (never `//host`)
+                link: if n.link.starts_with('/') && !n.link.starts_with("//") { n.link.clone() } else { String::new() },
                 outcome: outcome(t, n),
                 failed: n.failed > 0,
             })
@@ -328,6 +335,7 @@ struct OrgsPage {
     f: OrgForm,
     errors: FieldErrors,
     done: Option<&'static str>,
+    manage: bool,
 }
 
 fn kind_opts(t: T, sel: &str) -> Vec<Opt> {
@@ -361,6 +369,7 @@ async fn orgs_page(
         f,
         errors: FieldErrors::new(t, errs),
         done: done_text(t, done),
+        manage: app::console::may_manage(a),
     });
     if !errs.is_empty() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -420,6 +429,8 @@ struct OrgPage {
     errors: FieldErrors,
     done: Option<&'static str>,
     self_id: i64,
+    /// The viewer may change accounts (an operator or an office admin); others only read.
+    manage: bool,
 }
 
 fn action_label(t: T, a: MemberAction) -> (&'static str, bool) {
@@ -457,6 +468,7 @@ async fn org_page(
             sessions: m.sessions,
             actions: MemberAction::valid_for(m)
                 .into_iter()
+                .filter(|_| app::console::may_manage(a) && (!m.is_operator || a.is_operator))
                 // the office does not lock itself out from here
                 .filter(|x| m.user_id != a.user_id || !matches!(x, MemberAction::Disable | MemberAction::EndSessions))
                 .map(|x| {
@@ -481,6 +493,7 @@ async fn org_page(
         errors: FieldErrors::new(t, errs),
         done: done_text(t, done),
         self_id: a.user_id,
+        manage: app::console::may_manage(a),
     });
     *res.status_mut() = status;
     Ok(res)

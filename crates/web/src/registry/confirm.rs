@@ -17,6 +17,7 @@ use crate::error::WebError;
 use crate::extract::{Ctx, T};
 use crate::views::{FieldErrors, Nav, render};
 use app::AppError;
+use domain::workflow::Party;
 
 /// An action that is confirmed on its own page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,19 +46,12 @@ impl Ask {
         }
     }
 
-    /// Whether the viewer may take this action on the service as it is now.
-    fn allowed(self, v: &DetailView, status: domain::registry::ServiceStatus) -> bool {
-        let t = self.transition();
-        let by_role = match self {
-            Ask::Review(Transition::Approve | Transition::Return | Transition::Reject) => v.can.review,
-            Ask::Review(Transition::ApproveChange | Transition::RejectChange) => v.can.review_change,
-            Ask::Review(Transition::ApproveRenewal | Transition::RejectRenewal) => v.can.review_renewal,
-            Ask::Review(_) => false,
-            Ask::Operate(Transition::Suspend | Transition::Reinstate | Transition::Withdraw) => v.can.operate,
-            Ask::Operate(_) => false,
-            Ask::Withdraw => v.can.withdraw_own,
-        };
-        by_role && next_status(status, t).is_ok()
+    fn party(self) -> Party {
+        match self {
+            Ask::Review(_) => Party::Reviewer,
+            Ask::Operate(_) => Party::Operator,
+            Ask::Withdraw => Party::OwnerAdmin,
+        }
     }
 
     /// Title, what it does, the comment's label, the button, and whether it cannot be undone.
@@ -171,16 +165,18 @@ pub async fn confirm_page(
     comment: &str,
     errs: &[FieldError],
 ) -> Result<Response, WebError> {
+    // signed in first: the login page, not a refusal, for someone who is not
+    ctx.require()?;
     let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let t = ctx.t;
-    let v = DetailView::new(&detail, t);
     let status = detail.service.status;
-    if !ask.allowed(&v, status) {
+    if !detail.may_take(ask.transition(), ask.party()).map_err(|e| ctx.err(e))? {
         return Err(ctx.err(AppError::conflict(
             "この操作は、このサービスの現在の状態では行えません。",
             "This action does not apply to the service as it is now.",
         )));
     }
+    let v = DetailView::new(&detail, t);
     let (title, effect, label, button, danger) = ask.texts(t);
     let tr = ask.transition();
     let after = next_status(status, tr).map(|s| s.label(t.en)).unwrap_or("");
@@ -240,9 +236,10 @@ struct SubmitPage {
 /// The review step before an application is submitted: the whole application, its checklist and
 /// evidence, and one button.
 pub async fn submit_page(ctx: Ctx, State(s): State<AppState>, Path(id): Path<ServiceId>) -> Result<Response, WebError> {
+    ctx.require()?;
     let detail = s.app.registry().service_detail(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
     let v = DetailView::new(&detail, ctx.t);
-    if !v.can.submit {
+    if !detail.may_take(Transition::Submit, Party::Owner).map_err(|e| ctx.err(e))? {
         return Err(ctx.err(AppError::conflict(
             "このサービスは、現在の状態では申請できません。",
             "This application cannot be submitted as it is now.",

@@ -425,19 +425,15 @@ impl DetailView {
                 })
                 .collect(),
             // only the office's operations valid for the service as it is now
-            operations: if d.can.operate {
-                [
-                    (domain::registry::Transition::Suspend, t.s("一時停止…", "Suspend…"), false),
-                    (domain::registry::Transition::Reinstate, t.s("停止解除…", "Reinstate…"), false),
-                    (domain::registry::Transition::Withdraw, t.s("登録取消…", "Revoke…"), true),
-                ]
+            operations: d
+                .office_operations()
                 .into_iter()
-                .filter(|(x, _, _)| domain::registry::next_status(s.status, *x).is_ok())
-                .map(|(x, label, danger)| (x.code(), label, danger))
-                .collect()
-            } else {
-                Vec::new()
-            },
+                .map(|x| match x {
+                    domain::registry::Transition::Suspend => (x.code(), t.s("一時停止…", "Suspend…"), false),
+                    domain::registry::Transition::Reinstate => (x.code(), t.s("停止解除…", "Reinstate…"), false),
+                    _ => (x.code(), t.s("登録取消…", "Revoke…"), true),
+                })
+                .collect(),
             next: d.next_step().map(|n| banner(&n, s.id, t)),
             can: d.can.clone(),
             outcomes: SURVEILLANCE_OUTCOMES.iter().map(|(c, ja, en)| Opt::new(*c, t.s(ja, en), false)).collect(),
