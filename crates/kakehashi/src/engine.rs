@@ -171,3 +171,33 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
     std::mem::forget(all);
     Ok(0)
 }
+
+/// `kakehashi firmware`: the image is read into memory (up to `max_mb`), unpacked in memory
+/// (never onto the disk) and reported. Exit 0 with a report, 2 when the file cannot be read.
+pub fn firmware(format: &str, max_mb: u64, image: &std::path::Path) -> Result<u8, CliError> {
+    if !matches!(format, "text" | "json" | "cyclonedx") {
+        return Err(CliError::new(2, format!("--format {format}: use text, json or cyclonedx")));
+    }
+    let max = max_mb.max(1).saturating_mul(1 << 20);
+    let meta =
+        std::fs::metadata(image).map_err(|e| CliError::new(2, format!("cannot read {}: {e}", image.display())))?;
+    if !meta.is_file() {
+        return Err(CliError::new(2, format!("{} is not a file", image.display())));
+    }
+    if meta.len() > max {
+        return Err(CliError::new(
+            2,
+            format!("{} is {} MiB, over --max-mb {max_mb}", image.display(), meta.len() >> 20),
+        ));
+    }
+    let data = std::fs::read(image).map_err(|e| CliError::new(2, format!("cannot read {}: {e}", image.display())))?;
+    let name = image.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let limits = firmware::Limits { max_total_bytes: max.saturating_mul(4), ..Default::default() };
+    let r = firmware::analyze(&name, &data, &limits);
+    match format {
+        "json" => println!("{}", firmware::output::json(&r)),
+        "cyclonedx" => println!("{}", firmware::output::cyclonedx(&r)),
+        _ => print!("{}", firmware::output::text(&r)),
+    }
+    Ok(0)
+}

@@ -156,6 +156,17 @@ enum Cmd {
     },
     /// What a device really sends: endpoints, DNS, TLS, HTTP, names; findings (credentials in clear,
     /// listening services, ICS operations, personal data, ...) with evidence packets.
+    /// Unpacks a device firmware image in memory and reports its parts, OS, components and the
+    /// findings a white-hat tester looks for first (weak accounts, keys, boot services, secrets).
+    Firmware {
+        /// text, json (the documented report) or cyclonedx (an SBOM `kakehashi scan` reads)
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Largest image read, in MiB; also the bound on what is unpacked from it (×4).
+        #[arg(long, default_value_t = 1024)]
+        max_mb: u64,
+        image: std::path::PathBuf,
+    },
     Pcap {
         /// IP or MAC address of a device under test (repeatable); default: every host.
         #[arg(long)]
@@ -665,6 +676,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             engine::scan(&db, &format, &fail_on, &vex, distro.as_deref(), &files)
         }
         Cmd::Pcap { device, format, show_secrets, files } => engine::pcap(&device, &format, show_secrets, &files),
+        Cmd::Firmware { format, max_mb, image } => engine::firmware(&format, max_mb, &image),
         Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
             versions_compare(&ecosystem, file.as_deref())
         }

@@ -798,3 +798,105 @@ fn alpine_packages_and_unknown_distributions() {
     assert!(text(&o).contains("--distro plan9: use NAME-RELEASE"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kakehashi firmware` (contract): the JSON report's parts, OS, components and findings for an
+/// image whose contents are known; a CycloneDX SBOM that `kakehashi scan` reads, so findings come
+/// from the vulnerability engine (an Alpine root file system against Alpine's advisories); exit 2
+/// for a file that cannot be read; "nothing found" for a file that is not firmware.
+#[test]
+fn firmware_command() {
+    let dir = std::env::temp_dir().join(format!("kh-fw-{}", app::auth::random_token()[..8].to_owned()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (img, layout) = firmware::sample::image(&firmware::sample::Options::default());
+    let path = dir.join("router.bin");
+    std::fs::write(&path, &img).unwrap();
+    let p = path.to_str().unwrap();
+    let o = kakehashi(&["firmware", "--format", "json", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let parts = v["parts"].as_array().unwrap();
+    assert!(
+        parts
+            .iter()
+            .any(|x| x["type"] == "squashfs" && x["offset"] == layout.squashfs_at && x["size"].as_u64() > Some(0))
+    );
+    assert!(parts.iter().any(|x| x["type"] == "uimage" && x["offset"] == layout.uimage_at));
+    assert_eq!(v["os"], "OpenWrt 23.05.3 r23809-234f1a2efa");
+    let comps = v["components"].as_array().unwrap();
+    assert!(comps.iter().any(|c| c["name"] == "busybox"
+        && c["version"] == "1.36.1"
+        && c["purl"] == "pkg:generic/busybox@1.36.1"
+        && c["evidence"].as_str().unwrap().contains("BusyBox v1.36.1")));
+    let f = v["findings"].as_array().unwrap();
+    let has = |kind: &str, key: &str, val: &str| f.iter().any(|x| x["kind"] == kind && x[key] == val);
+    assert!(has("weak_password", "account", "support"), "an empty password counts");
+    assert!(has("weak_password", "account", "root"));
+    assert!(has("boot_service", "service", "telnetd"));
+    assert!(has("private_key", "fingerprint", firmware::sample::EC_FINGERPRINT));
+    assert!(f.iter().any(|x| x["kind"] == "hardcoded_secret"));
+    assert!(f.iter().any(|x| x["kind"] == "plain_http_update"));
+    for x in f {
+        assert!(x["severity"].is_string() && x["path"].is_string() && x["detail"].is_string());
+    }
+    // the text report
+    let o = kakehashi(&["firmware", p]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("squashfs") && text(&o).contains("weak_password"));
+    // unreadable, not a file, a bad format
+    let o = kakehashi(&["firmware", dir.join("missing.bin").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("missing.bin"), "{}", text(&o));
+    assert_eq!(kakehashi(&["firmware", dir.to_str().unwrap()]).status.code(), Some(2));
+    assert_eq!(kakehashi(&["firmware", "--format", "xml", p]).status.code(), Some(2));
+    // not firmware at all
+    let noise = dir.join("notes.txt");
+    std::fs::write(&noise, "just some notes, nothing packed here\n".repeat(100)).unwrap();
+    let o = kakehashi(&["firmware", "--format", "json", noise.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["parts"].as_array().unwrap().is_empty() && v["findings"].as_array().unwrap().is_empty());
+    assert!(text(&kakehashi(&["firmware", noise.to_str().unwrap()])).contains("Nothing found"));
+
+    // an Alpine 3.6 root file system (packages of the rancher/curl image trivy scanned): its apk
+    // database, as an SBOM, against Alpine's advisories; musl 1.1.16-r13 is fixed in -r14
+    if let Some(zip) = shared_data("osv/alpine-secdb-osv.zip") {
+        let files = vec![
+            (
+                "/etc/os-release".to_string(),
+                0o644u16,
+                b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.6.2\nPRETTY_NAME=\"Alpine Linux v3.6\"\n".to_vec(),
+            ),
+            (
+                "/lib/apk/db/installed".to_string(),
+                0o644,
+                b"C:Q1abc=\nP:libcurl\nV:7.55.0-r0\no:curl\n\nC:Q1def=\nP:musl\nV:1.1.16-r13\no:musl\n".to_vec(),
+            ),
+        ];
+        let fs = firmware::sample::squashfs_of(&files, &[], backhand_gzip());
+        let alpine = dir.join("alpine.sqsh");
+        std::fs::write(&alpine, &fs).unwrap();
+        let o = kakehashi(&["firmware", "--format", "cyclonedx", alpine.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let bom = dir.join("alpine.cdx.json");
+        std::fs::write(&bom, &o.stdout).unwrap();
+        let db = dir.join("db");
+        let o = kakehashi(&["osv", "import", "--db", db.to_str().unwrap(), zip.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let o = kakehashi(&["scan", "--db", db.to_str().unwrap(), "--format", "json", bom.to_str().unwrap()]);
+        // 1: vulnerabilities found
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f = s["findings"].as_array().unwrap();
+        assert!(
+            f.iter().any(|x| x["package"]["name"] == "musl"
+                && x["package"]["ecosystem"] == "Alpine:v3.6"
+                && x["aliases"][0] == "CVE-2017-15650"),
+            "findings from the vulnerability engine: {s}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn backhand_gzip() -> firmware::sample::Compression {
+    firmware::sample::Compression::Gzip
+}
