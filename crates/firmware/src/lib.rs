@@ -129,7 +129,7 @@ pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
     found.append(&mut notes);
     found.sort_by(|a, b| severity_rank(&a.severity).cmp(&severity_rank(&b.severity)).then(a.path.cmp(&b.path)));
     let files = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
-    let unpacked_bytes = entries.iter().map(|e| e.data.len() as u64).sum();
+    let unpacked_bytes = entries.iter().map(|e| e.size).sum();
     Report {
         image: name.to_string(),
         size: image.len() as u64,

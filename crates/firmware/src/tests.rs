@@ -100,6 +100,16 @@ fn the_sample_image_is_unpacked_and_its_problems_found() {
 }
 
 #[test]
+fn files_read_once_still_count() {
+    let o = Options { filler_files: 30, filler_size: 10_000, ..Default::default() };
+    let (img, _) = sample::image(&o);
+    let r = analyze("big.bin", &img, &Limits::default());
+    assert!(r.files >= 45, "{}", r.files);
+    assert!(r.unpacked_bytes >= 300_000, "filler files count though they are not kept: {}", r.unpacked_bytes);
+    assert!(r.findings.iter().any(|f| f.kind == "weak_password"));
+}
+
+#[test]
 fn every_squashfs_compression_backhand_writes_is_read() {
     for c in [Compressor::Gzip, Compressor::Xz, Compressor::Zstd] {
         let o = Options { compressor: c, ..Default::default() };

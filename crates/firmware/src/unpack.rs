@@ -46,7 +46,10 @@ pub struct Entry {
     pub kind: EntryKind,
     /// Unix mode bits (permissions, setuid), 0 when the format has none.
     pub mode: u32,
+    /// The contents, for the files the analysis reads (see [`worth_keeping`]); empty for others.
     pub data: Vec<u8>,
+    /// The file's size, kept or not.
+    pub size: u64,
     /// A symlink's target, as stored.
     pub link: String,
     /// The name as the archive stored it, when it tried to climb above the root (`../../x`).
@@ -110,6 +113,7 @@ impl Unpacker {
                 path: "/image.elf".into(),
                 kind: EntryKind::File,
                 mode: 0o755,
+                size: image.len() as u64,
                 data: image.to_vec(),
                 link: String::new(),
                 escaped: None,
@@ -221,7 +225,7 @@ impl Unpacker {
                         break;
                     }
                     if e.kind == EntryKind::File {
-                        if !self.spend(e.data.len() as u64, &e.path) {
+                        if !self.spend(e.size, &e.path) {
                             break;
                         }
                         files += 1;
@@ -272,6 +276,7 @@ impl Unpacker {
                 path: name.to_string(),
                 kind: EntryKind::File,
                 mode: 0,
+                size: data.len() as u64,
                 data,
                 link: String::new(),
                 escaped: None,
@@ -336,6 +341,33 @@ fn looks_like_container(d: &[u8]) -> bool {
         || d.starts_with(&[0x27, 0x05, 0x19, 0x56])
 }
 
+/// Whether the analysis reads this file again (its contents are kept in memory): configuration,
+/// scripts, package databases and account files, programs and libraries (version strings,
+/// hardening), keys and certificates, and containers to unpack. Other files (documentation, web
+/// assets, data) are read once while unpacking and dropped, which keeps memory near the size of
+/// what matters rather than of the whole image.
+pub(crate) fn worth_keeping(path: &str, data: &[u8]) -> bool {
+    let p = path.rsplit_once('!').map(|(_, p)| p).unwrap_or(path);
+    let head = &data[..data.len().min(512)];
+    data.starts_with(b"\x7fELF")
+        || looks_like_container(data)
+        || p.starts_with("/etc/")
+        || p.starts_with("/lib/upgrade/")
+        || p.starts_with("/lib/apk/")
+        || p.starts_with("/var/lib/dpkg/")
+        || p.starts_with("/usr/lib/opkg/")
+        || p.starts_with("/var/lib/opkg/")
+        || p.starts_with("/root/")
+        || p.starts_with("/www/") && !head.contains(&0)
+        || p.contains("vmlinu")
+        || p.contains("zImage")
+        || head.starts_with(b"#!")
+        || [".sh", ".conf", ".cfg", ".ini", ".json", ".lua", ".cgi", ".py", ".env", ".pem", ".key", ".crt", ".der"]
+            .iter()
+            .any(|x| p.ends_with(x))
+        || data.len() < 1 << 20 && memchr::memmem::find(data, b"-----BEGIN ").is_some()
+}
+
 /// A name from an archive as a clean absolute path: `.` and empty parts dropped, `..` dropped
 /// (the caller reports it), never above the root.
 pub(crate) fn normalise(name: &str) -> (String, bool) {
@@ -387,20 +419,39 @@ fn squashfs(bytes: &[u8]) -> Option<Parsed> {
                 if fs.file(f).reader().take(1 << 30).read_to_end(&mut data).is_err() {
                     // a damaged block: the file is reported with what could be read
                 }
-                Entry { path, kind: EntryKind::File, mode, data, link: String::new(), escaped: None }
+                let size = data.len() as u64;
+                if !worth_keeping(&path, &data) {
+                    data = Vec::new();
+                }
+                Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped: None }
             }
             backhand::InnerNode::Symlink(l) => Entry {
                 path,
                 kind: EntryKind::Symlink,
                 mode,
                 data: Vec::new(),
+                size: 0,
                 link: l.link.to_string_lossy().into_owned(),
                 escaped: None,
             },
-            backhand::InnerNode::Dir(_) => {
-                Entry { path, kind: EntryKind::Dir, mode, data: Vec::new(), link: String::new(), escaped: None }
-            }
-            _ => Entry { path, kind: EntryKind::Device, mode, data: Vec::new(), link: String::new(), escaped: None },
+            backhand::InnerNode::Dir(_) => Entry {
+                path,
+                kind: EntryKind::Dir,
+                mode,
+                data: Vec::new(),
+                size: 0,
+                link: String::new(),
+                escaped: None,
+            },
+            _ => Entry {
+                path,
+                kind: EntryKind::Device,
+                mode,
+                data: Vec::new(),
+                size: 0,
+                link: String::new(),
+                escaped: None,
+            },
         };
         entries.push(e);
     }
@@ -450,7 +501,9 @@ fn cpio(bytes: &[u8]) -> Option<Parsed> {
         } else {
             (data, String::new())
         };
-        entries.push(Entry { path, kind, mode, data, link, escaped });
+        let size = data.len() as u64;
+        let data = if worth_keeping(&path, &data) { data } else { Vec::new() };
+        entries.push(Entry { path, kind, mode, data, size, link, escaped });
         if truncated {
             at = bytes.len();
             break;
@@ -475,14 +528,16 @@ fn tar(bytes: &[u8]) -> Option<Parsed> {
         end = end.max(start + size.div_ceil(512) * 512);
         let kind = e.header().entry_type();
         let entry = if kind.is_dir() {
-            Entry { path, kind: EntryKind::Dir, mode, data: Vec::new(), link: String::new(), escaped }
+            Entry { path, kind: EntryKind::Dir, mode, data: Vec::new(), size: 0, link: String::new(), escaped }
         } else if kind.is_symlink() || kind.is_hard_link() {
             let link = e.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
-            Entry { path, kind: EntryKind::Symlink, mode, data: Vec::new(), link, escaped }
+            Entry { path, kind: EntryKind::Symlink, mode, data: Vec::new(), size: 0, link, escaped }
         } else if kind.is_file() {
             let mut data = Vec::new();
             let _ = e.by_ref().take(1 << 30).read_to_end(&mut data);
-            Entry { path, kind: EntryKind::File, mode, data, link: String::new(), escaped }
+            let size = data.len() as u64;
+            let data = if worth_keeping(&path, &data) { data } else { Vec::new() };
+            Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped }
         } else {
             continue;
         };
@@ -534,6 +589,17 @@ fn trx(bytes: &[u8]) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_what_the_analysis_reads_is_kept() {
+        assert!(worth_keeping("/etc/passwd", b"root:x:0:0"));
+        assert!(worth_keeping("/bin/busybox", b"\x7fELF\x02"));
+        assert!(worth_keeping("/usr/share/x/init", b"#!/bin/sh\n"));
+        assert!(worth_keeping("/usr/share/doc/a.txt", b"note\n-----BEGIN PRIVATE KEY-----\n"));
+        assert!(worth_keeping("/x.tar!/etc/shadow", b"root::"));
+        assert!(!worth_keeping("/usr/share/doc/pkg/README", b"just documentation"));
+        assert!(!worth_keeping("/www/logo.png", b"\x89PNG\r\n\x1a\n\0\0"));
+    }
 
     #[test]
     fn names_never_leave_the_root() {
