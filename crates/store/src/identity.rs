@@ -347,18 +347,6 @@ impl Store {
             .collect()
     }
 
-    /// The members of an organisation: (user id, display name, role), by name.
-    pub async fn org_members(&self, org_id: OrgId) -> Result<Vec<(i64, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.display_name, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.org_id = $1 ORDER BY u.display_name, u.id",
-        )
-        .bind(org_id.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
-    }
-
     /// The admins of an organisation (for notices only admins receive).
     pub async fn org_admin_ids(&self, org_id: OrgId) -> Result<Vec<i64>> {
         let org_id = org_id.0;

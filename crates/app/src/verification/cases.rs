@@ -361,8 +361,13 @@ impl Verification<'_> {
         let can_consent = case.is_host(actor)
             && case.consents.host.is_none()
             && !matches!(case.state, CaseState::Published | CaseState::Withdrawn | CaseState::Cancelled);
-        let members =
-            if involved { self.store.org_members(domain::OrgId(case.row.body_org_id)).await? } else { Vec::new() };
+        let members: Vec<(i64, String, String)> = if involved {
+            let now = self.now();
+            let m = self.store.members_of(case.row.body_org_id, now).await?;
+            m.into_iter().map(|m| (m.user_id, m.display_name, m.role)).collect()
+        } else {
+            Vec::new()
+        };
         let testers = members.iter().filter(|m| case.plan.testers.contains(&m.0)).map(|m| m.1.clone()).collect();
         let body_members = if actions.contains(&CaseTransition::Scope) {
             members.iter().map(|m| (m.0, m.1.clone())).collect()
@@ -475,7 +480,7 @@ impl Verification<'_> {
                 }
                 // testers assigned: members of the body
                 let members: Vec<i64> =
-                    self.store.org_members(domain::OrgId(c.row.body_org_id)).await?.iter().map(|m| m.0).collect();
+                    self.store.members_of(c.row.body_org_id, 0).await?.iter().map(|m| m.user_id).collect();
                 plan.testers.sort_unstable();
                 plan.testers.dedup();
                 if let Some(x) = plan.testers.iter().find(|t| !members.contains(t)) {
