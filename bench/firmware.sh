@@ -6,15 +6,16 @@
 # The image is made by the engine's own builder (an OpenWrt-like root file system plus N filler
 # files of SIZE bytes, xz-compressed like OpenWrt's): by default about 2,000 files in a 64 MiB
 # SquashFS. Prints each run's wall time and peak RSS and the medians; the ratio is peer / ours.
-#   bench/firmware.sh [FILES] [SIZE] [RUNS]        (defaults 2000 90000 5)
+#   bench/firmware.sh [FILES] [SIZE] [RUNS]        (defaults 2000 68000 5: a 64 MiB image)
 # Needs squashfs-tools (unsquashfs, mksquashfs) and binutils (strings), from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FILES="${1:-2000}"; SIZE="${2:-90000}"; RUNS="${3:-5}"
+FILES="${1:-2000}"; SIZE="${2:-68000}"; RUNS="${3:-5}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/kakehashi-target}"
 command -v unsquashfs >/dev/null || { apt-get install -y -qq squashfs-tools >/dev/null; }
 command -v strings >/dev/null || { apt-get install -y -qq binutils >/dev/null; }
-cargo build --quiet --release -p kakehashi -p firmware --example make-image
+cargo build --quiet --release -p kakehashi
+cargo build --quiet --release -p firmware --example make-image
 BIN="$CARGO_TARGET_DIR/release/kakehashi"
 W=/var/tmp/kh-fw-bench; rm -rf "$W"; mkdir -p "$W"
 "$CARGO_TARGET_DIR/release/examples/make-image" --squashfs "$W/image.sqsh" --files "$FILES" --size "$SIZE" --compressor xz

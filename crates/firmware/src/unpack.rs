@@ -404,13 +404,52 @@ fn squashfs(bytes: &[u8]) -> Option<Parsed> {
         });
     }
     let image = &bytes[..size as usize];
-    let reader = std::io::BufReader::new(Cursor::new(image));
-    let fs = match backhand::FilesystemReader::from_reader(reader) {
+    // the reader is a third party's on hostile input: a panic in it is a damaged part, not a crash
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| squashfs_entries(image, size))) {
+        Ok(p) => Some(p),
+        Err(_) => {
+            Some(Parsed::Found { size, why: "SquashFS not readable: the reader gave up on damaged metadata".into() })
+        }
+    }
+}
+
+fn squashfs_entries(image: &[u8], size: u64) -> Parsed {
+    let open = || backhand::FilesystemReader::from_reader(std::io::BufReader::new(Cursor::new(image)));
+    let fs = match open() {
         Ok(fs) => fs,
-        Err(e) => return Some(Parsed::Found { size, why: format!("SquashFS not readable: {e}") }),
+        Err(e) => return Parsed::Found { size, why: format!("SquashFS not readable: {e}") },
     };
+    // Decompressing the files is the work: it is shared among the cores, each thread with a reader
+    // of its own over the same bytes (a reader serialises its reads), taking every n-th file.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
+    let count = fs.files().count();
+    let mut parts: Vec<Vec<(usize, Entry)>> = Vec::new();
+    if threads > 1 && count > 64 {
+        let results: Vec<Vec<(usize, Entry)>> = std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let open = &open;
+                    sc.spawn(move || match open() {
+                        Ok(fs) => read_nodes(&fs, |i| i % threads == t),
+                        Err(_) => Vec::new(),
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+        parts = results;
+    } else {
+        parts.push(read_nodes(&fs, |_| true));
+    }
+    let mut all: Vec<(usize, Entry)> = parts.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    Parsed::Tree { size, entries: all.into_iter().map(|(_, e)| e).collect(), status: "unpacked" }
+}
+
+/// The nodes this reader is to read (by their place in the listing), as entries.
+fn read_nodes(fs: &backhand::FilesystemReader<'_>, mine: impl Fn(usize) -> bool) -> Vec<(usize, Entry)> {
     let mut entries = Vec::new();
-    for node in fs.files() {
+    for (i, node) in fs.files().enumerate().filter(|(i, _)| mine(*i)) {
         let (path, _) = normalise(&node.fullpath.to_string_lossy());
         let mode = u32::from(node.header.permissions);
         let e = match &node.inner {
@@ -453,9 +492,9 @@ fn squashfs(bytes: &[u8]) -> Option<Parsed> {
                 escaped: None,
             },
         };
-        entries.push(e);
+        entries.push((i, e));
     }
-    Some(Parsed::Tree { size, entries, status: "unpacked" })
+    entries
 }
 
 /// CPIO "newc" (initramfs): hand-written because it is 110 bytes of hex fields per entry and
