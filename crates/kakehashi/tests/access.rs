@@ -359,6 +359,14 @@ async fn provider_signup(db: Db) {
     let body = r.text().await.unwrap();
     assert!(body.contains("事業者名を200文字以内で入力してください"));
     assert!(body.contains("メールアドレスの形式が正しくありません") && body.contains("12文字以上"));
+    // what was typed comes back (never the password), each field tied to its message
+    assert!(
+        body.contains("value=\"bad\"")
+            && body.contains("value=\"Shinki Security\"")
+            && body.contains("value=\"新規 太郎\"")
+    );
+    assert!(!body.contains("value=\"short\""), "the password is not written back");
+    assert!(body.contains("aria-describedby=\"email-err\"") && body.contains("aria-describedby=\"org_name-err\""));
 
     // a new address and a registered one get the same answer; nobody is signed in yet
     let strip = |b: String| {
