@@ -61,6 +61,13 @@ impl From<domain::verification::body::InvalidBodyTransition> for AppError {
     }
 }
 
+impl From<domain::workflow::NotAllowed> for AppError {
+    fn from(e: domain::workflow::NotAllowed) -> Self {
+        let state = domain::verification::label::LabelStatus::parse(e.from).map(|s| s.label(false)).unwrap_or(e.from);
+        AppError::conflict(format!("「{state}」の状態ではこの操作（{}）はできません", e.transition), e.to_string())
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

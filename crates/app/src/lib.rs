@@ -58,6 +58,8 @@ pub struct AppConfig {
     pub blob_dir: std::path::PathBuf,
     /// Largest capture accepted, in bytes (streamed to the file store, never held in memory).
     pub max_capture_bytes: u64,
+    /// Label signing: the secret that seals the signing keys, the suspension deadline.
+    pub labels: verification::labels::LabelConfig,
 }
 
 impl Default for AppConfig {
@@ -74,6 +76,7 @@ impl Default for AppConfig {
             audit_checkpoints: None,
             blob_dir: std::env::temp_dir().join("kakehashi-blobs"),
             max_capture_bytes: 2 * 1024 * 1024 * 1024,
+            labels: Default::default(),
         }
     }
 }
@@ -143,6 +146,7 @@ impl App {
         registry::register_jobs(&mut kinds);
         audit::register(&mut kinds, &config);
         console::register(&mut kinds);
+        verification::labels::register(&mut kinds);
         let mailer = match &config.delivery.smtp_url {
             Some(u) => Some(Arc::new(notify::mailer(u)?)),
             None => None,

@@ -51,6 +51,12 @@ pub struct Settings {
     pub metrics_allow: Vec<String>,
     /// The program office's address for the public contact page (`/contact`).
     pub contact_email: Option<String>,
+    /// Seals the label signing keys at rest (at least 32 characters; keep it outside the
+    /// database and its backups). Unset: labels cannot be issued.
+    pub label_secret: Option<Secret>,
+    /// Days a critical or known-exploited finding on a labelled version may stay untriaged or
+    /// exploitable before the label is suspended.
+    pub label_suspend_days: i64,
 }
 
 /// A secret from the configuration: never shown by `Debug`.
@@ -91,6 +97,8 @@ impl Default for Settings {
             metrics_token: None,
             metrics_allow: Vec::new(),
             contact_email: None,
+            label_secret: None,
+            label_suspend_days: 30,
         }
     }
 }
@@ -157,6 +165,12 @@ impl Settings {
         if let Ok(v) = std::env::var("KAKEHASHI_AUDIT_CHECKPOINT_FILE") {
             s.audit_checkpoint_file = Some(v.into()).filter(|p: &std::path::PathBuf| !p.as_os_str().is_empty());
         }
+        if let Ok(v) = std::env::var("KAKEHASHI_LABEL_SECRET") {
+            s.label_secret = Some(Secret(v)).filter(|k| !k.0.is_empty());
+        }
+        if let Some(v) = num("KAKEHASHI_LABEL_SUSPEND_DAYS")? {
+            s.label_suspend_days = v.max(1);
+        }
         if let Some(v) = num("KAKEHASHI_WORKERS")? {
             s.workers = v.max(0) as usize;
         }
@@ -179,6 +193,11 @@ impl Settings {
             && k.0.len() < 32
         {
             return Err(CliError::new(2, "audit_key must be at least 32 characters (e.g. `openssl rand -hex 32`)"));
+        }
+        if let Some(k) = &s.label_secret
+            && k.0.len() < 32
+        {
+            return Err(CliError::new(2, "label_secret must be at least 32 characters (e.g. `openssl rand -hex 32`)"));
         }
         Ok(s)
     }
@@ -223,6 +242,10 @@ impl Settings {
             }),
             blob_dir: self.blob_dir(),
             max_capture_bytes: self.max_capture_mb * 1024 * 1024,
+            labels: app::verification::labels::LabelConfig {
+                secret: self.label_secret.as_ref().map(|k| k.0.clone()),
+                suspend_days: self.label_suspend_days,
+            },
             ..app::AppConfig::default()
         }
     }

@@ -201,3 +201,69 @@ pub fn firmware(format: &str, max_mb: u64, image: &std::path::Path) -> Result<u8
     }
     Ok(0)
 }
+
+/// `kakehashi label verify`: everything offline; the exit code names the failure (see
+/// `label::Failure::exit_code`).
+pub fn label_verify(
+    label_path: &std::path::Path,
+    root_path: &std::path::Path,
+    status: Option<&std::path::Path>,
+    sbom: Option<&std::path::Path>,
+    json: bool,
+) -> Result<u8, CliError> {
+    const MAX: u64 = 64 << 20;
+    let read = |p: &std::path::Path| -> Result<Vec<u8>, CliError> {
+        let meta = std::fs::metadata(p).map_err(|e| CliError::new(2, format!("cannot read {}: {e}", p.display())))?;
+        if meta.len() > MAX {
+            return Err(CliError::new(2, format!("{} is larger than 64 MiB", p.display())));
+        }
+        std::fs::read(p).map_err(|e| CliError::new(2, format!("cannot read {}: {e}", p.display())))
+    };
+    let bytes = read(label_path)?;
+    let root = label::TrustRoot::parse(&read(root_path)?)
+        .map_err(|e| CliError::new(2, format!("{}: {e}", root_path.display())))?;
+    let status = status.map(read).transpose()?;
+    let sbom = sbom.map(read).transpose()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match label::verify_label(&bytes, &root, status.as_deref(), sbom.as_deref(), now) {
+        Ok(v) => {
+            let c = &v.claim;
+            if json {
+                let out = serde_json::json!({
+                    "valid": true,
+                    "label": c.label_id,
+                    "product": c.product,
+                    "version": c.version,
+                    "vendor": c.vendor,
+                    "levels": c.levels,
+                    "verifier": c.verifier_name,
+                    "keyid": v.keyid,
+                    "issued_at": label::rfc3339(c.issued_at),
+                    "valid_until": label::rfc3339(c.valid_until),
+                    "sbom_sha256": c.sbom_sha256,
+                    "status": v.status.as_ref().map(|s| s.status.clone()),
+                    "status_list_issued_at": v.status_issued_at,
+                });
+                println!("{out}");
+            } else {
+                println!("VALID: label {} — {} {} ({})", c.label_id, c.product, c.version, c.vendor);
+                println!("  levels:      {}", c.levels.join(", "));
+                println!("  verified by: {} (key {})", c.verifier_name, v.keyid);
+                println!("  issued:      {}", label::rfc3339(c.issued_at));
+                println!("  valid until: {}", label::rfc3339(c.valid_until));
+                println!("  SBOM:        sha256 {}{}", c.sbom_sha256, if sbom.is_some() { " (matches)" } else { "" });
+                match (&v.status, &v.status_issued_at) {
+                    (Some(s), Some(at)) => println!("  status:      {} (status list of {at})", s.status),
+                    _ => println!("  status:      not checked (give --status to check suspension and revocation)"),
+                }
+            }
+            Ok(0)
+        }
+        Err(f) => {
+            if json {
+                println!("{}", serde_json::json!({ "valid": false, "code": f.exit_code(), "reason": f.to_string() }));
+            }
+            Err(CliError::new(f.exit_code() as u8, format!("NOT VALID: {f}")))
+        }
+    }
+}

@@ -167,6 +167,11 @@ enum Cmd {
         max_mb: u64,
         image: std::path::PathBuf,
     },
+    /// Verification labels: `kakehashi label verify` checks one offline.
+    Label {
+        #[command(subcommand)]
+        cmd: LabelCmd,
+    },
     Pcap {
         /// IP or MAC address of a device under test (repeatable); default: every host.
         #[arg(long)]
@@ -306,6 +311,32 @@ enum RegistryCmd {
 }
 
 /// An error with the exit code the CLI reports.
+#[derive(Subcommand)]
+enum LabelCmd {
+    /// Checks a label offline: its signature by a key of the trust root, the key's validity when
+    /// it signed and that it is not revoked, the label's validity, and with --sbom that it is for
+    /// that SBOM, with --status its current status. Exit 0: valid (and active); 2 unreadable;
+    /// 3 changed or badly signed; 4 unknown key; 5 key retired, revoked or not the verifier's;
+    /// 6 another SBOM; 7 expired, suspended or revoked; 8 the status list is stale, older than the
+    /// label, not signed by the office or does not list it.
+    Verify {
+        /// The label: a DSSE envelope (GET /api/v1/labels/{id}).
+        label: std::path::PathBuf,
+        /// The trust root (GET /api/v1/trust-root).
+        #[arg(long)]
+        trust_root: std::path::PathBuf,
+        /// The signed status list (GET /api/v1/labels/status-list).
+        #[arg(long)]
+        status: Option<std::path::PathBuf>,
+        /// The SBOM the label should be for.
+        #[arg(long)]
+        sbom: Option<std::path::PathBuf>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 pub struct CliError {
     pub code: u8,
     pub msg: String,
@@ -410,6 +441,29 @@ fn demo_advisories(dir: &std::path::Path, shared: &std::path::Path) -> Option<st
     }
 }
 
+/// The demo's label signing secret: made once (random) and kept in the data directory, as
+/// `label_secret` would be kept in a real configuration.
+fn demo_label_secret(data_dir: &std::path::Path) -> Result<String, CliError> {
+    let path = data_dir.join("label-secret");
+    if let Ok(s) = std::fs::read_to_string(&path)
+        && s.trim().len() >= 32
+    {
+        return Ok(s.trim().to_string());
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| CliError::new(2, format!("cannot create data directory {}: {e}", data_dir.display())))?;
+    let secret = app::auth::random_token();
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new();
+    f.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut f, 0o600);
+    f.open(&path)
+        .and_then(|mut f| f.write_all(secret.as_bytes()))
+        .map_err(|e| CliError::new(2, format!("cannot write {}: {e}", path.display())))?;
+    Ok(secret)
+}
+
 async fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.cmd {
         Cmd::Demo {
@@ -454,6 +508,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 smtp_url: Some(format!("file://{}", mail_dir.display())),
                 advisory_db,
                 blob_dir: Some(std::path::absolute(data_dir.join("blobs")).unwrap_or_else(|_| data_dir.join("blobs"))),
+                label_secret: Some(config::Secret(demo_label_secret(&data_dir)?)),
                 ..Settings::default()
             };
             let app = demo_settings.app(store)?;
@@ -481,6 +536,11 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                     println!("Generated {added} products for load tests.");
                 }
             }
+            // the demo's labels start 40 days back on the app's clock (see seed_demo_labels)
+            let seed_labels = shared.is_some() && app.demo_needs_labels().await?;
+            if seed_labels {
+                app.clock.advance(-app::verification::demo::DEMO_LABEL_AGE);
+            }
             if let Some(dir) = &shared {
                 let queued = app.attach_demo_sboms(dir).await?;
                 if queued > 0 {
@@ -492,6 +552,14 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                         "Queued {captures} capture analyses for the demo's white-hat case (results on its case page)."
                     );
                 }
+            }
+            if seed_labels {
+                eprintln!("  scanning the demo SBOMs and issuing the demo's labels ...");
+                run_until_idle(&app, 2).await;
+                let n = app.seed_demo_labels().await?;
+                app.clock.advance(app::verification::demo::DEMO_LABEL_AGE);
+                let changed = app.verification().watch_labels().await?;
+                println!("Issued {n} demo labels ({changed} suspended or expired by the label watch).");
             }
             if no_serve {
                 // the scans queued above run before the command ends
@@ -677,6 +745,9 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Cmd::Pcap { device, format, show_secrets, files } => engine::pcap(&device, &format, show_secrets, &files),
         Cmd::Firmware { format, max_mb, image } => engine::firmware(&format, max_mb, &image),
+        Cmd::Label { cmd: LabelCmd::Verify { label, trust_root, status, sbom, json } } => {
+            engine::label_verify(&label, &trust_root, status.as_deref(), sbom.as_deref(), json)
+        }
         Cmd::Versions { cmd: VersionsCmd::Compare { ecosystem, file } } => {
             versions_compare(&ecosystem, file.as_deref())
         }

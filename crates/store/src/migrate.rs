@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "cases", include_str!("../migrations/0007_cases.sql")),
     (8, "case_evidence", include_str!("../migrations/0008_case_evidence.sql")),
     (9, "accounts", include_str!("../migrations/0009_accounts.sql")),
+    (10, "labels", include_str!("../migrations/0010_labels.sql")),
 ];
 
 impl Store {

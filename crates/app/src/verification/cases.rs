@@ -8,6 +8,7 @@ use domain::verification::ProductId;
 use domain::verification::case::{
     CaseId, CaseKind, CaseLifecycle, CasePlan, CaseState, CaseTransition, ClaimCheck, Decision,
 };
+use domain::verification::checklist::Verdict;
 use domain::workflow::Lifecycle;
 use store::{BodyRow, CaseRow, NewCase, Notice, TransitionRow};
 
@@ -505,6 +506,27 @@ impl Verification<'_> {
                         "Choose pass, conditional or fail",
                     )
                 })?);
+                if decision == Some(Decision::Pass) {
+                    let cl = self.case_checklist(Some(actor), id).await?;
+                    let open: Vec<String> = cl
+                        .items
+                        .iter()
+                        .filter(|i| matches!(i.verdict, Verdict::Fail | Verdict::NotEvaluated))
+                        .map(|i| format!("{} ({})", i.item.id, i.verdict.code()))
+                        .collect();
+                    if !open.is_empty() {
+                        return Err(AppError::conflict(
+                            format!(
+                                "不適合または未評価のチェックリスト項目があるため合格にできません: {}",
+                                open.join("、")
+                            ),
+                            format!(
+                                "Checklist items fail or are not evaluated, so the case cannot pass: {}",
+                                open.join("; ")
+                            ),
+                        ));
+                    }
+                }
                 let open = plan.untraced_claims();
                 if c.kind == domain::verification::case::CaseKind::Effectiveness && !open.is_empty() {
                     return Err(AppError::conflict(
@@ -560,6 +582,9 @@ impl Verification<'_> {
                 "他の利用者が先に更新しました。再読み込みしてからやり直してください",
                 "The case was changed by someone else; reload and try again",
             ));
+        }
+        if t == CaseTransition::Decide && decision == Some(Decision::Pass) {
+            self.issue_label(&mut tx, &c, now).await?;
         }
         // the product list shows each product's verification status (and, once published, the
         // case's findings in its counts)

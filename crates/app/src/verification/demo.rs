@@ -588,3 +588,122 @@ impl App {
         Ok(n - have)
     }
 }
+
+/// How far back the demo's label history starts: its SBOMs are scanned and its labels issued this
+/// long ago, so the automatic suspension (a critical finding open past 30 days) has happened by
+/// the time the demo opens.
+pub const DEMO_LABEL_AGE: i64 = 40 * 86_400;
+
+impl App {
+    /// Whether the demo still needs its labels (none issued yet).
+    pub async fn demo_needs_labels(&self) -> Result<bool> {
+        Ok(self.store.labels(None, 1, 0).await?.0 == 0)
+    }
+
+    /// The demo's labels, issued through the use cases on the products whose SBOMs were scanned:
+    /// each gets a white-hat case by the first trusted body against JC-STAR ★1 with every item
+    /// evidenced, a pass and the vendor's consent to publish. Then one label is revoked by the
+    /// body, and one is issued two years and a day earlier on the clock so that the watch
+    /// expires it. Run with the clock [`DEMO_LABEL_AGE`] back; the caller moves it forward and
+    /// runs the watch, which suspends the labels whose versions keep a critical finding open.
+    pub async fn seed_demo_labels(&self) -> Result<usize> {
+        use domain::verification::case::{CaseKind as K, CasePlan, CaseTransition as T};
+        let v = self.verification();
+        let bodies = v.trusted_bodies().await?;
+        let Some(body) = bodies.iter().find(|b| b.kinds.contains(&K::WhiteHat) && b.categories.len() == 4) else {
+            return Ok(0);
+        };
+        let body = body.row.org_id;
+        let vendor_orgs: Vec<store::OrgRow> =
+            self.store.orgs(None).await?.into_iter().filter(|o| o.kind == OrgKind::Vendor.code()).collect();
+        let ids: Vec<i64> = vendor_orgs.iter().map(|o| o.id).collect();
+        let products = self.store.products_of(&ids).await?;
+        // (product row, version, critical open findings)
+        let mut candidates = Vec::new();
+        for p in PRODUCTS {
+            let Some(row) = products.iter().find(|r| r.name == p.name) else { continue };
+            for ver in self.store.product_versions(row.id).await? {
+                if self.store.product_files(ver.id).await?.is_empty() {
+                    continue;
+                }
+                let findings = self.store.findings(ver.id).await?;
+                let first = findings.iter().filter(|f| f.source != "manual").map(|f| f.advisory_id.clone()).min();
+                candidates.push((row.clone(), ver.version.clone(), findings.len(), first));
+            }
+        }
+        let plan = CasePlan {
+            scope: "JC-STAR ★1 の適合基準に基づく文書審査と実機検証".into(),
+            time_windows: "平日 10:00–17:00（日本時間）".into(),
+            allowed_techniques: "ポートスキャン、認証の試行、通信の観察".into(),
+            out_of_scope: "クラウド管理サービスの本番環境".into(),
+            stages: vec!["build_operate".into(), "maintenance".into(), "sbom".into()],
+            ..Default::default()
+        };
+        let tester = body_actor(body);
+        let mut issued = Vec::new();
+        // most findings first; the expired one (the fewest) is issued first of all, two years
+        // and a day further back
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.2));
+        if candidates.len() > 2 {
+            candidates.rotate_right(1);
+        }
+        let expire_back = domain::verification::label::VALIDITY_SECS + 86_400;
+        for (i, (row, version, _, _)) in candidates.iter().enumerate() {
+            let old = i == 0 && candidates.len() > 2;
+            if old {
+                self.clock.advance(-expire_back);
+            }
+            let vendor = vendor_actor(row.vendor_org_id, "");
+            let case = v
+                .request_case(
+                    &vendor,
+                    ProductId(row.id),
+                    Some(version),
+                    body,
+                    K::WhiteHat,
+                    "デモ: JC-STAR ★1 の検証をお願いします。",
+                )
+                .await?;
+            let input = |decision: &str, comment: &str| crate::verification::cases::CaseStepInput {
+                plan: Some(plan.clone()),
+                decision: decision.into(),
+                comment: comment.into(),
+            };
+            v.case_step(&tester, case, T::Scope, &input("", "")).await?;
+            v.case_step(&tester, case, T::Start, &input("", "")).await?;
+            v.pick_checklist(&tester, case, "jc-star-1@2025.1").await?;
+            for item in v.case_checklist(Some(&tester), case).await?.items {
+                if item.verdict != domain::verification::checklist::Verdict::Pass {
+                    v.set_verdict(&tester, case, &item.item.id, "pass", &[], "デモ: 文書と実機で確認しました。")
+                        .await?;
+                }
+            }
+            v.case_step(&tester, case, T::SubmitFindings, &input("", "")).await?;
+            v.case_step(&tester, case, T::Decide, &input("pass", "JC-STAR ★1 の全項目に適合しました。")).await?;
+            v.case_step(&vendor, case, T::Publish, &input("", "")).await?;
+            if old {
+                self.clock.advance(expire_back);
+            }
+            if let Some(l) = self.store.label_of_case(case.0).await? {
+                issued.push(l.id);
+            }
+        }
+        // the office marks a real advisory found in the most-affected labelled version as known
+        // exploited: left open past the deadline, the watch suspends that label
+        if let Some((_, _, _, Some(advisory))) = candidates.get(1) {
+            let office = Actor { is_operator: true, ..body_actor(body) };
+            v.set_known_exploited(&office, advisory, true).await?;
+        }
+        // the body revokes the last one (a withdrawn product line)
+        if let Some(id) = issued.last().copied().filter(|_| issued.len() > 3) {
+            v.label_step(
+                Some(&tester),
+                id,
+                domain::verification::label::LabelTransition::Revoke,
+                "ベンダーが当該バージョンの販売と保守を終了したため取り消します。",
+            )
+            .await?;
+        }
+        Ok(issued.len())
+    }
+}

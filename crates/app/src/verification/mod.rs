@@ -4,9 +4,11 @@
 
 pub mod bodies;
 pub mod cases;
-mod demo;
+pub mod checklists;
+pub mod demo;
 pub mod evidence;
 pub mod index;
+pub mod labels;
 pub mod priority;
 
 use domain::audit::AuditRecord;

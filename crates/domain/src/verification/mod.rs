@@ -4,6 +4,8 @@
 
 pub mod body;
 pub mod case;
+pub mod checklist;
+pub mod label;
 pub mod priority;
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,7 @@ pub mod api;
 pub mod bodies;
 pub mod cases;
 pub mod evidence;
+pub mod labels;
 pub mod pages;
 pub mod priority;
 
@@ -56,6 +57,22 @@ pub fn routes(upload_limit: usize, capture_limit: usize) -> Router<AppState> {
         .route("/admin/priorities/weights", post(priority::set_weights))
         .route("/admin/priorities/{id}", post(priority::set_attrs))
         .route("/api/v1/priorities", get(priority::api))
+        .route("/labels/{id}", get(labels::page))
+        .route("/labels/{id}/qr.svg", get(labels::qr))
+        .route("/labels/{id}/{action}", post(labels::step))
+        .route("/api/v1/labels", get(labels::api_list))
+        .route("/api/v1/labels/status-list", get(labels::api_status_list))
+        .route("/api/v1/labels/{id}", get(labels::api_label))
+        .route("/api/v1/labels/{id}/status", get(labels::api_status))
+        .route("/api/v1/labels/{id}/{action}", post(labels::api_step))
+        .route("/api/v1/trust-root", get(labels::api_trust_root))
+        .route("/api/v1/keys", get(labels::api_keys))
+        .route("/api/v1/orgs/{id}/keys/rotate", post(labels::api_rotate))
+        .route("/api/v1/keys/{keyid}/{action}", post(labels::api_end_key))
+        .route("/api/v1/known-exploited", post(labels::api_known_exploited))
+        .route("/api/v1/checklists", post(labels::api_load_checklist))
+        .route("/cases/{id}/checklist", get(labels::checklist).post(labels::record))
+        .route("/api/v1/cases/{id}/checklist", get(labels::api_case_checklist).post(labels::api_record))
         .route("/cases", get(cases::cases))
         .route("/cases/{id}", get(cases::case))
         .route("/cases/{id}/claims", post(cases::record_claims))

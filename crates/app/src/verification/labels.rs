@@ -1,0 +1,595 @@
+//! Verification labels (検証ラベル): a pass issues a label signed by the body's key; the office
+//! publishes the trust root (every body's public keys and their life) and a signed status list,
+//! regenerated in the same transaction as every status change. A watch job expires labels after
+//! their validity and suspends those whose covered version keeps a critical finding open past the
+//! deadline; every status change is in the history and the audit trail and tells vendor and body.
+
+use domain::audit::AuditRecord;
+use domain::verification::case::CaseKind;
+use domain::verification::checklist::Checklist;
+use domain::verification::label::{LabelLifecycle, LabelStatus, LabelTransition, VALIDITY_SECS, suspends};
+use domain::workflow::Lifecycle;
+use label::{KeyPair, LabelClaim, ROLE_LABEL, ROLE_STATUS, Sealer, StatusEntry, StatusList, TrustKey, TrustRoot};
+use store::{KeyRow, LabelRow, NewLabel, Notice, Tx};
+
+use super::Verification;
+use super::cases::CaseView;
+use crate::authz::{authorize_case, may_know_case};
+use crate::jobs::JobKinds;
+use crate::workflow::{Step, apply_transition};
+use crate::{Actor, App, AppError, Result};
+
+/// The job that expires labels and suspends those with critical findings left open.
+pub const WATCH_JOB: &str = "verification.label_watch";
+/// A status list is good for this long; the watch job re-issues it well before.
+pub const STATUS_LIST_SECS: i64 = 7 * 86_400;
+/// Re-issue the status list when it is older than this (so it never goes stale while served).
+const STATUS_LIST_REFRESH: i64 = 86_400;
+
+/// What label signing needs from the configuration.
+#[derive(Clone, Default)]
+pub struct LabelConfig {
+    /// Seals the private signing keys at rest; None: labels cannot be issued.
+    pub secret: Option<String>,
+    /// Days a critical finding may stay open before the label is suspended.
+    pub suspend_days: i64,
+}
+
+impl std::fmt::Debug for LabelConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabelConfig").field("secret", &self.secret.as_ref().map(|_| "***")).finish()
+    }
+}
+
+pub(crate) fn register(k: &mut JobKinds) {
+    k.register(WATCH_JOB, |app: App, _job| async move {
+        app.verification().watch_labels().await.map(|_| crate::jobs::Done::Ok).map_err(|e| e.to_string())
+    });
+    k.every(WATCH_JOB, 3600);
+}
+
+/// A label as the use cases see it.
+#[derive(Debug, Clone)]
+pub struct LabelView {
+    pub row: LabelRow,
+    pub status: LabelStatus,
+    pub levels: Vec<String>,
+    /// The viewer may suspend, reinstate or revoke it (the body or the office).
+    pub actions: Vec<LabelTransition>,
+    pub history: Vec<store::TransitionRow>,
+}
+
+/// A signing key as shown (never its private half).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyView {
+    pub keyid: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub role: String,
+    pub state: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub revocation_reason: String,
+}
+
+impl From<&KeyRow> for KeyView {
+    fn from(k: &KeyRow) -> Self {
+        KeyView {
+            keyid: k.keyid.clone(),
+            org_id: k.org_id,
+            org_name: k.org_name.clone(),
+            role: k.role.clone(),
+            state: k.state.clone(),
+            created_at: k.created_at,
+            retired_at: k.retired_at,
+            revoked_at: k.revoked_at,
+            revocation_reason: k.revocation_reason.clone(),
+        }
+    }
+}
+
+/// `urn:kakehashi:org:{id}`: a key's owner and a label's verifier.
+pub fn org_urn(org_id: i64) -> String {
+    format!("urn:kakehashi:org:{org_id}")
+}
+
+impl Verification<'_> {
+    fn sealer(&self) -> Result<Sealer> {
+        match &self.config.labels.secret {
+            Some(s) => Ok(Sealer::from_secret(s)),
+            None => Err(AppError::conflict(
+                "ラベル署名鍵の保護鍵（label_secret）が設定されていないため、ラベルを発行できません",
+                "No label signing secret is configured (label_secret / KAKEHASHI_LABEL_SECRET); labels cannot be issued",
+            )),
+        }
+    }
+
+    /// The organisation's current key for `role`, made on first use.
+    async fn signing_key(&self, tx: &mut Tx, org_id: i64, role: &str, now: i64) -> Result<KeyPair> {
+        let sealer = self.sealer()?;
+        if let Some(k) = self.store.active_key(org_id, role).await? {
+            return sealer
+                .open_pair(&k.sealed_private, &k.keyid)
+                .map_err(|e| AppError::Internal(format!("signing key {}: {e}", k.keyid)));
+        }
+        self.new_key(tx, &sealer, org_id, role, now).await
+    }
+
+    async fn new_key(&self, tx: &mut Tx, sealer: &Sealer, org_id: i64, role: &str, now: i64) -> Result<KeyPair> {
+        let pair = KeyPair::generate().map_err(|e| AppError::Internal(e.to_string()))?;
+        let sealed = sealer.seal(pair.pkcs8(), &pair.keyid()).map_err(|e| AppError::Internal(e.to_string()))?;
+        tx.insert_signing_key(org_id, role, &pair.keyid(), &pair.public_key_b64(), &sealed, now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: "system".into(),
+                action: "verification.key_created".into(),
+                subject: format!("org#{org_id}"),
+                summary: format!("{role} key {}", pair.keyid()),
+            },
+            now,
+        )
+        .await?;
+        Ok(pair)
+    }
+
+    /// The trust root: every signing key with its life (public).
+    pub async fn trust_root(&self) -> Result<TrustRoot> {
+        let keys = self.store.signing_keys(None).await?;
+        let issued = keys.iter().map(|k| k.revoked_at.or(k.retired_at).unwrap_or(k.created_at)).max().unwrap_or(0);
+        let office = self.store.office_org_id().await?.unwrap_or(0);
+        Ok(TrustRoot {
+            kind: label::TRUST_ROOT_TYPE.into(),
+            issuer: org_urn(office),
+            issued_at: label::rfc3339(issued),
+            keys: keys
+                .iter()
+                .map(|k| TrustKey {
+                    keyid: k.keyid.clone(),
+                    owner: org_urn(k.org_id),
+                    owner_name: k.org_name.clone(),
+                    role: k.role.clone(),
+                    algorithm: "ed25519".into(),
+                    public_key: k.public_key.clone(),
+                    valid_from: label::rfc3339(k.created_at),
+                    retired_at: k.retired_at.map(label::rfc3339),
+                    revoked_at: k.revoked_at.map(label::rfc3339),
+                    revocation_reason: Some(k.revocation_reason.clone()).filter(|r| !r.is_empty()),
+                })
+                .collect(),
+        })
+    }
+
+    /// Keys of an organisation the actor administers (a body's own, or all for the office).
+    pub async fn signing_keys(&self, actor: &Actor, org: Option<i64>) -> Result<Vec<KeyView>> {
+        let org = self.key_admin(actor, org)?;
+        Ok(self.store.signing_keys(org).await?.iter().map(KeyView::from).collect())
+    }
+
+    /// Who may manage keys: an admin of the body for its own keys; the office for any.
+    fn key_admin(&self, actor: &Actor, org: Option<i64>) -> Result<Option<i64>> {
+        if actor.is_program_operator() {
+            return Ok(org);
+        }
+        match org {
+            Some(o) if actor.member_of(o).is_some_and(|m| m.role == domain::MembershipRole::Admin) => Ok(Some(o)),
+            Some(_) => Err(AppError::NotFound),
+            None => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Makes a new key for the organisation and retires its current one (labels signed with the
+    /// old key stay valid).
+    pub async fn rotate_key(&self, actor: &Actor, org_id: i64) -> Result<String> {
+        self.key_admin(actor, Some(org_id))?;
+        let office = self.store.office_org_id().await?;
+        let role = if Some(org_id) == office { ROLE_STATUS } else { ROLE_LABEL };
+        let sealer = self.sealer()?;
+        let now = self.now();
+        let old = self.store.active_key(org_id, role).await?;
+        let mut tx = self.store.begin().await?;
+        if let Some(k) = &old {
+            tx.set_key_state(&k.keyid, &["active"], "retired", "", now).await?;
+        }
+        let pair = self.new_key(&mut tx, &sealer, org_id, role, now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: "verification.key_rotated".into(),
+                subject: format!("org#{org_id}"),
+                summary: format!("{} -> {}", old.map(|k| k.keyid).unwrap_or_default(), pair.keyid()),
+            },
+            now,
+        )
+        .await?;
+        if role == ROLE_STATUS {
+            self.reissue_status_list(&mut tx, Some(&pair), now).await?;
+        }
+        tx.commit().await?;
+        Ok(pair.keyid())
+    }
+
+    /// Retires (stops signing; what it signed stays valid) or revokes (compromised: nothing it
+    /// signed is trusted) a key. A reason is required to revoke.
+    pub async fn end_key(&self, actor: &Actor, keyid: &str, revoke: bool, reason: &str) -> Result<()> {
+        let key =
+            self.store.signing_keys(None).await?.into_iter().find(|k| k.keyid == keyid).ok_or(AppError::NotFound)?;
+        self.key_admin(actor, Some(key.org_id)).map_err(|_| AppError::NotFound)?;
+        let reason = domain::text::clean_text(reason);
+        if revoke && reason.is_empty() {
+            return Err(AppError::field(
+                "reason",
+                "取り消す理由を入力してください",
+                "Give the reason for revoking the key",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (from, to): (&[&str], &str) =
+            if revoke { (&["active", "retired"], "revoked") } else { (&["active"], "retired") };
+        if !tx.set_key_state(keyid, from, to, &reason, now).await? {
+            return Err(AppError::conflict(
+                format!("この鍵はすでに「{}」です", key.state),
+                format!("The key is already {}", key.state),
+            ));
+        }
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: format!("verification.key_{}", if revoke { "revoked" } else { "retired" }),
+                subject: format!("org#{}", key.org_id),
+                summary: format!("{keyid}; {reason}"),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues the label of a case decided `pass`, in the decision's transaction. A label names
+    /// the SBOM it covers: without one (or without a signing secret configured) the pass stands
+    /// and the audit trail says why no label was issued.
+    pub(super) async fn issue_label(&self, tx: &mut Tx, c: &CaseView, now: i64) -> Result<Option<i64>> {
+        let sbom = self.store.case_sbom(c.row.id, c.row.version_id).await?;
+        let why_not = match (&sbom, &self.config.labels.secret) {
+            (None, _) => Some("no SBOM in the case's evidence or on its version"),
+            (_, None) => Some("no label signing secret configured"),
+            _ => None,
+        };
+        if let Some(why) = why_not {
+            tx.audit(
+                &AuditRecord {
+                    actor: "system".into(),
+                    action: "verification.label_not_issued".into(),
+                    subject: format!("case#{}", c.row.id),
+                    summary: why.into(),
+                },
+                now,
+            )
+            .await?;
+            return Ok(None);
+        }
+        let Some((sbom, _)) = sbom else { return Ok(None) };
+        let checklist = self.case_checklist_def(c.row.id).await?;
+        let levels = match &checklist {
+            Some(cl) => vec![cl.level.clone()],
+            None => vec![match c.kind {
+                CaseKind::Effectiveness => "KAKEHASHI-EFFECTIVENESS".to_string(),
+                CaseKind::Trial => "KAKEHASHI-TRIAL".to_string(),
+                CaseKind::WhiteHat => "KAKEHASHI-WHITE-HAT".to_string(),
+            }],
+        };
+        let product = self.store.product(c.row.product_id).await?;
+        let version = c.row.version.clone().unwrap_or_default();
+        let valid_until = now + VALIDITY_SECS;
+        let id = tx
+            .insert_label(&NewLabel {
+                case_id: c.row.id,
+                product_id: c.row.product_id,
+                version_id: c.row.version_id,
+                vendor_org_id: c.row.vendor_org_id,
+                body_org_id: c.row.body_org_id,
+                levels: &levels.join(","),
+                sbom_sha256: &sbom,
+                issued_at: now,
+                valid_until,
+            })
+            .await?;
+        let base = self.config.delivery.public_url.trim_end_matches('/');
+        let claim = LabelClaim {
+            label_id: id,
+            subject: format!("urn:kakehashi:product:{}:version:{}", c.row.product_id, version),
+            product: product.name.clone(),
+            vendor: product.vendor_name.clone(),
+            version,
+            sbom_sha256: sbom,
+            levels,
+            verifier: org_urn(c.row.body_org_id),
+            verifier_name: c.row.body_name.clone(),
+            resource_uri: format!("{base}/products/{}", c.row.product_id),
+            policy_uri: match &checklist {
+                Some(cl) => format!("{base}/checklists/{}", cl.key()),
+                None => format!("{base}/cases/{}", c.row.id),
+            },
+            issued_at: now,
+            valid_until,
+        };
+        let key = self.signing_key(tx, c.row.body_org_id, ROLE_LABEL, now).await?;
+        let env = claim.sign(&key);
+        tx.set_label_envelope(id, &env.to_json(), &key.keyid()).await?;
+        tx.record_transition(
+            &store::NewTransition {
+                subject_kind: LabelLifecycle::SUBJECT,
+                subject_id: id,
+                actor_user_id: None,
+                actor_name: "システム / System",
+                action: "issue",
+                from_state: None,
+                to_state: "active",
+                comment: "",
+            },
+            now,
+        )
+        .await?;
+        tx.audit(
+            &AuditRecord {
+                actor: "system".into(),
+                action: "verification.label_issued".into(),
+                subject: format!("label#{id}"),
+                summary: format!("case#{} key {}", c.row.id, key.keyid()),
+            },
+            now,
+        )
+        .await?;
+        self.reissue_status_list(tx, None, now).await?;
+        Ok(Some(id))
+    }
+
+    /// Signs a new status list from the labels as they stand in `tx`.
+    pub(crate) async fn reissue_status_list(&self, tx: &mut Tx, key: Option<&KeyPair>, now: i64) -> Result<()> {
+        let office = self
+            .store
+            .office_org_id()
+            .await?
+            .ok_or_else(|| AppError::Internal("no program office organisation to sign the status list".into()))?;
+        let owned;
+        let key = match key {
+            Some(k) => k,
+            None => {
+                owned = self.signing_key(tx, office, ROLE_STATUS, now).await?;
+                &owned
+            }
+        };
+        let rows = tx.label_statuses().await?;
+        let sequence = tx.next_status_sequence().await?;
+        let list = build_status_list(office, sequence, now, &rows);
+        tx.put_status_list(sequence, &list.sign(key).to_json(), now).await?;
+        Ok(())
+    }
+
+    /// The signed status list (re-issued first when it is a day old, so it is never stale).
+    pub async fn status_list(&self) -> Result<(i64, String)> {
+        let now = self.now();
+        match self.store.status_list().await? {
+            Some((seq, doc, at)) if at > now - STATUS_LIST_REFRESH => Ok((seq, doc)),
+            _ => {
+                let mut tx = self.store.begin().await?;
+                self.reissue_status_list(&mut tx, None, now).await?;
+                tx.commit().await?;
+                let (seq, doc, _) = self.store.status_list().await?.ok_or(AppError::NotFound)?;
+                Ok((seq, doc))
+            }
+        }
+    }
+
+    /// A label, for anyone when its product is public; else for those involved (404 otherwise).
+    pub async fn label(&self, actor: Option<&Actor>, id: i64) -> Result<LabelView> {
+        let row = self.store.label(id).await?;
+        let involved = actor.is_some_and(|a| may_know_case(a, row.vendor_org_id, row.body_org_id));
+        if !row.product_public && !involved {
+            return Err(AppError::NotFound);
+        }
+        let status = LabelStatus::parse(&row.status)
+            .ok_or_else(|| AppError::Internal(format!("label {id} has status {:?}", row.status)))?;
+        let actions = LabelTransition::ALL
+            .into_iter()
+            .filter(|t| LabelLifecycle::next(status, *t).is_ok())
+            .filter(|t| authorize_case(actor, LabelLifecycle::parties(*t), row.vendor_org_id, row.body_org_id).is_ok())
+            .collect();
+        let history = self.store.transitions_of(LabelLifecycle::SUBJECT, id).await?;
+        Ok(LabelView { levels: row.levels.split(',').map(str::to_string).collect(), row, status, actions, history })
+    }
+
+    /// Labels of public products, newest first; (total, page).
+    pub async fn labels(&self, status: Option<LabelStatus>, limit: i64, offset: i64) -> Result<(i64, Vec<LabelRow>)> {
+        Ok(self.store.labels(status.map(|s| s.code()), limit.clamp(1, 500), offset.max(0)).await?)
+    }
+
+    /// Labels of a product (newest first).
+    pub async fn product_labels(&self, product_id: i64) -> Result<Vec<LabelRow>> {
+        Ok(self.store.labels_of_product(product_id).await?)
+    }
+
+    /// Suspends, reinstates or revokes a label (the body or the office, with a reason); the
+    /// platform itself (actor None) suspends and expires.
+    pub async fn label_step(
+        &self,
+        actor: Option<&Actor>,
+        id: i64,
+        t: LabelTransition,
+        reason: &str,
+    ) -> Result<LabelStatus> {
+        let row = self.store.label(id).await?;
+        if let Some(a) = actor {
+            if !may_know_case(a, row.vendor_org_id, row.body_org_id) && !row.product_public {
+                return Err(AppError::NotFound);
+            }
+            authorize_case(Some(a), LabelLifecycle::parties(t), row.vendor_org_id, row.body_org_id)?;
+        } else if !LabelLifecycle::parties(t).contains(&domain::workflow::Party::System) {
+            return Err(AppError::Forbidden);
+        }
+        let from = LabelStatus::parse(&row.status)
+            .ok_or_else(|| AppError::Internal(format!("label {id} has status {:?}", row.status)))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let product = if row.version.is_empty() {
+            row.product_name.clone()
+        } else {
+            format!("{} {}", row.product_name, row.version)
+        };
+        let (ja, en) = (
+            format!("検証ラベル #{id}（{product}）: {}", t.label(false)),
+            format!("Verification label #{id} ({product}): {}", t.label(true)),
+        );
+        let link = format!("/labels/{id}");
+        let to = apply_transition::<LabelLifecycle>(
+            &mut tx,
+            Step {
+                subject_id: id,
+                from,
+                transition: t,
+                actor,
+                comment: reason,
+                notice: Some(Notice {
+                    org_id: row.vendor_org_id,
+                    kind: "verification.label",
+                    subject_ja: &ja,
+                    subject_en: &en,
+                    link: &link,
+                }),
+            },
+            now,
+        )
+        .await?;
+        // the body hears of it too
+        tx.notify(
+            &Notice {
+                org_id: row.body_org_id,
+                kind: "verification.label",
+                subject_ja: &ja,
+                subject_en: &en,
+                link: &link,
+            },
+            now,
+        )
+        .await?;
+        if !tx.set_label_status(id, from.code(), to.code(), &domain::text::clean_text(reason), now).await? {
+            return Err(AppError::conflict(
+                "他の利用者が先に更新しました。再読み込みしてからやり直してください",
+                "The label was changed by someone else; reload and try again",
+            ));
+        }
+        self.reissue_status_list(&mut tx, None, now).await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// The watch: expires labels past their validity, suspends active labels whose covered
+    /// version has a critical (CVSS ≥ 9.0) or known-exploited finding untriaged or exploitable
+    /// past the deadline, and keeps the status list fresh. Returns how many labels changed.
+    pub async fn watch_labels(&self) -> Result<usize> {
+        let now = self.now();
+        let mut changed = 0;
+        for (id, _) in self.store.labels_past_validity(now).await? {
+            match self.label_step(None, id, LabelTransition::Expire, "").await {
+                Ok(_) => changed += 1,
+                Err(AppError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let days = if self.config.labels.suspend_days > 0 {
+            self.config.labels.suspend_days
+        } else {
+            domain::verification::label::DEFAULT_SUSPEND_DAYS
+        };
+        let kev: std::collections::HashSet<String> =
+            self.store.known_exploited().await?.into_iter().map(|(a, _, _)| a).collect();
+        let mut done = std::collections::HashSet::new();
+        for f in self.store.covered_open_findings(now - days * 86_400).await? {
+            if done.contains(&f.label_id) {
+                continue;
+            }
+            let known = kev.contains(&f.advisory_id) || f.aliases.split(',').any(|a| kev.contains(a.trim()));
+            let Some(why) = suspends(f.score, known, f.first_seen, now, days) else { continue };
+            let score = f.score.map(|s| format!(" CVSS {s:.1}")).unwrap_or_default();
+            let reason = match why {
+                "known_exploited" => format!(
+                    "{}（悪用が確認された脆弱性）が{days}日を超えて未対応 / {} (known exploited) open for more than {days} days",
+                    f.advisory_id, f.advisory_id
+                ),
+                _ => format!(
+                    "{}{score}（緊急）が{days}日を超えて未対応 / {}{score} (critical) open for more than {days} days",
+                    f.advisory_id, f.advisory_id
+                ),
+            };
+            match self.label_step(None, f.label_id, LabelTransition::Suspend, &reason).await {
+                Ok(_) => {
+                    changed += 1;
+                    done.insert(f.label_id);
+                }
+                Err(AppError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if changed == 0 && self.config.labels.secret.is_some() && !self.store.signing_keys(None).await?.is_empty() {
+            self.status_list().await?;
+        }
+        Ok(changed)
+    }
+
+    /// Marks (or unmarks) an advisory as known exploited (the office).
+    pub async fn set_known_exploited(&self, actor: &Actor, advisory: &str, on: bool) -> Result<()> {
+        if !actor.is_program_operator() {
+            return Err(AppError::Forbidden);
+        }
+        let advisory = domain::text::clean_line(advisory);
+        if advisory.is_empty() || advisory.len() > 100 {
+            return Err(AppError::field("advisory", "脆弱性 ID を入力してください", "Give an advisory id"));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_known_exploited(&advisory, on, &actor.audit_name(), now).await?;
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: format!("verification.known_exploited_{}", if on { "marked" } else { "unmarked" }),
+                subject: advisory.clone(),
+                summary: String::new(),
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The checklist a case uses, if it picked one.
+    pub async fn case_checklist_def(&self, case_id: i64) -> Result<Option<Checklist>> {
+        let key = self.store.case_checklist(case_id).await?;
+        if key.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.checklists().await?.into_iter().find(|c| c.key() == key))
+    }
+}
+
+/// The status list of these labels.
+pub fn build_status_list(office: i64, sequence: i64, now: i64, rows: &[store::LabelStatusRow]) -> StatusList {
+    StatusList {
+        kind: label::STATUS_LIST_TYPE.into(),
+        issuer: org_urn(office),
+        sequence,
+        issued_at: label::rfc3339(now),
+        next_update: label::rfc3339(now + STATUS_LIST_SECS),
+        labels: rows
+            .iter()
+            .map(|r| StatusEntry {
+                id: r.id,
+                status: r.status.clone(),
+                since: label::rfc3339(r.status_at),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,733 @@
+//! Verification labels over HTTP: the label (a DSSE envelope), its status, the signed status
+//! list, the trust root; the public label page with its QR code; the body's and the office's
+//! status changes; signing keys; checklists loaded by the office and a case's checklist.
+
+use askama::Template;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::verification::case::CaseId;
+use domain::verification::checklist::Verdict;
+use domain::verification::label::{LabelStatus, LabelTransition};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{ErrorBody, WebError};
+use crate::extract::{Ctx, json_body, write_actor};
+use crate::forms::decode;
+use crate::kit::flash::see_other;
+use crate::views::{Nav, render};
+use app::AppError;
+use app::verification::checklists::CaseChecklist;
+use app::verification::labels::LabelView;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LabelListParams {
+    /// active | suspended | revoked | expired
+    pub status: Option<String>,
+    /// 1-based.
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabelListItem {
+    pub id: i64,
+    /// The product's name.
+    pub product: String,
+    pub product_id: i64,
+    pub version: String,
+    pub vendor: String,
+    pub body: String,
+    /// active | suspended | revoked | expired
+    pub status: String,
+    pub levels: Vec<String>,
+    /// RFC 3339.
+    pub issued_at: String,
+    pub valid_until: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabelListBody {
+    pub total: i64,
+    pub items: Vec<LabelListItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabelStatusBody {
+    pub id: i64,
+    /// active | suspended | revoked | expired
+    pub status: String,
+    /// RFC 3339: when the label entered this status.
+    pub since: String,
+    pub reason: String,
+    pub valid_until: String,
+}
+
+const PER_PAGE: i64 = 100;
+
+/// Labels of public products, newest first (`?status=` filters).
+#[utoipa::path(get, path = "/api/v1/labels", tag = "verification", params(LabelListParams),
+    responses((status = 200, body = LabelListBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_list(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<LabelListParams>,
+) -> Result<Json<LabelListBody>, WebError> {
+    let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(x) => Some(LabelStatus::parse(x).ok_or_else(|| {
+            ctx.err(AppError::field(
+                "status",
+                "status は active, suspended, revoked, expired のいずれかです",
+                "status is one of active, suspended, revoked, expired",
+            ))
+        })?),
+    };
+    let page = p.page.unwrap_or(1).clamp(1, 100_000);
+    let (total, rows) =
+        s.app.verification().labels(status, PER_PAGE, (page - 1) * PER_PAGE).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(LabelListBody {
+        total,
+        items: rows
+            .iter()
+            .map(|r| LabelListItem {
+                id: r.id,
+                product: r.product_name.clone(),
+                product_id: r.product_id,
+                version: r.version.clone(),
+                vendor: r.vendor_name.clone(),
+                body: r.body_name.clone(),
+                status: r.status.clone(),
+                levels: r.levels.split(',').map(str::to_string).collect(),
+                issued_at: app::rfc3339(r.issued_at),
+                valid_until: app::rfc3339(r.valid_until),
+            })
+            .collect(),
+    }))
+}
+
+fn json_doc(content_type: &'static str, body: String, cache: &'static str) -> Response {
+    let mut res = (StatusCode::OK, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+/// The label as issued: a DSSE envelope (`payloadType` `application/vnd.in-toto+json`) whose
+/// payload is an in-toto Statement v1 with the SLSA verification summary predicate.
+#[utoipa::path(get, path = "/api/v1/labels/{id}", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, description = "DSSE envelope", content_type = "application/json"), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_label(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let l = s.app.verification().label(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let mut res = json_doc("application/json", l.row.envelope, "public, max-age=3600");
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("inline; filename=\"label-{id}.json\"")).expect("ascii header"),
+    );
+    Ok(res)
+}
+
+/// A label's current status.
+#[utoipa::path(get, path = "/api/v1/labels/{id}/status", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, body = LabelStatusBody), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_status(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<LabelStatusBody>, WebError> {
+    let l = s.app.verification().label(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(LabelStatusBody {
+        id,
+        status: l.row.status,
+        since: app::rfc3339(l.row.status_at),
+        reason: l.row.reason,
+        valid_until: app::rfc3339(l.row.valid_until),
+    }))
+}
+
+/// Every label's status, signed by the program office (a DSSE envelope whose payload type is
+/// `application/vnd.kakehashi.status-list+json`): what `kakehashi label verify --status` takes.
+/// Re-issued on every change and daily; stale after its `next_update`.
+#[utoipa::path(get, path = "/api/v1/labels/status-list", tag = "verification",
+    responses((status = 200, description = "DSSE envelope of the status list", content_type = "application/json"), (status = 409, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_status_list(ctx: Ctx, State(s): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let (seq, doc) = s.app.verification().status_list().await.map_err(|e| ctx.err(e))?;
+    let etag = format!("\"sl-{seq}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        let mut res = StatusCode::NOT_MODIFIED.into_response();
+        res.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii etag"));
+        return Ok(res);
+    }
+    let mut res = json_doc("application/json", doc, "public, max-age=300");
+    res.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii etag"));
+    Ok(res)
+}
+
+/// The trust root: every body's and the office's signing keys with their validity, retirement
+/// and revocation: what `kakehashi label verify --trust-root` takes.
+#[utoipa::path(get, path = "/api/v1/trust-root", tag = "verification",
+    responses((status = 200, description = "Trust root JSON", content_type = "application/json"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_trust_root(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let root = s.app.verification().trust_root().await.map_err(|e| ctx.err(e))?;
+    let body = serde_json::to_string_pretty(&root).map_err(|e| ctx.err(AppError::Internal(e.to_string())))?;
+    Ok(json_doc("application/json", body, "public, max-age=300"))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LabelStepBody {
+    /// Required for suspend, reinstate and revoke.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The body or the office suspends, reinstates or revokes a label (with a reason).
+#[utoipa::path(post, path = "/api/v1/labels/{id}/{action}", tag = "verification", request_body = LabelStepBody,
+    params(("id" = i64, Path), ("action" = String, Path, description = "suspend | reinstate | revoke")),
+    security(("bearer" = [])),
+    responses((status = 200, body = LabelStatusBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 415, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_step(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<LabelStatusBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let t = person_transition(&action).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    let b: LabelStepBody = json_body(&ctx, &headers, &body)?;
+    s.app.verification().label_step(Some(a), id, t, &b.reason).await.map_err(|e| ctx.err(e))?;
+    api_status(ctx, State(s), Path(id)).await
+}
+
+/// The transitions a person asks for by name (expiry is the platform's).
+fn person_transition(action: &str) -> Option<LabelTransition> {
+    LabelTransition::parse(action).filter(|t| *t != LabelTransition::Expire)
+}
+
+#[derive(Template)]
+#[template(path = "label.html")]
+struct LabelPage {
+    nav: Nav,
+    l: LabelView,
+    status_label: &'static str,
+    levels: String,
+    issued: String,
+    valid_until: String,
+    status_at: String,
+    qr: String,
+    url: String,
+    actions: Vec<(&'static str, &'static str)>,
+    history: Vec<(String, String, String, String)>,
+    reason: String,
+    errors: Vec<String>,
+}
+
+fn level_name(code: &str, en: bool) -> String {
+    match code {
+        "JC-STAR-STAR1" => if en { "JC-STAR STAR-1" } else { "JC-STAR ★1" }.into(),
+        "ETSI-EN-303-645" => if en { "ETSI EN 303 645 baseline" } else { "ETSI EN 303 645 ベースライン" }.into(),
+        "NISTIR-8259A" => if en { "NISTIR 8259A core baseline" } else { "NISTIR 8259A コアベースライン" }.into(),
+        other => other.to_string(),
+    }
+}
+
+/// The QR code (SVG) of a URL.
+pub fn qr_svg(url: &str) -> String {
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => code.render::<qrcode::render::svg::Color>().min_dimensions(160, 160).quiet_zone(true).build(),
+        Err(_) => String::new(),
+    }
+}
+
+fn label_page(ctx: &Ctx, s: &AppState, l: LabelView, reason: String, errors: Vec<String>) -> LabelPage {
+    let t = ctx.t;
+    let base = s.app.config.delivery.public_url.trim_end_matches('/').to_string();
+    let url = format!("{base}/labels/{}", l.row.id);
+    let product = if l.row.version.is_empty() {
+        l.row.product_name.clone()
+    } else {
+        format!("{} {}", l.row.product_name, l.row.version)
+    };
+    LabelPage {
+        nav: Nav::new(
+            ctx,
+            &format!("検証ラベル #{}: {product}", l.row.id),
+            &format!("Verification label #{}: {product}", l.row.id),
+            "products",
+        ),
+        status_label: l.status.label(t.en),
+        levels: l.levels.iter().map(|c| level_name(c, t.en)).collect::<Vec<_>>().join(", "),
+        issued: app::jst_date(l.row.issued_at),
+        valid_until: app::jst_date(l.row.valid_until),
+        status_at: app::jst_date(l.row.status_at),
+        qr: qr_svg(&url),
+        url,
+        actions: l.actions.iter().map(|a| (a.code(), a.label(t.en))).collect(),
+        history: l
+            .history
+            .iter()
+            .map(|h| {
+                let to = LabelStatus::parse(&h.to_state).map(|x| x.label(t.en)).unwrap_or(h.to_state.as_str());
+                (app::jst_date(h.at), h.actor_name.clone(), to.to_string(), h.comment.clone())
+            })
+            .collect(),
+        l,
+        reason,
+        errors,
+    }
+}
+
+/// The public label page: what the QR code on the product points to.
+pub async fn page(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let l = s.app.verification().label(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(render(&label_page(&ctx, &s, l, String::new(), Vec::new())))
+}
+
+/// The label page's QR code alone (SVG), for printing on the product.
+pub async fn qr(ctx: Ctx, State(s): State<AppState>, Path(id): Path<i64>) -> Result<Response, WebError> {
+    s.app.verification().label(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    let base = s.app.config.delivery.public_url.trim_end_matches('/').to_string();
+    Ok(json_doc("image/svg+xml", qr_svg(&format!("{base}/labels/{id}")), "public, max-age=86400"))
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A status change from the label page (a mistake shows the page again, the reason kept).
+pub async fn step(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: StepForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let t = person_transition(&action).ok_or_else(|| ctx.err(AppError::NotFound))?;
+    match s.app.verification().label_step(Some(a), id, t, &f.reason).await {
+        Ok(_) => Ok(see_other(&format!("/labels/{id}"), "label_step")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let msgs = match &e {
+                AppError::Invalid(errs) => errs.iter().map(|x| ctx.t.s(&x.ja, &x.en).to_string()).collect(),
+                AppError::Conflict { ja, en } => vec![ctx.t.s(ja, en).to_string()],
+                _ => Vec::new(),
+            };
+            let l = s.app.verification().label(Some(a), id).await.map_err(|e| ctx.err(e))?;
+            let mut res = render(&label_page(&ctx, &s, l, f.reason, msgs));
+            *res.status_mut() =
+                if matches!(e, AppError::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+// ---- checklists ----
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistItemBody {
+    pub id: String,
+    pub title: String,
+    pub title_en: String,
+    /// document | device | both
+    pub method: String,
+    pub refs: Vec<String>,
+    /// pass | fail | not_applicable | not_evaluated (the tester's, else the automatic one)
+    pub verdict: String,
+    /// The automatic verdict from the evidence rules, if any.
+    pub auto_verdict: Option<String>,
+    pub auto_reason: String,
+    /// The tester differs from the automatic verdict (with a reason).
+    pub overridden: bool,
+    pub evidence: Vec<i64>,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseChecklistBody {
+    /// `scheme@version`, or empty when none was picked.
+    pub checklist: String,
+    pub level: String,
+    pub items: Vec<ChecklistItemBody>,
+}
+
+fn checklist_body(c: &CaseChecklist) -> CaseChecklistBody {
+    CaseChecklistBody {
+        checklist: c.checklist.as_ref().map(|k| k.key()).unwrap_or_default(),
+        level: c.checklist.as_ref().map(|k| k.level.clone()).unwrap_or_default(),
+        items: c
+            .items
+            .iter()
+            .map(|i| {
+                let mut evidence: Vec<i64> = i
+                    .recorded
+                    .as_ref()
+                    .map(|r| r.evidence.split(',').filter_map(|x| x.parse().ok()).collect())
+                    .unwrap_or_default();
+                if evidence.is_empty()
+                    && let Some(a) = &i.auto
+                {
+                    evidence = a.evidence.iter().copied().collect();
+                }
+                ChecklistItemBody {
+                    id: i.item.id.clone(),
+                    title: i.item.title.clone(),
+                    title_en: i.item.title_en.clone(),
+                    method: serde_json::to_value(i.item.method)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    refs: i.item.refs.clone(),
+                    verdict: i.verdict.code().into(),
+                    auto_verdict: i.auto.as_ref().map(|a| a.verdict.code().to_string()),
+                    auto_reason: i.auto.as_ref().map(|a| a.reason_en.clone()).unwrap_or_default(),
+                    overridden: i.recorded.as_ref().is_some_and(|r| r.overridden),
+                    evidence,
+                    note: i.recorded.as_ref().map(|r| r.note.clone()).unwrap_or_default(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A case's checklist with every item's verdict and the automatic verdicts from the evidence.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/checklist", tag = "verification", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = CaseChecklistBody), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_case_checklist(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+) -> Result<Json<CaseChecklistBody>, WebError> {
+    let c = s.app.verification().case_checklist(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(checklist_body(&c)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerdictBody {
+    /// For picking the checklist: `scheme@version`.
+    #[serde(default)]
+    pub checklist: Option<String>,
+    /// The item to record a verdict for.
+    #[serde(default)]
+    pub item: Option<String>,
+    /// pass | fail | not_applicable | not_evaluated
+    #[serde(default)]
+    pub verdict: String,
+    #[serde(default)]
+    pub evidence: Vec<i64>,
+    /// The tester's note; the reason when differing from the automatic verdict.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The body picks the case's checklist (`checklist`) or records an item's verdict (`item`,
+/// `verdict`, `evidence`, `note`).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/checklist", tag = "verification", request_body = VerdictBody,
+    params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = CaseChecklistBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 415, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_record(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CaseChecklistBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let b: VerdictBody = json_body(&ctx, &headers, &body)?;
+    let v = s.app.verification();
+    if let Some(key) = &b.checklist {
+        v.pick_checklist(a, id, key).await.map_err(|e| ctx.err(e))?;
+    }
+    if let Some(item) = &b.item {
+        v.set_verdict(a, id, item, &b.verdict, &b.evidence, &b.note).await.map_err(|e| ctx.err(e))?;
+    }
+    let c = v.case_checklist(Some(a), id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(checklist_body(&c)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoadedChecklistBody {
+    /// `scheme@version`
+    pub checklist: String,
+    pub items: usize,
+}
+
+/// The program office loads a checklist (TOML, `Content-Type: application/toml` or
+/// `text/plain`): unknown or duplicate ids are refused, naming each, and nothing is loaded.
+#[utoipa::path(post, path = "/api/v1/checklists", tag = "verification", request_body(content = String, content_type = "application/toml"),
+    security(("bearer" = [])),
+    responses((status = 201, body = LoadedChecklistBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_load_checklist(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ctx.err(AppError::field("source", "UTF-8 のテキストで送ってください", "Send UTF-8 text")))?;
+    let c = s.app.verification().load_checklist(a, text).await.map_err(|e| ctx.err(e))?;
+    Ok((StatusCode::CREATED, Json(LoadedChecklistBody { checklist: c.key(), items: c.items.len() })).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "case_checklist.html")]
+struct ChecklistPage {
+    nav: Nav,
+    case_id: i64,
+    c: CaseChecklist,
+    rows: Vec<ItemRow>,
+    verdicts: Vec<(&'static str, &'static str)>,
+    errors: Vec<String>,
+    /// The item and values of a refused form, kept.
+    kept: (String, String, String),
+}
+
+struct ItemRow {
+    id: String,
+    title: String,
+    method: &'static str,
+    refs: String,
+    verdict: &'static str,
+    verdict_code: &'static str,
+    auto: String,
+    note: String,
+}
+
+fn checklist_page(
+    ctx: &Ctx,
+    id: CaseId,
+    c: CaseChecklist,
+    errors: Vec<String>,
+    kept: (String, String, String),
+) -> ChecklistPage {
+    let t = ctx.t;
+    let rows = c
+        .items
+        .iter()
+        .map(|i| ItemRow {
+            id: i.item.id.clone(),
+            title: t.s(&i.item.title, &i.item.title_en).to_string(),
+            method: i.item.method.label(t.en),
+            refs: i.item.refs.join(", "),
+            verdict: i.verdict.label(t.en),
+            verdict_code: i.verdict.code(),
+            auto: i
+                .auto
+                .as_ref()
+                .map(|a| format!("{}: {}", a.verdict.label(t.en), t.s(&a.reason_ja, &a.reason_en)))
+                .unwrap_or_default(),
+            note: i.recorded.as_ref().map(|r| r.note.clone()).unwrap_or_default(),
+        })
+        .collect();
+    ChecklistPage {
+        nav: Nav::new(
+            ctx,
+            &format!("案件 #{} のチェックリスト", id.0),
+            &format!("Checklist of case #{}", id.0),
+            "cases",
+        ),
+        case_id: id.0,
+        c,
+        rows,
+        verdicts: Verdict::ALL.iter().map(|v| (v.code(), v.label(t.en))).collect(),
+        errors,
+        kept,
+    }
+}
+
+pub async fn checklist(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
+    let c = s.app.verification().case_checklist(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(render(&checklist_page(&ctx, id, c, Vec::new(), Default::default())))
+}
+
+#[derive(Deserialize)]
+pub struct VerdictForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    checklist: Option<String>,
+    #[serde(default)]
+    item: Option<String>,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Picks the checklist or records a verdict from the checklist page.
+pub async fn record(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<CaseId>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let f: VerdictForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let v = s.app.verification();
+    let r = match (&f.checklist, &f.item) {
+        (Some(k), _) => v.pick_checklist(a, id, k).await,
+        (None, Some(item)) => v.set_verdict(a, id, item, &f.verdict, &[], &f.note).await,
+        (None, None) => Err(AppError::field("item", "項目を選択してください", "Choose an item")),
+    };
+    match r {
+        Ok(()) => Ok(see_other(&format!("/cases/{}/checklist", id.0), "verdict")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let msgs = match &e {
+                AppError::Invalid(errs) => errs.iter().map(|x| ctx.t.s(&x.ja, &x.en).to_string()).collect(),
+                AppError::Conflict { ja, en } => vec![ctx.t.s(ja, en).to_string()],
+                _ => Vec::new(),
+            };
+            let c = v.case_checklist(Some(a), id).await.map_err(|e| ctx.err(e))?;
+            let kept = (f.item.unwrap_or_default(), f.verdict, f.note);
+            let mut res = render(&checklist_page(&ctx, id, c, msgs, kept));
+            *res.status_mut() =
+                if matches!(e, AppError::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+            Ok(res)
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+// ---- signing keys and known-exploited advisories ----
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct KeyParams {
+    /// An organisation (a body administers its own; the office any).
+    pub org: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyBody {
+    pub keyid: String,
+    pub org_id: i64,
+    pub org_name: String,
+    /// label | status
+    pub role: String,
+    /// active | retired | revoked
+    pub state: String,
+    pub created_at: String,
+    pub retired_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub revocation_reason: String,
+}
+
+/// Signing keys (never their private half): a body's admin sees its own, the office all.
+#[utoipa::path(get, path = "/api/v1/keys", tag = "verification", params(KeyParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<KeyBody>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_keys(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<KeyParams>,
+) -> Result<Json<Vec<KeyBody>>, WebError> {
+    let a = ctx.require()?;
+    let keys = s.app.verification().signing_keys(a, p.org).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(
+        keys.into_iter()
+            .map(|k| KeyBody {
+                keyid: k.keyid,
+                org_id: k.org_id,
+                org_name: k.org_name,
+                role: k.role,
+                state: k.state,
+                created_at: app::rfc3339(k.created_at),
+                retired_at: k.retired_at.map(app::rfc3339),
+                revoked_at: k.revoked_at.map(app::rfc3339),
+                revocation_reason: k.revocation_reason,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedBody {
+    /// The new key's id (the old one is retired).
+    pub keyid: String,
+}
+
+/// Makes a new signing key for the organisation and retires its current one.
+#[utoipa::path(post, path = "/api/v1/orgs/{id}/keys/rotate", tag = "verification", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = RotatedBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_rotate(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Json<RotatedBody>, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let keyid = s.app.verification().rotate_key(a, id).await.map_err(|e| ctx.err(e))?;
+    Ok(Json(RotatedBody { keyid }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndKeyBody {
+    /// Required to revoke.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Retires a key (it stops signing; what it signed stays valid) or revokes it (nothing it signed
+/// is trusted any more; a reason is required).
+#[utoipa::path(post, path = "/api/v1/keys/{keyid}/{action}", tag = "verification", request_body = EndKeyBody,
+    params(("keyid" = String, Path), ("action" = String, Path, description = "retire | revoke")), security(("bearer" = [])),
+    responses((status = 204, description = "Done"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 415, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_end_key(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path((keyid, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let revoke = match action.as_str() {
+        "retire" => false,
+        "revoke" => true,
+        _ => return Err(ctx.err(AppError::NotFound)),
+    };
+    let b: EndKeyBody = json_body(&ctx, &headers, &body)?;
+    s.app.verification().end_key(a, &keyid, revoke, &b.reason).await.map_err(|e| ctx.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct KnownExploitedBody {
+    /// The advisory id (or an alias, e.g. a CVE).
+    pub advisory: String,
+    /// false unmarks it.
+    #[serde(default = "yes")]
+    pub known_exploited: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The office marks an advisory as known exploited: a labelled version that keeps it untriaged
+/// or exploitable past the deadline has its label suspended by the watch.
+#[utoipa::path(post, path = "/api/v1/known-exploited", tag = "verification", request_body = KnownExploitedBody, security(("bearer" = [])),
+    responses((status = 204, description = "Done"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 415, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn api_known_exploited(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let a = write_actor(&ctx, &headers)?;
+    let b: KnownExploitedBody = json_body(&ctx, &headers, &body)?;
+    s.app.verification().set_known_exploited(a, &b.advisory, b.known_exploited).await.map_err(|e| ctx.err(e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
