@@ -238,6 +238,8 @@ struct ProductPage {
     upload_version: String,
     /// The product's verification cases the viewer may see.
     cases: Vec<super::cases::CaseRowView>,
+    /// The product's labels: (id, version, levels, status code, status label).
+    labels: Vec<(i64, String, String, String, &'static str)>,
     /// For the vendor's request form: trusted bodies and the kinds of verification.
     bodies: Vec<Opt>,
     kinds: Vec<Opt>,
@@ -373,6 +375,7 @@ fn product_page(
         upload_error,
         upload_version,
         cases: Vec::new(),
+        labels: Vec::new(),
         bodies: Vec::new(),
         kinds: Vec::new(),
         d,
@@ -399,6 +402,16 @@ pub async fn product(
         .map_err(|e| ctx.err(e))?
         .iter()
         .map(|c| super::cases::case_row(t, c))
+        .collect();
+    page.labels = v
+        .product_labels(id.0)
+        .await
+        .map_err(|e| ctx.err(e))?
+        .into_iter()
+        .map(|l| {
+            let st = domain::verification::label::LabelStatus::parse(&l.status).map(|x| x.label(t.en)).unwrap_or("");
+            (l.id, l.version, l.levels.replace(',', ", "), l.status, st)
+        })
         .collect();
     if can_manage {
         page.bodies = v
