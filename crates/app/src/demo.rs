@@ -21,7 +21,7 @@ pub struct DemoLogin {
     pub email: &'static str,
 }
 
-pub const DEMO_LOGINS: [DemoLogin; 6] = [
+pub const DEMO_LOGINS: [DemoLogin; 7] = [
     DemoLogin {
         role_ja: "制度事務局（運用者）", role_en: "Program operator", email: "operator@demo.kakehashi.jp"
     },
@@ -37,6 +37,11 @@ pub const DEMO_LOGINS: [DemoLogin; 6] = [
     DemoLogin { role_ja: "中小企業（閲覧のみ）", role_en: "SME (read only)", email: "sme@demo.kakehashi.jp" },
     DemoLogin {
         role_ja: "検証機関（検証員）", role_en: "Verification body tester", email: "tester@demo.kakehashi.jp"
+    },
+    DemoLogin {
+        role_ja: "有識者（製品レビュー）",
+        role_en: "Expert (product reviews)",
+        email: "expert@demo.kakehashi.jp",
     },
 ];
 

@@ -16,6 +16,7 @@ mod migrate;
 mod notes;
 mod notify;
 mod registry;
+mod reviews;
 mod verification;
 pub mod workflow;
 
@@ -40,6 +41,7 @@ pub use labels::*;
 pub use notes::*;
 pub use notify::*;
 pub use registry::*;
+pub use reviews::*;
 pub use verification::*;
 pub use workflow::{NewTransition, TransitionRow};
 

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "case_evidence", include_str!("../migrations/0008_case_evidence.sql")),
     (9, "accounts", include_str!("../migrations/0009_accounts.sql")),
     (10, "labels", include_str!("../migrations/0010_labels.sql")),
+    (11, "reviews", include_str!("../migrations/0011_reviews.sql")),
 ];
 
 impl Store {

@@ -19,6 +19,8 @@ pub struct ProductWrite {
     pub vuln_contact: String,
     pub public: bool,
     pub search_text: String,
+    /// A sub-category code of the category (the product map's groups); empty: none.
+    pub subcategory: String,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,7 @@ pub struct ProductRow {
     pub support_end: Option<String>,
     pub vuln_contact: String,
     pub public: bool,
+    pub subcategory: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -43,7 +46,8 @@ pub struct ProductRow {
 const PRODUCT_COLS: &str = "p.id AS id, p.vendor_org_id AS vendor_org_id, o.name AS vendor_name, \
      o.name_en AS vendor_name_en, p.name AS name, p.name_en AS name_en, p.model AS model, p.category AS category, \
      p.description AS description, p.claims AS claims, p.support_end AS support_end, \
-     p.vuln_contact AS vuln_contact, p.public AS public, p.created_at AS created_at, p.updated_at AS updated_at";
+     p.vuln_contact AS vuln_contact, p.public AS public, p.created_at AS created_at, p.updated_at AS updated_at, \
+     p.subcategory AS subcategory";
 const PRODUCT_FROM: &str = "FROM products p JOIN organizations o ON o.id = p.vendor_org_id";
 
 fn product_row(r: &AnyRow) -> Result<ProductRow> {
@@ -61,6 +65,7 @@ fn product_row(r: &AnyRow) -> Result<ProductRow> {
         support_end: r.try_get("support_end")?,
         vuln_contact: r.try_get("vuln_contact")?,
         public: r.try_get::<i64, _>("public")? != 0,
+        subcategory: r.try_get("subcategory")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -221,8 +226,8 @@ impl Tx {
     pub async fn insert_product(&mut self, vendor_org_id: i64, p: &ProductWrite, now: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO products (vendor_org_id, name, name_en, model, category, description, claims, support_end, \
-             vuln_contact, public, search_text, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+             vuln_contact, public, search_text, created_at, updated_at, subcategory) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
         )
         .bind(vendor_org_id)
         .bind(p.name.clone())
@@ -236,6 +241,7 @@ impl Tx {
         .bind(p.public as i64)
         .bind(p.search_text.clone())
         .bind(now)
+        .bind(p.subcategory.clone())
         .fetch_one(&mut *self.tx)
         .await?)
     }
@@ -243,7 +249,8 @@ impl Tx {
     pub async fn update_product(&mut self, id: i64, p: &ProductWrite, now: i64) -> Result<()> {
         sqlx::query(
             "UPDATE products SET name = $1, name_en = $2, model = $3, category = $4, description = $5, claims = $6, \
-             support_end = $7, vuln_contact = $8, public = $9, search_text = $10, updated_at = $11 WHERE id = $12",
+             support_end = $7, vuln_contact = $8, public = $9, search_text = $10, updated_at = $11, subcategory = $13 \
+             WHERE id = $12",
         )
         .bind(p.name.clone())
         .bind(p.name_en.clone())
@@ -257,6 +264,7 @@ impl Tx {
         .bind(p.search_text.clone())
         .bind(now)
         .bind(id)
+        .bind(p.subcategory.clone())
         .execute(&mut *self.tx)
         .await?;
         Ok(())

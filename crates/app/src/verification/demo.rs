@@ -22,6 +22,7 @@ struct DemoProduct {
     claims: &'static str,
     support_end: &'static str,
     public: bool,
+    subcategory: &'static str,
     versions: &'static [(&'static str, &'static str)],
 }
 
@@ -36,6 +37,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "既知の攻撃通信を IPS で遮断する\n既知のマルウェアをゲートウェイで検知する\n管理画面への不正ログインを5回で一時ロックする",
         support_end: "2031-03-31",
         public: true,
+        subcategory: "utm",
         versions: &[(
             "3.2.1",
             "sbom/alpine-images/spdx-trivy-rancher_swarmkit-sha256:176dd68d4ce524ec79a76ad83a812024b4fa1f7aa14ad1a209475700b9abe493.json",
@@ -51,6 +53,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "初期パスワードは機器ごとに異なる\nファームウェアを自動で更新する",
         support_end: "2029-12-31",
         public: true,
+        subcategory: "router",
         versions: &[(
             "2.0.4",
             "sbom/alpine-images/spdx-trivy-rancher_curl-sha256:85aea1846e2e9b921629e9c3adf0c5aa63dbdf13aa84d4dc1b951982bf42d1a4.json",
@@ -66,6 +69,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "端末の紛失時に遠隔でデータを消去できる",
         support_end: "2028-06-30",
         public: true,
+        subcategory: "terminal",
         versions: &[(
             "1.4.0",
             "sbom/alpine-images/spdx-trivy-rancher_hello-world-sha256:4b1559cb4b57ca36fa2b313a3c7dde774801aa3a2047930d94e11a45168bc053.json",
@@ -81,6 +85,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "Bluetooth 通信を暗号化する\n解錠履歴を改ざんできない形で記録する",
         support_end: "2030-09-30",
         public: true,
+        subcategory: "smart_home",
         versions: &[("5.1.0", "lockfiles/bat-0.24.0/Cargo.lock")],
     },
     DemoProduct {
@@ -93,6 +98,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "制御ネットワークへの書き込みを許可リストで制限する",
         support_end: "2034-03-31",
         public: true,
+        subcategory: "gateway",
         versions: &[(
             "7.0.2",
             "sbom/alpine-images/spdx-trivy-docker_ucp-etcd-sha256:49300aa0efb97e8a9a2c97e1f5564c91483b7686337584a15127d19bcc7ba989.json",
@@ -108,6 +114,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "",
         support_end: "",
         public: true,
+        subcategory: "agent",
         versions: &[
             ("11.0.2", "lockfiles/ripgrep-11.0.2/Cargo.lock"),
             ("14.1.0", "lockfiles/ripgrep-head-control/Cargo.lock"),
@@ -123,6 +130,7 @@ const PRODUCTS: &[DemoProduct] = &[
         claims: "",
         support_end: "",
         public: false,
+        subcategory: "camera",
         versions: &[],
     },
 ];
@@ -137,7 +145,118 @@ impl App {
     pub(crate) async fn seed_verification(&self, vendors: &[(i64, String)]) -> Result<()> {
         self.seed_products(vendors).await?;
         self.seed_priorities(vendors).await?;
-        self.seed_cases(vendors).await
+        self.seed_cases(vendors).await?;
+        self.seed_reviews(vendors).await
+    }
+
+    /// An expert panel with the demo expert, and candid reviews: praise with reservations, a
+    /// critical one the vendor replied to, and one the vendor disputed and the office hid.
+    async fn seed_reviews(&self, vendors: &[(i64, String)]) -> Result<()> {
+        let sys = "system:demo";
+        let panel = self
+            .create_org(
+                sys,
+                OrgKind::ExpertPanel,
+                "セキュリティ製品評価 有識者会議（架空）",
+                "Security Product Review Panel (fictitious)",
+            )
+            .await?;
+        self.create_user(
+            sys,
+            crate::identity::NewUser {
+                email: crate::demo::DEMO_LOGINS[6].email.into(),
+                display_name: "評価 三郎".into(),
+                password: crate::demo::DEMO_PASSWORD.into(),
+                is_operator: false,
+                org: Some((panel, MembershipRole::Member)),
+            },
+        )
+        .await?;
+        let expert = Actor {
+            user_id: 0,
+            name: "評価 三郎".into(),
+            email: "system:demo".into(),
+            is_operator: false,
+            memberships: vec![Membership {
+                org_id: panel,
+                kind: OrgKind::ExpertPanel,
+                role: MembershipRole::Member,
+                org_name: String::new(),
+            }],
+            token_scopes: None,
+        };
+        let office = Actor { is_operator: true, ..expert.clone() };
+        let ids: Vec<i64> = vendors.iter().map(|v| v.0).collect();
+        let products = self.store.products_of(&ids).await?;
+        let v = self.verification();
+        // (product, title, strengths, weaknesses, scores, vendor reply, dispute, hide)
+        type DemoReview<'a> = (&'a str, &'a str, &'a str, &'a str, [i64; 3], &'a str, &'a str, &'a str);
+        let reviews: [DemoReview<'_>; 4] = [
+            (
+                "セキュアゲート UTM-300",
+                "防御は堅実、管理画面の設定項目が多すぎる",
+                "既知の攻撃通信の遮断率は試験した 500 件中 497 件。シグネチャ更新も毎日届いた。",
+                "管理画面の設定項目が多く、中小企業の担当者が初期設定だけで使うのは難しい。スループットは IPS 有効時に公称値の 6 割。",
+                [6, 4, 3],
+                "",
+                "",
+                "",
+            ),
+            (
+                "ホクト 家庭用ルーター HR-200",
+                "初期パスワードが全台共通、更新は手動",
+                "設定画面は分かりやすく、Wi-Fi の設定は 5 分で終わった。",
+                "初期パスワードが全台で共通（ラベルに印字なし）。ファームウェアの自動更新は既定で無効。",
+                [2, 5, 4],
+                "ご指摘ありがとうございます。2.1.0 で機器ごとの初期パスワードと自動更新の既定有効化に対応します（2027年1月予定）。",
+                "",
+                "",
+            ),
+            (
+                "まもりタブレット MT-10",
+                "遠隔消去は確実、動作はやや重い",
+                "紛失時の遠隔消去は 10 回の試験すべてで 2 分以内に完了した。",
+                "業務アプリを 3 つ同時に開くと動作が遅くなる。",
+                [5, 3, 5],
+                "",
+                "",
+                "",
+            ),
+            (
+                "スマートロック SL-1",
+                "解錠ログは改ざんできる",
+                "",
+                "解錠履歴は端末内の平文ファイルで、アプリから書き換えられた。開発元は技術力が低い。",
+                [1, 4, 4],
+                "",
+                "「開発元は技術力が低い」は製品の評価ではなく、事実に基づかない記述です。削除を求めます。",
+                "製品の評価を超えた開発元への記述があり、レビューの方針（製品の事実に基づく評価）に反するため非表示にしました。",
+            ),
+        ];
+        for (name, title, strengths, weaknesses, scores, reply, dispute, hide) in reviews {
+            let Some(row) = products.iter().find(|r| r.name == name && r.public) else { continue };
+            let input = domain::verification::review::ReviewInput {
+                title: title.into(),
+                version: String::new(),
+                strengths: strengths.into(),
+                weaknesses: weaknesses.into(),
+                protection: scores[0].to_string(),
+                performance: scores[1].to_string(),
+                usability: scores[2].to_string(),
+            };
+            let id = v.publish_review(&expert, ProductId(row.id), &input).await?;
+            let vendor = vendor_actor(row.vendor_org_id, "");
+            if !reply.is_empty() {
+                v.reply_review(&vendor, id, reply).await?;
+            }
+            if !dispute.is_empty() {
+                v.dispute_review(&vendor, id, dispute).await?;
+            }
+            if !hide.is_empty() {
+                v.hide_review(&office, id, hide).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn seed_products(&self, vendors: &[(i64, String)]) -> Result<()> {
@@ -154,6 +273,7 @@ impl App {
                 support_end: p.support_end.into(),
                 vuln_contact: "psirt@example.jp".into(),
                 public: p.public,
+                subcategory: p.subcategory.into(),
             };
             let id = self.verification().register_product(&actor, OrgId(*org), &input).await?;
             // the versions exist from the start (their SBOMs are attached later, when the shared
@@ -549,6 +669,7 @@ impl App {
                     support_end: None,
                     vuln_contact: "psirt@example.jp".into(),
                     public: true,
+                    subcategory: String::new(),
                 };
                 let w = store::ProductWrite {
                     name: p.name.clone(),
@@ -561,6 +682,7 @@ impl App {
                     vuln_contact: p.vuln_contact.clone(),
                     public: true,
                     search_text: p.search_text(&vendor.1),
+                    subcategory: String::new(),
                 };
                 let pid = tx.insert_product(vendor.0, &w, now).await?;
                 let (vid, _) = tx.version_or_insert(pid, "1.0", now).await?;

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod index;
 pub mod labels;
 pub mod priority;
+pub mod reviews;
 
 use domain::audit::AuditRecord;
 use domain::verification::{
@@ -87,6 +88,7 @@ impl ProductView {
                 support_end: r.support_end,
                 vuln_contact: r.vuln_contact,
                 public: r.public,
+                subcategory: r.subcategory,
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -106,6 +108,7 @@ impl ProductView {
             support_end: p.support_end.clone().unwrap_or_default(),
             vuln_contact: p.vuln_contact.clone(),
             public: p.public,
+            subcategory: p.subcategory.clone(),
         }
     }
 }
@@ -213,6 +216,7 @@ fn write_of(p: &Product, vendor_name: &str) -> ProductWrite {
         vuln_contact: p.vuln_contact.clone(),
         public: p.public,
         search_text: p.search_text(vendor_name),
+        subcategory: p.subcategory.clone(),
     }
 }
 

@@ -42,10 +42,12 @@ pub enum OrgKind {
     VerificationBody,
     /// 制度事務局 (METI / IPA program office)
     ProgramOffice,
+    /// 有識者・専門家 — experts who publish product reviews (the deck's 専門家レビュー).
+    ExpertPanel,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 7] = [
+    pub const ALL: [OrgKind; 8] = [
         OrgKind::Vendor,
         OrgKind::Sme,
         OrgKind::Insurer,
@@ -53,6 +55,7 @@ impl OrgKind {
         OrgKind::RegistrationBody,
         OrgKind::VerificationBody,
         OrgKind::ProgramOffice,
+        OrgKind::ExpertPanel,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +67,7 @@ impl OrgKind {
             OrgKind::RegistrationBody => "registration_body",
             OrgKind::VerificationBody => "verification_body",
             OrgKind::ProgramOffice => "program_office",
+            OrgKind::ExpertPanel => "expert_panel",
         }
     }
 
@@ -85,6 +89,8 @@ impl OrgKind {
             (OrgKind::RegistrationBody, true) => "Registration body",
             (OrgKind::VerificationBody, false) => "検証機関",
             (OrgKind::VerificationBody, true) => "Verification body",
+            (OrgKind::ExpertPanel, false) => "有識者・専門家",
+            (OrgKind::ExpertPanel, true) => "Expert panel",
             (OrgKind::ProgramOffice, false) => "制度事務局",
             (OrgKind::ProgramOffice, true) => "Program office",
         }

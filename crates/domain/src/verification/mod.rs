@@ -7,6 +7,7 @@ pub mod case;
 pub mod checklist;
 pub mod label;
 pub mod priority;
+pub mod review;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,28 @@ impl ProductCategory {
     }
 }
 
+/// Sub-categories of each category (the product map's groups): (category, code, Japanese,
+/// English).
+pub const SUBCATEGORIES: [(ProductCategory, &str, &str, &str); 12] = [
+    (ProductCategory::SecurityProduct, "utm", "UTM・ファイアウォール", "UTM / firewall"),
+    (ProductCategory::SecurityProduct, "endpoint", "EDR・エンドポイント保護", "EDR / endpoint protection"),
+    (ProductCategory::SecurityProduct, "log_analysis", "ログ分析・SIEM", "Log analysis / SIEM"),
+    (ProductCategory::SecurityProduct, "waf", "WAF・Web 防御", "WAF / web protection"),
+    (ProductCategory::IotDevice, "router", "ルーター・ネットワーク機器", "Router / network device"),
+    (ProductCategory::IotDevice, "camera", "ネットワークカメラ", "Network camera"),
+    (ProductCategory::IotDevice, "smart_home", "スマートロック・家電", "Smart lock / home appliance"),
+    (ProductCategory::IotDevice, "terminal", "タブレット・業務端末", "Tablet / business terminal"),
+    (ProductCategory::ControlSystem, "gateway", "ゲートウェイ・監視装置", "Gateway / monitoring"),
+    (ProductCategory::ControlSystem, "controller", "PLC・コントローラ", "PLC / controller"),
+    (ProductCategory::Software, "agent", "エージェント・ツール", "Agent / tool"),
+    (ProductCategory::Software, "cloud", "クラウドサービス", "Cloud service"),
+];
+
+/// A sub-category's name, or None for an unknown code.
+pub fn subcategory_label(code: &str, en: bool) -> Option<&'static str> {
+    SUBCATEGORIES.iter().find(|s| s.1 == code).map(|s| if en { s.3 } else { s.2 })
+}
+
 /// What a vendor enters for a product, before validation (from a form or JSON).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ProductInput {
@@ -99,6 +122,9 @@ pub struct ProductInput {
     /// Whether the product page is public.
     #[serde(default)]
     pub public: bool,
+    /// A sub-category code of the category (optional).
+    #[serde(default)]
+    pub subcategory: String,
 }
 
 /// A validated product: every field holds a value the platform accepts.
@@ -113,6 +139,7 @@ pub struct Product {
     pub support_end: Option<String>,
     pub vuln_contact: String,
     pub public: bool,
+    pub subcategory: String,
 }
 
 impl Product {
@@ -175,8 +202,17 @@ impl Product {
                 "Give an e-mail address or an https:// URL",
             ));
         }
+        let subcategory = input.subcategory.trim().to_string();
+        if !subcategory.is_empty() && !SUBCATEGORIES.iter().any(|s| Some(s.0) == category && s.1 == subcategory) {
+            errs.push(FieldError::new(
+                "subcategory",
+                "製品区分に合った小区分を選択してください",
+                "Choose a sub-category of the product's category",
+            ));
+        }
         match (errs.is_empty(), category) {
             (true, Some(category)) => Ok(Product {
+                subcategory,
                 name,
                 name_en,
                 model,

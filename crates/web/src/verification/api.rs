@@ -277,6 +277,10 @@ pub struct NewProductBody {
     pub vuln_contact: String,
     #[serde(default)]
     pub public: bool,
+    /// A sub-category of the category (the product map's groups): utm, endpoint, log_analysis,
+    /// waf, router, camera, smart_home, terminal, gateway, controller, agent, cloud.
+    #[serde(default)]
+    pub subcategory: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -308,6 +312,7 @@ pub async fn create(
         support_end: n.support_end,
         vuln_contact: n.vuln_contact,
         public: n.public,
+        subcategory: n.subcategory,
     };
     let id = s.app.verification().register_product(a, domain::OrgId(vendor), &input).await.map_err(|e| ctx.err(e))?;
     Ok((StatusCode::CREATED, [("location", format!("/api/v1/products/{}", id.0))], Json(CreatedBody { id: id.0 }))

@@ -19,7 +19,7 @@ use crate::error::{ErrorBody, WebError};
 use crate::extract::{Ctx, json_body, write_actor};
 use crate::forms::decode;
 use crate::kit::flash::see_other;
-use crate::views::{Nav, render};
+use crate::views::{Nav, PagerItem, render};
 use app::AppError;
 use app::verification::checklists::CaseChecklist;
 use app::verification::labels::LabelView;
@@ -227,7 +227,7 @@ struct LabelPage {
     errors: Vec<String>,
 }
 
-fn level_name(code: &str, en: bool) -> String {
+pub(crate) fn level_name(code: &str, en: bool) -> String {
     match code {
         "JC-STAR-STAR1" => if en { "JC-STAR STAR-1" } else { "JC-STAR ★1" }.into(),
         "ETSI-EN-303-645" => if en { "ETSI EN 303 645 baseline" } else { "ETSI EN 303 645 ベースライン" }.into(),
@@ -730,4 +730,54 @@ pub async fn api_known_exploited(
     let b: KnownExploitedBody = json_body(&ctx, &headers, &body)?;
     s.app.verification().set_known_exploited(a, &b.advisory, b.known_exploited).await.map_err(|e| ctx.err(e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "labels.html")]
+struct LabelsPage {
+    nav: Nav,
+    rows: Vec<(i64, String, String, String, String, String, &'static str, String)>,
+    total: i64,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    pager: crate::views::Pager,
+}
+
+/// The public list of labels, newest first, with a status filter.
+pub async fn list_page(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Query(p): Query<LabelListParams>,
+) -> Result<Response, WebError> {
+    let t = ctx.t;
+    let status_code = p.status.clone().unwrap_or_default();
+    let status = match status_code.trim() {
+        "" => None,
+        x => Some(
+            LabelStatus::parse(x)
+                .ok_or_else(|| ctx.err(AppError::field("status", "状態が正しくありません", "Unknown status")))?,
+        ),
+    };
+    let page = p.page.unwrap_or(1).clamp(1, 100_000);
+    let per = 50;
+    let (total, rows) = s.app.verification().labels(status, per, (page - 1) * per).await.map_err(|e| ctx.err(e))?;
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let st = LabelStatus::parse(&r.status).map(|x| x.label(t.en)).unwrap_or("");
+            let levels = r.levels.split(',').map(|l| level_name(l, t.en)).collect::<Vec<_>>().join(", ");
+            (r.id, r.product_name, r.version, levels, r.body_name, r.status, st, app::jst_date(r.valid_until))
+        })
+        .collect();
+    let base = if status_code.is_empty() { "/labels?".to_string() } else { format!("/labels?status={status_code}&") };
+    Ok(render(&LabelsPage {
+        nav: Nav::new(&ctx, "検証ラベルの一覧", "Verification labels", "products"),
+        rows,
+        total,
+        status: status_code,
+        statuses: LabelStatus::ALL.iter().map(|x| (x.code(), x.label(t.en))).collect(),
+        pager: crate::views::Pager::new(page as usize, ((total + per - 1) / per) as usize, |n| {
+            format!("{base}page={n}")
+        }),
+    }))
 }

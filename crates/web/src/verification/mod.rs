@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod labels;
 pub mod pages;
 pub mod priority;
+pub mod reviews;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +58,7 @@ pub fn routes(upload_limit: usize, capture_limit: usize) -> Router<AppState> {
         .route("/admin/priorities/weights", post(priority::set_weights))
         .route("/admin/priorities/{id}", post(priority::set_attrs))
         .route("/api/v1/priorities", get(priority::api))
+        .route("/labels", get(labels::list_page))
         .route("/labels/{id}", get(labels::page))
         .route("/labels/{id}/qr.svg", get(labels::qr))
         .route("/labels/{id}/{action}", post(labels::step))
@@ -73,6 +75,14 @@ pub fn routes(upload_limit: usize, capture_limit: usize) -> Router<AppState> {
         .route("/api/v1/checklists", post(labels::api_load_checklist))
         .route("/cases/{id}/checklist", get(labels::checklist).post(labels::record))
         .route("/api/v1/cases/{id}/checklist", get(labels::api_case_checklist).post(labels::api_record))
+        .route("/map", get(reviews::map))
+        .route("/map.csv", get(reviews::map_csv))
+        .route("/api/v1/map", get(reviews::api_map))
+        .route("/products/{id}/reviews/new", get(reviews::new_form))
+        .route("/products/{id}/reviews", post(reviews::create))
+        .route("/product-reviews/{id}/{action}", post(reviews::act))
+        .route("/api/v1/products/{id}/reviews", get(reviews::api_list).post(reviews::api_create))
+        .route("/api/v1/product-reviews/{id}/{action}", post(reviews::api_act))
         .route("/cases", get(cases::cases))
         .route("/cases/{id}", get(cases::case))
         .route("/cases/{id}/claims", post(cases::record_claims))

@@ -240,6 +240,9 @@ struct ProductPage {
     cases: Vec<super::cases::CaseRowView>,
     /// The product's labels: (id, version, levels, status code, status label).
     labels: Vec<(i64, String, String, String, &'static str)>,
+    /// Expert reviews, and whether the viewer may write one.
+    reviews: Vec<super::reviews::ReviewCard>,
+    can_review: bool,
     /// For the vendor's request form: trusted bodies and the kinds of verification.
     bodies: Vec<Opt>,
     kinds: Vec<Opt>,
@@ -376,6 +379,8 @@ fn product_page(
         upload_version,
         cases: Vec::new(),
         labels: Vec::new(),
+        reviews: Vec::new(),
+        can_review: false,
         bodies: Vec::new(),
         kinds: Vec::new(),
         d,
@@ -403,6 +408,8 @@ pub async fn product(
         .iter()
         .map(|c| super::cases::case_row(t, c))
         .collect();
+    page.reviews = super::reviews::review_cards(t, &v.product_reviews(ctx.actor(), id).await.map_err(|e| ctx.err(e))?);
+    page.can_review = app::verification::Verification::is_expert(ctx.actor());
     page.labels = v
         .product_labels(id.0)
         .await
@@ -505,6 +512,8 @@ pub struct ProductForm {
     #[serde(default)]
     pub vendor_org_id: String,
     #[serde(default)]
+    pub subcategory: String,
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub name_en: String,
@@ -537,6 +546,7 @@ impl ProductForm {
             support_end: domain::search::normalize(&self.support_end).replace('ー', "-"),
             vuln_contact: self.vuln_contact.clone(),
             public: self.public.is_some(),
+            subcategory: self.subcategory.clone(),
         }
     }
     fn from_input(i: &ProductInput) -> Self {
@@ -550,6 +560,7 @@ impl ProductForm {
             support_end: i.support_end.clone(),
             vuln_contact: i.vuln_contact.clone(),
             public: i.public.then(|| "on".to_string()),
+            subcategory: i.subcategory.clone(),
             ..Default::default()
         }
     }
@@ -564,6 +575,8 @@ struct ProductFormPage {
     f: ProductForm,
     errors: FieldErrors,
     categories: Vec<Opt>,
+    /// Sub-categories grouped by category (optgroup label, options).
+    subcategories: Vec<(String, Vec<Opt>)>,
     vendors: Vec<Opt>,
 }
 
@@ -588,6 +601,17 @@ fn form_page(ctx: &Ctx, edit: Option<i64>, f: ProductForm, errs: &[FieldError]) 
             None => "/my/products".to_string(),
         },
         categories: category_opts(t, &f.category),
+        subcategories: domain::verification::ProductCategory::ALL
+            .iter()
+            .map(|c| {
+                let opts = domain::verification::SUBCATEGORIES
+                    .iter()
+                    .filter(|s| s.0 == *c)
+                    .map(|s| Opt::new(s.1, if t.en { s.3 } else { s.2 }, s.1 == f.subcategory))
+                    .collect();
+                (c.label(t.en).to_string(), opts)
+            })
+            .collect(),
         vendors: a
             .provider_orgs()
             .map(|m| Opt::new(m.org_id.to_string(), m.org_name.clone(), f.vendor_org_id == m.org_id.to_string()))
