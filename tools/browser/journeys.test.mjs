@@ -381,6 +381,59 @@ test('case evidence: real captures analysed, an upload (a mistake keeps what was
   await office.ctx.close();
 });
 
+test('labels, a case checklist, expert reviews (a mistake keeps what was typed) and the product map', async () => {
+  const pub = await session(null);
+  await go(pub.page, '/map', 'map');
+  assert.match(await pub.page.textContent('main'), /UTM・ファイアウォール/);
+  await go(pub.page, '/map?lang=en&category=iot_device', 'map-en');
+  await go(pub.page, '/labels', 'labels');
+  if (process.env.KAKEHASHI_DEMO_SBOMS === '1') {
+    const first = pub.page.locator('main table a').first();
+    await Promise.all([pub.page.waitForNavigation(), first.click()]);
+    assert.match(await pub.page.textContent('main'), /label verify/);
+    assert.equal(await pub.page.locator('figure.qr svg').count(), 1);
+    await check(pub.page, 'label');
+  }
+  await go(pub.page, '/map', 'map-again');
+  await Promise.all([pub.page.waitForNavigation(), pub.page.locator('main a', { hasText: 'スマートロック SL-1' }).first().click()]);
+  assert.match(await pub.page.textContent('main'), /制度事務局により非表示/);
+  await check(pub.page, 'product-hidden-review');
+  await pub.ctx.close();
+
+  const ex = await session('expert@demo.kakehashi.jp');
+  await go(ex.page, '/map', 'map-expert');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.locator('main a', { hasText: 'セキュアゲート UTM-300' }).first().click()]);
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('text=レビューを書く')]);
+  const title = `ブラウザ試験のレビュー ${width}`;
+  await ex.page.fill('#title', title);
+  await ex.page.fill('#strengths', '検知が速い');
+  await ex.page.fill('#protection', '9');
+  await ex.page.fill('#performance', '3');
+  await ex.page.fill('#usability', '4');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('main button[type=submit]')]);
+  assert.equal(await ex.page.inputValue('#strengths'), '検知が速い', 'kept');
+  assert.equal(await ex.page.getAttribute('#protection', 'aria-invalid'), 'true');
+  await check(ex.page, 'review-form-error');
+  await ex.page.fill('#protection', '5');
+  await Promise.all([ex.page.waitForNavigation(), ex.page.click('main button[type=submit]')]);
+  assert.match(await ex.page.textContent('main'), new RegExp(title));
+  await check(ex.page, 'product-reviews');
+  await ex.ctx.close();
+
+  const tester = await session('tester@demo.kakehashi.jp');
+  await go(tester.page, '/cases/4/checklist', 'checklist-none');
+  await tester.page.selectOption('#checklist', 'jc-star-1@2025.1');
+  await Promise.all([tester.page.waitForNavigation(), tester.page.click('#pick ~ form button[type=submit]')]);
+  assert.match(await tester.page.textContent('main'), /S1\.1-02/);
+  await check(tester.page, 'checklist');
+  const row = tester.page.locator('tr', { hasText: 'S1.1-05' });
+  await row.locator('select').selectOption('fail');
+  await Promise.all([tester.page.waitForNavigation(), row.locator('button[type=submit]').click()]);
+  assert.match(await tester.page.textContent('main'), /自動判定と異なる判定には理由が必要です/);
+  await check(tester.page, 'checklist-error');
+  await tester.ctx.close();
+});
+
 test('without JavaScript the forms still work', async () => {
   const ctx = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
   const page = await ctx.newPage();

@@ -21,6 +21,8 @@ pub enum Engine {
     Sbom,
     /// pcap or pcapng (plain or gzip): the device traffic analyser.
     Capture,
+    /// A device firmware image: the firmware engine.
+    Firmware,
 }
 
 impl Engine {
@@ -28,6 +30,7 @@ impl Engine {
         match self {
             Engine::Sbom => "sbom",
             Engine::Capture => "capture",
+            Engine::Firmware => "firmware",
         }
     }
 }
@@ -169,6 +172,7 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
                 .map(Ran::Sbom),
         },
         "capture" => analyze_capture(source, devices, progress).map(|r| Ran::Capture(Box::new(r))),
+        "firmware" => analyze_firmware(source).map(|r| Ran::Firmware(Box::new(r))),
         other => Err(format!("unknown engine {other:?}")),
     })
     .await;
@@ -196,6 +200,15 @@ async fn analyze(app: App, job: ClaimedJob) -> JobResult {
             .finish_analysis(id, "done", &capture_summary(&report).to_string(), None, now)
             .await
             .map_err(|e| e.to_string()),
+        // A case's firmware image: its findings and its SBOM (scanned next) go to the case.
+        Ok(Ran::Firmware(report)) if evidence => {
+            app.verification().record_firmware(&row, &report).await.map_err(|e| e.to_string())
+        }
+        Ok(Ran::Firmware(report)) => app
+            .store
+            .finish_analysis(id, "done", &firmware_summary(&report).to_string(), None, now)
+            .await
+            .map_err(|e| e.to_string()),
         // The file itself cannot be read: that is the analysis' result, not a reason to retry.
         Err(e) => app.store.finish_analysis(id, "failed", "{}", Some(&e), now).await.map_err(|e| e.to_string()),
     }?;
@@ -215,6 +228,37 @@ impl Drop for AbortOnDrop {
 enum Ran {
     Sbom(Outcome),
     Capture(Box<netcap::Report>),
+    Firmware(Box<firmware::Report>),
+}
+
+/// The largest firmware image the engine reads (it unpacks in memory).
+pub const FIRMWARE_MAX_BYTES: u64 = 512 << 20;
+
+fn analyze_firmware(source: crate::blobs::BlobSource) -> std::result::Result<firmware::Report, String> {
+    let data = match source {
+        crate::blobs::BlobSource::Bytes(d) => d,
+        crate::blobs::BlobSource::File(path) => {
+            let len = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
+            if len > FIRMWARE_MAX_BYTES {
+                return Err(format!("the image is {} MiB; the firmware engine reads up to 512 MiB", len >> 20));
+            }
+            std::fs::read(&path).map_err(|e| e.to_string())?
+        }
+    };
+    let limits =
+        firmware::Limits { max_total_bytes: (data.len() as u64).saturating_mul(4).max(64 << 20), ..Default::default() };
+    Ok(firmware::analyze("image", &data, &limits))
+}
+
+/// What a firmware analysis found, in numbers (the evidence list shows it).
+pub fn firmware_summary(r: &firmware::Report) -> serde_json::Value {
+    json!({
+        "parts": r.parts.len(),
+        "files": r.files,
+        "os": r.os,
+        "components": r.components.len(),
+        "findings": r.findings.len(),
+    })
 }
 
 /// What an SBOM scan found, for the program that keeps it.

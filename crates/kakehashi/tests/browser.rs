@@ -24,6 +24,7 @@ async fn journeys_in_chromium() {
     // advisories, so the pages (and screenshots) show real findings.
     let data = shared_data("osv/rustsec-advisory-db.zip").and_then(|z| Some((z, shared_data("")?)));
     let mut cfg = app::AppConfig::default();
+    cfg.labels.secret = Some("browser journeys label secret, 32+ characters".into());
     if let Some((zip, _)) = &data {
         let index = std::env::temp_dir().join(format!("kakehashi-browser-osv-{}", &app::auth::random_token()[..10]));
         let alpine = zip.with_file_name("alpine-secdb-osv.zip");
@@ -35,6 +36,9 @@ async fn journeys_in_chromium() {
         t.app.attach_demo_sboms(dir).await.unwrap();
         t.app.attach_demo_captures(dir).await.unwrap();
         t.jobs_settle(120).await;
+        // labels on the scanned products (active, revoked, expired), as the demo issues them
+        t.app.seed_demo_labels().await.unwrap();
+        t.app.verification().watch_labels().await.unwrap();
     }
     let shots = std::env::var("KAKEHASHI_SHOTS")
         .map(std::path::PathBuf::from)

@@ -152,12 +152,12 @@ impl Tx {
         &mut self,
         case_id: i64,
         evidence_id: i64,
-        report_sha256: &str,
+        report_sha256: Option<&str>,
         note: &str,
         findings: &[CaptureFindingWrite],
     ) -> Result<()> {
         sqlx::query("UPDATE case_evidence SET report_sha256 = $1, note = $2 WHERE id = $3")
-            .bind(report_sha256.to_string())
+            .bind(report_sha256.map(str::to_string))
             .bind(note.to_string())
             .bind(evidence_id)
             .execute(&mut *self.tx)

@@ -513,12 +513,15 @@ impl Store {
         r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()
     }
 
-    /// Open findings seen before `before` on the versions that active labels cover.
+    /// Open critical or known-exploited findings seen before `before` on the versions that active
+    /// labels cover (the use case applies the exact rule).
     pub async fn covered_open_findings(&self, before: i64) -> Result<Vec<CoveredFinding>> {
         let rows = sqlx::query(
             "SELECT l.id, f.id, f.advisory_id, f.aliases, f.score, f.severity, f.state, f.first_seen \
              FROM labels l JOIN findings f ON f.product_version_id = l.version_id \
              WHERE l.status = 'active' AND f.state IN ('in_triage', 'exploitable') AND f.first_seen < $1 \
+             AND (f.severity = 'critical' OR f.advisory_id IN (SELECT advisory_id FROM known_exploited) \
+                  OR EXISTS (SELECT 1 FROM known_exploited k WHERE f.aliases LIKE '%' || k.advisory_id || '%')) \
              ORDER BY l.id, f.id",
         )
         .bind(before)

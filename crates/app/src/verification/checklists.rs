@@ -116,6 +116,30 @@ impl Verification<'_> {
         }
         for f in self.store.capture_findings(case_id).await? {
             let what = format!("{} {} → {}", f.protocol, f.src, f.dst);
+            if f.protocol == "firmware" {
+                match f.kind.as_str() {
+                    "weak_password" => {
+                        add(&mut facts, "firmware_weak_password", Some(f.evidence_id), format!("{} ({})", f.dst, f.src))
+                    }
+                    "boot_service"
+                        if matches!(
+                            f.dst.as_str(),
+                            "telnetd"
+                                | "rlogind"
+                                | "rshd"
+                                | "bind_shell"
+                                | "netcat_listener"
+                                | "tftpd"
+                                | "adbd"
+                                | "gdbserver"
+                        ) =>
+                    {
+                        add(&mut facts, "insecure_listener", Some(f.evidence_id), format!("{} ({})", f.dst, f.src))
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             match f.kind.as_str() {
                 "credentials_in_clear" => {
                     add(&mut facts, "capture_credentials", Some(f.evidence_id), what.clone());

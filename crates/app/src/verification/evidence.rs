@@ -116,7 +116,7 @@ impl Verification<'_> {
             self.add_staged(actor, &c, kind, filename, content_type, staged, devices, version).await
         }
         .await;
-        if !matches!(result, Ok(EvidenceAdded { kind: EvidenceKind::Capture, .. })) {
+        if !matches!(result, Ok(EvidenceAdded { kind: EvidenceKind::Capture | EvidenceKind::Firmware, .. })) {
             // only captures stay in the file store; what was refused or went to the database goes
             self.discard_upload(staged).await;
         }
@@ -185,8 +185,12 @@ impl Verification<'_> {
             }
             None => EvidenceKind::Document,
         };
-        if kind != EvidenceKind::Capture && staged.size as usize > self.config.max_upload_bytes {
+        let streamed = matches!(kind, EvidenceKind::Capture | EvidenceKind::Firmware);
+        if !streamed && staged.size as usize > self.config.max_upload_bytes {
             return Err(AppError::TooLarge { limit: self.config.max_upload_bytes });
+        }
+        if kind == EvidenceKind::Firmware && staged.size > crate::engines::FIRMWARE_MAX_BYTES {
+            return Err(AppError::TooLarge { limit: crate::engines::FIRMWARE_MAX_BYTES as usize });
         }
         if kind == EvidenceKind::Capture && !capture {
             return Err(AppError::UnsupportedMedia);
@@ -200,7 +204,7 @@ impl Verification<'_> {
         let filename = crate::engines::clean_filename(filename, kind.code());
         let content_type = domain::text::clean_line(content_type).chars().take(100).collect::<String>();
         let data = match kind {
-            EvidenceKind::Capture => None,
+            EvidenceKind::Capture | EvidenceKind::Firmware => None,
             _ => Some(self.read_staged(&staged.sha256).await?),
         };
         if kind == EvidenceKind::Sbom
@@ -289,6 +293,13 @@ impl Verification<'_> {
             EvidenceKind::Capture => {
                 let (analysis, job) =
                     crate::engines::request_analysis(&mut tx, EVIDENCE_SUBJECT, eid, sha, Engine::Capture, now).await?;
+                tx.set_evidence_analysis(eid, analysis).await?;
+                Some(job.0)
+            }
+            EvidenceKind::Firmware => {
+                let (analysis, job) =
+                    crate::engines::request_analysis(&mut tx, EVIDENCE_SUBJECT, eid, sha, Engine::Firmware, now)
+                        .await?;
                 tx.set_evidence_analysis(eid, analysis).await?;
                 Some(job.0)
             }
@@ -425,9 +436,84 @@ impl Verification<'_> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         tx.put_blob(&report_sha, html.as_bytes()).await?;
-        tx.record_capture(e.case_id, e.id, &report_sha, &note, &findings).await?;
+        tx.record_capture(e.case_id, e.id, Some(&report_sha), &note, &findings).await?;
         tx.finish_analysis(analysis.id, "done", &summary.to_string(), None, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps what the firmware engine found in a case's image: its findings beside the captures'
+    /// (protocol `firmware`, the file as source), and its inventory as a CycloneDX SBOM added to
+    /// the case's evidence and scanned into the case's version (or the product's newest), in one
+    /// transaction with the analysis' result.
+    pub(crate) async fn record_firmware(&self, analysis: &AnalysisRow, report: &firmware::Report) -> Result<()> {
+        let e = self.store.evidence_file(analysis.subject_id).await?;
+        let c = self.store.case(e.case_id).await?;
+        let findings: Vec<CaptureFindingWrite> = report
+            .findings
+            .iter()
+            .map(|f| CaptureFindingWrite {
+                kind: f.kind.clone(),
+                protocol: "firmware".into(),
+                severity: match f.severity.as_str() {
+                    "critical" | "high" => "high".into(),
+                    "medium" => "medium".into(),
+                    _ => "low".into(),
+                },
+                src: f.path.chars().take(300).collect(),
+                dst: f
+                    .service
+                    .clone()
+                    .or_else(|| f.account.clone())
+                    .or_else(|| f.fingerprint.clone())
+                    .unwrap_or_default(),
+                packets: String::new(),
+                first_seen_ms: 0,
+                detail: f.detail.chars().take(1000).collect(),
+            })
+            .collect();
+        let mut summary = crate::engines::firmware_summary(report);
+        let now = self.now();
+        let version_id = match c.version_id {
+            Some(v) => Some(v),
+            None => self.store.product_versions(c.product_id).await?.first().map(|v| v.id),
+        };
+        let sbom = (!report.components.is_empty()).then(|| firmware::output::cyclonedx(report));
+        let mut tx = self.store.begin().await?;
+        tx.record_capture(e.case_id, e.id, None, "", &findings).await?;
+        if let (Some(doc), Some(version_id)) = (sbom, version_id) {
+            let bytes = doc.into_bytes();
+            let sha = {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(&bytes))
+            };
+            let name = format!("{}.cdx.json", e.filename.chars().take(180).collect::<String>());
+            tx.put_blob(&sha, &bytes).await?;
+            let sbom_eid = tx
+                .insert_case_evidence(
+                    &NewCaseEvidence {
+                        case_id: e.case_id,
+                        kind: EvidenceKind::Sbom.code(),
+                        filename: &name,
+                        content_type: "application/vnd.cyclonedx+json",
+                        sha256: &sha,
+                        size: bytes.len() as i64,
+                        devices: "",
+                        uploaded_by: None,
+                    },
+                    now,
+                )
+                .await?;
+            let file_id =
+                tx.insert_product_file(version_id, "sbom", &name, &sha, bytes.len() as i64, now, None).await?;
+            let (sbom_analysis, _) =
+                crate::engines::request_analysis(&mut tx, FILE_SUBJECT, file_id, &sha, Engine::Sbom, now).await?;
+            tx.set_evidence_analysis(sbom_eid, sbom_analysis).await?;
+            summary["sbom_evidence"] = json!(sbom_eid);
+        }
+        tx.finish_analysis(analysis.id, "done", &summary.to_string(), None, now).await?;
+        tx.commit().await?;
+        self.job_wake.notify_waiters();
         Ok(())
     }
 }

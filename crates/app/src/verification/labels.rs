@@ -420,6 +420,19 @@ impl Verification<'_> {
         t: LabelTransition,
         reason: &str,
     ) -> Result<LabelStatus> {
+        self.label_step_with(actor, id, t, reason, true).await
+    }
+
+    /// [`Self::label_step`]; `reissue: false` leaves the status list to the caller (the watch
+    /// re-issues it once after all its changes).
+    async fn label_step_with(
+        &self,
+        actor: Option<&Actor>,
+        id: i64,
+        t: LabelTransition,
+        reason: &str,
+        reissue: bool,
+    ) -> Result<LabelStatus> {
         let row = self.store.label(id).await?;
         if let Some(a) = actor {
             if !may_know_case(a, row.vendor_org_id, row.body_org_id) && !row.product_public {
@@ -480,7 +493,9 @@ impl Verification<'_> {
                 "The label was changed by someone else; reload and try again",
             ));
         }
-        self.reissue_status_list(&mut tx, None, now).await?;
+        if reissue {
+            self.reissue_status_list(&mut tx, None, now).await?;
+        }
         tx.commit().await?;
         Ok(to)
     }
@@ -492,7 +507,7 @@ impl Verification<'_> {
         let now = self.now();
         let mut changed = 0;
         for (id, _) in self.store.labels_past_validity(now).await? {
-            match self.label_step(None, id, LabelTransition::Expire, "").await {
+            match self.label_step_with(None, id, LabelTransition::Expire, "", false).await {
                 Ok(_) => changed += 1,
                 Err(AppError::Conflict { .. }) => {}
                 Err(e) => return Err(e),
@@ -523,7 +538,7 @@ impl Verification<'_> {
                     f.advisory_id, f.advisory_id
                 ),
             };
-            match self.label_step(None, f.label_id, LabelTransition::Suspend, &reason).await {
+            match self.label_step_with(None, f.label_id, LabelTransition::Suspend, &reason, false).await {
                 Ok(_) => {
                     changed += 1;
                     done.insert(f.label_id);
@@ -532,7 +547,12 @@ impl Verification<'_> {
                 Err(e) => return Err(e),
             }
         }
-        if changed == 0 && self.config.labels.secret.is_some() && !self.store.signing_keys(None).await?.is_empty() {
+        if changed > 0 {
+            let mut tx = self.store.begin().await?;
+            self.reissue_status_list(&mut tx, None, self.now()).await?;
+            tx.commit().await?;
+        } else if self.config.labels.secret.is_some() && !self.store.signing_keys(None).await?.is_empty() {
+            // keeps the list fresh (re-issued when a day old)
             self.status_list().await?;
         }
         Ok(changed)

@@ -479,16 +479,21 @@ pub enum EvidenceKind {
     Capture,
     /// Anything else kept as evidence (test reports, manuals, photos).
     Document,
+    /// A device firmware image: unpacked and inventoried by the firmware engine, its SBOM
+    /// scanned into the case's version.
+    Firmware,
 }
 
 impl EvidenceKind {
-    pub const ALL: [EvidenceKind; 3] = [EvidenceKind::Sbom, EvidenceKind::Capture, EvidenceKind::Document];
+    pub const ALL: [EvidenceKind; 4] =
+        [EvidenceKind::Sbom, EvidenceKind::Capture, EvidenceKind::Firmware, EvidenceKind::Document];
 
     pub fn code(self) -> &'static str {
         match self {
             EvidenceKind::Sbom => "sbom",
             EvidenceKind::Capture => "capture",
             EvidenceKind::Document => "document",
+            EvidenceKind::Firmware => "firmware",
         }
     }
 
@@ -504,6 +509,8 @@ impl EvidenceKind {
             (EvidenceKind::Capture, true) => "Network capture",
             (EvidenceKind::Document, false) => "文書",
             (EvidenceKind::Document, true) => "Document",
+            (EvidenceKind::Firmware, false) => "ファームウェア",
+            (EvidenceKind::Firmware, true) => "Firmware image",
         }
     }
 }

@@ -175,6 +175,15 @@ pub async fn evidence_view(ctx: &Ctx, s: &AppState, id: CaseId) -> Result<Eviden
                     n("findings"),
                     t.s("件の脆弱性", "vulnerabilities")
                 ),
+                ("done", domain::verification::case::EvidenceKind::Firmware) => format!(
+                    "{} {} / {} {} / {} {}",
+                    n("files"),
+                    t.s("ファイル", "files"),
+                    n("components"),
+                    t.s("コンポーネント", "components"),
+                    n("findings"),
+                    t.s("件の検出", "findings")
+                ),
                 ("done", domain::verification::case::EvidenceKind::Capture) => format!(
                     "{} {} / {} {}",
                     n("packets"),

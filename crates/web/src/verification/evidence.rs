@@ -243,7 +243,7 @@ pub async fn upload(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EvidenceAcceptedBody {
     pub id: i64,
-    /// sbom | capture | document
+    /// sbom | capture | firmware | document
     pub kind: String,
     /// The analysis job (`GET /api/v1/jobs/{id}`), for SBOMs and captures.
     pub job_id: Option<i64>,
@@ -338,6 +338,8 @@ pub struct EvidenceBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseEvidenceBody {
     pub items: Vec<EvidenceBody>,
+    /// What the engines found in the case's captures and firmware images (protocol `firmware`:
+    /// `src` is the file in the image, `dst` the service, account or key fingerprint).
     pub capture_findings: Vec<CaptureFindingBody>,
 }
 
