@@ -10,6 +10,7 @@
 //! [`analyze`].
 
 mod findings;
+pub mod hardening;
 mod inventory;
 pub mod output;
 pub mod sample;
@@ -106,6 +107,10 @@ pub struct Report {
     pub os_version: String,
     pub components: Vec<Component>,
     pub findings: Vec<Finding>,
+    /// Binary hardening of the image's ELF files, in numbers.
+    pub hardening: hardening::Hardening,
+    /// Each ELF file's hardening.
+    pub binaries: Vec<hardening::Binary>,
     /// Files unpacked (regular files, all parts).
     pub files: u64,
     /// Bytes unpacked.
@@ -130,6 +135,7 @@ pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
     found.sort_by(|a, b| severity_rank(&a.severity).cmp(&severity_rank(&b.severity)).then(a.path.cmp(&b.path)));
     let files = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
     let unpacked_bytes = entries.iter().map(|e| e.size).sum();
+    let (binaries, hardening) = hardening::hardening(&entries);
     Report {
         image: name.to_string(),
         size: image.len() as u64,
@@ -140,6 +146,8 @@ pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
         os_version: inv.os_version,
         components: inv.components,
         findings: found,
+        hardening,
+        binaries,
         files,
         unpacked_bytes,
     }

@@ -277,3 +277,75 @@ fn damaged_images_never_panic() {
         }
     }
 }
+
+/// A gzip member whose deflate stream is stored blocks (no compression): cheap to nest deeply.
+fn stored_gzip(d: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+    let chunks: Vec<&[u8]> = if d.is_empty() { vec![&[][..]] } else { d.chunks(65_535).collect() };
+    for (i, c) in chunks.iter().enumerate() {
+        out.push(u8::from(i + 1 == chunks.len()));
+        let n = c.len() as u16;
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&(!n).to_le_bytes());
+        out.extend_from_slice(c);
+    }
+    out.extend_from_slice(&crc32fast::hash(d).to_le_bytes());
+    out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+    out
+}
+
+#[test]
+fn ten_thousand_nested_archives_stop_at_the_depth_bound() {
+    let mut d = b"the innermost file".to_vec();
+    for _ in 0..10_000 {
+        d = stored_gzip(&d);
+    }
+    let started = std::time::Instant::now();
+    let r = analyze("nested-10000.gz", &d, &Limits::default());
+    let f = r.findings.iter().find(|f| f.kind == "limit").expect("a limit finding");
+    assert!(f.detail.contains("8 levels"), "{}", f.detail);
+    assert!(r.parts.len() <= 10, "{} parts", r.parts.len());
+    // bounded work: far less than 10,000 decompressions (a generous bound for a loaded machine)
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn binary_hardening_of_a_real_elf() {
+    // this test binary, as rustc linked it: NX and PIE on Debian, and its symbols not stripped
+    let me = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+    let b = crate::hardening::binary("/usr/bin/test", &me).expect("readable ELF");
+    assert_eq!(b.kind, "executable");
+    assert!(b.nx && b.pie, "{b:?}");
+    assert!(!b.stripped, "{b:?}");
+    assert_ne!(b.relro, "none", "{b:?}");
+    // the sample image's stand-in binaries are ELF headers only: counted as unreadable
+    let (img, _) = sample::image(&Options::default());
+    let r = analyze("fw.bin", &img, &Limits::default());
+    assert_eq!(r.hardening.binaries, 0);
+    assert!(r.hardening.unreadable >= 2, "{:?}", r.hardening);
+    // a real binary in an image is read and summarised
+    let mut files = sample::rootfs_files();
+    files.push(("/usr/sbin/real".into(), 0o755, me));
+    let sq = sample::squashfs_of(&files, &[], Compressor::Gzip);
+    let r = analyze("real.sqfs", &sq, &Limits::default());
+    assert_eq!((r.hardening.binaries, r.hardening.executables, r.hardening.nx), (1, 1, 1), "{:?}", r.hardening);
+    let json: serde_json::Value = serde_json::from_str(&crate::output::json(&r)).unwrap();
+    assert_eq!(json["binaries"][0]["path"], "/usr/sbin/real");
+    assert_eq!(json["hardening"]["pie"], 1);
+    assert!(crate::output::text(&r).contains("Binary hardening (1 ELF files)"));
+}
+
+#[test]
+fn html_report_in_japanese_and_english_escapes_what_the_image_says() {
+    let mut files = sample::rootfs_files();
+    files.push(("/etc/init.d/<script>x".into(), 0o755, b"#!/bin/sh\ntelnetd -l /bin/sh\n".to_vec()));
+    let sq = sample::squashfs_of(&files, &[], Compressor::Gzip);
+    let r = analyze("fw<img>.bin", &sq, &Limits::default());
+    let html = crate::output::html(&r);
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"ja\">"));
+    assert!(html.contains("検出事項 / Findings") && html.contains("バイナリの堅牢化 / Binary hardening"));
+    assert!(html.contains("fw&lt;img&gt;.bin") && !html.contains("<script>x") && html.contains("&lt;script&gt;x"));
+    assert!(html.contains("telnetd"));
+    let nothing = crate::output::html(&analyze("text.txt", b"just text", &Limits::default()));
+    assert!(nothing.contains("Nothing found"));
+}

@@ -175,8 +175,8 @@ pub fn pcap(devices: &[String], format: &str, show_secrets: bool, files: &[PathB
 /// `kakehashi firmware`: the image is read into memory (up to `max_mb`), unpacked in memory
 /// (never onto the disk) and reported. Exit 0 with a report, 2 when the file cannot be read.
 pub fn firmware(format: &str, max_mb: u64, image: &std::path::Path) -> Result<u8, CliError> {
-    if !matches!(format, "text" | "json" | "cyclonedx") {
-        return Err(CliError::new(2, format!("--format {format}: use text, json or cyclonedx")));
+    if !matches!(format, "text" | "json" | "html" | "cyclonedx") {
+        return Err(CliError::new(2, format!("--format {format}: use text, json, html or cyclonedx")));
     }
     let max = max_mb.max(1).saturating_mul(1 << 20);
     let meta =
@@ -197,6 +197,7 @@ pub fn firmware(format: &str, max_mb: u64, image: &std::path::Path) -> Result<u8
     match format {
         "json" => println!("{}", firmware::output::json(&r)),
         "cyclonedx" => println!("{}", firmware::output::cyclonedx(&r)),
+        "html" => println!("{}", firmware::output::html(&r)),
         _ => print!("{}", firmware::output::text(&r)),
     }
     Ok(0)

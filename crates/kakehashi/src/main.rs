@@ -159,7 +159,8 @@ enum Cmd {
     /// Unpacks a device firmware image in memory and reports its parts, OS, components and the
     /// findings a white-hat tester looks for first (weak accounts, keys, boot services, secrets).
     Firmware {
-        /// text, json (the documented report) or cyclonedx (an SBOM `kakehashi scan` reads)
+        /// text, json (the documented report), html (a report in Japanese and English) or
+        /// cyclonedx (an SBOM `kakehashi scan` reads)
         #[arg(long, default_value = "text")]
         format: String,
         /// Largest image read, in MiB; also the bound on what is unpacked from it (×4).

@@ -842,6 +842,12 @@ fn firmware_command() {
     let o = kakehashi(&["firmware", p]);
     assert_eq!(o.status.code(), Some(0));
     assert!(text(&o).contains("squashfs") && text(&o).contains("weak_password"));
+    // the HTML report, in Japanese and English
+    let o = kakehashi(&["firmware", "--format", "html", p]);
+    assert_eq!(o.status.code(), Some(0));
+    let html = String::from_utf8_lossy(&o.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("ファームウェア解析レポート / Firmware report"));
+    assert!(html.contains("telnetd") && html.contains("構成 / Layout"));
     // unreadable, not a file, a bad format
     let o = kakehashi(&["firmware", dir.join("missing.bin").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

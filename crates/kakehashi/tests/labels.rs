@@ -155,6 +155,10 @@ async fn label_lifecycle(db: Db) {
         assert_eq!(r.status, StatusCode::OK, "{id}: {}", r.body);
     }
     assert_eq!(step("submit_findings", json!({})).await.status, StatusCode::OK);
+    // a status list from before the label (kept to try it later)
+    let before = t.client().get("/api/v1/labels/status-list").await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.body);
+    t.app.clock.advance(2);
     let r = step("decide", json!({"decision": "pass", "comment": "全項目に適合"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
@@ -184,6 +188,10 @@ async fn label_lifecycle(db: Db) {
     assert!(out.contains("VALID") && out.contains("JC-STAR-STAR1") && out.contains("active"), "{out}");
     let (code, out) = verify(&[&lf, "--trust-root", &rf, "--sbom", &other_f]);
     assert_eq!(code, 6, "another SBOM: {out}");
+    let old_list = files.put("before.json", before.body.as_bytes());
+    let (code, out) = verify(&[&lf, "--trust-root", &rf, "--status", &old_list]);
+    assert_eq!(code, 8, "a status list older than the label: {out}");
+    assert!(out.contains("before the label was signed"), "{out}");
     // one changed byte in the signed statement
     let mut changed = env.clone();
     let payload = changed["payload"].as_str().unwrap().to_string();

@@ -479,8 +479,14 @@ impl Verification<'_> {
             None => self.store.product_versions(c.product_id).await?.first().map(|v| v.id),
         };
         let sbom = (!report.components.is_empty()).then(|| firmware::output::cyclonedx(report));
+        let html = firmware::output::html(report);
+        let report_sha = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(html.as_bytes()))
+        };
         let mut tx = self.store.begin().await?;
-        tx.record_capture(e.case_id, e.id, None, "", &findings).await?;
+        tx.put_blob(&report_sha, html.as_bytes()).await?;
+        tx.record_capture(e.case_id, e.id, Some(&report_sha), "", &findings).await?;
         if let (Some(doc), Some(version_id)) = (sbom, version_id) {
             let bytes = doc.into_bytes();
             let sha = {
