@@ -195,7 +195,10 @@ async fn label_lifecycle(db: Db) {
     // one changed byte in the signed statement
     let mut changed = env.clone();
     let payload = changed["payload"].as_str().unwrap().to_string();
-    let flipped = if payload.starts_with('e') { format!("f{}", &payload[1..]) } else { format!("e{}", &payload[1..]) };
+    let flipped = match payload.strip_prefix('e') {
+        Some(rest) => format!("f{rest}"),
+        None => format!("e{}", &payload[1..]),
+    };
     changed["payload"] = json!(flipped);
     let cf = files.put("changed.json", changed.to_string().as_bytes());
     let (code, out) = verify(&[&cf, "--trust-root", &rf]);

@@ -582,11 +582,11 @@ impl Store {
     }
 
     pub async fn case_checklist(&self, case_id: i64) -> Result<String> {
-        Ok(sqlx::query_scalar("SELECT checklist FROM cases WHERE id = $1")
+        sqlx::query_scalar("SELECT checklist FROM cases WHERE id = $1")
             .bind(case_id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or(StoreError::NotFound)?)
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn case_verdicts(&self, case_id: i64) -> Result<Vec<VerdictRow>> {

@@ -732,11 +732,14 @@ pub async fn api_known_exploited(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// A row of the labels list: id, product, version, levels, body, status code, status, valid until.
+type LabelRowView = (i64, String, String, String, String, String, &'static str, String);
+
 #[derive(Template)]
 #[template(path = "labels.html")]
 struct LabelsPage {
     nav: Nav,
-    rows: Vec<(i64, String, String, String, String, String, &'static str, String)>,
+    rows: Vec<LabelRowView>,
     total: i64,
     status: String,
     statuses: Vec<(&'static str, &'static str)>,
