@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the capture readers, every protocol parser, the tunnel headers, the
-# firmware engine's readers and
+# firmware engine's readers, label verification and
 # QUIC Initial packets (libFuzzer via
 # cargo-fuzz, stable toolchain, no sanitizer: the crate forbids unsafe code, so what is looked
 # for is panics, hangs, runaway memory).
@@ -15,7 +15,7 @@ export PATH="/var/tmp/kh-cargo-fuzz/bin:$PATH"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --root /var/tmp/kh-cargo-fuzz
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/kakehashi-target}/fuzz"
 C=/var/tmp/netcap-fuzz
-mkdir -p "$C/capture" "$C/parsers" "$C/sbom" "$C/osv" "$C/tunnels" "$C/firmware"
+mkdir -p "$C/capture" "$C/parsers" "$C/sbom" "$C/osv" "$C/tunnels" "$C/firmware" "$C/label"
 DATA=../../shared/data/pcap
 if [ -d "$DATA" ] && [ -z "$(ls -A "$C/capture")" ]; then
   find "$DATA" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) -size -8k | head -200 \
@@ -33,7 +33,7 @@ fi
 if [ -z "$(ls -A "$C/firmware")" ]; then
   cargo run --quiet --release --manifest-path ../Cargo.toml -p firmware --example make-image -- --seeds "$C/firmware" || true
 fi
-for t in ${TARGETS:-capture parsers sbom osv tunnels firmware}; do
+for t in ${TARGETS:-capture parsers sbom osv tunnels firmware label}; do
   echo "== $t: ${SECS}s"
   cargo fuzz run -s none "$t" "$C/$t" -- -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|INITED|Done|ERROR|panicked|SUMMARY|artifact|stat::number_of_executed_units|stat::peak_rss" || true

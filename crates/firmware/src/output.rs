@@ -123,42 +123,7 @@ pub fn text(r: &Report) -> String {
     s
 }
 
-const MAX_ROWS: usize = 2_000;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-fn table(out: &mut String, id: &str, title: &str, head: &[&str], rows: Vec<Vec<String>>) {
-    use std::fmt::Write;
-    let total = rows.len();
-    let _ = write!(out, "<section aria-labelledby=\"{id}\"><h2 id=\"{id}\">{} ({total})</h2>", esc(title));
-    if total == 0 {
-        out.push_str("<p>なし / None.</p></section>");
-        return;
-    }
-    let _ =
-        write!(out, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"{id}\"><table><thead><tr>");
-    for h in head {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for r in rows.into_iter().take(MAX_ROWS) {
-        out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", esc(&c));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</tbody></table></div>");
-    if total > MAX_ROWS {
-        let _ = write!(
-            out,
-            "<p>最初の {MAX_ROWS} 行のみ表示（全 {total} 行は JSON 出力にあります） / First {MAX_ROWS} rows shown; the JSON output has all {total}.</p>"
-        );
-    }
-    out.push_str("</section>");
-}
+use reporthtml::{esc, table};
 
 fn yes(b: bool) -> String {
     if b { "○ yes".into() } else { "× no".into() }
@@ -170,17 +135,10 @@ fn yes(b: bool) -> String {
 pub fn html(r: &Report) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(64 * 1024);
-    out.push_str(
-        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>ファームウェア解析レポート / Firmware report — Kakehashi</title><style>\
-         body{font-family:\"Noto Sans JP\",sans-serif;margin:2rem;color:#1a1a1a;line-height:1.6}\
-         table{border-collapse:collapse;margin-bottom:1rem}\
-         th,td{border:1px solid #949494;padding:.3rem .6rem;text-align:left;font-size:.9rem;vertical-align:top;overflow-wrap:anywhere}\
-         th{background:#f2f2f2}h1{font-size:1.6rem}h2{border-left:6px solid #0017c1;padding-left:.5rem;margin-top:2rem}\
-         .scroll{overflow-x:auto}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}\
-         dd{margin:0;overflow-wrap:anywhere}\
-         </style></head><body><main>",
+    reporthtml::page_start(
+        &mut out,
+        "ファームウェア解析レポート / Firmware report",
+        "th,td{overflow-wrap:anywhere}dd{margin:0;overflow-wrap:anywhere}",
     );
     out.push_str("<h1>ファームウェア解析レポート <span lang=\"en\">/ Firmware report</span></h1><dl>");
     let _ = write!(
@@ -210,49 +168,40 @@ pub fn html(r: &Report) -> String {
             "ファイル / Files",
             "詳細 / Detail",
         ],
-        r.parts
-            .iter()
-            .map(|p| {
-                vec![
-                    format!("{:#010x}", p.offset),
-                    p.kind.clone(),
-                    p.size.to_string(),
-                    p.container.clone(),
-                    p.status.clone(),
-                    p.files.to_string(),
-                    p.detail.clone(),
-                ]
-            })
-            .collect(),
+        r.parts.iter().map(|p| {
+            vec![
+                format!("{:#010x}", p.offset),
+                p.kind.clone(),
+                p.size.to_string(),
+                p.container.clone(),
+                p.status.clone(),
+                p.files.to_string(),
+                p.detail.clone(),
+            ]
+        }),
     );
     table(
         &mut out,
         "findings",
         "検出事項 / Findings",
         &["重要度 / Severity", "種類 / Kind", "ファイル / File", "対象 / Subject", "内容 / Detail", "証跡 / Evidence"],
-        r.findings
-            .iter()
-            .map(|f| {
-                vec![
-                    f.severity.clone(),
-                    f.kind.clone(),
-                    f.path.clone(),
-                    f.account.clone().or(f.service.clone()).or(f.fingerprint.clone()).unwrap_or_default(),
-                    f.detail.clone(),
-                    f.evidence.clone(),
-                ]
-            })
-            .collect(),
+        r.findings.iter().map(|f| {
+            vec![
+                f.severity.clone(),
+                f.kind.clone(),
+                f.path.clone(),
+                f.account.clone().or(f.service.clone()).or(f.fingerprint.clone()).unwrap_or_default(),
+                f.detail.clone(),
+                f.evidence.clone(),
+            ]
+        }),
     );
     table(
         &mut out,
         "components",
         "ソフトウェア構成 / Components",
         &["名前 / Name", "バージョン / Version", "purl", "根拠 / Evidence"],
-        r.components
-            .iter()
-            .map(|c| vec![c.name.clone(), c.version.clone(), c.purl.clone(), c.evidence.clone()])
-            .collect(),
+        r.components.iter().map(|c| vec![c.name.clone(), c.version.clone(), c.purl.clone(), c.evidence.clone()]),
     );
     let h = &r.hardening;
     let _ = write!(
@@ -279,22 +228,20 @@ pub fn html(r: &Report) -> String {
         "binaries",
         "バイナリ / Binaries",
         &["ファイル / File", "種類 / Kind", "CPU", "NX", "PIE", "RELRO", "Canary", "Stripped"],
-        r.binaries
-            .iter()
-            .map(|b| {
-                vec![
-                    b.path.clone(),
-                    b.kind.to_string(),
-                    b.machine.clone(),
-                    yes(b.nx),
-                    yes(b.pie),
-                    b.relro.to_string(),
-                    yes(b.canary),
-                    yes(b.stripped),
-                ]
-            })
-            .collect(),
+        r.binaries.iter().map(|b| {
+            vec![
+                b.path.clone(),
+                b.kind.to_string(),
+                b.machine.clone(),
+                yes(b.nx),
+                yes(b.pie),
+                b.relro.to_string(),
+                yes(b.canary),
+                yes(b.stripped),
+            ]
+        }),
     );
-    out.push_str("<p><small>Kakehashi firmware engine</small></p></main></body></html>");
+    out.push_str("<p><small>Kakehashi firmware engine</small></p>");
+    reporthtml::page_end(&mut out);
     out
 }

@@ -31,30 +31,10 @@ async fn evidence(c: &Client, token: &str, case: i64) -> Value {
 
 async fn firmware_on_a_case(db: Db) {
     let t = TestApp::spawn_with(db, Options { workers: 2, ..Options::default() }).await;
-    let vendor = t.as_provider_admin().await;
-    let vt = vendor.create_token("v", &["verification:read", "verification:write"]).await;
-    let tester = t.login("tester@demo.kakehashi.jp").await;
-    let tt = tester.create_token("t", &["verification:read", "verification:write"]).await;
-    let center = t.org_id("日本IoT検証センター").await;
-    let r = vendor
-        .api(
-            Method::POST,
-            "/api/v1/products",
-            &vt,
-            Some(json!({"name": "ファーム試験 ルーター", "category": "iot_device",
-            "vuln_contact": "psirt@example.jp", "public": true})),
-        )
-        .await;
-    let product = r.json()["id"].as_i64().unwrap();
-    let pushed = reqwest::Client::new()
-        .post(t.url(&format!("/api/v1/products/{product}/versions/1.0.0/sbom")))
-        .bearer_auth(&vt)
-        .header("content-type", "application/json")
-        .body(SBOM)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pushed.status(), StatusCode::ACCEPTED);
+    let p = t.verification_parties().await;
+    let product = t.new_product(&p, "ファーム試験 ルーター", "iot_device").await;
+    t.push_sbom(&p.vt, product, "1.0.0", SBOM).await;
+    let VerificationParties { vendor, vt, tester, tt, center } = p;
     let r = vendor
         .api(
             Method::POST,

@@ -8,11 +8,7 @@ use std::net::IpAddr;
 
 use crate::report::Report;
 
-const MAX_ROWS: usize = 2_000;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+use reporthtml::{esc, table};
 
 /// Capture time as a UTC date and time to the millisecond (the JSON keeps epoch seconds).
 fn time(t: f64) -> String {
@@ -22,36 +18,6 @@ fn time(t: f64) -> String {
         .and_then(|d| d.format(&fmt).ok())
         .map(|s| s + " UTC")
         .unwrap_or_else(|| format!("{t:.3}"))
-}
-
-fn table(out: &mut String, id: &str, title: &str, head: &[&str], rows: impl ExactSizeIterator<Item = Vec<String>>) {
-    let total = rows.len();
-    let _ = write!(out, "<section aria-labelledby=\"{id}\"><h2 id=\"{id}\">{} ({total})</h2>", esc(title));
-    if total == 0 {
-        out.push_str("<p>なし / None.</p></section>");
-        return;
-    }
-    let _ =
-        write!(out, "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"{id}\"><table><thead><tr>");
-    for h in head {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for r in rows.take(MAX_ROWS) {
-        out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", esc(&c));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</tbody></table></div>");
-    if total > MAX_ROWS {
-        let _ = write!(
-            out,
-            "<p>最初の {MAX_ROWS} 行のみ表示（全 {total} 行は JSON 出力にあります） / First {MAX_ROWS} rows shown; the JSON output has all {total}.</p>"
-        );
-    }
-    out.push_str("</section>");
 }
 
 /// Japanese names of the finding kinds (the JSON keeps the English codes).
@@ -98,17 +64,10 @@ fn via(t: Option<u32>) -> String {
 
 pub fn html(r: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    out.push_str(
-        "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>通信解析レポート / Capture report — Kakehashi</title><style>\
-         body{font-family:\"Noto Sans JP\",sans-serif;margin:2rem;color:#1a1a1a;line-height:1.6}\
-         table{border-collapse:collapse;margin-bottom:1rem}\
-         th,td{border:1px solid #949494;padding:.3rem .6rem;text-align:left;font-size:.9rem;vertical-align:top}\
-         th{background:#f2f2f2}h1{font-size:1.6rem}h2{border-left:6px solid #0017c1;padding-left:.5rem;margin-top:2rem}\
-         .scroll{overflow-x:auto}.high{color:#b30000;font-weight:bold}.medium{color:#8a4b00;font-weight:bold}\
-         dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}\
-         </style></head><body><main>",
+    reporthtml::page_start(
+        &mut out,
+        "通信解析レポート / Capture report",
+        ".high{color:#b30000;font-weight:bold}.medium{color:#8a4b00;font-weight:bold}",
     );
     out.push_str("<h1>通信解析レポート <span lang=\"en\">/ Capture report</span></h1><dl>");
     let _ = write!(
@@ -355,6 +314,6 @@ pub fn html(r: &Report) -> String {
         &["time", "event"],
         timeline.into_iter().map(|(t, s)| vec![time(t), s]),
     );
-    out.push_str("</main></body></html>");
+    reporthtml::page_end(&mut out);
     out
 }

@@ -141,6 +141,15 @@ pub struct TestApp {
     pub db: TestDb,
 }
 
+/// See [`TestApp::verification_parties`].
+pub struct VerificationParties {
+    pub vendor: Client,
+    pub vt: String,
+    pub tester: Client,
+    pub tt: String,
+    pub center: i64,
+}
+
 pub struct Options {
     pub seed: bool,
     pub max_upload_bytes: usize,
@@ -287,6 +296,39 @@ impl TestApp {
             .await
             .unwrap();
         self.login(email).await
+    }
+
+    /// The parties of most verification tests: the demo vendor admin and the demo tester (of
+    /// 日本IoT検証センター), each with a `verification:read`/`write` token, and the body's id.
+    pub async fn verification_parties(&self) -> VerificationParties {
+        let vendor = self.as_provider_admin().await;
+        let vt = vendor.create_token("v", &["verification:read", "verification:write"]).await;
+        let tester = self.login("tester@demo.kakehashi.jp").await;
+        let tt = tester.create_token("t", &["verification:read", "verification:write"]).await;
+        let center = self.org_id("日本IoT検証センター").await;
+        VerificationParties { vendor, vt, tester, tt, center }
+    }
+
+    /// A public product of the demo vendor with a vulnerability contact; returns its id.
+    pub async fn new_product(&self, p: &VerificationParties, name: &str, category: &str) -> i64 {
+        let body =
+            serde_json::json!({"name": name, "category": category, "vuln_contact": "psirt@example.jp", "public": true});
+        let r = p.vendor.api(reqwest::Method::POST, "/api/v1/products", &p.vt, Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    }
+
+    /// Pushes an SBOM (JSON) to a version of a product, as a build pipeline does (202).
+    pub async fn push_sbom(&self, token: &str, product: i64, version: &str, sbom: &str) {
+        let r = reqwest::Client::new()
+            .post(self.url(&format!("/api/v1/products/{product}/versions/{version}/sbom")))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(sbom.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
     }
 
     pub async fn org_id(&self, name_part: &str) -> i64 {

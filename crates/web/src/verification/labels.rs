@@ -204,6 +204,18 @@ pub async fn api_step(
     api_status(ctx, State(s), Path(id)).await
 }
 
+/// What a form shows again when the use case refused it: the messages, and 422 for invalid
+/// input or 409 for a conflict; None for other errors (their own error page).
+pub(crate) fn refusal(t: crate::extract::T, e: &AppError) -> Option<(Vec<String>, StatusCode)> {
+    match e {
+        AppError::Invalid(errs) => {
+            Some((errs.iter().map(|x| t.s(&x.ja, &x.en).to_string()).collect(), StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        AppError::Conflict { ja, en } => Some((vec![t.s(ja, en).to_string()], StatusCode::CONFLICT)),
+        _ => None,
+    }
+}
+
 /// The transitions a person asks for by name (expiry is the platform's).
 fn person_transition(action: &str) -> Option<LabelTransition> {
     LabelTransition::parse(action).filter(|t| *t != LabelTransition::Expire)
@@ -315,19 +327,13 @@ pub async fn step(
     let t = person_transition(&action).ok_or_else(|| ctx.err(AppError::NotFound))?;
     match s.app.verification().label_step(Some(a), id, t, &f.reason).await {
         Ok(_) => Ok(see_other(&format!("/labels/{id}"), "label_step")),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let msgs = match &e {
-                AppError::Invalid(errs) => errs.iter().map(|x| ctx.t.s(&x.ja, &x.en).to_string()).collect(),
-                AppError::Conflict { ja, en } => vec![ctx.t.s(ja, en).to_string()],
-                _ => Vec::new(),
-            };
+        Err(e) => {
+            let Some((msgs, status)) = refusal(ctx.t, &e) else { return Err(ctx.err(e)) };
             let l = s.app.verification().label(Some(a), id).await.map_err(|e| ctx.err(e))?;
             let mut res = render(&label_page(&ctx, &s, l, f.reason, msgs));
-            *res.status_mut() =
-                if matches!(e, AppError::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+            *res.status_mut() = status;
             Ok(res)
         }
-        Err(e) => Err(ctx.err(e)),
     }
 }
 
@@ -584,20 +590,14 @@ pub async fn record(
     };
     match r {
         Ok(()) => Ok(see_other(&format!("/cases/{}/checklist", id.0), "verdict")),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let msgs = match &e {
-                AppError::Invalid(errs) => errs.iter().map(|x| ctx.t.s(&x.ja, &x.en).to_string()).collect(),
-                AppError::Conflict { ja, en } => vec![ctx.t.s(ja, en).to_string()],
-                _ => Vec::new(),
-            };
+        Err(e) => {
+            let Some((msgs, status)) = refusal(ctx.t, &e) else { return Err(ctx.err(e)) };
             let c = v.case_checklist(Some(a), id).await.map_err(|e| ctx.err(e))?;
             let kept = (f.item.unwrap_or_default(), f.verdict, f.note);
             let mut res = render(&checklist_page(&ctx, id, c, msgs, kept));
-            *res.status_mut() =
-                if matches!(e, AppError::Invalid(_)) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+            *res.status_mut() = status;
             Ok(res)
         }
-        Err(e) => Err(ctx.err(e)),
     }
 }
 
