@@ -245,8 +245,11 @@ fn analyze_firmware(source: crate::blobs::BlobSource) -> std::result::Result<fir
             std::fs::read(&path).map_err(|e| e.to_string())?
         }
     };
-    let limits =
-        firmware::Limits { max_total_bytes: (data.len() as u64).saturating_mul(4).max(64 << 20), ..Default::default() };
+    // a job holds what it unpacks in memory: at most 1 GiB, whatever the image's size
+    let limits = firmware::Limits {
+        max_total_bytes: (data.len() as u64).saturating_mul(4).clamp(64 << 20, 1 << 30),
+        ..Default::default()
+    };
     Ok(firmware::analyze("image", &data, &limits))
 }
 

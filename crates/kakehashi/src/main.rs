@@ -311,7 +311,6 @@ enum RegistryCmd {
     },
 }
 
-/// An error with the exit code the CLI reports.
 #[derive(Subcommand)]
 enum LabelCmd {
     /// Checks a label offline: its signature by a key of the trust root, the key's validity when
@@ -338,6 +337,7 @@ enum LabelCmd {
     },
 }
 
+/// An error with the exit code the CLI reports.
 pub struct CliError {
     pub code: u8,
     pub msg: String,

@@ -103,8 +103,14 @@ async fn label_lifecycle(db: Db) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // the vendor sees the checklist, not its verdicts, until the findings review
+    let early = vendor.api(Method::GET, &cl, &vt, None).await;
+    assert_eq!(early.status, StatusCode::OK);
+    assert_eq!(early.json()["items"], json!([]), "{}", early.body);
     // not evaluated items block a pass
     assert_eq!(step("submit_findings", json!({})).await.status, StatusCode::OK);
+    let r = vendor.api(Method::GET, &cl, &vt, None).await;
+    assert!(!r.json()["items"].as_array().unwrap().is_empty(), "from the findings review on");
     let r = step("decide", json!({"decision": "pass", "comment": "良好"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("S1.1-02"), "{}", r.body);
@@ -236,7 +242,11 @@ async fn label_lifecycle(db: Db) {
     let r = op.api(Method::POST, &format!("/api/v1/keys/{keyid}/revoke"), &ot, Some(json!({}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
     let r = tester.api(Method::POST, &format!("/api/v1/keys/{keyid}/revoke"), &tt, Some(json!({"reason": "x"}))).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "a tester does not administer keys: {}", r.body);
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a tester does not administer keys (which are public): {}", r.body);
+    let read_only = op.create_token("r", &["verification:read"]).await;
+    let r =
+        op.api(Method::POST, &format!("/api/v1/keys/{keyid}/revoke"), &read_only, Some(json!({"reason": "x"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "an operator's read-only token: {}", r.body);
     let r =
         op.api(Method::POST, &format!("/api/v1/keys/{keyid}/revoke"), &ot, Some(json!({"reason": "鍵の漏えい"}))).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
@@ -246,6 +256,26 @@ async fn label_lifecycle(db: Db) {
     assert!(out.contains("revoked at") && out.contains("鍵の漏えい"), "{out}");
     // the old trust root still names the key as good: the label it signed verifies against it
     assert_eq!(verify(&[&lf, "--trust-root", &rf]).0, 0);
+    // … but the label was revoked with its key, and the fresh status list says so
+    assert_eq!(t.client().get(&format!("/api/v1/labels/{id}/status")).await.json()["status"], "revoked");
+    let sf3 = files.put("status3.json", t.client().get("/api/v1/labels/status-list").await.body.as_bytes());
+    let (code, out) = verify(&[&lf, "--trust-root", &rf, "--status", &sf3]);
+    assert_eq!(code, 7, "{out}");
+    assert!(out.contains("revoked"), "{out}");
+    // a product made private takes its labels off the public list and pages
+    let form = [("name", "ラベル試験 カメラ"), ("category", "iot_device"), ("vuln_contact", "psirt@example.jp")];
+    // (a new session: the clock moved a month since the first)
+    let r = t.as_provider_admin().await.post_form(&format!("/my/products/{product}/edit"), &form).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        t.client().get(&format!("/api/v1/products/{product}")).await.status,
+        StatusCode::NOT_FOUND,
+        "now private: {:?}",
+        r.headers.get("location")
+    );
+    assert!(!t.client().get("/api/v1/labels").await.body.contains("ラベル試験 カメラ"));
+    assert_eq!(t.client().get(&format!("/labels/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.client().get(&format!("/api/v1/labels/{id}")).await.status, StatusCode::NOT_FOUND);
 }
 
 async fn checklists_loaded_by_the_office(db: Db) {

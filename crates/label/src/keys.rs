@@ -66,19 +66,20 @@ pub fn keyid_of(public: &[u8]) -> String {
     hex::encode(&ring::digest::digest(&ring::digest::SHA256, public).as_ref()[..16])
 }
 
-/// Seals private keys at rest with AES-256-GCM under a key derived from a configured secret;
-/// the key id is the associated data, so a sealed key moved to another row does not open.
+/// Seals private keys at rest with AES-256-GCM under a key derived from a configured secret with
+/// HKDF-SHA256; the key id is the associated data, so a sealed key moved to another row does not
+/// open.
 pub struct Sealer {
     key: LessSafeKey,
 }
 
 impl Sealer {
     pub fn from_secret(secret: &str) -> Sealer {
-        let mut material = b"kakehashi label keys v1\0".to_vec();
-        material.extend_from_slice(secret.as_bytes());
-        let k = ring::digest::digest(&ring::digest::SHA256, &material);
-        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, k.as_ref()).expect("32-byte AES-256 key"));
-        Sealer { key }
+        let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"kakehashi label keys v1").extract(secret.as_bytes());
+        let okm = prk
+            .expand(&[b"aes-256-gcm sealed signing keys"], &AES_256_GCM)
+            .expect("an AES-256 key is a valid HKDF length");
+        Sealer { key: LessSafeKey::new(UnboundKey::from(okm)) }
     }
 
     /// Base64 of nonce ‖ ciphertext ‖ tag.

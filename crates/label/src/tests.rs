@@ -221,6 +221,13 @@ fn status_lists_old_replayed_and_not_active() {
     env.payload = STANDARD.encode(text);
     let err = check(env.to_json().as_bytes(), T0 + DAY).unwrap_err();
     assert!(matches!(err, Failure::StatusInvalid(_)), "{err}");
+    // a status key of someone other than the trust root's issuer
+    let mut other = world();
+    other.root.keys[1].owner = "urn:kakehashi:org:99".into();
+    let list = status(&other, T0 + DAY, &[(42, "active")]);
+    let label = claim().sign(&other.body).to_json();
+    let err = verify_label(label.as_bytes(), &other.root, Some(&list), None, T0 + DAY).unwrap_err();
+    assert!(matches!(err, Failure::StatusInvalid(_)), "{err}");
 }
 
 #[test]

@@ -158,6 +158,13 @@ pub fn open_status_list(bytes: &[u8], root: &TrustRoot, now: i64) -> Result<Stat
     if list.kind != STATUS_LIST_TYPE {
         return Err(Failure::StatusInvalid(format!("type is {:?}, not {STATUS_LIST_TYPE}", list.kind)));
     }
+    // the office signs it: the key's owner is the trust root's issuer, and the list says so
+    if key.owner != root.issuer || list.issuer != root.issuer {
+        return Err(Failure::StatusInvalid(format!(
+            "signed by {} for {}, but the trust root's issuer is {}",
+            key.owner, list.issuer, root.issuer
+        )));
+    }
     let issued = parse_time(&list.issued_at).ok_or_else(|| Failure::StatusInvalid("issued_at is not a time".into()))?;
     key_valid_at(key, issued).map_err(|f| Failure::StatusInvalid(f.to_string()))?;
     let due =

@@ -17,6 +17,8 @@ CREATE TABLE signing_keys (
     revocation_reason TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX signing_keys_org ON signing_keys (org_id, role, state);
+-- one key signs for an organisation and role at a time
+CREATE UNIQUE INDEX signing_keys_active ON signing_keys (org_id, role) WHERE state = 'active';
 
 CREATE TABLE labels (
     id {ID},
@@ -44,6 +46,8 @@ CREATE TABLE status_lists (
     document TEXT NOT NULL,
     issued_at BIGINT NOT NULL
 );
+-- the one row: re-issuing locks it first, so concurrent changes are serialised
+INSERT INTO status_lists (id, sequence, document, issued_at) VALUES (1, 0, '', 0);
 
 CREATE TABLE known_exploited (
     advisory_id TEXT PRIMARY KEY,

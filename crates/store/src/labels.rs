@@ -215,7 +215,7 @@ impl Tx {
         let marks: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 5)).collect();
         let sql = format!(
             "UPDATE signing_keys SET state = $1, retired_at = COALESCE(retired_at, $2), revoked_at = COALESCE($3, revoked_at), \
-             revocation_reason = CASE WHEN $1 = 'revoked' THEN $4 ELSE revocation_reason END \
+             revocation_reason = CASE WHEN $1 = 'revoked' THEN $4 ELSE revocation_reason END, sealed_private = '' \
              WHERE keyid = ${} AND state IN ({})",
             from.len() + 5,
             marks.join(", ")
@@ -272,9 +272,12 @@ impl Tx {
 
     /// Every label's status, by id (what the status list lists), read in this transaction.
     pub async fn label_statuses(&mut self) -> Result<Vec<LabelStatusRow>> {
-        let rows = sqlx::query("SELECT id, status, status_at, reason FROM labels ORDER BY id")
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT l.id, l.status, l.status_at, CASE WHEN p.public <> 0 THEN l.reason ELSE '' END \
+             FROM labels l JOIN products p ON p.id = l.product_id ORDER BY l.id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(LabelStatusRow {
@@ -287,29 +290,38 @@ impl Tx {
             .collect()
     }
 
-    /// The next status list's sequence number (one more than the last).
+    /// Takes the status list's row lock and the next sequence number: call it before reading
+    /// the labels' statuses, so that of two concurrent changes the later one signs both.
     pub async fn next_status_sequence(&mut self) -> Result<i64> {
-        let last: Option<i64> =
-            sqlx::query_scalar("SELECT sequence FROM status_lists WHERE id = 1").fetch_optional(&mut *self.tx).await?;
-        Ok(last.unwrap_or(0) + 1)
+        Ok(sqlx::query_scalar("UPDATE status_lists SET sequence = sequence + 1 WHERE id = 1 RETURNING sequence")
+            .fetch_one(&mut *self.tx)
+            .await?)
     }
 
     pub async fn put_status_list(&mut self, sequence: i64, document: &str, issued_at: i64) -> Result<()> {
-        let n = sqlx::query("UPDATE status_lists SET sequence = $1, document = $2, issued_at = $3 WHERE id = 1")
+        sqlx::query("UPDATE status_lists SET sequence = $1, document = $2, issued_at = $3 WHERE id = 1")
             .bind(sequence)
             .bind(document.to_string())
             .bind(issued_at)
             .execute(&mut *self.tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            sqlx::query("INSERT INTO status_lists (id, sequence, document, issued_at) VALUES (1, $1, $2, $3)")
-                .bind(sequence)
-                .bind(document.to_string())
-                .bind(issued_at)
-                .execute(&mut *self.tx)
-                .await?;
-        }
+            .await?;
+        Ok(())
+    }
+
+    /// Labels signed with a key that are still active or suspended (revoking the key revokes them).
+    pub async fn labels_signed_by(&mut self, keyid: &str) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, status FROM labels WHERE keyid = $1 AND status IN ('active', 'suspended') ORDER BY id",
+        )
+        .bind(keyid.to_string())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+    }
+
+    /// Forgets a case's verdicts (its checklist changed).
+    pub async fn clear_verdicts(&mut self, case_id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM case_verdicts WHERE case_id = $1").bind(case_id).execute(&mut *self.tx).await?;
         Ok(())
     }
 
@@ -479,13 +491,15 @@ impl Store {
     /// Labels, newest first, with a status filter; (total, page).
     pub async fn labels(&self, status: Option<&str>, limit: i64, offset: i64) -> Result<(i64, Vec<LabelRow>)> {
         let (filter, value) = match status {
-            Some(s) => ("l.status = $1", s.to_string()),
-            None => ("$1 = ''", String::new()),
+            Some(s) => ("l.status = $1 AND p.public <> 0", s.to_string()),
+            None => ("$1 = '' AND p.public <> 0", String::new()),
         };
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM labels l WHERE {filter}"))
-            .bind(value.clone())
-            .fetch_one(&self.pool)
-            .await?;
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM labels l JOIN products p ON p.id = l.product_id WHERE {filter}"
+        ))
+        .bind(value.clone())
+        .fetch_one(&self.pool)
+        .await?;
         let rows = sqlx::query(&format!(
             "SELECT {LABEL_COLS} {LABEL_FROM} WHERE {filter} ORDER BY l.id DESC LIMIT $2 OFFSET $3"
         ))
@@ -507,7 +521,7 @@ impl Store {
 
     /// The current signed status list: (sequence, document, issued at).
     pub async fn status_list(&self) -> Result<Option<(i64, String, i64)>> {
-        let r = sqlx::query("SELECT sequence, document, issued_at FROM status_lists WHERE id = 1")
+        let r = sqlx::query("SELECT sequence, document, issued_at FROM status_lists WHERE id = 1 AND document <> ''")
             .fetch_optional(&self.pool)
             .await?;
         r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).transpose()

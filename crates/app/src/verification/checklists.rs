@@ -39,6 +39,8 @@ pub struct CaseChecklist {
     /// Every checklist a case may use (`scheme@version`, title).
     pub available: Vec<(String, String, String)>,
     pub history: Vec<store::TransitionRow>,
+    /// The vendor, before the findings review: the verdicts are not shown yet.
+    pub withheld: bool,
 }
 
 impl CaseChecklist {
@@ -63,7 +65,7 @@ impl Verification<'_> {
     /// duplicate ids, references to items no loaded checklist has, or a version already loaded:
     /// refused with every problem named, nothing stored.
     pub async fn load_checklist(&self, actor: &Actor, source: &str) -> Result<Checklist> {
-        if !actor.is_program_operator() {
+        if !super::labels::office(actor) {
             return Err(AppError::Forbidden);
         }
         let c = Checklist::parse(source).map_err(checklist_errors)?;
@@ -185,11 +187,24 @@ impl Verification<'_> {
         let can_edit = c.state.is_active()
             && authorize_case(actor, &[domain::workflow::Party::Reviewer], c.row.vendor_org_id, c.row.body_org_id)
                 .is_ok();
+        // the vendor sees the verdicts (and the automatic ones' evidence) from the findings review
+        // on, as it sees the testers' findings; the body and the office always
+        let body_or_office = actor.is_some_and(|a| {
+            a.is_program_operator()
+                || a.member_of(c.row.body_org_id).is_some_and(|m| m.kind == domain::OrgKind::VerificationBody)
+        });
+        let withheld = !body_or_office
+            && matches!(
+                c.state,
+                domain::verification::case::CaseState::Requested
+                    | domain::verification::case::CaseState::Scoped
+                    | domain::verification::case::CaseState::InProgress
+            );
         let all = self.checklists().await?;
         let available = all.iter().map(|k| (k.key(), k.title.clone(), k.title_en.clone())).collect();
         let checklist = self.case_checklist_def(id.0).await?;
         let mut items = Vec::new();
-        if let Some(cl) = &checklist {
+        if let Some(cl) = checklist.as_ref().filter(|_| !withheld) {
             let facts = self.case_facts(id.0).await?;
             let mut auto = checklist::evaluate(cl, &checklist::builtin_rules(), &facts);
             let mut recorded: BTreeMap<String, VerdictRow> =
@@ -205,8 +220,9 @@ impl Verification<'_> {
                 items.push(ItemView { item: item.clone(), verdict, auto, recorded });
             }
         }
-        let history = if involved { self.store.transitions_of(VERDICT_SUBJECT, id.0).await? } else { Vec::new() };
-        Ok(CaseChecklist { checklist, items, can_edit, available, history })
+        let history =
+            if involved && !withheld { self.store.transitions_of(VERDICT_SUBJECT, id.0).await? } else { Vec::new() };
+        Ok(CaseChecklist { checklist, items, can_edit, available, history, withheld })
     }
 
     /// The body picks the checklist a case is verified against (while the case is active).
@@ -224,7 +240,12 @@ impl Verification<'_> {
                 AppError::field("checklist", "チェックリストを選択してください", "Choose a checklist")
             })?;
         let now = self.now();
+        let previous = self.store.case_checklist(id.0).await?;
         let mut tx = self.store.begin().await?;
+        if previous != cl.key() {
+            // verdicts belong to the items of the checklist they were given under
+            tx.clear_verdicts(id.0).await?;
+        }
         tx.set_case_checklist(id.0, &cl.key()).await?;
         tx.record_transition(
             &store::NewTransition {

@@ -474,10 +474,6 @@ impl Verification<'_> {
             .collect();
         let mut summary = crate::engines::firmware_summary(report);
         let now = self.now();
-        let version_id = match c.version_id {
-            Some(v) => Some(v),
-            None => self.store.product_versions(c.product_id).await?.first().map(|v| v.id),
-        };
         let sbom = (!report.components.is_empty()).then(|| firmware::output::cyclonedx(report));
         let html = firmware::output::html(report);
         let report_sha = {
@@ -487,7 +483,16 @@ impl Verification<'_> {
         let mut tx = self.store.begin().await?;
         tx.put_blob(&report_sha, html.as_bytes()).await?;
         tx.record_capture(e.case_id, e.id, Some(&report_sha), "", &findings).await?;
-        if let (Some(doc), Some(version_id)) = (sbom, version_id) {
+        if let Some(doc) = sbom {
+            // the case's version; without one, a private version named after the image (never
+            // another version of the product, which may be public before the case is)
+            let version_id = match c.version_id {
+                Some(v) => v,
+                None => {
+                    let label = format!("firmware-{}", &report.sha256[..12.min(report.sha256.len())]);
+                    tx.version_or_insert_with(c.product_id, &label, false, now).await?.0
+                }
+            };
             let bytes = doc.into_bytes();
             let sha = {
                 use sha2::Digest;

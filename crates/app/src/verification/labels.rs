@@ -5,7 +5,6 @@
 //! deadline; every status change is in the history and the audit trail and tells vendor and body.
 
 use domain::audit::AuditRecord;
-use domain::verification::case::CaseKind;
 use domain::verification::checklist::Checklist;
 use domain::verification::label::{LabelLifecycle, LabelStatus, LabelTransition, VALIDITY_SECS, suspends};
 use domain::workflow::Lifecycle;
@@ -17,12 +16,13 @@ use super::cases::CaseView;
 use crate::authz::{authorize_case, may_know_case};
 use crate::jobs::JobKinds;
 use crate::workflow::{Step, apply_transition};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, App, AppError, Result, Scope};
 
 /// The job that expires labels and suspends those with critical findings left open.
 pub const WATCH_JOB: &str = "verification.label_watch";
-/// A status list is good for this long; the watch job re-issues it well before.
-pub const STATUS_LIST_SECS: i64 = 7 * 86_400;
+/// A status list is good for this long (a list replayed later is refused as stale); it is
+/// re-issued on every change and when a day old.
+pub const STATUS_LIST_SECS: i64 = 2 * 86_400;
 /// Re-issue the status list when it is older than this (so it never goes stale while served).
 const STATUS_LIST_REFRESH: i64 = 86_400;
 
@@ -87,6 +87,11 @@ impl From<&KeyRow> for KeyView {
             revocation_reason: k.revocation_reason.clone(),
         }
     }
+}
+
+/// The program office acting on verification (a token needs `verification:write`).
+pub(crate) fn office(actor: &Actor) -> bool {
+    actor.is_program_operator() && actor.has_scope(Scope::VerificationWrite)
 }
 
 /// `urn:kakehashi:org:{id}`: a key's owner and a label's verifier.
@@ -167,14 +172,17 @@ impl Verification<'_> {
     }
 
     /// Who may manage keys: an admin of the body for its own keys; the office for any.
+    /// (The keys are public in the trust root, so those who may not manage one get 403.)
     fn key_admin(&self, actor: &Actor, org: Option<i64>) -> Result<Option<i64>> {
-        if actor.is_program_operator() {
+        if !actor.has_scope(Scope::VerificationWrite) {
+            return Err(AppError::Forbidden);
+        }
+        if office(actor) {
             return Ok(org);
         }
         match org {
             Some(o) if actor.member_of(o).is_some_and(|m| m.role == domain::MembershipRole::Admin) => Ok(Some(o)),
-            Some(_) => Err(AppError::NotFound),
-            None => Err(AppError::Forbidden),
+            _ => Err(AppError::Forbidden),
         }
     }
 
@@ -188,8 +196,13 @@ impl Verification<'_> {
         let now = self.now();
         let old = self.store.active_key(org_id, role).await?;
         let mut tx = self.store.begin().await?;
-        if let Some(k) = &old {
-            tx.set_key_state(&k.keyid, &["active"], "retired", "", now).await?;
+        if let Some(k) = &old
+            && !tx.set_key_state(&k.keyid, &["active"], "retired", "", now).await?
+        {
+            return Err(AppError::conflict(
+                "他の利用者が先に鍵を更新しました。再読み込みしてからやり直してください",
+                "The key was rotated by someone else; reload and try again",
+            ));
         }
         let pair = self.new_key(&mut tx, &sealer, org_id, role, now).await?;
         tx.audit(
@@ -214,7 +227,7 @@ impl Verification<'_> {
     pub async fn end_key(&self, actor: &Actor, keyid: &str, revoke: bool, reason: &str) -> Result<()> {
         let key =
             self.store.signing_keys(None).await?.into_iter().find(|k| k.keyid == keyid).ok_or(AppError::NotFound)?;
-        self.key_admin(actor, Some(key.org_id)).map_err(|_| AppError::NotFound)?;
+        self.key_admin(actor, Some(key.org_id))?;
         let reason = domain::text::clean_text(reason);
         if revoke && reason.is_empty() {
             return Err(AppError::field(
@@ -243,8 +256,61 @@ impl Verification<'_> {
             now,
         )
         .await?;
+        // nothing a revoked key signed is trusted: its labels are revoked with it, in the history
+        let mut revoked = Vec::new();
+        if revoke {
+            for (id, status) in tx.labels_signed_by(keyid).await? {
+                let from = LabelStatus::parse(&status).unwrap_or(LabelStatus::Active);
+                let why = format!("署名鍵 {keyid} の取消し / signing key {keyid} revoked: {reason}");
+                apply_transition::<LabelLifecycle>(
+                    &mut tx,
+                    Step {
+                        subject_id: id,
+                        from,
+                        transition: LabelTransition::Revoke,
+                        actor: Some(actor),
+                        comment: &why,
+                        notice: None,
+                    },
+                    now,
+                )
+                .await?;
+                tx.set_label_status(id, from.code(), LabelStatus::Revoked.code(), &why, now).await?;
+                revoked.push(id);
+            }
+        }
+        if !self.store.signing_keys(None).await?.is_empty() {
+            self.reissue_status_list(&mut tx, None, now).await?;
+        }
         tx.commit().await?;
+        for id in revoked {
+            self.tell_label_parties(id, LabelTransition::Revoke).await;
+        }
         Ok(())
+    }
+
+    /// Tells the vendor and the body of a label what happened to it (after the change committed).
+    async fn tell_label_parties(&self, id: i64, t: LabelTransition) {
+        let Ok(row) = self.store.label(id).await else { return };
+        let now = self.now();
+        let Ok(mut tx) = self.store.begin().await else { return };
+        let product = if row.version.is_empty() {
+            row.product_name.clone()
+        } else {
+            format!("{} {}", row.product_name, row.version)
+        };
+        let (ja, en) = (
+            format!("検証ラベル #{id}（{product}）: {}", t.label(false)),
+            format!("Verification label #{id} ({product}): {}", t.label(true)),
+        );
+        let link = format!("/labels/{id}");
+        for org in [row.vendor_org_id, row.body_org_id] {
+            let n = Notice { org_id: org, kind: "verification.label", subject_ja: &ja, subject_en: &en, link: &link };
+            if tx.notify(&n, now).await.is_err() {
+                return;
+            }
+        }
+        let _ = tx.commit().await;
     }
 
     /// Issues the label of a case decided `pass`, in the decision's transaction. A label names
@@ -252,9 +318,11 @@ impl Verification<'_> {
     /// and the audit trail says why no label was issued.
     pub(super) async fn issue_label(&self, tx: &mut Tx, c: &CaseView, now: i64) -> Result<Option<i64>> {
         let sbom = self.store.case_sbom(c.row.id, c.row.version_id).await?;
-        let why_not = match (&sbom, &self.config.labels.secret) {
-            (None, _) => Some("no SBOM in the case's evidence or on its version"),
-            (_, None) => Some("no label signing secret configured"),
+        let checklist = self.case_checklist_def(c.row.id).await?;
+        let why_not = match (&sbom, &self.config.labels.secret, &checklist) {
+            (None, _, _) => Some("no SBOM in the case's evidence or on its version"),
+            (_, None, _) => Some("no label signing secret configured"),
+            (_, _, None) => Some("no checklist: a label certifies a checklist's level"),
             _ => None,
         };
         if let Some(why) = why_not {
@@ -270,16 +338,8 @@ impl Verification<'_> {
             .await?;
             return Ok(None);
         }
-        let Some((sbom, _)) = sbom else { return Ok(None) };
-        let checklist = self.case_checklist_def(c.row.id).await?;
-        let levels = match &checklist {
-            Some(cl) => vec![cl.level.clone()],
-            None => vec![match c.kind {
-                CaseKind::Effectiveness => "KAKEHASHI-EFFECTIVENESS".to_string(),
-                CaseKind::Trial => "KAKEHASHI-TRIAL".to_string(),
-                CaseKind::WhiteHat => "KAKEHASHI-WHITE-HAT".to_string(),
-            }],
-        };
+        let (Some((sbom, _)), Some(checklist)) = (sbom, checklist) else { return Ok(None) };
+        let levels = vec![checklist.level.clone()];
         let product = self.store.product(c.row.product_id).await?;
         let version = c.row.version.clone().unwrap_or_default();
         let valid_until = now + VALIDITY_SECS;
@@ -308,10 +368,7 @@ impl Verification<'_> {
             verifier: org_urn(c.row.body_org_id),
             verifier_name: c.row.body_name.clone(),
             resource_uri: format!("{base}/products/{}", c.row.product_id),
-            policy_uri: match &checklist {
-                Some(cl) => format!("{base}/checklists/{}", cl.key()),
-                None => format!("{base}/cases/{}", c.row.id),
-            },
+            policy_uri: format!("{base}/checklists/{}", checklist.key()),
             issued_at: now,
             valid_until,
         };
@@ -361,8 +418,9 @@ impl Verification<'_> {
                 &owned
             }
         };
-        let rows = tx.label_statuses().await?;
+        // the row lock first: a concurrent change then waits, and signs a list with ours in it
         let sequence = tx.next_status_sequence().await?;
+        let rows = tx.label_statuses().await?;
         let list = build_status_list(office, sequence, now, &rows);
         tx.put_status_list(sequence, &list.sign(key).to_json(), now).await?;
         Ok(())
@@ -510,7 +568,7 @@ impl Verification<'_> {
             match self.label_step_with(None, id, LabelTransition::Expire, "", false).await {
                 Ok(_) => changed += 1,
                 Err(AppError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+                Err(e) => tracing::warn!(label = id, error = %e, "label watch: cannot expire"),
             }
         }
         let days = if self.config.labels.suspend_days > 0 {
@@ -544,7 +602,7 @@ impl Verification<'_> {
                     done.insert(f.label_id);
                 }
                 Err(AppError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+                Err(e) => tracing::warn!(label = f.label_id, error = %e, "label watch: cannot suspend"),
             }
         }
         if changed > 0 {
@@ -560,7 +618,7 @@ impl Verification<'_> {
 
     /// Marks (or unmarks) an advisory as known exploited (the office).
     pub async fn set_known_exploited(&self, actor: &Actor, advisory: &str, on: bool) -> Result<()> {
-        if !actor.is_program_operator() {
+        if !office(actor) {
             return Err(AppError::Forbidden);
         }
         let advisory = domain::text::clean_line(advisory);

@@ -4,11 +4,11 @@
 //! public then sees that it was hidden and why. The map groups the public products by category and
 //! sub-category with their verification status, active labels and review scores.
 
+use domain::OrgKind;
 use domain::audit::AuditRecord;
 use domain::verification::case::VerificationStatus;
 use domain::verification::review::{Review, ReviewInput, parse_text};
 use domain::verification::{ProductCategory, ProductId, SUBCATEGORIES};
-use domain::{MembershipRole, OrgKind};
 use store::{NewReview, Notice, ReviewRow, ReviewScores};
 
 use super::{ProductQuery, Verification};
@@ -224,9 +224,7 @@ impl Verification<'_> {
 
     /// The office hides a review with a reason the public sees.
     pub async fn hide_review(&self, actor: &Actor, id: i64, reason: &str) -> Result<()> {
-        if !actor.is_program_operator()
-            && !actor.memberships.iter().any(|m| m.kind == OrgKind::ProgramOffice && m.role == MembershipRole::Admin)
-        {
+        if !super::labels::office(actor) {
             return Err(AppError::Forbidden);
         }
         let row = self.store.review(id).await?;
@@ -268,7 +266,7 @@ impl Verification<'_> {
 
     /// Open disputes, for the office.
     pub async fn disputed_reviews(&self, actor: &Actor) -> Result<Vec<ReviewRow>> {
-        if !actor.is_program_operator() {
+        if !super::labels::office(actor) {
             return Err(AppError::Forbidden);
         }
         Ok(self.store.disputed_reviews().await?)

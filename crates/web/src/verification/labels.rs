@@ -248,8 +248,27 @@ pub(crate) fn level_name(code: &str, en: bool) -> String {
     }
 }
 
-/// The QR code (SVG) of a URL.
+/// The QR code (SVG) of a URL, remembered (a label page is read far more often than labels are
+/// issued; at most 4,096 codes are kept).
 pub fn qr_svg(url: &str) -> String {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(svg) = cache.lock().ok().and_then(|c| c.get(url).cloned()) {
+        return svg;
+    }
+    let svg = render_qr(url);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= 4096 {
+            c.clear();
+        }
+        c.insert(url.to_string(), svg.clone());
+    }
+    svg
+}
+
+fn render_qr(url: &str) -> String {
     match qrcode::QrCode::new(url.as_bytes()) {
         Ok(code) => code.render::<qrcode::render::svg::Color>().min_dimensions(160, 160).quiet_zone(true).build(),
         Err(_) => String::new(),
@@ -783,4 +802,33 @@ pub async fn list_page(
             format!("{base}page={n}")
         }),
     }))
+}
+
+#[derive(Template)]
+#[template(path = "checklists.html")]
+struct ChecklistsPage {
+    nav: Nav,
+    all: Vec<domain::verification::checklist::Checklist>,
+    one: Option<domain::verification::checklist::Checklist>,
+}
+
+/// The public list of checklists (`/checklists`).
+pub async fn checklists(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    let all = s.app.verification().checklists().await.map_err(|e| ctx.err(e))?;
+    Ok(render(&ChecklistsPage {
+        nav: Nav::new(&ctx, "チェックリスト", "Checklists", "products"), all, one: None
+    }))
+}
+
+/// One checklist (`/checklists/{scheme@version}`): the page a label's `policy.uri` names.
+pub async fn checklist_page_public(
+    ctx: Ctx,
+    State(s): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let all = s.app.verification().checklists().await.map_err(|e| ctx.err(e))?;
+    let one = all.iter().find(|c| c.key() == key).cloned().ok_or_else(|| ctx.err(AppError::NotFound))?;
+    let title = one.title.clone();
+    let title_en = one.title_en.clone();
+    Ok(render(&ChecklistsPage { nav: Nav::new(&ctx, &title, &title_en, "products"), all: Vec::new(), one: Some(one) }))
 }

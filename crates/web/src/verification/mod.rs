@@ -58,6 +58,8 @@ pub fn routes(upload_limit: usize, capture_limit: usize) -> Router<AppState> {
         .route("/admin/priorities/weights", post(priority::set_weights))
         .route("/admin/priorities/{id}", post(priority::set_attrs))
         .route("/api/v1/priorities", get(priority::api))
+        .route("/checklists", get(labels::checklists))
+        .route("/checklists/{key}", get(labels::checklist_page_public))
         .route("/labels", get(labels::list_page))
         .route("/labels/{id}", get(labels::page))
         .route("/labels/{id}/qr.svg", get(labels::qr))
