@@ -6,7 +6,7 @@
 #  2. the signed status list regenerated for LABELS labels under 1 s: the demo's labels are
 #     copied to LABELS rows, the stored list is marked stale, and GET /api/v1/labels/status-list
 #     re-issues it (read every label in a transaction, build, sign with ed25519, store, answer);
-#  3. the label page p99 under 20 ms at 32 connections (wrk), beside /healthz in the same run.
+#  3. the label page p99 under 20 ms at 32 connections (wrk), beside /livez (no work) in the same run.
 #
 #   bench/labels.sh [LABELS] [RUNS]
 #
@@ -58,12 +58,12 @@ for _ in $(seq 1 $((RUNS * 20))); do
   echo "scale=3; ($t1 - $t0) / 1000000" | bc
 done | median | tee "$DATA/peer.ms" | sed 's/^/peer (securesystemslib DSSE verify, signature only): /'
 
-echo "== 3. label page and /healthz at 32 connections ($RUNS runs of $DUR)"
+echo "== 3. label page and /livez at 32 connections ($RUNS runs of $DUR)"
 run_wrk() { wrk -t2 -c32 -d"$DUR" --latency "$U$1" | awk '/Requests\/sec/ {r=$2} /^ +99%/ {p=$2} END {
   if (p ~ /us$/) {sub(/us/,"",p); p=p/1000} else if (p ~ /ms$/) {sub(/ms/,"",p)} else if (p ~ /s$/) {sub(/s/,"",p); p=p*1000}
   print r, p}'; }
 wrk -t2 -c32 -d3s "$U/labels/$ID" >/dev/null
-for path in "/labels/$ID" /healthz; do
+for path in "/labels/$ID" /livez; do
   : >"$DATA/wrk.runs"
   for _ in $(seq 1 "$RUNS"); do run_wrk "$path" >>"$DATA/wrk.runs"; done
   echo "$path: rps $(cut -d' ' -f1 "$DATA/wrk.runs" | median), p99 ms $(cut -d' ' -f2 "$DATA/wrk.runs" | median)"
