@@ -433,6 +433,12 @@ test('labels, a case checklist, expert reviews (a mistake keeps what was typed) 
   assert.match(await tester.page.textContent('main'), /自動判定と異なる判定には理由が必要です/);
   await check(tester.page, 'checklist-error');
   await tester.ctx.close();
+
+  const office = await session('operator@demo.kakehashi.jp');
+  await go(office.page, '/my/keys', 'keys');
+  await go(office.page, '/checklists', 'checklists');
+  await go(office.page, '/checklists/jc-star-1@2025.1?lang=en', 'checklist-jc-star-en');
+  await office.ctx.close();
 });
 
 test('without JavaScript the forms still work', async () => {

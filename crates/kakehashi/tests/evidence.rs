@@ -283,7 +283,7 @@ async fn bad_evidence_is_refused_and_nothing_is_kept(db: Db) {
     );
     assert!(!r.body.contains("<script>1</script>"));
     // an unknown kind, no file
-    let r = tester.multipart(&path, form(&tester, "firmware", "", "", "t.bin", b"abc".to_vec())).await;
+    let r = tester.multipart(&path, form(&tester, "video", "", "", "t.bin", b"abc".to_vec())).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = tester.multipart(&path, Form::new().text("csrf", tester.csrf.clone()).text("kind", "capture")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

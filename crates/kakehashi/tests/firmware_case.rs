@@ -88,6 +88,21 @@ async fn firmware_on_a_case(db: Db) {
     assert!(item("5.1")["auto_reason"].as_str().unwrap().contains("Firmware has accounts"));
     assert_eq!(item("5.6")["auto_verdict"], "fail", "telnetd at boot: {}", item("5.6"));
     assert!(!item("5.6")["evidence"].as_array().unwrap().is_empty(), "traced to the evidence");
+    // the page's form records a verdict with the evidence it rests on
+    let fw_id = fw["id"].as_i64().unwrap().to_string();
+    let page = tester.get(&format!("/cases/{case}/checklist")).await;
+    assert!(page.body.contains("router-fw.bin（") && page.body.contains("name=\"evidence\""), "evidence choices");
+    let r = tester
+        .post_form(
+            &format!("/cases/{case}/checklist"),
+            &[("item", "5.6"), ("verdict", "fail"), ("evidence", &fw_id), ("note", "telnetd が起動時に有効")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = tester.api(Method::GET, &cl, &tt, None).await;
+    let i56 = r.json()["items"].as_array().unwrap().iter().find(|i| i["id"] == "5.6").unwrap().clone();
+    assert_eq!(i56["evidence"], json!([fw_id.parse::<i64>().unwrap()]), "{i56}");
+    assert_eq!((i56["verdict"].as_str(), i56["overridden"].as_bool()), (Some("fail"), Some(false)));
 
     // not firmware at all: analysed, nothing found, no error
     let r = tester

@@ -262,6 +262,26 @@ async fn label_lifecycle(db: Db) {
     let (code, out) = verify(&[&lf, "--trust-root", &rf, "--status", &sf3]);
     assert_eq!(code, 7, "{out}");
     assert!(out.contains("revoked"), "{out}");
+    // the keys page: the office rotates the body's key; a plain tester may not manage keys
+    assert_eq!(t.login("tester@demo.kakehashi.jp").await.get("/my/keys").await.status, StatusCode::FORBIDDEN);
+    let op = t.as_operator().await;
+    let page = op.get("/my/keys").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&keyid) && page.body.contains("revoked"), "the revoked key is listed");
+    let r = op.post_form("/my/keys", &[("action", "rotate"), ("org", &center.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let root = t.client().get("/api/v1/trust-root").await.json();
+    let body_keys: Vec<&serde_json::Value> = root["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["owner"] == format!("urn:kakehashi:org:{center}") && k["revoked_at"].is_null())
+        .collect();
+    assert_eq!(body_keys.len(), 1, "a fresh key after the revoked one: {root}");
+    let fresh = body_keys[0]["keyid"].as_str().unwrap().to_string();
+    let r = op.post_form("/my/keys", &[("action", "revoke"), ("keyid", &fresh), ("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    assert!(r.body.contains("取り消す理由を入力してください"));
     // a product made private takes its labels off the public list and pages
     let form = [("name", "ラベル試験 カメラ"), ("category", "iot_device"), ("vuln_contact", "psirt@example.jp")];
     // (a new session: the clock moved a month since the first)

@@ -90,7 +90,7 @@ impl From<&KeyRow> for KeyView {
 }
 
 /// The program office acting on verification (a token needs `verification:write`).
-pub(crate) fn office(actor: &Actor) -> bool {
+pub fn office(actor: &Actor) -> bool {
     actor.is_program_operator() && actor.has_scope(Scope::VerificationWrite)
 }
 

@@ -518,10 +518,16 @@ struct ChecklistPage {
     errors: Vec<String>,
     /// The item and values of a refused form, kept.
     kept: (String, String, String),
+    /// The case's evidence files a verdict may point to: (id, file name, kind).
+    evidence: Vec<(i64, String, &'static str)>,
+    /// Evidence ids of the refused form, kept.
+    kept_evidence: Vec<i64>,
 }
 
 struct ItemRow {
     id: String,
+    /// Evidence the recorded (or automatic) verdict points to.
+    evidence: Vec<i64>,
     title: String,
     method: &'static str,
     refs: String,
@@ -529,6 +535,14 @@ struct ItemRow {
     verdict_code: &'static str,
     auto: String,
     note: String,
+}
+
+impl ChecklistPage {
+    /// Whether the row's form ticks this evidence file: what was typed in a refused form, else
+    /// what the verdict points to.
+    fn ticks(&self, row: &ItemRow, evidence: &i64) -> bool {
+        if self.kept.0 == row.id { self.kept_evidence.contains(evidence) } else { row.evidence.contains(evidence) }
+    }
 }
 
 fn checklist_page(
@@ -555,6 +569,11 @@ fn checklist_page(
                 .map(|a| format!("{}: {}", a.verdict.label(t.en), t.s(&a.reason_ja, &a.reason_en)))
                 .unwrap_or_default(),
             note: i.recorded.as_ref().map(|r| r.note.clone()).unwrap_or_default(),
+            evidence: i
+                .recorded
+                .as_ref()
+                .map(|r| r.evidence.split(',').filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default(),
         })
         .collect();
     ChecklistPage {
@@ -570,12 +589,24 @@ fn checklist_page(
         verdicts: Verdict::ALL.iter().map(|v| (v.code(), v.label(t.en))).collect(),
         errors,
         kept,
+        evidence: Vec::new(),
+        kept_evidence: Vec::new(),
     }
+}
+
+/// The case's evidence files, for the verdict forms.
+async fn evidence_choices(ctx: &Ctx, s: &AppState, id: CaseId) -> Result<Vec<(i64, String, &'static str)>, WebError> {
+    let ev = s.app.verification().case_evidence(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
+    Ok(ev.files.iter().map(|f| (f.row.id, f.row.filename.clone(), f.kind.label(ctx.t.en))).collect())
 }
 
 pub async fn checklist(ctx: Ctx, State(s): State<AppState>, Path(id): Path<CaseId>) -> Result<Response, WebError> {
     let c = s.app.verification().case_checklist(ctx.actor(), id).await.map_err(|e| ctx.err(e))?;
-    Ok(render(&checklist_page(&ctx, id, c, Vec::new(), Default::default())))
+    let mut page = checklist_page(&ctx, id, c, Vec::new(), Default::default());
+    if page.c.can_edit {
+        page.evidence = evidence_choices(&ctx, &s, id).await?;
+    }
+    Ok(render(&page))
 }
 
 #[derive(Deserialize)]
@@ -590,6 +621,9 @@ pub struct VerdictForm {
     verdict: String,
     #[serde(default)]
     note: String,
+    /// Evidence ids (checkboxes, repeated).
+    #[serde(default)]
+    evidence: Vec<i64>,
 }
 
 /// Picks the checklist or records a verdict from the checklist page.
@@ -604,7 +638,7 @@ pub async fn record(
     let v = s.app.verification();
     let r = match (&f.checklist, &f.item) {
         (Some(k), _) => v.pick_checklist(a, id, k).await,
-        (None, Some(item)) => v.set_verdict(a, id, item, &f.verdict, &[], &f.note).await,
+        (None, Some(item)) => v.set_verdict(a, id, item, &f.verdict, &f.evidence, &f.note).await,
         (None, None) => Err(AppError::field("item", "項目を選択してください", "Choose an item")),
     };
     match r {
@@ -613,7 +647,10 @@ pub async fn record(
             let Some((msgs, status)) = refusal(ctx.t, &e) else { return Err(ctx.err(e)) };
             let c = v.case_checklist(Some(a), id).await.map_err(|e| ctx.err(e))?;
             let kept = (f.item.unwrap_or_default(), f.verdict, f.note);
-            let mut res = render(&checklist_page(&ctx, id, c, msgs, kept));
+            let mut page = checklist_page(&ctx, id, c, msgs, kept);
+            page.evidence = evidence_choices(&ctx, &s, id).await?;
+            page.kept_evidence = f.evidence;
+            let mut res = render(&page);
             *res.status_mut() = status;
             Ok(res)
         }
@@ -831,4 +868,97 @@ pub async fn checklist_page_public(
     let title = one.title.clone();
     let title_en = one.title_en.clone();
     Ok(render(&ChecklistsPage { nav: Nav::new(&ctx, &title, &title_en, "products"), all: Vec::new(), one: Some(one) }))
+}
+
+// ---- signing keys (pages) ----
+
+#[derive(Template)]
+#[template(path = "keys.html")]
+struct KeysPage {
+    nav: Nav,
+    keys: Vec<app::verification::labels::KeyView>,
+    /// Organisations whose key the viewer may rotate: (id, name).
+    orgs: Vec<(i64, String)>,
+    errors: Vec<String>,
+}
+
+async fn keys_page(ctx: &Ctx, s: &AppState, errors: Vec<String>) -> Result<Response, WebError> {
+    let a = ctx.require()?;
+    let v = s.app.verification();
+    let office = app::verification::labels::office(a);
+    let keys = if office {
+        v.signing_keys(a, None).await.map_err(|e| ctx.err(e))?
+    } else {
+        let mut all = Vec::new();
+        for m in a.memberships.iter().filter(|m| m.kind == domain::OrgKind::VerificationBody) {
+            if let Ok(k) = v.signing_keys(a, Some(m.org_id)).await {
+                all.extend(k);
+            }
+        }
+        all
+    };
+    let mut orgs: Vec<(i64, String)> = a
+        .memberships
+        .iter()
+        .filter(|m| m.kind == domain::OrgKind::VerificationBody && m.role == domain::MembershipRole::Admin)
+        .map(|m| (m.org_id, m.org_name.clone()))
+        .collect();
+    if office {
+        for k in &keys {
+            if !orgs.iter().any(|o| o.0 == k.org_id) {
+                orgs.push((k.org_id, k.org_name.clone()));
+            }
+        }
+    }
+    if orgs.is_empty() && !office {
+        return Err(ctx.err(AppError::Forbidden));
+    }
+    let mut res = render(&KeysPage {
+        nav: Nav::new(ctx, "ラベル署名鍵", "Label signing keys", "cases"),
+        keys,
+        orgs,
+        errors: errors.clone(),
+    });
+    if !errors.is_empty() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(res)
+}
+
+/// The body's (or, for the office, every) signing key, with rotate, retire and revoke.
+pub async fn keys(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebError> {
+    keys_page(&ctx, &s, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    org: Option<i64>,
+    #[serde(default)]
+    keyid: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn key_action(ctx: Ctx, State(s): State<AppState>, body: Bytes) -> Result<Response, WebError> {
+    let f: KeyForm = decode(&body).map_err(|e| ctx.err(e))?;
+    let a = ctx.check_write(Some(&f.csrf))?;
+    let v = s.app.verification();
+    let r = match (f.action.as_str(), f.org) {
+        ("rotate", Some(org)) => v.rotate_key(a, org).await.map(|_| ()),
+        ("retire", _) => v.end_key(a, &f.keyid, false, &f.reason).await,
+        ("revoke", _) => v.end_key(a, &f.keyid, true, &f.reason).await,
+        _ => Err(AppError::NotFound),
+    };
+    match r {
+        Ok(()) => Ok(see_other("/my/keys", "keys")),
+        Err(e) => match refusal(ctx.t, &e) {
+            Some((msgs, _)) => keys_page(&ctx, &s, msgs).await,
+            None => Err(ctx.err(e)),
+        },
+    }
 }

@@ -71,6 +71,7 @@ pub fn routes(upload_limit: usize, capture_limit: usize) -> Router<AppState> {
         .route("/api/v1/labels/{id}/{action}", post(labels::api_step))
         .route("/api/v1/trust-root", get(labels::api_trust_root))
         .route("/api/v1/keys", get(labels::api_keys))
+        .route("/my/keys", get(labels::keys).post(labels::key_action))
         .route("/api/v1/orgs/{id}/keys/rotate", post(labels::api_rotate))
         .route("/api/v1/keys/{keyid}/{action}", post(labels::api_end_key))
         .route("/api/v1/known-exploited", post(labels::api_known_exploited))
