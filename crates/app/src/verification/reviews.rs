@@ -160,28 +160,15 @@ impl Verification<'_> {
         if !tx.set_review_reply(id, &text, &actor.name, now).await? {
             return Err(AppError::conflict("返信は1回だけです", "The vendor replies once; it has replied already"));
         }
-        let link = format!("/products/{}#review-{id}", p.id);
-        tx.notify(
-            &Notice {
-                org_id: row.expert_org_id,
-                kind: "verification.review",
-                subject_ja: &format!("「{}」のレビューにベンダーが返信しました", p.name),
-                subject_en: &format!("The vendor replied to your review of \"{}\"", p.name),
-                link: &link,
-            },
-            now,
-        )
-        .await?;
-        tx.audit(
-            &AuditRecord {
-                actor: actor.audit_name(),
-                action: "verification.review_reply".into(),
-                subject: format!("review#{id}"),
-                summary: String::new(),
-            },
-            now,
-        )
-        .await?;
+        let told = ReviewEvent {
+            to: Some(row.expert_org_id),
+            ja: format!("「{}」のレビューにベンダーが返信しました", p.name),
+            en: format!("The vendor replied to your review of \"{}\"", p.name),
+            product: p.id,
+            action: "review_reply",
+            summary: String::new(),
+        };
+        told.record(&mut tx, actor, id, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -195,29 +182,15 @@ impl Verification<'_> {
         if !tx.set_review_dispute(id, &reason, now).await? {
             return Err(AppError::conflict("すでに異議を申し立てています", "A dispute is already open"));
         }
-        if let Some(office) = self.store.office_org_id().await? {
-            tx.notify(
-                &Notice {
-                    org_id: office,
-                    kind: "verification.review",
-                    subject_ja: &format!("「{}」のレビューに異議が申し立てられました", p.name),
-                    subject_en: &format!("A review of \"{}\" is disputed", p.name),
-                    link: &format!("/products/{}#review-{id}", p.id),
-                },
-                now,
-            )
-            .await?;
-        }
-        tx.audit(
-            &AuditRecord {
-                actor: actor.audit_name(),
-                action: "verification.review_disputed".into(),
-                subject: format!("review#{id}"),
-                summary: reason,
-            },
-            now,
-        )
-        .await?;
+        let told = ReviewEvent {
+            to: self.store.office_org_id().await?,
+            ja: format!("「{}」のレビューに異議が申し立てられました", p.name),
+            en: format!("A review of \"{}\" is disputed", p.name),
+            product: p.id,
+            action: "review_disputed",
+            summary: reason,
+        };
+        told.record(&mut tx, actor, id, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -234,27 +207,15 @@ impl Verification<'_> {
         if !tx.set_review_hidden(id, &reason, now).await? {
             return Err(AppError::conflict("すでに非表示です", "The review is hidden already"));
         }
-        tx.notify(
-            &Notice {
-                org_id: row.expert_org_id,
-                kind: "verification.review",
-                subject_ja: "制度事務局がレビューを非表示にしました",
-                subject_en: "The program office hid a review",
-                link: &format!("/products/{}#review-{id}", row.product_id),
-            },
-            now,
-        )
-        .await?;
-        tx.audit(
-            &AuditRecord {
-                actor: actor.audit_name(),
-                action: "verification.review_hidden".into(),
-                subject: format!("review#{id}"),
-                summary: reason,
-            },
-            now,
-        )
-        .await?;
+        let told = ReviewEvent {
+            to: Some(row.expert_org_id),
+            ja: "制度事務局がレビューを非表示にしました".into(),
+            en: "The program office hid a review".into(),
+            product: row.product_id,
+            action: "review_hidden",
+            summary: reason,
+        };
+        told.record(&mut tx, actor, id, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -270,6 +231,40 @@ impl Verification<'_> {
             return Err(AppError::Forbidden);
         }
         Ok(self.store.disputed_reviews().await?)
+    }
+}
+
+/// What happened to a review: whom to tell (an organisation, if any) and what the audit trail
+/// says, written in the change's transaction.
+struct ReviewEvent {
+    to: Option<i64>,
+    ja: String,
+    en: String,
+    product: i64,
+    /// `verification.{action}` in the audit trail.
+    action: &'static str,
+    summary: String,
+}
+
+impl ReviewEvent {
+    async fn record(self, tx: &mut store::Tx, actor: &Actor, id: i64, now: i64) -> Result<()> {
+        let link = format!("/products/{}#review-{id}", self.product);
+        if let Some(org_id) = self.to {
+            let n =
+                Notice { org_id, kind: "verification.review", subject_ja: &self.ja, subject_en: &self.en, link: &link };
+            tx.notify(&n, now).await?;
+        }
+        tx.audit(
+            &AuditRecord {
+                actor: actor.audit_name(),
+                action: format!("verification.{}", self.action),
+                subject: format!("review#{id}"),
+                summary: self.summary,
+            },
+            now,
+        )
+        .await?;
+        Ok(())
     }
 }
 

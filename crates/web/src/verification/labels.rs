@@ -490,7 +490,7 @@ pub struct LoadedChecklistBody {
 
 /// The program office loads a checklist (TOML, `Content-Type: application/toml` or
 /// `text/plain`): unknown or duplicate ids are refused, naming each, and nothing is loaded.
-#[utoipa::path(post, path = "/api/v1/checklists", tag = "verification", request_body(content = String, content_type = "application/toml"),
+#[utoipa::path(post, path = "/api/v1/checklists", tag = "verification", request_body(content = String, content_type = "text/plain", description = "The checklist as TOML (sent as `text/plain` or `application/toml`)"),
     security(("bearer" = [])),
     responses((status = 201, body = LoadedChecklistBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
