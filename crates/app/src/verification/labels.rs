@@ -257,7 +257,6 @@ impl Verification<'_> {
         )
         .await?;
         // nothing a revoked key signed is trusted: its labels are revoked with it, in the history
-        let mut revoked = Vec::new();
         if revoke {
             for (id, status) in tx.labels_signed_by(keyid).await? {
                 let from = LabelStatus::parse(&status).unwrap_or(LabelStatus::Active);
@@ -276,41 +275,15 @@ impl Verification<'_> {
                 )
                 .await?;
                 tx.set_label_status(id, from.code(), LabelStatus::Revoked.code(), &why, now).await?;
-                revoked.push(id);
+                let row = self.store.label(id).await?;
+                tell_label_parties(&mut tx, &row, LabelTransition::Revoke, now).await?;
             }
         }
         if !self.store.signing_keys(None).await?.is_empty() {
             self.reissue_status_list(&mut tx, None, now).await?;
         }
         tx.commit().await?;
-        for id in revoked {
-            self.tell_label_parties(id, LabelTransition::Revoke).await;
-        }
         Ok(())
-    }
-
-    /// Tells the vendor and the body of a label what happened to it (after the change committed).
-    async fn tell_label_parties(&self, id: i64, t: LabelTransition) {
-        let Ok(row) = self.store.label(id).await else { return };
-        let now = self.now();
-        let Ok(mut tx) = self.store.begin().await else { return };
-        let product = if row.version.is_empty() {
-            row.product_name.clone()
-        } else {
-            format!("{} {}", row.product_name, row.version)
-        };
-        let (ja, en) = (
-            format!("検証ラベル #{id}（{product}）: {}", t.label(false)),
-            format!("Verification label #{id} ({product}): {}", t.label(true)),
-        );
-        let link = format!("/labels/{id}");
-        for org in [row.vendor_org_id, row.body_org_id] {
-            let n = Notice { org_id: org, kind: "verification.label", subject_ja: &ja, subject_en: &en, link: &link };
-            if tx.notify(&n, now).await.is_err() {
-                return;
-            }
-        }
-        let _ = tx.commit().await;
     }
 
     /// Issues the label of a case decided `pass`, in the decision's transaction. A label names
@@ -504,47 +477,13 @@ impl Verification<'_> {
             .ok_or_else(|| AppError::Internal(format!("label {id} has status {:?}", row.status)))?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let product = if row.version.is_empty() {
-            row.product_name.clone()
-        } else {
-            format!("{} {}", row.product_name, row.version)
-        };
-        let (ja, en) = (
-            format!("検証ラベル #{id}（{product}）: {}", t.label(false)),
-            format!("Verification label #{id} ({product}): {}", t.label(true)),
-        );
-        let link = format!("/labels/{id}");
         let to = apply_transition::<LabelLifecycle>(
             &mut tx,
-            Step {
-                subject_id: id,
-                from,
-                transition: t,
-                actor,
-                comment: reason,
-                notice: Some(Notice {
-                    org_id: row.vendor_org_id,
-                    kind: "verification.label",
-                    subject_ja: &ja,
-                    subject_en: &en,
-                    link: &link,
-                }),
-            },
+            Step { subject_id: id, from, transition: t, actor, comment: reason, notice: None },
             now,
         )
         .await?;
-        // the body hears of it too
-        tx.notify(
-            &Notice {
-                org_id: row.body_org_id,
-                kind: "verification.label",
-                subject_ja: &ja,
-                subject_en: &en,
-                link: &link,
-            },
-            now,
-        )
-        .await?;
+        tell_label_parties(&mut tx, &row, t, now).await?;
         if !tx.set_label_status(id, from.code(), to.code(), &domain::text::clean_text(reason), now).await? {
             return Err(AppError::conflict(
                 "他の利用者が先に更新しました。再読み込みしてからやり直してください",
@@ -650,6 +589,22 @@ impl Verification<'_> {
         }
         Ok(self.checklists().await?.into_iter().find(|c| c.key() == key))
     }
+}
+
+/// Tells the vendor and the body of a label what happened to it, in the change's transaction.
+async fn tell_label_parties(tx: &mut Tx, row: &LabelRow, t: LabelTransition, now: i64) -> Result<()> {
+    let product =
+        if row.version.is_empty() { row.product_name.clone() } else { format!("{} {}", row.product_name, row.version) };
+    let (id, link) = (row.id, format!("/labels/{}", row.id));
+    let (ja, en) = (
+        format!("検証ラベル #{id}（{product}）: {}", t.label(false)),
+        format!("Verification label #{id} ({product}): {}", t.label(true)),
+    );
+    for org_id in [row.vendor_org_id, row.body_org_id] {
+        let n = Notice { org_id, kind: "verification.label", subject_ja: &ja, subject_en: &en, link: &link };
+        tx.notify(&n, now).await?;
+    }
+    Ok(())
 }
 
 /// The status list of these labels.
