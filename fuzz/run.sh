@@ -33,7 +33,29 @@ fi
 if [ -z "$(ls -A "$C/firmware")" ]; then
   cargo run --quiet --release --manifest-path ../Cargo.toml -p firmware --example make-image -- --seeds "$C/firmware" || true
 fi
-for t in ${TARGETS:-capture parsers sbom osv tunnels firmware label}; do
+# each firmware reader's own target starts from a small image of its format, made by Debian's
+# tools from a tiny root file system (skipped for a format whose tool is missing)
+FW="fw_squashfs fw_cpio fw_tar fw_zip fw_ext fw_sparse fw_streams"
+for t in $FW; do mkdir -p "$C/$t"; done
+if [ -z "$(ls -A "$C/fw_zip")" ]; then
+  T=$(mktemp -d); mkdir -p "$T/r/etc/init.d" "$T/r/bin"
+  printf 'root::0:0:root:/root:/bin/sh\n' > "$T/r/etc/passwd"
+  printf '::respawn:/usr/sbin/telnetd -F\n' > "$T/r/etc/inittab"
+  printf '#!/bin/sh\nwget http://update.example/fw.bin\n' > "$T/r/etc/init.d/S99up"; ln -s /etc/passwd "$T/r/bin/link"
+  cp "$C/firmware/"* "$C/fw_squashfs/" 2>/dev/null || true
+  command -v mksquashfs >/dev/null && for c in gzip lzo lzma; do mksquashfs "$T/r" "$C/fw_squashfs/$c" -comp "$c" -quiet -no-progress >/dev/null; done
+  (cd "$T/r" && find . | cpio -o -H newc --quiet > "$C/fw_cpio/seed")
+  tar -C "$T/r" -cf "$C/fw_tar/seed" .
+  command -v zip >/dev/null && (cd "$T/r" && zip -qry --symlinks "$C/fw_zip/seed.zip" .)
+  command -v mkfs.ext2 >/dev/null && mkfs.ext2 -q -F -b 1024 -N 32 -d "$T/r" "$C/fw_ext/seed" 64K >/dev/null \
+    && command -v img2simg >/dev/null && img2simg "$C/fw_ext/seed" "$C/fw_sparse/seed" >/dev/null
+  tar -C "$T/r" -cf "$T/r.tar" .
+  i=0; for z in "gzip -c" "xz -c" "xz --format=lzma -c" "zstd -qc"; do
+    command -v ${z%% *} >/dev/null && { printf "\\x$(printf %02x $i)"; $z "$T/r.tar"; } > "$C/fw_streams/s$i"; i=$((i + 1))
+  done
+  rm -rf "$T"
+fi
+for t in ${TARGETS:-capture parsers sbom osv tunnels firmware label $FW}; do
   echo "== $t: ${SECS}s"
   cargo fuzz run -s none "$t" "$C/$t" -- -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 2>&1 | grep -E "DONE|INITED|Done|ERROR|panicked|SUMMARY|artifact|stat::number_of_executed_units|stat::peak_rss" || true

@@ -238,6 +238,7 @@ pub(crate) fn spki_fingerprint(label: &str, pem: &str) -> Option<String> {
                     }
                     .to_der()
                     .ok()?,
+                    None if pk.algorithm.oid == ED25519 => ed25519_spki(pk.private_key)?,
                     None => ec_spki(pk.private_key, pk.algorithm.parameters_oid().ok())?,
                 }
             }
@@ -257,6 +258,23 @@ pub(crate) fn spki_fingerprint(label: &str, pem: &str) -> Option<String> {
 
 /// rsaEncryption (PKCS #1).
 const RSA_ENCRYPTION: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+/// id-Ed25519 (RFC 8410).
+const ED25519: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.3.101.112");
+
+/// An Ed25519 private key (RFC 8410: an OCTET STRING holding the 32-byte seed) → its public key
+/// as SubjectPublicKeyInfo DER.
+fn ed25519_spki(private_key: &[u8]) -> Option<Vec<u8>> {
+    let seed = der::asn1::OctetStringRef::from_der(private_key).ok()?;
+    let pair = ring::signature::Ed25519KeyPair::from_seed_unchecked(seed.as_bytes()).ok()?;
+    let public = ring::signature::KeyPair::public_key(&pair).as_ref().to_vec();
+    spki::SubjectPublicKeyInfoRef {
+        algorithm: spki::AlgorithmIdentifierRef { oid: ED25519, parameters: None },
+        subject_public_key: der::asn1::BitStringRef::from_bytes(&public).ok()?,
+    }
+    .to_der()
+    .ok()
+}
 
 /// An RSA private key (PKCS#1) → its public key as SubjectPublicKeyInfo DER.
 fn rsa_spki(pkcs1_der: &[u8]) -> Option<Vec<u8>> {

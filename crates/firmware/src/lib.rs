@@ -10,6 +10,7 @@
 //! [`analyze`].
 
 mod findings;
+mod formats;
 pub mod hardening;
 mod inventory;
 pub mod output;
@@ -27,7 +28,8 @@ pub use unpack::{Entry, EntryKind, Limits};
 pub struct Part {
     /// Where it starts, in the image or in the file it was found in (`container`).
     pub offset: u64,
-    /// `squashfs`, `gzip`, `xz`, `zstd`, `cpio`, `tar`, `uimage`, `trx`, `jffs2`, `ubi`, `cramfs`, `ext`, `elf`.
+    /// `squashfs`, `gzip`, `xz`, `lzma`, `zstd`, `cpio`, `tar`, `zip`, `ext`, `android-sparse`,
+    /// `uimage`, `trx`, `jffs2`, `ubi`, `cramfs`, `elf`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Bytes it takes in its container.
@@ -151,6 +153,19 @@ pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
         files,
         unpacked_bytes,
     }
+}
+
+/// One reader on its own, at the start of `bytes` and under small bounds: what the per-reader
+/// fuzz targets run. `kind` is a part type (`squashfs`, `cpio`, `tar`, `zip`, `ext`,
+/// `android-sparse`, `gzip`, `xz`, `lzma`, `zstd`, `uimage`, `trx`). Returns the numbers of parts
+/// and entries it produced.
+#[doc(hidden)]
+pub fn read_as(kind: &str, bytes: &[u8]) -> (usize, usize) {
+    let limits = Limits { max_total_bytes: 32 << 20, max_entries: 20_000, ..Default::default() };
+    let mut u = unpack::Unpacker::new(limits);
+    u.read_as(bytes, kind);
+    let (parts, entries, _) = u.finish();
+    (parts.len(), entries.len())
 }
 
 fn severity_rank(s: &str) -> u8 {

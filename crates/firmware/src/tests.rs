@@ -349,3 +349,190 @@ fn html_report_in_japanese_and_english_escapes_what_the_image_says() {
     let nothing = crate::output::html(&analyze("text.txt", b"just text", &Limits::default()));
     assert!(nothing.contains("Nothing found"));
 }
+
+fn zip_of(entries: &[(&str, u32, &[u8])]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, mode, data) in entries {
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(*mode);
+        if mode & 0o170000 == 0o120000 {
+            z.add_symlink(*name, std::str::from_utf8(data).unwrap(), o).unwrap();
+        } else {
+            z.start_file(*name, o).unwrap();
+            z.write_all(data).unwrap();
+        }
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// zip-slip and symlink escapes: the names are kept inside the image and reported, the link is
+/// text, and an archive in the middle of other bytes is read on its own.
+#[test]
+fn zip_names_and_links_that_climb_out_are_read_in_place() {
+    let z = zip_of(&[
+        ("../../../etc/shadow", 0o100600, b"root::19000:0:99999:7:::\n"),
+        ("etc/link", 0o120777, b"/../../etc/passwd"),
+        ("etc/config/cloud", 0o100600, b"option api_key 'AbCdEf0123456789'\n"),
+    ]);
+    let mut blob = vec![0x55u8; 4096];
+    blob.extend_from_slice(&z);
+    blob.extend_from_slice(&[0xaa; 4096]);
+    let r = analyze("in-blob.bin", &blob, &Limits::default());
+    let p = r.parts.iter().find(|p| p.kind == "zip").expect("zip part");
+    assert_eq!((p.offset, p.status.as_str(), p.files), (4096, "unpacked", 2), "{p:?}");
+    assert_eq!(p.size, z.len() as u64);
+    let t = r.findings.iter().find(|f| f.kind == "path_traversal").expect("zip-slip reported");
+    assert_eq!(t.path, "/etc/shadow");
+    assert!(t.evidence.contains("../../../etc/shadow"), "{t:?}");
+    assert!(r.findings.iter().any(|f| f.kind == "weak_password" && f.account.as_deref() == Some("root")));
+    assert!(r.findings.iter().any(|f| f.kind == "hardcoded_secret"));
+}
+
+/// A zip bomb (one entry of 64 MiB of zeros, about 64 KiB deflated) stops at the bound with a
+/// finding; the entry is counted, not held.
+#[test]
+fn a_zip_bomb_stops_at_the_bound() {
+    let zeros = vec![0u8; 64 << 20];
+    let z = zip_of(&[("usr/share/big.bin", 0o100644, &zeros)]);
+    assert!(z.len() < 200_000, "{}", z.len());
+    let limits = Limits { max_total_bytes: 4 << 20, ..Default::default() };
+    let r = analyze("bomb.zip", &z, &limits);
+    assert!(r.unpacked_bytes <= 4 << 20, "{}", r.unpacked_bytes);
+    assert!(r.findings.iter().any(|f| f.kind == "limit"), "{:?}", r.findings);
+    // a zip whose central directory is cut off is found, not unpacked, and says why
+    let cut = &z[..z.len() - 30];
+    let r = analyze("cut.zip", cut, &Limits::default());
+    let p = r.parts.iter().find(|p| p.kind == "zip").expect("zip part");
+    assert_eq!(p.status, "found");
+    assert!(p.detail.contains("truncated"), "{p:?}");
+}
+
+/// An Android sparse image (raw, fill and don't-care chunks) is expanded and what it holds is
+/// found at its offset in the expanded image; a bad chunk ends it without a panic.
+#[test]
+fn an_android_sparse_image_is_expanded() {
+    let fs = sample::squashfs(&Options { compressor: Compressor::Gzip, ..Default::default() });
+    let blk = 4096usize;
+    let blocks = fs.len().div_ceil(blk);
+    let mut raw = fs.clone();
+    raw.resize(blocks * blk, 0);
+    let mut s = Vec::new();
+    let chunks = 3u32;
+    let total_blocks = (2 + blocks + 1) as u32;
+    s.extend_from_slice(&[0x3a, 0xff, 0x26, 0xed]);
+    s.extend_from_slice(&1u16.to_le_bytes());
+    s.extend_from_slice(&0u16.to_le_bytes());
+    s.extend_from_slice(&28u16.to_le_bytes());
+    s.extend_from_slice(&12u16.to_le_bytes());
+    s.extend_from_slice(&(blk as u32).to_le_bytes());
+    s.extend_from_slice(&total_blocks.to_le_bytes());
+    s.extend_from_slice(&chunks.to_le_bytes());
+    s.extend_from_slice(&0u32.to_le_bytes());
+    let chunk = |s: &mut Vec<u8>, kind: u16, blocks: u32, body: &[u8]| {
+        s.extend_from_slice(&kind.to_le_bytes());
+        s.extend_from_slice(&0u16.to_le_bytes());
+        s.extend_from_slice(&blocks.to_le_bytes());
+        s.extend_from_slice(&(12 + body.len() as u32).to_le_bytes());
+        s.extend_from_slice(body);
+    };
+    chunk(&mut s, 0xcac3, 2, &[]);
+    chunk(&mut s, 0xcac1, blocks as u32, &raw);
+    chunk(&mut s, 0xcac2, 1, &[0xde, 0xad, 0xbe, 0xef]);
+    let r = analyze("system.simg", &s, &Limits::default());
+    let sp = r.parts.iter().find(|p| p.kind == "android-sparse").expect("sparse part");
+    assert_eq!(sp.status, "decompressed", "{sp:?}");
+    let c = r.parts.iter().find(|p| p.kind == "squashfs").expect("the SquashFS inside");
+    assert_eq!((c.offset, c.status.as_str()), (2 * blk as u64, "unpacked"), "{c:?}");
+    assert!(c.container.contains("android-sparse"), "{c:?}");
+    assert!(r.findings.iter().any(|f| f.kind == "boot_service"));
+    assert!(r.findings.iter().any(|f| f.kind == "weak_password"));
+    // an unknown chunk type and a cut: no panic, and what could be read is still read
+    let mut bad = s.clone();
+    let second = 28 + 12;
+    bad[second..second + 2].copy_from_slice(&0xcaffu16.to_le_bytes());
+    let _ = analyze("bad.simg", &bad, &Limits::default());
+    for cut in [29, 40, 60, s.len() / 2] {
+        let _ = analyze("cut.simg", &s[..cut], &Limits::default());
+    }
+    // a sparse image that claims 4 TiB stops at the bound
+    let mut huge = s.clone();
+    huge[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+    huge[12..16].copy_from_slice(&(1u32 << 20).to_le_bytes());
+    let r = analyze("huge.simg", &huge, &Limits { max_total_bytes: 8 << 20, ..Default::default() });
+    assert!(r.unpacked_bytes <= 8 << 20);
+}
+
+fn lzma_alone(d: &[u8]) -> Vec<u8> {
+    let opts = liblzma::stream::LzmaOptions::new_preset(6).unwrap();
+    let stream = liblzma::stream::Stream::new_lzma_encoder(&opts).unwrap();
+    let mut e = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
+    e.write_all(d).unwrap();
+    e.finish().unwrap()
+}
+
+/// A bare LZMA stream (a vendor kernel or root file system) at an offset in other bytes is
+/// decompressed and what it holds unpacked; a look-alike header over noise is not a part.
+#[test]
+fn a_bare_lzma_stream_is_decompressed() {
+    let l = lzma_alone(&sample::squashfs(&Options { compressor: Compressor::Gzip, ..Default::default() }));
+    assert_eq!(l[0], 0x5d);
+    let mut blob = vec![0x11u8; 1000];
+    blob.extend_from_slice(&l);
+    let r = analyze("kernel+initramfs.bin", &blob, &Limits::default());
+    let p = r.parts.iter().find(|p| p.kind == "lzma").unwrap_or_else(|| panic!("{:?}", r.parts));
+    assert_eq!((p.offset, p.status.as_str()), (1000, "decompressed"));
+    assert!(r.parts.iter().any(|p| p.kind == "squashfs" && p.status == "unpacked"), "{:?}", r.parts);
+    assert!(r.findings.iter().any(|f| f.kind == "weak_password"));
+    let mut fake = l[..13].to_vec();
+    fake.extend_from_slice(&[0xff; 64]);
+    let r = analyze("fake.lzma", &fake, &Limits::default());
+    assert!(r.parts.iter().all(|p| p.status != "unpacked"), "{:?}", r.parts);
+}
+
+/// Each reader on its own takes damaged input without a panic (what the fuzz targets run, on a
+/// few thousand deterministic mutations).
+#[test]
+fn every_reader_takes_damaged_input() {
+    let z = zip_of(&[("etc/passwd", 0o100644, b"root::0:0::/:/bin/sh\n")]);
+    let l = lzma_alone(b"hello hello hello hello");
+    let seeds: [(&str, Vec<u8>); 5] = [
+        ("zip", z),
+        ("lzma", l),
+        ("cpio", sample::initramfs()),
+        ("squashfs", sample::squashfs(&Options { compressor: Compressor::Gzip, ..Default::default() })),
+        ("uimage", sample::uimage()),
+    ];
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for (kind, seed) in &seeds {
+        for round in 0..300 {
+            let mut d = seed.clone();
+            for _ in 0..(1 + round % 6) {
+                let i = (next() as usize) % d.len();
+                d[i] ^= 1 << (next() % 8);
+            }
+            if round % 4 == 0 {
+                let cut = (next() as usize) % d.len();
+                d.truncate(cut.max(1));
+            }
+            let _ = crate::read_as(kind, &d);
+        }
+    }
+}
+
+/// An Ed25519 key as openssl writes it (PKCS#8 v1: the seed only, no public key): the
+/// fingerprint is derived from the seed and equals `openssl pkey -pubout -outform DER | sha256sum`.
+#[test]
+fn an_ed25519_key_without_its_public_half_is_fingerprinted() {
+    let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINVBwhvL5WbRQlpjmWOUiB4hpgeIsdBjVbiMVfrkev6h\n-----END PRIVATE KEY-----\n";
+    assert_eq!(
+        crate::findings::spki_fingerprint("PRIVATE KEY", pem).as_deref(),
+        Some("afd16f4a2b77035f9686ba21312b83519634a382d55a0e9280f6e2ec2d6fac73")
+    );
+}

@@ -8,6 +8,7 @@
 
 use std::io::{Cursor, Read};
 
+use crate::formats;
 use crate::{Finding, Part};
 
 /// Bounds on what one analysis unpacks.
@@ -66,7 +67,7 @@ pub(crate) struct Unpacker {
 }
 
 /// What a parser made of a candidate.
-enum Parsed {
+pub(crate) enum Parsed {
     /// A container: the bytes it takes, and its entries (paths inside it).
     Tree { size: u64, entries: Vec<Entry>, status: &'static str },
     /// A compressed stream: the bytes it takes and what it holds.
@@ -92,7 +93,28 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (&[0x85, 0x19, 0x01, 0xe0], "jffs2"),
     (&[0x85, 0x19, 0x02, 0xe0], "jffs2"),
     (b"ustar", "tar"),
+    (b"PK\x03\x04", "zip"),
+    (&formats::SPARSE_MAGIC, "android-sparse"),
+    // the lzma_alone header and the ext superblock's magic are short: candidates are checked
+    // further before they are kept (see `plausible`)
+    (&[0x5d, 0x00, 0x00], "lzma"),
+    (&[0x53, 0xef], "ext"),
 ];
+
+/// Where a part starts given where its signature was found, and whether the bytes there are worth
+/// a parser's time; None for a signature that cannot start a part.
+fn plausible(blob: &[u8], found: usize, kind: &str) -> Option<usize> {
+    match kind {
+        // tar's magic sits 257 bytes into its header
+        "tar" => found.checked_sub(257),
+        // an ext file system starts 1080 bytes before its magic, on a sector boundary
+        "ext" => {
+            found.checked_sub(formats::EXT_MAGIC_AT).filter(|at| at % 512 == 0 && formats::ext_plausible(&blob[*at..]))
+        }
+        "lzma" => formats::lzma_plausible(&blob[found..]).then_some(found),
+        _ => Some(found),
+    }
+}
 
 impl Unpacker {
     pub(crate) fn new(limits: Limits) -> Unpacker {
@@ -121,6 +143,11 @@ impl Unpacker {
             return;
         }
         self.scan(image, "", 0);
+    }
+
+    /// One reader at the start of `bytes`, without the signature scan (the fuzz targets).
+    pub(crate) fn read_as(&mut self, bytes: &[u8], kind: &str) {
+        self.parse_at(bytes, 0, kind, "", 0);
     }
 
     fn limit(&mut self, path: &str, detail: String) {
@@ -168,16 +195,8 @@ impl Unpacker {
         }
         let mut candidates: Vec<(usize, &str)> = Vec::new();
         for (magic, kind) in SIGNATURES {
-            for at in memchr::memmem::find_iter(blob, magic) {
-                // tar's magic sits 257 bytes into its header
-                let at = if *kind == "tar" {
-                    match at.checked_sub(257) {
-                        Some(a) => a,
-                        None => continue,
-                    }
-                } else {
-                    at
-                };
+            for found in memchr::memmem::find_iter(blob, magic) {
+                let Some(at) = plausible(blob, found, kind) else { continue };
                 candidates.push((at, kind));
                 if candidates.len() > self.limits.max_candidates {
                     break;
@@ -204,10 +223,19 @@ impl Unpacker {
     fn parse_at(&mut self, blob: &[u8], at: usize, kind: &str, container: &str, depth: usize) -> Option<usize> {
         let bytes = &blob[at..];
         let parsed = match kind {
-            "squashfs" => squashfs(bytes),
-            "gzip" | "xz" | "zstd" => self.stream(bytes, kind),
+            "squashfs" => squashfs(bytes, self.budget),
+            "gzip" | "xz" | "zstd" | "lzma" => self.stream(bytes, kind),
             "cpio" => cpio(bytes),
-            "tar" => tar(bytes),
+            "tar" => tar(bytes, self.budget),
+            "zip" => formats::zip(bytes, self.budget),
+            "ext" => formats::ext(bytes, self.budget, self.limits.max_entries.saturating_sub(self.entries.len())),
+            "android-sparse" => {
+                let p = formats::sparse(bytes, self.budget)?;
+                if let Parsed::Stream { data, .. } = &p {
+                    self.budget = self.budget.saturating_sub(data.len() as u64);
+                }
+                Some(p)
+            }
             "uimage" => uimage(bytes),
             "trx" => trx(bytes),
             "ubi" => Some(Parsed::Found { size: 0, why: "UBI/UBIFS: no maintained Rust reader; not unpacked".into() }),
@@ -261,7 +289,9 @@ impl Unpacker {
             }
             Parsed::Found { size, why } => {
                 self.parts.push(part(at as u64, kind, size, container, "found", 0, &why));
-                None
+                // a truncated zip's local entries are not each another part; other kinds' sizes
+                // come from headers that may be false, so what follows is still scanned
+                (kind == "zip").then(|| at + size as usize)
             }
         }
     }
@@ -295,6 +325,7 @@ impl Unpacker {
             let mut d: Box<dyn Read + '_> = match kind {
                 "gzip" => Box::new(flate2::bufread::GzDecoder::new(&mut rest)),
                 "xz" => Box::new(liblzma::bufread::XzDecoder::new(&mut rest)),
+                "lzma" => Box::new(formats::lzma_decoder(&mut rest)?),
                 _ => Box::new(zstd::stream::read::Decoder::with_buffer(&mut rest).ok()?.single_frame()),
             };
             d.by_ref().take(cap.saturating_add(1)).read_to_end(&mut data)
@@ -339,6 +370,10 @@ fn looks_like_container(d: &[u8]) -> bool {
         || d.starts_with(b"0707")
         || d.get(257..262) == Some(b"ustar")
         || d.starts_with(&[0x27, 0x05, 0x19, 0x56])
+        || d.starts_with(b"PK\x03\x04")
+        || d.starts_with(&formats::SPARSE_MAGIC)
+        || formats::lzma_plausible(d)
+        || formats::ext_plausible(d)
 }
 
 /// Whether the analysis reads this file again (its contents are kept in memory): configuration,
@@ -386,7 +421,7 @@ pub(crate) fn normalise(name: &str) -> (String, bool) {
     (format!("/{}", parts.join("/")), escaped)
 }
 
-fn squashfs(bytes: &[u8]) -> Option<Parsed> {
+fn squashfs(bytes: &[u8], cap: u64) -> Option<Parsed> {
     // bytes_used at 40 (little-endian superblock; "sqsh" is big-endian, which backhand reads as
     // another kind)
     let size = if bytes.starts_with(b"hsqs") {
@@ -405,7 +440,7 @@ fn squashfs(bytes: &[u8]) -> Option<Parsed> {
     }
     let image = &bytes[..size as usize];
     // the reader is a third party's on hostile input: a panic in it is a damaged part, not a crash
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| squashfs_entries(image, size))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| squashfs_entries(image, size, cap))) {
         Ok(p) => Some(p),
         Err(_) => {
             Some(Parsed::Found { size, why: "SquashFS not readable: the reader gave up on damaged metadata".into() })
@@ -413,8 +448,15 @@ fn squashfs(bytes: &[u8]) -> Option<Parsed> {
     }
 }
 
-fn squashfs_entries(image: &[u8], size: u64) -> Parsed {
-    let open = || backhand::FilesystemReader::from_reader(std::io::BufReader::new(Cursor::new(image)));
+fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
+    // every compression mksquashfs writes, LZO and LZMA included
+    let open = || {
+        backhand::FilesystemReader::from_reader_with_offset_and_kind(
+            std::io::BufReader::new(Cursor::new(image)),
+            0,
+            backhand::kind::Kind::new_v4(&formats::ANY_COMPRESSION),
+        )
+    };
     let fs = match open() {
         Ok(fs) => fs,
         Err(e) => return Parsed::Found { size, why: format!("SquashFS not readable: {e}") },
@@ -430,7 +472,7 @@ fn squashfs_entries(image: &[u8], size: u64) -> Parsed {
                 .map(|t| {
                     let open = &open;
                     sc.spawn(move || match open() {
-                        Ok(fs) => read_nodes(&fs, |i| i % threads == t),
+                        Ok(fs) => read_nodes(&fs, |i| i % threads == t, cap),
                         Err(_) => Vec::new(),
                     })
                 })
@@ -439,7 +481,7 @@ fn squashfs_entries(image: &[u8], size: u64) -> Parsed {
         });
         parts = results;
     } else {
-        parts.push(read_nodes(&fs, |_| true));
+        parts.push(read_nodes(&fs, |_| true, cap));
     }
     let mut all: Vec<(usize, Entry)> = parts.into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
@@ -447,21 +489,14 @@ fn squashfs_entries(image: &[u8], size: u64) -> Parsed {
 }
 
 /// The nodes this reader is to read (by their place in the listing), as entries.
-fn read_nodes(fs: &backhand::FilesystemReader<'_>, mine: impl Fn(usize) -> bool) -> Vec<(usize, Entry)> {
+fn read_nodes(fs: &backhand::FilesystemReader<'_>, mine: impl Fn(usize) -> bool, cap: u64) -> Vec<(usize, Entry)> {
     let mut entries = Vec::new();
     for (i, node) in fs.files().enumerate().filter(|(i, _)| mine(*i)) {
         let (path, _) = normalise(&node.fullpath.to_string_lossy());
         let mode = u32::from(node.header.permissions);
         let e = match &node.inner {
             backhand::InnerNode::File(f) => {
-                let mut data = Vec::new();
-                if fs.file(f).reader().take(1 << 30).read_to_end(&mut data).is_err() {
-                    // a damaged block: the file is reported with what could be read
-                }
-                let size = data.len() as u64;
-                if !worth_keeping(&path, &data) {
-                    data = Vec::new();
-                }
+                let (data, size) = formats::read_file(fs.file(f).reader(), &path, cap.saturating_add(1));
                 Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped: None }
             }
             backhand::InnerNode::Symlink(l) => Entry {
@@ -552,7 +587,7 @@ fn cpio(bytes: &[u8]) -> Option<Parsed> {
     Some(Parsed::Tree { size: at as u64, entries, status: "unpacked" })
 }
 
-fn tar(bytes: &[u8]) -> Option<Parsed> {
+fn tar(bytes: &[u8], cap: u64) -> Option<Parsed> {
     let mut a = tar::Archive::new(Cursor::new(bytes));
     let mut entries = Vec::new();
     let mut end = 0u64;
@@ -572,10 +607,7 @@ fn tar(bytes: &[u8]) -> Option<Parsed> {
             let link = e.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
             Entry { path, kind: EntryKind::Symlink, mode, data: Vec::new(), size: 0, link, escaped }
         } else if kind.is_file() {
-            let mut data = Vec::new();
-            let _ = e.by_ref().take(1 << 30).read_to_end(&mut data);
-            let size = data.len() as u64;
-            let data = if worth_keeping(&path, &data) { data } else { Vec::new() };
+            let (data, size) = formats::read_file(e.by_ref(), &path, cap.saturating_add(1));
             Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped }
         } else {
             continue;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The firmware engine on images made by Debian's own tools (bench/firmware-images.sh
+# --debootstrap): every packing is scored against what the script put in
+# (bench/firmware_truth.py), then the Debian minbase SquashFS (debootstrap, xz) is timed against
+# the shell pipeline a tester would use on it:
+#   unsquashfs -d DIR IMAGE && find DIR -type f | xargs strings | grep (versions, keys, passwords)
+#   bench/firmware-real.sh [RUNS]      (default 5; medians of wall time and peak RSS)
+# Needs the packages listed in firmware-images.sh, debootstrap and network to deb.debian.org the
+# first time (the root file system is cached under /var/tmp/kh-debootstrap).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-5}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/kakehashi-target}"
+cargo build --quiet --release -p kakehashi
+BIN="$CARGO_TARGET_DIR/release/kakehashi"
+W=/var/tmp/kh-fw-real
+bash bench/firmware-images.sh "$W" --debootstrap
+mkdir -p "$W/reports"
+for f in $(python3 -c "import json; t=json.load(open('$W/truth.json')); print(' '.join(sorted({i['file'] for i in t['images']} | ({t['debootstrap']['file']} if t['debootstrap'] else set()))))"); do
+  /usr/bin/time -f "%e %M" -o "$W/t" "$BIN" firmware --format json "$W/$f" > "$W/reports/$f.json"
+  read -r t m < "$W/t"
+  echo "$f: $(stat -c %s "$W/$f") bytes, ${t} s, $((m / 1024)) MiB"
+done
+python3 bench/firmware_truth.py "$W" "$W/reports"
+
+IMG="$W/debian-minbase.img"
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ours_t=(); ours_m=(); peer_t=(); peer_m=()
+for i in $(seq 1 "$RUNS"); do
+  /usr/bin/time -f "%e %M" -o "$W/t" "$BIN" firmware --format json "$IMG" > "$W/deb.json"
+  read -r t m < "$W/t"; ours_t+=("$t"); ours_m+=("$m")
+  rm -rf "$W/x"
+  /usr/bin/time -f "%e %M" -o "$W/t" bash -c "unsquashfs -q -n -d '$W/x' '$IMG' >/dev/null && \
+    find '$W/x' -type f -print0 | xargs -0 strings -n 6 | \
+    grep -E 'BusyBox v|OpenSSL [0-9]|dropbear_|Linux version|BEGIN .*PRIVATE KEY|password|passwd|http://' > '$W/peer.txt' || true"
+  read -r t m < "$W/t"; peer_t+=("$t"); peer_m+=("$m")
+  echo "run $i: ours ${ours_t[-1]} s ${ours_m[-1]} KiB; peer ${peer_t[-1]} s ${peer_m[-1]} KiB"
+done
+ot=$(printf '%s\n' "${ours_t[@]}" | median); om=$(printf '%s\n' "${ours_m[@]}" | median)
+pt=$(printf '%s\n' "${peer_t[@]}" | median); pm=$(printf '%s\n' "${peer_m[@]}" | median)
+echo "debian-minbase.img ($(stat -c %s "$IMG") bytes): ours $ot s, peak $((om / 1024)) MiB; unsquashfs+find+strings $pt s (largest process $((pm / 1024)) MiB); ratio $(awk -v a="$pt" -v b="$ot" 'BEGIN {printf "%.2f", a / b}')x"
+python3 -c "import json;r=json.load(open('$W/deb.json'));print('report:',len(r['parts']),'parts,',r['files'],'files,',len(r['components']),'components,',len(r['findings']),'findings,',r['hardening']['binaries'] if 'binaries' in r['hardening'] else r['hardening'],'')"

@@ -1,0 +1,402 @@
+//! The readers added to the signature scan beyond SquashFS, CPIO and tar: zip archives, ext2/3/4
+//! file systems, Android sparse images, bare LZMA ("lzma_alone") streams, and SquashFS in the two
+//! compressions backhand does not read without a GPL dependency (LZO, LZMA).
+//!
+//! Each reads from memory, within the caller's remaining budget, and returns what
+//! [`crate::unpack`] turns into parts and entries.
+
+use std::io::{Cursor, Read};
+
+use backhand::compression::{CompressionAction, Compressor, DefaultCompressor};
+use backhand::{BackhandError, FilesystemCompressor};
+
+use crate::unpack::{Entry, EntryKind, Parsed, normalise, worth_keeping};
+
+/// Reads one file's contents within `cap` bytes: the whole file when the analysis reads it again
+/// (see [`worth_keeping`]), otherwise only counted, so a large media file or a compression bomb
+/// never sits in memory. Returns the kept bytes and the size read.
+pub(crate) fn read_file(mut r: impl Read, path: &str, cap: u64) -> (Vec<u8>, u64) {
+    const HEAD: u64 = 1 << 20;
+    let mut data = Vec::new();
+    if r.by_ref().take(HEAD.min(cap)).read_to_end(&mut data).is_err() {
+        // a damaged block: the file is reported with what could be read
+        let n = data.len() as u64;
+        return (if worth_keeping(path, &data) { data } else { Vec::new() }, n);
+    }
+    let rest = cap.saturating_sub(data.len() as u64);
+    if worth_keeping(path, &data) {
+        let _ = r.take(rest).read_to_end(&mut data);
+        let n = data.len() as u64;
+        (data, n)
+    } else {
+        let more = std::io::copy(&mut r.take(rest), &mut std::io::sink()).unwrap_or(0);
+        (Vec::new(), data.len() as u64 + more)
+    }
+}
+
+fn entry(
+    path: String,
+    kind: EntryKind,
+    mode: u32,
+    data: Vec<u8>,
+    size: u64,
+    link: String,
+    escaped: Option<String>,
+) -> Entry {
+    Entry { path, kind, mode, data, size, link, escaped }
+}
+
+/// The kind of an entry from its Unix mode bits (`S_IFMT`).
+fn kind_of(mode: u32) -> EntryKind {
+    match mode & 0o170000 {
+        0o040000 => EntryKind::Dir,
+        0o120000 => EntryKind::Symlink,
+        0o100000 | 0 => EntryKind::File,
+        _ => EntryKind::Device,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// zip
+
+/// A zip archive starting at its first local header. The central directory is found by the
+/// first end-of-central-directory record after the start, so an archive inside a larger blob is
+/// read on its own; names are normalised (zip-slip is reported, never followed).
+pub(crate) fn zip(bytes: &[u8], cap: u64) -> Option<Parsed> {
+    let mut end = None;
+    for at in memchr::memmem::find_iter(bytes, b"PK\x05\x06") {
+        let Some(rec) = bytes.get(at..at + 22) else { break };
+        let comment = u16::from_le_bytes([rec[20], rec[21]]) as usize;
+        if at + 22 + comment <= bytes.len() {
+            end = Some(at + 22 + comment);
+            break;
+        }
+    }
+    let Some(end) = end else {
+        // truncated: the local entries that are whole say how far it reaches
+        let mut p = 0usize;
+        while let Some(h) = bytes.get(p..p + 30).filter(|h| h.starts_with(b"PK\x03\x04")) {
+            let u16at = |o: usize| u16::from_le_bytes([h[o], h[o + 1]]) as usize;
+            let csize = u32::from_le_bytes([h[18], h[19], h[20], h[21]]) as usize;
+            if u16at(6) & 8 != 0 {
+                break; // sizes in a trailing descriptor
+            }
+            p = p.saturating_add(30 + u16at(26) + u16at(28)).saturating_add(csize).min(bytes.len());
+        }
+        if p == 0 {
+            return None;
+        }
+        return Some(Parsed::Found {
+            size: p as u64,
+            why: "zip without its central directory (truncated); not unpacked".into(),
+        });
+    };
+    let mut a = match zip::ZipArchive::new(Cursor::new(&bytes[..end])) {
+        Ok(a) => a,
+        Err(e) => return Some(Parsed::Found { size: end as u64, why: format!("zip not readable: {e}") }),
+    };
+    let mut entries = Vec::new();
+    let mut budget = cap;
+    let mut encrypted = 0usize;
+    for i in 0..a.len() {
+        let (name, mode, is_dir) = match a.by_index_raw(i) {
+            Ok(f) => (String::from_utf8_lossy(f.name_raw()).into_owned(), f.unix_mode().unwrap_or(0), f.is_dir()),
+            Err(_) => continue,
+        };
+        let (path, escaped) = normalise(&name);
+        let escaped = escaped.then(|| name.clone());
+        let kind = if is_dir { EntryKind::Dir } else { kind_of(mode) };
+        if kind == EntryKind::Dir {
+            entries.push(entry(path, kind, mode, Vec::new(), 0, String::new(), escaped));
+            continue;
+        }
+        let f = match a.by_index(i) {
+            Ok(f) => f,
+            Err(_) => {
+                // encrypted, or a method this reader lacks: listed, not read
+                encrypted += 1;
+                entries.push(entry(path, EntryKind::File, mode, Vec::new(), 0, String::new(), escaped));
+                continue;
+            }
+        };
+        if kind == EntryKind::Symlink {
+            let mut link = Vec::new();
+            let _ = f.take(4096).read_to_end(&mut link);
+            let link = String::from_utf8_lossy(&link).into_owned();
+            entries.push(entry(path, kind, mode, Vec::new(), 0, link, escaped));
+            continue;
+        }
+        let (data, size) = read_file(f, &path, budget.saturating_add(1));
+        budget = budget.saturating_sub(size);
+        entries.push(entry(path, EntryKind::File, mode, data, size, String::new(), escaped));
+        if size > cap {
+            break;
+        }
+    }
+    let status = if encrypted > 0 { "unpacked (encrypted entries listed, not read)" } else { "unpacked" };
+    Some(Parsed::Tree { size: end as u64, entries, status })
+}
+
+// ---------------------------------------------------------------------------------------------
+// ext2/3/4
+
+/// Where an ext superblock's magic sits from the start of the file system.
+pub(crate) const EXT_MAGIC_AT: usize = 1024 + 56;
+
+/// Whether the bytes look like the start of an ext2/3/4 file system (the magic alone is two
+/// bytes, so the superblock's other fields are checked before it is tried).
+pub(crate) fn ext_plausible(bytes: &[u8]) -> bool {
+    let Some(sb) = bytes.get(1024..1024 + 264) else { return false };
+    let u32le = |o: usize| u32::from_le_bytes([sb[o], sb[o + 1], sb[o + 2], sb[o + 3]]);
+    let u16le = |o: usize| u16::from_le_bytes([sb[o], sb[o + 1]]);
+    sb[56..58] == [0x53, 0xef]
+        && u32le(0) > 0 // inodes
+        && u32le(4) > 0 // blocks
+        && u32le(24) <= 6 // log2(block size) - 10
+        && u32le(32) > 0 // blocks per group
+        && u32le(40) > 0 // inodes per group
+        && (1..=7).contains(&u16le(58)) // state
+        && u32le(72) <= 4 // creator OS
+        && u32le(76) <= 1 // revision
+}
+
+/// The file system's size in bytes from its superblock (blocks × block size).
+fn ext_size(bytes: &[u8]) -> Option<u64> {
+    let sb = bytes.get(1024..1024 + 0x160)?;
+    let u32le = |o: usize| u32::from_le_bytes([sb[o], sb[o + 1], sb[o + 2], sb[o + 3]]) as u64;
+    let block = 1024u64 << u32le(24).min(6);
+    let incompat_64bit = u32le(0x60) & 0x80 != 0;
+    let blocks = u32le(4) | if incompat_64bit { u32le(0x150) << 32 } else { 0 };
+    blocks.checked_mul(block)
+}
+
+/// An ext2/3/4 file system read with `ext4-view` (read-only, from memory). The walk is bounded
+/// in depth and entries, so a directory that names its own ancestor cannot loop.
+pub(crate) fn ext(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed> {
+    if !ext_plausible(bytes) {
+        return None;
+    }
+    let size = ext_size(bytes)?;
+    if size > bytes.len() as u64 {
+        return Some(Parsed::Found {
+            size,
+            why: format!("ext file system truncated: the superblock says {size} bytes, {} are present", bytes.len()),
+        });
+    }
+    let fs_bytes = bytes[..size as usize].to_vec();
+    // the reader is a third party's on hostile input: a panic in it is a damaged part, not a crash
+    let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ext_entries(fs_bytes, cap, max_entries)));
+    match walked {
+        Ok(Ok(entries)) => Some(Parsed::Tree { size, entries, status: "unpacked" }),
+        Ok(Err(e)) => Some(Parsed::Found { size, why: format!("ext file system not readable: {e}") }),
+        Err(_) => Some(Parsed::Found {
+            size,
+            why: "ext file system not readable: the reader gave up on damaged metadata".into(),
+        }),
+    }
+}
+
+fn ext_entries(fs_bytes: Vec<u8>, cap: u64, max_entries: usize) -> Result<Vec<Entry>, ext4_view::Ext4Error> {
+    const MAX_DEPTH: usize = 64;
+    let fs = ext4_view::Ext4::load(Box::new(fs_bytes))?;
+    let mut entries = Vec::new();
+    let mut budget = cap;
+    let mut dirs: Vec<(ext4_view::PathBuf, usize)> = vec![(ext4_view::PathBuf::new("/"), 0)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let Ok(list) = fs.read_dir(&dir) else { continue };
+        for de in list {
+            if entries.len() >= max_entries {
+                return Ok(entries);
+            }
+            let Ok(de) = de else { continue };
+            let name = de.file_name();
+            if name.as_ref() == b"." || name.as_ref() == b".." {
+                continue;
+            }
+            let full = de.path();
+            let (path, _) = normalise(&full.display().to_string());
+            let Ok(meta) = de.metadata() else { continue };
+            let mode = u32::from(meta.mode());
+            let ft = meta.file_type();
+            if ft.is_dir() {
+                entries.push(entry(path, EntryKind::Dir, mode, Vec::new(), 0, String::new(), None));
+                if depth < MAX_DEPTH {
+                    dirs.push((full, depth + 1));
+                }
+            } else if ft.is_symlink() {
+                let link = fs.read_link(&full).map(|l| l.display().to_string()).unwrap_or_default();
+                entries.push(entry(path, EntryKind::Symlink, mode, Vec::new(), 0, link, None));
+            } else if ft.is_regular_file() {
+                let (data, size) = match fs.open(&full) {
+                    Ok(f) => read_file(f, &path, budget.saturating_add(1)),
+                    Err(_) => (Vec::new(), meta.len()),
+                };
+                budget = budget.saturating_sub(size);
+                entries.push(entry(path, EntryKind::File, mode, data, size, String::new(), None));
+                if size > cap {
+                    return Ok(entries);
+                }
+            } else {
+                entries.push(entry(path, EntryKind::Device, mode, Vec::new(), 0, String::new(), None));
+            }
+        }
+    }
+    Ok(entries)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Android sparse images
+
+/// The sparse image magic, little-endian 0xED26FF3A.
+pub(crate) const SPARSE_MAGIC: [u8; 4] = [0x3a, 0xff, 0x26, 0xed];
+
+/// An Android sparse image (`img2simg`, fastboot) expanded to the raw image it stands for, within
+/// `cap` bytes; what it holds (usually an ext4 file system) is then scanned like any decompressed
+/// stream. Written by hand: the format is a 28-byte header and four kinds of 12-byte chunks, and
+/// the crates for it convert file to file rather than read from memory.
+pub(crate) fn sparse(bytes: &[u8], cap: u64) -> Option<Parsed> {
+    let h = bytes.get(..28)?;
+    let u16le = |o: usize| u16::from_le_bytes([h[o], h[o + 1]]);
+    let u32le = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+    let (major, hdr, chunk_hdr, blk) = (u16le(4), u16le(8) as usize, u16le(10) as usize, u32le(12) as u64);
+    let (total_blocks, chunks) = (u32le(16) as u64, u32le(20));
+    if h[..4] != SPARSE_MAGIC || major != 1 || hdr < 28 || chunk_hdr < 12 || blk == 0 || blk % 4 != 0 {
+        return None;
+    }
+    let full = total_blocks.checked_mul(blk)?;
+    let want = full.min(cap);
+    let mut out: Vec<u8> = Vec::new();
+    let mut at = hdr;
+    let mut truncated = full > cap;
+    for _ in 0..chunks {
+        let Some(c) = bytes.get(at..at + chunk_hdr) else {
+            truncated = true;
+            break;
+        };
+        let kind = u16::from_le_bytes([c[0], c[1]]);
+        let blocks = u32::from_le_bytes([c[4], c[5], c[6], c[7]]) as u64;
+        let total = u32::from_le_bytes([c[8], c[9], c[10], c[11]]) as usize;
+        let body = at + chunk_hdr;
+        let Some(len) = blocks.checked_mul(blk) else { break };
+        let room = want.saturating_sub(out.len() as u64);
+        let n = len.min(room) as usize;
+        match kind {
+            // raw: the blocks follow
+            0xcac1 => match bytes.get(body..body + len as usize) {
+                Some(d) => out.extend_from_slice(&d[..n]),
+                None => {
+                    let d = bytes.get(body..).unwrap_or(&[]);
+                    out.extend_from_slice(&d[..d.len().min(n)]);
+                    truncated = true;
+                    break;
+                }
+            },
+            // fill: a 4-byte pattern repeated
+            0xcac2 => {
+                let Some(p) = bytes.get(body..body + 4) else {
+                    truncated = true;
+                    break;
+                };
+                out.extend(p.iter().copied().cycle().take(n));
+            }
+            // don't care: zeros
+            0xcac3 => out.resize(out.len() + n, 0),
+            // CRC32 of what came before: not checked
+            0xcac4 => {}
+            _ => {
+                truncated = true;
+                break;
+            }
+        }
+        if total < chunk_hdr || out.len() as u64 >= want && n < len as usize {
+            at = at.saturating_add(total.max(chunk_hdr));
+            truncated |= (out.len() as u64) < full;
+            break;
+        }
+        at = at.saturating_add(total);
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some(Parsed::Stream { size: at.min(bytes.len()) as u64, data: out, truncated })
+}
+
+// ---------------------------------------------------------------------------------------------
+// LZMA ("lzma_alone", the .lzma format of LZMA Utils: kernels and root file systems in old
+// vendor images)
+
+/// Whether 13 bytes look like an lzma_alone header: the usual properties byte (lc=3 lp=0 pb=2),
+/// a dictionary of 64 KiB to 64 MiB that is a power of two (or 2^n + 2^(n-1), as xz writes it),
+/// and an uncompressed size that is unknown or under 4 GiB.
+pub(crate) fn lzma_plausible(bytes: &[u8]) -> bool {
+    let Some(h) = bytes.get(..13) else { return false };
+    let dict = u32::from_le_bytes([h[1], h[2], h[3], h[4]]);
+    let size = u64::from_le_bytes(h[5..13].try_into().unwrap_or([0; 8]));
+    let dict_ok = (1 << 16..=1 << 26).contains(&dict)
+        && (dict.is_power_of_two() || (dict - (1 << (31 - dict.leading_zeros()))).is_power_of_two());
+    h[0] == 0x5d && dict_ok && (size == u64::MAX || (1..1 << 32).contains(&size))
+}
+
+/// A decoder for lzma_alone data, with a memory limit that covers the largest dictionary
+/// [`lzma_plausible`] accepts.
+pub(crate) fn lzma_decoder<R: std::io::BufRead>(r: R) -> Option<liblzma::bufread::XzDecoder<R>> {
+    let stream = liblzma::stream::Stream::new_lzma_decoder(128 << 20).ok()?;
+    Some(liblzma::bufread::XzDecoder::new_stream(r, stream))
+}
+
+// ---------------------------------------------------------------------------------------------
+// SquashFS in every compression mksquashfs writes
+
+/// backhand's own decompressors (gzip, xz, zstd, lz4), plus LZO through `lzokay` (MIT) and LZMA
+/// through liblzma's lzma_alone decoder: backhand's LZO feature pulls a GPL-2.0 crate and it
+/// reads LZMA only for vendor variants.
+pub(crate) struct AnyCompression;
+
+pub(crate) static ANY_COMPRESSION: AnyCompression = AnyCompression;
+
+impl CompressionAction for AnyCompression {
+    type Error = BackhandError;
+    type Compressor = Compressor;
+    type FilesystemCompressor = FilesystemCompressor;
+    type SuperBlock = backhand::SuperBlock;
+
+    fn decompress(&self, bytes: &[u8], out: &mut Vec<u8>, compressor: Compressor) -> Result<(), BackhandError> {
+        match compressor {
+            Compressor::Lzo => {
+                // a SquashFS block is at most 1 MiB; the caller reserves the block size
+                let start = out.len();
+                let room = out.capacity().max(start + (1 << 20));
+                out.resize(room, 0);
+                match lzokay::decompress::decompress(bytes, &mut out[start..]) {
+                    Ok(n) => {
+                        out.truncate(start + n);
+                        Ok(())
+                    }
+                    Err(_) => {
+                        out.truncate(start);
+                        Err(BackhandError::CorruptedOrInvalidSquashfs)
+                    }
+                }
+            }
+            Compressor::Lzma => {
+                let mut d = lzma_decoder(bytes).ok_or(BackhandError::CorruptedOrInvalidSquashfs)?;
+                d.by_ref().take(1 << 20).read_to_end(out).map_err(|_| BackhandError::CorruptedOrInvalidSquashfs)?;
+                Ok(())
+            }
+            c => DefaultCompressor.decompress(bytes, out, c),
+        }
+    }
+
+    fn compress(&self, bytes: &[u8], fc: FilesystemCompressor, block_size: u32) -> Result<Vec<u8>, BackhandError> {
+        DefaultCompressor.compress(bytes, fc, block_size)
+    }
+
+    fn compression_options(
+        &self,
+        superblock: &mut backhand::SuperBlock,
+        kind: &backhand::kind::Kind,
+        fs_compressor: FilesystemCompressor,
+    ) -> Result<Option<Vec<u8>>, BackhandError> {
+        DefaultCompressor.compression_options(superblock, kind, fs_compressor)
+    }
+}
