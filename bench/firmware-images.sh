@@ -8,17 +8,17 @@
 # private keys (RSA, EC, Ed25519; their SubjectPublicKeyInfo fingerprints computed by openssl),
 # a cloud API key, an update script over plain HTTP and an opkg database. It is packed as
 # SquashFS in every compression mksquashfs has (gzip, lzo, lz4, xz, zstd, lzma), a gzip'd CPIO
-# initramfs, tar in xz and lzma, zip, ext2/ext3/ext4, an Android sparse ext4, and a uImage placed
-# at an offset inside a larger blob; plus a CramFS (recognised, not unpacked: no maintained
-# reader) and a zip whose entry climbs out of the root (zip-slip).
+# initramfs, tar in xz and lzma, zip, ext2/ext3/ext4, an Android sparse ext4, a uImage placed
+# at an offset inside a larger blob, CramFS, JFFS2 (little- and big-endian, LZO), UBI (found, not
+# unpacked), and a zip whose entry climbs out of the root (zip-slip).
 # With --debootstrap, a Debian minbase root file system (debootstrap, cached under /var/tmp)
 # is packed as an xz SquashFS too, its package list from dpkg-query as the truth.
 # Needs: busybox-static squashfs-tools cpio xz-utils zip e2fsprogs android-sdk-libsparse-utils
-# u-boot-tools cramfsswap|util-linux (mkfs.cramfs) openssl python3; debootstrap for the option.
+# u-boot-tools util-linux (mkfs.cramfs) mtd-utils openssl python3; debootstrap for the option.
 set -euo pipefail
 OUT="${1:?usage: firmware-images.sh OUT [--debootstrap]}"
 DEBOOT="${2:-}"
-for t in busybox mksquashfs cpio xz zip mkfs.ext4 img2simg mkimage mkfs.cramfs openssl python3; do
+for t in busybox mksquashfs cpio xz zip mkfs.ext4 img2simg mkimage mkfs.cramfs mkfs.jffs2 ubinize openssl python3; do
   command -v "$t" >/dev/null || { echo "firmware-images.sh: $t is missing (see the header for the Debian packages)" >&2; exit 2; }
 done
 rm -rf "$OUT"; mkdir -p "$OUT"
@@ -132,7 +132,21 @@ EOF
 add flash-dump.bin uimage wrapper
 add flash-dump.bin squashfs unpacked
 mkfs.cramfs "$R" rootfs.cramfs >/dev/null 2>&1
-add rootfs.cramfs cramfs found
+add rootfs.cramfs cramfs unpacked
+# JFFS2 as a NOR flash partition holds it: little-endian (zlib and rtime), big-endian as on MIPS
+# routers, and LZO
+mkfs.jffs2 -r "$R" -o jffs2-le.img -e 64KiB -l
+add jffs2-le.img jffs2 unpacked
+mkfs.jffs2 -r "$R" -o jffs2-be.img -e 64KiB -b
+add jffs2-be.img jffs2 unpacked
+mkfs.jffs2 -r "$R" -o jffs2-lzo.img -e 64KiB -l -X lzo -x zlib -x rtime
+add jffs2-lzo.img jffs2 unpacked
+# UBI holding a UBIFS (NAND flash): found, not unpacked (no maintained reader)
+mkfs.ubifs -q -r "$R" -m 2048 -e 126976 -c 64 -o rootfs.ubifs
+printf '[rootfs]\nmode=ubi\nimage=%s\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\nvol_flags=autoresize\n' "$OUT/rootfs.ubifs" > ubinize.cfg
+ubinize -o ubi.img -m 2048 -p 128KiB ubinize.cfg
+rm -f ubinize.cfg rootfs.ubifs
+add ubi.img ubi found
 python3 - "$OUT" <<'EOF'
 import sys, zipfile
 with zipfile.ZipFile(f"{sys.argv[1]}/zip-slip.zip", "w") as z:

@@ -40,3 +40,32 @@ ot=$(printf '%s\n' "${ours_t[@]}" | median); om=$(printf '%s\n' "${ours_m[@]}" |
 pt=$(printf '%s\n' "${peer_t[@]}" | median); pm=$(printf '%s\n' "${peer_m[@]}" | median)
 echo "debian-minbase.img ($(stat -c %s "$IMG") bytes): ours $ot s, peak $((om / 1024)) MiB; unsquashfs+find+strings $pt s (largest process $((pm / 1024)) MiB); ratio $(awk -v a="$pt" -v b="$ot" 'BEGIN {printf "%.2f", a / b}')x"
 python3 -c "import json;r=json.load(open('$W/deb.json'));print('report:',len(r['parts']),'parts,',r['files'],'files,',len(r['components']),'components,',len(r['findings']),'findings,',r['hardening']['binaries'] if 'binaries' in r['hardening'] else r['hardening'],'')"
+
+# bombs: one zip entry of 8 GiB of zeros (8 MiB deflated) and a nest of zips (16 zips of 16
+# zips of 16 MiB of zeros: 4 GiB in 256 files, 4 MiB on disk): each must stop at the bound
+# (4 × --max-mb, 4 GiB by default) with a `limit` finding, with memory far under the bound
+python3 - "$W" <<'PY'
+import sys, zipfile, zlib
+w = sys.argv[1]
+with zipfile.ZipFile(f"{w}/zip-bomb.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with z.open("usr/share/zeros.bin", "w", force_zip64=True) as f:
+        block = bytes(1 << 24)
+        for _ in range(512):
+            f.write(block)
+inner = None
+with zipfile.ZipFile(f"{w}/nest-0.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    z.writestr("zeros.bin", bytes(16 << 20))
+prev = f"{w}/nest-0.zip"
+for level in range(1, 3):
+    data = open(prev, "rb").read()
+    name = f"{w}/nest-{level}.zip"
+    with zipfile.ZipFile(name, "w", zipfile.ZIP_STORED) as z:
+        for i in range(16):
+            z.writestr(f"{i:x}.zip", data)
+    prev = name
+PY
+for b in zip-bomb.zip nest-2.zip; do
+  /usr/bin/time -f "%e %M" -o "$W/t" "$BIN" firmware --format json "$W/$b" > "$W/$b.json"
+  read -r t m < "$W/t"
+  echo "$b ($(stat -c %s "$W/$b") bytes): ${t} s, peak $((m / 1024)) MiB; $(python3 -c "import json;r=json.load(open('$W/$b.json'));l=[f['detail'] for f in r['findings'] if f['kind']=='limit'];print(r['unpacked_bytes'],'bytes unpacked,',r['files'],'files;', l[0] if l else 'NO LIMIT FINDING')")"
+done

@@ -400,3 +400,328 @@ impl CompressionAction for AnyCompression {
         DefaultCompressor.compression_options(superblock, kind, fs_compressor)
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// CramFS
+
+/// A CramFS image (little-endian, as mkfs.cramfs writes it on the devices that use it), read by
+/// hand: the one Rust crate for it has a single release and reads from files, while the format is
+/// a 76-byte superblock, 12-byte inodes and zlib-compressed 4 KiB pages. The walk is bounded in
+/// depth and entries and never visits a directory twice, so a directory that points at its
+/// ancestor cannot loop.
+pub(crate) fn cramfs(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed> {
+    const PAGE: usize = 4096;
+    const FLAG_EXT_BLOCK_POINTERS: u32 = 0x800;
+    let sb = bytes.get(..76)?;
+    let u32le = |b: &[u8], o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+    if u32le(sb, 0) != 0x28cd_3d45 || &sb[16..32] != b"Compressed ROMFS" {
+        return None;
+    }
+    let size = u32le(sb, 4) as u64;
+    let flags = u32le(sb, 8);
+    if size > bytes.len() as u64 {
+        return Some(Parsed::Found {
+            size,
+            why: format!("CramFS truncated: the superblock says {size} bytes, {} are present", bytes.len()),
+        });
+    }
+    if flags & FLAG_EXT_BLOCK_POINTERS != 0 {
+        return Some(Parsed::Found {
+            size,
+            why: "CramFS with extended block pointers (not read); not unpacked".into(),
+        });
+    }
+    let fs = &bytes[..size as usize];
+    // an inode: mode, size, name length and the offset of its data (both in 4-byte units)
+    let inode = |at: usize| -> Option<(u32, usize, usize, usize)> {
+        let i = fs.get(at..at + 12)?;
+        let (a, b, c) = (u32le(i, 0), u32le(i, 4), u32le(i, 8));
+        Some((a & 0xffff, (b & 0x00ff_ffff) as usize, ((c & 0x3f) as usize) << 2, ((c >> 6) as usize) << 2))
+    };
+    // a file's contents: a table of block ends, then the zlib-compressed pages
+    let read = |offset: usize, len: usize, cap: u64| -> Option<Vec<u8>> {
+        let want = (len as u64).min(cap) as usize;
+        let blocks = len.div_ceil(PAGE);
+        let mut out = Vec::with_capacity(want.min(1 << 24));
+        let mut start = offset.checked_add(blocks * 4)?;
+        for b in 0..blocks {
+            if out.len() >= want {
+                break;
+            }
+            let end = u32le(fs.get(offset + 4 * b..offset + 4 * b + 4)?, 0) as usize;
+            let chunk = fs.get(start..end)?;
+            let mut page = Vec::with_capacity(PAGE);
+            if !chunk.is_empty() {
+                flate2::read::ZlibDecoder::new(chunk).take(PAGE as u64).read_to_end(&mut page).ok()?;
+            }
+            page.resize(PAGE.min(len - b * PAGE), 0); // an empty block is a hole
+            out.extend_from_slice(&page);
+            start = end;
+        }
+        out.truncate(want);
+        Some(out)
+    };
+    let mut entries = Vec::new();
+    let mut budget = cap;
+    let mut seen = std::collections::HashSet::new();
+    let (root_mode, root_size, _, root_off) = inode(64)?;
+    if root_mode & 0o170000 != 0o040000 {
+        return Some(Parsed::Found { size, why: "CramFS whose root is not a directory; not unpacked".into() });
+    }
+    let mut dirs = vec![(String::new(), root_off, root_size, 0usize)];
+    while let Some((dir, off, len, depth)) = dirs.pop() {
+        if !seen.insert(off) || depth > 64 {
+            continue;
+        }
+        let mut at = off;
+        while at < off.saturating_add(len) {
+            if entries.len() >= max_entries {
+                return Some(Parsed::Tree { size, entries, status: "unpacked" });
+            }
+            let Some((mode, fsize, namelen, data)) = inode(at) else { break };
+            let Some(raw) = fs.get(at + 12..at + 12 + namelen) else { break };
+            at += 12 + namelen;
+            let name = String::from_utf8_lossy(raw.split(|b| *b == 0).next().unwrap_or_default()).into_owned();
+            let full = format!("{dir}/{name}");
+            let (path, escaped) = normalise(&full);
+            let escaped = escaped.then_some(full.clone());
+            match kind_of(mode) {
+                EntryKind::Dir => {
+                    entries.push(entry(path, EntryKind::Dir, mode, Vec::new(), 0, String::new(), escaped));
+                    dirs.push((full, data, fsize, depth + 1));
+                }
+                EntryKind::Symlink => {
+                    let link = read(data, fsize.min(4096), 4096).map(|l| String::from_utf8_lossy(&l).into_owned());
+                    entries.push(entry(
+                        path,
+                        EntryKind::Symlink,
+                        mode,
+                        Vec::new(),
+                        0,
+                        link.unwrap_or_default(),
+                        escaped,
+                    ));
+                }
+                EntryKind::File => {
+                    let d = read(data, fsize, budget.saturating_add(1)).unwrap_or_default();
+                    let n = d.len() as u64;
+                    budget = budget.saturating_sub(n);
+                    let d = if worth_keeping(&path, &d) { d } else { Vec::new() };
+                    entries.push(entry(path, EntryKind::File, mode, d, n, String::new(), escaped));
+                }
+                EntryKind::Device => {
+                    entries.push(entry(path, EntryKind::Device, mode, Vec::new(), 0, String::new(), escaped));
+                }
+            }
+        }
+    }
+    Some(Parsed::Tree { size, entries, status: "unpacked" })
+}
+
+// ---------------------------------------------------------------------------------------------
+// JFFS2
+
+/// A JFFS2 image in either byte order, read by hand: the Rust crate for it extracts to the disk
+/// and builds C code, while the format is a log of nodes (12-byte headers, CRC-checked) that
+/// name files (dirents) and carry their data (inodes: zlib, rtime, LZO, zeros or none). The
+/// newest version of each name and each data range wins; deleted names are dropped. The walk
+/// from the root is bounded in depth and entries and visits each directory once.
+pub(crate) fn jffs2(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed> {
+    use std::collections::{HashMap, HashSet};
+    let be = match bytes.get(..2)? {
+        [0x85, 0x19] => false,
+        [0x19, 0x85] => true,
+        _ => return None,
+    };
+    let u16at = |b: &[u8], o: usize| -> u16 {
+        let v = [b[o], b[o + 1]];
+        if be { u16::from_be_bytes(v) } else { u16::from_le_bytes(v) }
+    };
+    let u32at = |b: &[u8], o: usize| -> u32 {
+        let v = [b[o], b[o + 1], b[o + 2], b[o + 3]];
+        if be { u32::from_be_bytes(v) } else { u32::from_le_bytes(v) }
+    };
+    // the kernel's crc32 (seed 0, no final inversion) of the header's first 8 bytes
+    let header_crc_ok = |h: &[u8]| {
+        let mut c = crc32fast::Hasher::new_with_initial(0xffff_ffff);
+        c.update(&h[..8]);
+        !c.finalize() == u32at(h, 8)
+    };
+    struct Dirent {
+        version: u32,
+        ino: u32,
+        name: String,
+    }
+    struct Data<'a> {
+        version: u32,
+        mode: u32,
+        isize: u32,
+        offset: u32,
+        dsize: u32,
+        compr: u8,
+        data: &'a [u8],
+    }
+    let mut names: HashMap<(u32, String), Dirent> = HashMap::new();
+    let mut inodes: HashMap<u32, Vec<Data<'_>>> = HashMap::new();
+    let mut at = 0usize;
+    let mut end = 0usize;
+    while let Some(h) = bytes.get(at..at + 12) {
+        if u16at(h, 0) != 0x1985 {
+            // erased flash or padding between erase blocks; anything else ends the file system
+            if h[..4] == [0xff; 4] || h[..4] == [0; 4] {
+                at += 4;
+                continue;
+            }
+            break;
+        }
+        let (kind, len) = (u16at(h, 2), u32at(h, 4) as usize);
+        if len < 12 || !header_crc_ok(h) {
+            at += 4;
+            continue;
+        }
+        let Some(node) = bytes.get(at..at.saturating_add(len)) else { break };
+        match kind {
+            0xe001 if node.len() >= 40 => {
+                let nsize = node[28] as usize;
+                if let Some(name) = node.get(40..40 + nsize) {
+                    let (pino, version, ino) = (u32at(node, 12), u32at(node, 16), u32at(node, 20));
+                    let name = String::from_utf8_lossy(name).into_owned();
+                    let newer = names.get(&(pino, name.clone())).is_none_or(|d| d.version < version);
+                    if newer {
+                        names.insert((pino, name.clone()), Dirent { version, ino, name });
+                    }
+                }
+            }
+            0xe002 if node.len() >= 68 => {
+                let csize = u32at(node, 48) as usize;
+                let data = node.get(68..68 + csize).unwrap_or(&[]);
+                inodes.entry(u32at(node, 12)).or_default().push(Data {
+                    version: u32at(node, 16),
+                    mode: u32at(node, 20),
+                    isize: u32at(node, 28),
+                    offset: u32at(node, 44),
+                    dsize: u32at(node, 52),
+                    compr: node[56],
+                    data,
+                });
+            }
+            _ => {}
+        }
+        at = (at + len).div_ceil(4) * 4;
+        end = at.min(bytes.len());
+    }
+    if names.is_empty() && inodes.is_empty() {
+        return None;
+    }
+    // the newest node says the mode and size; data nodes apply oldest first
+    let mut budget = cap;
+    let mut unreadable = 0usize;
+    let mut contents = |ino: u32, budget: &mut u64| -> (u32, Vec<u8>, u64) {
+        let Some(nodes) = inodes.get_mut(&ino) else { return (0, Vec::new(), 0) };
+        nodes.sort_by_key(|n| n.version);
+        let last = nodes.last().map(|n| (n.mode, n.isize)).unwrap_or_default();
+        let size = (last.1 as u64).min(*budget);
+        let mut out = vec![0u8; size as usize];
+        for n in nodes.iter() {
+            let (off, dsize) = (n.offset as usize, n.dsize as usize);
+            if off >= out.len() || dsize > 1 << 20 {
+                continue;
+            }
+            let page = match n.compr {
+                0 => Some(n.data.to_vec()),
+                1 => Some(vec![0; dsize]),
+                2 => rtime(n.data, dsize),
+                6 => {
+                    let mut p = Vec::new();
+                    flate2::read::ZlibDecoder::new(n.data).take(dsize as u64).read_to_end(&mut p).ok().map(|_| p)
+                }
+                7 => {
+                    let mut p = vec![0; dsize];
+                    lzokay::decompress::decompress(n.data, &mut p).ok().map(|k| {
+                        p.truncate(k);
+                        p
+                    })
+                }
+                _ => None,
+            };
+            match page {
+                Some(p) => {
+                    let w = p.len().min(out.len() - off);
+                    out[off..off + w].copy_from_slice(&p[..w]);
+                }
+                None => unreadable += 1,
+            }
+        }
+        *budget = budget.saturating_sub(size);
+        (last.0, out, size)
+    };
+    let mut children: HashMap<u32, Vec<&Dirent>> = HashMap::new();
+    for ((pino, _), d) in &names {
+        if d.ino != 0 {
+            children.entry(*pino).or_default().push(d);
+        }
+    }
+    for c in children.values_mut() {
+        c.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    let mut entries = Vec::new();
+    let mut seen = HashSet::new();
+    let mut dirs = vec![(1u32, String::new(), 0usize)];
+    while let Some((dir, path, depth)) = dirs.pop() {
+        if !seen.insert(dir) || depth > 64 {
+            continue;
+        }
+        for d in children.get(&dir).map(Vec::as_slice).unwrap_or_default() {
+            if entries.len() >= max_entries {
+                break;
+            }
+            let full = format!("{path}/{}", d.name);
+            let (p, escaped) = normalise(&full);
+            let escaped = escaped.then_some(full.clone());
+            let (mode, data, size) = contents(d.ino, &mut budget);
+            match kind_of(mode) {
+                EntryKind::Dir => {
+                    entries.push(entry(p, EntryKind::Dir, mode, Vec::new(), 0, String::new(), escaped));
+                    dirs.push((d.ino, full, depth + 1));
+                }
+                EntryKind::Symlink => {
+                    let link = String::from_utf8_lossy(&data).into_owned();
+                    entries.push(entry(p, EntryKind::Symlink, mode, Vec::new(), 0, link, escaped));
+                }
+                EntryKind::File => {
+                    let data = if worth_keeping(&p, &data) { data } else { Vec::new() };
+                    entries.push(entry(p, EntryKind::File, mode, data, size, String::new(), escaped));
+                }
+                EntryKind::Device => {
+                    entries.push(entry(p, EntryKind::Device, mode, Vec::new(), 0, String::new(), escaped));
+                }
+            }
+        }
+    }
+    let status = if unreadable > 0 { "unpacked (some data nodes in a compression not read)" } else { "unpacked" };
+    Some(Parsed::Tree { size: end as u64, entries, status })
+}
+
+/// JFFS2's "rtime" compression: each byte is followed by a repeat count of bytes copied from
+/// after the previous occurrence of the same byte.
+fn rtime(input: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(len);
+    let mut last = [0usize; 256];
+    let mut i = 0;
+    while out.len() < len {
+        let (value, repeat) = (*input.get(i)?, *input.get(i + 1)? as usize);
+        i += 2;
+        out.push(value);
+        let mut from = last[value as usize];
+        last[value as usize] = out.len();
+        for _ in 0..repeat {
+            if out.len() >= len {
+                break;
+            }
+            let b = *out.get(from)?;
+            out.push(b);
+            from += 1;
+        }
+    }
+    Some(out)
+}

@@ -36,8 +36,9 @@ pub struct Part {
     pub size: u64,
     /// The file it was found in (`/usr/lib/x.tar.gz`), empty for the image itself.
     pub container: String,
-    /// What came of it: `unpacked` (with files), `decompressed`, `wrapper`, `found` (recognised
-    /// but not unpacked, with the reason), `failed` (with the reason).
+    /// What came of it: `unpacked` (with files; "unpacked (…)" when some of its contents could
+    /// not be read, e.g. encrypted zip entries), `decompressed`, `wrapper`, or `found` (recognised
+    /// but not unpacked, with the reason in `detail`).
     pub status: String,
     pub files: u64,
     #[serde(skip_serializing_if = "String::is_empty")]

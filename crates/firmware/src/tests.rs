@@ -536,3 +536,148 @@ fn an_ed25519_key_without_its_public_half_is_fingerprinted() {
         Some("afd16f4a2b77035f9686ba21312b83519634a382d55a0e9280f6e2ec2d6fac73")
     );
 }
+
+/// A CramFS by hand: a root holding `etc/` (whose one entry is `passwd`, zlib-compressed) and
+/// `loop/`, a directory whose entries are the root's own (a cycle).
+fn cramfs_with_a_cycle() -> Vec<u8> {
+    let inode = |mode: u32, size: u32, name: &str, offset: usize| -> Vec<u8> {
+        let mut name = name.as_bytes().to_vec();
+        name.resize(name.len().div_ceil(4) * 4, 0);
+        let mut v = Vec::new();
+        v.extend_from_slice(&mode.to_le_bytes()); // uid 0
+        v.extend_from_slice(&(size & 0x00ff_ffff).to_le_bytes()); // gid 0
+        v.extend_from_slice(&((name.len() as u32 >> 2) | ((offset as u32 >> 2) << 6)).to_le_bytes());
+        v.extend_from_slice(&name);
+        v
+    };
+    let passwd = b"root::0:0:root:/root:/bin/sh\n";
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(passwd).unwrap();
+    let z = z.finish().unwrap();
+    // layout: superblock (76) | root entries | etc entries | passwd block table | passwd data
+    let root_at = 76usize;
+    let etc_entry_len = 12 + 8; // "passwd" padded to 8
+    let root_len = (12 + 4) + (12 + 4); // "etc", "loop"
+    let etc_at = root_at + root_len;
+    let data_at = etc_at + etc_entry_len;
+    let mut body = Vec::new();
+    body.extend(inode(0o040755, etc_entry_len as u32, "etc", etc_at));
+    body.extend(inode(0o040755, root_len as u32, "loop", root_at));
+    body.extend(inode(0o100644, passwd.len() as u32, "passwd", data_at));
+    body.extend_from_slice(&((data_at + 4 + z.len()) as u32).to_le_bytes());
+    body.extend_from_slice(&z);
+    let size = 76 + body.len();
+    let mut fs = Vec::new();
+    fs.extend_from_slice(&0x28cd_3d45u32.to_le_bytes());
+    fs.extend_from_slice(&(size as u32).to_le_bytes());
+    fs.extend_from_slice(&[0; 8]);
+    fs.extend_from_slice(b"Compressed ROMFS");
+    fs.extend_from_slice(&[0; 32]);
+    fs.extend(inode(0o040755, root_len as u32, "", root_at));
+    assert_eq!(fs.len(), 76);
+    fs.extend(body);
+    fs
+}
+
+/// CramFS is read (a cycle among directories stops, each directory read once), and damaged or
+/// cut CramFS never panics.
+#[test]
+fn cramfs_is_read_and_a_directory_cycle_stops() {
+    let fs = cramfs_with_a_cycle();
+    let r = analyze("cyclic.cramfs", &fs, &Limits::default());
+    let p = r.parts.iter().find(|p| p.kind == "cramfs").unwrap_or_else(|| panic!("{:?}", r.parts));
+    assert_eq!((p.status.as_str(), p.files), ("unpacked", 1), "{p:?}");
+    assert!(r.findings.iter().any(|f| f.kind == "weak_password" && f.path == "/etc/passwd"), "{:?}", r.findings);
+    assert_eq!(r.files, 1);
+    let _ = crate::read_as("cramfs", &fs[..fs.len() - 10]);
+    let r = analyze("cut.cramfs", &fs[..60], &Limits::default());
+    assert!(r.parts.iter().all(|p| p.status != "unpacked"));
+    let mut x = 0x1234_5678_9abc_def1u64;
+    for round in 0..500 {
+        let mut d = fs.clone();
+        for _ in 0..(1 + round % 5) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = 64 + (x as usize) % (d.len() - 64);
+            d[i] ^= 1 << (x % 8);
+        }
+        let _ = crate::read_as("cramfs", &d);
+    }
+}
+
+/// A JFFS2 log by hand (big-endian, as on a MIPS router): the newest version of a name and of a
+/// file's data wins, a name whose newest dirent points at inode 0 is deleted, a node whose header
+/// CRC is wrong is skipped, and erased flash (0xff) between nodes is passed over.
+#[test]
+fn jffs2_newest_nodes_win_and_deleted_names_are_gone() {
+    fn crc(d: &[u8]) -> u32 {
+        let mut c = crc32fast::Hasher::new_with_initial(0xffff_ffff);
+        c.update(d);
+        !c.finalize()
+    }
+    fn node(kind: u16, body: &[u8], good_crc: bool) -> Vec<u8> {
+        let mut n = Vec::new();
+        n.extend_from_slice(&0x1985u16.to_be_bytes());
+        n.extend_from_slice(&kind.to_be_bytes());
+        n.extend_from_slice(&((12 + body.len()) as u32).to_be_bytes());
+        let c = crc(&n[..8]);
+        n.extend_from_slice(&(if good_crc { c } else { c ^ 1 }).to_be_bytes());
+        n.extend_from_slice(body);
+        while n.len() % 4 != 0 {
+            n.push(0);
+        }
+        n
+    }
+    let dirent = |pino: u32, version: u32, ino: u32, name: &str| -> Vec<u8> {
+        let mut b = Vec::new();
+        for v in [pino, version, ino, 0] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&[name.len() as u8, 0, 0, 0]);
+        b.extend_from_slice(&[0; 8]); // node and name CRCs (not checked)
+        b.extend_from_slice(name.as_bytes());
+        node(0xe001, &b, true)
+    };
+    let inode = |ino: u32, version: u32, mode: u32, offset: u32, data: &[u8], isize: u32, good: bool| -> Vec<u8> {
+        let mut b = Vec::new();
+        for v in [ino, version, mode] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&[0; 4]); // uid, gid
+        b.extend_from_slice(&isize.to_be_bytes());
+        b.extend_from_slice(&[0; 12]); // times
+        for v in [offset, data.len() as u32, data.len() as u32] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&[0, 0, 0, 0]); // compression none
+        b.extend_from_slice(&[0; 8]); // data and node CRCs
+        b.extend_from_slice(data);
+        node(0xe002, &b, good)
+    };
+    let mut img = Vec::new();
+    img.extend(dirent(1, 1, 2, "etc"));
+    img.extend(inode(2, 1, 0o040755, 0, b"", 0, true));
+    img.extend(dirent(2, 2, 3, "passwd"));
+    img.extend(inode(3, 1, 0o100644, 0, b"root:x:0:0:root:/root:/bin/sh\n", 30, true));
+    img.extend(vec![0xff; 64]); // erased flash
+    // the newer version gives root an empty password
+    img.extend(inode(3, 2, 0o100644, 0, b"root::0:0:root:/root:/bin/sh\n", 29, true));
+    img.extend(dirent(2, 3, 4, "old.conf"));
+    img.extend(inode(4, 1, 0o100644, 0, b"option api_key 'AbCdEf0123456789'\n", 34, true));
+    img.extend(dirent(2, 4, 0, "old.conf")); // deleted
+    // a data node with a broken header CRC is skipped: the file it belongs to reads as empty
+    img.extend(dirent(2, 5, 5, "ghost"));
+    let n = img.len();
+    img.extend(inode(5, 1, 0o100644, 0, b"x", 1, false));
+    let r = analyze("flash.jffs2", &img, &Limits::default());
+    let p = r.parts.iter().find(|p| p.kind == "jffs2").unwrap_or_else(|| panic!("{:?}", r.parts));
+    assert_eq!((p.status.as_str(), p.files), ("unpacked", 2), "{p:?}"); // passwd and ghost (empty)
+    let w = r.findings.iter().find(|f| f.kind == "weak_password").expect("the newest passwd is read");
+    assert_eq!((w.path.as_str(), w.account.as_deref()), ("/etc/passwd", Some("root")));
+    assert!(!r.findings.iter().any(|f| f.kind == "hardcoded_secret"), "a deleted file is gone: {:?}", r.findings);
+    assert!(n < img.len());
+    for cut in [5, 13, 40, img.len() / 2] {
+        let _ = crate::read_as("jffs2", &img[..cut]);
+    }
+}

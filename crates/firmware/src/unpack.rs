@@ -90,8 +90,13 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (b"HDR0", "trx"),
     (b"UBI#", "ubi"),
     (&[0x45, 0x3d, 0xcd, 0x28], "cramfs"),
+    // JFFS2 nodes (clean marker, dirent, inode), little- and big-endian
+    (&[0x85, 0x19, 0x03, 0x20], "jffs2"),
     (&[0x85, 0x19, 0x01, 0xe0], "jffs2"),
     (&[0x85, 0x19, 0x02, 0xe0], "jffs2"),
+    (&[0x19, 0x85, 0x20, 0x03], "jffs2"),
+    (&[0x19, 0x85, 0xe0, 0x01], "jffs2"),
+    (&[0x19, 0x85, 0xe0, 0x02], "jffs2"),
     (b"ustar", "tar"),
     (b"PK\x03\x04", "zip"),
     (&formats::SPARSE_MAGIC, "android-sparse"),
@@ -238,9 +243,13 @@ impl Unpacker {
             }
             "uimage" => uimage(bytes),
             "trx" => trx(bytes),
-            "ubi" => Some(Parsed::Found { size: 0, why: "UBI/UBIFS: no maintained Rust reader; not unpacked".into() }),
-            "cramfs" => Some(Parsed::Found { size: 0, why: "CramFS: no maintained Rust reader; not unpacked".into() }),
-            "jffs2" => Some(Parsed::Found { size: 0, why: "JFFS2: no maintained Rust reader; not unpacked".into() }),
+            "ubi" => Some(Parsed::Found {
+                size: 0,
+                why: "UBI/UBIFS: no maintained Rust reader (the maintained one, ubi_reader, is Python); not unpacked"
+                    .into(),
+            }),
+            "cramfs" => formats::cramfs(bytes, self.budget, self.limits.max_entries.saturating_sub(self.entries.len())),
+            "jffs2" => formats::jffs2(bytes, self.budget, self.limits.max_entries.saturating_sub(self.entries.len())),
             _ => None,
         }?;
         let prefix = if container.is_empty() { String::new() } else { format!("{container}!") };
@@ -371,6 +380,7 @@ fn looks_like_container(d: &[u8]) -> bool {
         || d.get(257..262) == Some(b"ustar")
         || d.starts_with(&[0x27, 0x05, 0x19, 0x56])
         || d.starts_with(b"PK\x03\x04")
+        || d.starts_with(&[0x45, 0x3d, 0xcd, 0x28])
         || d.starts_with(&formats::SPARSE_MAGIC)
         || formats::lzma_plausible(d)
         || formats::ext_plausible(d)

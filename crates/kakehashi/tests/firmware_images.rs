@@ -1,7 +1,7 @@
 //! The firmware engine against images made by Debian's own tools (`bench/firmware-images.sh`):
 //! SquashFS in every compression mksquashfs writes, a gzip'd CPIO, tar in xz and lzma, zip,
-//! ext2/3/4, an Android sparse image, a uImage inside a flash dump, a CramFS and a zip-slip
-//! archive. What the script put in (accounts and their crypt formats, keys and their
+//! ext2/3/4, an Android sparse image, a uImage inside a flash dump, CramFS, JFFS2 in both byte
+//! orders and LZO, UBI, and a zip-slip archive. What the script put in (accounts and their crypt formats, keys and their
 //! fingerprints computed by openssl, the boot service, the secrets, the packages) is the truth
 //! each report is checked against, through `kakehashi firmware --format json` and
 //! `--format cyclonedx` then `kakehashi scan`.
@@ -15,9 +15,21 @@ use common::kakehashi;
 use serde_json::Value;
 
 fn tools_present() -> bool {
-    ["busybox", "mksquashfs", "cpio", "zip", "mkfs.ext4", "img2simg", "mkimage", "mkfs.cramfs", "openssl"]
-        .iter()
-        .all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success()))
+    [
+        "busybox",
+        "mksquashfs",
+        "cpio",
+        "zip",
+        "mkfs.ext4",
+        "img2simg",
+        "mkimage",
+        "mkfs.cramfs",
+        "mkfs.jffs2",
+        "ubinize",
+        "openssl",
+    ]
+    .iter()
+    .all(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).output().is_ok_and(|o| o.status.success()))
 }
 
 /// A scratch directory removed when dropped.
@@ -33,7 +45,7 @@ fn build_images() -> Option<(Scratch, PathBuf, Value)> {
     if !tools_present() {
         if std::env::var("KAKEHASHI_REQUIRE_FIRMWARE_TOOLS").is_ok_and(|v| v == "1") {
             panic!(
-                "KAKEHASHI_REQUIRE_FIRMWARE_TOOLS=1 but the image tools are missing: apt-get install busybox-static squashfs-tools cpio zip e2fsprogs android-sdk-libsparse-utils u-boot-tools util-linux openssl"
+                "KAKEHASHI_REQUIRE_FIRMWARE_TOOLS=1 but the image tools are missing: apt-get install busybox-static squashfs-tools cpio zip e2fsprogs android-sdk-libsparse-utils u-boot-tools util-linux mtd-utils openssl"
             );
         }
         eprintln!("skipped: the image tools are not installed");
@@ -71,7 +83,7 @@ fn images_made_by_debian_tools() {
     let Some((tmp, dir, truth)) = build_images() else { return };
     every_packing_reports_what_the_script_put_in(&dir, &truth);
     a_uimage_inside_a_flash_dump_is_found_at_its_offset(&dir);
-    cramfs_is_found_with_the_reason_and_zip_slip_is_reported(&dir);
+    ubi_is_found_with_the_reason_and_zip_slip_is_reported(&dir);
     the_sbom_of_an_ext4_image_is_scanned(&tmp.0, &dir);
     damaged_real_images_are_reported_not_crashed(&tmp.0, &dir);
 }
@@ -144,7 +156,7 @@ fn every_packing_reports_what_the_script_put_in(dir: &Path, truth: &Value) {
             "{file}: /bin/busybox not analysed"
         );
     }
-    assert!(checked >= 14, "only {checked} images were checked in full");
+    assert!(checked >= 19, "only {checked} images were checked in full");
 }
 
 /// The uImage sits 1 MiB into a flash dump of noise: both the wrapper and the SquashFS inside are
@@ -159,11 +171,11 @@ fn a_uimage_inside_a_flash_dump_is_found_at_its_offset(dir: &Path) {
     assert!(u["detail"].as_str().unwrap_or_default().contains("rootfs"), "{u}");
 }
 
-/// CramFS has no maintained reader: found, not unpacked, with the reason; a zip entry named
+/// UBI has no maintained reader: found, not unpacked, with the reason; a zip entry named
 /// `../../etc/cron.d/evil` is reported and kept inside the image.
-fn cramfs_is_found_with_the_reason_and_zip_slip_is_reported(dir: &Path) {
-    let r = report(&dir.join("rootfs.cramfs"));
-    let c = r["parts"].as_array().expect("parts").iter().find(|p| p["type"] == "cramfs").expect("cramfs part").clone();
+fn ubi_is_found_with_the_reason_and_zip_slip_is_reported(dir: &Path) {
+    let r = report(&dir.join("ubi.img"));
+    let c = r["parts"].as_array().expect("parts").iter().find(|p| p["type"] == "ubi").expect("ubi part").clone();
     assert_eq!(c["status"], "found");
     assert!(c["detail"].as_str().unwrap_or_default().contains("not unpacked"), "{c}");
     let r = report(&dir.join("zip-slip.zip"));
@@ -210,9 +222,15 @@ fn damaged_real_images_are_reported_not_crashed(tmp: &Path, dir: &Path) {
     let p = r["parts"].as_array().expect("parts").iter().find(|p| p["type"] == "ext").expect("ext part").clone();
     assert_eq!(p["status"], "found", "{p}");
     assert!(p["detail"].as_str().unwrap_or_default().contains("truncated"), "{p}");
-    for (name, at) in
-        [("ext4.img", 4096usize), ("squashfs-lzo.img", 96), ("squashfs-lzma.img", 4096), ("rootfs.zip", 64)]
-    {
+    for (name, at) in [
+        ("ext4.img", 4096usize),
+        ("squashfs-lzo.img", 96),
+        ("squashfs-lzma.img", 4096),
+        ("rootfs.zip", 64),
+        ("rootfs.cramfs", 76),
+        ("jffs2-be.img", 0),
+        ("jffs2-lzo.img", 4096),
+    ] {
         let mut d = std::fs::read(dir.join(name)).expect("image");
         let end = (at + 8192).min(d.len());
         for (i, b) in d[at..end].iter_mut().enumerate() {

@@ -1,5 +1,5 @@
 //! Every machine-readable output validates against its published schema: CycloneDX 1.5 VEX and
-//! SARIF 2.1.0 from `scan`. The schemas are local copies of the official ones
+//! SARIF 2.1.0 from `scan`, and the firmware report against kakehashi's own published schema. The schemas are local copies of the official ones
 //! (tests/fixtures/schemas, see its README); the validator is Python's `jsonschema` with no
 //! network access. With KAKEHASHI_REQUIRE_SCHEMAS=1 (as in CI) a missing validator fails.
 
@@ -240,4 +240,40 @@ async fn product_vex_validates() {
     for want in ["known_affected", "known_not_affected", "fixed", "under_investigation"] {
         assert!(statuses.iter().any(|s| s == want), "{want} in {statuses:?}");
     }
+}
+
+/// `kakehashi firmware --format json` validates against the report schema kakehashi publishes
+/// (`crates/firmware/report.schema.json`), on the sample router image (every finding kind but
+/// `limit`), a bomb cut at the bound (`limit`) and noise (nothing found); the schema refuses a
+/// weak password without its account.
+#[test]
+fn firmware_reports_validate() {
+    let Some(py) = python() else { return };
+    let dir = std::env::temp_dir().join(format!("kh-fw-schema-{}", &app::auth::random_token()[..8]));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (img, _) = firmware::sample::image(&firmware::sample::Options::default());
+    let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut bomb, &vec![0u8; 8 << 20]).unwrap();
+    let bomb = bomb.finish().unwrap();
+    for (name, bytes, args) in [
+        ("router.bin", img, vec![]),
+        ("bomb.gz", bomb, vec!["--max-mb", "1"]),
+        ("noise.bin", (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect(), vec![]),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        let mut a = vec!["firmware", "--format", "json"];
+        a.extend(args);
+        a.push(p.to_str().unwrap());
+        let o = kakehashi(&a);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o));
+        validate(&py, "kakehashi-firmware-report", &o.stdout).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if name == "bomb.gz" {
+            assert!(String::from_utf8_lossy(&o.stdout).contains("\"limit\""), "{name}: the bound was not reached");
+        }
+    }
+    let bad = br#"{"image":"x","size":0,"sha256":"00","parts":[],"os":"","os_id":"","os_version":"","components":[],"findings":[{"kind":"weak_password","severity":"critical","path":"/etc/shadow","detail":"x"}],"hardening":{"binaries":0,"unreadable":0,"nx":0,"executables":0,"pie":0,"relro_full":0,"relro_partial":0,"canary":0,"stripped":0},"binaries":[],"files":0,"unpacked_bytes":0}"#;
+    let e = validate(&py, "kakehashi-firmware-report", bad).unwrap_err();
+    assert!(e.contains("account") && e.contains("sha256"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
 }
