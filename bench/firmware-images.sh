@@ -18,10 +18,14 @@
 set -euo pipefail
 OUT="${1:?usage: firmware-images.sh OUT [--debootstrap]}"
 DEBOOT="${2:-}"
-for t in busybox mksquashfs cpio xz zip mkfs.ext4 img2simg mkimage mkfs.cramfs mkfs.jffs2 ubinize openssl python3; do
+for t in busybox mksquashfs cpio gzip xz zip mkfs.ext4 img2simg mkimage mkfs.cramfs mkfs.jffs2 mkfs.ubifs ubinize openssl python3; do
   command -v "$t" >/dev/null || { echo "firmware-images.sh: $t is missing (see the header for the Debian packages)" >&2; exit 2; }
 done
-rm -rf "$OUT"; mkdir -p "$OUT"
+# OUT is emptied first: only when it is new, empty, or made by this script before
+if [ -e "$OUT" ] && [ -n "$(ls -A "$OUT" 2>/dev/null)" ] && [ ! -e "$OUT/.firmware-images" ]; then
+  echo "firmware-images.sh: $OUT is not empty and was not made by this script; refusing to empty it" >&2; exit 2
+fi
+rm -rf "$OUT"; mkdir -p "$OUT"; touch "$OUT/.firmware-images"
 OUT="$(cd "$OUT" && pwd)"
 R="$OUT/rootfs"
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,etc/init.d,etc/config,etc/ssl/private,etc/dropbear,lib/upgrade,usr/lib/opkg,tmp,root,www}

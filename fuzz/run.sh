@@ -37,21 +37,22 @@ fi
 # tools from a tiny root file system (skipped for a format whose tool is missing)
 FW="fw_squashfs fw_cpio fw_tar fw_zip fw_ext fw_sparse fw_streams fw_cramfs fw_jffs2"
 for t in $FW; do mkdir -p "$C/$t"; done
-if [ -z "$(ls -A "$C/fw_jffs2")" ]; then
-  T=$(mktemp -d); mkdir -p "$T/r/etc/init.d" "$T/r/bin"
+if [ ! -e "$C/.fw-seeded" ]; then
+  touch "$C/.fw-seeded"
+  T=$(mktemp -d); trap 'rm -rf "$T"' EXIT; mkdir -p "$T/r/etc/init.d" "$T/r/bin"
   printf 'root::0:0:root:/root:/bin/sh\n' > "$T/r/etc/passwd"
   printf '::respawn:/usr/sbin/telnetd -F\n' > "$T/r/etc/inittab"
   printf '#!/bin/sh\nwget http://update.example/fw.bin\n' > "$T/r/etc/init.d/S99up"; ln -s /etc/passwd "$T/r/bin/link"
   cp "$C/firmware/"* "$C/fw_squashfs/" 2>/dev/null || true
-  command -v mksquashfs >/dev/null && for c in gzip lzo lzma; do mksquashfs "$T/r" "$C/fw_squashfs/$c" -comp "$c" -quiet -no-progress >/dev/null; done
+  command -v mksquashfs >/dev/null && for c in gzip lzo lzma; do mksquashfs "$T/r" "$C/fw_squashfs/$c" -comp "$c" -noappend -quiet -no-progress >/dev/null || true; done
   (cd "$T/r" && find . | cpio -o -H newc --quiet > "$C/fw_cpio/seed")
   tar -C "$T/r" -cf "$C/fw_tar/seed" .
   command -v zip >/dev/null && (cd "$T/r" && zip -qry --symlinks "$C/fw_zip/seed.zip" .)
   command -v mkfs.ext2 >/dev/null && mkfs.ext2 -q -F -b 1024 -N 32 -d "$T/r" "$C/fw_ext/seed" 64K >/dev/null \
     && command -v img2simg >/dev/null && img2simg "$C/fw_ext/seed" "$C/fw_sparse/seed" >/dev/null
   command -v mkfs.cramfs >/dev/null && mkfs.cramfs "$T/r" "$C/fw_cramfs/seed" >/dev/null 2>&1
-  command -v mkfs.jffs2 >/dev/null && mkfs.jffs2 -r "$T/r" -o "$C/fw_jffs2/le" -e 4KiB -l -n \
-    && mkfs.jffs2 -r "$T/r" -o "$C/fw_jffs2/be" -e 4KiB -b -n -X rtime -x zlib
+  command -v mkfs.jffs2 >/dev/null && { mkfs.jffs2 -r "$T/r" -o "$C/fw_jffs2/le" -e 4KiB -l -n \
+    && mkfs.jffs2 -r "$T/r" -o "$C/fw_jffs2/be" -e 4KiB -b -n -X rtime -x zlib || true; }
   tar -C "$T/r" -cf "$T/r.tar" .
   i=0; for z in "gzip -c" "xz -c" "xz --format=lzma -c" "zstd -qc"; do
     command -v ${z%% *} >/dev/null && { printf "\\x$(printf %02x $i)"; $z "$T/r.tar"; } > "$C/fw_streams/s$i"; i=$((i + 1))

@@ -29,8 +29,17 @@ pub(crate) fn read_file(mut r: impl Read, path: &str, cap: u64) -> (Vec<u8>, u64
         let n = data.len() as u64;
         (data, n)
     } else {
-        let more = std::io::copy(&mut r.take(rest), &mut std::io::sink()).unwrap_or(0);
-        (Vec::new(), data.len() as u64 + more)
+        // counted as it is read, so bytes inflated before an error (a bad CRC at the end) count
+        let mut r = r.take(rest);
+        let mut buf = vec![0u8; 64 << 10];
+        let mut n = data.len() as u64;
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(k) => n += k as u64,
+            }
+        }
+        (Vec::new(), n)
     }
 }
 
@@ -62,12 +71,17 @@ fn kind_of(mode: u32) -> EntryKind {
 /// A zip archive starting at its first local header. The central directory is found by the
 /// first end-of-central-directory record after the start, so an archive inside a larger blob is
 /// read on its own; names are normalised (zip-slip is reported, never followed).
-pub(crate) fn zip(bytes: &[u8], cap: u64) -> Option<Parsed> {
+pub(crate) fn zip(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed> {
+    // this archive's end record: its central directory ends where the record starts (the first
+    // record found may be a stored inner zip's); zip64 records say 0xffffffff
     let mut end = None;
     for at in memchr::memmem::find_iter(bytes, b"PK\x05\x06") {
         let Some(rec) = bytes.get(at..at + 22) else { break };
+        let u32at = |o: usize| u32::from_le_bytes([rec[o], rec[o + 1], rec[o + 2], rec[o + 3]]);
+        let (cd_size, cd_offset) = (u32at(12), u32at(16));
         let comment = u16::from_le_bytes([rec[20], rec[21]]) as usize;
-        if at + 22 + comment <= bytes.len() {
+        let zip64 = cd_size == u32::MAX || cd_offset == u32::MAX;
+        if (zip64 || cd_offset as u64 + cd_size as u64 == at as u64) && at + 22 + comment <= bytes.len() {
             end = Some(at + 22 + comment);
             break;
         }
@@ -81,7 +95,11 @@ pub(crate) fn zip(bytes: &[u8], cap: u64) -> Option<Parsed> {
             if u16at(6) & 8 != 0 {
                 break; // sizes in a trailing descriptor
             }
-            p = p.saturating_add(30 + u16at(26) + u16at(28)).saturating_add(csize).min(bytes.len());
+            let next = p.saturating_add(30 + u16at(26) + u16at(28)).saturating_add(csize);
+            if next > bytes.len() {
+                break; // an entry that runs past the end is not counted
+            }
+            p = next;
         }
         if p == 0 {
             return None;
@@ -93,12 +111,13 @@ pub(crate) fn zip(bytes: &[u8], cap: u64) -> Option<Parsed> {
     };
     let mut a = match zip::ZipArchive::new(Cursor::new(&bytes[..end])) {
         Ok(a) => a,
-        Err(e) => return Some(Parsed::Found { size: end as u64, why: format!("zip not readable: {e}") }),
+        // size unknown: what follows is still scanned
+        Err(e) => return Some(Parsed::Found { size: 0, why: format!("zip not readable: {e}") }),
     };
     let mut entries = Vec::new();
     let mut budget = cap;
     let mut encrypted = 0usize;
-    for i in 0..a.len() {
+    for i in 0..a.len().min(max_entries) {
         let (name, mode, is_dir) = match a.by_index_raw(i) {
             Ok(f) => (String::from_utf8_lossy(f.name_raw()).into_owned(), f.unix_mode().unwrap_or(0), f.is_dir()),
             Err(_) => continue,
@@ -229,7 +248,8 @@ fn ext_entries(fs_bytes: Vec<u8>, cap: u64, max_entries: usize) -> Result<Vec<En
             } else if ft.is_regular_file() {
                 let (data, size) = match fs.open(&full) {
                     Ok(f) => read_file(f, &path, budget.saturating_add(1)),
-                    Err(_) => (Vec::new(), meta.len()),
+                    // an inode that cannot be read: listed, its claimed size not counted
+                    Err(_) => (Vec::new(), 0),
                 };
                 budget = budget.saturating_sub(size);
                 entries.push(entry(path, EntryKind::File, mode, data, size, String::new(), None));
@@ -565,7 +585,14 @@ pub(crate) fn jffs2(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed
     let mut inodes: HashMap<u32, Vec<Data<'_>>> = HashMap::new();
     let mut at = 0usize;
     let mut end = 0usize;
+    // padding and damaged nodes are passed over, but not without end: 64 KiB before the first
+    // good node (a look-alike signature), 1 MiB between good nodes (an erase block or more)
+    let mut last_good = 0usize;
     while let Some(h) = bytes.get(at..at + 12) {
+        let gap = if end == 0 { 64 << 10 } else { 1 << 20 };
+        if at - last_good > gap {
+            break;
+        }
         if u16at(h, 0) != 0x1985 {
             // erased flash or padding between erase blocks; anything else ends the file system
             if h[..4] == [0xff; 4] || h[..4] == [0; 4] {
@@ -609,6 +636,7 @@ pub(crate) fn jffs2(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed
         }
         at = (at + len).div_ceil(4) * 4;
         end = at.min(bytes.len());
+        last_good = at;
     }
     if names.is_empty() && inodes.is_empty() {
         return None;
@@ -616,27 +644,34 @@ pub(crate) fn jffs2(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed
     // the newest node says the mode and size; data nodes apply oldest first
     let mut budget = cap;
     let mut unreadable = 0usize;
+    let inodes_mode: HashMap<u32, u32> =
+        inodes.iter().map(|(k, v)| (*k, v.iter().max_by_key(|n| n.version).map_or(0, |n| n.mode))).collect();
     let mut contents = |ino: u32, budget: &mut u64| -> (u32, Vec<u8>, u64) {
         let Some(nodes) = inodes.get_mut(&ino) else { return (0, Vec::new(), 0) };
         nodes.sort_by_key(|n| n.version);
         let last = nodes.last().map(|n| (n.mode, n.isize)).unwrap_or_default();
-        let size = (last.1 as u64).min(*budget);
+        // the size the newest node states, never past the data the nodes say they carry, and
+        // charged to the budget
+        let extent = nodes.iter().map(|n| n.offset as u64 + n.dsize as u64).max().unwrap_or(0);
+        let size = (last.1 as u64).min(extent).min(*budget);
         let mut out = vec![0u8; size as usize];
         for n in nodes.iter() {
             let (off, dsize) = (n.offset as usize, n.dsize as usize);
-            if off >= out.len() || dsize > 1 << 20 {
-                continue;
+            // a node's page is at most 4 KiB in practice; work stops at the file's size
+            if off >= out.len() || dsize > 1 << 20 || n.compr == 1 {
+                continue; // out of range, implausible, or zeros (already there)
             }
+            let dsize = dsize.min(out.len() - off);
             let page = match n.compr {
-                0 => Some(n.data.to_vec()),
-                1 => Some(vec![0; dsize]),
+                0 => Some(n.data[..n.data.len().min(dsize)].to_vec()),
                 2 => rtime(n.data, dsize),
                 6 => {
                     let mut p = Vec::new();
                     flate2::read::ZlibDecoder::new(n.data).take(dsize as u64).read_to_end(&mut p).ok().map(|_| p)
                 }
                 7 => {
-                    let mut p = vec![0; dsize];
+                    // LZO needs room for the whole page
+                    let mut p = vec![0; (n.dsize as usize).min(1 << 20)];
                     lzokay::decompress::decompress(n.data, &mut p).ok().map(|k| {
                         p.truncate(k);
                         p
@@ -666,6 +701,7 @@ pub(crate) fn jffs2(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed
     }
     let mut entries = Vec::new();
     let mut seen = HashSet::new();
+    let mut read = HashSet::new();
     let mut dirs = vec![(1u32, String::new(), 0usize)];
     while let Some((dir, path, depth)) = dirs.pop() {
         if !seen.insert(dir) || depth > 64 {
@@ -678,7 +714,12 @@ pub(crate) fn jffs2(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed
             let full = format!("{path}/{}", d.name);
             let (p, escaped) = normalise(&full);
             let escaped = escaped.then_some(full.clone());
-            let (mode, data, size) = contents(d.ino, &mut budget);
+            // a hard link's inode is read once
+            let (mode, data, size) = if read.insert(d.ino) {
+                contents(d.ino, &mut budget)
+            } else {
+                (inodes_mode.get(&d.ino).copied().unwrap_or(0), Vec::new(), 0)
+            };
             match kind_of(mode) {
                 EntryKind::Dir => {
                     entries.push(entry(p, EntryKind::Dir, mode, Vec::new(), 0, String::new(), escaped));

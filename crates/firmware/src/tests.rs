@@ -681,3 +681,37 @@ fn jffs2_newest_nodes_win_and_deleted_names_are_gone() {
         let _ = crate::read_as("jffs2", &img[..cut]);
     }
 }
+
+/// What a review found: a lone zip header claiming 4 GiB does not hide the SquashFS behind it; a
+/// stored inner zip's end record does not cut the outer archive short; a file that looks like an
+/// archive arriving just past the entries bound does not panic.
+#[test]
+fn zip_look_alikes_and_nested_zips_and_the_entries_bound() {
+    let mut fake = b"PK\x03\x04".to_vec();
+    fake.extend_from_slice(&[0; 14]);
+    fake.extend_from_slice(&u32::MAX.to_le_bytes()); // compressed size
+    fake.extend_from_slice(&[0; 8]);
+    fake.extend_from_slice(&vec![0x42; 200]);
+    let sq = sample::squashfs(&Options { compressor: Compressor::Gzip, ..Default::default() });
+    fake.extend_from_slice(&sq);
+    let r = analyze("fake-zip.bin", &fake, &Limits::default());
+    assert!(r.parts.iter().any(|p| p.kind == "squashfs" && p.status == "unpacked"), "{:?}", r.parts);
+
+    let inner = zip_of(&[("etc/shadow", 0o100600, b"root::19000:0:99999:7:::\n")]);
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("inner.zip", stored).unwrap();
+    z.write_all(&inner).unwrap();
+    z.start_file("etc/config/cloud", stored).unwrap();
+    z.write_all(b"option api_key 'AbCdEf0123456789'\n").unwrap();
+    let outer = z.finish().unwrap().into_inner();
+    let r = analyze("outer.zip", &outer, &Limits::default());
+    let p = &r.parts[0];
+    assert_eq!((p.kind.as_str(), p.offset, p.size, p.files), ("zip", 0, outer.len() as u64, 2), "{:?}", r.parts);
+    assert!(r.findings.iter().any(|f| f.kind == "hardcoded_secret"), "the outer entry after the inner zip is read");
+    assert!(r.findings.iter().any(|f| f.kind == "weak_password"), "the inner zip is read");
+
+    let z = zip_of(&[("a", 0o100644, b"a"), ("b", 0o100644, b"b"), ("c.gz", 0o100644, &gzip(b"inner"))]);
+    let r = analyze("bound.zip", &z, &Limits { max_entries: 2, ..Default::default() });
+    assert!(r.findings.iter().any(|f| f.kind == "limit"), "{:?}", r.findings);
+}

@@ -64,7 +64,11 @@ pub(crate) struct Unpacker {
     notes: Vec<Finding>,
     budget: u64,
     stopped: bool,
+    ext_tries: usize,
 }
+
+/// ext file systems tried per analysis.
+const MAX_EXT_TRIES: usize = 16;
 
 /// What a parser made of a candidate.
 pub(crate) enum Parsed {
@@ -124,7 +128,15 @@ fn plausible(blob: &[u8], found: usize, kind: &str) -> Option<usize> {
 impl Unpacker {
     pub(crate) fn new(limits: Limits) -> Unpacker {
         let budget = limits.max_total_bytes;
-        Unpacker { limits, parts: Vec::new(), entries: Vec::new(), notes: Vec::new(), budget, stopped: false }
+        Unpacker {
+            limits,
+            parts: Vec::new(),
+            entries: Vec::new(),
+            notes: Vec::new(),
+            budget,
+            stopped: false,
+            ext_tries: 0,
+        }
     }
 
     pub(crate) fn finish(self) -> (Vec<Part>, Vec<Entry>, Vec<Finding>) {
@@ -153,6 +165,11 @@ impl Unpacker {
     /// One reader at the start of `bytes`, without the signature scan (the fuzz targets).
     pub(crate) fn read_as(&mut self, bytes: &[u8], kind: &str) {
         self.parse_at(bytes, 0, kind, "", 0);
+    }
+
+    /// Entries a reader may still list: one past the bound, so that the bound is reported.
+    fn room(&self) -> usize {
+        self.limits.max_entries.saturating_sub(self.entries.len()) + 1
     }
 
     fn limit(&mut self, path: &str, detail: String) {
@@ -232,8 +249,16 @@ impl Unpacker {
             "gzip" | "xz" | "zstd" | "lzma" => self.stream(bytes, kind),
             "cpio" => cpio(bytes),
             "tar" => tar(bytes, self.budget),
-            "zip" => formats::zip(bytes, self.budget),
-            "ext" => formats::ext(bytes, self.budget, self.limits.max_entries.saturating_sub(self.entries.len())),
+            "zip" => formats::zip(bytes, self.budget, self.room()),
+            "ext" => {
+                // each try copies the file system for the reader: a blob full of look-alike
+                // superblocks is not tried without end
+                self.ext_tries += 1;
+                if self.ext_tries > MAX_EXT_TRIES {
+                    return None;
+                }
+                formats::ext(bytes, self.budget, self.room())
+            }
             "android-sparse" => {
                 let p = formats::sparse(bytes, self.budget)?;
                 if let Parsed::Stream { data, .. } = &p {
@@ -248,8 +273,8 @@ impl Unpacker {
                 why: "UBI/UBIFS: no maintained Rust reader (the maintained one, ubi_reader, is Python); not unpacked"
                     .into(),
             }),
-            "cramfs" => formats::cramfs(bytes, self.budget, self.limits.max_entries.saturating_sub(self.entries.len())),
-            "jffs2" => formats::jffs2(bytes, self.budget, self.limits.max_entries.saturating_sub(self.entries.len())),
+            "cramfs" => formats::cramfs(bytes, self.budget, self.room()),
+            "jffs2" => formats::jffs2(bytes, self.budget, self.room()),
             _ => None,
         }?;
         let prefix = if container.is_empty() { String::new() } else { format!("{container}!") };
@@ -268,11 +293,12 @@ impl Unpacker {
                         files += 1;
                     }
                     e.path = format!("{prefix}{}", e.path);
-                    if e.kind == EntryKind::File && looks_like_container(&e.data) {
-                        files_to_scan.push(self.entries.len());
-                    }
+                    let container_file = e.kind == EntryKind::File && looks_like_container(&e.data);
                     if !self.push_entry(e) {
                         break;
+                    }
+                    if container_file {
+                        files_to_scan.push(self.entries.len() - 1);
                     }
                 }
                 self.parts.push(part(at as u64, kind, size, container, status, files, ""));
@@ -300,7 +326,7 @@ impl Unpacker {
                 self.parts.push(part(at as u64, kind, size, container, "found", 0, &why));
                 // a truncated zip's local entries are not each another part; other kinds' sizes
                 // come from headers that may be false, so what follows is still scanned
-                (kind == "zip").then(|| at + size as usize)
+                (kind == "zip" && size > 0).then(|| at + size as usize)
             }
         }
     }
@@ -459,6 +485,10 @@ fn squashfs(bytes: &[u8], cap: u64) -> Option<Parsed> {
 }
 
 fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
+    // one budget for all the reading threads: files that share their blocks (SquashFS
+    // deduplicates) are each counted
+    let cap = std::sync::atomic::AtomicU64::new(cap);
+    let cap = &cap;
     // every compression mksquashfs writes, LZO and LZMA included
     let open = || {
         backhand::FilesystemReader::from_reader_with_offset_and_kind(
@@ -499,14 +529,21 @@ fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
 }
 
 /// The nodes this reader is to read (by their place in the listing), as entries.
-fn read_nodes(fs: &backhand::FilesystemReader<'_>, mine: impl Fn(usize) -> bool, cap: u64) -> Vec<(usize, Entry)> {
+fn read_nodes(
+    fs: &backhand::FilesystemReader<'_>,
+    mine: impl Fn(usize) -> bool,
+    cap: &std::sync::atomic::AtomicU64,
+) -> Vec<(usize, Entry)> {
     let mut entries = Vec::new();
     for (i, node) in fs.files().enumerate().filter(|(i, _)| mine(*i)) {
         let (path, _) = normalise(&node.fullpath.to_string_lossy());
         let mode = u32::from(node.header.permissions);
         let e = match &node.inner {
             backhand::InnerNode::File(f) => {
-                let (data, size) = formats::read_file(fs.file(f).reader(), &path, cap.saturating_add(1));
+                use std::sync::atomic::Ordering::Relaxed;
+                let left = cap.load(Relaxed);
+                let (data, size) = formats::read_file(fs.file(f).reader(), &path, left.saturating_add(1));
+                let _ = cap.fetch_update(Relaxed, Relaxed, |b| Some(b.saturating_sub(size)));
                 Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped: None }
             }
             backhand::InnerNode::Symlink(l) => Entry {
