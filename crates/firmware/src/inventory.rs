@@ -45,7 +45,17 @@ pub(crate) struct Inventory {
 }
 
 pub(crate) fn inventory(entries: &[Entry]) -> Inventory {
-    let file = |name: &str| entries.iter().find(|e| e.kind == EntryKind::File && strip(&e.path) == name);
+    // a file, or the file a symlink of that name points at (Debian's /etc/os-release links to
+    // ../usr/lib/os-release), resolved inside the image
+    let file = |name: &str| {
+        let target = entries.iter().find(|e| e.kind == EntryKind::Symlink && strip(&e.path) == name).map(|l| {
+            let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+            let joined = if l.link.starts_with('/') { l.link.clone() } else { format!("{dir}/{}", l.link) };
+            crate::unpack::normalise(&joined).0
+        });
+        let want = target.as_deref().unwrap_or(name);
+        entries.iter().find(|e| e.kind == EntryKind::File && strip(&e.path) == want)
+    };
     let os_release = file("/etc/os-release").or_else(|| file("/usr/lib/os-release"));
     let kv = |text: &str, key: &str| -> Option<String> {
         text.lines().find_map(|l| l.strip_prefix(key)).map(|v| v.trim().trim_matches(['"', '\'']).to_string())

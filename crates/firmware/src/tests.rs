@@ -715,3 +715,20 @@ fn zip_look_alikes_and_nested_zips_and_the_entries_bound() {
     let r = analyze("bound.zip", &z, &Limits { max_entries: 2, ..Default::default() });
     assert!(r.findings.iter().any(|f| f.kind == "limit"), "{:?}", r.findings);
 }
+
+/// Debian's /etc/os-release is a link to ../usr/lib/os-release: the OS is read through it (the
+/// Debian minbase image of bench/firmware-real.sh showed it was missed).
+#[test]
+fn os_release_through_a_relative_link() {
+    let files = vec![(
+        "/usr/lib/os-release".to_string(),
+        0o644u16,
+        b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n".to_vec(),
+    )];
+    let fs = sample::squashfs_of(&files, &[("/etc/os-release", "../usr/lib/os-release")], Compressor::Gzip);
+    let r = analyze("debian.sqsh", &fs, &Limits::default());
+    assert_eq!(
+        (r.os.as_str(), r.os_id.as_str(), r.os_version.as_str()),
+        ("Debian GNU/Linux 12 (bookworm)", "debian", "12")
+    );
+}

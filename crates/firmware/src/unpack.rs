@@ -423,6 +423,7 @@ pub(crate) fn worth_keeping(path: &str, data: &[u8]) -> bool {
     data.starts_with(b"\x7fELF")
         || looks_like_container(data)
         || p.starts_with("/etc/")
+        || p.ends_with("/os-release")
         || p.starts_with("/lib/upgrade/")
         || p.starts_with("/lib/apk/")
         || p.starts_with("/var/lib/dpkg/")
