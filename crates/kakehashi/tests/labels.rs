@@ -357,3 +357,73 @@ async fn checklists_loaded_by_the_office(db: Db) {
 
 both_backends!(label_lifecycle);
 both_backends!(checklists_loaded_by_the_office);
+
+/// A pass and a failing verdict sent at the same time never both land: either the verdict comes
+/// first and the pass is refused (the item fails), or the pass comes first and the verdict is
+/// refused (the case is decided). The decision checks the verdicts and commits under one counter
+/// that every checklist change takes in its own transaction. Five cases, each raced once.
+async fn a_pass_and_a_failing_verdict_never_both_land(db: Db) {
+    let t = TestApp::spawn_with(db, options()).await;
+    let p = t.verification_parties().await;
+    let product = t.new_product(&p, "競合試験 ルーター", "iot_device").await;
+    t.push_sbom(&p.vt, product, "1.0.0", SBOM).await;
+    let VerificationParties { vendor, vt, tester, tt, center } = p;
+    let mut outcomes = Vec::new();
+    for round in 0..5 {
+        let r = vendor
+            .api(
+                Method::POST,
+                &format!("/api/v1/products/{product}/cases"),
+                &vt,
+                Some(json!({"body_org_id": center, "kind": "white_hat", "version": "1.0.0", "note": format!("round {round}")})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let case = r.json()["id"].as_i64().unwrap();
+        let step = |action: &'static str, body: Value| {
+            let (tester, tt) = (&tester, &tt);
+            async move { tester.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), tt, Some(body)).await }
+        };
+        let plan = json!({"scope": "管理画面", "time_windows": "平日", "allowed_techniques": "ポートスキャン",
+            "out_of_scope": "クラウド", "stages": ["build_operate", "sbom"]});
+        assert_eq!(step("scope", json!({"plan": plan})).await.status, StatusCode::OK);
+        assert_eq!(step("start", json!({})).await.status, StatusCode::OK);
+        let cl = format!("/api/v1/cases/{case}/checklist");
+        let r = tester.api(Method::POST, &cl, &tt, Some(json!({"checklist": "jc-star-1@2025.1"}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        for i in r.json()["items"].as_array().unwrap() {
+            let id = i["id"].as_str().unwrap();
+            let r = tester
+                .api(Method::POST, &cl, &tt, Some(json!({"item": id, "verdict": "pass", "note": "確認済み"})))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{id}: {}", r.body);
+        }
+        assert_eq!(step("submit_findings", json!({})).await.status, StatusCode::OK);
+        let fail = json!({"item": "S1.1-02", "verdict": "fail", "note": "初期パスワードが共通"});
+        let (decided, verdict) = tokio::join!(
+            step("decide", json!({"decision": "pass", "comment": "全項目に適合"})),
+            tester.api(Method::POST, &cl, &tt, Some(fail))
+        );
+        assert!(
+            !(decided.status == StatusCode::OK && verdict.status == StatusCode::OK),
+            "round {round}: both landed: the case passed with a failing item"
+        );
+        for r in [&decided, &verdict] {
+            assert!(
+                [StatusCode::OK, StatusCode::CONFLICT, StatusCode::FORBIDDEN].contains(&r.status),
+                "round {round}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        // what is stored agrees with what was answered
+        let stored = tester.api(Method::GET, &cl, &tt, None).await.json();
+        let s102 =
+            stored["items"].as_array().unwrap().iter().find(|i| i["id"] == "S1.1-02").unwrap()["verdict"].clone();
+        assert_eq!(s102 == "fail", verdict.status == StatusCode::OK, "round {round}: {stored}");
+        outcomes.push((decided.status, verdict.status));
+    }
+    eprintln!("race outcomes (decision, verdict): {outcomes:?}");
+}
+
+both_backends!(a_pass_and_a_failing_verdict_never_both_land);

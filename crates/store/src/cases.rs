@@ -245,6 +245,13 @@ impl Tx {
     /// Moves a case from `from` to `to` (with its plan and decision); false when someone else
     /// moved it first.
     #[allow(clippy::too_many_arguments)]
+    /// The case's state as this transaction sees it (after a lock it took, the latest).
+    pub async fn case_state(&mut self, id: i64) -> Result<String> {
+        let s: String =
+            sqlx::query_scalar("SELECT state FROM cases WHERE id = $1").bind(id).fetch_one(&mut *self.tx).await?;
+        Ok(s)
+    }
+
     pub async fn update_case(
         &mut self,
         id: i64,

@@ -447,6 +447,7 @@ impl Verification<'_> {
         authorize_case(Some(actor), CaseLifecycle::parties(t), c.row.vendor_org_id, c.row.body_org_id)?;
         let mut plan = c.plan.clone();
         let mut decision = c.decision;
+        let mut verdicts_seen: Option<i64> = None;
         match t {
             CaseTransition::Scope => {
                 let mut p = input.plan.clone().unwrap_or_default();
@@ -507,6 +508,8 @@ impl Verification<'_> {
                     )
                 })?);
                 if decision == Some(Decision::Pass) {
+                    // read before the verdicts; taken again in the decision's transaction
+                    verdicts_seen = Some(self.store.counter(&Self::verdicts_counter(id)).await?);
                     let cl = self.case_checklist(Some(actor), id).await?;
                     let open: Vec<String> = cl
                         .items
@@ -539,6 +542,16 @@ impl Verification<'_> {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        if let Some(seen) = verdicts_seen {
+            // a verdict or a checklist written since the check above: decide again on what is now.
+            // Taken first, as the checklist changes take it first (one lock order, no deadlock).
+            if store::Store::next_counter(&mut tx, &Self::verdicts_counter(id)).await? != seen + 1 {
+                return Err(AppError::conflict(
+                    "判定中にチェックリストが更新されました。再読み込みしてからやり直してください",
+                    "The checklist changed while the case was being decided; reload and try again",
+                ));
+            }
+        }
         let (ja, en) = (
             format!("検証案件「{}」: {}", c.row.title, t.label(false)),
             format!("Verification case \"{}\": {}", c.row.title, t.label(true)),

@@ -225,6 +225,11 @@ impl Verification<'_> {
         Ok(CaseChecklist { checklist, items, can_edit, available, history, withheld })
     }
 
+    /// The counter a case's checklist changes take in their transactions (see [`guard_active`]).
+    pub(crate) fn verdicts_counter(id: CaseId) -> String {
+        format!("case-verdicts:{}", id.0)
+    }
+
     /// The body picks the checklist a case is verified against (while the case is active).
     pub async fn pick_checklist(&self, actor: &Actor, id: CaseId, key: &str) -> Result<()> {
         let (c, _) = self.case_view(Some(actor), id).await?;
@@ -242,6 +247,7 @@ impl Verification<'_> {
         let now = self.now();
         let previous = self.store.case_checklist(id.0).await?;
         let mut tx = self.store.begin().await?;
+        guard_active(&mut tx, id).await?;
         if previous != cl.key() {
             // verdicts belong to the items of the checklist they were given under
             tx.clear_verdicts(id.0).await?;
@@ -332,6 +338,7 @@ impl Verification<'_> {
             updated_at: now,
         };
         let mut tx = self.store.begin().await?;
+        guard_active(&mut tx, id).await?;
         tx.put_verdict(id.0, &row).await?;
         let comment = if overrides {
             format!(
@@ -377,4 +384,21 @@ fn checklist_errors(errs: Vec<String>) -> AppError {
             .map(|e| domain::FieldError::new("source", format!("チェックリストを読み込めません: {e}"), e))
             .collect(),
     )
+}
+
+/// In a checklist change's transaction: takes the case's verdicts counter (a row lock on
+/// PostgreSQL, the write lock on SQLite), then requires the case still active as the transaction
+/// now sees it. The decision reads the counter before it checks the verdicts and takes it in its
+/// own transaction: a verdict written in between makes the decision a conflict, and a verdict
+/// written after the decision finds the case decided.
+async fn guard_active(tx: &mut store::Tx, id: CaseId) -> Result<()> {
+    store::Store::next_counter(tx, &Verification::verdicts_counter(id)).await?;
+    let state = tx.case_state(id.0).await?;
+    if !domain::verification::case::CaseState::parse(&state).is_some_and(|s| s.is_active()) {
+        return Err(AppError::conflict(
+            "判定後はチェックリストを変更できません",
+            "The case is decided: the checklist is fixed",
+        ));
+    }
+    Ok(())
 }
