@@ -184,8 +184,10 @@ fn ext_size(bytes: &[u8]) -> Option<u64> {
     let sb = bytes.get(1024..1024 + 0x160)?;
     let u32le = |o: usize| u32::from_le_bytes([sb[o], sb[o + 1], sb[o + 2], sb[o + 3]]) as u64;
     let block = 1024u64 << u32le(24).min(6);
-    let incompat_64bit = u32le(0x60) & 0x80 != 0;
-    let blocks = u32le(4) | if incompat_64bit { u32le(0x150) << 32 } else { 0 };
+    // the high half counts whatever the 64bit feature says, as ext4-view reads it: the reader
+    // allocates per block group from this count, so it must fit in the bytes present (a fuzzed
+    // superblock made it ask for 66 GB, an abort no unwind can catch)
+    let blocks = u32le(4) | (u32le(0x150) << 32);
     blocks.checked_mul(block)
 }
 

@@ -732,3 +732,14 @@ fn os_release_through_a_relative_link() {
         ("Debian GNU/Linux 12 (bookworm)", "debian", "12")
     );
 }
+
+/// Inputs the fuzz targets found, kept so that they stay fixed: an ext superblock whose block
+/// count (with its high half) made the reader ask for 66 GB, an abort no unwind catches.
+#[test]
+fn fuzz_regressions_do_not_crash() {
+    let found: [(&str, &[u8]); 1] = [("ext", include_bytes!("../tests/fuzz-regressions/ext-huge-block-count.bin"))];
+    for (kind, data) in found {
+        let _ = crate::read_as(kind, data);
+        let _ = analyze("regression.bin", data, &Limits::default());
+    }
+}
