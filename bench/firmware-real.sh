@@ -23,23 +23,8 @@ for f in $(python3 -c "import json; t=json.load(open('$W/truth.json')); print(' 
 done
 python3 bench/firmware_truth.py "$W" "$W/reports"
 
-IMG="$W/debian-minbase.img"
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-ours_t=(); ours_m=(); peer_t=(); peer_m=()
-for i in $(seq 1 "$RUNS"); do
-  /usr/bin/time -f "%e %M" -o "$W/t" "$BIN" firmware --format json "$IMG" > "$W/deb.json"
-  read -r t m < "$W/t"; ours_t+=("$t"); ours_m+=("$m")
-  rm -rf "$W/x"
-  /usr/bin/time -f "%e %M" -o "$W/t" bash -c "unsquashfs -q -n -d '$W/x' '$IMG' >/dev/null && \
-    find '$W/x' -type f -print0 | xargs -0 strings -n 6 | \
-    grep -E 'BusyBox v|OpenSSL [0-9]|dropbear_|Linux version|BEGIN .*PRIVATE KEY|password|passwd|http://' > '$W/peer.txt' || true"
-  read -r t m < "$W/t"; peer_t+=("$t"); peer_m+=("$m")
-  echo "run $i: ours ${ours_t[-1]} s ${ours_m[-1]} KiB; peer ${peer_t[-1]} s ${peer_m[-1]} KiB"
-done
-ot=$(printf '%s\n' "${ours_t[@]}" | median); om=$(printf '%s\n' "${ours_m[@]}" | median)
-pt=$(printf '%s\n' "${peer_t[@]}" | median); pm=$(printf '%s\n' "${peer_m[@]}" | median)
-echo "debian-minbase.img ($(stat -c %s "$IMG") bytes): ours $ot s, peak $((om / 1024)) MiB; unsquashfs+find+strings $pt s (largest process $((pm / 1024)) MiB); ratio $(awk -v a="$pt" -v b="$ot" 'BEGIN {printf "%.2f", a / b}')x"
-python3 -c "import json;r=json.load(open('$W/deb.json'));print('report:',len(r['parts']),'parts,',r['files'],'files,',len(r['components']),'components,',len(r['findings']),'findings,',r['hardening']['binaries'] if 'binaries' in r['hardening'] else r['hardening'],'')"
+# the Debian image against the shell pipeline, with bench/firmware.sh's runs
+IMAGE="$W/debian-minbase.img" bash bench/firmware.sh 0 0 "$RUNS"
 
 # bombs: one zip entry of 8 GiB of zeros (8 MiB deflated) and a nest of zips (16 zips of 16
 # zips of 16 MiB of zeros: 4 GiB in 256 files, 4 MiB on disk): each must stop at the bound

@@ -7,6 +7,7 @@
 # files of SIZE bytes, xz-compressed like OpenWrt's): by default about 2,000 files in a 64 MiB
 # SquashFS. Prints each run's wall time and peak RSS and the medians; the ratio is peer / ours.
 #   bench/firmware.sh [FILES] [SIZE] [RUNS]        (defaults 2000 68000 5: a 64 MiB image)
+#   IMAGE=some.sqsh bench/firmware.sh 0 0 [RUNS]   (the same runs on an existing SquashFS)
 # Needs squashfs-tools (unsquashfs, mksquashfs) and binutils (strings), from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +16,17 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/kakehashi-target}"
 command -v unsquashfs >/dev/null || { apt-get install -y -qq squashfs-tools >/dev/null; }
 command -v strings >/dev/null || { apt-get install -y -qq binutils >/dev/null; }
 cargo build --quiet --release -p kakehashi
-cargo build --quiet --release -p firmware --example make-image
 BIN="$CARGO_TARGET_DIR/release/kakehashi"
 W=/var/tmp/kh-fw-bench; rm -rf "$W"; mkdir -p "$W"
-"$CARGO_TARGET_DIR/release/examples/make-image" --squashfs "$W/image.sqsh" --files "$FILES" --size "$SIZE" --compressor xz
-echo "image: $(stat -c %s "$W/image.sqsh") bytes, $((FILES + 16)) files"
+if [ -n "${IMAGE:-}" ]; then
+  # another image (bench/firmware-real.sh times the Debian one this way)
+  cp "$IMAGE" "$W/image.sqsh"
+  echo "image: $IMAGE, $(stat -c %s "$W/image.sqsh") bytes"
+else
+  cargo build --quiet --release -p firmware --example make-image
+  "$CARGO_TARGET_DIR/release/examples/make-image" --squashfs "$W/image.sqsh" --files "$FILES" --size "$SIZE" --compressor xz
+  echo "image: $(stat -c %s "$W/image.sqsh") bytes, $((FILES + 16)) files"
+fi
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ours_t=(); ours_m=(); peer_t=(); peer_m=()
 for i in $(seq 1 "$RUNS"); do

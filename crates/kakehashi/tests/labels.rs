@@ -50,32 +50,41 @@ fn verify(args: &[&str]) -> (i32, String) {
     (o.status.code().unwrap_or(-1), text(&o))
 }
 
+/// A white-hat case on `product` from the vendor to the body, scoped and started by the body.
+async fn case_in_progress(p: &VerificationParties, product: i64, note: &str) -> i64 {
+    let r = p
+        .vendor
+        .api(
+            Method::POST,
+            &format!("/api/v1/products/{product}/cases"),
+            &p.vt,
+            Some(json!({"body_org_id": p.center, "kind": "white_hat", "version": "1.0.0", "note": note})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let case = r.json()["id"].as_i64().unwrap();
+    let plan = json!({"scope": "管理画面", "time_windows": "平日", "allowed_techniques": "ポートスキャン",
+        "out_of_scope": "クラウド", "stages": ["build_operate", "sbom"]});
+    for (action, body) in [("scope", json!({"plan": plan})), ("start", json!({}))] {
+        let r = p.tester.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), &p.tt, Some(body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {}", r.body);
+    }
+    case
+}
+
 async fn label_lifecycle(db: Db) {
     let t = TestApp::spawn_with(db, options()).await;
     let files = Files::new(if matches!(db, Db::Sqlite) { "sqlite" } else { "pg" });
     let p = t.verification_parties().await;
     let product = t.new_product(&p, "ラベル試験 カメラ", "iot_device").await;
     t.push_sbom(&p.vt, product, "1.0.0", SBOM).await;
+    let case = case_in_progress(&p, product, "★1 をお願いします").await;
     let VerificationParties { vendor, vt, tester, tt, center } = p;
-    let r = vendor
-        .api(
-            Method::POST,
-            &format!("/api/v1/products/{product}/cases"),
-            &vt,
-            Some(json!({"body_org_id": center, "kind": "white_hat", "version": "1.0.0", "note": "★1 をお願いします"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let case = r.json()["id"].as_i64().unwrap();
     let step = |action: &'static str, body: Value| {
         let tester = &tester;
         let tt = &tt;
         async move { tester.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), tt, Some(body)).await }
     };
-    let plan = json!({"scope": "管理画面", "time_windows": "平日", "allowed_techniques": "ポートスキャン",
-        "out_of_scope": "クラウド", "stages": ["build_operate", "sbom"]});
-    assert_eq!(step("scope", json!({"plan": plan})).await.status, StatusCode::OK);
-    assert_eq!(step("start", json!({})).await.status, StatusCode::OK);
 
     // the checklist: only the body picks it; the rules answer from the evidence
     let cl = format!("/api/v1/cases/{case}/checklist");
@@ -367,27 +376,13 @@ async fn a_pass_and_a_failing_verdict_never_both_land(db: Db) {
     let p = t.verification_parties().await;
     let product = t.new_product(&p, "競合試験 ルーター", "iot_device").await;
     t.push_sbom(&p.vt, product, "1.0.0", SBOM).await;
-    let VerificationParties { vendor, vt, tester, tt, center } = p;
     let mut outcomes = Vec::new();
     for round in 0..5 {
-        let r = vendor
-            .api(
-                Method::POST,
-                &format!("/api/v1/products/{product}/cases"),
-                &vt,
-                Some(json!({"body_org_id": center, "kind": "white_hat", "version": "1.0.0", "note": format!("round {round}")})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        let case = r.json()["id"].as_i64().unwrap();
-        let step = |action: &'static str, body: Value| {
-            let (tester, tt) = (&tester, &tt);
-            async move { tester.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), tt, Some(body)).await }
+        let case = case_in_progress(&p, product, &format!("round {round}")).await;
+        let (tester, tt) = (&p.tester, &p.tt);
+        let step = |action: &'static str, body: Value| async move {
+            tester.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), tt, Some(body)).await
         };
-        let plan = json!({"scope": "管理画面", "time_windows": "平日", "allowed_techniques": "ポートスキャン",
-            "out_of_scope": "クラウド", "stages": ["build_operate", "sbom"]});
-        assert_eq!(step("scope", json!({"plan": plan})).await.status, StatusCode::OK);
-        assert_eq!(step("start", json!({})).await.status, StatusCode::OK);
         let cl = format!("/api/v1/cases/{case}/checklist");
         let r = tester.api(Method::POST, &cl, &tt, Some(json!({"checklist": "jc-star-1@2025.1"}))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
