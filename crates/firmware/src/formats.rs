@@ -755,15 +755,15 @@ fn rtime(input: &[u8], len: usize) -> Option<Vec<u8>> {
         let (value, repeat) = (*input.get(i)?, *input.get(i + 1)? as usize);
         i += 2;
         out.push(value);
-        let mut from = last[value as usize];
+        let from = last[value as usize];
         last[value as usize] = out.len();
-        for _ in 0..repeat {
+        // byte by byte: the copy may overlap what it is writing
+        for at in from..from + repeat {
             if out.len() >= len {
                 break;
             }
-            let b = *out.get(from)?;
+            let b = *out.get(at)?;
             out.push(b);
-            from += 1;
         }
     }
     Some(out)

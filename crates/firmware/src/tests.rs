@@ -691,7 +691,7 @@ fn zip_look_alikes_and_nested_zips_and_the_entries_bound() {
     fake.extend_from_slice(&[0; 14]);
     fake.extend_from_slice(&u32::MAX.to_le_bytes()); // compressed size
     fake.extend_from_slice(&[0; 8]);
-    fake.extend_from_slice(&vec![0x42; 200]);
+    fake.extend_from_slice(&[0x42; 200]);
     let sq = sample::squashfs(&Options { compressor: Compressor::Gzip, ..Default::default() });
     fake.extend_from_slice(&sq);
     let r = analyze("fake-zip.bin", &fake, &Limits::default());

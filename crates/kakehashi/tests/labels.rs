@@ -384,12 +384,12 @@ async fn a_pass_and_a_failing_verdict_never_both_land(db: Db) {
             tester.api(Method::POST, &format!("/api/v1/cases/{case}/{action}"), tt, Some(body)).await
         };
         let cl = format!("/api/v1/cases/{case}/checklist");
-        let r = tester.api(Method::POST, &cl, &tt, Some(json!({"checklist": "jc-star-1@2025.1"}))).await;
+        let r = tester.api(Method::POST, &cl, tt, Some(json!({"checklist": "jc-star-1@2025.1"}))).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         for i in r.json()["items"].as_array().unwrap() {
             let id = i["id"].as_str().unwrap();
             let r = tester
-                .api(Method::POST, &cl, &tt, Some(json!({"item": id, "verdict": "pass", "note": "確認済み"})))
+                .api(Method::POST, &cl, tt, Some(json!({"item": id, "verdict": "pass", "note": "確認済み"})))
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{id}: {}", r.body);
         }
@@ -397,7 +397,7 @@ async fn a_pass_and_a_failing_verdict_never_both_land(db: Db) {
         let fail = json!({"item": "S1.1-02", "verdict": "fail", "note": "初期パスワードが共通"});
         let (decided, verdict) = tokio::join!(
             step("decide", json!({"decision": "pass", "comment": "全項目に適合"})),
-            tester.api(Method::POST, &cl, &tt, Some(fail))
+            tester.api(Method::POST, &cl, tt, Some(fail))
         );
         assert!(
             !(decided.status == StatusCode::OK && verdict.status == StatusCode::OK),
@@ -412,7 +412,7 @@ async fn a_pass_and_a_failing_verdict_never_both_land(db: Db) {
             );
         }
         // what is stored agrees with what was answered
-        let stored = tester.api(Method::GET, &cl, &tt, None).await.json();
+        let stored = tester.api(Method::GET, &cl, tt, None).await.json();
         let s102 =
             stored["items"].as_array().unwrap().iter().find(|i| i["id"] == "S1.1-02").unwrap()["verdict"].clone();
         assert_eq!(s102 == "fail", verdict.status == StatusCode::OK, "round {round}: {stored}");

@@ -242,9 +242,6 @@ impl Tx {
         .await?)
     }
 
-    /// Moves a case from `from` to `to` (with its plan and decision); false when someone else
-    /// moved it first.
-    #[allow(clippy::too_many_arguments)]
     /// The case's state as this transaction sees it (after a lock it took, the latest).
     pub async fn case_state(&mut self, id: i64) -> Result<String> {
         let s: String =
@@ -252,6 +249,9 @@ impl Tx {
         Ok(s)
     }
 
+    /// Moves a case from `from` to `to` (with its plan and decision); false when someone else
+    /// moved it first.
+    #[allow(clippy::too_many_arguments)]
     pub async fn update_case(
         &mut self,
         id: i64,
