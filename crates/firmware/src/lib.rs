@@ -129,16 +129,6 @@ impl Report {
 
 /// Analyses an image held in memory.
 pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
-    // the image's digest is computed beside the unpacking, not before it
-    std::thread::scope(|s| {
-        let digest = s.spawn(|| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(image)));
-        let mut r = analyze_parts(name, image, limits);
-        r.sha256 = digest.join().unwrap_or_default();
-        r
-    })
-}
-
-fn analyze_parts(name: &str, image: &[u8], limits: &Limits) -> Report {
     let mut u = unpack::Unpacker::new(limits.clone());
     u.scan_image(image);
     let (parts, entries, mut notes) = u.finish();
@@ -152,7 +142,7 @@ fn analyze_parts(name: &str, image: &[u8], limits: &Limits) -> Report {
     Report {
         image: name.to_string(),
         size: image.len() as u64,
-        sha256: String::new(),
+        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(image)),
         parts,
         os: inv.os,
         os_id: inv.os_id,
