@@ -165,6 +165,35 @@ impl Verification<'_> {
         })
     }
 
+    /// What the keys page shows the actor: the keys it may see and the organisations whose key
+    /// it may rotate, (id, name). The office sees every key and may rotate the key of any body
+    /// that has one; a body's admins see and rotate their own; anyone else is refused.
+    pub async fn key_overview(&self, actor: &Actor) -> Result<(Vec<KeyView>, Vec<(i64, String)>)> {
+        let mut orgs: Vec<(i64, String)> = actor
+            .memberships
+            .iter()
+            .filter(|m| m.kind == domain::OrgKind::VerificationBody && m.role == domain::MembershipRole::Admin)
+            .map(|m| (m.org_id, m.org_name.clone()))
+            .collect();
+        if office(actor) {
+            let keys = self.signing_keys(actor, None).await?;
+            for k in &keys {
+                if !orgs.iter().any(|o| o.0 == k.org_id) {
+                    orgs.push((k.org_id, k.org_name.clone()));
+                }
+            }
+            return Ok((keys, orgs));
+        }
+        if orgs.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+        let mut keys = Vec::new();
+        for (org, _) in &orgs {
+            keys.extend(self.signing_keys(actor, Some(*org)).await?);
+        }
+        Ok((keys, orgs))
+    }
+
     /// Keys of an organisation the actor administers (a body's own, or all for the office).
     pub async fn signing_keys(&self, actor: &Actor, org: Option<i64>) -> Result<Vec<KeyView>> {
         let org = self.key_admin(actor, org)?;

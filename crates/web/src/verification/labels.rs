@@ -884,44 +884,13 @@ struct KeysPage {
 
 async fn keys_page(ctx: &Ctx, s: &AppState, errors: Vec<String>) -> Result<Response, WebError> {
     let a = ctx.require()?;
-    let v = s.app.verification();
-    let office = app::verification::labels::office(a);
-    let keys = if office {
-        v.signing_keys(a, None).await.map_err(|e| ctx.err(e))?
-    } else {
-        let mut all = Vec::new();
-        for m in a.memberships.iter().filter(|m| m.kind == domain::OrgKind::VerificationBody) {
-            if let Ok(k) = v.signing_keys(a, Some(m.org_id)).await {
-                all.extend(k);
-            }
-        }
-        all
-    };
-    let mut orgs: Vec<(i64, String)> = a
-        .memberships
-        .iter()
-        .filter(|m| m.kind == domain::OrgKind::VerificationBody && m.role == domain::MembershipRole::Admin)
-        .map(|m| (m.org_id, m.org_name.clone()))
-        .collect();
-    if office {
-        for k in &keys {
-            if !orgs.iter().any(|o| o.0 == k.org_id) {
-                orgs.push((k.org_id, k.org_name.clone()));
-            }
-        }
-    }
-    if orgs.is_empty() && !office {
-        return Err(ctx.err(AppError::Forbidden));
-    }
-    let mut res = render(&KeysPage {
-        nav: Nav::new(ctx, "ラベル署名鍵", "Label signing keys", "cases"),
-        keys,
-        orgs,
-        errors: errors.clone(),
-    });
-    if !errors.is_empty() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    let (keys, orgs) = s.app.verification().key_overview(a).await.map_err(|e| ctx.err(e))?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let mut res =
+        render(&KeysPage {
+            nav: Nav::new(ctx, "ラベル署名鍵", "Label signing keys", "cases"), keys, orgs, errors
+        });
+    *res.status_mut() = status;
     Ok(res)
 }
 
