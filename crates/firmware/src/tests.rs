@@ -743,3 +743,32 @@ fn fuzz_regressions_do_not_crash() {
         let _ = analyze("regression.bin", data, &Limits::default());
     }
 }
+
+#[test]
+fn parts_far_apart_are_all_found_and_nothing_inside_a_part_is_a_part() {
+    // a flash dump: erased flash, a gzip'd kernel past the first search window, a tar at an odd
+    // offset (its magic is 257 bytes in), a SquashFS at 2 MiB, and a gzip stored inside the tar
+    // (raw bytes at a known offset, but inside a part: found in the tar, not as a part of the dump)
+    let inner = gzip(b"inner\n");
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(inner.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "boot/x.gz", &inner[..]).unwrap();
+    let tar = b.into_inner().unwrap();
+    let sq = sample::squashfs(&Options::default());
+    let mut img = vec![0xffu8; 300 << 10];
+    img.extend_from_slice(&gzip(b"Linux version 5.15.150 (builder@buildhost) #0 SMP\n"));
+    img.resize((1 << 20) + 3, 0xff);
+    img.extend_from_slice(&tar);
+    img.resize(2 << 20, 0xff);
+    img.extend_from_slice(&sq);
+    img.resize(img.len() + (700 << 10), 0xff);
+    let r = analyze("dump.bin", &img, &Limits::default());
+    let top: Vec<(u64, &str)> =
+        r.parts.iter().filter(|p| p.container.is_empty()).map(|p| (p.offset, p.kind.as_str())).collect();
+    assert_eq!(top, vec![(300 << 10, "gzip"), ((1 << 20) + 3, "tar"), (2 << 20, "squashfs")], "{:#?}", r.parts);
+    assert!(r.parts.iter().any(|p| p.kind == "gzip" && p.container.ends_with("/boot/x.gz")), "{:#?}", r.parts);
+    assert!(r.parts.iter().all(|p| p.status != "found"), "{:#?}", r.parts);
+}

@@ -215,29 +215,65 @@ impl Unpacker {
             self.limit(container, format!("stopped at {d} levels of containers inside containers"));
             return;
         }
-        let mut candidates: Vec<(usize, &str)> = Vec::new();
-        for (magic, kind) in SIGNATURES {
-            for found in memchr::memmem::find_iter(blob, magic) {
-                let Some(at) = plausible(blob, found, kind) else { continue };
-                candidates.push((at, kind));
-                if candidates.len() > self.limits.max_candidates {
-                    break;
+        // Candidates are found lazily, a window at a time, from where the last part ended: the
+        // bytes inside a part already taken are never searched, so an image that is one file
+        // system costs a window per signature rather than a search of all of it per signature.
+        const WINDOW: usize = 256 << 10;
+        let finders: Vec<(memchr::memmem::Finder<'_>, &str)> =
+            SIGNATURES.iter().map(|(magic, kind)| (memchr::memmem::Finder::new(magic), *kind)).collect();
+        // Signature i's first candidate starting at `from` or later: Ok(at), or Err(p) when
+        // there is none before p (the window searched), or None when there is none at all.
+        let search = |i: usize, from: usize| -> Option<Result<usize, usize>> {
+            let (finder, kind) = &finders[i];
+            // where the magic sits in a part that starts at `from` or later
+            let lead = match *kind {
+                "tar" => 257,
+                "ext" => formats::EXT_MAGIC_AT,
+                _ => 0,
+            };
+            let mut pos = from.saturating_add(lead);
+            let stop = pos.saturating_add(WINDOW);
+            while pos < blob.len().min(stop) {
+                // a magic that starts in the window may end past it
+                let end = blob.len().min(stop.saturating_add(finder.needle().len() - 1));
+                let Some(found) = finder.find(&blob[pos..end]).map(|f| pos + f) else { break };
+                if let Some(at) = plausible(blob, found, kind).filter(|at| *at >= from) {
+                    return Some(Ok(at));
                 }
+                pos = found + 1;
             }
-        }
-        candidates.sort_unstable();
+            (stop < blob.len()).then_some(Err(stop - lead))
+        };
+        let mut next: Vec<Option<Result<usize, usize>>> = vec![Some(Err(0)); finders.len()];
         let mut taken_until = 0usize;
-        for (tried, (at, kind)) in candidates.into_iter().enumerate() {
-            if self.stopped || tried >= self.limits.max_candidates {
+        let mut tried = 0usize;
+        while !self.stopped && tried < self.limits.max_candidates {
+            // the earliest candidate, windows still to search first; at one offset, in the
+            // order of the kinds' names
+            let Some((i, next_i)) = next
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| n.map(|n| (i, n)))
+                .min_by_key(|(i, n)| (n.unwrap_or_else(|p| p), n.is_ok(), finders[*i].1))
+            else {
                 break;
+            };
+            let at = match next_i {
+                Err(p) => {
+                    next[i] = search(i, p.max(taken_until));
+                    continue;
+                }
+                Ok(at) if at < taken_until => {
+                    next[i] = search(i, taken_until);
+                    continue;
+                }
+                Ok(at) => at,
+            };
+            tried += 1;
+            if let Some(end) = self.parse_at(blob, at, finders[i].1, container, depth) {
+                taken_until = taken_until.max(end);
             }
-            if at < taken_until {
-                continue;
-            }
-            let end = self.parse_at(blob, at, kind, container, depth);
-            if let Some(end) = end {
-                taken_until = end;
-            }
+            next[i] = search(i, (at + 1).max(taken_until));
         }
     }
 
@@ -486,98 +522,223 @@ fn squashfs(bytes: &[u8], cap: u64) -> Option<Parsed> {
 }
 
 fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
-    // one budget for all the reading threads: files that share their blocks (SquashFS
-    // deduplicates) are each counted
-    let cap = std::sync::atomic::AtomicU64::new(cap);
-    let cap = &cap;
     // every compression mksquashfs writes, LZO and LZMA included
-    let open = || {
-        backhand::FilesystemReader::from_reader_with_offset_and_kind(
-            std::io::BufReader::new(Cursor::new(image)),
-            0,
-            backhand::kind::Kind::new_v4(&formats::ANY_COMPRESSION),
-        )
-    };
-    let fs = match open() {
+    let fs = match backhand::FilesystemReader::from_reader_with_offset_and_kind(
+        std::io::BufReader::new(Cursor::new(image)),
+        0,
+        backhand::kind::Kind::new_v4(&formats::ANY_COMPRESSION),
+    ) {
         Ok(fs) => fs,
         Err(e) => return Parsed::Found { size, why: format!("SquashFS not readable: {e}") },
     };
-    // Decompressing the files is the work: it is shared among the cores, each thread with a reader
-    // of its own over the same bytes (a reader serialises its reads), taking every n-th file.
+    // backhand lists the nodes; the file data is read below, from the image in memory
+    let mut nodes: Vec<(Entry, Option<FileData>)> = fs.files().map(node_entry).collect();
+    let data = SquashData {
+        image,
+        block_size: fs.block_size as usize,
+        compressor: fs.compressor.map(Into::into),
+        fragments: fs.fragments.as_deref().unwrap_or(&[]),
+    };
+    // one budget for all the reading threads: files that share their blocks (SquashFS
+    // deduplicates) are each counted
+    let cap = std::sync::atomic::AtomicU64::new(cap);
+    // Decompressing the files is the work: the cores take runs of neighbouring files in turn
+    // (neighbours share fragment blocks), so a core that drew large files does not hold up the rest.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
-    let count = fs.files().count();
-    let mut parts: Vec<Vec<(usize, Entry)>> = Vec::new();
-    if threads > 1 && count > 64 {
-        let results: Vec<Vec<(usize, Entry)>> = std::thread::scope(|sc| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let open = &open;
-                    sc.spawn(move || match open() {
-                        Ok(fs) => read_nodes(&fs, |i| i % threads == t, cap),
-                        Err(_) => Vec::new(),
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    if threads > 1 && nodes.len() > 64 {
+        let runs = std::sync::Mutex::new(nodes.chunks_mut(32));
+        std::thread::scope(|sc| {
+            for _ in 0..threads {
+                sc.spawn(|| {
+                    let mut frags = FragmentCache::default();
+                    // the lock is held only while a run is taken
+                    let take = || runs.lock().ok().and_then(|mut r| r.next());
+                    while let Some(run) = take() {
+                        for (e, f) in run {
+                            data.read(e, f.as_ref(), &cap, &mut frags);
+                        }
+                    }
+                });
+            }
         });
-        parts = results;
     } else {
-        parts.push(read_nodes(&fs, |_| true, cap));
+        let mut frags = FragmentCache::default();
+        for (e, f) in &mut nodes {
+            data.read(e, f.as_ref(), &cap, &mut frags);
+        }
     }
-    let mut all: Vec<(usize, Entry)> = parts.into_iter().flatten().collect();
-    all.sort_by_key(|(i, _)| *i);
-    Parsed::Tree { size, entries: all.into_iter().map(|(_, e)| e).collect(), status: "unpacked" }
+    Parsed::Tree { size, entries: nodes.into_iter().map(|(e, _)| e).collect(), status: "unpacked" }
 }
 
-/// The nodes this reader is to read (by their place in the listing), as entries.
-fn read_nodes(
-    fs: &backhand::FilesystemReader<'_>,
-    mine: impl Fn(usize) -> bool,
-    cap: &std::sync::atomic::AtomicU64,
-) -> Vec<(usize, Entry)> {
-    let mut entries = Vec::new();
-    for (i, node) in fs.files().enumerate().filter(|(i, _)| mine(*i)) {
-        let (path, _) = normalise(&node.fullpath.to_string_lossy());
-        let mode = u32::from(node.header.permissions);
-        let e = match &node.inner {
-            backhand::InnerNode::File(f) => {
-                use std::sync::atomic::Ordering::Relaxed;
-                let left = cap.load(Relaxed);
-                let (data, size) = formats::read_file(fs.file(f).reader(), &path, left.saturating_add(1));
-                let _ = cap.fetch_update(Relaxed, Relaxed, |b| Some(b.saturating_sub(size)));
-                Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped: None }
-            }
-            backhand::InnerNode::Symlink(l) => Entry {
-                path,
-                kind: EntryKind::Symlink,
-                mode,
-                data: Vec::new(),
-                size: 0,
-                link: l.link.to_string_lossy().into_owned(),
-                escaped: None,
-            },
-            backhand::InnerNode::Dir(_) => Entry {
-                path,
-                kind: EntryKind::Dir,
-                mode,
-                data: Vec::new(),
-                size: 0,
-                link: String::new(),
-                escaped: None,
-            },
-            _ => Entry {
-                path,
-                kind: EntryKind::Device,
-                mode,
-                data: Vec::new(),
-                size: 0,
-                link: String::new(),
-                escaped: None,
-            },
-        };
-        entries.push((i, e));
+/// Where a SquashFS file's data lies: its blocks, then perhaps a tail in a fragment block.
+struct FileData {
+    len: u64,
+    blocks_start: u64,
+    blocks: Vec<backhand::DataSize>,
+    /// (fragment index, offset of the tail in that fragment block)
+    fragment: Option<(usize, usize)>,
+}
+
+/// A node of the listing as an entry (without its data) and, for a file, where its data lies.
+fn node_entry(node: &backhand::Node<backhand::SquashfsFileReader>) -> (Entry, Option<FileData>) {
+    let (path, _) = normalise(&node.fullpath.to_string_lossy());
+    let mode = u32::from(node.header.permissions);
+    let mut e =
+        Entry { path, kind: EntryKind::File, mode, data: Vec::new(), size: 0, link: String::new(), escaped: None };
+    let mut file = None;
+    match &node.inner {
+        backhand::InnerNode::File(f) => {
+            file = Some(FileData {
+                len: f.file_len() as u64,
+                blocks_start: f.blocks_start(),
+                blocks: f.block_sizes().to_vec(),
+                fragment: (f.frag_index() != 0xffff_ffff).then(|| (f.frag_index(), f.block_offset() as usize)),
+            })
+        }
+        backhand::InnerNode::Symlink(l) => {
+            e.kind = EntryKind::Symlink;
+            e.link = l.link.to_string_lossy().into_owned();
+        }
+        backhand::InnerNode::Dir(_) => e.kind = EntryKind::Dir,
+        _ => e.kind = EntryKind::Device,
     }
-    entries
+    (e, file)
+}
+
+/// Reads SquashFS file data from the image in memory. backhand's own file reader keeps every
+/// fragment block it has decompressed until the reader is dropped, so its memory grows with the
+/// image (136 MB of cache for the 64 MiB benchmark image), and it reads through one lock, so each
+/// core needed a reader of its own, which parsed all the metadata again. The block layout is
+/// simple (a list of block sizes, a fragment table), and decompression stays with the
+/// compressors backhand and this crate provide.
+struct SquashData<'a> {
+    image: &'a [u8],
+    block_size: usize,
+    compressor: Option<backhand::compression::Compressor>,
+    fragments: &'a [backhand::Fragment],
+}
+
+/// The last few fragment blocks a core decompressed: the small files that share one are
+/// neighbours in the listing.
+#[derive(Default)]
+struct FragmentCache(std::collections::VecDeque<(u64, Vec<u8>)>);
+
+impl SquashData<'_> {
+    /// Fills in one entry's data within the shared budget (as [`formats::read_file`] reads it).
+    fn read(&self, e: &mut Entry, f: Option<&FileData>, cap: &std::sync::atomic::AtomicU64, frags: &mut FragmentCache) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(f) = f else { return };
+        let left = cap.load(Relaxed);
+        let reader =
+            FileReader { fs: self, file: f, next: 0, pos: f.blocks_start, left: f.len, buf: Vec::new(), at: 0, frags };
+        // the decompressors are third parties' code on hostile input: a panic is a damaged file
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            formats::read_file(reader, &e.path, left.saturating_add(1))
+        }));
+        let (data, size) = read.unwrap_or_default();
+        let _ = cap.fetch_update(Relaxed, Relaxed, |b| Some(b.saturating_sub(size)));
+        e.data = data;
+        e.size = size;
+    }
+
+    /// One block's bytes as stored (`size` with the "stored uncompressed" flag) at `at`,
+    /// decompressed into `out`.
+    fn block(&self, at: u64, size: backhand::DataSize, out: &mut Vec<u8>) -> std::io::Result<()> {
+        use backhand::compression::CompressionAction;
+        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged SquashFS data block");
+        out.clear();
+        let len = size.size() as usize;
+        if len == 0 {
+            // a hole in a sparse file
+            out.resize(self.block_size, 0);
+            return Ok(());
+        }
+        let start = usize::try_from(at).map_err(|_| bad())?;
+        let raw = start.checked_add(len).and_then(|end| self.image.get(start..end)).ok_or_else(bad)?;
+        if len > self.block_size {
+            return Err(bad());
+        }
+        if size.uncompressed() {
+            out.extend_from_slice(raw);
+        } else {
+            out.reserve(self.block_size);
+            let c = self.compressor.ok_or_else(bad)?;
+            formats::ANY_COMPRESSION.decompress(raw, out, c).map_err(|_| bad())?;
+            if out.len() > self.block_size {
+                return Err(bad());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One file's contents as a stream, a block at a time.
+struct FileReader<'a, 'b> {
+    fs: &'a SquashData<'b>,
+    file: &'a FileData,
+    /// The next block to read (the fragment comes after the blocks), and where it starts.
+    next: usize,
+    pos: u64,
+    /// Bytes of the file not yet decompressed.
+    left: u64,
+    buf: Vec<u8>,
+    at: usize,
+    frags: &'a mut FragmentCache,
+}
+
+impl FileReader<'_, '_> {
+    fn fill(&mut self) -> std::io::Result<()> {
+        let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged SquashFS file");
+        self.at = 0;
+        let f = self.file;
+        if let Some(size) = f.blocks.get(self.next) {
+            // blocks lie one after another from blocks_start
+            self.fs.block(self.pos, *size, &mut self.buf)?;
+            self.pos += u64::from(size.size());
+            self.next += 1;
+        } else if let Some((index, offset)) = f.fragment.filter(|_| self.next == f.blocks.len()) {
+            self.next += 1;
+            let frag = self.fs.fragments.get(index).ok_or_else(bad)?;
+            if !self.frags.0.iter().any(|(start, _)| *start == frag.start) {
+                let mut block = Vec::new();
+                self.fs.block(frag.start, frag.size, &mut block)?;
+                if self.frags.0.len() == 4 {
+                    self.frags.0.pop_front();
+                }
+                self.frags.0.push_back((frag.start, block));
+            }
+            let (_, block) = self.frags.0.iter().find(|(start, _)| *start == frag.start).ok_or_else(bad)?;
+            let tail = usize::try_from(self.left).map_err(|_| bad())?;
+            let end = offset.checked_add(tail).ok_or_else(bad)?;
+            self.buf.clear();
+            self.buf.extend_from_slice(block.get(offset..end).ok_or_else(bad)?);
+        } else {
+            // the block list ends before the file does
+            return Err(bad());
+        }
+        let keep = (self.buf.len() as u64).min(self.left);
+        self.buf.truncate(keep as usize);
+        self.left -= keep;
+        Ok(())
+    }
+}
+
+impl Read for FileReader<'_, '_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.buf.len() {
+            if self.left == 0 {
+                return Ok(0);
+            }
+            self.fill()?;
+            if self.buf.is_empty() {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "empty SquashFS block"));
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.at);
+        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// CPIO "newc" (initramfs): hand-written because it is 110 bytes of hex fields per entry and
@@ -718,6 +879,103 @@ mod tests {
         assert!(worth_keeping("/x.tar!/etc/shadow", b"root::"));
         assert!(!worth_keeping("/usr/share/doc/pkg/README", b"just documentation"));
         assert!(!worth_keeping("/www/logo.png", b"\x89PNG\r\n\x1a\n\0\0"));
+    }
+
+    /// Bytes that do not compress (so their blocks are stored as they are).
+    fn noise(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (x >> 56) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn squashfs_file_data_is_read_as_written() {
+        use backhand::compression::Compressor;
+        let block = 128 << 10;
+        let text = |n: usize| (0..n).map(|i| b"root:x:0:0::/root:/bin/sh\n"[i % 26]).collect::<Vec<u8>>();
+        // under /etc, so the reader keeps every one of them whole
+        let files: Vec<(String, u16, Vec<u8>)> = vec![
+            ("/etc/empty".into(), 0o644, Vec::new()),
+            ("/etc/one".into(), 0o644, b"x".to_vec()),
+            // small files that share fragment blocks
+            ("/etc/small1".into(), 0o644, text(100)),
+            ("/etc/small2".into(), 0o644, text(5000)),
+            ("/etc/small3".into(), 0o644, noise(7000, 3)),
+            ("/etc/whole-block".into(), 0o644, text(block)),
+            ("/etc/block-and-tail".into(), 0o644, text(block + 5000)),
+            ("/etc/blocks".into(), 0o644, text(3 * block + 77)),
+            ("/etc/stored".into(), 0o644, noise(2 * block + 10, 7)),
+            ("/etc/zeros".into(), 0o644, vec![0; 2 * block]),
+        ];
+        // the compressions backhand writes (LZO, LZMA and LZ4 come from mksquashfs in tests/firmware_images.rs)
+        for c in [Compressor::Gzip, Compressor::Xz, Compressor::Zstd] {
+            let img = crate::sample::squashfs_of(&files, &[], c);
+            let Some(Parsed::Tree { entries, status, .. }) = squashfs(&img, 1 << 30) else { panic!("{c:?}: not read") };
+            assert_eq!(status, "unpacked");
+            for (path, _, want) in &files {
+                let e = entries.iter().find(|e| &e.path == path).unwrap_or_else(|| panic!("{c:?} {path}"));
+                assert_eq!(e.size, want.len() as u64, "{c:?} {path}");
+                assert!(e.data == *want, "{c:?} {path}: the contents differ");
+            }
+            // the budget is shared by the reading threads and stops the reading
+            let Some(Parsed::Tree { entries, .. }) = squashfs(&img, 200_000) else { panic!() };
+            let read: u64 = entries.iter().map(|e| e.size).sum();
+            assert!(read <= 200_000 + files.len() as u64, "{c:?}: {read}");
+        }
+    }
+
+    #[test]
+    fn squashfs_blocks_holes_fragments_and_damage() {
+        use backhand::DataSize;
+        // an image by hand: a stored block at 0, a stored fragment block at 100
+        let mut image = b"0123456789".repeat(10);
+        image.extend_from_slice(b"..fragment-tail..");
+        let fragments = [backhand::Fragment::new(100, DataSize::new_uncompressed(17), 0)];
+        let fs = SquashData { image: &image, block_size: 64, compressor: None, fragments: &fragments };
+        let read = |f: FileData| {
+            let mut e = Entry {
+                path: "/etc/f".into(),
+                kind: EntryKind::File,
+                mode: 0o644,
+                data: Vec::new(),
+                size: 0,
+                link: String::new(),
+                escaped: None,
+            };
+            let cap = std::sync::atomic::AtomicU64::new(1 << 20);
+            fs.read(&mut e, Some(&f), &cap, &mut FragmentCache::default());
+            e.data
+        };
+        // a hole (size 0) reads as zeros; a stored block as it is; then the fragment tail
+        let got = read(FileData {
+            len: 64 + 64 + 8,
+            blocks_start: 0,
+            blocks: vec![DataSize::new_compressed(0), DataSize::new_uncompressed(64)],
+            fragment: Some((0, 2)),
+        });
+        let mut want = vec![0u8; 64];
+        want.extend_from_slice(&image[..64]);
+        want.extend_from_slice(b"fragment");
+        assert_eq!(got, want);
+        // damage: what could be read is kept, nothing panics
+        let past_end =
+            FileData { len: 100, blocks_start: 90, blocks: vec![DataSize::new_uncompressed(64)], fragment: None };
+        assert_eq!(read(past_end), b"");
+        let no_such_fragment =
+            FileData { len: 70, blocks_start: 0, blocks: vec![DataSize::new_uncompressed(64)], fragment: Some((9, 0)) };
+        assert_eq!(read(no_such_fragment), &image[..64]);
+        let tail_past_fragment = FileData { len: 30, blocks_start: 0, blocks: vec![], fragment: Some((0, 10)) };
+        assert_eq!(read(tail_past_fragment), b"");
+        let compressed_without_compressor =
+            FileData { len: 64, blocks_start: 0, blocks: vec![DataSize::new_compressed(10)], fragment: None };
+        assert_eq!(read(compressed_without_compressor), b"");
+        let shorter_block_list =
+            FileData { len: 200, blocks_start: 0, blocks: vec![DataSize::new_uncompressed(64)], fragment: None };
+        assert_eq!(read(shorter_block_list), &image[..64]);
     }
 
     #[test]
