@@ -129,9 +129,15 @@ impl Report {
 
 /// Analyses an image held in memory.
 pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
-    let mut u = unpack::Unpacker::new(limits.clone());
-    u.scan_image(image);
-    let (parts, entries, mut notes) = u.finish();
+    // the digest is computed beside the unpacking: this thread waits while the cores decompress
+    let (sha256, (parts, entries, mut notes)) = std::thread::scope(|s| {
+        let digest = s.spawn(|| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(image)));
+        let mut u = unpack::Unpacker::new(limits.clone());
+        u.scan_image(image);
+        let unpacked = u.finish();
+        let digest = digest.join().unwrap_or_else(|_| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(image)));
+        (digest, unpacked)
+    });
     let inv = inventory::inventory(&entries);
     let mut found = findings::findings(&entries);
     found.append(&mut notes);
@@ -142,7 +148,7 @@ pub fn analyze(name: &str, image: &[u8], limits: &Limits) -> Report {
     Report {
         image: name.to_string(),
         size: image.len() as u64,
-        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(image)),
+        sha256,
         parts,
         os: inv.os,
         os_id: inv.os_id,
