@@ -14,10 +14,11 @@ use crate::unpack::{Entry, EntryKind, Parsed, normalise, worth_keeping};
 
 /// Reads one file's contents within `cap` bytes: the whole file when the analysis reads it again
 /// (see [`worth_keeping`]), otherwise only counted, so a large media file or a compression bomb
-/// never sits in memory. Returns the kept bytes and the size read.
-pub(crate) fn read_file(mut r: impl Read, path: &str, cap: u64) -> (Vec<u8>, u64) {
+/// never sits in memory. `size` is the size the container declares, a hint for the first
+/// allocation (bounded: the container may lie). Returns the kept bytes and the size read.
+pub(crate) fn read_file(mut r: impl Read, path: &str, size: u64, cap: u64) -> (Vec<u8>, u64) {
     const HEAD: u64 = 1 << 20;
-    let mut data = Vec::new();
+    let mut data = Vec::with_capacity(size.min(HEAD).min(cap) as usize);
     if r.by_ref().take(HEAD.min(cap)).read_to_end(&mut data).is_err() {
         // a damaged block: the file is reported with what could be read
         let n = data.len() as u64;
@@ -145,7 +146,8 @@ pub(crate) fn zip(bytes: &[u8], cap: u64, max_entries: usize) -> Option<Parsed> 
             entries.push(entry(path, kind, mode, Vec::new(), 0, link, escaped));
             continue;
         }
-        let (data, size) = read_file(f, &path, budget.saturating_add(1));
+        let declared = f.size();
+        let (data, size) = read_file(f, &path, declared, budget.saturating_add(1));
         budget = budget.saturating_sub(size);
         entries.push(entry(path, EntryKind::File, mode, data, size, String::new(), escaped));
         if size > cap {
@@ -249,7 +251,10 @@ fn ext_entries(fs_bytes: Vec<u8>, cap: u64, max_entries: usize) -> Result<Vec<En
                 entries.push(entry(path, EntryKind::Symlink, mode, Vec::new(), 0, link, None));
             } else if ft.is_regular_file() {
                 let (data, size) = match fs.open(&full) {
-                    Ok(f) => read_file(f, &path, budget.saturating_add(1)),
+                    Ok(f) => {
+                        let declared = f.metadata().len();
+                        read_file(f, &path, declared, budget.saturating_add(1))
+                    }
                     // an inode that cannot be read: listed, its claimed size not counted
                     Err(_) => (Vec::new(), 0),
                 };

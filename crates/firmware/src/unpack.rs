@@ -633,7 +633,7 @@ impl SquashData<'_> {
             FileReader { fs: self, file: f, next: 0, pos: f.blocks_start, left: f.len, buf: Vec::new(), at: 0, frags };
         // the decompressors are third parties' code on hostile input: a panic is a damaged file
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            formats::read_file(reader, &e.path, left.saturating_add(1))
+            formats::read_file(reader, &e.path, f.len, left.saturating_add(1))
         }));
         let (data, size) = read.unwrap_or_default();
         let _ = cap.fetch_update(Relaxed, Relaxed, |b| Some(b.saturating_sub(size)));
@@ -816,7 +816,7 @@ fn tar(bytes: &[u8], cap: u64) -> Option<Parsed> {
             let link = e.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()).unwrap_or_default();
             Entry { path, kind: EntryKind::Symlink, mode, data: Vec::new(), size: 0, link, escaped }
         } else if kind.is_file() {
-            let (data, size) = formats::read_file(e.by_ref(), &path, cap.saturating_add(1));
+            let (data, size) = formats::read_file(e.by_ref(), &path, size, cap.saturating_add(1));
             Entry { path, kind: EntryKind::File, mode, data, size, link: String::new(), escaped }
         } else {
             continue;
