@@ -19,16 +19,23 @@ use crate::unpack::{Entry, EntryKind, Parsed, normalise, worth_keeping};
 pub(crate) fn read_file(mut r: impl Read, path: &str, size: u64, cap: u64) -> (Vec<u8>, u64) {
     const HEAD: u64 = 1 << 20;
     let mut data = Vec::with_capacity(size.min(HEAD).min(cap) as usize);
+    // what is kept holds no more room than it uses (the declared size may have been a lie)
+    let fit = |mut d: Vec<u8>| {
+        if d.capacity() > 2 * d.len() {
+            d.shrink_to_fit();
+        }
+        d
+    };
     if r.by_ref().take(HEAD.min(cap)).read_to_end(&mut data).is_err() {
         // a damaged block: the file is reported with what could be read
         let n = data.len() as u64;
-        return (if worth_keeping(path, &data) { data } else { Vec::new() }, n);
+        return (if worth_keeping(path, &data) { fit(data) } else { Vec::new() }, n);
     }
     let rest = cap.saturating_sub(data.len() as u64);
     if worth_keeping(path, &data) {
         let _ = r.take(rest).read_to_end(&mut data);
         let n = data.len() as u64;
-        (data, n)
+        (fit(data), n)
     } else {
         // counted as it is read, so bytes inflated before an error (a bad CRC at the end) count
         let mut r = r.take(rest);

@@ -772,3 +772,38 @@ fn parts_far_apart_are_all_found_and_nothing_inside_a_part_is_a_part() {
     assert!(r.parts.iter().any(|p| p.kind == "gzip" && p.container.ends_with("/boot/x.gz")), "{:#?}", r.parts);
     assert!(r.parts.iter().all(|p| p.status != "found"), "{:#?}", r.parts);
 }
+
+#[test]
+fn signatures_across_search_windows_and_the_candidate_bound() {
+    // the scan searches 256 KiB at a time: a magic that straddles a window's end, and a tar whose
+    // header is in one window and its magic (257 bytes in) in the next
+    const W: usize = 256 << 10;
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_size(5);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "etc/motd", &b"hello"[..]).unwrap();
+    let tar = b.into_inner().unwrap();
+    let mut img = vec![0xffu8; W - 1];
+    img.extend_from_slice(&gzip(b"first\n"));
+    img.resize(2 * W - 100, 0xff);
+    img.extend_from_slice(&tar);
+    img.resize(3 * W, 0xff);
+    let r = analyze("dump.bin", &img, &Limits::default());
+    let top: Vec<(u64, &str)> =
+        r.parts.iter().filter(|p| p.container.is_empty()).map(|p| (p.offset, p.kind.as_str())).collect();
+    assert_eq!(top, vec![(W as u64 - 1, "gzip"), (2 * W as u64 - 100, "tar")], "{:#?}", r.parts);
+    assert!(r.findings.iter().all(|f| f.kind != "limit"));
+
+    // look-alikes that are not parts use up the candidate bound: what follows them is not
+    // searched, and the report says so
+    let mut noisy = b"HDR0\0\0\0\0".repeat(20);
+    noisy.extend_from_slice(&gzip(b"after the noise\n"));
+    let r = analyze("noisy.bin", &noisy, &Limits { max_candidates: 8, ..Default::default() });
+    assert!(r.parts.is_empty(), "{:#?}", r.parts);
+    let f = r.findings.iter().find(|f| f.kind == "limit").expect("a limit note");
+    assert!(f.detail.contains("after 8 candidates"), "{}", f.detail);
+    let r = analyze("noisy.bin", &noisy, &Limits::default());
+    assert!(r.parts.iter().any(|p| p.kind == "gzip"), "{:#?}", r.parts);
+}

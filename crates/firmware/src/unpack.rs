@@ -7,6 +7,8 @@
 //! compression bomb stops at the bound with a finding instead of filling memory.
 
 use std::io::{Cursor, Read};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
 
 use crate::formats;
 use crate::{Finding, Part};
@@ -113,15 +115,22 @@ const SIGNATURES: &[(&[u8], &str)] = &[
 /// Where a part starts given where its signature was found, and whether the bytes there are worth
 /// a parser's time; None for a signature that cannot start a part.
 fn plausible(blob: &[u8], found: usize, kind: &str) -> Option<usize> {
+    let at = found.checked_sub(magic_at(kind))?;
     match kind {
-        // tar's magic sits 257 bytes into its header
-        "tar" => found.checked_sub(257),
-        // an ext file system starts 1080 bytes before its magic, on a sector boundary
-        "ext" => {
-            found.checked_sub(formats::EXT_MAGIC_AT).filter(|at| at % 512 == 0 && formats::ext_plausible(&blob[*at..]))
-        }
-        "lzma" => formats::lzma_plausible(&blob[found..]).then_some(found),
-        _ => Some(found),
+        // an ext file system starts on a sector boundary
+        "ext" => (at % 512 == 0 && formats::ext_plausible(&blob[at..])).then_some(at),
+        "lzma" => formats::lzma_plausible(&blob[at..]).then_some(at),
+        _ => Some(at),
+    }
+}
+
+/// How far into a part its signature sits: tar's magic is 257 bytes into its header, an ext
+/// superblock's magic 1080 bytes into the file system; the others start with theirs.
+fn magic_at(kind: &str) -> usize {
+    match kind {
+        "tar" => 257,
+        "ext" => formats::EXT_MAGIC_AT,
+        _ => 0,
     }
 }
 
@@ -226,11 +235,7 @@ impl Unpacker {
         let search = |i: usize, from: usize| -> Option<Result<usize, usize>> {
             let (finder, kind) = &finders[i];
             // where the magic sits in a part that starts at `from` or later
-            let lead = match *kind {
-                "tar" => 257,
-                "ext" => formats::EXT_MAGIC_AT,
-                _ => 0,
-            };
+            let lead = magic_at(kind);
             let mut pos = from.saturating_add(lead);
             let stop = pos.saturating_add(WINDOW);
             while pos < blob.len().min(stop) {
@@ -275,13 +280,24 @@ impl Unpacker {
             }
             next[i] = search(i, (at + 1).max(taken_until));
         }
+        if !self.stopped && tried >= self.limits.max_candidates && next.iter().any(Option::is_some) {
+            // not a stop: what was found stays, the rest of this blob is not searched
+            let n = self.limits.max_candidates;
+            let at = if container.is_empty() { "the image".to_string() } else { container.to_string() };
+            self.notes.push(Finding::new(
+                "limit",
+                "info",
+                container,
+                format!("stopped trying signatures in {at} after {n} candidates that were not parts; what follows the last one was not searched"),
+            ));
+        }
     }
 
     /// Parses one candidate; the end of what it took, when it was a part.
     fn parse_at(&mut self, blob: &[u8], at: usize, kind: &str, container: &str, depth: usize) -> Option<usize> {
         let bytes = &blob[at..];
         let parsed = match kind {
-            "squashfs" => squashfs(bytes, self.budget),
+            "squashfs" => squashfs(bytes, self.budget, self.room()),
             "gzip" | "xz" | "zstd" | "lzma" => self.stream(bytes, kind),
             "cpio" => cpio(bytes),
             "tar" => tar(bytes, self.budget),
@@ -494,7 +510,7 @@ pub(crate) fn normalise(name: &str) -> (String, bool) {
     (format!("/{}", parts.join("/")), escaped)
 }
 
-fn squashfs(bytes: &[u8], cap: u64) -> Option<Parsed> {
+fn squashfs(bytes: &[u8], cap: u64, room: usize) -> Option<Parsed> {
     // bytes_used at 40 (little-endian superblock; "sqsh" is big-endian, which backhand reads as
     // another kind)
     let size = if bytes.starts_with(b"hsqs") {
@@ -513,7 +529,7 @@ fn squashfs(bytes: &[u8], cap: u64) -> Option<Parsed> {
     }
     let image = &bytes[..size as usize];
     // the reader is a third party's on hostile input: a panic in it is a damaged part, not a crash
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| squashfs_entries(image, size, cap))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| squashfs_entries(image, size, cap, room))) {
         Ok(p) => Some(p),
         Err(_) => {
             Some(Parsed::Found { size, why: "SquashFS not readable: the reader gave up on damaged metadata".into() })
@@ -521,7 +537,7 @@ fn squashfs(bytes: &[u8], cap: u64) -> Option<Parsed> {
     }
 }
 
-fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
+fn squashfs_entries(image: &[u8], size: u64, cap: u64, room: usize) -> Parsed {
     // every compression mksquashfs writes, LZO and LZMA included
     let fs = match backhand::FilesystemReader::from_reader_with_offset_and_kind(
         std::io::BufReader::new(Cursor::new(image)),
@@ -532,7 +548,8 @@ fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
         Err(e) => return Parsed::Found { size, why: format!("SquashFS not readable: {e}") },
     };
     // backhand lists the nodes; the file data is read below, from the image in memory
-    let mut nodes: Vec<(Entry, Option<FileData>)> = fs.files().map(node_entry).collect();
+    // no more nodes than the caller may still list (it reports the bound)
+    let mut nodes: Vec<(Entry, Option<FileData<'_>>)> = fs.files().take(room).map(node_entry).collect();
     let data = SquashData {
         image,
         block_size: fs.block_size as usize,
@@ -541,7 +558,7 @@ fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
     };
     // one budget for all the reading threads: files that share their blocks (SquashFS
     // deduplicates) are each counted
-    let cap = std::sync::atomic::AtomicU64::new(cap);
+    let budget = AtomicU64::new(cap);
     // Decompressing the files is the work: the cores take runs of neighbouring files in turn
     // (neighbours share fragment blocks), so a core that drew large files does not hold up the rest.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4);
@@ -555,7 +572,7 @@ fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
                     let take = || runs.lock().ok().and_then(|mut r| r.next());
                     while let Some(run) = take() {
                         for (e, f) in run {
-                            data.read(e, f.as_ref(), &cap, &mut frags);
+                            data.read(e, f.as_ref(), &budget, &mut frags);
                         }
                     }
                 });
@@ -564,23 +581,23 @@ fn squashfs_entries(image: &[u8], size: u64, cap: u64) -> Parsed {
     } else {
         let mut frags = FragmentCache::default();
         for (e, f) in &mut nodes {
-            data.read(e, f.as_ref(), &cap, &mut frags);
+            data.read(e, f.as_ref(), &budget, &mut frags);
         }
     }
     Parsed::Tree { size, entries: nodes.into_iter().map(|(e, _)| e).collect(), status: "unpacked" }
 }
 
 /// Where a SquashFS file's data lies: its blocks, then perhaps a tail in a fragment block.
-struct FileData {
+struct FileData<'a> {
     len: u64,
     blocks_start: u64,
-    blocks: Vec<backhand::DataSize>,
+    blocks: &'a [backhand::DataSize],
     /// (fragment index, offset of the tail in that fragment block)
     fragment: Option<(usize, usize)>,
 }
 
 /// A node of the listing as an entry (without its data) and, for a file, where its data lies.
-fn node_entry(node: &backhand::Node<backhand::SquashfsFileReader>) -> (Entry, Option<FileData>) {
+fn node_entry(node: &backhand::Node<backhand::SquashfsFileReader>) -> (Entry, Option<FileData<'_>>) {
     let (path, _) = normalise(&node.fullpath.to_string_lossy());
     let mode = u32::from(node.header.permissions);
     let mut e =
@@ -591,7 +608,7 @@ fn node_entry(node: &backhand::Node<backhand::SquashfsFileReader>) -> (Entry, Op
             file = Some(FileData {
                 len: f.file_len() as u64,
                 blocks_start: f.blocks_start(),
-                blocks: f.block_sizes().to_vec(),
+                blocks: f.block_sizes(),
                 fragment: (f.frag_index() != 0xffff_ffff).then(|| (f.frag_index(), f.block_offset() as usize)),
             })
         }
@@ -625,20 +642,32 @@ struct FragmentCache(std::collections::VecDeque<(u64, Vec<u8>)>);
 
 impl SquashData<'_> {
     /// Fills in one entry's data within the shared budget (as [`formats::read_file`] reads it).
-    fn read(&self, e: &mut Entry, f: Option<&FileData>, cap: &std::sync::atomic::AtomicU64, frags: &mut FragmentCache) {
-        use std::sync::atomic::Ordering::Relaxed;
+    /// The budget is taken a block at a time as the block is read, so the cores together never
+    /// hold more than the budget and a block each; once it is spent, a file is counted (one byte
+    /// over, which makes the caller report the bound) without being decompressed.
+    fn read(&self, e: &mut Entry, f: Option<&FileData<'_>>, budget: &AtomicU64, frags: &mut FragmentCache) {
         let Some(f) = f else { return };
-        let left = cap.load(Relaxed);
-        let reader =
-            FileReader { fs: self, file: f, next: 0, pos: f.blocks_start, left: f.len, buf: Vec::new(), at: 0, frags };
+        if f.len > 0 && budget.load(Relaxed) == 0 {
+            e.size = 1;
+            return;
+        }
+        let reader = FileReader {
+            fs: self,
+            file: f,
+            next: 0,
+            pos: f.blocks_start,
+            left: f.len,
+            buf: Vec::new(),
+            at: 0,
+            frags,
+            budget,
+            over: false,
+        };
         // the decompressors are third parties' code on hostile input: a panic is a damaged file
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            formats::read_file(reader, &e.path, f.len, left.saturating_add(1))
+            formats::read_file(reader, &e.path, f.len, u64::MAX)
         }));
-        let (data, size) = read.unwrap_or_default();
-        let _ = cap.fetch_update(Relaxed, Relaxed, |b| Some(b.saturating_sub(size)));
-        e.data = data;
-        e.size = size;
+        (e.data, e.size) = read.unwrap_or_default();
     }
 
     /// One block's bytes as stored (`size` with the "stored uncompressed" flag) at `at`,
@@ -675,7 +704,7 @@ impl SquashData<'_> {
 /// One file's contents as a stream, a block at a time.
 struct FileReader<'a, 'b> {
     fs: &'a SquashData<'b>,
-    file: &'a FileData,
+    file: &'a FileData<'b>,
     /// The next block to read (the fragment comes after the blocks), and where it starts.
     next: usize,
     pos: u64,
@@ -684,12 +713,19 @@ struct FileReader<'a, 'b> {
     buf: Vec<u8>,
     at: usize,
     frags: &'a mut FragmentCache,
+    /// The bytes all the cores may still read, and whether this file ran past it.
+    budget: &'a AtomicU64,
+    over: bool,
 }
 
 impl FileReader<'_, '_> {
     fn fill(&mut self) -> std::io::Result<()> {
         let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "damaged SquashFS file");
         self.at = 0;
+        self.buf.clear();
+        if self.over {
+            return Ok(());
+        }
         let f = self.file;
         if let Some(size) = f.blocks.get(self.next) {
             // blocks lie one after another from blocks_start
@@ -716,7 +752,13 @@ impl FileReader<'_, '_> {
             // the block list ends before the file does
             return Err(bad());
         }
-        let keep = (self.buf.len() as u64).min(self.left);
+        let mut keep = (self.buf.len() as u64).min(self.left);
+        let before = self.budget.fetch_update(Relaxed, Relaxed, |b| Some(b.saturating_sub(keep))).unwrap_or(0);
+        if before < keep {
+            // the budget ran out in this block: one byte past it, so the caller reports the bound
+            keep = before + 1;
+            self.over = true;
+        }
         self.buf.truncate(keep as usize);
         self.left -= keep;
         Ok(())
@@ -726,7 +768,7 @@ impl FileReader<'_, '_> {
 impl Read for FileReader<'_, '_> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         if self.at == self.buf.len() {
-            if self.left == 0 {
+            if self.left == 0 || self.over {
                 return Ok(0);
             }
             self.fill()?;
@@ -911,10 +953,13 @@ mod tests {
             ("/etc/stored".into(), 0o644, noise(2 * block + 10, 7)),
             ("/etc/zeros".into(), 0o644, vec![0; 2 * block]),
         ];
-        // the compressions backhand writes (LZO, LZMA and LZ4 come from mksquashfs in tests/firmware_images.rs)
+        // the compressions backhand writes (LZO, LZMA and LZ4 images made by mksquashfs are read in
+        // crates/kakehashi/tests/firmware_images.rs)
         for c in [Compressor::Gzip, Compressor::Xz, Compressor::Zstd] {
             let img = crate::sample::squashfs_of(&files, &[], c);
-            let Some(Parsed::Tree { entries, status, .. }) = squashfs(&img, 1 << 30) else { panic!("{c:?}: not read") };
+            let Some(Parsed::Tree { entries, status, .. }) = squashfs(&img, 1 << 30, 1000) else {
+                panic!("{c:?}: not read")
+            };
             assert_eq!(status, "unpacked");
             for (path, _, want) in &files {
                 let e = entries.iter().find(|e| &e.path == path).unwrap_or_else(|| panic!("{c:?} {path}"));
@@ -922,10 +967,39 @@ mod tests {
                 assert!(e.data == *want, "{c:?} {path}: the contents differ");
             }
             // the budget is shared by the reading threads and stops the reading
-            let Some(Parsed::Tree { entries, .. }) = squashfs(&img, 200_000) else { panic!() };
+            let Some(Parsed::Tree { entries, .. }) = squashfs(&img, 200_000, 1000) else { panic!() };
             let read: u64 = entries.iter().map(|e| e.size).sum();
             assert!(read <= 200_000 + files.len() as u64, "{c:?}: {read}");
         }
+    }
+
+    #[test]
+    fn squashfs_read_by_several_cores_within_one_budget() {
+        use backhand::compression::Compressor;
+        // more nodes than the single-core path takes, of many sizes, so runs end mid-fragment
+        let files: Vec<(String, u16, Vec<u8>)> = (0..150)
+            .map(|i| {
+                let d = noise(i * 997 % 40_000 + if i % 10 == 0 { 300_000 } else { 0 }, i as u64);
+                (format!("/etc/f{i:03}"), 0o644, d)
+            })
+            .collect();
+        let img = crate::sample::squashfs_of(&files, &[], Compressor::Gzip);
+        let Some(Parsed::Tree { entries, .. }) = squashfs(&img, 1 << 30, 1000) else { panic!("not read") };
+        for (path, _, want) in &files {
+            let e = entries.iter().find(|e| &e.path == path).unwrap();
+            assert!(e.data == *want && e.size == want.len() as u64, "{path}");
+        }
+        let all: u64 = files.iter().map(|f| f.2.len() as u64).sum();
+        let cap = all / 3;
+        let Some(Parsed::Tree { entries, .. }) = squashfs(&img, cap, 1000) else { panic!() };
+        let read: u64 = entries.iter().map(|e| e.size).sum();
+        let held: u64 = entries.iter().map(|e| e.data.len() as u64).sum();
+        // past the budget by at most a byte a file (which is what reports the bound), never more
+        assert!(read > cap && read <= cap + files.len() as u64, "{read} of {cap}");
+        assert!(held <= cap + files.len() as u64, "{held} held of {cap}");
+        // and no more nodes than the caller may list
+        let Some(Parsed::Tree { entries, .. }) = squashfs(&img, 1 << 30, 40) else { panic!() };
+        assert_eq!(entries.len(), 40);
     }
 
     #[test]
@@ -946,15 +1020,15 @@ mod tests {
                 link: String::new(),
                 escaped: None,
             };
-            let cap = std::sync::atomic::AtomicU64::new(1 << 20);
-            fs.read(&mut e, Some(&f), &cap, &mut FragmentCache::default());
+            let budget = AtomicU64::new(1 << 20);
+            fs.read(&mut e, Some(&f), &budget, &mut FragmentCache::default());
             e.data
         };
         // a hole (size 0) reads as zeros; a stored block as it is; then the fragment tail
         let got = read(FileData {
             len: 64 + 64 + 8,
             blocks_start: 0,
-            blocks: vec![DataSize::new_compressed(0), DataSize::new_uncompressed(64)],
+            blocks: &[DataSize::new_compressed(0), DataSize::new_uncompressed(64)],
             fragment: Some((0, 2)),
         });
         let mut want = vec![0u8; 64];
@@ -963,18 +1037,18 @@ mod tests {
         assert_eq!(got, want);
         // damage: what could be read is kept, nothing panics
         let past_end =
-            FileData { len: 100, blocks_start: 90, blocks: vec![DataSize::new_uncompressed(64)], fragment: None };
+            FileData { len: 100, blocks_start: 90, blocks: &[DataSize::new_uncompressed(64)], fragment: None };
         assert_eq!(read(past_end), b"");
         let no_such_fragment =
-            FileData { len: 70, blocks_start: 0, blocks: vec![DataSize::new_uncompressed(64)], fragment: Some((9, 0)) };
+            FileData { len: 70, blocks_start: 0, blocks: &[DataSize::new_uncompressed(64)], fragment: Some((9, 0)) };
         assert_eq!(read(no_such_fragment), &image[..64]);
-        let tail_past_fragment = FileData { len: 30, blocks_start: 0, blocks: vec![], fragment: Some((0, 10)) };
+        let tail_past_fragment = FileData { len: 30, blocks_start: 0, blocks: &[], fragment: Some((0, 10)) };
         assert_eq!(read(tail_past_fragment), b"");
         let compressed_without_compressor =
-            FileData { len: 64, blocks_start: 0, blocks: vec![DataSize::new_compressed(10)], fragment: None };
+            FileData { len: 64, blocks_start: 0, blocks: &[DataSize::new_compressed(10)], fragment: None };
         assert_eq!(read(compressed_without_compressor), b"");
         let shorter_block_list =
-            FileData { len: 200, blocks_start: 0, blocks: vec![DataSize::new_uncompressed(64)], fragment: None };
+            FileData { len: 200, blocks_start: 0, blocks: &[DataSize::new_uncompressed(64)], fragment: None };
         assert_eq!(read(shorter_block_list), &image[..64]);
     }
 
