@@ -602,15 +602,15 @@ fn node_entry(node: &backhand::Node<backhand::SquashfsFileReader>) -> (Entry, Op
     let mode = u32::from(node.header.permissions);
     let mut e =
         Entry { path, kind: EntryKind::File, mode, data: Vec::new(), size: 0, link: String::new(), escaped: None };
-    let mut file = None;
     match &node.inner {
         backhand::InnerNode::File(f) => {
-            file = Some(FileData {
+            let file = FileData {
                 len: f.file_len() as u64,
                 blocks_start: f.blocks_start(),
                 blocks: f.block_sizes(),
                 fragment: (f.frag_index() != 0xffff_ffff).then(|| (f.frag_index(), f.block_offset() as usize)),
-            })
+            };
+            return (e, Some(file));
         }
         backhand::InnerNode::Symlink(l) => {
             e.kind = EntryKind::Symlink;
@@ -619,7 +619,7 @@ fn node_entry(node: &backhand::Node<backhand::SquashfsFileReader>) -> (Entry, Op
         backhand::InnerNode::Dir(_) => e.kind = EntryKind::Dir,
         _ => e.kind = EntryKind::Device,
     }
-    (e, file)
+    (e, None)
 }
 
 /// Reads SquashFS file data from the image in memory. backhand's own file reader keeps every
@@ -639,6 +639,25 @@ struct SquashData<'a> {
 /// neighbours in the listing.
 #[derive(Default)]
 struct FragmentCache(std::collections::VecDeque<(u64, Vec<u8>)>);
+
+impl FragmentCache {
+    /// The fragment block, decompressed now unless it is one of the last four.
+    fn get(&mut self, fs: &SquashData<'_>, frag: &backhand::Fragment) -> std::io::Result<&[u8]> {
+        let i = match self.0.iter().position(|(start, _)| *start == frag.start) {
+            Some(i) => i,
+            None => {
+                let mut block = Vec::new();
+                fs.block(frag.start, frag.size, &mut block)?;
+                if self.0.len() == 4 {
+                    self.0.pop_front();
+                }
+                self.0.push_back((frag.start, block));
+                self.0.len() - 1
+            }
+        };
+        Ok(&self.0[i].1)
+    }
+}
 
 impl SquashData<'_> {
     /// Fills in one entry's data within the shared budget (as [`formats::read_file`] reads it).
@@ -735,18 +754,9 @@ impl FileReader<'_, '_> {
         } else if let Some((index, offset)) = f.fragment.filter(|_| self.next == f.blocks.len()) {
             self.next += 1;
             let frag = self.fs.fragments.get(index).ok_or_else(bad)?;
-            if !self.frags.0.iter().any(|(start, _)| *start == frag.start) {
-                let mut block = Vec::new();
-                self.fs.block(frag.start, frag.size, &mut block)?;
-                if self.frags.0.len() == 4 {
-                    self.frags.0.pop_front();
-                }
-                self.frags.0.push_back((frag.start, block));
-            }
-            let (_, block) = self.frags.0.iter().find(|(start, _)| *start == frag.start).ok_or_else(bad)?;
+            let block = self.frags.get(self.fs, frag)?;
             let tail = usize::try_from(self.left).map_err(|_| bad())?;
             let end = offset.checked_add(tail).ok_or_else(bad)?;
-            self.buf.clear();
             self.buf.extend_from_slice(block.get(offset..end).ok_or_else(bad)?);
         } else {
             // the block list ends before the file does
